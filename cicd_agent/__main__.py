@@ -1,0 +1,3 @@
+from cicd_agent.cli.main import run
+
+run()

@@ -1,0 +1,98 @@
+"""What every command shares: global options, and the config, store, GitHub and effects built from them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from cicd_agent.config import Config, load_config, token_for
+from cicd_agent.effects import DryRunRecorder, Effects, LogNotifier
+from cicd_agent.errors import AgentError
+from cicd_agent.github import GitHubClient
+from cicd_agent.store import Store, open_store
+
+
+@dataclass
+class AppState:
+    config_path: Path
+    state_dir_option: Path | None
+    dry_run: bool
+    report: Path | None
+    json: bool
+    verbosity: int
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
+    _config: Config | None = None
+    _store: Store | None = None
+    _effects: Effects | None = None
+    recorder: DryRunRecorder | None = None
+
+    def __post_init__(self) -> None:
+        if self.report is not None and not self.dry_run:
+            raise AgentError("--report only applies to a dry run", fix="add --dry-run, or drop --report")
+        if self.dry_run:
+            self.recorder = DryRunRecorder(echo=self.say_dry_run)
+
+    # -- output -------------------------------------------------------------------------------------
+
+    def say_dry_run(self, line: str) -> None:
+        (self.err if self.json else self.out).print(line, markup=False)
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 0 and not self.json:
+            self.err.print(message, markup=False)
+
+    def emit_json(self, value: Any) -> None:
+        sys.stdout.write(json.dumps(value, indent=2, sort_keys=False, default=str) + "\n")
+        sys.stdout.flush()
+
+    # -- shared objects -----------------------------------------------------------------------------
+
+    def config(self, *, required: bool = False) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path, required=required)
+        return self._config
+
+    @property
+    def state_dir(self) -> Path:
+        return self.state_dir_option or Path(self.config().state.dir)
+
+    def store(self) -> Store:
+        if self._store is None:
+            on_write = self.recorder.skip_store_write if self.recorder else None
+            self._store = open_store(self.state_dir, dry_run=self.dry_run, on_write=on_write)
+        return self._store
+
+    def github(self, api_url: str | None = None, repo: str | None = None) -> GitHubClient:
+        config = self.config()
+        token = token_for(config, repo)
+        gh = config.github
+        return GitHubClient(
+            api_url or config.api_url(),
+            token,
+            timeout=gh.timeout,
+            retries=gh.max_retries,
+            max_rate_limit_wait=gh.max_rate_limit_wait,
+        )
+
+    def effects(self, github: GitHubClient | None = None) -> Effects:
+        if self._effects is None:
+            self._effects = Effects(github, notifier=LogNotifier(self.info), recorder=self.recorder)
+        return self._effects
+
+    def finish(self) -> None:
+        """Close the store; after a dry run, print the summary and write the report."""
+        if self._store is not None:
+            self._store.close()
+        if self.recorder is None:
+            return
+        if self.report is not None:
+            self.recorder.write_report(self.report)
+        count = len(self.recorder.actions)
+        where = f"; report: {self.report}" if self.report else ""
+        self.err.print(f"[DRY-RUN] {count} write(s) skipped, nothing changed{where}", markup=False)

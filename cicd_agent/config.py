@@ -1,0 +1,399 @@
+"""The configuration file `cicd-agent.toml`: typed sections, validated at load.
+
+Every problem is reported with its dotted key and, where the key can be found in the text, its line.
+Tokens are never stored in the file: a repository names the environment variable that holds one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cicd_agent.errors import AgentError
+
+DEFAULT_CONFIG = "cicd-agent.toml"
+DEFAULT_API_URL = "https://api.github.com"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+class Duration(float):
+    """Seconds; written in the file as a number of seconds or a string like "5m", "24h", "7d"."""
+
+
+def parse_duration(value: object) -> Duration:
+    if isinstance(value, bool):
+        raise ValueError('expected a duration such as 300, "5m", "24h" or "7d"')
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return Duration(value)
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        return Duration(float(match.group(1)) * _UNITS[match.group(2)])
+    raise ValueError('expected a duration such as 300, "5m", "24h" or "7d"')
+
+
+@dataclass(frozen=True)
+class GitHubConfig:
+    api_url: str = ""
+    token_env: str = "GITHUB_TOKEN"
+    timeout: Duration = Duration(30)
+    max_retries: int = 3
+    max_rate_limit_wait: Duration = Duration(120)
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    name: str = ""
+    branches: list[str] = field(default_factory=lambda: ["main"])
+    token_env: str = ""
+    failure_threshold: int = 0
+    reset_after: Duration = Duration(0)
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    dir: str = ".cicd-agent"
+    snapshot_dir: str = "snapshots"
+    snapshot_retention: Duration = Duration(7 * 86400)
+    dedup_ttl: Duration = Duration(7 * 86400)
+
+
+@dataclass(frozen=True)
+class BreakerConfig:
+    failure_threshold: int = 3
+    reset_after: Duration = Duration(24 * 3600)
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    delay: Duration = Duration(300)
+    interval: Duration = Duration(120)
+    max_wait: Duration = Duration(3600)
+    inconclusive_counts_as_failure: bool = False
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    allowed_paths: list[str] = field(default_factory=lambda: ["**"])
+    max_files: int = 10
+    max_changed_lines: int = 200
+    allow_workflow_changes: bool = False
+    needs_approval: bool = False
+    max_open_prs: int = 5
+    max_new_prs_per_hour: int = 2
+    auto_merge: bool = False
+    max_failures_per_cycle: int = 20
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    name: str = ""
+    strategy: str = "report"
+    priority: int = 100
+    category: str = ""
+    signature: str = ""
+    excerpt_regex: str = ""
+    repos: list[str] = field(default_factory=lambda: ["*"])
+    branches: list[str] = field(default_factory=lambda: ["*"])
+    fixer: str = ""
+    command: list[str] = field(default_factory=list)
+    max_reruns: int = 1
+    cooldown: Duration = Duration(0)
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class NotificationsConfig:
+    slack_webhook_env: str = ""
+    telegram_token_env: str = ""
+    telegram_chat_id: str = ""
+    webhook_url: str = ""
+    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial"])
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    poll_interval: Duration = Duration(300)
+    health_interval: Duration = Duration(60)
+    cleanup_cron: str = "0 2 * * *"
+
+
+@dataclass(frozen=True)
+class Config:
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    repos: list[RepoConfig] = field(default_factory=list)
+    state: StateConfig = field(default_factory=StateConfig)
+    breaker: BreakerConfig = field(default_factory=BreakerConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    rules: list[RuleConfig] = field(default_factory=list)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    source: str = ""
+
+    def api_url(self) -> str:
+        """The API base URL: the file wins, then `GITHUB_API_URL`, then github.com."""
+        return (self.github.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+
+    def repo(self, name: str) -> RepoConfig:
+        for repo in self.repos:
+            if repo.name.lower() == name.lower():
+                return repo
+        return RepoConfig(name=name)
+
+
+STRATEGIES = ("rerun", "fix", "report", "ignore")
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, " if self.line else ""
+        return f"{where}{self.key}: {self.message}"
+
+
+class ConfigError(AgentError):
+    """Every problem found in one configuration file."""
+
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more: run `agent config check`)" if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}", where=path, fix="see `agent init` for a commented example")
+        self.path = path
+        self.problems = problems
+
+
+def load_config(path: str | Path, *, required: bool = True) -> Config:
+    """Read and validate a config file; a missing file is an error only when `required`."""
+    path = Path(path)
+    if not path.exists():
+        if required:
+            raise AgentError(
+                f"config file {path} not found",
+                fix="create one with `agent init`, or pass --config PATH",
+            )
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AgentError(f"cannot read config file {path}: {exc}") from None
+    config, problems = parse_config(text, source=str(path))
+    if problems:
+        raise ConfigError(str(path), problems)
+    return config
+
+
+def parse_config(text: str, *, source: str = "<string>") -> tuple[Config, list[Problem]]:
+    """Parse TOML text into a Config and the list of every problem (empty when valid)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _line_of_decode_error(str(exc))
+        return Config(), [Problem("(syntax)", f"invalid TOML: {exc}", line)]
+    problems: list[Problem] = []
+    values = _build(Config, raw, "", problems, text)
+    config = dataclasses.replace(values, source=source) if isinstance(values, Config) else Config()
+    problems.extend(_check_semantics(config, text))
+    return config, problems
+
+
+def _line_of_decode_error(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def find_line(text: str, dotted: str) -> int | None:
+    """Best-effort line of a dotted key (`policy.max_files`, `repos[1].name`) in TOML text."""
+    parts = [p for p in re.split(r"\.|\[\d+\]", dotted) if p]
+    if not parts:
+        return None
+    indexes = [int(i) for i in re.findall(r"\[(\d+)\]", dotted)]
+    lines = text.splitlines()
+    start = 0
+    if len(parts) > 1:
+        header = re.compile(r"^\s*\[\[?\s*" + re.escape(parts[0]) + r"\s*\]\]?\s*$")
+        seen = -1
+        wanted = indexes[0] if indexes else 0
+        for number, line in enumerate(lines):
+            if header.match(line):
+                seen += 1
+                if seen == wanted:
+                    start = number + 1
+                    break
+        else:
+            return None
+    key = re.compile(r"^\s*" + re.escape(parts[-1]) + r"\s*=")
+    for number in range(start, len(lines)):
+        if number > start and len(parts) > 1 and lines[number].lstrip().startswith("["):
+            break
+        if key.match(lines[number]):
+            return number + 1
+    return None
+
+
+def _build(cls: type, table: object, prefix: str, problems: list[Problem], text: str) -> Any:
+    if not isinstance(table, dict):
+        problems.append(Problem(prefix or "(top)", "expected a table", find_line(text, prefix)))
+        return cls()
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            problems.append(Problem(dotted, f"unknown key (known keys: {known})", find_line(text, dotted)))
+            continue
+        try:
+            kwargs[key] = _convert(hints[key], value, dotted, problems, text)
+        except ValueError as exc:
+            problems.append(Problem(dotted, str(exc), find_line(text, dotted)))
+    return cls(**kwargs)
+
+
+def _convert(hint: Any, value: object, dotted: str, problems: list[Problem], text: str) -> Any:
+    origin = typing.get_origin(hint)
+    if hint is Duration:
+        return parse_duration(value)
+    if dataclasses.is_dataclass(hint):
+        return _build(typing.cast(type, hint), value, dotted, problems, text)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list, got {_kind(value)}")
+        return [_convert(item, v, f"{dotted}[{i}]", problems, text) for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {_kind(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected an integer, got {_kind(value)}")
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {_kind(value)}")
+        return value
+    raise ValueError(f"unsupported type {hint}")
+
+
+def _kind(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
+    return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
+
+
+def _check_semantics(config: Config, text: str) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(key: str, message: str) -> None:
+        problems.append(Problem(key, message, find_line(text, key)))
+
+    seen: set[str] = set()
+    for index, repo in enumerate(config.repos):
+        key = f"repos[{index}].name"
+        if not _REPO_NAME.match(repo.name):
+            add(key, f"expected OWNER/NAME, got {repo.name!r}")
+        elif repo.name.lower() in seen:
+            add(key, f"repository {repo.name} is listed twice")
+        seen.add(repo.name.lower())
+        if not repo.branches:
+            add(f"repos[{index}].branches", "list at least one branch or glob")
+    for index, rule in enumerate(config.rules):
+        if rule.strategy not in STRATEGIES:
+            add(f"rules[{index}].strategy", f"expected one of {', '.join(STRATEGIES)}, got {rule.strategy!r}")
+        if rule.strategy == "fix" and not (rule.fixer or rule.command):
+            add(f"rules[{index}].fixer", "a `fix` rule needs a fixer name or a command")
+        if rule.excerpt_regex:
+            try:
+                re.compile(rule.excerpt_regex)
+            except re.error as exc:
+                add(f"rules[{index}].excerpt_regex", f"invalid regular expression: {exc}")
+    if config.breaker.failure_threshold < 1:
+        add("breaker.failure_threshold", "must be at least 1")
+    for env_key in ("token_env",):
+        name = getattr(config.github, env_key)
+        if name and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            add(f"github.{env_key}", "must be the NAME of an environment variable, not a token")
+    return problems
+
+
+def token_for(config: Config, repo: str | None = None) -> str | None:
+    """The token from the environment variable the config names (then GH_TOKEN); never logged."""
+    names = [config.repo(repo).token_env] if repo else []
+    names += [config.github.token_env, "GITHUB_TOKEN", "GH_TOKEN"]
+    for name in names:
+        if name and os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+STARTER_CONFIG = """\
+# cicd-agent configuration. Durations are seconds or strings like "30s", "5m", "24h", "7d".
+# Tokens never go in this file: name the environment variable that holds one.
+
+[github]
+# api_url = "https://github.example.com/api/v3"   # GitHub Enterprise Server; default: $GITHUB_API_URL or github.com
+token_env = "GITHUB_TOKEN"                         # a personal token or GitHub App token; GH_TOKEN also works
+
+# One [[repos]] table per repository to watch.
+[[repos]]
+name = "octo-org/octo-repo"
+branches = ["main", "release/*"]                   # globs; failures on other branches are ignored
+
+[state]
+dir = ".cicd-agent"                                # SQLite state lives in <dir>/state.db
+snapshot_dir = "snapshots"                         # file contents saved before every change
+snapshot_retention = "7d"
+dedup_ttl = "7d"                                   # a failed run seen again within this is a duplicate
+
+[breaker]
+failure_threshold = 3                              # failed remediations of one failure before it opens
+reset_after = "24h"                                # then one trial is allowed (half-open)
+
+[health]
+delay = "5m"                                       # first look at the fix's CI
+interval = "2m"
+max_wait = "60m"
+
+[policy]
+allowed_paths = ["**"]
+max_files = 10
+max_changed_lines = 200
+# edits under .github/workflows/ need this and a token allowed to push them (workflow scope)
+allow_workflow_changes = false
+needs_approval = false                             # true: PRs open as drafts labelled cicd-agent:needs-approval
+max_open_prs = 5
+max_new_prs_per_hour = 2
+
+# Rules are tried by priority (lowest first); built-in defaults follow them.
+# [[rules]]
+# name = "format"
+# category = "format.check"
+# strategy = "fix"                                 # rerun | fix | report | ignore
+# command = ["make", "fmt"]
+
+[schedule]
+poll_interval = "5m"
+health_interval = "1m"
+cleanup_cron = "0 2 * * *"
+
+[notifications]
+# slack_webhook_env = "SLACK_WEBHOOK_URL"
+# telegram_token_env = "TELEGRAM_BOT_TOKEN"
+# telegram_chat_id = "123456"
+events = ["breaker_opened", "rollback", "rollback_partial"]
+"""

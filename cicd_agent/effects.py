@@ -1,0 +1,256 @@
+"""The effects gateway: the only door through which the agent writes outside its own process.
+
+Every write is described as an `Action` first. A real gateway then performs it; a dry-run gateway
+(`recorder` set) performs nothing, prints `[DRY-RUN] <action> <target>` and keeps the action for the
+report. Both walk the same code: the caller cannot tell them apart except by the placeholder results.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from cicd_agent.errors import AgentError
+from cicd_agent.github import GitHubClient, PullRef
+
+T = TypeVar("T")
+DRY_SHA = "0" * 40
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    target: str
+    detail: str = ""
+    diff: str = ""
+
+
+class Notifier(Protocol):
+    def send(self, event: str, text: str) -> None: ...
+
+
+class Pusher(Protocol):
+    def push(self, workdir: Path, branch: str, *, force: bool) -> None: ...
+
+
+@dataclass
+class DryRunRecorder:
+    """Collects every skipped write; `echo` prints each as it happens (to stderr by default)."""
+
+    echo: Callable[[str], None] | None = None
+    actions: list[Action] = field(default_factory=list)
+
+    def skip(self, action: Action) -> None:
+        self.actions.append(action)
+        if self.echo is not None:
+            self.echo(f"[DRY-RUN] {action.kind} {action.target}")
+
+    def skip_store_write(self, kind: str, target: str) -> None:
+        self.skip(Action(kind, target, "state database write (made on a scratch copy only)"))
+
+    def write_report(self, path: Path) -> None:
+        """Markdown, or JSON when the file name ends in .json."""
+        if path.suffix.lower() == ".json":
+            text = json.dumps({"dry_run": True, "skipped": [asdict(a) for a in self.actions]}, indent=2)
+        else:
+            text = render_markdown(self.actions)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise AgentError(f"cannot write the report to {path}: {exc}", fix="pass another --report path") from None
+
+
+def render_markdown(actions: list[Action]) -> str:
+    lines = ["# cicd-agent dry run", "", f"{len(actions)} write(s) skipped.", ""]
+    for number, action in enumerate(actions, 1):
+        lines.append(f"## {number}. `{action.kind}` {action.target}")
+        if action.detail:
+            lines += ["", action.detail]
+        if action.diff:
+            fence = "````" if "```" in action.diff else "```"
+            lines += ["", f"{fence}diff", action.diff.rstrip("\n"), fence]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def file_diff(path: str, before: str | None, after: str | None) -> str:
+    """A unified diff of one file; None stands for "absent" on either side."""
+    return "".join(
+        difflib.unified_diff(
+            (before or "").splitlines(keepends=True),
+            (after or "").splitlines(keepends=True),
+            fromfile=f"a/{path}" if before is not None else "/dev/null",
+            tofile=f"b/{path}" if after is not None else "/dev/null",
+        )
+    )
+
+
+class LogNotifier:
+    """Hands events to a callback (the CLI's stderr) until a real channel is configured."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, event: str, text: str) -> None:
+        self.sent.append((event, text))
+        self.echo(f"[notify] {event}: {text}")
+
+
+class Effects:
+    """All writes. `recorder` set means dry run: nothing is performed, everything is recorded."""
+
+    def __init__(
+        self,
+        github: GitHubClient | None,
+        *,
+        notifier: Notifier,
+        pusher: Pusher | None = None,
+        recorder: DryRunRecorder | None = None,
+    ) -> None:
+        self.github = github
+        self.notifier = notifier
+        self.pusher = pusher
+        self.recorder = recorder
+
+    @property
+    def dry_run(self) -> bool:
+        return self.recorder is not None
+
+    def _do(self, action: Action, perform: Callable[[], T], placeholder: T) -> T:
+        if self.recorder is not None:
+            self.recorder.skip(action)
+            return placeholder
+        return perform()
+
+    def _gh(self) -> GitHubClient:
+        if self.github is None:
+            raise AgentError("no GitHub connection configured for this write")
+        return self.github
+
+    # -- git ----------------------------------------------------------------------------------------
+
+    def push(self, repo: str, workdir: Path, branch: str, *, force: bool = False, diff: str = "") -> None:
+        def perform() -> None:
+            if self.pusher is None:
+                raise AgentError("no git pusher configured")
+            self.pusher.push(workdir, branch, force=force)
+
+        self._do(Action("git.push", f"{repo}:{branch}", "force" if force else "", diff), perform, None)
+
+    # -- GitHub -------------------------------------------------------------------------------------
+
+    def create_branch(self, repo: str, branch: str, sha: str) -> None:
+        self._do(
+            Action("github.create_branch", f"{repo}:{branch}", f"at {sha}"),
+            lambda: self._gh().create_ref(repo, branch, sha),
+            None,
+        )
+
+    def delete_branch(self, repo: str, branch: str) -> bool:
+        return self._do(
+            Action("github.delete_branch", f"{repo}:{branch}"),
+            lambda: self._gh().delete_branch(repo, branch),
+            True,
+        )
+
+    def put_file(
+        self,
+        repo: str,
+        path: str,
+        text: str,
+        *,
+        branch: str,
+        message: str,
+        sha: str | None,
+        previous: str | None,
+    ) -> str:
+        action = Action("github.put_file", f"{repo}:{branch}:{path}", message, file_diff(path, previous, text))
+        return self._do(
+            action,
+            lambda: self._gh().put_file(repo, path, text, branch=branch, message=message, sha=sha),
+            DRY_SHA,
+        )
+
+    def delete_file(self, repo: str, path: str, *, branch: str, message: str, sha: str, previous: str) -> str:
+        action = Action("github.delete_file", f"{repo}:{branch}:{path}", message, file_diff(path, previous, None))
+        return self._do(
+            action,
+            lambda: self._gh().delete_file(repo, path, branch=branch, message=message, sha=sha),
+            DRY_SHA,
+        )
+
+    def open_pull(
+        self,
+        repo: str,
+        *,
+        head: str,
+        base: str,
+        title: str,
+        body: str,
+        draft: bool = False,
+        labels: list[str] | None = None,
+        diff: str = "",
+    ) -> PullRef:
+        detail = f"title: {title}\n\ndraft: {draft}, labels: {', '.join(labels or [])}\n\n{body}"
+
+        def perform() -> PullRef:
+            pull = self._gh().create_pull(repo, head=head, base=base, title=title, body=body, draft=draft)
+            if labels:
+                self._gh().add_labels(repo, pull.number, labels)
+            return pull
+
+        placeholder = PullRef(0, f"(dry run: pull request {head} -> {base} not opened)", head=head, base=base)
+        return self._do(Action("github.open_pull", f"{repo}:{head}->{base}", detail, diff), perform, placeholder)
+
+    def close_pull(self, repo: str, number: int) -> None:
+        self._do(Action("github.close_pull", f"{repo}#{number}"), lambda: self._gh().close_pull(repo, number), None)
+
+    def merge_pull(self, repo: str, number: int, message: str) -> str:
+        return self._do(
+            Action("github.merge_pull", f"{repo}#{number}", message),
+            lambda: self._gh().merge_pull(repo, number, message),
+            DRY_SHA,
+        )
+
+    def comment(self, repo: str, number: int, body: str) -> None:
+        self._do(
+            Action("github.comment", f"{repo}#{number}", body),
+            lambda: self._gh().comment(repo, number, body),
+            None,
+        )
+
+    def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
+        self._do(
+            Action("github.add_labels", f"{repo}#{number}", ", ".join(labels)),
+            lambda: self._gh().add_labels(repo, number, labels),
+            None,
+        )
+
+    def open_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
+        return self._do(
+            Action("github.open_issue", repo, f"title: {title}\n\n{body}"),
+            lambda: self._gh().create_issue(repo, title, body, labels),
+            PullRef(0, "(dry run: issue not opened)"),
+        )
+
+    def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
+        self._do(
+            Action("github.rerun_failed_jobs", f"{repo} run {run_id}"),
+            lambda: self._gh().rerun_failed_jobs(repo, run_id),
+            None,
+        )
+
+    # -- notifications ------------------------------------------------------------------------------
+
+    def notify(self, event: str, text: str) -> None:
+        self._do(Action("notify", event, text), lambda: self.notifier.send(event, text), None)
+
+
+def describe(actions: list[Action]) -> list[dict[str, Any]]:
+    return [asdict(a) for a in actions]

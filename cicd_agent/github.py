@@ -1,0 +1,307 @@
+"""The GitHub port: the PyGithub calls the agent makes, returning plain dataclasses.
+
+Reads are used freely (also in a dry run). Writes are here too, but only `effects.Effects` calls them:
+that is what makes `--dry-run` provable.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github.GithubObject import NotSet
+
+from cicd_agent.errors import AgentError
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    full_name: str
+    default_branch: str
+    clone_url: str
+    html_url: str
+
+
+@dataclass(frozen=True)
+class WorkflowRun:
+    repo: str
+    id: int
+    attempt: int
+    name: str
+    workflow_id: int
+    branch: str
+    head_sha: str
+    event: str
+    status: str
+    conclusion: str | None
+    html_url: str
+    created_at: str
+    fork: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    run_id: int
+    name: str
+    status: str
+    conclusion: str | None
+    steps: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PullRef:
+    number: int
+    html_url: str
+    state: str = "open"
+    merged: bool = False
+    head: str = ""
+    head_sha: str = ""
+    base: str = ""
+    labels: tuple[str, ...] = ()
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class FileContent:
+    path: str
+    sha: str
+    text: str
+
+
+def _http_error(exc: GithubException, what: str) -> AgentError:
+    message = exc.data.get("message") if isinstance(exc.data, dict) else str(exc.data)
+    if exc.status == 401:
+        return AgentError(
+            f"GitHub refused the token while {what}: {message}",
+            fix="check GITHUB_TOKEN (or the env var your config names)",
+        )
+    if exc.status == 404:
+        return AgentError(
+            f"not found while {what}: {message}",
+            fix="check the repository name and that the token can see it",
+        )
+    return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
+
+
+class GitHubClient:
+    """Thin adapter over PyGithub. One instance per API host and token."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str | None,
+        *,
+        timeout: float = 30,
+        retries: int = 3,
+        max_rate_limit_wait: float = 120,
+        seconds_between_writes: float = 1.0,
+    ) -> None:
+        retry = GithubRetry(total=retries, backoff_factor=0.5, backoff_jitter=0.25)
+        retry.DEFAULT_BACKOFF_MAX = max_rate_limit_wait  # type: ignore[assignment]
+        self.api_url = api_url.rstrip("/")
+        self.gh = Github(
+            base_url=self.api_url,
+            auth=Auth.Token(token) if token else None,
+            timeout=int(timeout),
+            retry=retry,
+            seconds_between_requests=None,
+            seconds_between_writes=seconds_between_writes or None,
+            per_page=100,
+            lazy=True,
+        )
+        self._token = token
+
+    def _repo(self, repo: str) -> Any:
+        """A lazy repository handle: no request until a call needs one."""
+        return self.gh.get_repo(repo)
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def repository(self, repo: str) -> RepoInfo:
+        try:
+            r = self.gh.get_repo(repo)
+            return RepoInfo(r.full_name, r.default_branch, r.clone_url, r.html_url)
+        except GithubException as exc:
+            raise _http_error(exc, f"reading repository {repo}") from None
+
+    def workflow_runs(
+        self,
+        repo: str,
+        *,
+        status: str | None = None,
+        branch: str | None = None,
+        created: str | None = None,
+        head_sha: str | None = None,
+        limit: int = 100,
+    ) -> list[WorkflowRun]:
+        try:
+            r = self._repo(repo)
+            runs = r.get_workflow_runs(
+                status=status or NotSet,
+                branch=branch or NotSet,  # type: ignore[arg-type]  # PyGithub accepts a name too
+                created=created or NotSet,
+                head_sha=head_sha or NotSet,
+            )
+            return [_run(repo, run) for _, run in zip(range(limit), runs, strict=False)]
+        except GithubException as exc:
+            raise _http_error(exc, f"listing workflow runs of {repo}") from None
+
+    def workflow_run(self, repo: str, run_id: int) -> WorkflowRun:
+        try:
+            return _run(repo, self._repo(repo).get_workflow_run(run_id))
+        except GithubException as exc:
+            raise _http_error(exc, f"reading run {run_id} of {repo}") from None
+
+    def jobs(self, repo: str, run_id: int) -> list[Job]:
+        try:
+            run = self._repo(repo).get_workflow_run(run_id)
+            return [
+                Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps])
+                for j in run.jobs()
+            ]
+        except GithubException as exc:
+            raise _http_error(exc, f"listing jobs of run {run_id} in {repo}") from None
+
+    def job_log(self, repo: str, job_id: int) -> str | None:
+        """The job's log text, or None when GitHub no longer has it (expired, 404 or 410)."""
+        try:
+            job = self._repo(repo).get_workflow_job(job_id)
+            location = job.logs_url()
+        except UnknownObjectException:
+            return None
+        except GithubException as exc:
+            if exc.status in (404, 410):
+                return None
+            raise _http_error(exc, f"reading the log of job {job_id} in {repo}") from None
+        # The redirect target is pre-signed and short-lived: fetch it at once, send no token to it.
+        response = requests.get(location, timeout=60)
+        if response.status_code in (404, 410):
+            return None
+        response.raise_for_status()
+        return response.content.decode("utf-8", errors="replace")
+
+    def file(self, repo: str, path: str, ref: str) -> FileContent | None:
+        try:
+            content = self._repo(repo).get_contents(path, ref=ref)
+        except UnknownObjectException:
+            return None
+        except GithubException as exc:
+            raise _http_error(exc, f"reading {path} at {ref} in {repo}") from None
+        if isinstance(content, list):
+            raise AgentError(f"{path} in {repo} is a directory, not a file")
+        return FileContent(path, content.sha, base64.b64decode(content.content or "").decode("utf-8"))
+
+    def branch_sha(self, repo: str, branch: str) -> str | None:
+        try:
+            return self._repo(repo).get_git_ref(f"heads/{branch}").object.sha
+        except UnknownObjectException:
+            return None
+        except GithubException as exc:
+            raise _http_error(exc, f"reading branch {branch} of {repo}") from None
+
+    def pulls(self, repo: str, *, head: str | None = None, state: str = "open") -> list[PullRef]:
+        try:
+            r = self._repo(repo)
+            owner = repo.split("/")[0]
+            found = r.get_pulls(state=state, head=f"{owner}:{head}" if head else NotSet)
+            return [_pull(p) for p in found]
+        except GithubException as exc:
+            raise _http_error(exc, f"listing pull requests of {repo}") from None
+
+    def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:
+        """(name, status, conclusion) of every check run on a commit."""
+        try:
+            commit = self._repo(repo).get_commit(sha)
+            return [(c.name, c.status, c.conclusion) for c in commit.get_check_runs()]
+        except GithubException as exc:
+            raise _http_error(exc, f"reading check runs of {sha[:12]} in {repo}") from None
+
+    def rate_limit_remaining(self) -> int:
+        return int(self.gh.get_rate_limit().resources.core.remaining)
+
+    # -- writes: called by effects.Effects only --------------------------------------------------
+
+    def create_ref(self, repo: str, branch: str, sha: str) -> None:
+        self._repo(repo).create_git_ref(f"refs/heads/{branch}", sha)
+
+    def delete_branch(self, repo: str, branch: str) -> bool:
+        """Delete a branch; False when it was already gone (so a retried rollback is idempotent)."""
+        try:
+            ref = self._repo(repo).get_git_ref(f"heads/{branch}")
+            ref.object  # noqa: B018 - completes the lazy ref, so the DELETE goes to its canonical /git/refs/ URL
+            ref.delete()
+            return True
+        except UnknownObjectException:
+            return False
+
+    def put_file(self, repo: str, path: str, text: str, *, branch: str, message: str, sha: str | None) -> str:
+        r = self._repo(repo)
+        if sha:
+            result = r.update_file(path, message, text, sha, branch=branch)
+        else:
+            result = r.create_file(path, message, text, branch=branch)
+        return str(result["commit"].sha)
+
+    def delete_file(self, repo: str, path: str, *, branch: str, message: str, sha: str) -> str:
+        result: dict[str, Any] = self._repo(repo).delete_file(path, message, sha, branch=branch)
+        return str(result["commit"].sha)
+
+    def create_pull(self, repo: str, *, head: str, base: str, title: str, body: str, draft: bool) -> PullRef:
+        pull = self._repo(repo).create_pull(base=base, head=head, title=title, body=body, draft=draft)
+        return _pull(pull)
+
+    def close_pull(self, repo: str, number: int) -> None:
+        self._repo(repo).get_pull(number).edit(state="closed")
+
+    def merge_pull(self, repo: str, number: int, message: str) -> str:
+        return str(self._repo(repo).get_pull(number).merge(commit_message=message).sha)
+
+    def comment(self, repo: str, number: int, body: str) -> None:
+        self._repo(repo).get_issue(number).create_comment(body)
+
+    def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
+        self._repo(repo).get_issue(number).add_to_labels(*labels)
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
+        issue = self._repo(repo).create_issue(title=title, body=body, labels=labels)
+        return PullRef(issue.number, issue.html_url, issue.state)
+
+    def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
+        self._repo(repo).get_workflow_run(run_id).rerun_failed_jobs()
+
+
+def _run(repo: str, run: Any) -> WorkflowRun:
+    head_repo = run.raw_data.get("head_repository") or {}
+    return WorkflowRun(
+        repo=repo,
+        id=run.id,
+        attempt=run.run_attempt or 1,
+        name=run.name or "",
+        workflow_id=run.workflow_id,
+        branch=run.head_branch or "",
+        head_sha=run.head_sha,
+        event=run.event,
+        status=run.status,
+        conclusion=run.conclusion,
+        html_url=run.html_url,
+        created_at=run.raw_data.get("created_at", ""),
+        fork=bool(head_repo.get("full_name") and head_repo["full_name"].lower() != repo.lower()),
+    )
+
+
+def _pull(pull: Any) -> PullRef:
+    return PullRef(
+        number=pull.number,
+        html_url=pull.html_url,
+        state=pull.state,
+        merged=bool(pull.merged),
+        head=pull.head.ref,
+        head_sha=pull.head.sha,
+        base=pull.base.ref,
+        labels=tuple(label.name for label in pull.labels),
+        body=pull.body or "",
+    )

@@ -1,0 +1,360 @@
+"""The state store: one SQLite file through sqlite-utils. This module owns every SQL statement.
+
+WAL mode and `BEGIN IMMEDIATE` transactions make it safe for several agent processes at once: a
+read-modify-write (a breaker count, a dedup claim) holds the write lock from its read to its commit.
+A dry run opens a scratch copy (see `open_store`): the same code runs, the real file is never written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from cicd_agent.errors import AgentError
+
+WriteObserver = Callable[[str, str], None]
+STATE_FILE = "state.db"
+
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("failures").create(
+        {
+            "id": int,
+            "repo": str,
+            "branch": str,
+            "run_id": int,
+            "run_attempt": int,
+            "workflow": str,
+            "head_sha": str,
+            "signature": str,
+            "category": str,
+            "seen_at": float,
+            "duplicates": int,
+        },
+        pk="id",
+    )
+    db.table("failures").create_index(["repo", "run_id", "run_attempt"], unique=True)
+    db.table("decisions").create(
+        {
+            "id": int,
+            "at": float,
+            "repo": str,
+            "branch": str,
+            "run_id": int,
+            "run_attempt": int,
+            "signature": str,
+            "decision": str,
+            "reason": str,
+            "rule": str,
+            "detail": str,
+        },
+        pk="id",
+    )
+    db.table("decisions").create_index(["repo", "at"])
+    db.table("breakers").create(
+        {
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "state": str,
+            "failures": int,
+            "opened_at": float,
+            "updated_at": float,
+            "last_failure_run": str,
+            "trial_in_flight": int,
+            "failure_threshold": int,
+            "reset_after": float,
+        },
+        pk=("repo", "branch", "signature"),
+    )
+    db.table("breaker_events").create(
+        {
+            "id": int,
+            "at": float,
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "from_state": str,
+            "to_state": str,
+            "reason": str,
+            "actor": str,
+            "remediation_id": int,
+        },
+        pk="id",
+    )
+    db.table("breaker_events").create_index(["repo", "branch", "signature"])
+
+
+def _m2_remediations(db: sqlite_utils.Database) -> None:
+    db.table("remediations").create(
+        {
+            "id": int,
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "strategy": str,
+            "rule": str,
+            "state": str,
+            "run_id": int,
+            "run_attempt": int,
+            "fix_branch": str,
+            "pr_number": int,
+            "pr_url": str,
+            "head_sha": str,
+            "snapshot_id": str,
+            "created_at": float,
+            "updated_at": float,
+            "detail": str,
+        },
+        pk="id",
+    )
+    db.table("remediations").create_index(["repo", "branch", "signature"])
+    db.table("intents").create(
+        {"id": int, "remediation_id": int, "action": str, "target": str, "status": str, "at": float},
+        pk="id",
+    )
+    db.table("health_checks").create(
+        {
+            "remediation_id": int,
+            "due_at": float,
+            "deadline": float,
+            "attempts": int,
+            "outcome": str,
+            "updated_at": float,
+        },
+        pk="remediation_id",
+    )
+    db.table("snapshots").create(
+        {"id": str, "repo": str, "branch": str, "base_sha": str, "created_at": float, "files": str},
+        pk="id",
+    )
+    db.table("cursors").create({"repo": str, "etag": str, "since": str, "updated_at": float}, pk="repo")
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", _m1_initial),
+    ("0002_remediations", _m2_remediations),
+]
+
+
+@dataclass(frozen=True)
+class BreakerRow:
+    repo: str
+    branch: str
+    signature: str
+    state: str
+    failures: int
+    opened_at: float | None
+    updated_at: float
+    last_failure_run: str
+    trial_in_flight: bool
+
+
+class Store:
+    """Typed queries over the state database. Every write reports itself to `on_write`."""
+
+    def __init__(self, path: Path | str, *, on_write: WriteObserver | None = None) -> None:
+        self.path = Path(path)
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=30)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if self.db.journal_mode != "wal":
+                self.db.enable_wal()
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise AgentError(
+                f"state database {self.path} cannot be used: {exc}",
+                fix="move it aside to start fresh, or point --state-dir elsewhere",
+            ) from None
+        self.on_write = on_write
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            done = {row[0] for row in self.db.execute("SELECT name FROM _migrations").fetchall()}
+            for name, migrate in MIGRATIONS:
+                if name not in done:
+                    migrate(self.db)
+                    self.db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
+
+    def schema_version(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM _migrations ORDER BY name").fetchall()]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction that takes the lock at once, so read-modify-write loses no update."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def _wrote(self, action: str, target: str) -> None:
+        if self.on_write is not None:
+            self.on_write(action, target)
+
+    # -- meta: pause flag, last cycle ---------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = list(self.db.table("meta").rows_where("key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction():
+            if value is None:
+                self.db.execute("DELETE FROM meta WHERE key = ?", [key])
+            else:
+                self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+        self._wrote("store.meta", key)
+
+    # -- failures: dedup ----------------------------------------------------------------------------
+
+    def claim_failure(self, record: dict[str, Any], *, now: float, ttl: float) -> bool:
+        """Record a failed run once. False (and a duplicate counted) when seen within `ttl`."""
+        key = [record["repo"], record["run_id"], record["run_attempt"]]
+        with self.transaction():
+            rows = list(self.db.table("failures").rows_where("repo = ? AND run_id = ? AND run_attempt = ?", key))
+            if rows and now - rows[0]["seen_at"] < ttl:
+                self.db.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [rows[0]["id"]])
+                fresh = False
+            else:
+                if rows:
+                    self.db.execute("DELETE FROM failures WHERE id = ?", [rows[0]["id"]])
+                self.db.table("failures").insert({**record, "seen_at": now, "duplicates": 0})
+                fresh = True
+        self._wrote("store.failure", f"{record['repo']} run {record['run_id']}#{record['run_attempt']}")
+        return fresh
+
+    def failure_counts(self) -> dict[str, int]:
+        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(duplicates), 0) FROM failures").fetchone()
+        return {"failures_seen": int(row[0]), "duplicates": int(row[1])}
+
+    # -- decisions: the audit trail -----------------------------------------------------------------
+
+    def record_decision(self, decision: dict[str, Any]) -> None:
+        row = {"detail": "{}", "rule": "", "run_id": 0, "run_attempt": 0, **decision}
+        if not isinstance(row["detail"], str):
+            row["detail"] = json.dumps(row["detail"], sort_keys=True)
+        with self.transaction():
+            self.db.table("decisions").insert(row)
+        self._wrote("store.decision", f"{row['repo']} {row['decision']}")
+
+    def decisions(self, *, repo: str | None = None, since: float | None = None) -> list[dict[str, Any]]:
+        where: list[str] = ["1 = 1"]
+        args: list[Any] = []
+        if repo:
+            where.append("repo = ?")
+            args.append(repo)
+        if since is not None:
+            where.append("at >= ?")
+            args.append(since)
+        rows = self.db.table("decisions").rows_where(" AND ".join(where), args, order_by="at, id")
+        return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
+
+    # -- breakers -----------------------------------------------------------------------------------
+
+    def get_breaker(self, repo: str, branch: str, signature: str) -> BreakerRow | None:
+        rows = list(
+            self.db.table("breakers").rows_where("repo = ? AND branch = ? AND signature = ?", [repo, branch, signature])
+        )
+        return _breaker(rows[0]) if rows else None
+
+    def put_breaker(self, row: BreakerRow) -> None:
+        with self.transaction():
+            self.db.table("breakers").upsert(
+                {**row.__dict__, "trial_in_flight": int(row.trial_in_flight)},
+                pk=("repo", "branch", "signature"),
+            )
+        self._wrote("store.breaker", f"{row.repo} {row.branch} {row.signature[:12]} -> {row.state}")
+
+    def breakers(self, *, repo: str | None = None, state: str | None = None) -> list[BreakerRow]:
+        where: list[str] = ["1 = 1"]
+        args: list[Any] = []
+        if repo:
+            where.append("repo = ?")
+            args.append(repo)
+        if state:
+            where.append("state = ?")
+            args.append(state)
+        rows = self.db.table("breakers").rows_where(" AND ".join(where), args, order_by="repo, branch, signature")
+        return [_breaker(row) for row in rows]
+
+    def add_breaker_event(self, event: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.table("breaker_events").insert({"remediation_id": None, **event})
+        self._wrote("store.breaker_event", f"{event['repo']} {event['from_state']} -> {event['to_state']}")
+
+    def breaker_events(self, repo: str, branch: str, signature: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.table("breaker_events").rows_where(
+                "repo = ? AND branch = ? AND signature = ?", [repo, branch, signature], order_by="at, id"
+            )
+        )
+
+
+def _breaker(row: dict[str, Any]) -> BreakerRow:
+    return BreakerRow(
+        repo=row["repo"],
+        branch=row["branch"],
+        signature=row["signature"],
+        state=row["state"],
+        failures=row["failures"] or 0,
+        opened_at=row["opened_at"],
+        updated_at=row["updated_at"] or 0.0,
+        last_failure_run=row["last_failure_run"] or "",
+        trial_in_flight=bool(row["trial_in_flight"]),
+    )
+
+
+def open_store(state_dir: Path | str, *, dry_run: bool, on_write: WriteObserver | None = None) -> Store:
+    """The real store, or for a dry run a scratch copy in a temp dir (the real file is only read)."""
+    state_dir = Path(state_dir)
+    path = state_dir / STATE_FILE
+    if not dry_run:
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise AgentError(f"cannot create state directory {state_dir}: {exc}", fix="pass --state-dir") from None
+        return Store(path, on_write=on_write)
+    scratch = Path(tempfile.mkdtemp(prefix="cicd-agent-dry-run-")) / STATE_FILE
+    if path.exists():
+        _copy_readonly(path, scratch)
+    return Store(scratch, on_write=on_write)
+
+
+def _copy_readonly(source: Path, target: Path) -> None:
+    """Copy a database without writing to it: SQLite's backup from a read-only connection."""
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dst = sqlite3.connect(str(target))
+        with dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+    except sqlite3.DatabaseError:
+        shutil.copyfile(source, target)
+        wal = source.with_name(source.name + "-wal")
+        if wal.exists():
+            shutil.copyfile(wal, target.with_name(target.name + "-wal"))

@@ -1,0 +1,72 @@
+"""The CLI's contract: help everywhere, documented exit codes, no tracebacks for expected errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import typer
+
+from cicd_agent.cli import main as cli_main
+
+
+def _all_commands() -> list[list[str]]:
+    root = typer.main.get_command(cli_main.app)
+    found: list[list[str]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        found.append(path)
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+
+    walk(root, [])
+    return found
+
+
+@pytest.mark.parametrize("path", _all_commands(), ids=lambda p: " ".join(p) or "agent")
+def test_every_command_has_help(agent, path: list[str]) -> None:  # type: ignore[no-untyped-def]
+    result = agent(*path, "--help")
+    assert result.code == 0
+    assert "Usage:" in result.out
+    command: Any = typer.main.get_command(cli_main.app)
+    for name in path:
+        command = command.commands[name]
+    assert command.help or command.short_help, f"{' '.join(path)} has no help text"
+
+
+def test_usage_error_exits_2(agent) -> None:  # type: ignore[no-untyped-def]
+    result = agent("no-such-command")
+    assert result.code == 2
+    assert "No such command" in result.err
+
+
+def test_unexpected_error_exits_3_with_crash_log(agent, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("surprise")
+
+    monkeypatch.setattr(cli_main.config_cmd, "parse_config", boom)
+    open("cicd-agent.toml", "w").close()
+    result = agent("config", "check")
+    assert result.code == 3
+    assert "unexpected error (ZeroDivisionError)" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_report_without_dry_run_is_refused(agent) -> None:  # type: ignore[no-untyped-def]
+    result = agent("--report", "r.md", "config", "check")
+    assert result.code == 1
+    assert "--report only applies to a dry run" in result.err
+
+
+def test_console_script_and_module_entry_points() -> None:
+    for argv in (["-m", "cicd_agent", "--help"],):
+        done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and "Usage:" in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "cicd_agent", "config", "check"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1

@@ -1,0 +1,85 @@
+"""Shared fixtures: an isolated home and working directory, and a sandbox GitHub on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.cli.main import invoke
+from cicd_agent.sandbox.scenarios import install_scenarios
+from cicd_agent.sandbox.server import Sandbox
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs in its own directory with its own HOME, no tokens, and a pinned git author."""
+    home = tmp_path / "home"
+    home.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in list(os.environ):
+        if name in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL", "GITHUB_ACTOR", "GITHUB_ACTIONS") or name.startswith(
+            "CICD_AGENT_"
+        ):
+            monkeypatch.delenv(name)
+    for key, value in {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """An empty sandbox on a free loopback port; CI runs only when a test calls settle()."""
+    sb = Sandbox(tmp_path / "sandbox")
+    sb.serve(auto_ci=False)
+    yield sb
+    sb.close()
+
+
+@pytest.fixture(scope="session")
+def demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """All scenarios, their first CI settled. Shared: tests using it must only read."""
+    sb = Sandbox(tmp_path_factory.mktemp("demo-sandbox"))
+    install_scenarios(sb)
+    sb.serve(auto_ci=False)
+    sb.settle()
+    yield sb
+    sb.close()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> object:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def agent(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run the real CLI in-process (same entry point as the console script); returns code, stdout, stderr."""
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = invoke(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,163 @@
+"""Every sandbox endpoint answers with the shapes GitHub's official OpenAPI description defines."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from openapi_schema_validator import OAS30Validator
+
+from cicd_agent.sandbox.scenarios import install_scenarios
+from cicd_agent.sandbox.server import Sandbox
+
+BASIC_ERROR = {
+    "type": "object",
+    "required": ["message", "documentation_url"],
+    "properties": {"message": {"type": "string"}, "documentation_url": {"type": "string"}},
+}
+SPEC = json.loads((Path(__file__).parents[1] / "data" / "github-openapi" / "subset.json").read_text())
+
+
+def _template_for(path: str) -> str:
+    for template in SPEC["paths"]:
+        pattern = "^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if template.endswith("{path}") or template.endswith("{ref}"):
+            pattern = pattern.replace("[^/]+$", ".+$")
+        if re.match(pattern, path):
+            return template
+    raise AssertionError(f"{path} is not in the vendored OpenAPI subset")
+
+
+def _any_of(schema: Any) -> Any:
+    """GitHub's description uses oneOf for overlapping branches (an error body matches both basic-error and
+    repository-rule-violation-error), which no real answer could satisfy: judge them as anyOf."""
+    if isinstance(schema, dict):
+        return {("anyOf" if k == "oneOf" else k): _any_of(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_any_of(v) for v in schema]
+    return schema
+
+
+class Checker:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {sandbox.token}"
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def call(self, method: str, path: str, expect: int, body: Any = None, **params: Any) -> Any:
+        response = self.session.request(
+            method, self.sandbox.base_url + path, json=body, params=params or None, allow_redirects=False
+        )
+        assert response.status_code == expect, (method, path, response.status_code, response.text)
+        template = _template_for(path.split("?")[0])
+        operation = SPEC["paths"][template][method.lower()]
+        if str(expect) in operation["responses"]:
+            schema = operation["responses"][str(expect)]
+        else:  # GitHub documents only some error statuses; every error body is a basic-error
+            assert expect >= 400, f"{method} {template} has no documented {expect} response"
+            schema = BASIC_ERROR
+        data = response.json() if response.content else None
+        if schema is not None:
+            errors = sorted(OAS30Validator(_any_of(schema)).iter_errors(data), key=lambda e: list(e.absolute_path))
+            assert not errors, f"{method} {template} {expect}: " + "; ".join(
+                f"{list(e.absolute_path)}: {e.message[:200]}" for e in errors[:5]
+            )
+        self.seen.add((method.lower(), template, str(expect)))
+        return data
+
+
+@pytest.fixture
+def checker(tmp_path: Path) -> Any:
+    sb = Sandbox(tmp_path / "sb")
+    install_scenarios(sb, ["format"])
+    sb.serve(auto_ci=False)
+    sb.settle()
+    yield Checker(sb)
+    sb.close()
+
+
+def test_every_endpoint_conforms(checker: Checker) -> None:
+    c, r = checker, "/repos/demo/format-check"
+    c.call("GET", "/rate_limit", 200)
+    repo = c.call("GET", r, 200)
+    c.call("GET", "/repos/demo/nope", 404)
+    runs = c.call("GET", f"{r}/actions/runs", 200, status="failure", branch="main", per_page=1)
+    run_id = runs["workflow_runs"][0]["id"]
+    c.call("GET", f"{r}/actions/runs/{run_id}", 200)
+    c.call("GET", f"{r}/actions/runs/999999", 404)
+    c.call("GET", f"{r}/actions/runs/{run_id}/attempts/1", 200)
+    c.call("GET", f"{r}/actions/runs/{run_id}/attempts/1/jobs", 200)
+    jobs = c.call("GET", f"{r}/actions/runs/{run_id}/jobs", 200)
+    job_id = jobs["jobs"][0]["id"]
+    c.call("GET", f"{r}/actions/jobs/{job_id}", 200)
+    c.call("GET", f"{r}/actions/jobs/{job_id}/logs", 302)
+    flows = c.call("GET", f"{r}/actions/workflows", 200)
+    wf_id = flows["workflows"][0]["id"]
+    c.call("GET", f"{r}/actions/workflows/{wf_id}", 200)
+    c.call("GET", f"{r}/actions/workflows/{wf_id}/runs", 200)
+    c.call("POST", f"{r}/actions/runs/{run_id}/rerun-failed-jobs", 201, {})
+    c.sandbox.settle()
+    c.call("POST", f"{r}/actions/runs/{run_id}/rerun", 201, {})
+    c.sandbox.settle()
+
+    c.call("GET", f"{r}/contents/app.py", 200, ref="main")
+    c.call("GET", f"{r}/contents/missing.txt", 404)
+    main_sha = c.call("GET", f"{r}/git/ref/heads/main", 200)["object"]["sha"]
+    c.call("POST", f"{r}/git/refs", 201, {"ref": "refs/heads/fix", "sha": main_sha})
+    c.call("POST", f"{r}/git/refs", 422, {"ref": "refs/heads/fix", "sha": main_sha})
+    text = base64.b64encode(b"hello\n").decode()
+    created = c.call("PUT", f"{r}/contents/notes/new.txt", 201, {"message": "add", "content": text, "branch": "fix"})
+    sha = created["content"]["sha"]
+    updated = c.call(
+        "PUT",
+        f"{r}/contents/notes/new.txt",
+        200,
+        {"message": "edit", "content": base64.b64encode(b"bye\n").decode(), "sha": sha, "branch": "fix"},
+    )
+    c.call("PUT", f"{r}/contents/notes/new.txt", 409, {"message": "x", "content": text, "sha": sha, "branch": "fix"})
+    c.call(
+        "DELETE",
+        f"{r}/contents/notes/new.txt",
+        200,
+        {"message": "rm", "sha": updated["content"]["sha"], "branch": "fix"},
+    )
+    head = c.call("GET", f"{r}/git/ref/heads/fix", 200)["object"]["sha"]
+    c.call("PATCH", f"{r}/git/refs/heads/fix", 200, {"sha": head, "force": False})
+    c.call(
+        "PUT", f"{r}/contents/app.py", 200,
+        {"message": "fmt", "content": base64.b64encode(b"def add(a, b):\n    return a + b\n").decode(),
+         "sha": c.call("GET", f"{r}/contents/app.py", 200, ref="fix")["sha"], "branch": "fix"},
+    )
+
+    pull = c.call("POST", f"{r}/pulls", 201, {"title": "Fix", "head": "fix", "base": "main", "body": "b"})
+    c.call("POST", f"{r}/pulls", 422, {"title": "Fix", "head": "fix", "base": "main"})
+    number = pull["number"]
+    c.call("GET", f"{r}/pulls", 200, state="open", head="demo:fix")
+    c.call("GET", f"{r}/pulls/{number}", 200)
+    c.call("PATCH", f"{r}/pulls/{number}", 200, {"body": "edited"})
+    c.call("POST", f"{r}/issues/{number}/comments", 201, {"body": "hello"})
+    c.call("GET", f"{r}/issues/{number}/comments", 200)
+    c.call("POST", f"{r}/issues/{number}/labels", 200, {"labels": ["cicd-agent"]})
+    c.call("GET", f"{r}/issues/{number}/labels", 200)
+    c.call("GET", f"{r}/issues/{number}", 200)
+    issue = c.call("POST", f"{r}/issues", 201, {"title": "Report", "body": "text", "labels": ["cicd-agent"]})
+    c.call("PATCH", f"{r}/issues/{issue['number']}", 200, {"state": "closed"})
+    c.sandbox.settle()
+    c.call("GET", f"{r}/commits/{head}/check-runs", 200)
+    c.call("GET", f"{r}/commits/{head}/status", 200)
+    c.call("PUT", f"{r}/pulls/{number}/merge", 200, {"commit_message": "merge"})
+    c.call("PUT", f"{r}/pulls/{number}/merge", 405, {})
+    c.call("DELETE", f"{r}/git/refs/heads/fix", 204)
+    c.call("DELETE", f"{r}/git/refs/heads/fix", 422)
+    c.call("GET", f"{r}/git/ref/heads/fix", 404)
+
+    assert repo["clone_url"].startswith("file://")
+    documented = {(m, t) for t, methods in SPEC["paths"].items() for m in methods}
+    exercised = {(m, t) for m, t, _ in c.seen}
+    assert documented - exercised == set(), "endpoints never exercised"

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.config import STARTER_CONFIG, find_line, parse_config, parse_duration
+
+
+def test_starter_config_is_valid_and_typed() -> None:
+    config, problems = parse_config(STARTER_CONFIG)
+    assert problems == []
+    assert config.repos[0].name == "octo-org/octo-repo"
+    assert config.repos[0].branches == ["main", "release/*"]
+    assert config.breaker.reset_after == 24 * 3600
+    assert config.health.delay == 300
+    assert config.policy.max_open_prs == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line", "words"),
+    [
+        ("[policy]\nmax_files = 3\nmax_filez = 4\n", "policy.max_filez", 3, "unknown key"),
+        ("[breaker]\nfailure_threshold = \"three\"\n", "breaker.failure_threshold", 2, "expected an integer"),
+        ("[health]\n\ndelay = \"soon\"\n", "health.delay", 3, "duration"),
+        ("[[repos]]\nname = \"not a repo\"\n", "repos[0].name", 2, "OWNER/NAME"),
+        ("[[repos]]\nname = \"a/b\"\n[[repos]]\nname = \"a/b\"\n", "repos[1].name", 4, "listed twice"),
+        ("[[rules]]\nname = \"x\"\nstrategy = \"explode\"\n", "rules[0].strategy", 3, "expected one of"),
+        ("[[rules]]\nstrategy = \"fix\"\n", "rules[0].fixer", None, "needs a fixer"),
+        ("[[rules]]\nstrategy = \"report\"\nexcerpt_regex = \"(\"\n", "rules[0].excerpt_regex", 3, "regular expression"),
+        ("[github]\ntoken_env = \"ghp_abc def\"\n", "github.token_env", 2, "NAME of an environment variable"),
+        ("surprise = 1\n", "surprise", 1, "unknown key"),
+        ("[policy]\nallow_workflow_changes = \"yes\"\n", "policy.allow_workflow_changes", 2, "true or false"),
+    ],
+)
+def test_each_problem_names_key_and_line(text: str, key: str, line: int | None, words: str) -> None:
+    _, problems = parse_config(text)
+    assert [p.key for p in problems] == [key]
+    assert problems[0].line == line
+    assert words in problems[0].message
+
+
+def test_invalid_toml_reports_its_line() -> None:
+    _, problems = parse_config("[policy]\nmax_files = = 3\n")
+    assert problems[0].key == "(syntax)"
+    assert problems[0].line == 2
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    _, problems = parse_config("[policy]\nmax_files = \"x\"\nnope = 1\n[breaker]\nreset_after = []\n")
+    assert {p.key for p in problems} == {"policy.max_files", "policy.nope", "breaker.reset_after"}
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(30, 30), ("30s", 30), ("5m", 300), ("24h", 86400), ("7d", 604800)])
+def test_durations(value: object, seconds: float) -> None:
+    assert parse_duration(value) == seconds
+
+
+@pytest.mark.parametrize("value", [-1, "5 weeks", True, "m"])
+def test_bad_durations(value: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(value)
+
+
+def test_find_line_picks_the_right_array_table() -> None:
+    text = "[[repos]]\nname = \"a/b\"\n\n[[repos]]\nname = \"c/d\"\n"
+    assert find_line(text, "repos[1].name") == 5
+
+
+def test_api_url_prefers_file_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    config, _ = parse_config("")
+    assert config.api_url() == "https://api.github.com"
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9/")
+    assert config.api_url() == "http://127.0.0.1:9"
+    config, _ = parse_config("[github]\napi_url = \"https://ghe.example/api/v3\"\n")
+    assert config.api_url() == "https://ghe.example/api/v3"
+
+
+def test_token_comes_from_the_named_variable_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from cicd_agent.config import token_for
+
+    config, _ = parse_config("[github]\ntoken_env = \"MY_TOKEN\"\n[[repos]]\nname = \"a/b\"\ntoken_env = \"B_TOKEN\"\n")
+    assert token_for(config) is None
+    monkeypatch.setenv("MY_TOKEN", "t1")
+    assert token_for(config) == "t1"
+    monkeypatch.setenv("B_TOKEN", "t2")
+    assert token_for(config, "a/b") == "t2"

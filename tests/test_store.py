@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.errors import AgentError
+from cicd_agent.store import MIGRATIONS, Store, open_store
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _failure(run_id: int = 1, attempt: int = 1) -> dict[str, object]:
+    return {"repo": "o/r", "branch": "main", "run_id": run_id, "run_attempt": attempt, "workflow": "CI",
+            "head_sha": "a" * 40, "signature": "abc", "category": "lint"}
+
+
+def test_migrations_apply_once_and_wal_is_on(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    assert store.schema_version() == [name for name, _ in MIGRATIONS]
+    assert store.db.journal_mode == "wal"
+    store.close()
+    again = Store(tmp_path / "state.db")
+    assert again.schema_version() == [name for name, _ in MIGRATIONS]
+
+
+def test_a_failed_run_is_claimed_once_within_the_ttl(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    assert store.claim_failure(_failure(), now=100.0, ttl=50.0) is True
+    assert store.claim_failure(_failure(), now=120.0, ttl=50.0) is False
+    assert store.claim_failure(_failure(attempt=2), now=120.0, ttl=50.0) is True
+    assert store.failure_counts() == {"failures_seen": 2, "duplicates": 1}
+    assert store.claim_failure(_failure(), now=200.0, ttl=50.0) is True  # past the TTL: new again
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(AgentError, match="cannot be used"):
+        Store(path)
+
+
+def test_dry_run_store_is_a_scratch_copy(tmp_path: Path) -> None:
+    real = open_store(tmp_path, dry_run=False)
+    real.set_meta("paused", "yes")
+    real.close()
+    before = _digest(tmp_path / "state.db")
+    seen: list[tuple[str, str]] = []
+    scratch = open_store(tmp_path, dry_run=True, on_write=lambda kind, target: seen.append((kind, target)))
+    assert scratch.get_meta("paused") == "yes"
+    scratch.set_meta("paused", None)
+    assert scratch.get_meta("paused") is None
+    scratch.close()
+    assert seen == [("store.meta", "paused")]
+    assert _digest(tmp_path / "state.db") == before
+    assert open_store(tmp_path, dry_run=False).get_meta("paused") == "yes"
+
+
+def test_dry_run_without_a_database_creates_none(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "state", dry_run=True)
+    store.set_meta("k", "v")
+    store.close()
+    assert not (tmp_path / "state").exists()

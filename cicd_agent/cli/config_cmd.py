@@ -6,13 +6,17 @@ from pathlib import Path
 
 import typer
 
-from cicd_agent.cli.context import AppState
+from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.config import STARTER_CONFIG, ConfigError, parse_config
 from cicd_agent.errors import AgentError
 
 
-def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:
-    state: AppState = ctx.obj
+def init(
+    ctx: typer.Context,
+    json_flag: bool = JSON_OPTION,
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    state: AppState = ctx.obj.command(ctx, json_flag)
     path = state.config_path
     if path.exists() and not force:
         raise AgentError(f"{path} already exists", fix="pass --force to overwrite it, or --config another path")
@@ -32,8 +36,8 @@ def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="
     state.info(f"wrote {path}: edit the [[repos]] table, then run `agent config check`")
 
 
-def check(ctx: typer.Context) -> None:
-    state: AppState = ctx.obj
+def check(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
+    state: AppState = ctx.obj.command(ctx, json_flag)
     path: Path = state.config_path
     if not path.exists():
         raise AgentError(f"config file {path} not found", fix="create one with `agent init`, or pass --config PATH")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import typer
 from rich.console import Console
 
 from cicd_agent.config import Config, load_config, token_for
@@ -15,6 +16,9 @@ from cicd_agent.effects import DryRunRecorder, Effects, LogNotifier
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
 from cicd_agent.store import Store, open_store
+
+
+JSON_OPTION = typer.Option(False, "--json", help="Machine-readable output on stdout (same as the global --json).")
 
 
 @dataclass
@@ -37,6 +41,11 @@ class AppState:
             raise AgentError("--report only applies to a dry run", fix="add --dry-run, or drop --report")
         if self.dry_run:
             self.recorder = DryRunRecorder(echo=self.say_dry_run)
+
+    def command(self, ctx: typer.Context, json_flag: bool = False) -> AppState:
+        """The state for a command; its own --json adds to the global one."""
+        self.json = self.json or json_flag
+        return self
 
     # -- output -------------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import typer
 
-from cicd_agent.cli import config_cmd, sandbox_cmd
+from cicd_agent.cli import analysis_cmd, config_cmd, sandbox_cmd
 from cicd_agent.cli.context import AppState
 from cicd_agent.config import DEFAULT_CONFIG
 from cicd_agent.errors import AgentError
@@ -72,6 +72,12 @@ config_app.command("check", help="Validate the configuration and list every prob
 )
 app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
+app.command("signature", help="Explain a job log file: failing step, excerpt, category, signature.")(
+    analysis_cmd.signature
+)
+app.command("explain", help="Explain a failed workflow run, fetching its log and a green baseline through the API.")(
+    analysis_cmd.explain
+)
 app.command("demo", help="Run the agent against the built-in sandbox GitHub and its failing scenarios.")(
     sandbox_cmd.demo
 )

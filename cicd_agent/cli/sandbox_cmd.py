@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cicd_agent.cli.context import AppState
+from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
@@ -37,11 +37,12 @@ def start_sandbox(root: Path | None, *, port: int = 0, scenario: str = "demo", a
 @app.command("serve", help="Serve the sandbox GitHub on 127.0.0.1 until interrupted.")
 def serve(
     ctx: typer.Context,
+    json_flag: bool = JSON_OPTION,
     port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
     scenario: str = typer.Option("demo", "--scenario", help="demo (all), none, or one scenario's name."),
     root: Path | None = typer.Option(None, "--root", help="Directory for its bare repositories [default: a temp dir]."),
 ) -> None:
-    state: AppState = ctx.obj
+    state: AppState = ctx.obj.command(ctx, json_flag)
     sandbox = start_sandbox(root, port=port, scenario=scenario)
     if state.json:
         state.emit_json({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)})
@@ -58,8 +59,8 @@ def serve(
         sandbox.close()
 
 
-def demo(ctx: typer.Context) -> None:
-    state: AppState = ctx.obj
+def demo(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
+    state: AppState = ctx.obj.command(ctx, json_flag)
     sandbox = start_sandbox(None, auto_ci=False)
     try:
         state.info(f"sandbox GitHub at {sandbox.base_url}; running the scenarios' CI...")

@@ -1,0 +1,173 @@
+"""Reading job logs: decoding, line splitting, and the per-line prefixes GitHub and `gh` add.
+
+Line numbers are 1-based after splitting on CRLF, CR or LF, so a lone CR ends a line too (progress bars).
+Three shapes are read: the API's (`2024-05-01T12:00:00.1234567Z text`), `gh run view --log`'s
+(`job<TAB>step<TAB>timestamp text`), and plain logs (Jenkins and others).
+
+Logs can be huge, so they are read in chunks of whole lines (`iter_chunks`), and whole-chunk regular
+expressions find the few lines worth a closer look: no Python loop runs over every line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07|(?<![\w\]])\[[0-9;]*m")
+PREFIX = re.compile(r"^(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.MULTILINE)
+GH_CLI_STEP = re.compile(r"^[^\t\n]*\t([^\t\n]*)\t\d{4}-\d\d-\d\dT", re.MULTILINE)
+MAX_LINE = 2000  # longer lines are cut for analysis: a 50 MB single line must not blow up
+CHUNK = 4 * 1024 * 1024
+
+
+def unify_newlines(text: str) -> str:
+    """CRLF and lone CR become LF, so counting LF gives line numbers the way the input is split."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def clean(text: str) -> str:
+    """Drop the `gh` columns, timestamps and colour codes of every line; line count is unchanged."""
+    text = PREFIX.sub("", text)
+    if "\x1b" in text or "[" in text:
+        text = ANSI.sub("", text)
+    return text
+
+
+def strip_prefix(line: str) -> str:
+    return clean(line)[:MAX_LINE]
+
+
+def is_binary(data: bytes) -> bool:
+    """A NUL byte in the first 8 KiB, as git decides it."""
+    return b"\x00" in data[:8192]
+
+
+def iter_chunks(source: str | bytes | Path, chunk: int = CHUNK) -> Iterator[str]:
+    """The input as text chunks of whole lines (LF-terminated, newlines unified), overlong lines cut."""
+    pieces: Iterable[str]
+    if isinstance(source, Path):
+        pieces = _read_file(source, chunk)
+    elif isinstance(source, bytes):
+        pieces = _decode_pieces([source[i : i + chunk] for i in range(0, len(source), chunk)] or [b""])
+    else:
+        pieces = (source[i : i + chunk] for i in range(0, len(source), chunk))
+    pending = ""
+    cr = False  # the previous piece ended in CR: a following LF belongs to it
+    for piece in pieces:
+        if cr and piece.startswith("\n"):
+            piece = piece[1:]
+        cr = piece.endswith("\r")
+        pending += unify_newlines(piece)
+        cut = pending.rfind("\n")
+        if cut < 0:
+            if len(pending) > MAX_LINE * 2:  # one enormous line: keep its head, drop the rest until its end
+                pending = pending[:MAX_LINE]
+            continue
+        complete, pending = pending[: cut + 1], pending[cut + 1 :]
+        yield _cut_long_lines(complete)
+    if pending:
+        yield _cut_long_lines(pending + "\n")
+
+
+def _cut_long_lines(text: str) -> str:
+    if len(text) <= MAX_LINE or max(map(len, text.split("\n"))) <= MAX_LINE:
+        return text
+    return "\n".join(line[:MAX_LINE] for line in text.split("\n"))
+
+
+def _read_file(path: Path, chunk: int) -> Iterator[str]:
+    with path.open("rb") as handle:
+        yield from _decode_pieces(iter(lambda: handle.read(chunk), b""))
+
+
+def _decode_pieces(pieces: Iterable[bytes]) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    for piece in pieces:
+        yield decoder.decode(piece)
+    yield decoder.decode(b"", final=True)
+
+
+@dataclass
+class Scan:
+    """What a pass over a log keeps: its size, the interesting lines (and a few around them), steps."""
+
+    total: int = 0
+    text: dict[int, str] = field(default_factory=dict)  # 0-based line index -> cleaned text
+    hits: list[int] = field(default_factory=list)  # indexes of lines a marker pattern matched
+    groups: list[tuple[int, str]] = field(default_factory=list)  # `##[group]` headers: (index, title)
+    step_of: dict[int, str] = field(default_factory=dict)  # `gh run view --log`: index -> step column
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Cheap tests that every interesting line passes: one fast regex, plus rarer literals found with
+    `str.find` (a long alternation would be several times slower than both together)."""
+
+    pattern: re.Pattern[str]
+    literals: tuple[str, ...]
+
+    def lines(self, text: str) -> list[int]:
+        found = set(lines_matching(self.pattern, text))
+        positions: list[int] = []
+        for literal in self.literals:
+            skip = 1 if literal.startswith("\n") else 0  # "\nE  " marks the line after the LF
+            at = text.find(literal)
+            while at >= 0:
+                positions.append(at + skip)
+                end = text.find("\n", at + skip)
+                at = text.find(literal, end + 1 - skip) if end >= 0 else -1
+        index = last = 0
+        for position in sorted(positions):
+            index += text.count("\n", last, position)
+            last = position
+            found.add(index)
+        return sorted(found)
+
+
+def scan(source: str | bytes | Path, prefilter: Prefilter, *, window: int = 4, chunk: int = CHUNK) -> Scan:
+    """One pass: the lines the prefilter passes, with `window` lines after each, and the step structure."""
+    result = Scan()
+    for raw in iter_chunks(source, chunk):
+        base = result.total
+        found = prefilter.lines(raw)
+        groups = lines_matching(_GROUP_RAW, raw) if "##[group]" in raw else []
+        if found or groups:
+            raw_lines = raw.split("\n")
+            last = len(raw_lines) - 1  # the chunk ends with LF: its last element is empty
+            wanted = {i for index in found for i in range(index, min(index + window + 1, last))}
+            for index in sorted(wanted):
+                line = raw_lines[index]
+                result.text[base + index] = strip_prefix(line)
+                if "\t" in line and (step := GH_CLI_STEP.match(line)):
+                    result.step_of[base + index] = step.group(1)
+            result.hits += [base + index for index in found]
+            for index in groups:
+                title = strip_prefix(raw_lines[index])[len("##[group]") :].strip()
+                result.groups.append((base + index, title))
+        result.total += raw.count("\n")
+    return result
+
+
+def lines_matching(pattern: re.Pattern[str], text: str) -> list[int]:
+    """0-based indexes of the lines of `text` that `pattern` matches, each once; C-speed between hits."""
+    found: list[int] = []
+    pos = last = index = 0
+    while (match := pattern.search(text, pos)) is not None:
+        index += text.count("\n", last, match.start())
+        last = match.start()
+        found.append(index)
+        end = text.find("\n", match.start())
+        if end < 0:
+            break
+        pos = end + 1
+        index += text.count("\n", last, pos)
+        last = pos
+    return found
+
+
+_GROUP_RAW = re.compile(r"##\[group\]")

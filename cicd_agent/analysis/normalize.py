@@ -1,0 +1,56 @@
+"""Normalisation: the parts of a log line that a re-run changes become placeholders.
+
+What identifies a failure stays: exception types, message words, test, module and file names. What a
+re-run changes goes: dates, times, durations, paths' directories, line and column numbers, addresses,
+UUIDs, hashes, IPs, ports, PIDs, counters. Order matters: the most specific patterns run first.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from cicd_agent.analysis.logtext import ANSI, PREFIX
+
+_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<TS>"),
+    (re.compile(r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"), "<DATE>"),
+    (re.compile(r"\b\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b"), "<TIME>"),
+    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "<UUID>"),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<ADDR>"),
+    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "<IP>"),
+    # paths: keep the file name, drop the directories (workspace, temp dirs, home, runner paths)
+    (re.compile(r"[A-Za-z]:\\(?:[^\\\s:\"'<>|]+\\)+"), "<PATH>/"),
+    (re.compile(r"(?:file://)?(?:~|\.{1,2})?(?:/[\w.@+~%-]+)+/"), "<PATH>/"),
+    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}\b"), "<HEX>"),
+    (re.compile(r"\b(?:localhost|<IP>|[\w-]+\.[\w.-]+):\d{2,5}\b"), "<HOST>:<PORT>"),
+    (re.compile(r"\b(port|pid|PID|thread|Thread|process)([ =:#]+)\d+"), r"\1\2<N>"),
+    (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b"), "<DUR>"),
+    (re.compile(r"\b\d+(?:\.\d+)?%"), "<PCT>"),
+    (re.compile(r"\b\d+/\d+\b"), "<N>/<N>"),
+    (re.compile(r"(\.\w{1,10})[:(\[](\d+)(?:[:,](\d+))?[)\]]?"), r"\1:<LINE>"),
+    (re.compile(r"\b(line|col|column|row)\s+\d+\b", re.IGNORECASE), r"\1 <N>"),
+    (re.compile(r"\[\d+,\d+\]"), "[<LINE>]"),
+    (re.compile(r"\b\d{4,}\b"), "<NUM>"),
+    (re.compile(r"[ \t]+"), " "),
+]
+
+
+@functools.lru_cache(maxsize=65536)
+def normalize(line: str) -> str:
+    """The template of one line (already stripped of its log prefix or not: both work)."""
+    line = PREFIX.sub("", line, count=1)
+    if "\x1b" in line or "[" in line:
+        line = ANSI.sub("", line)
+    for pattern, replacement in _RULES:
+        line = pattern.sub(replacement, line)
+    return line.strip()
+
+
+def normalize_text(text: str) -> str:
+    """`normalize` applied to every line of a text at once (one pass per rule, in C)."""
+    text = PREFIX.sub("", text)
+    text = ANSI.sub("", text)
+    for pattern, replacement in _RULES:
+        text = pattern.sub(replacement, text)
+    return text

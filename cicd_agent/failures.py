@@ -1,0 +1,76 @@
+"""From a failed workflow run to its analysis: pick the failed job, fetch its log and a green baseline.
+
+The baseline is the same job in the last successful run of the same workflow on the same branch. A log
+GitHub no longer has (expired, 404/410) degrades to the job's step names instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from cicd_agent.analysis import Analysis, ExcerptLine, analyze
+from cicd_agent.analysis.signature import signature
+from cicd_agent.errors import AgentError
+from cicd_agent.github import GitHubClient, Job, WorkflowRun
+
+
+@dataclass(frozen=True)
+class Explained:
+    run: WorkflowRun
+    job: Job | None
+    analysis: Analysis
+    baseline_run: int | None
+    log_missing: bool = False
+
+
+def failed_job(jobs: list[Job]) -> Job | None:
+    failed = [j for j in jobs if j.conclusion in ("failure", "timed_out", "cancelled")]
+    return failed[0] if failed else None
+
+
+def failed_step_name(job: Job) -> str | None:
+    for name, conclusion in job.steps:
+        if conclusion in ("failure", "cancelled", "timed_out"):
+            return name
+    return None
+
+
+def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int, str] | None:
+    """(run id, log) of the same job in the newest green run of this workflow on this branch, if any."""
+    for candidate in gh.workflow_runs(run.repo, status="success", branch=run.branch, limit=20):
+        if candidate.workflow_id != run.workflow_id or candidate.id == run.id:
+            continue
+        for job in gh.jobs(run.repo, candidate.id):
+            if job.name == job_name and job.conclusion == "success":
+                log = gh.job_log(run.repo, job.id)
+                if log is not None:
+                    return candidate.id, log
+        return None
+    return None
+
+
+def explain_run(gh: GitHubClient, repo: str, run_id: int, *, max_lines: int = 60) -> Explained:
+    run = gh.workflow_run(repo, run_id)
+    if run.status != "completed":
+        raise AgentError(f"run {run_id} of {repo} is still {run.status}", fix="wait until it completes")
+    job = failed_job(gh.jobs(repo, run_id))
+    if job is None:
+        raise AgentError(f"run {run_id} of {repo} has no failed job (conclusion: {run.conclusion})")
+    log = gh.job_log(repo, job.id)
+    if log is None:
+        return Explained(run, job, degraded_analysis(run, job), None, log_missing=True)
+    baseline = baseline_log(gh, run, job.name)
+    analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
+    if analysis.failed and failed_step_name(job):  # the API's step name beats the log's group header
+        analysis = replace(analysis, failing_step=failed_step_name(job))
+    return Explained(run, job, analysis, baseline[0] if baseline else None)
+
+
+def degraded_analysis(run: WorkflowRun, job: Job) -> Analysis:
+    """No log: explain from what the API still says (the failed step's name)."""
+    step = failed_step_name(job)
+    text = f"job {job.name!r} failed at step {step!r} (its log is no longer available)"
+    digest, template = signature(
+        "unknown", [(3, 0, f"log unavailable: workflow {run.name} job {job.name} step {step}")]
+    )
+    return Analysis(digest, template, "unknown", step, [ExcerptLine(0, text)], None, 0)

@@ -142,7 +142,7 @@ class GitHubClient:
             r = self._repo(repo)
             runs = r.get_workflow_runs(
                 status=status or NotSet,
-                branch=branch or NotSet,  # type: ignore[arg-type]  # PyGithub accepts a name too
+                branch=branch or NotSet,
                 created=created or NotSet,
                 head_sha=head_sha or NotSet,
             )

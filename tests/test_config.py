@@ -21,16 +21,16 @@ def test_starter_config_is_valid_and_typed() -> None:
     ("text", "key", "line", "words"),
     [
         ("[policy]\nmax_files = 3\nmax_filez = 4\n", "policy.max_filez", 3, "unknown key"),
-        ("[breaker]\nfailure_threshold = \"three\"\n", "breaker.failure_threshold", 2, "expected an integer"),
-        ("[health]\n\ndelay = \"soon\"\n", "health.delay", 3, "duration"),
-        ("[[repos]]\nname = \"not a repo\"\n", "repos[0].name", 2, "OWNER/NAME"),
-        ("[[repos]]\nname = \"a/b\"\n[[repos]]\nname = \"a/b\"\n", "repos[1].name", 4, "listed twice"),
-        ("[[rules]]\nname = \"x\"\nstrategy = \"explode\"\n", "rules[0].strategy", 3, "expected one of"),
-        ("[[rules]]\nstrategy = \"fix\"\n", "rules[0].fixer", None, "needs a fixer"),
-        ("[[rules]]\nstrategy = \"report\"\nexcerpt_regex = \"(\"\n", "rules[0].excerpt_regex", 3, "regular expression"),
-        ("[github]\ntoken_env = \"ghp_abc def\"\n", "github.token_env", 2, "NAME of an environment variable"),
+        ('[breaker]\nfailure_threshold = "three"\n', "breaker.failure_threshold", 2, "expected an integer"),
+        ('[health]\n\ndelay = "soon"\n', "health.delay", 3, "duration"),
+        ('[[repos]]\nname = "not a repo"\n', "repos[0].name", 2, "OWNER/NAME"),
+        ('[[repos]]\nname = "a/b"\n[[repos]]\nname = "a/b"\n', "repos[1].name", 4, "listed twice"),
+        ('[[rules]]\nname = "x"\nstrategy = "explode"\n', "rules[0].strategy", 3, "expected one of"),
+        ('[[rules]]\nstrategy = "fix"\n', "rules[0].fixer", None, "needs a fixer"),
+        ('[[rules]]\nstrategy = "report"\nexcerpt_regex = "("\n', "rules[0].excerpt_regex", 3, "regular expression"),
+        ('[github]\ntoken_env = "ghp_abc def"\n', "github.token_env", 2, "NAME of an environment variable"),
         ("surprise = 1\n", "surprise", 1, "unknown key"),
-        ("[policy]\nallow_workflow_changes = \"yes\"\n", "policy.allow_workflow_changes", 2, "true or false"),
+        ('[policy]\nallow_workflow_changes = "yes"\n', "policy.allow_workflow_changes", 2, "true or false"),
     ],
 )
 def test_each_problem_names_key_and_line(text: str, key: str, line: int | None, words: str) -> None:
@@ -47,7 +47,7 @@ def test_invalid_toml_reports_its_line() -> None:
 
 
 def test_all_problems_are_reported_at_once() -> None:
-    _, problems = parse_config("[policy]\nmax_files = \"x\"\nnope = 1\n[breaker]\nreset_after = []\n")
+    _, problems = parse_config('[policy]\nmax_files = "x"\nnope = 1\n[breaker]\nreset_after = []\n')
     assert {p.key for p in problems} == {"policy.max_files", "policy.nope", "breaker.reset_after"}
 
 
@@ -63,7 +63,7 @@ def test_bad_durations(value: object) -> None:
 
 
 def test_find_line_picks_the_right_array_table() -> None:
-    text = "[[repos]]\nname = \"a/b\"\n\n[[repos]]\nname = \"c/d\"\n"
+    text = '[[repos]]\nname = "a/b"\n\n[[repos]]\nname = "c/d"\n'
     assert find_line(text, "repos[1].name") == 5
 
 
@@ -72,14 +72,14 @@ def test_api_url_prefers_file_then_environment(monkeypatch: pytest.MonkeyPatch) 
     assert config.api_url() == "https://api.github.com"
     monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9/")
     assert config.api_url() == "http://127.0.0.1:9"
-    config, _ = parse_config("[github]\napi_url = \"https://ghe.example/api/v3\"\n")
+    config, _ = parse_config('[github]\napi_url = "https://ghe.example/api/v3"\n')
     assert config.api_url() == "https://ghe.example/api/v3"
 
 
 def test_token_comes_from_the_named_variable_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from cicd_agent.config import token_for
 
-    config, _ = parse_config("[github]\ntoken_env = \"MY_TOKEN\"\n[[repos]]\nname = \"a/b\"\ntoken_env = \"B_TOKEN\"\n")
+    config, _ = parse_config('[github]\ntoken_env = "MY_TOKEN"\n[[repos]]\nname = "a/b"\ntoken_env = "B_TOKEN"\n')
     assert token_for(config) is None
     monkeypatch.setenv("MY_TOKEN", "t1")
     assert token_for(config) == "t1"

@@ -38,8 +38,12 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
     ]
     recorder.write_report(tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text())
-    assert [a["kind"] for a in data["skipped"]] == ["github.create_branch", "github.put_file", "github.open_pull",
-                                                    "notify"]
+    assert [a["kind"] for a in data["skipped"]] == [
+        "github.create_branch",
+        "github.put_file",
+        "github.open_pull",
+        "notify",
+    ]
     assert "-x=1\n+x = 1\n" in data["skipped"][1]["diff"]
     recorder.write_report(tmp_path / "r.md")
     markdown = (tmp_path / "r.md").read_text()
@@ -55,8 +59,15 @@ def test_real_effects_write_through_the_api(sandbox: Sandbox) -> None:
     effects.create_branch("demo/format-check", "fix", main)
     current = gh.file("demo/format-check", "app.py", "fix")
     assert current is not None
-    effects.put_file("demo/format-check", "app.py", "def add(a, b):\n    return a + b\n", branch="fix",
-                     message="format", sha=current.sha, previous=current.text)
+    effects.put_file(
+        "demo/format-check",
+        "app.py",
+        "def add(a, b):\n    return a + b\n",
+        branch="fix",
+        message="format",
+        sha=current.sha,
+        previous=current.text,
+    )
     pull = effects.open_pull("demo/format-check", head="fix", base="main", title="Fix", body="b", labels=["cicd-agent"])
     assert pull.number == 1
     assert [p.labels for p in gh.pulls("demo/format-check", head="fix")] == [("cicd-agent",)]

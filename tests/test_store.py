@@ -14,8 +14,16 @@ def _digest(path: Path) -> str:
 
 
 def _failure(run_id: int = 1, attempt: int = 1) -> dict[str, object]:
-    return {"repo": "o/r", "branch": "main", "run_id": run_id, "run_attempt": attempt, "workflow": "CI",
-            "head_sha": "a" * 40, "signature": "abc", "category": "lint"}
+    return {
+        "repo": "o/r",
+        "branch": "main",
+        "run_id": run_id,
+        "run_attempt": attempt,
+        "workflow": "CI",
+        "head_sha": "a" * 40,
+        "signature": "abc",
+        "category": "lint",
+    }
 
 
 def test_migrations_apply_once_and_wal_is_on(tmp_path: Path) -> None:

@@ -53,7 +53,8 @@ OPERATIONS = [
 
 
 def main(source: str, target: str) -> None:
-    spec = json.load(open(source, encoding="utf-8"))
+    with open(source, encoding="utf-8") as handle:
+        spec = json.load(handle)
     out: dict[str, dict[str, dict[str, object]]] = {}
     for method, path in OPERATIONS:
         operation = spec["paths"][path][method]

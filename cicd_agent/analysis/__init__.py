@@ -10,12 +10,14 @@ from pathlib import Path
 
 from cicd_agent.analysis.classify import classify
 from cicd_agent.analysis.excerpt import (
+    BASELINE_PREFILTER,
     DEFAULT_MAX_LINES,
     PREFILTER,
     WINDOW,
     ExcerptLine,
     evidence,
     excerpt,
+    keeper,
     succeeded,
     templates,
 )
@@ -54,8 +56,10 @@ def analyze(
     log: str | bytes | Path, baseline: str | bytes | Path | None = None, *, max_lines: int = DEFAULT_MAX_LINES
 ) -> Analysis:
     """Analyse a job log (text, bytes, or a file read in chunks), optionally against a green baseline."""
-    scanned = scan(log, PREFILTER, window=WINDOW)
-    known = templates(scan(baseline, PREFILTER, window=WINDOW)) if baseline is not None else None
+    scanned = scan(log, PREFILTER, keep=keeper(), window=WINDOW)
+    # The baseline only needs the templates of lines the fail log might share with it: the prefilter's
+    # regex alone finds nearly all of them at about half the cost of the full prefilter.
+    known = templates(scan(baseline, BASELINE_PREFILTER, keep=keeper(1), window=0)) if baseline is not None else None
     lines = excerpt(scanned, known, max_lines=max_lines)
     raw_evidence = evidence(scanned, None)
     if not raw_evidence or succeeded(scanned, raw_evidence):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cicd_agent.analysis.logtext import Prefilter, Scan
@@ -44,17 +45,16 @@ _EVIDENCE: list[tuple[int, str]] = [
     (1, r"##\[error\]Process completed with exit code|exit (?:code|status) [1-9]|Finished: FAILURE"),
     (1, r"marked build as failure|Build step .* failure|Error \d+$"),
 ]
-_PATTERNS = [(weight, re.compile(pattern)) for weight, pattern in _EVIDENCE]
-_ANY = re.compile("|".join(f"(?:{p})" for _, p in _EVIDENCE))
+_BY_WEIGHT = [(weight, re.compile("|".join(f"(?:{p})" for w, p in _EVIDENCE if w == weight))) for weight in (3, 2, 1)]
 # Every evidence line contains one of these (checked by tests/analysis/test_excerpt.py); the scan looks
 # only at lines that do.
 PREFILTER = Prefilter(
     re.compile(r"rror|RROR|fail|Fail|FAIL|ERR!|xception|Traceback"),
+    # only what can stand on a line without any of the pattern's words (each literal costs one pass)
     (
         "fatal:",
         "panic:",
         "Segmentation fault",
-        "core dumped",
         "Killed",
         "reformat",
         "lost communication",
@@ -62,30 +62,18 @@ PREFILTER = Prefilter(
         "No space left",
         "ermission denied",
         "\nE  ",
-        "exit code",
-        "exit status",
         "timed out",
-        "ETIMEDOUT",
-        "ECONNRESET",
-        "Connection re",
         "Could not resolve",
-        "ResolutionImpossible",
-        "unable to access",
-        "No module named",
-        "cannot find symbol",
         "undefined reference",
-        "unresolved import",
-        "but was",
         "Expected ",
-        "deprecated version",
-        "exceeded the maximum",
-        "operation was canceled",
         "No such file",
         "What went wrong",
+        "exceeded the maximum",
         "Finished: ",
         "BUILD SUCCESS",
     ),
 )
+BASELINE_PREFILTER = Prefilter(PREFILTER.pattern, ())
 # Boilerplate that accompanies errors without explaining them.
 _NOISE = re.compile(
     r"^[ \t]*\[ERROR\][ \t]*$|To see the full stack trace|Re-run Maven using|For more information about the errors|"
@@ -120,9 +108,10 @@ class Block:
 @functools.lru_cache(maxsize=65536)
 def line_weight(text: str) -> int:
     """How strongly one (prefix-stripped) line says "this is what broke"; 0 when it says nothing."""
-    if not _ANY.search(text) or _NOISE.search(text):
-        return 0
-    return max((weight for weight, pattern in _PATTERNS if pattern.search(text)), default=0)
+    for weight, pattern in _BY_WEIGHT:
+        if pattern.search(text):
+            return 0 if _NOISE.search(text) else weight
+    return 0
 
 
 def evidence(log: Scan, known: set[str] | None = None) -> dict[int, int]:
@@ -142,6 +131,20 @@ def evidence(log: Scan, known: set[str] | None = None) -> dict[int, int]:
             continue
         found[index] = weight
     return found
+
+
+def keeper(repeats: int = 3) -> Callable[[str], bool]:
+    """The scan's filter: evidence and status lines, each distinct text at most `repeats` times (a log
+    that repeats an error a million times is no more evidence, and must not cost a million entries)."""
+    seen: dict[str, int] = {}
+
+    def keep(text: str) -> bool:
+        if not line_weight(text) and not _STATUS.match(text):
+            return False
+        count = seen[text] = seen.get(text, 0) + 1
+        return count <= repeats
+
+    return keep
 
 
 def templates(log: Scan) -> set[str]:

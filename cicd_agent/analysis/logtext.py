@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07|(?<![\w\]])\[[0-9;]*m")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07|\[[0-9;]*m")
 PREFIX = re.compile(r"^(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.MULTILINE)
 GH_CLI_STEP = re.compile(r"^[^\t\n]*\t([^\t\n]*)\t\d{4}-\d\d-\d\dT", re.MULTILINE)
 MAX_LINE = 2000  # longer lines are cut for analysis: a 50 MB single line must not blow up
@@ -69,15 +69,9 @@ def iter_chunks(source: str | bytes | Path, chunk: int = CHUNK) -> Iterator[str]
                 pending = pending[:MAX_LINE]
             continue
         complete, pending = pending[: cut + 1], pending[cut + 1 :]
-        yield _cut_long_lines(complete)
+        yield complete
     if pending:
-        yield _cut_long_lines(pending + "\n")
-
-
-def _cut_long_lines(text: str) -> str:
-    if len(text) <= MAX_LINE or max(map(len, text.split("\n"))) <= MAX_LINE:
-        return text
-    return "\n".join(line[:MAX_LINE] for line in text.split("\n"))
+        yield pending + "\n"
 
 
 def _read_file(path: Path, chunk: int) -> Iterator[str]:
@@ -101,73 +95,103 @@ class Scan:
     hits: list[int] = field(default_factory=list)  # indexes of lines a marker pattern matched
     groups: list[tuple[int, str]] = field(default_factory=list)  # `##[group]` headers: (index, title)
     step_of: dict[int, str] = field(default_factory=dict)  # `gh run view --log`: index -> step column
+    stamped: bool = False  # lines carry GitHub's timestamp prefix: an Actions job log
 
 
 @dataclass(frozen=True)
 class Prefilter:
     """Cheap tests that every interesting line passes: one fast regex, plus rarer literals found with
-    `str.find` (a long alternation would be several times slower than both together)."""
+    `str.find` (one long alternation is several times slower than both together)."""
 
     pattern: re.Pattern[str]
     literals: tuple[str, ...]
 
-    def lines(self, text: str) -> list[int]:
-        found = set(lines_matching(self.pattern, text))
-        positions: list[int] = []
+    def line_starts(self, text: str) -> list[int]:
+        """Offsets of the starts of the lines of `text` that pass, sorted, each once."""
+        starts = set(_starts_matching(self.pattern, text))
         for literal in self.literals:
             skip = 1 if literal.startswith("\n") else 0  # "\nE  " marks the line after the LF
+            if skip and text.startswith(literal[1:]):
+                starts.add(0)
             at = text.find(literal)
             while at >= 0:
-                positions.append(at + skip)
+                starts.add(text.rfind("\n", 0, at + skip) + 1)
                 end = text.find("\n", at + skip)
                 at = text.find(literal, end + 1 - skip) if end >= 0 else -1
-        index = last = 0
-        for position in sorted(positions):
-            index += text.count("\n", last, position)
-            last = position
-            found.add(index)
-        return sorted(found)
+        return sorted(starts)
+
+    def lines(self, text: str) -> list[int]:
+        """0-based indexes of the lines that pass."""
+        return _indexes(text, self.line_starts(text))
 
 
-def scan(source: str | bytes | Path, prefilter: Prefilter, *, window: int = 4, chunk: int = CHUNK) -> Scan:
-    """One pass: the lines the prefilter passes, with `window` lines after each, and the step structure."""
-    result = Scan()
-    for raw in iter_chunks(source, chunk):
-        base = result.total
-        found = prefilter.lines(raw)
-        groups = lines_matching(_GROUP_RAW, raw) if "##[group]" in raw else []
-        if found or groups:
-            raw_lines = raw.split("\n")
-            last = len(raw_lines) - 1  # the chunk ends with LF: its last element is empty
-            wanted = {i for index in found for i in range(index, min(index + window + 1, last))}
-            for index in sorted(wanted):
-                line = raw_lines[index]
-                result.text[base + index] = strip_prefix(line)
-                if "\t" in line and (step := GH_CLI_STEP.match(line)):
-                    result.step_of[base + index] = step.group(1)
-            result.hits += [base + index for index in found]
-            for index in groups:
-                title = strip_prefix(raw_lines[index])[len("##[group]") :].strip()
-                result.groups.append((base + index, title))
-        result.total += raw.count("\n")
-    return result
-
-
-def lines_matching(pattern: re.Pattern[str], text: str) -> list[int]:
-    """0-based indexes of the lines of `text` that `pattern` matches, each once; C-speed between hits."""
-    found: list[int] = []
-    pos = last = index = 0
+def _starts_matching(pattern: re.Pattern[str], text: str) -> list[int]:
+    starts: list[int] = []
+    pos = 0
     while (match := pattern.search(text, pos)) is not None:
-        index += text.count("\n", last, match.start())
-        last = match.start()
-        found.append(index)
-        end = text.find("\n", match.start())
+        starts.append(text.rfind("\n", 0, match.start()) + 1)
+        end = text.find("\n", match.end())
         if end < 0:
             break
         pos = end + 1
-        index += text.count("\n", last, pos)
-        last = pos
-    return found
+    return starts
+
+
+def _indexes(text: str, starts: list[int]) -> list[int]:
+    """Line indexes of sorted line-start offsets, counting newlines only between them."""
+    indexes: list[int] = []
+    index = last = 0
+    for start in starts:
+        index += text.count("\n", last, start)
+        last = start
+        indexes.append(index)
+    return indexes
+
+
+def _line_at(text: str, start: int) -> tuple[str, int]:
+    """The line starting at `start` and the offset of the next one."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    return text[start : min(end, start + MAX_LINE)], end + 1
+
+
+def scan(
+    source: str | bytes | Path,
+    prefilter: Prefilter,
+    *,
+    keep: Callable[[str], bool] = lambda text: True,
+    window: int = 4,
+    chunk: int = CHUNK,
+) -> Scan:
+    """One pass: the lines the prefilter passes and `keep` accepts (with `window` lines after each),
+    and the step structure. Lines are sliced out of each chunk, never split all at once."""
+    result = Scan()
+    for raw in iter_chunks(source, chunk):
+        base = result.total
+        result.stamped = result.stamped or PREFIX.match(raw) is not None
+        starts = prefilter.line_starts(raw)
+        for start, index in zip(starts, _indexes(raw, starts), strict=True):
+            line, after = _line_at(raw, start)
+            text = strip_prefix(line)
+            if not keep(text):
+                continue
+            result.hits.append(base + index)
+            result.text[base + index] = text
+            if "\t" in line and (step := GH_CLI_STEP.match(line)):
+                result.step_of[base + index] = step.group(1)
+            for offset in range(1, window + 1):
+                if after >= len(raw):
+                    break
+                following, after = _line_at(raw, after)
+                result.text.setdefault(base + index + offset, strip_prefix(following))
+        if "##[group]" in raw:
+            group_starts = _starts_matching(_GROUP_RAW, raw)
+            for start, index in zip(group_starts, _indexes(raw, group_starts), strict=True):
+                title = strip_prefix(_line_at(raw, start)[0])
+                if title.startswith("##[group]"):
+                    result.groups.append((base + index, title[len("##[group]") :].strip()))
+        result.total += raw.count("\n")
+    return result
 
 
 _GROUP_RAW = re.compile(r"##\[group\]")

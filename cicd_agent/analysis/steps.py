@@ -14,9 +14,9 @@ def failing_step(log: Scan, index: int | None) -> str | None:
     if index in log.step_of:
         return log.step_of[index]
     runs = [(at, title) for at, title in log.groups if title.startswith("Run ")] or log.groups
-    if not runs:
-        return None
     position = bisect.bisect_right([at for at, _ in runs], index) - 1
+    if position < 0 and not log.stamped:
+        return None
     if position < 0:
         return "Set up job"  # GitHub prints no group before a step starts: set-up failed (e.g. a rejected action)
     return runs[position][1]

@@ -17,7 +17,6 @@ from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
 from cicd_agent.store import Store, open_store
 
-
 JSON_OPTION = typer.Option(False, "--json", help="Machine-readable output on stdout (same as the global --json).")
 
 

@@ -32,7 +32,7 @@ def test_init_dry_run_writes_nothing(agent) -> None:  # type: ignore[no-untyped-
     ("text", "expected"),
     [
         ("[policy]\nmax_filez = 1\n", "line 2, policy.max_filez: unknown key"),
-        ("[breaker]\nfailure_threshold = \"3\"\n", "line 2, breaker.failure_threshold: expected an integer"),
+        ('[breaker]\nfailure_threshold = "3"\n', "line 2, breaker.failure_threshold: expected an integer"),
         ("[policy\n", "line 1, (syntax): invalid TOML"),
     ],
 )

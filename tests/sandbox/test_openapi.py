@@ -130,9 +130,15 @@ def test_every_endpoint_conforms(checker: Checker) -> None:
     head = c.call("GET", f"{r}/git/ref/heads/fix", 200)["object"]["sha"]
     c.call("PATCH", f"{r}/git/refs/heads/fix", 200, {"sha": head, "force": False})
     c.call(
-        "PUT", f"{r}/contents/app.py", 200,
-        {"message": "fmt", "content": base64.b64encode(b"def add(a, b):\n    return a + b\n").decode(),
-         "sha": c.call("GET", f"{r}/contents/app.py", 200, ref="fix")["sha"], "branch": "fix"},
+        "PUT",
+        f"{r}/contents/app.py",
+        200,
+        {
+            "message": "fmt",
+            "content": base64.b64encode(b"def add(a, b):\n    return a + b\n").decode(),
+            "sha": c.call("GET", f"{r}/contents/app.py", 200, ref="fix")["sha"],
+            "branch": "fix",
+        },
     )
 
     pull = c.call("POST", f"{r}/pulls", 201, {"title": "Fix", "head": "fix", "base": "main", "body": "b"})

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cicd_agent.analysis.excerpt import PREFILTER
+from cicd_agent.analysis.logtext import MAX_LINE, clean, iter_chunks, scan
+
+
+def _lines(source: str | bytes, chunk: int) -> list[str]:
+    return "".join(iter_chunks(source, chunk)).split("\n")[:-1]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1024])
+def test_splits_on_crlf_cr_and_lf_across_chunk_boundaries(chunk: int) -> None:
+    text = "a\r\nb\rc\nd\r\n\r\ne"
+    assert _lines(text, chunk) == ["a", "b", "c", "d", "", "e"]
+    assert _lines(text.encode(), chunk) == ["a", "b", "c", "d", "", "e"]
+
+
+def test_reference_split_agrees() -> None:
+    text = "x\r\r\ny\n\rz"
+    assert _lines(text, 2) == [p for p in re.split(r"\r\n|\r|\n", text)]
+
+
+def test_invalid_utf8_and_multibyte_split_across_chunks() -> None:
+    data = "é€😀\n".encode() + b"\xff\xfe broken\n"
+    lines = _lines(data, 1)
+    assert lines[0] == "é€😀"
+    assert lines[1].endswith(" broken") and "\ufffd" in lines[1]
+
+
+def test_overlong_line_is_cut_and_memory_stays_small() -> None:
+    data = "x" * (5 * 1024 * 1024) + "\nnext error: boom\n"
+    lines = _lines(data, 64 * 1024)
+    assert len(lines[0]) == MAX_LINE and lines[1] == "next error: boom"
+
+
+def test_clean_removes_prefixes_and_colours_but_keeps_line_count() -> None:
+    raw = (
+        "job\tstep one\t2024-05-01T12:00:00.1234567Z \x1b[31mred\x1b[0m\n"
+        "2024-05-01T12:00:01.0000000Z [[1;31mERROR[m] plain\n"
+        "no prefix [ok]\n"
+    )
+    assert clean(raw).split("\n") == ["red", "[ERROR] plain", "no prefix [ok]", ""]
+
+
+def test_scan_records_steps_and_hits() -> None:
+    log = (
+        "2024-05-01T12:00:00.0000000Z ##[group]Run make test\n"
+        "2024-05-01T12:00:00.0000000Z make test\n"
+        "2024-05-01T12:00:00.0000000Z ##[endgroup]\n"
+        "2024-05-01T12:00:01.0000000Z error: boom\n"
+    )
+    result = scan(log, PREFILTER, window=2)
+    assert result.total == 4
+    assert result.groups == [(0, "Run make test")]
+    assert result.hits == [3] and result.text[3] == "error: boom"
+
+
+def test_empty_input() -> None:
+    result = scan("", PREFILTER)
+    assert result.total == 0 and result.hits == []

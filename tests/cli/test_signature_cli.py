@@ -1,0 +1,124 @@
+"""`agent signature` on real and bad inputs; `agent explain` through the sandbox's API."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from breakages import DATA
+
+from cicd_agent.sandbox.scenarios import install_scenarios
+from cicd_agent.sandbox.server import Sandbox
+
+
+def _case(name: str, tmp_path: Path) -> tuple[Path, Path]:
+    fail, passed = tmp_path / "fail.log", tmp_path / "pass.log"
+    fail.write_bytes(gzip.decompress((DATA / name / "fail.log.gz").read_bytes()))
+    passed.write_bytes(gzip.decompress((DATA / name / "pass.log.gz").read_bytes()))
+    return fail, passed
+
+
+def test_json_is_exactly_one_object(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fail, passed = _case("jimfs_1890", tmp_path)
+    result = agent("signature", str(fail), "--baseline", str(passed), "--json")
+    assert result.code == 0
+    data = result.json()
+    assert set(data) == {"signature", "template", "category", "failing_step", "excerpt"}
+    assert data["category"] == "compile.error"
+    assert all(set(e) == {"line", "text"} and isinstance(e["line"], int) for e in data["excerpt"])
+    assert 1668 in [e["line"] for e in data["excerpt"]]
+
+
+def test_human_output_shows_line_numbers(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fail, _ = _case("jimfs_1890", tmp_path)
+    result = agent("signature", str(fail))
+    assert result.code == 0
+    assert "   1668 | [ERROR] " in result.out and "category" in result.out
+
+
+def test_missing_file(agent) -> None:  # type: ignore[no-untyped-def]
+    result = agent("signature", "nope.log")
+    assert result.code == 1 and "log file nope.log not found" in result.err
+
+
+def test_binary_file(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\x7fELF\x00\x00\x01" * 100)
+    result = agent("signature", str(path))
+    assert result.code == 1 and "looks binary" in result.err
+
+
+def test_empty_file_is_no_failure(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "empty.log"
+    path.write_bytes(b"")
+    result = agent("signature", str(path), "--json")
+    assert result.code == 0 and result.json()["category"] == "none"
+
+
+def test_successful_run_says_so(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, passed = _case("jimfs_1890", tmp_path)
+    result = agent("signature", str(passed))
+    assert result.code == 0 and "no failure found" in result.out and "category none" in result.out
+
+
+def test_fifty_megabyte_single_line(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "one-line.log"
+    with path.open("wb") as handle:
+        for _ in range(50):
+            handle.write(b"x" * (1024 * 1024))
+        handle.write(b" error: at the very end\n")
+    result = agent("signature", str(path), "--json")
+    assert result.code == 0
+    assert result.json()["excerpt"] == [] or result.json()["excerpt"][0]["line"] == 1
+
+
+def test_explain_through_the_api_with_a_green_baseline(
+    agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import git
+
+    install_scenarios(sandbox, ["format"])
+    sandbox.settle()
+    repo = sandbox.repo("demo/format-check")
+    failed_run = repo.runs[0].id
+    clone = git.Repo.clone_from(repo.clone_url, tmp_path / "c")
+    (tmp_path / "c" / "app.py").write_text("def add(a, b):\n    return a + b\n")
+    clone.index.add(["app.py"])
+    clone.index.commit("format")
+    clone.remote().push("HEAD:refs/heads/main")
+    sandbox.settle()
+    monkeypatch.setenv("GITHUB_API_URL", sandbox.base_url)
+    monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
+    result = agent("explain", "--repo", "demo/format-check", str(failed_run), "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["category"] == "format.check"
+    assert data["failing_step"] == "Check formatting"
+    assert any("would be reformatted" in e["text"] for e in data["excerpt"])
+    human = agent("explain", "--repo", "demo/format-check", str(failed_run))
+    assert f"baseline run {repo.runs[1].id}" in human.out
+
+
+def test_explain_a_run_whose_log_is_gone(agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from cicd_agent.sandbox.server import Fault
+
+    install_scenarios(sandbox, ["format"])
+    sandbox.settle()
+    sandbox.inject(Fault("GET", r"/actions/jobs/\d+/logs$", status=410, times=5))
+    monkeypatch.setenv("GITHUB_API_URL", sandbox.base_url)
+    monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
+    result = agent(
+        "explain", "--repo", "demo/format-check", str(sandbox.repo("demo/format-check").runs[0].id), "--json"
+    )
+    assert result.code == 0, result.err
+    assert result.json()["failing_step"] == "Check formatting"
+    assert "no longer available" in result.json()["excerpt"][0]["text"]
+
+
+def test_explain_unknown_run(agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    install_scenarios(sandbox, ["format"])
+    monkeypatch.setenv("GITHUB_API_URL", sandbox.base_url)
+    monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
+    result = agent("explain", "--repo", "demo/format-check", "424242")
+    assert result.code == 1 and "not found" in result.err and "Traceback" not in result.err

@@ -13,7 +13,6 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +71,6 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
             "updated_at": float,
             "last_failure_run": str,
             "trial_in_flight": int,
-            "failure_threshold": int,
-            "reset_after": float,
         },
         pk=("repo", "branch", "signature"),
     )
@@ -147,17 +144,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
 ]
 
 
-@dataclass(frozen=True)
-class BreakerRow:
-    repo: str
-    branch: str
-    signature: str
-    state: str
-    failures: int
-    opened_at: float | None
-    updated_at: float
-    last_failure_run: str
-    trial_in_flight: bool
+BreakerKey = tuple[str, str, str]  # (repo, branch, signature)
+BreakerChange = Callable[[dict[str, Any] | None], tuple[dict[str, Any], list[dict[str, Any]]]]
 
 
 class Store:
@@ -273,59 +261,63 @@ class Store:
         rows = self.db.table("decisions").rows_where(" AND ".join(where), args, order_by="at, id")
         return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
 
+    # -- remediations and health checks (counts for `agent status`) --------------------------------------
+
+    def remediation_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM remediations GROUP BY state ORDER BY state").fetchall()
+        return {str(state): int(count) for state, count in rows}
+
+    def pending_health_checks(self) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM health_checks WHERE outcome IS NULL OR outcome = ''").fetchone()
+        return int(row[0])
+
     # -- breakers -----------------------------------------------------------------------------------
 
-    def get_breaker(self, repo: str, branch: str, signature: str) -> BreakerRow | None:
-        rows = list(
-            self.db.table("breakers").rows_where("repo = ? AND branch = ? AND signature = ?", [repo, branch, signature])
-        )
-        return _breaker(rows[0]) if rows else None
-
-    def put_breaker(self, row: BreakerRow) -> None:
+    def update_breaker(self, key: BreakerKey, change: BreakerChange, *, now: float) -> dict[str, Any]:
+        """Read-modify-write one breaker under the write lock: `change` gets the row (None when new) and
+        returns the new row and the events to append. Concurrent processes lose no update."""
+        repo, branch, signature = key
         with self.transaction():
-            self.db.table("breakers").upsert(
-                {**row.__dict__, "trial_in_flight": int(row.trial_in_flight)},
-                pk=("repo", "branch", "signature"),
-            )
-        self._wrote("store.breaker", f"{row.repo} {row.branch} {row.signature[:12]} -> {row.state}")
+            row = self.get_breaker(key)
+            new, events = change(row)
+            record = {**new, "repo": repo, "branch": branch, "signature": signature, "updated_at": now}
+            self.db.table("breakers").upsert(record, pk=("repo", "branch", "signature"))
+            for event in events:
+                self.db.table("breaker_events").insert(
+                    {
+                        "remediation_id": None,
+                        "actor": "",
+                        **event,
+                        "repo": repo,
+                        "branch": branch,
+                        "signature": signature,
+                        "at": now,
+                    }
+                )
+        self._wrote("store.breaker", f"{repo} {branch} {signature[:12]} -> {record['state']}")
+        return record
 
-    def breakers(self, *, repo: str | None = None, state: str | None = None) -> list[BreakerRow]:
+    def get_breaker(self, key: BreakerKey) -> dict[str, Any] | None:
+        rows = list(self.db.table("breakers").rows_where("repo = ? AND branch = ? AND signature = ?", list(key)))
+        return rows[0] if rows else None
+
+    def breakers(self, *, repo: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
         where: list[str] = ["1 = 1"]
         args: list[Any] = []
         if repo:
-            where.append("repo = ?")
+            where.append("lower(repo) = lower(?)")
             args.append(repo)
         if state:
             where.append("state = ?")
             args.append(state)
-        rows = self.db.table("breakers").rows_where(" AND ".join(where), args, order_by="repo, branch, signature")
-        return [_breaker(row) for row in rows]
+        return list(self.db.table("breakers").rows_where(" AND ".join(where), args, order_by="repo, branch, signature"))
 
-    def add_breaker_event(self, event: dict[str, Any]) -> None:
-        with self.transaction():
-            self.db.table("breaker_events").insert({"remediation_id": None, **event})
-        self._wrote("store.breaker_event", f"{event['repo']} {event['from_state']} -> {event['to_state']}")
-
-    def breaker_events(self, repo: str, branch: str, signature: str) -> list[dict[str, Any]]:
+    def breaker_events(self, key: BreakerKey) -> list[dict[str, Any]]:
         return list(
             self.db.table("breaker_events").rows_where(
-                "repo = ? AND branch = ? AND signature = ?", [repo, branch, signature], order_by="at, id"
+                "repo = ? AND branch = ? AND signature = ?", list(key), order_by="at, id"
             )
         )
-
-
-def _breaker(row: dict[str, Any]) -> BreakerRow:
-    return BreakerRow(
-        repo=row["repo"],
-        branch=row["branch"],
-        signature=row["signature"],
-        state=row["state"],
-        failures=row["failures"] or 0,
-        opened_at=row["opened_at"],
-        updated_at=row["updated_at"] or 0.0,
-        last_failure_run=row["last_failure_run"] or "",
-        trial_in_flight=bool(row["trial_in_flight"]),
-    )
 
 
 def open_store(state_dir: Path | str, *, dry_run: bool, on_write: WriteObserver | None = None) -> Store:

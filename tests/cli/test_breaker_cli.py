@@ -1,0 +1,136 @@
+"""`agent breaker ...`, pause/resume, history and status through the real CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import pytest
+
+from cicd_agent import control
+from cicd_agent.config import Config
+from cicd_agent.effects import Effects, LogNotifier
+from cicd_agent.store import Store
+
+SIG = "c0ffee" + "1" * 58
+OTHER = "c0ffee" + "2" * 58
+
+
+def _seed(failures: dict[tuple[str, str, str], int]) -> None:
+    Path(".cicd-agent").mkdir(exist_ok=True)
+    store = Store(Path(".cicd-agent") / "state.db")
+    effects = Effects(None, notifier=LogNotifier(lambda _: None))
+    for key, count in failures.items():
+        for n in range(count):
+            control.record_outcome(
+                store, effects, Config(), key, success=False, now=time.time() - 60 + n, run=f"42#{n + 1}"
+            )
+    store.close()
+
+
+def _digest() -> str:
+    return hashlib.sha256((Path(".cicd-agent") / "state.db").read_bytes()).hexdigest()
+
+
+def test_list_on_an_empty_store_prints_an_empty_array(agent) -> None:  # type: ignore[no-untyped-def]
+    result = agent("breaker", "list", "--json")
+    assert result.code == 0 and result.out.strip() == "[]"
+
+
+def test_list_filters_and_shows_the_columns(agent) -> None:  # type: ignore[no-untyped-def]
+    _seed({("o/r", "main", SIG): 3, ("o/r", "dev", OTHER): 1, ("x/y", "main", SIG): 1})
+    data = agent("breaker", "list", "--json", "--state", "open").json()
+    assert [(b["repo"], b["branch"], b["state"], b["failures"]) for b in data] == [("o/r", "main", "OPEN", 3)]
+    assert data[0]["half_open_at"] and data[0]["opened_at"] and data[0]["last_failure_run"] == "42#3"
+    assert len(agent("breaker", "list", "--json", "--repo", "o/r").json()) == 2
+    table = agent("breaker", "list")
+    assert "OPEN" in table.out and SIG[:12] in table.out
+    bad = agent("breaker", "list", "--state", "AJAR")
+    assert bad.code == 1 and "unknown state" in bad.err
+
+
+def test_show_with_history_and_prefix(agent) -> None:  # type: ignore[no-untyped-def]
+    _seed({("o/r", "main", SIG): 3})
+    result = agent("breaker", "show", "o/r", "main", SIG[:8], "--json")
+    assert result.code == 0
+    data = result.json()
+    assert data["signature"] == SIG and data["history"][0]["to_state"] == "OPEN"
+    missing = agent("breaker", "show", "o/r", "main", "ffff")
+    assert missing.code == 1 and "no breaker matches" in missing.err
+
+
+def test_reset_records_who_and_why(agent) -> None:  # type: ignore[no-untyped-def]
+    _seed({("o/r", "main", SIG): 3})
+    result = agent("breaker", "reset", "o/r", "--signature", SIG[:10], "--reason", "lockfile fixed", "--by", "ana")
+    assert result.code == 0, result.err
+    assert "now CLOSED" in result.out
+    shown = agent("breaker", "show", "o/r", "main", SIG, "--json").json()
+    assert (shown["state"], shown["failures"]) == ("CLOSED", 0)
+    assert shown["history"][-1]["actor"] == "ana" and shown["history"][-1]["reason"] == "lockfile fixed"
+    history = agent("history", "--json").json()
+    assert history[-1]["decision"] == "breaker_closed" and history[-1]["reason"] == "lockfile fixed"
+
+
+def test_reset_errors(agent) -> None:  # type: ignore[no-untyped-def]
+    _seed({("o/r", "main", SIG): 1, ("o/r", "main", OTHER): 1})
+    nothing = agent("breaker", "reset", "o/nope", "--reason", "x")
+    assert nothing.code == 1 and "no breaker matches o/nope" in nothing.err
+    ambiguous = agent("breaker", "reset", "o/r", "--signature", "c0ffee", "--reason", "x")
+    assert ambiguous.code == 1 and "2 breakers match" in ambiguous.err and "--all" in ambiguous.err
+    no_reason = agent("breaker", "reset", "o/r", "--all")
+    assert no_reason.code == 2 and "--reason" in no_reason.err
+    both = agent("breaker", "reset", "o/r", "--all", "--reason", "cleanup", "--json")
+    assert both.code == 0 and [b["state"] for b in both.json()] == ["CLOSED", "CLOSED"]
+
+
+def test_trip_disable_enable(agent) -> None:  # type: ignore[no-untyped-def]
+    _seed({("o/r", "main", SIG): 1})
+    tripped = agent("breaker", "trip", "o/r", "--branch", "main", "--signature", SIG[:6], "--reason", "hold", "--json")
+    assert tripped.json()[0]["state"] == "FORCED_OPEN"
+    new_key = agent("breaker", "trip", "o/r", "--branch", "release", "--signature", OTHER, "--reason", "pre-empt")
+    assert new_key.code == 0 and "now FORCED_OPEN" in new_key.out
+    disabled = agent("breaker", "disable", "o/r", "--branch", "main", "--reason", "noisy", "--json")
+    assert disabled.json()[0]["state"] == "DISABLED"
+    enabled = agent("breaker", "enable", "o/r", "--branch", "main", "--reason", "quiet again", "--json")
+    assert enabled.json()[0]["state"] == "CLOSED"
+
+
+def test_dry_run_reset_changes_nothing_and_reports(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _seed({("o/r", "main", SIG): 3})
+    before = _digest()
+    report = tmp_path / "plan.json"
+    result = agent("--dry-run", "--report", str(report), "breaker", "reset", "o/r", "--all", "--reason", "try")
+    assert result.code == 0, result.err
+    assert "[DRY-RUN] store.breaker o/r main" in result.out
+    assert _digest() == before
+    assert agent("breaker", "list", "--json").json()[0]["state"] == "OPEN"
+    import json
+
+    kinds = [a["kind"] for a in json.loads(report.read_text())["skipped"]]
+    assert kinds.count("store.breaker") == 1 and "store.decision" in kinds
+
+
+def test_pause_resume_status_history(agent) -> None:  # type: ignore[no-untyped-def]
+    _seed({("o/r", "main", SIG): 3})
+    assert agent("pause", "--reason", "release freeze", "--by", "ana").code == 0
+    status = agent("status", "--json").json()
+    assert status["paused"]["reason"] == "release freeze"
+    assert status["breakers"] == {"OPEN": 1} and status["open_breakers"][0]["signature"] == SIG
+    assert status["pending_health_checks"] == 0 and status["last_cycle"] is None
+    text = agent("status").out
+    assert "PAUSED by ana" in text and "OPEN 1" in text
+    assert agent("resume").code == 0
+    again = agent("resume")
+    assert again.code == 1 and "not paused" in again.err
+    decisions = [d["decision"] for d in agent("history", "--json").json()]
+    assert decisions == ["paused", "resumed"]
+    assert agent("history", "--since", "1h", "--json").json() != []
+    assert agent("history", "--repo", "nope/nope", "--json").json() == []
+    bad = agent("history", "--since", "yesterday-ish")
+    assert bad.code == 1 and "--since" in bad.err
+
+
+@pytest.mark.parametrize("args", [["breaker", "list"], ["status"], ["history"]])
+def test_read_commands_on_a_fresh_directory(agent, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert agent(*args).code == 0

@@ -104,6 +104,7 @@ def test_reset_closes_with_count_zero_and_is_recorded_even_when_closed() -> None
     b = _fail(Breaker(), 0, 3)
     b, transitions = operator_set(b, State.CLOSED, "fixed by hand")
     assert (b.state, b.failures, b.opened_at) == (State.CLOSED, 0, None)
+    assert [(t.from_state, t.to_state) for t in transitions] == [(State.OPEN, State.CLOSED)]
     _, again = operator_set(b, State.CLOSED, "again")
     assert [(t.from_state, t.to_state) for t in again] == [(State.CLOSED, State.CLOSED)]
 

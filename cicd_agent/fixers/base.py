@@ -1,0 +1,109 @@
+"""What every fixer returns, and the helpers they share."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cicd_agent.analysis import Analysis
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str  # relative to the repository root, with forward slashes
+    before: str | None  # None: the file did not exist
+    after: str | None  # None: the fix deletes it
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    fixer: str
+    title: str
+    rationale: str
+    changes: list[FileChange] = field(default_factory=list)
+
+    def changed_lines(self) -> int:
+        import difflib
+
+        total = 0
+        for change in self.changes:
+            diff = difflib.ndiff((change.before or "").splitlines(), (change.after or "").splitlines())
+            total += sum(1 for line in diff if line[:2] in ("+ ", "- "))
+        return total
+
+
+@dataclass(frozen=True)
+class CannotFix:
+    fixer: str
+    why: str
+
+
+@dataclass(frozen=True)
+class FixContext:
+    """What a fixer may use: the checkout (at the failing head), the analysis, and the run's facts."""
+
+    workspace: Path
+    analysis: Analysis
+    trusted: bool  # False for a failure whose head comes from a fork: no tool may run on it
+    workflow_path: str = ""  # the failed run's workflow file, e.g. .github/workflows/ci.yml
+    job_name: str = ""  # the failed job's name
+    command: tuple[str, ...] = ()  # the rule's configured command (for the `command` fixer)
+    tool_timeout: float = 300.0
+
+    def evidence(self) -> str:
+        """The excerpt's text: fixers may read it to choose among known fixes, never to build a command."""
+        return "\n".join(line.text for line in self.analysis.excerpt)
+
+
+def read(workspace: Path, path: str) -> str | None:
+    file = workspace / path
+    try:
+        return file.read_text(encoding="utf-8") if file.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def tool(name: str) -> str | None:
+    """An executable from this environment (the agent's virtualenv first), else PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    return shutil.which(name)
+
+
+def run_tool(argv: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a fixed command (never built from log text) with a clean environment and a time limit."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.run(
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+    )
+
+
+def changes_in(workspace: Path, originals: dict[str, str | None]) -> list[FileChange]:
+    """FileChanges for the files in `originals` whose content now differs."""
+    result = []
+    for path, before in sorted(originals.items()):
+        after = read(workspace, path)
+        if after != before:
+            result.append(FileChange(path, before, after))
+    return result
+
+
+def git_changes(workspace: Path) -> list[FileChange]:
+    """What a tool changed in a git checkout: modified, added and deleted files against HEAD."""
+    import git
+
+    repo = git.Repo(workspace)
+    changes = []
+    for line in repo.git.status("--porcelain", "-z", "--untracked-files=all").split("\0"):
+        if not line:
+            continue
+        code, path = line[:2], line[3:]
+        before = None if "?" in code or "A" in code else repo.git.show(f"HEAD:{path}", strip_newline_in_stdout=False)
+        changes.append(FileChange(path, before, read(workspace, path)))
+    return [c for c in changes if c.before != c.after]

@@ -246,6 +246,23 @@ class Effects:
             None,
         )
 
+    # -- local files (snapshots) -------------------------------------------------------------------------
+
+    def write_local(self, path: Path, text: str, what: str) -> None:
+        def perform() -> None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(path.name + ".tmp")
+                tmp.write_text(text, encoding="utf-8")
+                tmp.replace(path)  # atomic: a crash leaves the old file or the new one, never half of one
+            except OSError as exc:
+                raise AgentError(f"cannot write {what} to {path}: {exc}", fix="check the snapshot directory") from None
+
+        self._do(Action("file.write", str(path), what), perform, None)
+
+    def remove_local(self, path: Path, what: str) -> None:
+        self._do(Action("file.remove", str(path), what), lambda: path.unlink(missing_ok=True), None)
+
     # -- notifications ------------------------------------------------------------------------------
 
     def notify(self, event: str, text: str) -> None:

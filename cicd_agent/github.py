@@ -40,6 +40,7 @@ class WorkflowRun:
     html_url: str
     created_at: str
     fork: bool = False
+    path: str = ""  # the workflow file, e.g. .github/workflows/ci.yml
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,7 @@ def _run(repo: str, run: Any) -> WorkflowRun:
         html_url=run.html_url,
         created_at=run.raw_data.get("created_at", ""),
         fork=bool(head_repo.get("full_name") and head_repo["full_name"].lower() != repo.lower()),
+        path=str(run.raw_data.get("path") or ""),
     )
 
 

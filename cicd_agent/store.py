@@ -261,6 +261,162 @@ class Store:
         rows = self.db.table("decisions").rows_where(" AND ".join(where), args, order_by="at, id")
         return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
 
+    def release_failure(self, repo: str, run_id: int, run_attempt: int) -> None:
+        """Forget a claimed failure so the next cycle handles it again (a deferred or abandoned one)."""
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM failures WHERE repo = ? AND run_id = ? AND run_attempt = ?", [repo, run_id, run_attempt]
+            )
+        self._wrote("store.failure_release", f"{repo} run {run_id}#{run_attempt}")
+
+    # -- remediations ------------------------------------------------------------------------------------
+
+    def create_remediation(self, row: dict[str, Any]) -> int:
+        record = {
+            "detail": "{}",
+            "pr_number": 0,
+            "pr_url": "",
+            "head_sha": "",
+            "snapshot_id": "",
+            "fix_branch": "",
+            "rule": "",
+            **row,
+        }
+        record["detail"] = record["detail"] if isinstance(record["detail"], str) else json.dumps(record["detail"])
+        record["updated_at"] = record["created_at"]
+        with self.transaction():
+            table = self.db.table("remediations")
+            table.insert(record)
+            new_id = int(table.last_pk or 0)
+        self._wrote("store.remediation", f"{row['repo']} {row['strategy']} -> {row['state']}")
+        return new_id
+
+    def update_remediation(
+        self, remediation_id: int, *, now: float, detail: dict[str, Any] | None = None, **fields: Any
+    ) -> None:
+        with self.transaction():
+            if detail is not None:
+                current = self.remediation(remediation_id)
+                merged = {**(current or {}).get("detail", {}), **detail}
+                fields["detail"] = json.dumps(merged, sort_keys=True)
+            self.db.table("remediations").update(remediation_id, {**fields, "updated_at": now})
+        self._wrote("store.remediation", f"#{remediation_id} {fields.get('state', '')}".strip())
+
+    def remediation(self, remediation_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.table("remediations").rows_where("id = ?", [remediation_id]))
+        return _remediation(rows[0]) if rows else None
+
+    def remediations(
+        self,
+        *,
+        repo: str | None = None,
+        states: tuple[str, ...] = (),
+        key: tuple[str, str, str] | None = None,
+        strategy: str | None = None,
+        since: float | None = None,
+    ) -> list[dict[str, Any]]:
+        where: list[str] = ["1 = 1"]
+        args: list[Any] = []
+        if repo:
+            where.append("repo = ?")
+            args.append(repo)
+        if key:
+            where.append("repo = ? AND branch = ? AND signature = ?")
+            args += list(key)
+        if states:
+            where.append(f"state IN ({', '.join('?' for _ in states)})")
+            args += list(states)
+        if strategy:
+            where.append("strategy = ?")
+            args.append(strategy)
+        if since is not None:
+            where.append("created_at >= ?")
+            args.append(since)
+        rows = self.db.table("remediations").rows_where(" AND ".join(where), args, order_by="id")
+        return [_remediation(r) for r in rows]
+
+    def add_intent(self, remediation_id: int, action: str, target: str, *, now: float) -> int:
+        """Recorded before a write; `finish_intent` after it. A crash leaves the intent pending."""
+        with self.transaction():
+            table = self.db.table("intents")
+            table.insert(
+                {"remediation_id": remediation_id, "action": action, "target": target, "status": "pending", "at": now}
+            )
+            intent_id = int(table.last_pk or 0)
+        self._wrote("store.intent", f"#{remediation_id} {action} {target}")
+        return intent_id
+
+    def finish_intent(self, intent_id: int, *, now: float) -> None:
+        with self.transaction():
+            self.db.table("intents").update(intent_id, {"status": "done", "at": now})
+        self._wrote("store.intent", f"intent {intent_id} done")
+
+    def intents(self, remediation_id: int) -> list[dict[str, Any]]:
+        return list(self.db.table("intents").rows_where("remediation_id = ?", [remediation_id], order_by="id"))
+
+    # -- health checks -----------------------------------------------------------------------------------
+
+    def schedule_health_check(self, remediation_id: int, *, due_at: float, deadline: float, now: float) -> None:
+        with self.transaction():
+            self.db.table("health_checks").upsert(
+                {
+                    "remediation_id": remediation_id,
+                    "due_at": due_at,
+                    "deadline": deadline,
+                    "attempts": 0,
+                    "outcome": "",
+                    "updated_at": now,
+                },
+                pk="remediation_id",
+            )
+        self._wrote("store.health_check", f"#{remediation_id} due {due_at:.0f}")
+
+    def due_health_checks(self, now: float) -> list[dict[str, Any]]:
+        return list(
+            self.db.table("health_checks").rows_where(
+                "(outcome IS NULL OR outcome = '') AND due_at <= ?", [now], order_by="due_at"
+            )
+        )
+
+    def health_check(self, remediation_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.table("health_checks").rows_where("remediation_id = ?", [remediation_id]))
+        return rows[0] if rows else None
+
+    def update_health_check(self, remediation_id: int, *, now: float, **fields: Any) -> None:
+        with self.transaction():
+            self.db.table("health_checks").update(remediation_id, {**fields, "updated_at": now})
+        self._wrote("store.health_check", f"#{remediation_id} {fields.get('outcome', '')}".strip())
+
+    # -- snapshots and cursors ---------------------------------------------------------------------------
+
+    def save_snapshot(self, row: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.table("snapshots").upsert({**row, "files": json.dumps(row["files"], sort_keys=True)}, pk="id")
+        self._wrote("store.snapshot", f"{row['id']} {row['repo']}")
+
+    def snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.table("snapshots").rows_where("id = ?", [snapshot_id]))
+        return {**rows[0], "files": json.loads(rows[0]["files"])} if rows else None
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        return [
+            {**r, "files": json.loads(r["files"])} for r in self.db.table("snapshots").rows_where(order_by="created_at")
+        ]
+
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id])
+        self._wrote("store.snapshot_delete", snapshot_id)
+
+    def cursor(self, repo: str) -> dict[str, Any] | None:
+        rows = list(self.db.table("cursors").rows_where("repo = ?", [repo]))
+        return rows[0] if rows else None
+
+    def set_cursor(self, repo: str, *, etag: str, since: str, now: float) -> None:
+        with self.transaction():
+            self.db.table("cursors").upsert({"repo": repo, "etag": etag, "since": since, "updated_at": now}, pk="repo")
+        self._wrote("store.cursor", repo)
+
     # -- remediations and health checks (counts for `agent status`) --------------------------------------
 
     def remediation_counts(self) -> dict[str, int]:
@@ -318,6 +474,10 @@ class Store:
                 "repo = ? AND branch = ? AND signature = ?", list(key), order_by="at, id"
             )
         )
+
+
+def _remediation(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "detail": json.loads(row["detail"] or "{}")}
 
 
 def open_store(state_dir: Path | str, *, dry_run: bool, on_write: WriteObserver | None = None) -> Store:

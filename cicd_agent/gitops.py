@@ -1,0 +1,120 @@
+"""The git port (GitPython): checkouts of failing heads in a workspace cache, fix commits, pushes.
+
+A token never goes into a URL, a command line or an error message: it reaches git through
+`GIT_CONFIG_*` environment variables as an `http.extraHeader`, and errors are redacted.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+from pathlib import Path
+
+import git
+
+from cicd_agent.errors import AgentError
+from cicd_agent.fixers import FileChange
+
+AGENT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "cicd-agent",
+    "GIT_AUTHOR_EMAIL": "cicd-agent@users.noreply.github.com",
+    "GIT_COMMITTER_NAME": "cicd-agent",
+    "GIT_COMMITTER_EMAIL": "cicd-agent@users.noreply.github.com",
+}
+
+
+class WorkflowPushRefused(AgentError):
+    """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
+
+
+def git_env(token: str | None, url: str) -> dict[str, str]:
+    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never", **AGENT_IDENTITY}
+    if token and url.startswith("https://"):
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        env.update(
+            {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
+            }
+        )
+    return env
+
+
+def redact(text: str, token: str | None) -> str:
+    if token:
+        text = text.replace(token, "***")
+    return re.sub(r"(AUTHORIZATION: basic )\S+", r"\1***", text)
+
+
+class Workspaces:
+    """Clones under `root/<owner>/<name>`, reused between cycles and cleaned before each use."""
+
+    def __init__(self, root: Path, token: str | None = None) -> None:
+        self.root = root
+        self.token = token
+
+    def checkout(self, repo: str, clone_url: str, sha: str) -> Path:
+        path = self.root / repo.replace("/", os.sep)
+        env = git_env(self.token, clone_url)
+        try:
+            if (path / ".git").is_dir():
+                handle = git.Repo(path)
+                handle.git.update_environment(**env)
+                handle.git.fetch("origin", "--prune", "+refs/heads/*:refs/remotes/origin/*")
+            else:
+                if path.exists():
+                    shutil.rmtree(path)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle = git.Repo.clone_from(clone_url, path, env=env, no_checkout=True)
+                handle.git.update_environment(**env)
+            handle.git.checkout("--force", "--detach", sha)
+            handle.git.reset("--hard", sha)
+            handle.git.clean("-ffdx")
+        except git.GitCommandError as exc:
+            raise AgentError(
+                f"cannot check out {sha[:12]} of {repo}: {redact(str(exc.stderr or exc), self.token)}"
+            ) from None
+        return path
+
+    def commit(self, path: Path, branch: str, changes: list[FileChange], message: str) -> str:
+        """Write the changes on a fresh local branch at HEAD and commit them; returns the commit SHA."""
+        handle = git.Repo(path)
+        handle.git.checkout("-B", branch)
+        for change in changes:
+            target = path / change.path
+            if change.after is None:
+                if target.exists():
+                    handle.git.rm("--quiet", "--", change.path)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(change.after, encoding="utf-8")
+            handle.git.add("--", change.path)
+        handle.git.commit("--quiet", "--no-verify", "-m", message, env=AGENT_IDENTITY)
+        return str(handle.head.commit.hexsha)
+
+
+class GitPusher:
+    """Pushes a workspace's branch to its origin (used by the effects gateway only)."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.token = token
+
+    def push(self, workdir: Path, branch: str, *, force: bool) -> None:
+        handle = git.Repo(workdir)
+        url = handle.remotes.origin.url
+        args = ["origin", f"HEAD:refs/heads/{branch}"]
+        if force:
+            args.insert(0, "--force")
+        try:
+            handle.git.push(*args, env=git_env(self.token, url))
+        except git.GitCommandError as exc:
+            detail = redact(str(exc.stderr or exc), self.token)
+            if "refusing to allow" in detail and "workflow" in detail:
+                raise WorkflowPushRefused(
+                    f"GitHub refused to push {branch}: the token may not change .github/workflows/",
+                    fix="use a token with the `workflow` scope (or a GitHub App with the Workflows permission)",
+                ) from None
+            raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None

@@ -47,6 +47,7 @@ class GitHubConfig:
     timeout: Duration = Duration(30)
     max_retries: int = 3
     max_rate_limit_wait: Duration = Duration(120)
+    write_interval: Duration = Duration(1)  # seconds between mutating requests, as GitHub asks
 
 
 @dataclass(frozen=True)

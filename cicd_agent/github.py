@@ -7,6 +7,7 @@ that is what makes `--dry-run` provable.
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +152,38 @@ class GitHubClient:
         except GithubException as exc:
             raise _http_error(exc, f"listing workflow runs of {repo}") from None
 
+    def poll_failed_runs(self, repo: str, *, created: str, etag: str | None) -> tuple[bool, list[WorkflowRun], str]:
+        """Failed runs created since `created`, as a conditional request: (changed, runs, etag). An unchanged
+        list is answered 304, which costs no rate limit."""
+        headers = {"If-None-Match": etag} if etag else None
+        params = {"status": "failure", "created": created, "per_page": 100}
+        try:
+            status, response_headers, body = self.gh.requester.requestJson(
+                "GET", f"/repos/{repo}/actions/runs", params, headers
+            )
+        except GithubException as exc:
+            raise _http_error(exc, f"listing failed runs of {repo}") from None
+        if status == 304:
+            return False, [], etag or ""
+        if status >= 400:
+            try:
+                data = json.loads(body or "{}")
+            except json.JSONDecodeError:
+                data = {"message": body[:200]}
+            raise _http_error(GithubException(status, data, response_headers), f"listing failed runs of {repo}")
+        try:
+            data = json.loads(body)
+            runs = [run_from_json(repo, item) for item in data["workflow_runs"]]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
+        return True, runs, str(response_headers.get("etag") or "")
+
+    def pull(self, repo: str, number: int) -> PullRef:
+        try:
+            return _pull(self._repo(repo).get_pull(number))
+        except GithubException as exc:
+            raise _http_error(exc, f"reading pull request #{number} of {repo}") from None
+
     def workflow_run(self, repo: str, run_id: int) -> WorkflowRun:
         try:
             return _run(repo, self._repo(repo).get_workflow_run(run_id))
@@ -276,22 +309,26 @@ class GitHubClient:
 
 
 def _run(repo: str, run: Any) -> WorkflowRun:
-    head_repo = run.raw_data.get("head_repository") or {}
+    return run_from_json(repo, run.raw_data)
+
+
+def run_from_json(repo: str, data: dict[str, Any]) -> WorkflowRun:
+    head_repo = data.get("head_repository") or {}
     return WorkflowRun(
         repo=repo,
-        id=run.id,
-        attempt=run.run_attempt or 1,
-        name=run.name or "",
-        workflow_id=run.workflow_id,
-        branch=run.head_branch or "",
-        head_sha=run.head_sha,
-        event=run.event,
-        status=run.status,
-        conclusion=run.conclusion,
-        html_url=run.html_url,
-        created_at=run.raw_data.get("created_at", ""),
-        fork=bool(head_repo.get("full_name") and head_repo["full_name"].lower() != repo.lower()),
-        path=str(run.raw_data.get("path") or ""),
+        id=int(data["id"]),
+        attempt=int(data.get("run_attempt") or 1),
+        name=str(data.get("name") or ""),
+        workflow_id=int(data.get("workflow_id") or 0),
+        branch=str(data.get("head_branch") or ""),
+        head_sha=str(data.get("head_sha") or ""),
+        event=str(data.get("event") or ""),
+        status=str(data.get("status")),
+        conclusion=data.get("conclusion"),
+        html_url=str(data.get("html_url") or ""),
+        created_at=str(data.get("created_at") or ""),
+        fork=bool(head_repo.get("full_name") and str(head_repo["full_name"]).lower() != repo.lower()),
+        path=str(data.get("path") or ""),
     )
 
 

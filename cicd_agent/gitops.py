@@ -56,8 +56,11 @@ class Workspaces:
         self.root = root
         self.token = token
 
+    def path(self, repo: str) -> Path:
+        return self.root / repo.replace("/", os.sep)
+
     def checkout(self, repo: str, clone_url: str, sha: str) -> Path:
-        path = self.root / repo.replace("/", os.sep)
+        path = self.path(repo)
         env = git_env(self.token, clone_url)
         try:
             if (path / ".git").is_dir():

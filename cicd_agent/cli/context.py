@@ -86,6 +86,7 @@ class AppState:
             timeout=gh.timeout,
             retries=gh.max_retries,
             max_rate_limit_wait=gh.max_rate_limit_wait,
+            seconds_between_writes=gh.write_interval,
         )
 
     def effects(self, github: GitHubClient | None = None) -> Effects:

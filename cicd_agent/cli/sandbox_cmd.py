@@ -10,10 +10,12 @@ import typer
 from rich.table import Table
 
 from cicd_agent.cli.context import JSON_OPTION, AppState
+from cicd_agent.demo import run_demo
+from cicd_agent.effects import Effects, LogNotifier
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.sandbox.server import Sandbox
+from cicd_agent.store import open_store
 
 app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True)
 
@@ -59,37 +61,45 @@ def serve(
         sandbox.close()
 
 
-def demo(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
+def demo(
+    ctx: typer.Context,
+    json_flag: bool = JSON_OPTION,
+    cycles: int = typer.Option(30, "--max-cycles", min=1, help="Give up after this many cycles."),
+) -> None:
     state: AppState = ctx.obj.command(ctx, json_flag)
     sandbox = start_sandbox(None, auto_ci=False)
+    work = Path(tempfile.mkdtemp(prefix="cicd-agent-demo-"))
     try:
-        state.info(f"sandbox GitHub at {sandbox.base_url}; running the scenarios' CI...")
-        sandbox.settle()
-        gh = GitHubClient(sandbox.base_url, sandbox.token, seconds_between_writes=0)
-        rows: list[dict[str, object]] = []
-        for scenario in SCENARIOS:
-            for run in gh.workflow_runs(scenario.repo, status="failure"):
-                rows.append(
-                    {
-                        "scenario": scenario.name,
-                        "repo": run.repo,
-                        "run_id": run.id,
-                        "branch": run.branch,
-                        "workflow": run.name,
-                        "conclusion": run.conclusion,
-                        "url": run.html_url,
-                    }
-                )
-        if state.json:
-            state.emit_json({"api_url": sandbox.base_url, "failed_runs": rows})
-            return
-        table = Table(title="Failed workflow runs found through the GitHub API")
-        for column in ("scenario", "repo", "run", "branch", "workflow", "conclusion"):
-            table.add_column(column)
-        for row in rows:
-            table.add_row(
-                *(str(row[key]) for key in ("scenario", "repo", "run_id", "branch", "workflow", "conclusion"))
-            )
-        state.out.print(table)
+        state.info(f"sandbox GitHub at {sandbox.base_url}; demo state in {work}")
+        on_write = state.recorder.skip_store_write if state.recorder else None
+        store = open_store(work, dry_run=state.dry_run, on_write=on_write)
+        effects = Effects(None, notifier=LogNotifier(state.info), recorder=state.recorder)
+        results, breakers = run_demo(
+            sandbox, work, effects=effects, store=store, echo=state.info, max_cycles=1 if state.dry_run else cycles
+        )
+        store.close()
     finally:
         sandbox.close()
+    if state.json:
+        state.emit_json(
+            {
+                "scenarios": [
+                    {"name": r.name, "outcome": r.outcome, "pr": r.pr, "signature": r.signature} for r in results
+                ],
+                "breakers": breakers,
+            }
+        )
+    else:
+        table = Table(title="cicd-agent demo: each scenario's end")
+        for column in ("scenario", "expected", "outcome", "pull request / issue", "signature"):
+            table.add_column(column)
+        for r in results:
+            mark = "" if r.outcome == r.expected else " (!)"
+            table.add_row(r.name, r.expected, r.outcome + mark, r.pr or "-", r.signature[:12])
+        state.out.print(table)
+    missed = [r.name for r in results if r.outcome != r.expected]
+    if missed and not state.dry_run:
+        raise AgentError(
+            f"scenarios that did not reach their end: {', '.join(missed)}",
+            fix="rerun with -v to see each cycle's decisions",
+        )

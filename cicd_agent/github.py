@@ -7,15 +7,19 @@ that is what makes `--dry-run` provable.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 from github.GithubObject import NotSet
 
 from cicd_agent.errors import AgentError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,17 @@ class FileContent:
     text: str
 
 
+class ApiUnavailable(AgentError):
+    """GitHub (this API host) is down or unreachable after the retries: stop talking to it this cycle."""
+
+
 def _http_error(exc: GithubException, what: str) -> AgentError:
     message = exc.data.get("message") if isinstance(exc.data, dict) else str(exc.data)
+    if exc.status >= 500:
+        return ApiUnavailable(
+            f"GitHub answered {exc.status} while {what}: {message}",
+            fix="GitHub may be having an outage; the next cycle retries",
+        )
     if exc.status == 401:
         return AgentError(
             f"GitHub refused the token while {what}: {message}",
@@ -89,6 +102,32 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
 
 
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Transport failures and unexpected API errors become one clear AgentError (never a traceback)."""
+
+    @functools.wraps(method)
+    def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except requests.RequestException as exc:
+            raise ApiUnavailable(
+                f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"[:500],
+                fix="check GITHUB_API_URL and the network; the next cycle retries",
+            ) from None
+        except GithubException as exc:
+            raise _http_error(exc, method.__name__.replace("_", " ")) from None
+
+    return wrapper
+
+
+def _guard_public_methods(cls: type) -> type:
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_"):
+            setattr(cls, name, _guarded(value))
+    return cls
+
+
+@_guard_public_methods
 class GitHubClient:
     """Thin adapter over PyGithub. One instance per API host and token."""
 
@@ -246,6 +285,14 @@ class GitHubClient:
         except GithubException as exc:
             raise _http_error(exc, f"listing pull requests of {repo}") from None
 
+    def issues(self, repo: str, *, label: str, state: str = "open") -> list[PullRef]:
+        """Issues (not pull requests) with a label, newest first."""
+        try:
+            found = self._repo(repo).get_issues(state=state, labels=[label])
+            return [PullRef(i.number, i.html_url, i.state, body=i.body or "") for i in found if i.pull_request is None]
+        except GithubException as exc:
+            raise _http_error(exc, f"listing issues of {repo}") from None
+
     def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:
         """(name, status, conclusion) of every check run on a commit."""
         try:
@@ -337,7 +384,7 @@ def _pull(pull: Any) -> PullRef:
         number=pull.number,
         html_url=pull.html_url,
         state=pull.state,
-        merged=bool(pull.merged),
+        merged=bool(pull.raw_data.get("merged") or pull.raw_data.get("merged_at")),  # a listed PR has no `merged`
         head=pull.head.ref,
         head_sha=pull.head.sha,
         base=pull.base.ref,

@@ -25,11 +25,11 @@ from cicd_agent.effects import Effects, file_diff
 from cicd_agent.errors import AgentError
 from cicd_agent.failures import Explained, explain_run
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
-from cicd_agent.github import GitHubClient, PullRef, WorkflowRun
+from cicd_agent.github import ApiUnavailable, GitHubClient, PullRef, WorkflowRun
 from cicd_agent.gitops import WorkflowPushRefused, Workspaces
 from cicd_agent.rules import Rule, candidates, from_config
 from cicd_agent.store import Store
-from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment
+from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment, read_metadata
 
 FIX_PREFIX = "cicd-agent/fix/"
 LABEL = "cicd-agent"
@@ -86,13 +86,7 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     process_health_checks(p, report)
     retry_partial_rollbacks(p, report)
     if not health_only:
-        budget = p.config.policy.max_failures_per_cycle
-        for repo in repos:
-            try:
-                budget = poll_repo(p, repo, report, budget)
-            except AgentError as exc:
-                report.errors.append(f"{repo}: {exc}")
-                p.echo(f"error: {repo}: {exc}")
+        handle_new_failures(p, repos, report)
     p.store.set_meta(
         control.LAST_CYCLE_KEY,
         json.dumps({"at": p.now(), "decisions": len(report.decisions), "errors": len(report.errors)}),
@@ -100,39 +94,74 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     return report
 
 
-def poll_repo(p: Ports, repo: str, report: Report, budget: int) -> int:
-    """Handle the repo's new failures, oldest first, within `budget`; returns what is left of it."""
+@dataclass(frozen=True)
+class Polled:
+    repo: str
+    runs: list[WorkflowRun]
+    etag: str
+    since: str
+
+
+def poll_repo(p: Ports, repo: str) -> Polled | None:
+    """The repo's failed runs on watched branches (not the agent's own); None when nothing changed (304)."""
     config = p.config.repo(repo)
     since = datetime.fromtimestamp(p.now() - p.config.state.dedup_ttl, UTC).strftime("%Y-%m-%d")
     cursor = p.store.cursor(repo)
     etag = cursor["etag"] if cursor and cursor["since"] == since else None
     changed, runs, new_etag = p.github.poll_failed_runs(repo, created=f">={since}", etag=etag)
     if not changed:
-        report.idle_repos.append(repo)
-        return budget
-    wanted = sorted(
-        (
-            r
-            for r in runs
-            if r.conclusion == "failure"
-            and not r.branch.startswith(FIX_PREFIX)
-            and branch_watched(config.branches, r.branch)
-        ),
-        key=lambda r: (r.created_at, r.id),
-    )
-    deferred = 0
-    for run in wanted:
-        if budget <= 0:
-            deferred += 1
+        return None
+    wanted = [
+        r
+        for r in runs
+        if r.conclusion == "failure"
+        and not r.branch.startswith(FIX_PREFIX)
+        and branch_watched(config.branches, r.branch)
+    ]
+    return Polled(repo, wanted, new_etag, since)
+
+
+def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
+    """Every repo's new failures, oldest first across repos, at most `max_failures_per_cycle` of them."""
+    polled: list[Polled] = []
+    for repo in repos:
+        try:
+            found = poll_repo(p, repo)
+        except ApiUnavailable as exc:  # the API host is down: stop this cycle instead of hammering it
+            report.errors.append(f"{repo}: {exc}; cycle stopped, the next one retries")
+            p.echo(f"error: {repo}: {exc}")
+            return
+        except AgentError as exc:
+            report.errors.append(f"{repo}: {exc}")
+            p.echo(f"error: {repo}: {exc}")
             continue
-        if handle_failure(p, run, report):
-            budget -= 1
-    if deferred:
-        report.deferred += deferred
-        p.echo(f"{repo}: {deferred} failure(s) left for the next cycle (max_failures_per_cycle)")
-    else:
-        p.store.set_cursor(repo, etag=new_etag, since=since, now=p.now())
-    return budget
+        if found is None:
+            report.idle_repos.append(repo)
+        else:
+            polled.append(found)
+    queue = sorted(((run, found) for found in polled for run in found.runs), key=lambda x: (x[0].created_at, x[0].id))
+    budget = p.config.policy.max_failures_per_cycle
+    waiting: set[str] = set()
+    for run, found in queue:
+        if budget <= 0:
+            waiting.add(found.repo)
+            report.deferred += 1
+            continue
+        try:
+            if handle_failure(p, run, report):
+                budget -= 1
+        except AgentError as exc:
+            report.errors.append(f"{run.repo} run {run.id}: {exc}")
+            p.echo(f"error: {run.repo} run {run.id}: {exc}")
+            waiting.add(found.repo)
+            p.store.release_failure(run.repo, run.id, run.attempt)
+            if isinstance(exc, ApiUnavailable):
+                budget = 0
+    if report.deferred:
+        p.echo(f"{report.deferred} failure(s) left for the next cycle (max_failures_per_cycle)")
+    for found in polled:
+        if found.repo not in waiting:  # a repo with work left keeps polling without its ETag
+            p.store.set_cursor(found.repo, etag=found.etag, since=found.since, now=p.now())
 
 
 def decide(
@@ -296,13 +325,24 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
         decide(p, report, run, "reported", f"seen again: commented on issue #{issue}", issue=issue, **base)
         return True
     rem = _remediation(p, run, analysis, rule, "report", "planned")
-    title = f"CI failure on {inline(run.branch)}: {analysis.category} ({analysis.signature[:12]})"
-    issue_ref = p.effects.open_issue(run.repo, title[:250], report_body(run, explained), [LABEL])
+    issue_ref = existing_report(p, run.repo, run.branch, analysis.signature)
+    if issue_ref is None:
+        title = f"CI failure on {inline(run.branch)}: {analysis.category} ({analysis.signature[:12]})"
+        issue_ref = p.effects.open_issue(run.repo, title[:250], report_body(run, explained), [LABEL])
     p.store.update_remediation(
         rem, state="reported", pr_number=issue_ref.number, pr_url=issue_ref.html_url, now=p.now()
     )
     decide(p, report, run, "reported", f"opened issue {issue_ref.html_url}", issue=issue_ref.html_url, **base)
     return True
+
+
+def existing_report(p: Ports, repo: str, branch: str, signature: str) -> PullRef | None:
+    """An open issue the agent filed for this key (its metadata says so): GitHub is the source of truth."""
+    for issue in p.github.issues(repo, label=LABEL):
+        meta = read_metadata(issue.body)
+        if meta and meta.get("signature") == signature and meta.get("branch") == branch:
+            return issue
+    return None
 
 
 def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> bool:
@@ -513,6 +553,8 @@ def report_body(run: WorkflowRun, explained: Explained) -> str:
 def process_health_checks(p: Ports, report: Report) -> None:
     for check in p.store.due_health_checks(p.now()):
         rem = p.store.remediation(check["remediation_id"])
+        if rem is not None and rem["state"] in ("rolling_back", "rollback_partial"):
+            continue  # retry_partial_rollbacks finishes those
         if rem is None or rem["state"] not in ("pr_open", "rerun_requested"):
             p.store.update_health_check(check["remediation_id"], outcome="cancelled", now=p.now())
             continue
@@ -731,7 +773,8 @@ def restore_snapshot(p: Ports, rem: dict[str, Any]) -> None:
 
 
 def retry_partial_rollbacks(p: Ports, report: Report) -> None:
-    for rem in p.store.remediations(states=("rollback_partial",)):
+    """Rollbacks a failure or a crash left unfinished: each step not yet done is done now."""
+    for rem in p.store.remediations(states=("rollback_partial", "rolling_back")):
         rollback(p, report, rem, str(rem["detail"].get("rollback_reason", "retrying an unfinished rollback")))
 
 
@@ -774,6 +817,22 @@ def reconcile(p: Ports, report: Report) -> None:
                     run,
                     "adopted",
                     f"pushed branch found; opened {pull.html_url}",
+                    signature=rem["signature"],
+                    rule=rem["rule"],
+                )
+                continue
+        elif rem["strategy"] == "report":
+            issue = existing_report(p, rem["repo"], rem["branch"], rem["signature"])
+            if issue is not None:
+                p.store.update_remediation(
+                    rem["id"], state="reported", pr_number=issue.number, pr_url=issue.html_url, now=p.now()
+                )
+                decide(
+                    p,
+                    report,
+                    run,
+                    "adopted",
+                    f"found issue {issue.html_url} from an interrupted cycle",
                     signature=rem["signature"],
                     rule=rem["rule"],
                 )

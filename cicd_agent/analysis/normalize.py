@@ -31,7 +31,15 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b\d+/\d+\b"), "<N>/<N>"),
     (re.compile(r"\b(line|col|column|row)\s+\d+\b", re.IGNORECASE), r"\1 <N>"),
     (re.compile(r"\[\d+,\d+\]"), "[<LINE>]"),
-    (re.compile(r"\b\d{4,}\b"), "<NUM>"),
+    (re.compile(r"\b\d+\b"), "<N>"),  # counts (files, tests, attempts) change as a project grows
+    # how many things passed says nothing about what failed, and changes with every new test or file
+    (
+        re.compile(
+            r",?[ \t]*<N> (?:files? )?(?:passed|passing|skipped|deselected|warnings?|xfailed|xpassed|"
+            r"already formatted|(?:would be )?left unchanged|unchanged|succeeded|up-to-date)\b"
+        ),
+        "",
+    ),
     (re.compile(r"[ \t]+"), " "),
 ]
 

@@ -150,6 +150,7 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     body: str | None = None  # raw body; None gives GitHub's error JSON
+    after: bool = False  # perform the request for real, then wait `delay` before answering (a crash window)
 
 
 class ApiError(Exception):
@@ -376,10 +377,12 @@ class Sandbox:
         if path.startswith("/_sandbox/"):
             return self._hook(method, path, body)
         fault = self._take_fault(method, path)
-        if fault is not None:
+        if fault is not None and not fault.after:
             status, out_headers, payload = self._fault_response(fault)
         else:
             status, out_headers, payload = self._api(method, path, query, headers, body)
+            if fault is not None:
+                time.sleep(fault.delay)
         with self.lock:
             self.requests.append({"method": method, "path": path, "query": parsed.query, "status": status})
         return status, out_headers, payload
@@ -1042,6 +1045,31 @@ def create_issue(sb: Sandbox, owner: str, repo: str, data: dict[str, Any], **_: 
         raise ApiError(422, "Validation Failed", [{"resource": "Issue", "field": "title", "code": "missing_field"}])
     item = _new_item(sb, r, str(data["title"]), data.get("body"), labels=[str(x) for x in data.get("labels") or []])
     return Response(201, shapes.issue(sb.base_url, r, item))
+
+
+@route("GET", "/repos/{owner}/{repo}/issues")
+def list_issues(sb: Sandbox, owner: str, repo: str, query: dict[str, str], **_: Any) -> Response:
+    r = sb.repo(f"{owner}/{repo}")
+    state = query.get("state", "open")
+    wanted = {name for name in query.get("labels", "").split(",") if name}
+    chosen = [
+        i
+        for i in sorted(r.items.values(), key=lambda i: i.number, reverse=True)
+        if state in ("all", i.state) and wanted <= set(i.labels)
+    ]
+    return Response(200, [_issue_json(sb, r, i) for i in chosen], paginate=True)
+
+
+def _issue_json(sb: Sandbox, r: Repo, item: Item) -> dict[str, Any]:
+    data = shapes.issue(sb.base_url, r, item)
+    if item.is_pull:
+        data["pull_request"] = {
+            "url": f"{sb.base_url}/repos/{r.full_name}/pulls/{item.number}",
+            "html_url": f"{sb.base_url}/{r.full_name}/pull/{item.number}",
+            "diff_url": None,
+            "patch_url": None,
+        }
+    return data
 
 
 @route("GET", "/repos/{owner}/{repo}/issues/{number}")

@@ -106,3 +106,19 @@ def test_a_different_failure_in_the_same_log_changes_the_signature() -> None:
 )
 def test_normalize(line: str, template: str) -> None:
     assert normalize(line) == template
+
+
+@pytest.mark.parametrize(
+    ("one", "two"),
+    [
+        ("=== 1 failed, 23 passed in 3.20s ===", "=== 1 failed, 24 passed, 2 skipped in 4.10s ==="),
+        ("1 file would be reformatted, 137 files already formatted", "1 file would be reformatted"),
+        ("Oh no! 1 file would be reformatted, 4 files would be left unchanged.", "Oh no! 1 file would be reformatted."),
+    ],
+)
+def test_what_passed_does_not_change_the_template(one: str, two: str) -> None:
+    assert normalize(one) == normalize(two)
+
+
+def test_what_failed_still_does() -> None:
+    assert normalize("FAILED tests/test_a.py::test_x") != normalize("FAILED tests/test_a.py::test_y")

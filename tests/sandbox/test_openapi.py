@@ -153,6 +153,7 @@ def test_every_endpoint_conforms(checker: Checker) -> None:
     c.call("GET", f"{r}/issues/{number}/labels", 200)
     c.call("GET", f"{r}/issues/{number}", 200)
     issue = c.call("POST", f"{r}/issues", 201, {"title": "Report", "body": "text", "labels": ["cicd-agent"]})
+    c.call("GET", f"{r}/issues", 200, state="all", labels="cicd-agent")
     c.call("PATCH", f"{r}/issues/{issue['number']}", 200, {"state": "closed"})
     c.sandbox.settle()
     c.call("GET", f"{r}/commits/{head}/check-runs", 200)

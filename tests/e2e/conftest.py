@@ -1,0 +1,76 @@
+"""The real CLI against the sandbox: a config for the chosen scenarios, and helpers to drive cycles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
+from cicd_agent.sandbox.server import Sandbox
+from cicd_agent.store import Store
+
+SETTINGS = """
+[github]
+write_interval = 0
+max_retries = 1
+[health]
+delay = 0
+interval = 0
+max_wait = "10m"
+[policy]
+allow_workflow_changes = true
+max_new_prs_per_hour = 50
+{extra}
+"""
+
+
+class Loop:
+    def __init__(self, sandbox: Sandbox, agent: Any) -> None:
+        self.sandbox = sandbox
+        self.agent = agent
+        self.repos: list[str] = []
+
+    def setup(self, *names: str, extra: str = "") -> None:
+        install_scenarios(self.sandbox, list(names))
+        self.repos = [s.repo for s in SCENARIOS if s.name in names]
+        repos = "".join(f'[[repos]]\nname = "{r}"\nbranches = ["main"]\n' for r in self.repos)
+        Path("cicd-agent.toml").write_text(SETTINGS.format(extra=extra) + repos)
+        self.sandbox.settle()
+
+    def cycle(self, *args: str) -> dict[str, Any]:
+        result = self.agent("run", "--json", *args)
+        assert result.code in (0, 1), result.err
+        data: dict[str, Any] = json.loads(result.out)
+        return data
+
+    def decisions(self, *args: str) -> list[str]:
+        return [d["decision"] for d in self.cycle(*args)["decisions"]]
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        response = requests.request(
+            method,
+            self.sandbox.base_url + path,
+            json=body,
+            timeout=10,
+            headers={"Authorization": f"token {self.sandbox.token}"},
+        )
+        assert response.status_code < 400, response.text
+        return response.json() if response.content else None
+
+    def store(self) -> Store:
+        return Store(Path(".cicd-agent") / "state.db")
+
+    def pulls(self, repo: str, state: str = "all") -> list[dict[str, Any]]:
+        return list(self.api("GET", f"/repos/{repo}/pulls?state={state}"))
+
+
+@pytest.fixture
+def loop(sandbox: Sandbox, agent: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Loop]:
+    monkeypatch.setenv("GITHUB_API_URL", sandbox.base_url)
+    monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
+    yield Loop(sandbox, agent)

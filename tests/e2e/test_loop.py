@@ -1,0 +1,193 @@
+"""Each path of the remediation loop, end to end: real CLI, sandbox GitHub, real git, real CI."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+from cicd_agent.text import read_metadata
+
+
+def test_fix_goes_green(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    first = loop.cycle()
+    assert [d["decision"] for d in first["decisions"]] == ["fix_opened"]
+    (pull,) = loop.pulls("demo/format-check")
+    assert pull["head"]["ref"].startswith("cicd-agent/fix/") and pull["head"]["ref"].endswith("/main")
+    assert [label["name"] for label in pull["labels"]] == ["cicd-agent"]
+    meta = read_metadata(pull["body"])
+    assert meta is not None and meta["run_id"] == first["decisions"][0]["run_id"]
+    assert "```text" in pull["body"] and "would be reformatted" in pull["body"]
+    snapshot = next(Path("snapshots").glob("*.json"))
+    assert json.loads(snapshot.read_text())["files"] == {"app.py": "def add(a,b):\n    return a+b\n"}
+    fixed = loop.api("GET", f"/repos/demo/format-check/contents/app.py?ref={pull['head']['ref']}")
+    assert base64.b64decode(fixed["content"]).decode() == "def add(a, b):\n    return a + b\n"
+    loop.sandbox.settle()
+    assert loop.decisions() == ["healthy"]
+    assert loop.store().remediation_counts() == {"healthy": 1}
+    assert loop.agent("status", "--json").json()["breakers"] == {"CLOSED": 1}
+
+
+def test_rerun_goes_green(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("transient")
+    assert loop.decisions() == ["rerun"]
+    loop.sandbox.settle()
+    assert loop.decisions() == ["healthy"]
+    run = loop.sandbox.repo("demo/flaky-network").runs[0]
+    assert (run.attempt, run.conclusion) == (2, "success")
+
+
+def test_unfixable_is_reported_once(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("unfixable")
+    assert loop.decisions() == ["reported"]
+    issues = loop.api("GET", "/repos/demo/failing-test/issues?labels=cicd-agent")
+    assert len(issues) == 1 and "AssertionError" in issues[0]["body"]
+    repo = loop.sandbox.repo("demo/failing-test")
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
+    loop.sandbox.settle()
+    assert loop.decisions() == ["reported"]  # seen again: a comment, not a second issue
+    assert len(loop.api("GET", "/repos/demo/failing-test/issues?labels=cicd-agent&state=all")) == 1
+    assert len(loop.api("GET", f"/repos/demo/failing-test/issues/{issues[0]['number']}/comments")) == 1
+
+
+def _recur(loop, repo_name: str) -> None:  # type: ignore[no-untyped-def]
+    repo = loop.sandbox.repo(repo_name)
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
+    loop.sandbox.settle()
+
+
+def test_failed_fix_is_rolled_back_until_the_breaker_opens(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("bad-fix")
+    for attempt in range(1, 4):
+        assert loop.decisions() == ["fix_opened"]
+        loop.sandbox.settle()
+        assert loop.decisions() == ["rolled_back"]
+        if attempt < 3:
+            _recur(loop, "demo/bad-fix")
+    pulls = loop.pulls("demo/bad-fix")
+    assert len(pulls) == 3 and all(p["state"] == "closed" and p["merged_at"] is None for p in pulls)
+    assert not any(b.startswith("cicd-agent/") for b in loop.sandbox.repo("demo/bad-fix").bare.branches())
+    comments = loop.api("GET", f"/repos/demo/bad-fix/issues/{pulls[0]['number']}/comments")
+    assert "Rolling this fix back" in comments[0]["body"]
+    (breaker,) = loop.agent("breaker", "list", "--json").json()
+    assert (breaker["state"], breaker["failures"]) == ("OPEN", 3)
+    _recur(loop, "demo/bad-fix")
+    assert loop.decisions() == ["blocked_by_breaker"]
+    assert len(loop.pulls("demo/bad-fix")) == 3
+
+
+def test_merged_fix_is_rolled_back_by_restoring_contents(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("bad-fix")
+    before = loop.api("GET", "/repos/demo/bad-fix/contents/requirements.txt")
+    assert loop.decisions() == ["fix_opened"]
+    (pull,) = loop.pulls("demo/bad-fix")
+    loop.api("PUT", f"/repos/demo/bad-fix/pulls/{pull['number']}/merge", {"commit_message": "merged by a human"})
+    merged = loop.api("GET", "/repos/demo/bad-fix/contents/requirements.txt")
+    assert base64.b64decode(merged["content"]) != base64.b64decode(before["content"])
+    loop.sandbox.settle()
+    # the merge commit's own CI on main fails differently (pip cannot install the bogus package): reported
+    assert loop.decisions() == ["rolled_back", "reported"]
+    after = loop.api("GET", "/repos/demo/bad-fix/contents/requirements.txt")
+    assert base64.b64decode(after["content"]) == base64.b64decode(before["content"])
+    history = loop.agent("history", "--json").json()
+    assert "rolled_back" in [h["decision"] for h in history]
+
+
+def _push_commit(loop, repo: str, path: str = "NOTES.md") -> None:  # type: ignore[no-untyped-def]
+    body = {"message": "unrelated change", "content": base64.b64encode(b"notes\n").decode(), "branch": "main"}
+    loop.api("PUT", f"/repos/{repo}/contents/{path}", body)
+    loop.sandbox.settle()
+
+
+def test_an_open_pull_request_for_the_same_failure_is_a_duplicate(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    assert loop.decisions() == ["fix_opened"]
+    assert loop.decisions() == []  # nothing new: the run list is unchanged (304)
+    _push_commit(loop, "demo/format-check")  # a new run fails the same way; the fix's PR is green and open
+    assert loop.decisions() == ["healthy", "duplicate"]
+    assert loop.agent("status", "--json").json()["duplicates"] == 1  # the first run, listed again
+    assert len(loop.pulls("demo/format-check")) == 1
+
+
+def test_a_failure_whose_fix_is_in_flight_gets_no_second_one(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text().replace("delay = 0", 'delay = "1h"'))
+    assert loop.decisions() == ["fix_opened"]
+    _push_commit(loop, "demo/format-check")
+    assert loop.decisions() == ["in_flight"]
+    assert len(loop.pulls("demo/format-check")) == 1
+
+
+def test_a_pull_request_closed_by_a_human_is_a_rejection(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    assert loop.decisions() == ["fix_opened"]
+    (pull,) = loop.pulls("demo/format-check")
+    loop.api("PATCH", f"/repos/demo/format-check/pulls/{pull['number']}", {"state": "closed"})
+    assert loop.decisions() == ["rejected"]
+    (breaker,) = loop.agent("breaker", "list", "--json").json()
+    assert breaker["state"] == "FORCED_OPEN" and breaker["failures"] == 1
+    _recur(loop, "demo/format-check")
+    assert loop.decisions() == ["blocked_by_breaker"]
+    reset = loop.agent("breaker", "reset", "demo/format-check", "--reason", "we want the fix after all")
+    assert reset.code == 0
+    _recur(loop, "demo/format-check")
+    assert loop.decisions() == ["fix_opened"]
+    assert len(loop.pulls("demo/format-check")) == 2
+
+
+def test_dry_run_writes_nothing_and_reports_every_write(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format", "transient", "unfixable")
+    loop.agent("status")  # creates the state database
+    db = Path(".cicd-agent") / "state.db"
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    refs = {name: loop.sandbox.repo(name).bare.branches() for name in loop.repos}
+    loop.sandbox.requests.clear()
+    report = tmp_path / "plan.md"
+    result = loop.agent("--dry-run", "--report", str(report), "run")
+    assert result.code == 0, result.err
+    assert {e["method"] for e in loop.sandbox.requests} == {"GET"}
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+    assert {name: loop.sandbox.repo(name).bare.branches() for name in loop.repos} == refs
+    assert not Path("snapshots").exists() or not any(Path("snapshots").iterdir())
+    for line in (
+        "[DRY-RUN] git.push demo/format-check:cicd-agent/fix/",
+        "[DRY-RUN] github.open_pull",
+        "[DRY-RUN] github.rerun_failed_jobs demo/flaky-network",
+        "[DRY-RUN] github.open_issue demo/failing-test",
+    ):
+        assert line in result.out
+    text = report.read_text()
+    assert "```diff\n--- a/app.py\n+++ b/app.py" in text and "+def add(a, b):" in text
+    assert "github.rerun_failed_jobs" in text and "github.open_issue" in text and "store.remediation" in text
+    assert loop.decisions() == ["fix_opened", "rerun", "reported"]  # a real run afterwards still does it all
+
+
+def test_at_most_k_failures_per_cycle(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format", "unfixable", "timeout", extra="max_failures_per_cycle = 2")
+    first = loop.cycle()
+    assert len(first["decisions"]) == 2 and first["deferred"] == 1
+    second = loop.cycle()
+    assert [d["repo"] for d in first["decisions"]] == ["demo/format-check", "demo/slow-job"]  # oldest first
+    assert [d["repo"] for d in second["decisions"]] == ["demo/failing-test"]
+
+
+def test_an_idle_repository_costs_one_request_answered_304(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("unfixable")
+    loop.cycle()
+    loop.cycle()  # sees its own issue's run list unchanged
+    loop.sandbox.requests.clear()
+    assert loop.cycle()["idle_repos"] == ["demo/failing-test"]
+    assert [(e["method"], e["status"]) for e in loop.sandbox.requests] == [("GET", 304)]
+
+
+def test_an_api_outage_ends_the_cycle_with_a_clear_error(loop) -> None:  # type: ignore[no-untyped-def]
+    from cicd_agent.sandbox.server import Fault
+
+    loop.setup("format")
+    loop.sandbox.inject(Fault("GET", r"/actions/runs$", status=503, times=10))
+    result = loop.agent("run")
+    assert result.code == 1
+    assert "demo/format-check" in result.err and "503" in result.err and "Traceback" not in result.err
+    assert sum(1 for e in loop.sandbox.requests if e["status"] == 503) <= 3  # bounded retries, no hammering

@@ -50,16 +50,13 @@ _BY_WEIGHT = [(weight, re.compile("|".join(f"(?:{p})" for w, p in _EVIDENCE if w
 # only at lines that do.
 PREFILTER = Prefilter(
     re.compile(r"rror|RROR|fail|Fail|FAIL|ERR!|xception|Traceback"),
-    # only what can stand on a line without any of the pattern's words (each literal costs one pass)
+    # Only what stands on a line without any of the pattern's words (each literal costs one more pass).
     (
         "fatal:",
         "panic:",
-        "Segmentation fault",
-        "Killed",
         "reformat",
         "lost communication",
         "not found",
-        "No space left",
         "ermission denied",
         "\nE  ",
         "timed out",
@@ -67,9 +64,8 @@ PREFILTER = Prefilter(
         "undefined reference",
         "Expected ",
         "No such file",
-        "What went wrong",
         "exceeded the maximum",
-        "Finished: ",
+        "Finished: SUCCESS",
         "BUILD SUCCESS",
     ),
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import typer
 
-from cicd_agent.cli import analysis_cmd, breaker_cmd, config_cmd, run_cmd, sandbox_cmd
+from cicd_agent.cli import analysis_cmd, breaker_cmd, config_cmd, run_cmd, sandbox_cmd, snapshots_cmd
 from cicd_agent.cli.context import AppState
 from cicd_agent.config import DEFAULT_CONFIG
 from cicd_agent.errors import AgentError
@@ -74,6 +74,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(breaker_cmd.app, name="breaker")
 app.command("run", help="Run one remediation cycle over the configured repositories.")(run_cmd.run)
+app.add_typer(snapshots_cmd.app, name="snapshots")
 app.command("pause", help="Stop all remediation (cycles still analyse and report).")(breaker_cmd.pause)
 app.command("resume", help="Allow remediation again after `agent pause`.")(breaker_cmd.resume)
 app.command("history", help="List the decisions the agent took, with their reasons.")(breaker_cmd.history)

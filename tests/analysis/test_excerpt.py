@@ -94,3 +94,15 @@ def test_excerpt_lines_carry_their_input_line_numbers() -> None:
 def test_max_lines_is_honoured() -> None:
     for case in CASES[:6]:
         assert len(analyze(case.fail, max_lines=5).excerpt) <= 5
+
+
+def test_a_big_baseline_read_in_parallel_gives_the_same_analysis(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import cicd_agent.analysis as analysis
+
+    case = next(c for c in CASES if c.name == "jimfs_1890")
+    fail, passed = tmp_path / "fail.log", tmp_path / "pass.log"
+    fail.write_bytes(case.fail)
+    passed.write_bytes(case.passed)
+    serial = analyze(fail, passed)
+    monkeypatch.setattr(analysis, "PARALLEL_BASELINE_BYTES", 0)
+    assert analyze(fail, passed) == serial

@@ -191,3 +191,19 @@ def test_an_api_outage_ends_the_cycle_with_a_clear_error(loop) -> None:  # type:
     assert result.code == 1
     assert "demo/format-check" in result.err and "503" in result.err and "Traceback" not in result.err
     assert sum(1 for e in loop.sandbox.requests if e["status"] == 503) <= 3  # bounded retries, no hammering
+
+
+def test_snapshot_commands_and_retention(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format", extra="")
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[state]\nsnapshot_retention = 0\n")
+    loop.cycle()
+    (row,) = loop.agent("snapshots", "list", "--json").json()
+    assert row["repo"] == "demo/format-check" and row["files"] == ["app.py"]
+    shown = loop.agent("snapshots", "show", row["id"][:6])
+    assert "def add(a,b):" in shown.out
+    assert loop.agent("snapshots", "cleanup", "--json").json() == {"removed": []}  # its fix is still in flight
+    loop.sandbox.settle()
+    loop.cycle()  # healthy: the snapshot is no longer needed
+    assert loop.agent("snapshots", "cleanup", "--json").json() == {"removed": [row["id"]]}
+    assert not (Path("snapshots") / f"{row['id']}.json").exists()
+    assert loop.agent("snapshots", "list", "--json").json() == []

@@ -1,0 +1,97 @@
+"""Kill the real agent process at each write point; the next run reconciles with GitHub: no second PR,
+no second issue, no second rerun, no lost or repeated rollback step."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+
+from cicd_agent.sandbox.server import Fault
+
+
+def _run_until_killed(loop, fault: Fault, written: Callable[[], bool]) -> None:  # type: ignore[no-untyped-def]
+    """Start `agent run`; once the faulted request arrived (and, for `after` faults, its write is visible on
+    the sandbox), SIGKILL the agent while it waits for the answer."""
+    loop.sandbox.inject(fault)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cicd_agent", "run"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not (fault.times == 0 and written()):
+            assert proc.poll() is None, "the agent finished before reaching the write point"
+            time.sleep(0.05)
+        assert fault.times == 0 and written(), "the write point was never reached"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    with loop.sandbox.lock:
+        loop.sandbox.faults.clear()
+
+
+def _open_pulls(loop, repo: str) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for i in loop.sandbox.repo(repo).items.values() if i.is_pull and i.state == "open")
+
+
+@pytest.mark.parametrize("after", [True, False], ids=["after-pr-created", "before-pr-created"])
+def test_killed_around_opening_the_pull_request(loop, after: bool) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    repo = "demo/format-check"
+    _run_until_killed(
+        loop,
+        Fault("POST", r"/pulls$", status=200, delay=60, after=after),
+        (lambda: _open_pulls(loop, repo) == 1) if after else (lambda: True),
+    )
+    assert _open_pulls(loop, repo) == (1 if after else 0)
+    decisions = loop.decisions()
+    assert decisions == ["adopted"]
+    assert _open_pulls(loop, repo) == 1
+    loop.sandbox.settle()
+    assert loop.decisions() == ["healthy"]
+    assert len(loop.pulls(repo)) == 1
+
+
+def test_killed_after_asking_for_a_rerun(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("transient")
+    run = loop.sandbox.repo("demo/flaky-network").runs[0]
+    _run_until_killed(
+        loop, Fault("POST", r"/rerun-failed-jobs$", status=200, delay=60, after=True), lambda: run.attempt == 2
+    )
+    assert loop.decisions() == []  # reconciled silently: the rerun happened, its health check is scheduled
+    loop.sandbox.settle()
+    assert loop.decisions() == ["healthy"]
+    assert run.attempt == 2  # never asked twice
+
+
+def test_killed_after_opening_the_report_issue(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("unfixable")
+    repo = loop.sandbox.repo("demo/failing-test")
+    _run_until_killed(loop, Fault("POST", r"/issues$", status=200, delay=60, after=True), lambda: len(repo.items) == 1)
+    assert loop.decisions() == ["adopted"]
+    assert len(repo.items) == 1
+
+
+def test_killed_while_rolling_back(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("bad-fix")
+    repo_name = "demo/bad-fix"
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    repo = loop.sandbox.repo(repo_name)
+    pull = next(i for i in repo.items.values() if i.is_pull)
+    _run_until_killed(
+        loop, Fault("PATCH", r"/pulls/\d+$", status=200, delay=60, after=True), lambda: pull.state == "closed"
+    )
+    assert loop.decisions() == ["rolled_back"]
+    assert len(pull.comments) == 1
+    assert not any(b.startswith("cicd-agent/") for b in repo.bare.branches())
+    (breaker,) = loop.agent("breaker", "list", "--json").json()
+    assert breaker["failures"] == 1

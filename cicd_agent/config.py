@@ -116,7 +116,9 @@ class NotificationsConfig:
     slack_webhook_env: str = ""
     telegram_token_env: str = ""
     telegram_chat_id: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str = ""
+    webhook_url_env: str = ""
     events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial"])
 
 
@@ -323,6 +325,10 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
                 re.compile(rule.excerpt_regex)
             except re.error as exc:
                 add(f"rules[{index}].excerpt_regex", f"invalid regular expression: {exc}")
+    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy")
+    for index, event in enumerate(config.notifications.events):
+        if event not in known_events:
+            add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(known_events)})")
     if config.breaker.failure_threshold < 1:
         add("breaker.failure_threshold", "must be at least 1")
     for env_key in ("token_env",):

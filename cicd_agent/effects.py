@@ -29,7 +29,7 @@ class Action:
     diff: str = ""
 
 
-class Notifier(Protocol):
+class NotifierPort(Protocol):
     def send(self, event: str, text: str) -> None: ...
 
 
@@ -90,18 +90,6 @@ def file_diff(path: str, before: str | None, after: str | None) -> str:
     )
 
 
-class LogNotifier:
-    """Hands events to a callback (the CLI's stderr) until a real channel is configured."""
-
-    def __init__(self, echo: Callable[[str], None]) -> None:
-        self.echo = echo
-        self.sent: list[tuple[str, str]] = []
-
-    def send(self, event: str, text: str) -> None:
-        self.sent.append((event, text))
-        self.echo(f"[notify] {event}: {text}")
-
-
 class Effects:
     """All writes. `recorder` set means dry run: nothing is performed, everything is recorded."""
 
@@ -109,7 +97,7 @@ class Effects:
         self,
         github: GitHubClient | None,
         *,
-        notifier: Notifier,
+        notifier: NotifierPort,
         pusher: Pusher | None = None,
         recorder: DryRunRecorder | None = None,
     ) -> None:

@@ -10,17 +10,18 @@ import pytest
 from cicd_agent import control
 from cicd_agent.breaker import State
 from cicd_agent.config import parse_config
-from cicd_agent.effects import Effects, LogNotifier
+from cicd_agent.effects import Effects
 from cicd_agent.errors import AgentError
+from cicd_agent.notify import Notifier
 from cicd_agent.store import Store
 
 KEY = ("o/r", "main", "ab" * 32)
 
 
-def _setup(tmp_path: Path, text: str = "") -> tuple[Store, Effects, LogNotifier, object]:
+def _setup(tmp_path: Path, text: str = "") -> tuple[Store, Effects, Notifier, object]:
     config, problems = parse_config(text)
     assert problems == []
-    notes = LogNotifier(lambda _: None)
+    notes = Notifier([], echo=lambda _: None)
     return Store(tmp_path / "state.db"), Effects(None, notifier=notes), notes, config
 
 
@@ -30,7 +31,7 @@ def test_failures_open_the_breaker_and_notify(tmp_path: Path) -> None:
         control.record_outcome(store, effects, config, KEY, success=False, now=float(n), run=f"7#{n + 1}")
     (view,) = control.list_breakers(store, config, 3.0)
     assert (view.state, view.failures, view.last_failure_run) == ("OPEN", 3, "7#3")
-    assert notes.sent and notes.sent[0][0] == "breaker_opened"
+    assert notes.log and notes.log[0][0] == "breaker_opened"
     events = store.breaker_events(KEY)
     assert [(e["from_state"], e["to_state"]) for e in events] == [("CLOSED", "OPEN")]
 
@@ -66,7 +67,7 @@ def test_operator_moves_are_recorded_with_who_and_why(tmp_path: Path) -> None:
     store, effects, notes, config = _setup(tmp_path)
     control.record_outcome(store, effects, config, KEY, success=False, now=1.0)
     control.operator_move(store, effects, config, [KEY], State.FORCED_OPEN, reason="investigating", who="ana", now=2.0)
-    assert notes.sent[-1][0] == "breaker_opened"
+    assert notes.log[-1][0] == "breaker_opened"
     control.operator_move(store, effects, config, [KEY], State.CLOSED, reason="fixed by hand", who="ana", now=3.0)
     events = store.breaker_events(KEY)
     assert [(e["to_state"], e["actor"], e["reason"]) for e in events] == [
@@ -99,7 +100,7 @@ def test_pause_and_resume(tmp_path: Path) -> None:
 def _hammer(path: str, count: int) -> None:
     config, _ = parse_config("[breaker]\nfailure_threshold = 100000\n")
     store = Store(path)
-    effects = Effects(None, notifier=LogNotifier(lambda _: None))
+    effects = Effects(None, notifier=Notifier([], echo=lambda _: None))
     for n in range(count):
         control.record_outcome(store, effects, config, KEY, success=False, now=float(n))
     store.close()

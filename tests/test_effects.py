@@ -3,8 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cicd_agent.effects import Action, DryRunRecorder, Effects, LogNotifier, file_diff
+from cicd_agent.effects import Action, DryRunRecorder, Effects, file_diff
 from cicd_agent.github import GitHubClient
+from cicd_agent.notify import Notifier
 from cicd_agent.sandbox.scenarios import install_scenarios
 from cicd_agent.sandbox.server import Sandbox
 
@@ -20,7 +21,7 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
     gh = GitHubClient(sandbox.base_url, sandbox.token, seconds_between_writes=0)
     printed: list[str] = []
     recorder = DryRunRecorder(echo=printed.append)
-    notes = LogNotifier(printed.append)
+    notes = Notifier([], echo=printed.append)
     effects = Effects(gh, notifier=notes, recorder=recorder)
     sandbox.requests.clear()
     effects.create_branch("demo/format-check", "cicd-agent/fix/abc/main", "a" * 40)
@@ -29,7 +30,7 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
     effects.notify("breaker_opened", "o/r main abc")
     assert pull.number == 0
     assert sandbox.requests == []
-    assert notes.sent == []
+    assert notes.log == []
     assert printed == [
         "[DRY-RUN] github.create_branch demo/format-check:cicd-agent/fix/abc/main",
         "[DRY-RUN] github.put_file demo/format-check:b:app.py",
@@ -53,7 +54,7 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
 def test_real_effects_write_through_the_api(sandbox: Sandbox) -> None:
     install_scenarios(sandbox, ["format"])
     gh = GitHubClient(sandbox.base_url, sandbox.token, seconds_between_writes=0)
-    effects = Effects(gh, notifier=LogNotifier(lambda _: None))
+    effects = Effects(gh, notifier=Notifier([], echo=lambda _: None))
     main = gh.branch_sha("demo/format-check", "main")
     assert main is not None
     effects.create_branch("demo/format-check", "fix", main)

@@ -12,9 +12,10 @@ import typer
 from rich.console import Console
 
 from cicd_agent.config import Config, load_config, token_for
-from cicd_agent.effects import DryRunRecorder, Effects, LogNotifier
+from cicd_agent.effects import DryRunRecorder, Effects
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
+from cicd_agent.notify import Notifier, channels_from
 from cicd_agent.store import Store, open_store
 
 JSON_OPTION = typer.Option(False, "--json", help="Machine-readable output on stdout (same as the global --json).")
@@ -91,7 +92,9 @@ class AppState:
 
     def effects(self, github: GitHubClient | None = None) -> Effects:
         if self._effects is None:
-            self._effects = Effects(github, notifier=LogNotifier(self.info), recorder=self.recorder)
+            settings = self.config().notifications
+            notifier = Notifier(channels_from(settings), events=tuple(settings.events), echo=self.info)
+            self._effects = Effects(github, notifier=notifier, recorder=self.recorder)
         return self._effects
 
     def finish(self) -> None:

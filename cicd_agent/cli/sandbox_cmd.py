@@ -11,8 +11,9 @@ from rich.table import Table
 
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.demo import run_demo
-from cicd_agent.effects import Effects, LogNotifier
+from cicd_agent.effects import Effects
 from cicd_agent.errors import AgentError
+from cicd_agent.notify import Notifier
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import open_store
@@ -73,7 +74,7 @@ def demo(
         state.info(f"sandbox GitHub at {sandbox.base_url}; demo state in {work}")
         on_write = state.recorder.skip_store_write if state.recorder else None
         store = open_store(work, dry_run=state.dry_run, on_write=on_write)
-        effects = Effects(None, notifier=LogNotifier(state.info), recorder=state.recorder)
+        effects = Effects(None, notifier=Notifier([], echo=state.info), recorder=state.recorder)
         results, breakers = run_demo(
             sandbox, work, effects=effects, store=store, echo=state.info, max_cycles=1 if state.dry_run else cycles
         )

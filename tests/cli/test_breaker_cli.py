@@ -10,7 +10,8 @@ import pytest
 
 from cicd_agent import control
 from cicd_agent.config import Config
-from cicd_agent.effects import Effects, LogNotifier
+from cicd_agent.effects import Effects
+from cicd_agent.notify import Notifier
 from cicd_agent.store import Store
 
 SIG = "c0ffee" + "1" * 58
@@ -20,7 +21,7 @@ OTHER = "c0ffee" + "2" * 58
 def _seed(failures: dict[tuple[str, str, str], int]) -> None:
     Path(".cicd-agent").mkdir(exist_ok=True)
     store = Store(Path(".cicd-agent") / "state.db")
-    effects = Effects(None, notifier=LogNotifier(lambda _: None))
+    effects = Effects(None, notifier=Notifier([], echo=lambda _: None))
     for key, count in failures.items():
         for n in range(count):
             control.record_outcome(

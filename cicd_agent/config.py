@@ -329,6 +329,14 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
     for index, event in enumerate(config.notifications.events):
         if event not in known_events:
             add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(known_events)})")
+    try:
+        from apscheduler.triggers.cron import CronTrigger
+
+        CronTrigger.from_crontab(config.schedule.cleanup_cron)
+    except ValueError as exc:
+        add("schedule.cleanup_cron", f"invalid cron expression: {exc}")
+    if config.schedule.poll_interval <= 0 or config.schedule.health_interval <= 0:
+        add("schedule.poll_interval", "poll_interval and health_interval must be positive")
     if config.breaker.failure_threshold < 1:
         add("breaker.failure_threshold", "must be at least 1")
     for env_key in ("token_env",):

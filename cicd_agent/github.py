@@ -107,6 +107,7 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(method)
     def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
+        self.calls += 1
         try:
             return method(self, *args, **kwargs)
         except requests.RequestException as exc:
@@ -155,6 +156,7 @@ class GitHubClient:
             lazy=True,
         )
         self._token = token
+        self.calls = 0  # port calls made (each is one or more API requests), for metrics
 
     def _repo(self, repo: str) -> Any:
         """A lazy repository handle: no request until a call needs one."""
@@ -300,6 +302,10 @@ class GitHubClient:
             return [(c.name, c.status, c.conclusion) for c in commit.get_check_runs()]
         except GithubException as exc:
             raise _http_error(exc, f"reading check runs of {sha[:12]} in {repo}") from None
+
+    def rate_limit_seen(self) -> int:
+        """The remaining core rate limit from the last response's headers (-1 before any): costs no request."""
+        return int(self.gh.requester.rate_limiting[0])
 
     def rate_limit_remaining(self) -> int:
         return int(self.gh.get_rate_limit().resources.core.remaining)

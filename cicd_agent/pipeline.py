@@ -47,6 +47,7 @@ class Ports:
     snapshot_dir: Path
     now: Callable[[], float]
     echo: Callable[[str], None] = lambda message: None
+    stopping: Callable[[], bool] = lambda: False  # a watcher asked to stop: finish the current failure, then end
 
 
 @dataclass
@@ -81,6 +82,7 @@ def branch_watched(patterns: list[str], branch: str) -> bool:
 
 
 def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Report:
+    started = p.now()
     report = Report()
     reconcile(p, report)
     process_health_checks(p, report)
@@ -89,7 +91,14 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
         handle_new_failures(p, repos, report)
     p.store.set_meta(
         control.LAST_CYCLE_KEY,
-        json.dumps({"at": p.now(), "decisions": len(report.decisions), "errors": len(report.errors)}),
+        json.dumps(
+            {
+                "at": p.now(),
+                "duration": p.now() - started,
+                "decisions": len(report.decisions),
+                "errors": len(report.errors),
+            }
+        ),
     )
     return report
 
@@ -143,7 +152,7 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
     budget = p.config.policy.max_failures_per_cycle
     waiting: set[str] = set()
     for run, found in queue:
-        if budget <= 0:
+        if budget <= 0 or p.stopping():
             waiting.add(found.repo)
             report.deferred += 1
             continue

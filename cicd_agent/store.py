@@ -154,7 +154,8 @@ class Store:
     def __init__(self, path: Path | str, *, on_write: WriteObserver | None = None) -> None:
         self.path = Path(path)
         try:
-            conn = sqlite3.connect(str(self.path), timeout=30)
+            # one thread at a time (the watcher runs its jobs on a single worker), but not always the same one
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self.db.execute("PRAGMA busy_timeout = 30000")
             if self.db.journal_mode != "wal":

@@ -75,6 +75,9 @@ app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(breaker_cmd.app, name="breaker")
 app.command("run", help="Run one remediation cycle over the configured repositories.")(run_cmd.run)
 app.add_typer(snapshots_cmd.app, name="snapshots")
+app.command("metrics", help="Print the Prometheus metrics once (what `run --watch --metrics-port` serves).")(
+    run_cmd.metrics
+)
 app.command("pause", help="Stop all remediation (cycles still analyse and report).")(breaker_cmd.pause)
 app.command("resume", help="Allow remediation again after `agent pause`.")(breaker_cmd.resume)
 app.command("history", help="List the decisions the agent took, with their reasons.")(breaker_cmd.history)

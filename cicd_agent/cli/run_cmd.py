@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
+from cicd_agent import snapshots
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.config import Config, token_for
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import GitPusher, Workspaces
-from cicd_agent.pipeline import Ports, Report, run_cycle, workspace_root
+from cicd_agent.metrics import exposition, serve
+from cicd_agent.pipeline import ACTIVE, Ports, Report, run_cycle, workspace_root
+from cicd_agent.store import Store
+from cicd_agent.watch import Watcher
 
 
 def build_ports(state: AppState, config: Config, github: GitHubClient, *, token: str | None) -> Ports:
@@ -53,6 +58,8 @@ def run(
     ctx: typer.Context,
     repo: list[str] = typer.Option([], "--repo", help="OWNER/NAME; repeatable (default: the config's repos)."),
     health_only: bool = typer.Option(False, "--health-only", help="Only process due health checks and rollbacks."),
+    watch: bool = typer.Option(False, "--watch", help="Keep running: cycles, health checks and cleanup on schedule."),
+    metrics_port: int | None = typer.Option(None, "--metrics-port", help="With --watch: serve /metrics and /healthz."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
     state: AppState = ctx.obj.command(ctx, json_flag)
@@ -67,7 +74,70 @@ def run(
             fix="export a token, or run with --dry-run to only look",
         )
     github = state.github()
-    report = run_cycle(build_ports(state, config, github, token=token), repos, health_only=health_only)
+    ports = build_ports(state, config, github, token=token)
+    if watch:
+        watch_forever(state, config, ports, repos, metrics_port)
+        return
+    if metrics_port is not None:
+        raise AgentError("--metrics-port needs --watch", fix="or print the metrics once with `agent metrics`")
+    report = run_cycle(ports, repos, health_only=health_only)
     render(state, report)
     if report.errors:
         raise typer.Exit(1)
+
+
+def watch_forever(state: AppState, config: Config, ports: Ports, repos: list[str], metrics_port: int | None) -> None:
+    def cycle(health_only: bool) -> None:
+        render(state, run_cycle(ports, repos, health_only=health_only))
+
+    def cleanup() -> None:
+        keep = {r["snapshot_id"] for r in ports.store.remediations(states=ACTIVE) if r["snapshot_id"]}
+        snapshots.cleanup(
+            ports.effects,
+            ports.store,
+            ports.snapshot_dir,
+            retention=config.state.snapshot_retention,
+            now=time.time(),
+            keep=keep,
+        )
+
+    watcher = Watcher(config, cycle, cleanup, state.info)
+    ports.stopping = watcher.stopping
+    if metrics_port is not None:
+        started = time.time()
+
+        def render_metrics() -> str:
+            store = Store(ports.store.path)
+            try:
+                notifier = ports.effects.notifier
+                process = {
+                    "github_calls": float(ports.github.calls),
+                    "rate_limit_remaining": float(ports.github.rate_limit_seen()),
+                    "notifications_sent": float(getattr(notifier, "sent", 0)),
+                    "notifications_failed": float(getattr(notifier, "failed", 0)),
+                }
+                return exposition(store, config, time.time(), process)
+            finally:
+                store.close()
+
+        def alive() -> bool:
+            last = watcher.last_success or started
+            return time.time() - last < 3 * config.schedule.poll_interval + 60
+
+        try:
+            serve(metrics_port, render_metrics, alive)
+        except OSError as exc:
+            raise AgentError(
+                f"cannot serve metrics on 127.0.0.1:{metrics_port}: {exc}", fix="pick another port"
+            ) from None
+        state.info(f"metrics on http://127.0.0.1:{metrics_port}/metrics")
+    state.info(
+        f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
+        f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
+    )
+    watcher.run()
+
+
+def metrics(ctx: typer.Context) -> None:
+    state: AppState = ctx.obj
+    sys.stdout.write(exposition(state.store(), state.config(), time.time()))

@@ -1,0 +1,107 @@
+"""`agent run --watch`: a real process on a short schedule, stopped by SIGTERM and restarted with a
+health check still pending in the store; metrics and liveness over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from cicd_agent.sandbox.scenarios import install_scenarios
+from cicd_agent.sandbox.server import Sandbox
+from cicd_agent.store import Store
+
+CONFIG = """
+[github]
+write_interval = 0
+[schedule]
+poll_interval = 1
+health_interval = 1
+[health]
+delay = 4
+interval = 1
+max_wait = "10m"
+[[repos]]
+name = "demo/format-check"
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _states() -> list[str]:
+    path = Path(".cicd-agent") / "state.db"
+    if not path.exists():
+        return []
+    store = Store(path)
+    try:
+        return [r["state"] for r in store.remediations()]
+    finally:
+        store.close()
+
+
+def _watch(port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cicd_agent", "run", "--watch", "--metrics-port", str(port)],
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_watch_survives_a_restart_with_a_pending_health_check(tmp_path: Path) -> None:
+    sandbox = Sandbox(tmp_path / "sandbox")
+    install_scenarios(sandbox, ["format"])
+    sandbox.serve(auto_ci=True)  # CI runs by itself, as on GitHub
+    try:
+        sandbox.settle()
+        Path("cicd-agent.toml").write_text(CONFIG)
+        os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
+        port = _free_port()
+        first = _watch(port)
+        _wait(lambda: _states() == ["pr_open"], "the first watcher to open the fix")
+        first.send_signal(signal.SIGTERM)
+        out, err = first.communicate(timeout=60)
+        assert first.returncode == 0, err
+        assert "fix_opened" in out
+        assert "SIGTERM" in err and "stopped" in err
+        store = Store(Path(".cicd-agent") / "state.db")
+        assert store.pending_health_checks() == 1
+        store.close()
+
+        second = _watch(port)
+        try:
+            _wait(lambda: _states() == ["healthy"], "the restarted watcher to finish the health check")
+            metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            assert 'cicd_agent_remediations{state="healthy"} 1' in metrics
+            assert "cicd_agent_pending_health_checks 0" in metrics
+            assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json() == {"alive": True}
+        finally:
+            second.send_signal(signal.SIGINT)
+            second.communicate(timeout=60)
+        assert second.returncode == 0
+        assert len([i for i in sandbox.repo("demo/format-check").items.values() if i.is_pull]) == 1
+    finally:
+        sandbox.close()
+        for name in ("GITHUB_API_URL", "GITHUB_TOKEN"):
+            os.environ.pop(name, None)

@@ -22,7 +22,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/zizmor --offline --quiet .github/workflows
+	$(BIN)/zizmor --offline --quiet action.yml .github/workflows docs/examples
+	$(BIN)/actionlint .github/workflows/*.yml docs/examples/*.yml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -82,8 +82,25 @@ class ApiUnavailable(AgentError):
     """GitHub (this API host) is down or unreachable after the retries: stop talking to it this cycle."""
 
 
+class AlreadyExists(AgentError):
+    """GitHub refused to create something because it exists (a PR for that head, a ref): someone was first."""
+
+
 def _http_error(exc: GithubException, what: str) -> AgentError:
     message = exc.data.get("message") if isinstance(exc.data, dict) else str(exc.data)
+    details = (
+        [
+            str(e.get("message") or e.get("code"))
+            for e in (exc.data or {}).get("errors", []) or []
+            if isinstance(e, dict)
+        ]
+        if isinstance(exc.data, dict)
+        else []
+    )
+    if details:
+        message = f"{message}: {'; '.join(details)}"
+    if exc.status == 422 and "already exists" in str(message):
+        return AlreadyExists(f"{what}: {message}")
     if exc.status >= 500:
         return ApiUnavailable(
             f"GitHub answered {exc.status} while {what}: {message}",

@@ -25,7 +25,7 @@ from cicd_agent.effects import Effects, file_diff
 from cicd_agent.errors import AgentError
 from cicd_agent.failures import Explained, explain_run
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
-from cicd_agent.github import ApiUnavailable, GitHubClient, PullRef, WorkflowRun
+from cicd_agent.github import AlreadyExists, ApiUnavailable, GitHubClient, PullRef, WorkflowRun, run_from_json
 from cicd_agent.gitops import WorkflowPushRefused, Workspaces
 from cicd_agent.rules import Rule, candidates, from_config
 from cicd_agent.store import Store
@@ -34,6 +34,8 @@ from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comme
 FIX_PREFIX = "cicd-agent/fix/"
 LABEL = "cicd-agent"
 INCONCLUSIVE_LABEL = "cicd-agent:inconclusive"
+HEALTHY_LABEL = "cicd-agent:healthy"  # outcome labels: what the Action mode rebuilds its state from
+ROLLED_BACK_LABEL = "cicd-agent:rolled-back"
 ACTIVE = ("planned", "pushed", "pr_open", "rerun_requested", "rolling_back", "rollback_partial")
 
 
@@ -58,6 +60,7 @@ class Report:
     idle_repos: list[str] = field(default_factory=list)
     deferred: int = 0
     errors: list[str] = field(default_factory=list)
+    explained: dict[int, Explained] = field(default_factory=dict)  # run id -> its analysis, for summaries
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -217,6 +220,7 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
     if not p.store.claim_failure(claim, now=now, ttl=p.config.state.dedup_ttl):
         return False
     explained = explain_run(p.github, run.repo, run.id)
+    report.explained[run.id] = explained
     analysis = explained.analysis
     if not analysis.failed:
         decide(p, report, run, "no_failure_found", "the failed job's log shows no failure")
@@ -461,16 +465,23 @@ def _open_pull(p: Ports, repo: str, rem: int, branch: str, diff: str = "") -> Pu
     row = p.store.remediation(rem) or {}
     detail = row.get("detail", {})
     intent = p.store.add_intent(rem, "github.open_pull", branch, now=p.now())
-    pull = p.effects.open_pull(
-        repo,
-        head=branch,
-        base=detail["base"],
-        title=detail["title"],
-        body=detail["body"],
-        draft=bool(detail.get("draft")),
-        labels=list(detail.get("labels", [LABEL])),
-        diff=diff,
-    )
+    try:
+        pull = p.effects.open_pull(
+            repo,
+            head=branch,
+            base=detail["base"],
+            title=detail["title"],
+            body=detail["body"],
+            draft=bool(detail.get("draft")),
+            labels=list(detail.get("labels", [LABEL])),
+            diff=diff,
+        )
+    except AlreadyExists:
+        # another agent (a concurrent Action run) opened it first: the branch is the lock, adopt its PR
+        existing = p.github.pulls(repo, head=branch, state="open")
+        if not existing:
+            raise
+        pull = existing[0]
     p.store.finish_intent(intent, now=p.now())
     p.store.update_remediation(rem, state="pr_open", pr_number=pull.number, pr_url=pull.html_url, now=p.now())
     _schedule(p, rem)
@@ -516,6 +527,8 @@ def pr_body(run: WorkflowRun, explained: Explained, rule: Rule, plan: FixPlan, s
             "snapshot": snapshot_id,
             "rule": rule.name,
             "fixer": plan.fixer,
+            "base_sha": run.head_sha,
+            "paths": sorted(c.path for c in plan.changes),
         }
     )
     head = "\n".join(
@@ -551,7 +564,13 @@ def report_body(run: WorkflowRun, explained: Explained) -> str:
         ]
     )
     meta = metadata_comment(
-        {"signature": explained.analysis.signature, "repo": run.repo, "branch": run.branch, "run_id": run.id}
+        {
+            "signature": explained.analysis.signature,
+            "repo": run.repo,
+            "branch": run.branch,
+            "run_id": run.id,
+            "run_attempt": run.attempt,
+        }
     )
     return clip(head + _excerpt_block(explained.analysis, 65_000 - len(head) - 200) + "\n\n" + meta)
 
@@ -633,6 +652,8 @@ def healthy(p: Ports, report: Report, rem: dict[str, Any]) -> None:
     if rem["strategy"] == "fix" and p.config.policy.auto_merge and not rem["detail"].get("draft"):
         p.effects.merge_pull(rem["repo"], rem["pr_number"], f"cicd-agent: merge healthy fix #{rem['pr_number']}")
         state = "merged"
+    if rem["strategy"] == "fix":
+        p.effects.add_labels(rem["repo"], rem["pr_number"], [HEALTHY_LABEL])
     p.store.update_remediation(rem["id"], state=state, now=now)
     control.record_outcome(p.store, p.effects, p.config, _key(rem), success=True, now=now, remediation_id=rem["id"])
     what = f"pull request {rem['pr_url']}" if rem["strategy"] == "fix" else "the rerun"
@@ -708,6 +729,7 @@ def rollback(p: Ports, report: Report, rem: dict[str, Any], why: str) -> None:
         pull = p.github.pull(repo, number)
         steps: list[tuple[str, Callable[[], object]]] = [
             ("comment", lambda: p.effects.comment(repo, number, f"cicd-agent: {why}. Rolling this fix back.")),
+            ("label", lambda: p.effects.add_labels(repo, number, [ROLLED_BACK_LABEL])),
             ("close", lambda: p.effects.close_pull(repo, number) if pull.state == "open" else None),
             ("delete_branch", lambda: p.effects.delete_branch(repo, rem["fix_branch"])),
         ]
@@ -759,7 +781,7 @@ def rollback(p: Ports, report: Report, rem: dict[str, Any], why: str) -> None:
 
 def restore_snapshot(p: Ports, rem: dict[str, Any]) -> None:
     """Put every file the fix touched back as the snapshot has it, on the base branch (contents API)."""
-    snapshot = p.store.snapshot(rem["snapshot_id"])
+    snapshot = p.store.snapshot(rem["snapshot_id"]) or snapshot_from_github(p, rem)
     if snapshot is None:
         raise AgentError(f"snapshot {rem['snapshot_id']} is missing: cannot restore {rem['repo']}")
     repo, base = rem["repo"], rem["branch"]
@@ -779,6 +801,20 @@ def restore_snapshot(p: Ports, rem: dict[str, Any]) -> None:
                 sha=current.sha if current else None,
                 previous=current.text if current else None,
             )
+
+
+def snapshot_from_github(p: Ports, rem: dict[str, Any]) -> dict[str, Any] | None:
+    """A snapshot rebuilt from the PR's metadata (base commit and paths): the originals are the files at the
+    base commit. Used where the local snapshot is gone (an Action runner is thrown away)."""
+    meta = read_metadata(p.github.pull(rem["repo"], rem["pr_number"]).body) or {}
+    base, paths = meta.get("base_sha"), meta.get("paths")
+    if not isinstance(base, str) or not isinstance(paths, list):
+        return None
+    files = {}
+    for path in paths:
+        found = p.github.file(rem["repo"], str(path), base)
+        files[str(path)] = found.text if found else None
+    return {"id": rem["snapshot_id"], "repo": rem["repo"], "branch": rem["branch"], "base_sha": base, "files": files}
 
 
 def retry_partial_rollbacks(p: Ports, report: Report) -> None:
@@ -864,6 +900,36 @@ def reconcile(p: Ports, report: Report) -> None:
             signature=rem["signature"],
             rule=rem["rule"],
         )
+
+
+def handle_event(p: Ports, payload: dict[str, Any], report: Report) -> WorkflowRun:
+    """Exactly the run in a `workflow_run` event: a failure on a watched branch is handled; a completed run
+    on the agent's own fix branch decides that fix's health (the Action mode's health check)."""
+    run_data, repo_data = payload.get("workflow_run"), payload.get("repository")
+    if not isinstance(run_data, dict) or not isinstance(repo_data, dict) or "full_name" not in repo_data:
+        raise AgentError(
+            "the event is not a workflow_run event (no workflow_run/repository in it)",
+            fix="trigger the agent with `on: workflow_run`, or pass a saved workflow_run payload",
+        )
+    try:
+        run = run_from_json(str(repo_data["full_name"]), run_data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AgentError(f"the workflow_run in the event is malformed: {exc}") from None
+    if run.status != "completed":
+        return run
+    if run.branch.startswith(FIX_PREFIX):
+        for rem in p.store.remediations(repo=run.repo, states=("pr_open",)):
+            if rem["fix_branch"] == run.branch:
+                check = p.store.health_check(rem["id"]) or {
+                    "attempts": 0,
+                    "deadline": p.now() + p.config.health.max_wait,
+                }
+                judge(p, report, rem, check)
+        return run
+    if run.conclusion == "failure" and branch_watched(p.config.repo(run.repo).branches, run.branch):
+        if not handle_failure(p, run, report):
+            decide(p, report, run, "duplicate", "this run was already handled (found on GitHub)")
+    return run
 
 
 def workspace_root(state_dir: Path, dry_run: bool) -> Path:

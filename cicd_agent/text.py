@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 ZWSP = "\u200b"
 BODY_LIMIT = 65_536
@@ -33,7 +34,7 @@ def metadata_comment(data: dict[str, object]) -> str:
     return f"<!-- cicd-agent {payload} -->"
 
 
-def read_metadata(body: str) -> dict[str, object] | None:
+def read_metadata(body: str) -> dict[str, Any] | None:
     match = re.search(r"<!-- cicd-agent (\{.*?\}) -->", body or "", re.DOTALL)
     if not match:
         return None

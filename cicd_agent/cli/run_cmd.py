@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from cicd_agent import snapshots
+from cicd_agent import action, ghstate, snapshots
+from cicd_agent.action import read_event
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.config import Config, token_for
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import GitPusher, Workspaces
 from cicd_agent.metrics import exposition, serve
-from cicd_agent.pipeline import ACTIVE, Ports, Report, run_cycle, workspace_root
+from cicd_agent.pipeline import ACTIVE, Ports, Report, handle_event, run_cycle, workspace_root
 from cicd_agent.store import Store
 from cicd_agent.watch import Watcher
 
@@ -59,10 +62,16 @@ def run(
     repo: list[str] = typer.Option([], "--repo", help="OWNER/NAME; repeatable (default: the config's repos)."),
     health_only: bool = typer.Option(False, "--health-only", help="Only process due health checks and rollbacks."),
     watch: bool = typer.Option(False, "--watch", help="Keep running: cycles, health checks and cleanup on schedule."),
+    event: Path | None = typer.Option(
+        None, "--event", help="Handle exactly the run in this workflow_run event payload (the GitHub Action mode)."
+    ),
     metrics_port: int | None = typer.Option(None, "--metrics-port", help="With --watch: serve /metrics and /healthz."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
     state: AppState = ctx.obj.command(ctx, json_flag)
+    if event is not None:
+        run_event(state, event)
+        return
     config = state.config(required=True)
     repos = repo or [r.name for r in config.repos]
     if not repos and not health_only:
@@ -141,3 +150,53 @@ def watch_forever(state: AppState, config: Config, ports: Ports, repos: list[str
 def metrics(ctx: typer.Context) -> None:
     state: AppState = ctx.obj
     sys.stdout.write(exposition(state.store(), state.config(), time.time()))
+
+
+def run_event(state: AppState, path: Path) -> None:
+    """The Action mode: state comes from GitHub (the agent's labelled PRs and issues), not from the runner's
+    disk, unless --state-dir names one; results go to step outputs, the job summary and annotations."""
+    payload = read_event(path)
+    config = state.config(required=False)
+    token = token_for(config)
+    if token is None and not state.dry_run:
+        raise AgentError(
+            f"no GitHub token in ${config.github.token_env} (or $GH_TOKEN)",
+            fix="pass the action a token input (a GitHub App token or a personal token)",
+        )
+    from_github = state.state_dir_option is None
+    if from_github:
+        state.state_dir_option = Path(tempfile.mkdtemp(prefix="cicd-agent-action-"))
+    ports = build_ports(state, config, state.github(), token=token)
+    warnings = []
+    if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
+        warnings.append(action.WORKFLOW_TOKEN_WARNING)
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    for warning in warnings:
+        if in_actions:
+            print(action.annotation("warning", warning))
+        else:
+            state.err.print(f"warning: {warning}", markup=False)
+    repository = payload.get("repository")
+    if from_github and isinstance(repository, dict) and repository.get("full_name"):
+        ghstate.hydrate(ports, str(repository["full_name"]))
+    report = Report()
+    run = handle_event(ports, payload, report)
+    values = action.outputs(report, run.id)
+    if os.environ.get("GITHUB_OUTPUT"):
+        action.write_outputs(Path(os.environ["GITHUB_OUTPUT"]), values)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
+            handle.write(action.summary(report, run.id, warnings))
+    if state.json:
+        state.emit_json({**report.to_json(), "outputs": values, "warnings": warnings})
+    elif in_actions:
+        print(action.annotation("notice", f"{values['decision']} {values['pr-url']}".strip()))
+        lines = [
+            f"{d['repo']} run {d['run_id']}#{d['run_attempt']}: {d['decision']}: {d['reason']}"
+            for d in report.decisions
+        ]
+        print(action.stop_commands("\n".join(lines)))  # decisions quote log text: no workflow commands from it
+    else:
+        render(state, report)
+    if report.errors:
+        raise typer.Exit(1)

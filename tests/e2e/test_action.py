@@ -1,0 +1,152 @@
+"""The GitHub Action entry point (`agent run --event`) with real workflow_run payloads from the sandbox.
+
+Every invocation gets a fresh, empty state directory, as an Actions runner would: whatever the agent
+knows across runs it reads back from GitHub."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _payload(loop, run_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    repo = loop.sandbox.repo(next(iter(loop.sandbox.repos.values())).full_name)
+    run = loop.api("GET", f"/repos/{repo.full_name}/actions/runs/{run_id}")
+    return {
+        "action": "completed",
+        "workflow_run": run,
+        "repository": loop.api("GET", f"/repos/{repo.full_name}"),
+        "sender": {"login": "octocat"},
+    }
+
+
+def _event(loop, tmp_path: Path, run_id: int, *extra: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """One Action step: fresh runner files, the real CLI, returns its outputs and summary."""
+    work = Path(os.urandom(4).hex())
+    work.mkdir()
+    event, outputs, summary = work / "event.json", work / "outputs", work / "summary.md"
+    event.write_text(json.dumps(_payload(loop, run_id)))
+    os.environ.update(GITHUB_OUTPUT=str(outputs), GITHUB_STEP_SUMMARY=str(summary))
+    try:
+        result = loop.agent(*extra, "run", "--event", str(event), "--json")
+    finally:
+        del os.environ["GITHUB_OUTPUT"], os.environ["GITHUB_STEP_SUMMARY"]
+    assert result.code == 0, result.err
+    values = {}
+    lines = outputs.read_text().splitlines() if outputs.exists() else []
+    for index, line in enumerate(lines):
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter, index + 1)
+            values[name] = "\n".join(lines[index + 1 : end])
+    return {"json": result.json(), "outputs": values, "summary": summary.read_text() if summary.exists() else ""}
+
+
+def _fix_branch_run(loop, repo: str) -> int:  # type: ignore[no-untyped-def]
+    return next(
+        r.id for r in loop.sandbox.repo(repo).runs if r.branch.startswith("cicd-agent/fix/") and r.status == "completed"
+    )
+
+
+def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    Path("cicd-agent.toml").unlink()  # the Action works without a config file
+    failed = loop.sandbox.repo("demo/format-check").runs[0].id
+    step = _event(loop, tmp_path, failed)
+    out = step["outputs"]
+    assert out["decision"] == "fix_opened" and out["category"] == "format.check" and len(out["signature"]) == 64
+    assert out["pr-url"].endswith("/demo/format-check/pull/1")
+    assert "## cicd-agent" in step["summary"] and "would be reformatted" in step["summary"]
+    assert "| decision | `fix_opened` |" in step["summary"]
+    again = _event(loop, tmp_path, failed)  # the same event delivered twice: known from GitHub, no new PR
+    assert again["outputs"]["decision"] == "duplicate"
+    assert len(loop.pulls("demo/format-check")) == 1
+    loop.sandbox.settle()  # the fix branch's CI runs, and its workflow_run completes
+    health = _event(loop, tmp_path, _fix_branch_run(loop, "demo/format-check"))
+    assert health["json"]["decisions"][-1]["decision"] == "healthy"
+    labels = [label["name"] for label in loop.pulls("demo/format-check")[0]["labels"]]
+    assert "cicd-agent:healthy" in labels
+
+
+def test_breaker_state_lives_in_github(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("bad-fix")
+    repo = loop.sandbox.repo("demo/bad-fix")
+    for attempt in range(3):
+        run = repo.runs[0]
+        assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "fix_opened"
+        loop.sandbox.settle()
+        fix_run = max(r.id for r in repo.runs if r.branch.startswith("cicd-agent/fix/"))
+        assert _event(loop, tmp_path, fix_run)["json"]["decisions"][-1]["decision"] == "rolled_back"
+        loop.sandbox.rerun(repo, run, failed_only=True)  # the failure happens again
+        loop.sandbox.settle()
+    blocked = _event(loop, tmp_path, repo.runs[0].id)
+    assert blocked["outputs"]["decision"] == "blocked_by_breaker"
+    last = max(i.number for i in repo.items.values() if i.is_pull)
+    loop.api("POST", f"/repos/demo/bad-fix/issues/{last}/labels", {"labels": ["cicd-agent:breaker-reset"]})
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
+    loop.sandbox.settle()
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+
+
+def test_the_workflow_token_is_named_as_a_problem(loop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("unfixable")
+    monkeypatch.setenv("CICD_AGENT_WORKFLOW_TOKEN", loop.sandbox.token)
+    step = _event(loop, tmp_path, loop.sandbox.repo("demo/failing-test").runs[0].id)
+    assert "start no workflows" in step["summary"]
+    assert step["json"]["warnings"] and step["outputs"]["decision"] == "reported"
+
+
+def test_two_concurrent_action_runs_make_one_pr(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(_payload(loop, loop.sandbox.repo("demo/format-check").runs[0].id)))
+    procs = []
+    for n in range(2):
+        state = tmp_path / f"runner-{n}"
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "cicd_agent", "--state-dir", str(state), "run", "--event", str(event), "--json"],
+                env=os.environ.copy(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [r[1] for r in results]
+    decisions = sorted(json.loads(out)["decisions"][-1]["decision"] for out, _ in results)
+    assert decisions[0] in ("duplicate", "fix_opened") and decisions[1] == "fix_opened"
+    assert len(loop.pulls("demo/format-check")) == 1
+
+
+def test_not_a_workflow_run_event(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    bad = tmp_path / "push.json"
+    bad.write_text(json.dumps({"ref": "refs/heads/main", "repository": {"full_name": "demo/format-check"}}))
+    result = loop.agent("run", "--event", str(bad))
+    assert result.code == 1 and "not a workflow_run event" in result.err
+    missing = loop.agent("run", "--event", str(tmp_path / "nope.json"))
+    assert missing.code == 1 and "not found" in missing.err
+
+
+def test_action_output_helpers_resist_injection() -> None:
+    from cicd_agent.action import annotation, stop_commands, write_outputs
+
+    assert (
+        annotation("notice", "50% done\n::set-env name=X::1")
+        == "::notice title=cicd-agent::50%25 done%0A::set-env name=X::1"
+    )
+    wrapped = stop_commands("::add-mask::secret")
+    first, body, last = wrapped.split("\n")
+    token = first.removeprefix("::stop-commands::")
+    assert len(token) == 32 and body == "::add-mask::secret" and last == f"::{token}::"
+    path = Path("out.txt")
+    write_outputs(path, {"decision": "x\nEOF\nother=1"})
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("decision<<EOF_") and lines[-1] == lines[0].split("<<")[1]

@@ -926,9 +926,9 @@ def handle_event(p: Ports, payload: dict[str, Any], report: Report) -> WorkflowR
                 }
                 judge(p, report, rem, check)
         return run
-    if run.conclusion == "failure" and branch_watched(p.config.repo(run.repo).branches, run.branch):
-        if not handle_failure(p, run, report):
-            decide(p, report, run, "duplicate", "this run was already handled (found on GitHub)")
+    watched = branch_watched(p.config.repo(run.repo).branches, run.branch)
+    if run.conclusion == "failure" and watched and not handle_failure(p, run, report):
+        decide(p, report, run, "duplicate", "this run was already handled (found on GitHub)")
     return run
 
 

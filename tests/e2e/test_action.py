@@ -77,7 +77,7 @@ def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop, t
 def test_breaker_state_lives_in_github(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     loop.setup("bad-fix")
     repo = loop.sandbox.repo("demo/bad-fix")
-    for attempt in range(3):
+    for _ in range(3):
         run = repo.runs[0]
         assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "fix_opened"
         loop.sandbox.settle()

@@ -48,6 +48,9 @@ class GitHubConfig:
     max_retries: int = 3
     max_rate_limit_wait: Duration = Duration(120)
     write_interval: Duration = Duration(1)  # seconds between mutating requests, as GitHub asks
+    app_id: str = ""  # a GitHub App instead of a token: its id,
+    app_private_key_env: str = ""  # the variable holding its private key (PEM),
+    installation_id: int = 0  # and the installation on the repositories
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,9 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
         add("schedule.cleanup_cron", f"invalid cron expression: {exc}")
     if config.schedule.poll_interval <= 0 or config.schedule.health_interval <= 0:
         add("schedule.poll_interval", "poll_interval and health_interval must be positive")
+    gh = config.github
+    if gh.app_id and (not gh.app_private_key_env or not gh.installation_id):
+        add("github.app_id", "a GitHub App also needs app_private_key_env and installation_id")
     if config.breaker.failure_threshold < 1:
         add("breaker.failure_threshold", "must be at least 1")
     for env_key in ("token_env",):
@@ -344,6 +350,10 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
         if name and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
             add(f"github.{env_key}", "must be the NAME of an environment variable, not a token")
     return problems
+
+
+def app_configured(config: Config) -> bool:
+    return bool(config.github.app_id)
 
 
 def token_for(config: Config, repo: str | None = None) -> str | None:

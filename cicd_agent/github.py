@@ -154,6 +154,7 @@ class GitHubClient:
         api_url: str,
         token: str | None,
         *,
+        auth: Auth.Auth | None = None,
         timeout: float = 30,
         retries: int = 3,
         max_rate_limit_wait: float = 120,
@@ -164,7 +165,7 @@ class GitHubClient:
         self.api_url = api_url.rstrip("/")
         self.gh = Github(
             base_url=self.api_url,
-            auth=Auth.Token(token) if token else None,
+            auth=auth or (Auth.Token(token) if token else None),
             timeout=int(timeout),
             retry=retry,
             seconds_between_requests=None,

@@ -10,6 +10,7 @@ import base64
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import git
@@ -52,9 +53,13 @@ def redact(text: str, token: str | None) -> str:
 class Workspaces:
     """Clones under `root/<owner>/<name>`, reused between cycles and cleaned before each use."""
 
-    def __init__(self, root: Path, token: str | None = None) -> None:
+    def __init__(self, root: Path, token: str | Callable[[], str | None] | None = None) -> None:
         self.root = root
-        self.token = token
+        self._token = token
+
+    @property
+    def token(self) -> str | None:
+        return self._token() if callable(self._token) else self._token
 
     def path(self, repo: str) -> Path:
         return self.root / repo.replace("/", os.sep)
@@ -102,8 +107,13 @@ class Workspaces:
 class GitPusher:
     """Pushes a workspace's branch to its origin (used by the effects gateway only)."""
 
-    def __init__(self, token: str | None = None) -> None:
-        self.token = token
+    def __init__(self, token: str | Callable[[], str | None] | None = None) -> None:
+        self._token = token
+
+    @property
+    def token(self) -> str | None:
+        """The current token (an App's is refreshed by PyGithub before it expires)."""
+        return self._token() if callable(self._token) else self._token
 
     def push(self, workdir: Path, branch: str, *, force: bool) -> None:
         handle = git.Repo(workdir)

@@ -15,6 +15,7 @@ import sys
 
 OPERATIONS = [
     ("get", "/rate_limit"),
+    ("post", "/app/installations/{installation_id}/access_tokens"),
     ("get", "/repos/{owner}/{repo}"),
     ("get", "/repos/{owner}/{repo}/actions/runs"),
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}"),

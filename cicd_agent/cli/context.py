@@ -11,7 +11,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from cicd_agent.config import Config, load_config, token_for
+from cicd_agent.auth import Credentials, credentials_for
+from cicd_agent.config import Config, load_config
 from cicd_agent.effects import DryRunRecorder, Effects
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
@@ -35,6 +36,7 @@ class AppState:
     _store: Store | None = None
     _effects: Effects | None = None
     recorder: DryRunRecorder | None = None
+    _credentials: Credentials | None = None
 
     def __post_init__(self) -> None:
         if self.report is not None and not self.dry_run:
@@ -79,16 +81,23 @@ class AppState:
 
     def github(self, api_url: str | None = None, repo: str | None = None) -> GitHubClient:
         config = self.config()
-        token = token_for(config, repo)
+        credentials = self.credentials(repo)
         gh = config.github
         return GitHubClient(
             api_url or config.api_url(),
-            token,
+            None,
+            auth=credentials.auth,
             timeout=gh.timeout,
             retries=gh.max_retries,
             max_rate_limit_wait=gh.max_rate_limit_wait,
             seconds_between_writes=gh.write_interval,
         )
+
+    def credentials(self, repo: str | None = None) -> Credentials:
+        """One set per process: an App's installation token is minted by the client that uses it."""
+        if self._credentials is None:
+            self._credentials = credentials_for(self.config(), repo)
+        return self._credentials
 
     def effects(self, github: GitHubClient | None = None) -> Effects:
         if self._effects is None:

@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -13,8 +14,9 @@ from rich.markup import escape
 
 from cicd_agent import action, ghstate, snapshots
 from cicd_agent.action import read_event
+from cicd_agent.auth import Credentials
 from cicd_agent.cli.context import JSON_OPTION, AppState
-from cicd_agent.config import Config, token_for
+from cicd_agent.config import Config
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import GitPusher, Workspaces
@@ -24,7 +26,16 @@ from cicd_agent.store import Store
 from cicd_agent.watch import Watcher
 
 
-def build_ports(state: AppState, config: Config, github: GitHubClient, *, token: str | None) -> Ports:
+def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
+    credentials = state.credentials()
+    if credentials.kind == "none" and not state.dry_run:
+        raise AgentError(f"no GitHub token in ${config.github.token_env} (or $GH_TOKEN)", fix=fix)
+    return credentials
+
+
+def build_ports(
+    state: AppState, config: Config, github: GitHubClient, *, token: str | Callable[[], str | None] | None
+) -> Ports:
     effects = state.effects(github)
     effects.pusher = GitPusher(token)
     return Ports(
@@ -76,14 +87,9 @@ def run(
     repos = repo or [r.name for r in config.repos]
     if not repos and not health_only:
         raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
-    token = token_for(config)
-    if token is None and not state.dry_run:
-        raise AgentError(
-            f"no GitHub token in ${config.github.token_env} (or $GH_TOKEN)",
-            fix="export a token, or run with --dry-run to only look",
-        )
+    credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
     github = state.github()
-    ports = build_ports(state, config, github, token=token)
+    ports = build_ports(state, config, github, token=credentials.token)
     if watch:
         watch_forever(state, config, ports, repos, metrics_port)
         return
@@ -157,16 +163,14 @@ def run_event(state: AppState, path: Path) -> None:
     disk, unless --state-dir names one; results go to step outputs, the job summary and annotations."""
     payload = read_event(path)
     config = state.config(required=False)
-    token = token_for(config)
-    if token is None and not state.dry_run:
-        raise AgentError(
-            f"no GitHub token in ${config.github.token_env} (or $GH_TOKEN)",
-            fix="pass the action a token input (a GitHub App token or a personal token)",
-        )
+    credentials = _credentials(
+        state, config, fix="pass the action a token input (a GitHub App token or a personal token)"
+    )
     from_github = state.state_dir_option is None
     if from_github:
         state.state_dir_option = Path(tempfile.mkdtemp(prefix="cicd-agent-action-"))
-    ports = build_ports(state, config, state.github(), token=token)
+    ports = build_ports(state, config, state.github(), token=credentials.token)
+    token = credentials.token()
     warnings = []
     if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
         warnings.append(action.WORKFLOW_TOKEN_WARNING)

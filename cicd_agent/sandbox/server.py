@@ -192,6 +192,9 @@ class Sandbox:
         self.rate_used = 0
         self.rate_reset = int(time.time()) + 3600
         self.base_url = ""
+        self.apps: dict[str, tuple[str, int]] = {}  # app id -> (public key PEM, installation id)
+        self.app_token_ttl = 3600.0
+        self.issued: dict[str, float] = {}  # installation token -> expiry
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
@@ -418,7 +421,10 @@ class Sandbox:
             "X-GitHub-Api-Version-Selected": "2022-11-28",
         }
         try:
-            self._authenticate(method, headers)
+            if re.fullmatch(r"/app/installations/\d+/access_tokens", path):
+                headers = {**headers, "x-sandbox-jwt-app": self._app_from_jwt(headers)}
+            else:
+                self._authenticate(method, headers)
             handler, params = _route(method, path)
             data = json.loads(body) if body.strip() else {}
             with self.lock:
@@ -453,14 +459,36 @@ class Sandbox:
         out.update(self._rate_headers(charge=path != "/rate_limit"))
         return response.status, out, payload
 
+    def register_app(self, app_id: str, public_key_pem: str, installation_id: int) -> None:
+        """A GitHub App whose JWTs (signed with the matching private key) may mint installation tokens."""
+        with self.lock:
+            self.apps[str(app_id)] = (public_key_pem, installation_id)
+
     def _authenticate(self, method: str, headers: dict[str, str]) -> None:
         auth = headers.get("authorization", "")
         if auth:
             scheme, _, value = auth.partition(" ")
-            if scheme.lower() not in ("token", "bearer") or value != self.token:
+            issued = self.issued.get(value)
+            valid = value == self.token or (issued is not None and issued > time.time())
+            if scheme.lower() not in ("token", "bearer") or not valid:
                 raise ApiError(401, "Bad credentials")
         elif method != "GET":
             raise ApiError(401, "Requires authentication")
+
+    def _app_from_jwt(self, headers: dict[str, str]) -> str:
+        """The app id of a valid RS256 JWT in `Authorization: Bearer`, as GitHub checks it."""
+        import jwt
+
+        scheme, _, value = headers.get("authorization", "").partition(" ")
+        try:
+            claims = jwt.decode(value, options={"verify_signature": False}) if scheme.lower() == "bearer" else {}
+            app_id = str(claims.get("iss", ""))
+            if app_id not in self.apps:
+                raise jwt.InvalidTokenError("unknown app")
+            jwt.decode(value, self.apps[app_id][0], algorithms=["RS256"], options={"require": ["exp", "iat", "iss"]})
+        except jwt.PyJWTError:
+            raise ApiError(401, "A JSON web token could not be decoded") from None
+        return app_id
 
     def _rate_headers(self, *, charge: bool) -> dict[str, str]:
         with self.lock:
@@ -591,6 +619,26 @@ def get_rate_limit(sb: Sandbox, **_: Any) -> Response:
                 "graphql": core,
             },
             "rate": core,
+        },
+    )
+
+
+@route("POST", "/app/installations/{installation_id}/access_tokens")
+def create_installation_token(sb: Sandbox, installation_id: str, **_: Any) -> Response:
+    # _api put the JWT's verified app id in the headers it passes on; here only the installation is checked
+    installations = {str(installation) for _, installation in sb.apps.values()}
+    if installation_id not in installations:
+        raise ApiError(404, "Not Found")
+    token = "ghs_" + secrets.token_hex(18)
+    expires = time.time() + sb.app_token_ttl
+    sb.issued[token] = expires
+    return Response(
+        201,
+        {
+            "token": token,
+            "expires_at": iso(expires),
+            "permissions": {"contents": "write"},
+            "repository_selection": "all",
         },
     )
 

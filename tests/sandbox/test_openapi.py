@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 import requests
+from e2e.test_auth import app_keys
 from openapi_schema_validator import OAS30Validator
 
 from cicd_agent.sandbox.scenarios import install_scenarios
@@ -85,6 +88,15 @@ def checker(tmp_path: Path) -> Any:
 def test_every_endpoint_conforms(checker: Checker) -> None:
     c, r = checker, "/repos/demo/format-check"
     c.call("GET", "/rate_limit", 200)
+    private, public = app_keys()
+    c.sandbox.register_app("99", public, 5)
+    app_jwt = jwt.encode(
+        {"iat": int(time.time()) - 30, "exp": int(time.time()) + 300, "iss": "99"}, private, algorithm="RS256"
+    )
+    c.session.headers["Authorization"] = f"Bearer {app_jwt}"
+    c.call("POST", "/app/installations/5/access_tokens", 201, {})
+    c.call("POST", "/app/installations/6/access_tokens", 404, {})
+    c.session.headers["Authorization"] = f"token {c.sandbox.token}"
     repo = c.call("GET", r, 200)
     c.call("GET", "/repos/demo/nope", 404)
     runs = c.call("GET", f"{r}/actions/runs", 200, status="failure", branch="main", per_page=1)

@@ -1,0 +1,85 @@
+"""GitHub App credentials (JWT -> installation token, refreshed), and tokens never written anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def app_keys() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def _use_app(loop, monkeypatch: pytest.MonkeyPatch, private: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("GITHUB_TOKEN")
+    monkeypatch.setenv("APP_KEY", private)
+    text = (
+        Path("cicd-agent.toml")
+        .read_text()
+        .replace("[github]\n", '[github]\napp_id = "4242"\napp_private_key_env = "APP_KEY"\ninstallation_id = 77\n', 1)
+    )
+    Path("cicd-agent.toml").write_text(text)
+
+
+def test_a_github_app_installation_token_is_minted_and_refreshed(loop, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    private, public = app_keys()
+    loop.setup("format")
+    loop.sandbox.register_app("4242", public, 77)
+    loop.sandbox.app_token_ttl = 5  # shorter than PyGithub's refresh margin: every use needs a fresh token
+    _use_app(loop, monkeypatch, private)
+    assert loop.decisions() == ["fix_opened"]
+    assert len(loop.sandbox.issued) >= 2
+    assert all(token.startswith("ghs_") for token in loop.sandbox.issued)
+
+
+def test_a_wrong_app_key_is_a_clear_error(loop, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    _, public = app_keys()
+    other, _ = app_keys()
+    loop.setup("format")
+    loop.sandbox.register_app("4242", public, 77)
+    _use_app(loop, monkeypatch, other)
+    result = loop.agent("run")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "JSON web token" in result.err or "401" in result.err
+
+
+def test_missing_app_key_variable(loop, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    _use_app(loop, monkeypatch, "")
+    monkeypatch.delenv("APP_KEY")
+    result = loop.agent("run")
+    assert result.code == 1 and "$APP_KEY" in result.err
+
+
+def test_tokens_never_reach_files_logs_or_reports(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format", "unfixable", "bad-fix")
+    token = loop.sandbox.token
+    outputs = []
+    dry = loop.agent("--dry-run", "--report", "plan.md", "run")
+    outputs += [dry.out, dry.err]
+    for _ in range(3):
+        result = loop.agent("-v", "run")
+        outputs += [result.out, result.err]
+        loop.sandbox.settle()
+    for args in (["status", "--json"], ["history", "--json"], ["breaker", "list", "--json"], ["metrics"]):
+        result = loop.agent(*args)
+        outputs += [result.out, result.err]
+    assert Path("plan.md").exists() and Path(".cicd-agent/state.db").exists() and any(Path("snapshots").iterdir())
+    assert not any(token in text for text in outputs)
+    for path in Path(".").rglob("*"):
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), f"the token is in {path}"
+    for item in (i for r in loop.sandbox.repos.values() for i in r.items.values()):
+        assert token not in (item.body or "") and all(token not in c.body for c in item.comments)

@@ -59,6 +59,7 @@ PREFILTER = Prefilter(
         "not found",
         "ermission denied",
         "\nE  ",
+        "Z E  ",
         "timed out",
         "Could not resolve",
         "undefined reference",

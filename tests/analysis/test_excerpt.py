@@ -49,6 +49,8 @@ def test_each_pattern_fires_and_passes_the_prefilter(sample: str, rule: tuple[in
     assert re.search(rule[1], sample), "the sample does not show its pattern"
     assert line_weight(sample) > 0
     assert PREFILTER.lines(sample + "\n") == [0], "an evidence line the scan would never look at"
+    for prefix in ("2024-05-01T12:00:00.1234567Z ", "build\tRun tests\t2024-05-01T12:00:00.1234567Z "):
+        assert PREFILTER.lines(f"first line\n{prefix}{sample}\n") == [1], f"missed behind {prefix!r}"
 
 
 @pytest.mark.parametrize(

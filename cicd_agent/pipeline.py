@@ -88,8 +88,8 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     started = p.now()
     report = Report()
     reconcile(p, report)
+    retry_partial_rollbacks(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
     process_health_checks(p, report)
-    retry_partial_rollbacks(p, report)
     if not health_only:
         handle_new_failures(p, repos, report)
     p.store.set_meta(

@@ -209,6 +209,25 @@ class Sandbox:
             self.repos[full_name.lower()] = repo
         return repo
 
+    def refuse_workflow_pushes(self, full_name: str) -> None:
+        """Make pushes that change .github/workflows/ fail the way GitHub refuses a token without the
+        `workflow` scope (a pre-receive hook in the bare repository)."""
+        hook = self.repo(full_name).bare.path / "hooks" / "pre-receive"
+        hook.write_text(
+            "#!/bin/sh\n"
+            "while read old new ref; do\n"
+            '  range=$new; [ "$old" != 0000000000000000000000000000000000000000 ] && range=$old..$new\n'
+            "  if git diff --name-only ${old#0000000000000000000000000000000000000000} $new 2>/dev/null"
+            " | grep -q '^.github/workflows/' || { [ \"$old\" = 0000000000000000000000000000000000000000 ] &&"
+            " git diff --name-only $new~1 $new | grep -q '^.github/workflows/'; }; then\n"
+            '    echo "refusing to allow an OAuth App to create or update workflow \\`.github/workflows/ci.yml\\`'
+            ' without \\`workflow\\` scope" >&2\n'
+            "    exit 1\n"
+            "  fi\n"
+            "done\n"
+        )
+        hook.chmod(0o755)
+
     def repo(self, full_name: str) -> Repo:
         repo = self.repos.get(full_name.lower())
         if repo is None:

@@ -207,3 +207,51 @@ def test_snapshot_commands_and_retention(loop) -> None:  # type: ignore[no-untyp
     assert loop.agent("snapshots", "cleanup", "--json").json() == {"removed": [row["id"]]}
     assert not (Path("snapshots") / f"{row['id']}.json").exists()
     assert loop.agent("snapshots", "list", "--json").json() == []
+
+
+def test_a_push_refused_for_workflow_files_is_reported_not_retried(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("deprecated-action")
+    loop.sandbox.refuse_workflow_pushes("demo/deprecated-action")
+    first = loop.cycle()
+    (decision,) = first["decisions"]
+    assert decision["decision"] == "push_refused" and "workflow" in decision["reason"]
+    assert loop.pulls("demo/deprecated-action") == []
+    assert loop.decisions() == []  # not retried
+    assert loop.store().remediation_counts() == {"refused": 1}
+
+
+def test_needs_approval_opens_a_labelled_draft(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format", extra="needs_approval = true")
+    assert loop.decisions() == ["fix_opened"]
+    (pull,) = loop.pulls("demo/format-check")
+    assert pull["draft"] is True
+    assert sorted(label["name"] for label in pull["labels"]) == ["cicd-agent", "cicd-agent:needs-approval"]
+
+
+def test_no_verdict_within_max_wait_is_inconclusive(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text().replace('max_wait = "10m"', "max_wait = 0"))
+    assert loop.decisions() == ["fix_opened"]
+    assert loop.decisions() == ["inconclusive"]  # its CI never ran (not settled)
+    (pull,) = loop.pulls("demo/format-check")
+    assert "cicd-agent:inconclusive" in [label["name"] for label in pull["labels"]]
+    (breaker,) = loop.agent("breaker", "list", "--json").json()
+    assert (breaker["state"], breaker["failures"]) == ("CLOSED", 0)  # inconclusive counts nothing by default
+
+
+def test_a_rollback_interrupted_by_the_api_is_finished_next_cycle(loop) -> None:  # type: ignore[no-untyped-def]
+    from cicd_agent.sandbox.server import Fault
+
+    loop.setup("bad-fix")
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    loop.sandbox.inject(Fault("DELETE", r"/git/refs/heads/", status=422, times=1, body='{"message": "nope"}'))
+    partial = loop.cycle()
+    assert [d["decision"] for d in partial["decisions"]] == ["rollback_partial"]
+    assert loop.store().remediation_counts() == {"rollback_partial": 1}
+    assert loop.decisions() == ["rolled_back"]
+    (pull,) = loop.pulls("demo/bad-fix")
+    comments = loop.api("GET", f"/repos/demo/bad-fix/issues/{pull['number']}/comments")
+    assert len(comments) == 1  # each step once
+    (breaker,) = loop.agent("breaker", "list", "--json").json()
+    assert breaker["failures"] == 1

@@ -233,6 +233,22 @@ def record_outcome(
     return _apply(store, effects, config, key, now, move, remediation_id=remediation_id)[0]
 
 
+def reject(
+    store: Store,
+    effects: Effects,
+    config: Config,
+    key: BreakerKey,
+    *,
+    now: float,
+    reason: str,
+    run: str = "",
+    remediation_id: int | None = None,
+) -> None:
+    """A human closed the agent's PR unmerged: a failed remediation, and the key waits for a reset."""
+    record_outcome(store, effects, config, key, success=False, now=now, run=run, remediation_id=remediation_id)
+    operator_move(store, effects, config, [key], State.FORCED_OPEN, reason=reason, who="agent", now=now)
+
+
 # -- pause --------------------------------------------------------------------------------------------
 
 

@@ -75,19 +75,17 @@ def hydrate(p: Ports, repo: str) -> int:
         )
         if state == "pr_open":
             p.store.schedule_health_check(rem, due_at=now, deadline=now + p.config.health.max_wait, now=now)
-        elif state in ("healthy", "rolled_back", "rejected"):
-            control.record_outcome(p.store, p.effects, p.config, key, success=state == "healthy", now=now)
-        if state == "rejected":
-            control.operator_move(
+        elif state == "rejected":
+            control.reject(
                 p.store,
                 p.effects,
                 p.config,
-                [key],
-                State.FORCED_OPEN,
-                who="agent",
+                key,
                 now=now,
                 reason=f"pull request #{pr.number} was closed without merging",
             )
+        elif state in ("healthy", "rolled_back"):
+            control.record_outcome(p.store, p.effects, p.config, key, success=state == "healthy", now=now)
         if RESET_LABEL in pr.labels:
             control.operator_move(
                 p.store,

@@ -19,7 +19,6 @@ from github import GithubException
 
 from cicd_agent import control, health, policy, snapshots
 from cicd_agent.analysis import Analysis
-from cicd_agent.breaker import State
 from cicd_agent.config import Config
 from cicd_agent.effects import Effects, file_diff
 from cicd_agent.errors import AgentError
@@ -600,6 +599,28 @@ def _key(rem: dict[str, Any]) -> tuple[str, str, str]:
     return (rem["repo"], rem["branch"], rem["signature"])
 
 
+def _run_label(rem: dict[str, Any]) -> str:
+    return f"{rem['run_id']}#{rem['run_attempt']}"
+
+
+def _decide_rem(p: Ports, report: Report, rem: dict[str, Any], decision: str, reason: str) -> None:
+    decide(p, report, _run_of(rem), decision, reason, signature=rem["signature"], rule=rem["rule"])
+
+
+def _count(p: Ports, rem: dict[str, Any], success: bool | None) -> None:
+    """The remediation's verdict, for its breaker."""
+    control.record_outcome(
+        p.store,
+        p.effects,
+        p.config,
+        _key(rem),
+        success=success,
+        now=p.now(),
+        run=_run_label(rem) if success is False else "",
+        remediation_id=rem["id"],
+    )
+
+
 def judge(p: Ports, report: Report, rem: dict[str, Any], check: dict[str, Any]) -> None:
     now = p.now()
     if rem["strategy"] == "rerun":
@@ -623,25 +644,8 @@ def judge(p: Ports, report: Report, rem: dict[str, Any], check: dict[str, Any]) 
         return healthy(p, report, rem)
     if rem["strategy"] == "rerun":
         p.store.update_remediation(rem["id"], state="failed", now=now)
-        control.record_outcome(
-            p.store,
-            p.effects,
-            p.config,
-            _key(rem),
-            success=False,
-            now=now,
-            run=f"{rem['run_id']}#{rem['run_attempt']}",
-            remediation_id=rem["id"],
-        )
-        decide(
-            p,
-            report,
-            _run_of(rem),
-            "rerun_failed",
-            "the rerun failed again: the next rule applies",
-            signature=rem["signature"],
-            rule=rem["rule"],
-        )
+        _count(p, rem, False)
+        _decide_rem(p, report, rem, "rerun_failed", "the rerun failed again: the next rule applies")
         return
     rollback(p, report, rem, "the fix's CI failed")
 
@@ -655,10 +659,10 @@ def healthy(p: Ports, report: Report, rem: dict[str, Any]) -> None:
     if rem["strategy"] == "fix":
         p.effects.add_labels(rem["repo"], rem["pr_number"], [HEALTHY_LABEL])
     p.store.update_remediation(rem["id"], state=state, now=now)
-    control.record_outcome(p.store, p.effects, p.config, _key(rem), success=True, now=now, remediation_id=rem["id"])
+    _count(p, rem, True)
     what = f"pull request {rem['pr_url']}" if rem["strategy"] == "fix" else "the rerun"
     p.effects.notify("fix_healthy", f"{rem['repo']} {rem['branch']}: {what} is green")
-    decide(p, report, _run_of(rem), state, f"{what}: CI is green", signature=rem["signature"], rule=rem["rule"])
+    _decide_rem(p, report, rem, state, f"{what}: CI is green")
 
 
 def inconclusive(p: Ports, report: Report, rem: dict[str, Any]) -> None:
@@ -668,18 +672,8 @@ def inconclusive(p: Ports, report: Report, rem: dict[str, Any]) -> None:
     if rem["strategy"] == "fix":
         p.effects.add_labels(rem["repo"], rem["pr_number"], [INCONCLUSIVE_LABEL])
     counts = p.config.health.inconclusive_counts_as_failure
-    control.record_outcome(
-        p.store, p.effects, p.config, _key(rem), success=False if counts else None, now=now, remediation_id=rem["id"]
-    )
-    decide(
-        p,
-        report,
-        _run_of(rem),
-        "inconclusive",
-        f"no CI verdict within {p.config.health.max_wait:g}s",
-        signature=rem["signature"],
-        rule=rem["rule"],
-    )
+    _count(p, rem, False if counts else None)
+    _decide_rem(p, report, rem, "inconclusive", f"no CI verdict within {p.config.health.max_wait:g}s")
 
 
 def rejected(p: Ports, report: Report, rem: dict[str, Any], pull: PullRef) -> None:
@@ -687,36 +681,17 @@ def rejected(p: Ports, report: Report, rem: dict[str, Any], pull: PullRef) -> No
     now = p.now()
     p.store.update_health_check(rem["id"], outcome="rejected", now=now)
     p.store.update_remediation(rem["id"], state="rejected", now=now)
-    key = _key(rem)
-    control.record_outcome(
+    control.reject(
         p.store,
         p.effects,
         p.config,
-        key,
-        success=False,
+        _key(rem),
         now=now,
         remediation_id=rem["id"],
-        run=f"{rem['run_id']}#{rem['run_attempt']}",
-    )
-    control.operator_move(
-        p.store,
-        p.effects,
-        p.config,
-        [key],
-        State.FORCED_OPEN,
-        who="agent",
-        now=now,
+        run=_run_label(rem),
         reason=f"pull request #{pull.number} was closed without merging: waiting for a reset",
     )
-    decide(
-        p,
-        report,
-        _run_of(rem),
-        "rejected",
-        f"{pull.html_url} was closed by a human",
-        signature=rem["signature"],
-        rule=rem["rule"],
-    )
+    _decide_rem(p, report, rem, "rejected", f"{pull.html_url} was closed by a human")
 
 
 def rollback(p: Ports, report: Report, rem: dict[str, Any], why: str) -> None:
@@ -751,32 +726,13 @@ def rollback(p: Ports, report: Report, rem: dict[str, Any], why: str) -> None:
             detail={"rollback_done": done, "rollback_error": str(exc)[:500]},
         )
         p.effects.notify("rollback_partial", f"{repo} #{number}: rollback stopped after {done or 'nothing'}: {exc}")
-        decide(
-            p,
-            report,
-            _run_of(rem),
-            "rollback_partial",
-            f"will retry: {exc}",
-            signature=rem["signature"],
-            rule=rem["rule"],
-        )
+        _decide_rem(p, report, rem, "rollback_partial", f"will retry: {exc}")
         return
     p.store.update_remediation(rem["id"], state="rolled_back", now=p.now())
     p.store.update_health_check(rem["id"], outcome="failure", now=p.now())
-    control.record_outcome(
-        p.store,
-        p.effects,
-        p.config,
-        _key(rem),
-        success=False,
-        now=p.now(),
-        run=f"{rem['run_id']}#{rem['run_attempt']}",
-        remediation_id=rem["id"],
-    )
+    _count(p, rem, False)
     p.effects.notify("rollback", f"{repo} {rem['branch']}: rolled back {rem['pr_url']}: {why}")
-    decide(
-        p, report, _run_of(rem), "rolled_back", f"{rem['pr_url']}: {why}", signature=rem["signature"], rule=rem["rule"]
-    )
+    _decide_rem(p, report, rem, "rolled_back", f"{rem['pr_url']}: {why}")
 
 
 def restore_snapshot(p: Ports, rem: dict[str, Any]) -> None:
@@ -890,7 +846,7 @@ def reconcile(p: Ports, report: Report) -> None:
                 continue
         p.store.update_remediation(rem["id"], state="abandoned", now=p.now())
         p.store.release_failure(rem["repo"], rem["run_id"], rem["run_attempt"])
-        control.record_outcome(p.store, p.effects, p.config, _key(rem), success=None, now=p.now())
+        _count(p, rem, None)
         decide(
             p,
             report,

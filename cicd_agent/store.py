@@ -251,15 +251,10 @@ class Store:
         self._wrote("store.decision", f"{row['repo']} {row['decision']}")
 
     def decisions(self, *, repo: str | None = None, since: float | None = None) -> list[dict[str, Any]]:
-        where: list[str] = ["1 = 1"]
-        args: list[Any] = []
-        if repo:
-            where.append("repo = ?")
-            args.append(repo)
-        if since is not None:
-            where.append("at >= ?")
-            args.append(since)
-        rows = self.db.table("decisions").rows_where(" AND ".join(where), args, order_by="at, id")
+        where, args = _where(
+            ("repo = ?", [repo]) if repo else None, ("at >= ?", [since]) if since is not None else None
+        )
+        rows = self.db.table("decisions").rows_where(where, args, order_by="at, id")
         return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
 
     def release_failure(self, repo: str, run_id: int, run_attempt: int) -> None:
@@ -316,24 +311,14 @@ class Store:
         strategy: str | None = None,
         since: float | None = None,
     ) -> list[dict[str, Any]]:
-        where: list[str] = ["1 = 1"]
-        args: list[Any] = []
-        if repo:
-            where.append("repo = ?")
-            args.append(repo)
-        if key:
-            where.append("repo = ? AND branch = ? AND signature = ?")
-            args += list(key)
-        if states:
-            where.append(f"state IN ({', '.join('?' for _ in states)})")
-            args += list(states)
-        if strategy:
-            where.append("strategy = ?")
-            args.append(strategy)
-        if since is not None:
-            where.append("created_at >= ?")
-            args.append(since)
-        rows = self.db.table("remediations").rows_where(" AND ".join(where), args, order_by="id")
+        where, args = _where(
+            ("repo = ?", [repo]) if repo else None,
+            ("repo = ? AND branch = ? AND signature = ?", list(key)) if key else None,
+            (f"state IN ({', '.join('?' for _ in states)})", list(states)) if states else None,
+            ("strategy = ?", [strategy]) if strategy else None,
+            ("created_at >= ?", [since]) if since is not None else None,
+        )
+        rows = self.db.table("remediations").rows_where(where, args, order_by="id")
         return [_remediation(r) for r in rows]
 
     def add_intent(self, remediation_id: int, action: str, target: str, *, now: float) -> int:
@@ -459,15 +444,10 @@ class Store:
         return rows[0] if rows else None
 
     def breakers(self, *, repo: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
-        where: list[str] = ["1 = 1"]
-        args: list[Any] = []
-        if repo:
-            where.append("lower(repo) = lower(?)")
-            args.append(repo)
-        if state:
-            where.append("state = ?")
-            args.append(state)
-        return list(self.db.table("breakers").rows_where(" AND ".join(where), args, order_by="repo, branch, signature"))
+        where, args = _where(
+            ("lower(repo) = lower(?)", [repo]) if repo else None, ("state = ?", [state]) if state else None
+        )
+        return list(self.db.table("breakers").rows_where(where, args, order_by="repo, branch, signature"))
 
     def breaker_events(self, key: BreakerKey) -> list[dict[str, Any]]:
         return list(
@@ -475,6 +455,12 @@ class Store:
                 "repo = ? AND branch = ? AND signature = ?", list(key), order_by="at, id"
             )
         )
+
+
+def _where(*conditions: tuple[str, list[Any]] | None) -> tuple[str, list[Any]]:
+    """A WHERE clause from the conditions that apply (None ones are left out)."""
+    used = [c for c in conditions if c is not None]
+    return " AND ".join(sql for sql, _ in used) or "1 = 1", [arg for _, args in used for arg in args]
 
 
 def _remediation(row: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -135,60 +136,29 @@ def _operator(
         state.out.print(f"{escape(v.repo)} {escape(v.branch)} {v.signature[:12]}: now {v.state}")
 
 
-@app.command("reset", help="Close breakers (count 0) after a human fixed what the agent could not.")
-def reset(
-    ctx: typer.Context,
-    repo: str = REPO_ARG,
-    branch: str | None = BRANCH_OPT,
-    signature: str | None = SIGNATURE_OPT,
-    every: bool = ALL_OPT,
-    reason: str = REASON_OPT,
-    by: str | None = BY_OPT,
-    json_flag: bool = JSON_OPTION,
-) -> None:
-    _operator(ctx, State.CLOSED, repo, branch, signature, every, reason, by, json_flag)
+def _operator_command(to: State) -> Callable[..., None]:
+    def command(
+        ctx: typer.Context,
+        repo: str = REPO_ARG,
+        branch: str | None = BRANCH_OPT,
+        signature: str | None = SIGNATURE_OPT,
+        every: bool = ALL_OPT,
+        reason: str = REASON_OPT,
+        by: str | None = BY_OPT,
+        json_flag: bool = JSON_OPTION,
+    ) -> None:
+        _operator(ctx, to, repo, branch, signature, every, reason, by, json_flag)
+
+    return command
 
 
-@app.command("trip", help="Force breakers open (FORCED_OPEN never resets by itself).")
-def trip(
-    ctx: typer.Context,
-    repo: str = REPO_ARG,
-    branch: str | None = BRANCH_OPT,
-    signature: str | None = SIGNATURE_OPT,
-    every: bool = ALL_OPT,
-    reason: str = REASON_OPT,
-    by: str | None = BY_OPT,
-    json_flag: bool = JSON_OPTION,
-) -> None:
-    _operator(ctx, State.FORCED_OPEN, repo, branch, signature, every, reason, by, json_flag)
-
-
-@app.command("disable", help="Never open these breakers (the agent keeps trying).")
-def disable(
-    ctx: typer.Context,
-    repo: str = REPO_ARG,
-    branch: str | None = BRANCH_OPT,
-    signature: str | None = SIGNATURE_OPT,
-    every: bool = ALL_OPT,
-    reason: str = REASON_OPT,
-    by: str | None = BY_OPT,
-    json_flag: bool = JSON_OPTION,
-) -> None:
-    _operator(ctx, State.DISABLED, repo, branch, signature, every, reason, by, json_flag)
-
-
-@app.command("enable", help="Undo disable or trip: back to CLOSED with count 0.")
-def enable(
-    ctx: typer.Context,
-    repo: str = REPO_ARG,
-    branch: str | None = BRANCH_OPT,
-    signature: str | None = SIGNATURE_OPT,
-    every: bool = ALL_OPT,
-    reason: str = REASON_OPT,
-    by: str | None = BY_OPT,
-    json_flag: bool = JSON_OPTION,
-) -> None:
-    _operator(ctx, State.CLOSED, repo, branch, signature, every, reason, by, json_flag)
+for _name, _to, _help in (
+    ("reset", State.CLOSED, "Close breakers (count 0) after a human fixed what the agent could not."),
+    ("trip", State.FORCED_OPEN, "Force breakers open (FORCED_OPEN never resets by itself)."),
+    ("disable", State.DISABLED, "Never open these breakers (the agent keeps trying)."),
+    ("enable", State.CLOSED, "Undo disable or trip: back to CLOSED with count 0."),
+):
+    app.command(_name, help=_help)(_operator_command(_to))
 
 
 def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT) -> None:

@@ -107,3 +107,19 @@ def git_changes(workspace: Path) -> list[FileChange]:
         before = None if "?" in code or "A" in code else repo.git.show(f"HEAD:{path}", strip_newline_in_stdout=False)
         changes.append(FileChange(path, before, read(workspace, path)))
     return [c for c in changes if c.before != c.after]
+
+
+def run_and_collect(ctx: FixContext, fixer: str, argv: list[str], shown: str) -> list[FileChange] | CannotFix:
+    """Run a fixed command in the checkout (trusted ones only) and return what it changed."""
+    if not ctx.trusted:
+        return CannotFix(fixer, "the failing head comes from a fork: no tool runs on it")
+    try:
+        done = run_tool(argv, ctx.workspace, ctx.tool_timeout)
+    except FileNotFoundError:
+        return CannotFix(fixer, f"{argv[0]} is not installed where the agent runs")
+    except subprocess.TimeoutExpired:
+        return CannotFix(fixer, f"`{shown}` did not finish within {ctx.tool_timeout:g}s")
+    if done.returncode != 0:
+        return CannotFix(fixer, f"`{shown}` failed with exit code {done.returncode}")
+    changes = git_changes(ctx.workspace)
+    return changes or CannotFix(fixer, f"`{shown}` changed nothing")

@@ -5,9 +5,7 @@ The command is fixed per formatter (never built from log text) and runs only on 
 
 from __future__ import annotations
 
-import subprocess
-
-from cicd_agent.fixers.base import CannotFix, FixContext, FixPlan, git_changes, run_tool, tool
+from cicd_agent.fixers.base import CannotFix, FixContext, FixPlan, run_and_collect, tool
 
 NAME = "formatter"
 COMMANDS: dict[str, list[str]] = {
@@ -31,21 +29,14 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     name = which_formatter(ctx.evidence())
     if name is None:
         return CannotFix(NAME, "the log does not say which formatter failed")
-    if not ctx.trusted:
-        return CannotFix(NAME, "the failing head comes from a fork: no tool runs on it")
     argv = COMMANDS[name]
     binary = tool(argv[0])
     if binary is None:
         return CannotFix(NAME, f"{argv[0]} is not installed where the agent runs")
-    try:
-        done = run_tool([binary, *argv[1:]], ctx.workspace, ctx.tool_timeout)
-    except subprocess.TimeoutExpired:
-        return CannotFix(NAME, f"{' '.join(argv)} did not finish within {ctx.tool_timeout:g}s")
-    if done.returncode != 0:
-        return CannotFix(NAME, f"{' '.join(argv)} failed with exit code {done.returncode}")
-    changes = git_changes(ctx.workspace)
-    if not changes:
-        return CannotFix(NAME, f"{' '.join(argv)} changed nothing: the check fails for another reason")
+    shown = " ".join(argv)
+    changes = run_and_collect(ctx, NAME, [binary, *argv[1:]], shown)
+    if isinstance(changes, CannotFix):
+        return changes
     return FixPlan(
         NAME,
         f"Apply {name} formatting",

@@ -515,14 +515,21 @@ def _header(run: WorkflowRun, explained: Explained) -> list[str]:
     ]
 
 
+def _identity(run: WorkflowRun, explained: Explained) -> dict[str, Any]:
+    """The metadata that names a failure: the key GitHub-side state is rebuilt from (ghstate)."""
+    return {
+        "signature": explained.analysis.signature,
+        "repo": run.repo,
+        "branch": run.branch,
+        "run_id": run.id,
+        "run_attempt": run.attempt,
+    }
+
+
 def pr_body(run: WorkflowRun, explained: Explained, rule: Rule, plan: FixPlan, snapshot_id: str) -> str:
     meta = metadata_comment(
         {
-            "signature": explained.analysis.signature,
-            "repo": run.repo,
-            "branch": run.branch,
-            "run_id": run.id,
-            "run_attempt": run.attempt,
+            **_identity(run, explained),
             "snapshot": snapshot_id,
             "rule": rule.name,
             "fixer": plan.fixer,
@@ -562,15 +569,7 @@ def report_body(run: WorkflowRun, explained: Explained) -> str:
             "",
         ]
     )
-    meta = metadata_comment(
-        {
-            "signature": explained.analysis.signature,
-            "repo": run.repo,
-            "branch": run.branch,
-            "run_id": run.id,
-            "run_attempt": run.attempt,
-        }
-    )
+    meta = metadata_comment(_identity(run, explained))
     return clip(head + _excerpt_block(explained.analysis, 65_000 - len(head) - 200) + "\n\n" + meta)
 
 

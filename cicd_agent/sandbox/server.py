@@ -1142,16 +1142,7 @@ def _issue_json(sb: Sandbox, r: Repo, item: Item) -> dict[str, Any]:
 @route("GET", "/repos/{owner}/{repo}/issues/{number}")
 def get_issue(sb: Sandbox, owner: str, repo: str, number: str, **_: Any) -> Response:
     r = sb.repo(f"{owner}/{repo}")
-    item = _item(r, number)
-    data = shapes.issue(sb.base_url, r, item)
-    if item.is_pull:
-        data["pull_request"] = {
-            "url": f"{sb.base_url}/repos/{r.full_name}/pulls/{item.number}",
-            "html_url": f"{sb.base_url}/{r.full_name}/pull/{item.number}",
-            "diff_url": None,
-            "patch_url": None,
-        }
-    return Response(200, data)
+    return Response(200, _issue_json(sb, r, _item(r, number)))
 
 
 @route("PATCH", "/repos/{owner}/{repo}/issues/{number}")

@@ -10,23 +10,13 @@ from typing import Any
 import pytest
 import requests
 
+from cicd_agent.demo import DEMO_SETTINGS
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store
 
-SETTINGS = """
-[github]
-write_interval = 0
-max_retries = 1
-[health]
-delay = 0
-interval = 0
-max_wait = "10m"
-[policy]
-allow_workflow_changes = true
-max_new_prs_per_hour = 50
-{extra}
-"""
+# the demo's settings (no waiting, workflow edits allowed), failing fast on outages; `extra` lands in [policy]
+SETTINGS = DEMO_SETTINGS.replace("write_interval = 0\n", "write_interval = 0\nmax_retries = 1\n") + "{extra}\n"
 
 
 class Loop:

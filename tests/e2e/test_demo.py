@@ -1,0 +1,31 @@
+"""`agent demo` (what `make demo` runs) reaches every scenario's expected end."""
+
+from __future__ import annotations
+
+from cicd_agent.sandbox.scenarios import SCENARIOS
+
+
+def test_demo_reaches_every_expected_end(agent) -> None:  # type: ignore[no-untyped-def]
+    result = agent("demo", "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    outcomes = {s["name"]: s["outcome"] for s in data["scenarios"]}
+    assert outcomes == {s.name: s.expected for s in SCENARIOS}
+    prs = {s["name"]: s["pr"] for s in data["scenarios"]}
+    assert all(prs[name] and "/pull/" in prs[name] for name in ("format", "dependency", "deprecated-action", "timeout"))
+    assert prs["unfixable"] and "/issues/" in prs["unfixable"] and prs["transient"] is None
+    signatures = [s["signature"] for s in data["scenarios"]]
+    assert len(set(signatures)) == len(signatures) and all(len(s) == 64 for s in signatures)
+    open_breakers = [b for b in data["breakers"] if b["state"] == "OPEN"]
+    assert [b["repo"] for b in open_breakers] == ["demo/bad-fix"]
+    assert set(data) == {"scenarios", "breakers"}
+
+
+def test_dry_run_demo_plans_one_cycle_and_writes_nothing(agent) -> None:  # type: ignore[no-untyped-def]
+    result = agent("--dry-run", "demo", "--json")
+    assert result.code == 0, result.err
+    assert "[DRY-RUN] github.open_pull" in result.err and "[DRY-RUN] github.rerun_failed_jobs" in result.err
+    # one planning cycle on a scratch store: fixes planned (pr_open there), nothing verified or rolled back
+    outcomes = {s["name"]: s["outcome"] for s in result.json()["scenarios"]}
+    assert outcomes["format"] == "pr_open" and outcomes["transient"] == "rerun_requested"
+    assert not {"fixed", "rerun", "breaker-open"} & set(outcomes.values())

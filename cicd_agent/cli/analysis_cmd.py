@@ -63,7 +63,7 @@ def signature(
     baseline: Path | None = typer.Option(None, "--baseline", help="The log of the last green run of the same job."),
     max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", min=1, help="Excerpt size limit."),
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     log = _log_file(logfile, "log file")
     base = _log_file(baseline, "baseline") if baseline is not None else None
     render(state, analyze(log, base, max_lines=max_lines), source=str(logfile))
@@ -76,7 +76,7 @@ def explain(
     repo: str = typer.Option(..., "--repo", help="OWNER/NAME."),
     max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", min=1, help="Excerpt size limit."),
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     if repo.count("/") != 1:
         raise AgentError(f"--repo must be OWNER/NAME, got {repo!r}")
     explained = explain_run(state.github(repo=repo), repo, run_id, max_lines=max_lines)

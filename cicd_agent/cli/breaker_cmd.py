@@ -50,7 +50,7 @@ def list_(
     state_filter: str | None = typer.Option(None, "--state", help="CLOSED, OPEN, HALF_OPEN, FORCED_OPEN, DISABLED."),
     repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     if state_filter and state_filter.upper() not in State.__members__:
         raise AgentError(f"unknown state {state_filter!r}", fix=f"use one of {', '.join(State.__members__)}")
     views = control.list_breakers(state.store(), state.config(), time.time(), repo=repo, state=state_filter)
@@ -85,7 +85,7 @@ def show(
     signature: str = typer.Argument(..., help="Signature (or an unambiguous prefix)."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     store = state.store()
     (key,) = control.resolve(store, repo, branch=branch, signature=signature, every=False)
     view, events = control.show_breaker(store, state.config(), key, time.time())
@@ -115,7 +115,7 @@ def _operator(
     by: str | None,
     json_flag: bool,
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     store = state.store()
     if to is State.CLOSED or not (branch and signature):
         keys = control.resolve(store, repo, branch=branch, signature=signature, every=every)
@@ -195,7 +195,7 @@ def history(
     since: str | None = typer.Option(None, "--since", help="A date (2026-11-01) or a duration back from now (24h)."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     rows = state.store().decisions(repo=repo, since=_since(since, time.time()))
     if state.json:
         state.emit_json([{**r, "at": when(r["at"])} for r in rows])
@@ -211,7 +211,7 @@ def history(
 
 
 def status(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     data = control.status(state.store(), state.config(), time.time())
     if state.json:
         state.emit_json(data)

@@ -16,7 +16,7 @@ def init(
     json_flag: bool = JSON_OPTION,
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     path = state.config_path
     if path.exists() and not force:
         raise AgentError(f"{path} already exists", fix="pass --force to overwrite it, or --config another path")
@@ -37,7 +37,7 @@ def init(
 
 
 def check(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     path: Path = state.config_path
     if not path.exists():
         raise AgentError(f"config file {path} not found", fix="create one with `agent init`, or pass --config PATH")

@@ -44,7 +44,7 @@ class AppState:
         if self.dry_run:
             self.recorder = DryRunRecorder(echo=self.say_dry_run)
 
-    def command(self, ctx: typer.Context, json_flag: bool = False) -> AppState:
+    def command(self, json_flag: bool = False) -> AppState:
         """The state for a command; its own --json adds to the global one."""
         self.json = self.json or json_flag
         return self

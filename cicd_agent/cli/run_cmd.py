@@ -79,7 +79,7 @@ def run(
     metrics_port: int | None = typer.Option(None, "--metrics-port", help="With --watch: serve /metrics and /healthz."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     if event is not None:
         run_event(state, event)
         return

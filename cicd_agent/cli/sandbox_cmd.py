@@ -45,7 +45,7 @@ def serve(
     scenario: str = typer.Option("demo", "--scenario", help="demo (all), none, or one scenario's name."),
     root: Path | None = typer.Option(None, "--root", help="Directory for its bare repositories [default: a temp dir]."),
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     sandbox = start_sandbox(root, port=port, scenario=scenario)
     if state.json:
         state.emit_json({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)})
@@ -67,7 +67,7 @@ def demo(
     json_flag: bool = JSON_OPTION,
     cycles: int = typer.Option(30, "--max-cycles", min=1, help="Give up after this many cycles."),
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     sandbox = start_sandbox(None, auto_ci=False)
     work = Path(tempfile.mkdtemp(prefix="cicd-agent-demo-"))
     try:

@@ -20,7 +20,7 @@ app = typer.Typer(help="Snapshots taken before each fix (for rollbacks), and the
 
 @app.command("list", help="Every snapshot: id, repository, branch, base commit, files, age.")
 def list_(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     rows = state.store().snapshots()
     if state.json:
         state.emit_json([{**r, "files": sorted(r["files"]), "created_at": when(r["created_at"])} for r in rows])
@@ -49,7 +49,7 @@ def show(
     snapshot_id: str = typer.Argument(..., help="The snapshot's id (or a prefix)."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     matches = [r for r in state.store().snapshots() if r["id"].startswith(snapshot_id)]
     if len(matches) != 1:
         raise AgentError(f"{len(matches)} snapshots match {snapshot_id!r}", fix="see `agent snapshots list`")
@@ -68,7 +68,7 @@ def show(
 
 @app.command("cleanup", help="Delete snapshots older than the retention (state.snapshot_retention, default 7d).")
 def cleanup(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
-    state: AppState = ctx.obj.command(ctx, json_flag)
+    state: AppState = ctx.obj.command(json_flag)
     config = state.config()
     store = state.store()
     keep = {r["snapshot_id"] for r in store.remediations(states=ACTIVE) if r["snapshot_id"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 _REPO_URL_TEMPLATES = {
@@ -401,8 +402,6 @@ def comment(base: str, repo: Any, number: int, cmt: Any) -> dict[str, Any]:
 
 
 def content_file(base: str, repo: Any, path: str, sha: str, data: bytes, ref: str, *, encode: bool) -> dict[str, Any]:
-    import base64
-
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}/blob/{ref}/{path}"
     out: dict[str, Any] = {

@@ -58,8 +58,8 @@ class AppState:
         if self.verbosity >= 0 and not self.json:
             self.err.print(message, markup=False)
 
-    def emit_json(self, value: Any) -> None:
-        sys.stdout.write(json.dumps(value, indent=2, sort_keys=False, default=str) + "\n")
+    def emit_json(self, value: Any, *, one_line: bool = False) -> None:
+        sys.stdout.write(json.dumps(value, indent=None if one_line else 2, default=str) + "\n")
         sys.stdout.flush()
 
     # -- shared objects -----------------------------------------------------------------------------

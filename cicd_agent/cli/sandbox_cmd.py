@@ -48,7 +48,8 @@ def serve(
     state: AppState = ctx.obj.command(json_flag)
     sandbox = start_sandbox(root, port=port, scenario=scenario)
     if state.json:
-        state.emit_json({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)})
+        # one line: whoever started it reads it before the server's lifetime ends
+        state.emit_json({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)}, one_line=True)
     else:
         state.out.print(f"sandbox GitHub at {sandbox.base_url}  (repositories under {sandbox.root})", markup=False)
         state.out.print(f"  export GITHUB_API_URL={sandbox.base_url}", markup=False)

@@ -181,3 +181,53 @@ def test_run_filters(demo_sandbox: Sandbox) -> None:
     runs = gh.workflow_runs("demo/format-check", created=">=2000-01-01")
     assert runs and gh.workflow_runs("demo/format-check", created="<2000-01-01") == []
     assert gh.workflow_runs("demo/format-check", head_sha=runs[0].head_sha) == runs
+
+
+def test_pygithub_honours_retry_after_on_429(sandbox: Sandbox) -> None:
+    install_scenarios(sandbox, ["format"])
+    sandbox.inject(Fault("GET", r"^/repos/demo/format-check$", status=429, times=1, retry_after=1))
+    gh = GitHubClient(sandbox.base_url, sandbox.token, retries=2, seconds_between_writes=0)
+    started = time.monotonic()
+    assert gh.repository("demo/format-check").full_name == "demo/format-check"
+    assert time.monotonic() - started >= 0.9  # it waited as told before asking again
+    assert [e["status"] for e in sandbox.requests if e["path"] == "/repos/demo/format-check"] == [429, 200]
+
+
+def test_sandbox_serve_prints_its_url_and_token_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cicd_agent",
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--scenario",
+            "format",
+            "--root",
+            str(tmp_path / "sb"),
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        response = requests.get(
+            info["api_url"] + "/repos/demo/format-check",
+            headers={"Authorization": f"token {info['token']}"},
+            timeout=10,
+        )
+        assert response.status_code == 200 and response.json()["full_name"] == "demo/format-check"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0

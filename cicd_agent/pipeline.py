@@ -881,7 +881,10 @@ def handle_event(p: Ports, payload: dict[str, Any], report: Report) -> WorkflowR
                 }
                 judge(p, report, rem, check)
         return run
-    watched = branch_watched(p.config.repo(run.repo).branches, run.branch)
+    configured = any(r.name.lower() == run.repo.lower() for r in p.config.repos)
+    # without a config for this repository, the Action watches its default branch
+    patterns = p.config.repo(run.repo).branches if configured else [str(repo_data.get("default_branch") or "main")]
+    watched = branch_watched(patterns, run.branch)
     if run.conclusion == "failure" and watched and not handle_failure(p, run, report):
         decide(p, report, run, "duplicate", "this run was already handled (found on GitHub)")
     return run

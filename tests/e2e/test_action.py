@@ -150,3 +150,14 @@ def test_action_output_helpers_resist_injection() -> None:
     write_outputs(path, {"decision": "x\nEOF\nother=1"})
     lines = path.read_text().splitlines()
     assert lines[0].startswith("decision<<EOF_") and lines[-1] == lines[0].split("<<")[1]
+
+
+def test_without_a_config_the_default_branch_is_watched(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    Path("cicd-agent.toml").unlink()
+    repo = loop.sandbox.repo("demo/format-check")
+    repo.bare.update_branch("feature", repo.bare.branches()["main"])
+    loop.sandbox.settle()
+    feature_run = next(r.id for r in repo.runs if r.branch == "feature")
+    assert _event(loop, tmp_path, feature_run)["outputs"]["decision"] == "none"  # not the default branch
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"

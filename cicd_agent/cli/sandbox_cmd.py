@@ -94,10 +94,11 @@ def demo(
     else:
         table = Table(title="cicd-agent demo: each scenario's end")
         for column in ("scenario", "expected", "outcome", "pull request / issue", "signature"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for r in results:
             mark = "" if r.outcome == r.expected else " (!)"
-            table.add_row(r.name, r.expected, r.outcome + mark, r.pr or "-", r.signature[:12])
+            where = r.pr.split("/", 3)[-1] if r.pr else "-"  # owner/name/pull/N: the sandbox's host is temporary
+            table.add_row(r.name, r.expected, r.outcome + mark, where, r.signature[:12])
         state.out.print(table)
     missed = [r.name for r in results if r.outcome != r.expected]
     if missed and not state.dry_run:

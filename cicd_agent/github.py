@@ -46,6 +46,7 @@ class WorkflowRun:
     created_at: str
     fork: bool = False
     path: str = ""  # the workflow file, e.g. .github/workflows/ci.yml
+    pull_requests: tuple[int, ...] = ()  # open PRs of this repository whose head is the run's branch
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,10 @@ class GitHubClient:
         except GithubException as exc:
             raise _http_error(exc, f"listing issues of {repo}") from None
 
+    def comments(self, repo: str, number: int) -> list[str]:
+        """The bodies of an issue's or pull request's comments."""
+        return [c.body or "" for c in self._repo(repo).get_issue(number).get_comments()]
+
     def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:
         """(name, status, conclusion) of every check run on a commit."""
         try:
@@ -400,6 +405,7 @@ def run_from_json(repo: str, data: dict[str, Any]) -> WorkflowRun:
         created_at=str(data.get("created_at") or ""),
         fork=bool(head_repo.get("full_name") and str(head_repo["full_name"]).lower() != repo.lower()),
         path=str(data.get("path") or ""),
+        pull_requests=tuple(int(pr["number"]) for pr in data.get("pull_requests") or [] if "number" in pr),
     )
 
 

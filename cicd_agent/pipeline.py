@@ -325,6 +325,9 @@ def rerun(p: Ports, report: Report, run: WorkflowRun, analysis: Analysis, rule: 
 
 
 def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> bool:
+    """On the run's pull request when it has one (a comment, once per failure), else as an issue."""
+    if run.pull_requests:
+        return comment_on_pull(p, report, run, explained, rule, run.pull_requests[0])
     analysis = explained.analysis
     key = (run.repo, run.branch, analysis.signature)
     earlier = [r for r in p.store.remediations(key=key, strategy="report", states=("reported",)) if r["pr_number"]]
@@ -345,6 +348,20 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
         rem, state="reported", pr_number=issue_ref.number, pr_url=issue_ref.html_url, now=p.now()
     )
     decide(p, report, run, "reported", f"opened issue {issue_ref.html_url}", issue=issue_ref.html_url, **base)
+    return True
+
+
+def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule, number: int) -> bool:
+    analysis = explained.analysis
+    base = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
+    for body in p.github.comments(run.repo, number):
+        meta = read_metadata(body)
+        if meta and meta.get("signature") == analysis.signature:
+            decide(p, report, run, "reported", f"already explained on pull request #{number}", **base)
+            return True
+    p.effects.comment(run.repo, number, report_body(run, explained))
+    url = run.html_url.split("/actions/")[0] + f"/pull/{number}"
+    decide(p, report, run, "reported", f"explained on pull request #{number}", issue=url, **base)
     return True
 
 

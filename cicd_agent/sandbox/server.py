@@ -618,7 +618,14 @@ def _find_run(sb: Sandbox, repo: Repo, run_id: str) -> Run:
 
 
 def _run_json(sb: Sandbox, repo: Repo, run: Run) -> dict[str, Any]:
-    return shapes.workflow_run(sb.base_url, repo, run)
+    data = shapes.workflow_run(sb.base_url, repo, run)
+    # as GitHub does: the open pull requests (of this repository) whose head is the run's branch
+    data["pull_requests"] = [
+        shapes.pull_request_minimal(sb.base_url, repo, item)
+        for item in repo.items.values()
+        if item.is_pull and item.state == "open" and item.head == run.branch
+    ]
+    return data
 
 
 @route("GET", "/rate_limit")

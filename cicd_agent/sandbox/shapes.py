@@ -459,3 +459,13 @@ def git_ref(base: str, repo: Any, ref: str, sha: str) -> dict[str, Any]:
         "url": f"{api}/git/{ref}",
         "object": {"type": "commit", "sha": sha, "url": f"{api}/git/commits/{sha}"},
     }
+
+
+def pull_request_minimal(base: str, repo: Any, pr: Any) -> dict[str, Any]:
+    """The `pull-request-minimal` a workflow run lists for its branch."""
+    api = f"{base}/repos/{repo.full_name}"
+    ends = {
+        side: {"ref": ref, "sha": sha, "repo": {"id": repo.id, "url": api, "name": repo.name}}
+        for side, ref, sha in (("head", pr.head, pr.head_sha), ("base", pr.base, pr.base_sha))
+    }
+    return {"id": pr.id, "number": pr.number, "url": f"{api}/pulls/{pr.number}", **ends}

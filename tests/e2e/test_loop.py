@@ -255,3 +255,34 @@ def test_a_rollback_interrupted_by_the_api_is_finished_next_cycle(loop) -> None:
     assert len(comments) == 1  # each step once
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     assert breaker["failures"] == 1
+
+
+def test_a_failure_on_a_pull_request_branch_is_explained_on_that_pr(loop) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("unfixable")
+    Path("cicd-agent.toml").write_text(
+        Path("cicd-agent.toml").read_text().replace('branches = ["main"]', 'branches = ["feature"]')
+    )
+    repo = loop.sandbox.repo("demo/failing-test")
+    repo.bare.update_branch("feature", repo.bare.branches()["main"])
+    pull = loop.api("POST", "/repos/demo/failing-test/pulls", {"title": "Feature", "head": "feature", "base": "main"})
+    _push_commit(loop, "demo/failing-test")  # unrelated: main moves on
+    body = {"message": "work", "content": base64.b64encode(b"more\n").decode(), "branch": "feature"}
+    loop.api("PUT", "/repos/demo/failing-test/contents/WORK.md", body)
+    loop.sandbox.settle()
+    run = next(r for r in loop.cycle()["decisions"])
+    assert run["decision"] == "reported" and run["branch"] == "feature"
+    comments = loop.api("GET", f"/repos/demo/failing-test/issues/{pull['number']}/comments")
+    assert len(comments) == 1 and "AssertionError" in comments[0]["body"]
+    assert loop.api("GET", "/repos/demo/failing-test/issues?labels=cicd-agent") == []  # no issue for it
+    loop.api(
+        "PUT",
+        "/repos/demo/failing-test/contents/WORK.md",
+        {
+            **body,
+            "content": base64.b64encode(b"even more\n").decode(),
+            "sha": loop.api("GET", "/repos/demo/failing-test/contents/WORK.md?ref=feature")["sha"],
+        },
+    )
+    loop.sandbox.settle()
+    assert loop.decisions() == ["reported"]  # the same failure again: no second comment
+    assert len(loop.api("GET", f"/repos/demo/failing-test/issues/{pull['number']}/comments")) == 1

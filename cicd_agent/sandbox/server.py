@@ -228,6 +228,16 @@ class Sandbox:
         )
         hook.chmod(0o755)
 
+    def stall_pushes(self, full_name: str, seconds: float, *, after_update: bool) -> Path:
+        """Make the next pushes hang for `seconds` before (pre-receive) or after (post-receive) the refs
+        move: a window to kill a pusher in. Returns a marker file that appears once a push reached it."""
+        hooks = self.repo(full_name).bare.path / "hooks"
+        marker = hooks / "push-reached"
+        hook = hooks / ("post-receive" if after_update else "pre-receive")
+        hook.write_text(f"#!/bin/sh\ncat > /dev/null\ntouch '{marker}'\nsleep {seconds}\n")
+        hook.chmod(0o755)
+        return marker
+
     def repo(self, full_name: str) -> Repo:
         repo = self.repos.get(full_name.lower())
         if repo is None:

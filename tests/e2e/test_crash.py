@@ -95,3 +95,36 @@ def test_killed_while_rolling_back(loop) -> None:  # type: ignore[no-untyped-def
     assert not any(b.startswith("cicd-agent/") for b in repo.bare.branches())
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     assert breaker["failures"] == 1
+
+
+@pytest.mark.parametrize("after_update", [False, True], ids=["before-refs-move", "after-refs-move"])
+def test_killed_while_pushing_the_fix(loop, after_update: bool) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("format")
+    repo = loop.sandbox.repo("demo/format-check")
+    marker = loop.sandbox.stall_pushes("demo/format-check", 60, after_update=after_update)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cicd_agent", "run"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not marker.exists():
+            assert proc.poll() is None, "the agent finished before pushing"
+            time.sleep(0.05)
+        assert marker.exists(), "the push never reached the repository"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the agent and its git child
+        proc.wait(30)
+    for name in ("pre-receive", "post-receive"):
+        (repo.bare.path / "hooks" / name).unlink(missing_ok=True)
+    pushed = any(b.startswith("cicd-agent/fix/") for b in repo.bare.branches())
+    assert pushed is after_update
+    loop.sandbox.settle()
+    decisions = loop.decisions()
+    # pushed: the branch is adopted, its PR opened, and its (already finished) CI judged at once;
+    # not pushed: the half-done remediation is forgotten and the failure handled from scratch
+    assert decisions == (["adopted", "healthy"] if after_update else ["abandoned", "fix_opened"])
+    assert _open_pulls(loop, "demo/format-check") == 1

@@ -103,6 +103,10 @@ def hydrate(p: Ports, repo: str) -> int:
         if meta and "signature" in meta:
             _claim(p, repo, meta)
             if issue.state == "open":
+                for body in p.github.comments(repo, issue.number):  # later sightings: "Seen again in run ..."
+                    seen = read_metadata(body)
+                    if seen and seen.get("signature") == meta["signature"]:
+                        _claim(p, repo, seen)
                 p.store.create_remediation(
                     {
                         "repo": repo,

@@ -335,7 +335,10 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
     if earlier:
         issue = earlier[-1]["pr_number"]
         p.effects.comment(
-            run.repo, issue, clip(f"Seen again in [run {run.id}]({run.html_url}) (attempt {run.attempt}).")
+            run.repo,
+            issue,
+            f"Seen again in [run {run.id}]({run.html_url}) (attempt {run.attempt}).\n\n"
+            + metadata_comment(_identity(run, explained)),
         )
         decide(p, report, run, "reported", f"seen again: commented on issue #{issue}", issue=issue, **base)
         return True

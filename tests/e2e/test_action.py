@@ -161,3 +161,16 @@ def test_without_a_config_the_default_branch_is_watched(loop, tmp_path: Path) ->
     feature_run = next(r.id for r in repo.runs if r.branch == "feature")
     assert _event(loop, tmp_path, feature_run)["outputs"]["decision"] == "none"  # not the default branch
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+
+
+def test_a_recurring_report_is_known_from_its_comments(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loop.setup("unfixable")
+    repo = loop.sandbox.repo("demo/failing-test")
+    run = repo.runs[0]
+    assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "reported"
+    loop.sandbox.rerun(repo, run, failed_only=True)
+    loop.sandbox.settle()
+    assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "reported"  # attempt 2: a comment
+    assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "duplicate"  # attempt 2 delivered again
+    (issue,) = [i for i in repo.items.values() if not i.is_pull]
+    assert len(issue.comments) == 1

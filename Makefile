@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/actionlint .github/workflows/*.yml docs/examples/*.yml
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/analysis_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

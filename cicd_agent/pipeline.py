@@ -27,7 +27,7 @@ from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import AlreadyExists, ApiUnavailable, GitHubClient, PullRef, WorkflowRun, run_from_json
 from cicd_agent.gitops import WorkflowPushRefused, Workspaces
 from cicd_agent.rules import Rule, candidates, from_config
-from cicd_agent.store import Store
+from cicd_agent.store import MAX_HANDLING_ERRORS, Store
 from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment, read_metadata
 
 FIX_PREFIX = "cicd-agent/fix/"
@@ -165,7 +165,14 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
             report.errors.append(f"{run.repo} run {run.id}: {exc}")
             p.echo(f"error: {run.repo} run {run.id}: {exc}")
             waiting.add(found.repo)
-            p.store.release_failure(run.repo, run.id, run.attempt)
+            for rem in p.store.remediations(repo=run.repo, states=("planned",)):
+                if (rem["run_id"], rem["run_attempt"]) == (run.id, run.attempt):  # nothing of it reached GitHub
+                    p.store.update_remediation(rem["id"], state="failed", now=p.now(), detail={"error": str(exc)})
+            # an outage is nobody's fault: only errors GitHub keeps giving count towards giving up
+            transient = isinstance(exc, ApiUnavailable)
+            errors = p.store.release_failure(run.repo, run.id, run.attempt, error=not transient)
+            if errors >= MAX_HANDLING_ERRORS:
+                decide(p, report, run, "gave_up", f"handling it failed {errors} times; last error: {exc}")
             if isinstance(exc, ApiUnavailable):
                 budget = 0
     if report.deferred:
@@ -864,7 +871,7 @@ def reconcile(p: Ports, report: Report) -> None:
                 _schedule(p, rem["id"])
                 continue
         p.store.update_remediation(rem["id"], state="abandoned", now=p.now())
-        p.store.release_failure(rem["repo"], rem["run_id"], rem["run_attempt"])
+        p.store.release_failure(rem["repo"], rem["run_id"], rem["run_attempt"], error=True)
         _count(p, rem, None)
         decide(
             p,

@@ -138,10 +138,18 @@ def _m2_remediations(db: sqlite_utils.Database) -> None:
     db.table("cursors").create({"repo": str, "etag": str, "since": str, "updated_at": float}, pk="repo")
 
 
+def _m3_handling_errors(db: sqlite_utils.Database) -> None:
+    failures = db.table("failures")
+    failures.add_column("released", int, not_null_default=0)  # claimed, then given back after an error
+    failures.add_column("errors", int, not_null_default=0)  # how many times handling it ended in an error
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
+    ("0003_handling_errors", _m3_handling_errors),
 ]
+MAX_HANDLING_ERRORS = 3
 
 
 BreakerKey = tuple[str, str, str]  # (repo, branch, signature)
@@ -225,7 +233,10 @@ class Store:
         key = [record["repo"], record["run_id"], record["run_attempt"]]
         with self.transaction():
             rows = list(self.db.table("failures").rows_where("repo = ? AND run_id = ? AND run_attempt = ?", key))
-            if rows and now - rows[0]["seen_at"] < ttl:
+            if rows and rows[0]["released"] and rows[0]["errors"] < MAX_HANDLING_ERRORS:
+                self.db.execute("UPDATE failures SET released = 0, seen_at = ? WHERE id = ?", [now, rows[0]["id"]])
+                fresh = True  # given back after an error: try again
+            elif rows and (rows[0]["released"] or now - rows[0]["seen_at"] < ttl):
                 self.db.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [rows[0]["id"]])
                 fresh = False
             else:
@@ -257,13 +268,21 @@ class Store:
         rows = self.db.table("decisions").rows_where(where, args, order_by="at, id")
         return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
 
-    def release_failure(self, repo: str, run_id: int, run_attempt: int) -> None:
-        """Forget a claimed failure so the next cycle handles it again (a deferred or abandoned one)."""
+    def release_failure(self, repo: str, run_id: int, run_attempt: int, *, error: bool = False) -> int:
+        """Give a claimed failure back so a later cycle handles it again: a deferred one is simply
+        forgotten; one whose handling failed (`error`) is retried until MAX_HANDLING_ERRORS, then left.
+        Returns how many handling errors it has had."""
+        key = [repo, run_id, run_attempt]
+        where = "repo = ? AND run_id = ? AND run_attempt = ?"
         with self.transaction():
-            self.db.execute(
-                "DELETE FROM failures WHERE repo = ? AND run_id = ? AND run_attempt = ?", [repo, run_id, run_attempt]
-            )
+            if error:
+                self.db.execute(f"UPDATE failures SET released = 1, errors = errors + 1 WHERE {where}", key)
+                row = self.db.execute(f"SELECT errors FROM failures WHERE {where}", key).fetchone()
+            else:
+                self.db.execute(f"DELETE FROM failures WHERE {where}", key)
+                row = None
         self._wrote("store.failure_release", f"{repo} run {run_id}#{run_attempt}")
+        return int(row[0]) if row else 0
 
     # -- remediations ------------------------------------------------------------------------------------
 

@@ -72,3 +72,18 @@ def test_dry_run_without_a_database_creates_none(tmp_path: Path) -> None:
     store.set_meta("k", "v")
     store.close()
     assert not (tmp_path / "state").exists()
+
+
+def test_a_failure_given_back_after_errors_is_retried_then_left(tmp_path: Path) -> None:
+    from cicd_agent.store import MAX_HANDLING_ERRORS
+
+    store = Store(tmp_path / "state.db")
+    assert store.claim_failure(_failure(), now=1.0, ttl=100.0)
+    for expected in range(1, MAX_HANDLING_ERRORS + 1):
+        assert store.release_failure("o/r", 1, 1, error=True) == expected
+        assert store.claim_failure(_failure(), now=2.0, ttl=100.0) is (expected < MAX_HANDLING_ERRORS)
+    assert store.claim_failure(_failure(), now=500.0, ttl=100.0) is False  # left alone, even after the TTL
+    assert store.release_failure("o/r", 2, 1) == 0  # a deferral just forgets (nothing was claimed here)
+    assert store.claim_failure(_failure(run_id=2), now=3.0, ttl=100.0)
+    store.release_failure("o/r", 2, 1)
+    assert store.claim_failure(_failure(run_id=2), now=4.0, ttl=100.0)  # deferred: claimed afresh

@@ -286,3 +286,16 @@ def test_a_failure_on_a_pull_request_branch_is_explained_on_that_pr(loop) -> Non
     loop.sandbox.settle()
     assert loop.decisions() == ["reported"]  # the same failure again: no second comment
     assert len(loop.api("GET", f"/repos/demo/failing-test/issues/{pull['number']}/comments")) == 1
+
+
+def test_an_error_github_keeps_giving_is_retried_then_given_up(loop) -> None:  # type: ignore[no-untyped-def]
+    from cicd_agent.sandbox.server import Fault
+
+    loop.setup("unfixable")
+    loop.sandbox.inject(
+        Fault("POST", r"/issues$", status=410, times=99, body='{"message": "Issues are disabled for this repo"}')
+    )
+    outcomes = [loop.cycle() for _ in range(5)]
+    assert ["Issues are disabled" in " ".join(o["errors"]) for o in outcomes] == [True, True, True, False, False]
+    assert [d["decision"] for d in outcomes[2]["decisions"]] == ["gave_up"]
+    assert sum(1 for e in loop.sandbox.requests if e["method"] == "POST" and e["path"].endswith("/issues")) == 3

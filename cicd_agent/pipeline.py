@@ -811,7 +811,6 @@ def retry_partial_rollbacks(p: Ports, report: Report) -> None:
 def reconcile(p: Ports, report: Report) -> None:
     """Remediations a killed cycle left half-way: adopt what reached GitHub, forget what did not."""
     for rem in p.store.remediations(states=("planned", "pushed")):
-        run = _run_of(rem)
         if rem["strategy"] == "fix":
             pulls = p.github.pulls(rem["repo"], head=rem["fix_branch"], state="open")
             if pulls:
@@ -824,29 +823,13 @@ def reconcile(p: Ports, report: Report) -> None:
                     now=p.now(),
                 )
                 _schedule(p, rem["id"])
-                decide(
-                    p,
-                    report,
-                    run,
-                    "adopted",
-                    f"found {pulls[0].html_url} from an interrupted cycle",
-                    signature=rem["signature"],
-                    rule=rem["rule"],
-                )
+                _decide_rem(p, report, rem, "adopted", f"found {pulls[0].html_url} from an interrupted cycle")
                 continue
             head = p.github.branch_sha(rem["repo"], rem["fix_branch"])
             if head is not None:
                 p.store.update_remediation(rem["id"], head_sha=head, now=p.now())
                 pull = _open_pull(p, rem["repo"], rem["id"], rem["fix_branch"])
-                decide(
-                    p,
-                    report,
-                    run,
-                    "adopted",
-                    f"pushed branch found; opened {pull.html_url}",
-                    signature=rem["signature"],
-                    rule=rem["rule"],
-                )
+                _decide_rem(p, report, rem, "adopted", f"pushed branch found; opened {pull.html_url}")
                 continue
         elif rem["strategy"] == "report":
             issue = existing_report(p, rem["repo"], rem["branch"], rem["signature"])
@@ -854,15 +837,7 @@ def reconcile(p: Ports, report: Report) -> None:
                 p.store.update_remediation(
                     rem["id"], state="reported", pr_number=issue.number, pr_url=issue.html_url, now=p.now()
                 )
-                decide(
-                    p,
-                    report,
-                    run,
-                    "adopted",
-                    f"found issue {issue.html_url} from an interrupted cycle",
-                    signature=rem["signature"],
-                    rule=rem["rule"],
-                )
+                _decide_rem(p, report, rem, "adopted", f"found issue {issue.html_url} from an interrupted cycle")
                 continue
         elif rem["strategy"] == "rerun":
             current = p.github.workflow_run(rem["repo"], rem["run_id"])
@@ -873,14 +848,8 @@ def reconcile(p: Ports, report: Report) -> None:
         p.store.update_remediation(rem["id"], state="abandoned", now=p.now())
         p.store.release_failure(rem["repo"], rem["run_id"], rem["run_attempt"], error=True)
         _count(p, rem, None)
-        decide(
-            p,
-            report,
-            run,
-            "abandoned",
-            "an interrupted cycle left nothing on GitHub: handled again next cycle",
-            signature=rem["signature"],
-            rule=rem["rule"],
+        _decide_rem(
+            p, report, rem, "abandoned", "an interrupted cycle left nothing on GitHub: handled again next cycle"
         )
 
 

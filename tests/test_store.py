@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.errors import AgentError
+from cicd_agent.model import RunRef
 from cicd_agent.store import MIGRATIONS, Store, open_store
 
 
@@ -13,17 +14,8 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _failure(run_id: int = 1, attempt: int = 1) -> dict[str, object]:
-    return {
-        "repo": "o/r",
-        "branch": "main",
-        "run_id": run_id,
-        "run_attempt": attempt,
-        "workflow": "CI",
-        "head_sha": "a" * 40,
-        "signature": "abc",
-        "category": "lint",
-    }
+def _failure(run_id: int = 1, attempt: int = 1) -> RunRef:
+    return RunRef("o/r", run_id, attempt, "main")
 
 
 def test_migrations_apply_once_and_wal_is_on(tmp_path: Path) -> None:
@@ -80,10 +72,10 @@ def test_a_failure_given_back_after_errors_is_retried_then_left(tmp_path: Path) 
     store = Store(tmp_path / "state.db")
     assert store.claim_failure(_failure(), now=1.0, ttl=100.0)
     for expected in range(1, MAX_HANDLING_ERRORS + 1):
-        assert store.release_failure("o/r", 1, 1, error=True) == expected
+        assert store.release_failure(RunRef("o/r", 1, 1), error=True) == expected
         assert store.claim_failure(_failure(), now=2.0, ttl=100.0) is (expected < MAX_HANDLING_ERRORS)
     assert store.claim_failure(_failure(), now=500.0, ttl=100.0) is False  # left alone, even after the TTL
-    assert store.release_failure("o/r", 2, 1) == 0  # a deferral just forgets (nothing was claimed here)
+    assert store.release_failure(RunRef("o/r", 2, 1)) == 0  # a deferral just forgets (nothing was claimed here)
     assert store.claim_failure(_failure(run_id=2), now=3.0, ttl=100.0)
-    store.release_failure("o/r", 2, 1)
+    store.release_failure(RunRef("o/r", 2, 1))
     assert store.claim_failure(_failure(run_id=2), now=4.0, ttl=100.0)  # deferred: claimed afresh

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent import control
+from cicd_agent.breakers import Breakers
 from cicd_agent.config import Config
 from cicd_agent.effects import Effects
 from cicd_agent.notify import Notifier
+from cicd_agent.model import FailureKey
 from cicd_agent.store import Store
 
 SIG = "c0ffee" + "1" * 58
@@ -21,12 +22,10 @@ OTHER = "c0ffee" + "2" * 58
 def _seed(failures: dict[tuple[str, str, str], int]) -> None:
     Path(".cicd-agent").mkdir(exist_ok=True)
     store = Store(Path(".cicd-agent") / "state.db")
-    effects = Effects(None, notifier=Notifier([], echo=lambda _: None))
+    breakers = Breakers(store, Config(), Effects(None, notifier=Notifier([], echo=lambda _: None)))
     for key, count in failures.items():
         for n in range(count):
-            control.record_outcome(
-                store, effects, Config(), key, success=False, now=time.time() - 60 + n, run=f"42#{n + 1}"
-            )
+            breakers.record(FailureKey(*key), success=False, now=time.time() - 60 + n, run=f"42#{n + 1}")
     store.close()
 
 

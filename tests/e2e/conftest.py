@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from cicd_agent.demo import DEMO_SETTINGS
+from cicd_agent.modes.demo import DEMO_SETTINGS
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store

@@ -136,7 +136,7 @@ def test_not_a_workflow_run_event(loop, tmp_path: Path) -> None:  # type: ignore
 
 
 def test_action_output_helpers_resist_injection() -> None:
-    from cicd_agent.action import annotation, stop_commands, write_outputs
+    from cicd_agent.modes.action import annotation, stop_commands, write_outputs
 
     assert (
         annotation("notice", "50% done\n::set-env name=X::1")

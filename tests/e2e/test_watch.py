@@ -54,7 +54,7 @@ def _states() -> list[str]:
         return []
     store = Store(path)
     try:
-        return [r["state"] for r in store.remediations()]
+        return [r.state for r in store.remediations()]
     finally:
         store.close()
 

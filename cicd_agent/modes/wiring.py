@@ -1,0 +1,50 @@
+"""Ports for a cycle, from the pieces every run mode has (config, GitHub client, effects, store)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cicd_agent.config import Config
+from cicd_agent.effects import Effects
+from cicd_agent.github import GitHubClient
+from cicd_agent.gitops import GitPusher, Workspaces
+from cicd_agent.remediation.context import Ports
+from cicd_agent.store import Store
+
+Token = str | Callable[[], str | None] | None
+
+
+def workspace_root(state_dir: Path, dry_run: bool) -> Path:
+    """Clones live in the state dir; a dry run clones into a temp dir it throws away."""
+    if dry_run:
+        return Path(tempfile.mkdtemp(prefix="cicd-agent-workspace-"))
+    return state_dir / "workspaces"
+
+
+def build_ports(
+    config: Config,
+    github: GitHubClient,
+    effects: Effects,
+    store: Store,
+    *,
+    state_dir: Path,
+    token: Token,
+    echo: Callable[[str], None],
+    now: Callable[[], float] = time.time,
+    snapshot_dir: Path | None = None,
+) -> Ports:
+    effects.github = github
+    effects.pusher = GitPusher(token)
+    return Ports(
+        config=config,
+        github=github,
+        effects=effects,
+        store=store,
+        workspaces=Workspaces(workspace_root(state_dir, effects.recorder is not None), token),
+        snapshot_dir=snapshot_dir or Path(config.state.snapshot_dir),
+        now=now,
+        echo=echo,
+    )

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent import ops
-from cicd_agent.breakers import Breakers, actor
 from cicd_agent.breaker import State
+from cicd_agent.breakers import Breakers, actor
 from cicd_agent.config import parse_config
 from cicd_agent.effects import Effects
 from cicd_agent.errors import AgentError

@@ -11,8 +11,8 @@ import pytest
 from cicd_agent.breakers import Breakers
 from cicd_agent.config import Config
 from cicd_agent.effects import Effects
-from cicd_agent.notify import Notifier
 from cicd_agent.model import FailureKey
+from cicd_agent.notify import Notifier
 from cicd_agent.store import Store
 
 SIG = "c0ffee" + "1" * 58

@@ -14,8 +14,8 @@ from cicd_agent.demo import run_demo
 from cicd_agent.effects import Effects
 from cicd_agent.errors import AgentError
 from cicd_agent.notify import Notifier
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import open_store
 
 app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True)

@@ -37,11 +37,11 @@ RATE_LIMIT = 5000
 class Sandbox:
     """State and behaviour of the fake GitHub; `serve()` puts it on a loopback port."""
 
-    def __init__(self, root: Path, *, token: str | None = None, minute_seconds: float = 1.0) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.token = token or "sandbox-" + secrets.token_hex(8)
-        self.minute_seconds = minute_seconds
+        self.token = "sandbox-" + secrets.token_hex(8)
+        self.minute_seconds = 1.0  # real seconds per CI minute (`timeout-minutes`)
         self.job_env: dict[str, str] = {}
         self.repos: dict[str, Repo] = {}
         self.lock = threading.RLock()

@@ -7,6 +7,7 @@ pagination (`Link`), `ETag`/304 and the rate-limit headers; every request lands 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -32,6 +33,7 @@ Answer = tuple[int, dict[str, str], bytes]
 def _on_repo(handler: RepoHandler) -> RootHandler:
     """The one place a request's repository is resolved: unknown, it is a 404 before any handler runs."""
 
+    @functools.wraps(handler)
     def resolved(sb: Sandbox, call: Call) -> Response:
         return handler(sb, sb.repo(f"{call.params['owner']}/{call.params['repo']}"), call)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.cli.main import invoke
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 
 
 @pytest.fixture(autouse=True)

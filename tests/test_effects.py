@@ -6,8 +6,8 @@ from pathlib import Path
 from cicd_agent.effects import Action, DryRunRecorder, Effects, file_diff
 from cicd_agent.github import GitHubClient
 from cicd_agent.notify import Notifier
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 
 
 def test_file_diff_covers_create_edit_delete() -> None:

@@ -17,8 +17,8 @@ from cicd_agent.model import RemState, Strategy
 from cicd_agent.modes.wiring import build_ports
 from cicd_agent.notify import Notifier
 from cicd_agent.remediation.cycle import Ports, run_cycle
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store, open_store
 
 DEMO_SETTINGS = """

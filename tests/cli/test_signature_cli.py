@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from breakages import DATA
 
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 
 
 def _case(name: str, tmp_path: Path) -> tuple[Path, Path]:
@@ -101,7 +101,7 @@ def test_explain_through_the_api_with_a_green_baseline(
 
 
 def test_explain_a_run_whose_log_is_gone(agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from cicd_agent.sandbox.server import Fault
+    from cicd_agent.sandbox import Fault
 
     install_scenarios(sandbox, ["format"])
     sandbox.settle()

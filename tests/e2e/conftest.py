@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from cicd_agent.modes.demo import DEMO_SETTINGS
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store
 
 # the demo's settings (no waiting, workflow edits allowed), failing fast on outages; `extra` lands in [policy]

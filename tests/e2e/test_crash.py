@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cicd_agent.sandbox.server import Fault
+from cicd_agent.sandbox import Fault
 
 
 def _run_until_killed(loop, fault: Fault, written: Callable[[], bool]) -> None:  # type: ignore[no-untyped-def]

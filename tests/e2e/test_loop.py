@@ -183,7 +183,7 @@ def test_an_idle_repository_costs_one_request_answered_304(loop) -> None:  # typ
 
 
 def test_an_api_outage_ends_the_cycle_with_a_clear_error(loop) -> None:  # type: ignore[no-untyped-def]
-    from cicd_agent.sandbox.server import Fault
+    from cicd_agent.sandbox import Fault
 
     loop.setup("format")
     loop.sandbox.inject(Fault("GET", r"/actions/runs$", status=503, times=10))
@@ -240,7 +240,7 @@ def test_no_verdict_within_max_wait_is_inconclusive(loop) -> None:  # type: igno
 
 
 def test_a_rollback_interrupted_by_the_api_is_finished_next_cycle(loop) -> None:  # type: ignore[no-untyped-def]
-    from cicd_agent.sandbox.server import Fault
+    from cicd_agent.sandbox import Fault
 
     loop.setup("bad-fix")
     assert loop.decisions() == ["fix_opened"]
@@ -289,7 +289,7 @@ def test_a_failure_on_a_pull_request_branch_is_explained_on_that_pr(loop) -> Non
 
 
 def test_an_error_github_keeps_giving_is_retried_then_given_up(loop) -> None:  # type: ignore[no-untyped-def]
-    from cicd_agent.sandbox.server import Fault
+    from cicd_agent.sandbox import Fault
 
     loop.setup("unfixable")
     loop.sandbox.inject(

@@ -79,3 +79,54 @@ def test_a_failure_given_back_after_errors_is_retried_then_left(tmp_path: Path) 
     assert store.claim_failure(_failure(run_id=2), now=3.0, ttl=100.0)
     store.release_failure(RunRef("o/r", 2, 1))
     assert store.claim_failure(_failure(run_id=2), now=4.0, ttl=100.0)  # deferred: claimed afresh
+
+
+def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
+    """A database from before migration 0004 keeps every remediation, its PR plan and rollback progress."""
+    import json
+
+    import sqlite_utils
+
+    from cicd_agent.model import RemState, Strategy
+
+    path = tmp_path / "state.db"
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for name, migrate in MIGRATIONS[:3]:
+        migrate(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    detail = {
+        "title": "cicd-agent: fix",
+        "body": "why",
+        "labels": ["cicd-agent", "cicd-agent:needs-approval"],
+        "draft": True,
+        "base": "main",
+        "fixer": "formatter",
+        "rollback_done": ["comment", "label"],
+        "rollback_reason": "the fix's CI failed",
+        "rollback_error": "GitHub answered 502",
+        "note": "kept",
+    }
+    db.table("remediations").insert(
+        {
+            "repo": "o/r",
+            "branch": "main",
+            "signature": "abc",
+            "strategy": "fix",
+            "rule": "format",
+            "state": "rollback_partial",
+            "run_id": 7,
+            "run_attempt": 1,
+            "created_at": 1.0,
+            "updated_at": 1.0,
+            "detail": json.dumps(detail),
+        }
+    )
+    db.conn.commit()
+    db.close()
+    (rem,) = Store(path).remediations()
+    assert (rem.strategy, rem.state) == (Strategy.FIX, RemState.ROLLBACK_PARTIAL)
+    assert (rem.title, rem.body, rem.draft, rem.fixer) == ("cicd-agent: fix", "why", True, "formatter")
+    assert rem.labels == ("cicd-agent", "cicd-agent:needs-approval")
+    assert rem.rollback_done == ("comment", "label")
+    assert (rem.rollback_reason, rem.error) == ("the fix's CI failed", "GitHub answered 502")

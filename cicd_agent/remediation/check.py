@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from cicd_agent import health
 from cicd_agent.errors import AgentError
-from cicd_agent.github import PullRef
+from cicd_agent.github import PullRef, WorkflowRun
 from cicd_agent.model import (
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,
@@ -37,13 +39,37 @@ def process_health_checks(p: Ports, report: Report) -> None:
             report.errors.append(f"health check of remediation {rem.id}: {exc}")
 
 
+class Next(StrEnum):
+    """What a health check leads to."""
+
+    WAIT = "wait"
+    HEALTHY = "healthy"
+    INCONCLUSIVE = "inconclusive"
+    RERUN_FAILED = "rerun_failed"
+    ROLLBACK = "rollback"
+
+
+def next_step(strategy: Strategy, outcome: HealthOutcome, *, now: float, deadline: float) -> Next:
+    """The verdict's consequence: wait for CI until the deadline, then inconclusive; green is healthy; red is
+    a rollback for a fix, and the next rule for a rerun."""
+    if outcome is HealthOutcome.PENDING:
+        return Next.WAIT if now < deadline else Next.INCONCLUSIVE
+    if outcome is HealthOutcome.SUCCESS:
+        return Next.HEALTHY
+    return Next.RERUN_FAILED if strategy is Strategy.RERUN else Next.ROLLBACK
+
+
+def rerun_outcome(planned_attempt: int, current: WorkflowRun) -> HealthOutcome:
+    """A rerun's verdict: pending until a newer attempt than the failed one has completed."""
+    if current.attempt <= planned_attempt or current.status != "completed":
+        return HealthOutcome.PENDING
+    return HealthOutcome.SUCCESS if current.conclusion == "success" else HealthOutcome.FAILURE
+
+
 def outcome_of(p: Ports, rem: Remediation) -> HealthOutcome | PullRef:
     """The verdict GitHub gives now, or the PR when a person closed it unmerged."""
     if rem.strategy is Strategy.RERUN:
-        current = p.github.workflow_run(rem.repo, rem.run_id)
-        if current.attempt <= rem.run_attempt or current.status != "completed":
-            return HealthOutcome.PENDING
-        return HealthOutcome.SUCCESS if current.conclusion == "success" else HealthOutcome.FAILURE
+        return rerun_outcome(rem.run_attempt, p.github.workflow_run(rem.repo, rem.run_id))
     pull = p.github.pull(rem.repo, rem.pr_number)
     if pull.state == "closed" and not pull.merged:
         return pull
@@ -55,17 +81,16 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
     outcome = outcome_of(p, rem)
     if isinstance(outcome, PullRef):
         return rejected(p, report, rem, outcome)
-    if outcome is HealthOutcome.PENDING:
-        if now < check.deadline:
-            p.store.update_health_check(
-                rem.id, due_at=now + p.config.health.interval, attempts=check.attempts + 1, now=now
-            )
-            return
+    step = next_step(rem.strategy, outcome, now=now, deadline=check.deadline)
+    if step is Next.WAIT:
+        p.store.update_health_check(rem.id, due_at=now + p.config.health.interval, attempts=check.attempts + 1, now=now)
+        return
+    if step is Next.INCONCLUSIVE:
         return inconclusive(p, report, rem)
     p.store.update_health_check(rem.id, outcome=outcome, attempts=check.attempts + 1, now=now)
-    if outcome is HealthOutcome.SUCCESS:
+    if step is Next.HEALTHY:
         return healthy(p, report, rem)
-    if rem.strategy is Strategy.RERUN:
+    if step is Next.RERUN_FAILED:
         failed = p.store.update_remediation(rem.id, state=RemState.FAILED, now=now)
         count_outcome(p, failed, False)
         record_for(p, report, rem, Decided.RERUN_FAILED, "the rerun failed again: the next rule applies")

@@ -3,6 +3,8 @@ checks, then the rules in order until one acts (rerun, fix, report or ignore).""
 
 from __future__ import annotations
 
+from typing import Any
+
 from cicd_agent import ops
 from cicd_agent.failures import Explained, explain_run
 from cicd_agent.github import WorkflowRun
@@ -24,16 +26,16 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
     explained = explain_run(p.github, run.repo, run.id)
     report.explained[run.id] = explained
     analysis = explained.analysis
-    if not analysis.failed:
-        record(p, report, run.ref, Decided.NO_FAILURE_FOUND, "the failed job's log shows no failure")
-        return True
-    facts = {"signature": analysis.signature, "category": analysis.category}
-    if ops.paused(p.store):
-        record(p, report, run.ref, Decided.PAUSED, "the agent is paused: analysed and reported only", **facts)
-        return True
     key = run.key(analysis.signature)
-    if p.store.remediations(key=key, states=ACTIVE):
-        record(p, report, run.ref, Decided.IN_FLIGHT, "a remediation of this failure is still in flight", **facts)
+    facts: dict[str, Any] = {"signature": analysis.signature, "category": analysis.category} if analysis.failed else {}
+    stop = gate(
+        failed=analysis.failed,
+        paused=bool(ops.paused(p.store)),
+        in_flight=analysis.failed and bool(p.store.remediations(key=key, states=ACTIVE)),
+    )
+    if stop is not None:
+        decision, reason = stop
+        record(p, report, run.ref, decision, reason, **facts)
         return True
     allowed, why = p.breakers.acquire(key, now)
     if not allowed:
@@ -54,6 +56,17 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
     p.breakers.record(key, success=None, now=now)  # free a half-open slot
     record(p, report, run.ref, Decided.NO_ACTION, "no rule could act on this failure", **facts)
     return True
+
+
+def gate(*, failed: bool, paused: bool, in_flight: bool) -> tuple[Decided, str] | None:
+    """Why a failure gets no remediation before its breaker is even asked (None: ask it)."""
+    if not failed:
+        return Decided.NO_FAILURE_FOUND, "the failed job's log shows no failure"
+    if paused:
+        return Decided.PAUSED, "the agent is paused: analysed and reported only"
+    if in_flight:
+        return Decided.IN_FLIGHT, "a remediation of this failure is still in flight"
+    return None
 
 
 def last_fired(p: Ports, key: FailureKey) -> dict[str, float]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from cicd_agent.breaker import Breaker, State
+from cicd_agent.breaker import Breaker
 from cicd_agent.errors import AgentError
 from cicd_agent.model import (
     BreakerEvent,
@@ -31,20 +31,21 @@ from cicd_agent.model import (
     Snapshot,
     Strategy,
 )
+from cicd_agent.store.rows import (
+    REMEDIATION_FIELDS,
+    StoredBreaker,
+    breaker_of,
+    health_check_of,
+    key_columns,
+    remediation_of,
+    remediation_row,
+    snapshot_of,
+)
 from cicd_agent.store.schema import MIGRATIONS
 
 WriteObserver = Callable[[str, str], None]
 MAX_HANDLING_ERRORS = 3
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
-_REMEDIATION_FIELDS = {f.name for f in dataclasses.fields(Remediation)}
-_JSON_LISTS = ("labels", "rollback_done")
-
-
-@dataclasses.dataclass(frozen=True)
-class StoredBreaker:
-    key: FailureKey
-    breaker: Breaker
-    updated_at: float
 
 
 class Store:
@@ -196,7 +197,7 @@ class Store:
 
     def create_remediation(self, rem: Remediation) -> Remediation:
         """Insert a new remediation; returns it with its id."""
-        record = _remediation_row(dataclasses.asdict(rem))
+        record = remediation_row(dataclasses.asdict(rem))
         record.pop("id")
         record["updated_at"] = rem.created_at
         record["detail"] = "{}"
@@ -209,11 +210,11 @@ class Store:
 
     def update_remediation(self, remediation_id: int, *, now: float, **fields: Any) -> Remediation:
         """Change some fields (names of `Remediation` fields; a typo raises). Returns the new row."""
-        unknown = set(fields) - _REMEDIATION_FIELDS
+        unknown = set(fields) - REMEDIATION_FIELDS
         if unknown:
             raise TypeError(f"not remediation fields: {', '.join(sorted(unknown))}")
         with self.transaction():
-            self.db.table("remediations").update(remediation_id, {**_remediation_row(fields), "updated_at": now})
+            self.db.table("remediations").update(remediation_id, {**remediation_row(fields), "updated_at": now})
             updated = self.remediation(remediation_id)
         if updated is None:
             raise AgentError(f"remediation {remediation_id} is not in the state database")
@@ -222,7 +223,7 @@ class Store:
 
     def remediation(self, remediation_id: int) -> Remediation | None:
         rows = list(self.db.table("remediations").rows_where("id = ?", [remediation_id]))
-        return _remediation(rows[0]) if rows else None
+        return remediation_of(rows[0]) if rows else None
 
     def remediations(
         self,
@@ -241,7 +242,7 @@ class Store:
             ("created_at >= ?", [since]) if since is not None else None,
         )
         rows = self.db.table("remediations").rows_where(where, args, order_by="id")
-        return [_remediation(r) for r in rows]
+        return [remediation_of(r) for r in rows]
 
     def remediation_counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, COUNT(*) FROM remediations GROUP BY state ORDER BY state").fetchall()
@@ -284,11 +285,11 @@ class Store:
         rows = self.db.table("health_checks").rows_where(
             "(outcome IS NULL OR outcome = '') AND due_at <= ?", [now], order_by="due_at"
         )
-        return [_health_check(r) for r in rows]
+        return [health_check_of(r) for r in rows]
 
     def health_check(self, remediation_id: int) -> HealthCheck | None:
         rows = list(self.db.table("health_checks").rows_where("remediation_id = ?", [remediation_id]))
-        return _health_check(rows[0]) if rows else None
+        return health_check_of(rows[0]) if rows else None
 
     def update_health_check(
         self,
@@ -320,10 +321,10 @@ class Store:
 
     def snapshot(self, snapshot_id: str) -> Snapshot | None:
         rows = list(self.db.table("snapshots").rows_where("id = ?", [snapshot_id]))
-        return _snapshot(rows[0]) if rows else None
+        return snapshot_of(rows[0]) if rows else None
 
     def snapshots(self) -> list[Snapshot]:
-        return [_snapshot(r) for r in self.db.table("snapshots").rows_where(order_by="created_at")]
+        return [snapshot_of(r) for r in self.db.table("snapshots").rows_where(order_by="created_at")]
 
     def delete_snapshot(self, snapshot_id: str) -> None:
         with self.transaction():
@@ -355,12 +356,12 @@ class Store:
                 "opened_at": moved.opened_at,
                 "last_failure_run": moved.last_failure_run,
                 "trial_in_flight": int(moved.trial_in_flight),
-                **_key_columns(key),
+                **key_columns(key),
                 "updated_at": now,
             }
             self.db.table("breakers").upsert(record, pk=("repo", "branch", "signature"))
             for event in events:
-                self.db.table("breaker_events").insert({**dataclasses.asdict(event), **_key_columns(key), "at": now})
+                self.db.table("breaker_events").insert({**dataclasses.asdict(event), **key_columns(key), "at": now})
         self._wrote("store.breaker", f"{key.short()} -> {moved.state}")
         return moved
 
@@ -370,12 +371,12 @@ class Store:
                 "repo = ? AND branch = ? AND signature = ?", [key.repo, key.branch, key.signature]
             )
         )
-        return _breaker(rows[0]) if rows else None
+        return breaker_of(rows[0]) if rows else None
 
     def breakers(self, *, repo: str | None = None) -> list[StoredBreaker]:
         where, args = _where(("lower(repo) = lower(?)", [repo]) if repo else None)
         return [
-            _breaker(r) for r in self.db.table("breakers").rows_where(where, args, order_by="repo, branch, signature")
+            breaker_of(r) for r in self.db.table("breakers").rows_where(where, args, order_by="repo, branch, signature")
         ]
 
     def breaker_events(self, key: FailureKey) -> list[BreakerEvent]:
@@ -392,59 +393,3 @@ def _where(*conditions: tuple[str, list[Any]] | None) -> tuple[str, list[Any]]:
     """A WHERE clause from the conditions that apply (None ones are left out)."""
     used = [c for c in conditions if c is not None]
     return " AND ".join(sql for sql, _ in used) or "1 = 1", [arg for _, args in used for arg in args]
-
-
-def _key_columns(key: FailureKey) -> dict[str, str]:
-    return {"repo": key.repo, "branch": key.branch, "signature": key.signature}
-
-
-def _remediation_row(fields: dict[str, Any]) -> dict[str, Any]:
-    """Model values as columns: enums as text, tuples as JSON lists, booleans as 0/1."""
-    row = {k: str(v) if isinstance(v, Strategy | RemState) else v for k, v in fields.items()}
-    for name in _JSON_LISTS:
-        if name in row:
-            row[name] = json.dumps(list(row[name]))
-    if "draft" in row:
-        row["draft"] = int(bool(row["draft"]))
-    return row
-
-
-def _remediation(row: dict[str, Any]) -> Remediation:
-    values = {k: v for k, v in row.items() if k in _REMEDIATION_FIELDS}
-    for name in _JSON_LISTS:
-        values[name] = tuple(json.loads(values.get(name) or "[]"))
-    values["draft"] = bool(values.get("draft"))
-    values["strategy"] = Strategy(values["strategy"])
-    values["state"] = RemState(values["state"])
-    for name in ("rule", "fix_branch", "pr_url", "head_sha", "snapshot_id", "title", "body", "fixer", "error"):
-        values[name] = values.get(name) or ""
-    values["pr_number"] = values.get("pr_number") or 0
-    return Remediation(**values)
-
-
-def _health_check(row: dict[str, Any]) -> HealthCheck:
-    return HealthCheck(
-        row["remediation_id"],
-        row["due_at"],
-        row["deadline"],
-        row["attempts"] or 0,
-        HealthOutcome(row["outcome"]) if row["outcome"] else None,
-        row["updated_at"] or 0.0,
-    )
-
-
-def _snapshot(row: dict[str, Any]) -> Snapshot:
-    return Snapshot(
-        row["id"], row["repo"], row["branch"], row["base_sha"], row["created_at"], json.loads(row["files"] or "{}")
-    )
-
-
-def _breaker(row: dict[str, Any]) -> StoredBreaker:
-    breaker = Breaker(
-        state=State(row["state"]),
-        failures=row["failures"] or 0,
-        opened_at=row["opened_at"],
-        trial_in_flight=bool(row["trial_in_flight"]),
-        last_failure_run=row["last_failure_run"] or "",
-    )
-    return StoredBreaker(FailureKey(row["repo"], row["branch"], row["signature"]), breaker, row["updated_at"] or 0.0)

@@ -119,13 +119,11 @@ class Breakers:
 
     # -- moving -------------------------------------------------------------------------------------
 
-    def _apply(
+    def _move(
         self, key: FailureKey, now: float, move: Move, *, who: str = "agent", remediation_id: int | None = None
-    ) -> Breaker:
-        """Load, move, persist with the history (one transaction), then notify openings."""
-        if self.effects is None:
-            raise AgentError("internal error: a breaker was moved without an effects gateway")
-        effects = self.effects
+    ) -> list[Transition] | None:
+        """Load, move, persist with the history (one transaction); returns the transitions made. With a
+        `remediation_id` the move is that remediation's outcome, applied once: None when it already was."""
         policy = policy_for(self.config, key.repo)
         transitions: list[Transition] = []
 
@@ -137,13 +135,25 @@ class Breakers:
             ]
             return moved, events
 
-        moved = self.store.update_breaker(key, change, now=now)
+        moved = self.store.update_breaker(key, change, now=now, once_for=remediation_id)
+        return None if moved is None else transitions
+
+    def announce(self, key: FailureKey, transitions: list[Transition], *, who: str = "agent") -> None:
+        """Tell the notifier about openings (after the transaction that made them)."""
+        if self.effects is None:
+            raise AgentError("internal error: a breaker was moved without an effects gateway")
         for transition in transitions:
             if transition.to_state in OPENED:
-                effects.notify(
+                self.effects.notify(
                     "breaker_opened", f"breaker {transition.to_state} for {key.short()}: {transition.reason} (by {who})"
                 )
-        return moved
+
+    def _apply(
+        self, key: FailureKey, now: float, move: Move, *, who: str = "agent", remediation_id: int | None = None
+    ) -> list[Transition] | None:
+        transitions = self._move(key, now, move, who=who, remediation_id=remediation_id)
+        self.announce(key, transitions or [], who=who)
+        return transitions
 
     def acquire(self, key: FailureKey, now: float) -> tuple[bool, str]:
         """May a remediation start now? (Takes the half-open trial slot when it may.)"""
@@ -157,10 +167,11 @@ class Breakers:
         self._apply(key, now, move)
         return verdict[-1]
 
-    def record(
+    def outcome(
         self, key: FailureKey, *, success: bool | None, now: float, run: str = "", remediation_id: int | None = None
-    ) -> Breaker:
-        """A remediation's verdict: success, failure, or None (inconclusive: frees a half-open slot only)."""
+    ) -> list[Transition] | None:
+        """A remediation's verdict: success, failure, or None (inconclusive: frees a half-open slot only). Counted
+        once per `remediation_id` (None: it already was). Announces nothing: see `record`."""
 
         def move(b: Breaker, policy: Policy) -> tuple[Breaker, list[Transition]]:
             if success is None:
@@ -169,7 +180,15 @@ class Breakers:
                 return machine.record_success(b, policy, now)
             return machine.record_failure(b, policy, now, run)
 
-        return self._apply(key, now, move, remediation_id=remediation_id)
+        return self._move(key, now, move, remediation_id=remediation_id)
+
+    def record(
+        self, key: FailureKey, *, success: bool | None, now: float, run: str = "", remediation_id: int | None = None
+    ) -> bool:
+        """`outcome`, then its openings announced. False when this remediation's outcome was already counted."""
+        transitions = self.outcome(key, success=success, now=now, run=run, remediation_id=remediation_id)
+        self.announce(key, transitions or [])
+        return transitions is not None
 
     def operator_move(
         self, keys: list[FailureKey], to: State, *, reason: str, who: str, now: float
@@ -198,6 +217,7 @@ class Breakers:
     def reject(
         self, key: FailureKey, *, now: float, reason: str, run: str = "", remediation_id: int | None = None
     ) -> None:
-        """A human closed the agent's PR unmerged: a failed remediation, and the key waits for a reset."""
-        self.record(key, success=False, now=now, run=run, remediation_id=remediation_id)
-        self.operator_move([key], State.FORCED_OPEN, reason=reason, who="agent", now=now)
+        """A human closed the agent's PR unmerged: a failed remediation, and the key waits for a reset (once per
+        remediation)."""
+        if self.record(key, success=False, now=now, run=run, remediation_id=remediation_id):
+            self.operator_move([key], State.FORCED_OPEN, reason=reason, who="agent", now=now)

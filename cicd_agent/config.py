@@ -69,6 +69,7 @@ class StateConfig:
     snapshot_dir: str = "snapshots"
     snapshot_retention: Duration = Duration(7 * 86400)
     dedup_ttl: Duration = Duration(7 * 86400)
+    lease: Duration = Duration(600)  # a claim on a failure or a remediation: after it, another cycle takes over
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class NotificationsConfig:
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str = ""
     webhook_url_env: str = ""
-    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial"])
+    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial", "gave_up"])
 
 
 @dataclass(frozen=True)
@@ -329,7 +330,7 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
                 re.compile(rule.excerpt_regex)
             except re.error as exc:
                 add(f"rules[{index}].excerpt_regex", f"invalid regular expression: {exc}")
-    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy")
+    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy", "gave_up")
     for index, event in enumerate(config.notifications.events):
         if event not in known_events:
             add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(known_events)})")
@@ -380,7 +381,9 @@ branches = ["main", "release/*"]                   # globs; failures on other br
 dir = ".cicd-agent"                                # SQLite state lives in <dir>/state.db
 snapshot_dir = "snapshots"                         # file contents saved before every change
 snapshot_retention = "7d"
-dedup_ttl = "7d"                                   # a failed run seen again within this is a duplicate
+dedup_ttl = "7d"                                   # how far back failed runs are listed (each handled once)
+lease = "10m"                                      # a killed cycle's work is taken over after this (longer
+                                                   # than handling one failure takes)
 
 [breaker]
 failure_threshold = 3                              # failed remediations of one failure before it opens
@@ -417,5 +420,5 @@ cleanup_cron = "0 2 * * *"
 # slack_webhook_env = "SLACK_WEBHOOK_URL"
 # telegram_token_env = "TELEGRAM_BOT_TOKEN"
 # telegram_chat_id = "123456"
-events = ["breaker_opened", "rollback", "rollback_partial"]
+events = ["breaker_opened", "rollback", "rollback_partial", "gave_up"]
 """

@@ -34,7 +34,7 @@ class NotifierPort(Protocol):
 
 
 class Pusher(Protocol):
-    def push(self, workdir: Path, branch: str, *, force: bool) -> None: ...
+    def push(self, workdir: Path, branch: str, *, expect: str) -> None: ...
 
 
 @dataclass
@@ -119,13 +119,16 @@ class Effects:
 
     # -- git ----------------------------------------------------------------------------------------
 
-    def push(self, repo: str, workdir: Path, branch: str, *, force: bool = False, diff: str = "") -> None:
+    def push(self, repo: str, workdir: Path, branch: str, *, expect: str = "", diff: str = "") -> None:
+        """Push HEAD to `branch` if it is still at `expect` ("": absent) on the remote."""
+
         def perform() -> None:
             if self.pusher is None:
                 raise AgentError("no git pusher configured")
-            self.pusher.push(workdir, branch, force=force)
+            self.pusher.push(workdir, branch, expect=expect)
 
-        self._do(Action("git.push", f"{repo}:{branch}", "force" if force else "", diff), perform, None)
+        detail = f"replacing {expect[:12]}" if expect else ""
+        self._do(Action("git.push", f"{repo}:{branch}", detail, diff), perform, None)
 
     # -- GitHub -------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -22,6 +23,7 @@ from cicd_agent.errors import AgentError
 from cicd_agent.model import FailureKey, RunRef
 
 T = TypeVar("T")
+MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class PullRef:
     base: str = ""
     labels: tuple[str, ...] = ()
     body: str = ""
+    created_at: float = 0.0  # epoch seconds, as GitHub says (0: unknown)
+    updated_at: float = 0.0
+    closed_at: float = 0.0  # 0 while open
 
 
 @dataclass(frozen=True)
@@ -223,27 +228,34 @@ class GitHubClient:
 
     @api("listing failed runs of {repo}")
     def poll_failed_runs(self, repo: str, *, created: str, etag: str | None) -> tuple[bool, list[WorkflowRun], str]:
-        """Failed runs created since `created`, as a conditional request: (changed, runs, etag). An unchanged
-        list is answered 304, which costs no rate limit."""
+        """Failed runs created since `created`, every page: (changed, runs, etag). The first page is a conditional
+        request: an unchanged list is answered 304, which costs no rate limit. A list of several pages gives no
+        ETag back (a change on a later page would not change the first one's)."""
         headers = {"If-None-Match": etag} if etag else None
-        params = {"status": "failure", "created": created, "per_page": 100}
-        status, response_headers, body = self.gh.requester.requestJson(
-            "GET", f"/repos/{repo}/actions/runs", params, headers
-        )
-        if status == 304:
-            return False, [], etag or ""
-        if status >= 400:
+        runs: list[WorkflowRun] = []
+        first_etag = ""
+        for page in range(1, MAX_PAGES + 1):
+            params = {"status": "failure", "created": created, "per_page": 100, "page": page}
+            status, response_headers, body = self.gh.requester.requestJson(
+                "GET", f"/repos/{repo}/actions/runs", params, headers if page == 1 else None
+            )
+            if status == 304:
+                return False, [], etag or ""
+            if status >= 400:
+                try:
+                    data = json.loads(body or "{}")
+                except json.JSONDecodeError:
+                    data = {"message": body[:200]}
+                raise GithubException(status, data, response_headers)
             try:
-                data = json.loads(body or "{}")
-            except json.JSONDecodeError:
-                data = {"message": body[:200]}
-            raise GithubException(status, data, response_headers)
-        try:
-            data = json.loads(body)
-            runs = [run_from_json(repo, item) for item in data["workflow_runs"]]
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
-        return True, runs, str(response_headers.get("etag") or "")
+                runs += [run_from_json(repo, item) for item in json.loads(body)["workflow_runs"]]
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
+            if page == 1:
+                first_etag = str(response_headers.get("etag") or "")
+            if 'rel="next"' not in str(response_headers.get("link") or ""):
+                return True, runs, first_etag if page == 1 else ""
+        return True, runs, ""
 
     @api("reading pull request #{number} of {repo}")
     def pull(self, repo: str, number: int) -> PullRef:
@@ -305,7 +317,19 @@ class GitHubClient:
     def issues(self, repo: str, *, label: str, state: str = "open") -> list[PullRef]:
         """Issues (not pull requests) with a label, newest first."""
         found = self._repo(repo).get_issues(state=state, labels=[label])
-        return [PullRef(i.number, i.html_url, i.state, body=i.body or "") for i in found if i.pull_request is None]
+        return [
+            PullRef(
+                i.number,
+                i.html_url,
+                i.state,
+                body=i.body or "",
+                created_at=_epoch(i.created_at),
+                updated_at=_epoch(i.updated_at),
+                closed_at=_epoch(i.closed_at),
+            )
+            for i in found
+            if i.pull_request is None
+        ]
 
     @api("listing the comments of #{number} in {repo}")
     def comments(self, repo: str, number: int) -> list[str]:
@@ -334,6 +358,10 @@ class GitHubClient:
             return True
         except UnknownObjectException:
             return False
+        except GithubException as exc:
+            if exc.status == 422 and "does not exist" in str(exc.data):
+                return False  # deleted by someone else between the read and the delete
+            raise
 
     @api("writing {path} on {branch} of {repo}")
     def put_file(self, repo: str, path: str, text: str, *, branch: str, message: str, sha: str | None) -> str:
@@ -415,4 +443,14 @@ def _pull(pull: Any) -> PullRef:
         base=pull.base.ref,
         labels=tuple(label.name for label in pull.labels),
         body=pull.body or "",
+        created_at=_epoch(pull.created_at),
+        updated_at=_epoch(pull.updated_at),
+        closed_at=_epoch(pull.closed_at),
     )
+
+
+def _epoch(when: datetime | None) -> float:
+    """PyGithub's datetimes as epoch seconds (0 for none; a naive one is UTC, as GitHub's are)."""
+    if when is None:
+        return 0.0
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()

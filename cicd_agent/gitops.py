@@ -30,6 +30,14 @@ class WorkflowPushRefused(AgentError):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
 
 
+class PushRaced(AgentError):
+    """The branch moved between reading it and pushing (another agent pushed first): nothing was overwritten."""
+
+
+# how git says a compare-and-swap push lost: checked on the client ("stale info"), or two pushes at once
+RACED = ("stale info", "[rejected]", "cannot lock ref", "reference already exists", "failed to update ref")
+
+
 def git_env(token: str | None, url: str) -> dict[str, str]:
     env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never", **AGENT_IDENTITY}
     if token and url.startswith("https://"):
@@ -88,8 +96,12 @@ class Workspaces:
         return path
 
     def commit(self, path: Path, branch: str, changes: list[FileChange], message: str) -> str:
-        """Write the changes on a fresh local branch at HEAD and commit them; returns the commit SHA."""
+        """Write the changes on a fresh local branch at HEAD and commit them; returns the commit SHA.
+
+        The commit is deterministic (the agent's identity, dated as its base commit): agents making the same fix
+        of the same base make the same commit, so a second push of it changes nothing."""
         handle = git.Repo(path)
+        base_date = str(handle.git.log("-1", "--format=%cI", "HEAD"))
         handle.git.checkout("-B", branch)
         for change in changes:
             target = path / change.path
@@ -100,8 +112,21 @@ class Workspaces:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(change.after, encoding="utf-8")
             handle.git.add("--", change.path)
-        handle.git.commit("--quiet", "--no-verify", "-m", message, env=AGENT_IDENTITY)
+        dates = {"GIT_AUTHOR_DATE": base_date, "GIT_COMMITTER_DATE": base_date}
+        handle.git.commit("--quiet", "--no-verify", "-m", message, env={**AGENT_IDENTITY, **dates})
         return str(handle.head.commit.hexsha)
+
+    def parent_of(self, path: Path, branch: str) -> tuple[str, str] | None:
+        """The remote branch's head and that head's first parent, fetched now (None: the branch is gone)."""
+        handle = git.Repo(path)
+        handle.git.update_environment(**git_env(self.token, handle.remotes.origin.url))
+        try:
+            handle.git.fetch("origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
+            head = str(handle.git.rev_parse(f"refs/remotes/origin/{branch}"))
+            parent = str(handle.git.rev_parse(f"{head}^"))
+        except git.GitCommandError:
+            return None
+        return head, parent
 
 
 class GitPusher:
@@ -115,16 +140,18 @@ class GitPusher:
         """The current token (an App's is refreshed by PyGithub before it expires)."""
         return self._token() if callable(self._token) else self._token
 
-    def push(self, workdir: Path, branch: str, *, force: bool) -> None:
+    def push(self, workdir: Path, branch: str, *, expect: str) -> None:
+        """Push HEAD to `branch` only if the remote branch is still at `expect` ("": absent), a compare-and-swap
+        (`--force-with-lease`): another agent's push in between is never overwritten (PushRaced)."""
         handle = git.Repo(workdir)
         url = handle.remotes.origin.url
-        args = ["origin", f"HEAD:refs/heads/{branch}"]
-        if force:
-            args.insert(0, "--force")
+        args = [f"--force-with-lease=refs/heads/{branch}:{expect}", "origin", f"HEAD:refs/heads/{branch}"]
         try:
             handle.git.push(*args, env=git_env(self.token, url))
         except git.GitCommandError as exc:
             detail = redact(str(exc.stderr or exc), self.token)
+            if any(sign in detail for sign in RACED):
+                raise PushRaced(f"{branch} moved while the agent pushed it: {detail.strip()[-200:]}") from None
             if "refusing to allow" in detail and "workflow" in detail:
                 raise WorkflowPushRefused(
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",

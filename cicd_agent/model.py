@@ -97,6 +97,41 @@ class Decided(StrEnum):
     ADOPTED = "adopted"
     ABANDONED = "abandoned"
     GAVE_UP = "gave_up"
+    HEALTH_PENDING = "health_pending"  # the Action mode's answer to a fix's CI event that is not the last one
+
+
+# A failure is handled once a decision about it is recorded, except these: a rule that could not act is followed
+# by the next rule's decision, and a deferred or abandoned failure is given back to be handled again.
+NOT_SETTLING: tuple[Decided, ...] = (
+    Decided.CANNOT_FIX,
+    Decided.POLICY_REFUSED,
+    Decided.DEFERRED,
+    Decided.ABANDONED,
+)
+
+
+def settles(decision: str) -> bool:
+    """Does recording this decision settle its failed run (so no cycle handles it again)?"""
+    return decision not in NOT_SETTLING
+
+
+class Claim(StrEnum):
+    """What claiming a listed failed run gave (a claim is a lease: it ends when a decision is recorded or the
+    lease time passes, so a killed cycle's failure is taken over by a later one)."""
+
+    NEW = "new"
+    TAKEN_OVER = "taken_over"  # claimed before, never decided, its lease over: handle it now
+    DECIDED = "decided"  # already handled (by this agent or another sharing the state)
+    HELD = "held"  # another cycle holds its lease right now: it comes back when that ends
+
+
+class Handled(StrEnum):
+    """What handling one listed failure came to, for the poll: may its repository's cursor move past it?"""
+
+    DECIDED = "decided"
+    DUPLICATE = "duplicate"  # decided before: costs nothing
+    HELD = "held"  # another cycle holds it: the cursor waits
+    DEFERRED = "deferred"  # left for a later cycle (the PR rate limits): the cursor waits
 
 
 class HealthOutcome(StrEnum):
@@ -164,6 +199,7 @@ class Remediation:
     rollback_done: tuple[str, ...] = ()
     rollback_reason: str = ""
     error: str = ""
+    errors: int = 0  # how many times recovering it ended in an error (given up at MAX_HANDLING_ERRORS)
 
     @property
     def key(self) -> FailureKey:

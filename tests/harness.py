@@ -29,8 +29,13 @@ class Result:
 Agent = Callable[..., Result]  # agent("run", "--json") -> Result
 
 
-# the demo's settings (no waiting, workflow edits allowed), failing fast on outages; `extra` lands in [policy]
-SETTINGS = DEMO_SETTINGS.replace("write_interval = 0\n", "write_interval = 0\nmax_retries = 1\n") + "{extra}\n"
+# the demo's settings (no waiting, workflow edits allowed), failing fast on outages, a killed cycle's claims taken
+# over at once (one agent at a time); `extra` lands in [policy]
+SETTINGS = (
+    "[state]\nlease = 0\n"
+    + DEMO_SETTINGS.replace("write_interval = 0\n", "write_interval = 0\nmax_retries = 1\n")
+    + "{extra}\n"
+)
 
 
 class Loop:

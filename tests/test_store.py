@@ -5,8 +5,19 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.breaker import Policy
 from cicd_agent.errors import AgentError
-from cicd_agent.model import RunRef
+from cicd_agent.model import (
+    BreakerEvent,
+    Claim,
+    Decided,
+    Decision,
+    FailureKey,
+    Remediation,
+    RemState,
+    RunRef,
+    Strategy,
+)
 from cicd_agent.store import MIGRATIONS, Store, open_store
 
 
@@ -27,13 +38,55 @@ def test_migrations_apply_once_and_wal_is_on(tmp_path: Path) -> None:
     assert again.schema_version() == [name for name, _ in MIGRATIONS]
 
 
-def test_a_failed_run_is_claimed_once_within_the_ttl(tmp_path: Path) -> None:
+def test_a_failed_run_is_handled_once_a_decision_is_recorded(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
-    assert store.claim_failure(_failure(), now=100.0, ttl=50.0) is True
-    assert store.claim_failure(_failure(), now=120.0, ttl=50.0) is False
-    assert store.claim_failure(_failure(attempt=2), now=120.0, ttl=50.0) is True
-    assert store.failure_counts() == {"failures_seen": 2, "duplicates": 1}
-    assert store.claim_failure(_failure(), now=200.0, ttl=50.0) is True  # past the TTL: new again
+    assert store.claim_failure(_failure(), now=100.0, lease=50.0) is Claim.NEW
+    assert store.claim_failure(_failure(), now=120.0, lease=50.0) is Claim.HELD  # another cycle holds it
+    assert store.claim_failure(_failure(attempt=2), now=120.0, lease=50.0) is Claim.NEW
+    assert store.claim_failure(_failure(), now=150.0, lease=50.0) is Claim.TAKEN_OVER  # the holder was killed
+    store.record_decision(Decision(160.0, "o/r", Decided.CANNOT_FIX, "", run_id=1, run_attempt=1))
+    assert store.claim_failure(_failure(), now=300.0, lease=50.0) is Claim.TAKEN_OVER  # the next rule never came
+    store.record_decision(Decision(310.0, "o/r", Decided.REPORTED, "", run_id=1, run_attempt=1))
+    assert store.claim_failure(_failure(), now=320.0, lease=50.0) is Claim.DECIDED
+    assert store.claim_failure(_failure(), now=10**9, lease=50.0) is Claim.DECIDED  # for good, not for a TTL
+    assert store.failure_counts() == {"failures_seen": 2, "duplicates": 2}
+
+
+def test_runs_older_than_the_polling_window_are_forgotten(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    store.claim_failure(_failure(1), now=100.0, lease=0)
+    store.claim_failure(_failure(2), now=200.0, lease=0)
+    store.forget_failures(before=150.0)
+    assert store.failure_counts()["failures_seen"] == 1
+    assert store.claim_failure(_failure(2), now=300.0, lease=0) is Claim.TAKEN_OVER
+
+
+def test_a_remediation_lease_is_taken_once_until_released_or_over(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    rem = store.create_remediation(
+        Remediation("o/r", "main", "sig", Strategy.FIX, RemState.PLANNED, 1, 1, created_at=0.0), lease_until=100.0
+    )
+    assert store.lease_remediation(rem.id, now=50.0, lease=10.0) is False  # its creator holds it
+    assert store.lease_remediation(rem.id, now=100.0, lease=10.0) is True  # the creator's lease ran out
+    assert store.lease_remediation(rem.id, now=105.0, lease=10.0) is False
+    store.release_remediations(ids=[rem.id])
+    assert store.lease_remediation(rem.id, now=106.0, lease=10.0) is True
+
+
+def test_a_remediation_outcome_moves_its_breaker_once(tmp_path: Path) -> None:
+    from cicd_agent.breaker import Breaker, record_failure
+
+    store = Store(tmp_path / "state.db")
+    key = FailureKey("o/r", "main", "sig")
+
+    def fail(b: Breaker) -> tuple[Breaker, list[BreakerEvent]]:
+        return record_failure(b, Policy(), 1.0)[0], []
+
+    assert store.update_breaker(key, fail, now=1.0, once_for=7) is not None
+    assert store.update_breaker(key, fail, now=2.0, once_for=7) is None  # a second agent, or a retry
+    assert store.update_breaker(key, fail, now=3.0, once_for=8) is not None
+    stored = store.get_breaker(key)
+    assert stored is not None and stored.breaker.failures == 2
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -66,19 +119,14 @@ def test_dry_run_without_a_database_creates_none(tmp_path: Path) -> None:
     assert not (tmp_path / "state").exists()
 
 
-def test_a_failure_given_back_after_errors_is_retried_then_left(tmp_path: Path) -> None:
-    from cicd_agent.store import MAX_HANDLING_ERRORS
-
+def test_a_failure_given_back_is_claimed_again_and_its_errors_counted(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
-    assert store.claim_failure(_failure(), now=1.0, ttl=100.0)
-    for expected in range(1, MAX_HANDLING_ERRORS + 1):
-        assert store.release_failure(RunRef("o/r", 1, 1), error=True) == expected
-        assert store.claim_failure(_failure(), now=2.0, ttl=100.0) is (expected < MAX_HANDLING_ERRORS)
-    assert store.claim_failure(_failure(), now=500.0, ttl=100.0) is False  # left alone, even after the TTL
-    assert store.release_failure(RunRef("o/r", 2, 1)) == 0  # a deferral just forgets (nothing was claimed here)
-    assert store.claim_failure(_failure(run_id=2), now=3.0, ttl=100.0)
-    store.release_failure(RunRef("o/r", 2, 1))
-    assert store.claim_failure(_failure(run_id=2), now=4.0, ttl=100.0)  # deferred: claimed afresh
+    assert store.claim_failure(_failure(), now=1.0, lease=100.0) is Claim.NEW
+    assert store.release_failure(RunRef("o/r", 1, 1), error=True) == 1
+    assert store.claim_failure(_failure(), now=2.0, lease=100.0) is Claim.TAKEN_OVER  # no need to wait the lease
+    assert store.release_failure(RunRef("o/r", 1, 1)) == 1  # deferred: not an error
+    assert store.claim_failure(_failure(), now=3.0, lease=100.0) is Claim.TAKEN_OVER
+    assert store.release_failure(RunRef("o/r", 9, 1)) == 0  # never claimed: nothing to give back
 
 
 def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:

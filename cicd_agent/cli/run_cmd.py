@@ -105,7 +105,13 @@ def run_event(state: AppState, path: Path) -> None:
     if from_github:
         state.state_dir_option = Path(tempfile.mkdtemp(prefix="cicd-agent-action-"))
     ports = _ports(state, config, credentials)
-    result = action.run_action(ports, payload, state_from_github=from_github, token=credentials.token())
+    result = action.run_action(
+        ports,
+        payload,
+        state_from_github=from_github,
+        token=credentials.token(),
+        event_name=os.environ.get("GITHUB_EVENT_NAME", ""),
+    )
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     for warning in result.warnings:
         if in_actions:

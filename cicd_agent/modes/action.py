@@ -1,9 +1,14 @@
 """The GitHub Action mode: exactly the run in a `workflow_run` event is handled, with the state rebuilt from
 GitHub (the runner's disk is thrown away), and the results go to step outputs, the job summary and
-annotations, log text wrapped so it cannot issue workflow commands."""
+annotations, log text wrapped so it cannot issue workflow commands.
+
+A `schedule` or `workflow_dispatch` event runs a whole cycle over the repository instead (recovery, health
+checks, unfinished rollbacks, the failed runs of the polling window not already handled on GitHub): that is
+how a failure deferred by the PR rate limits gets its next chance when its branch does not fail again."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -11,15 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.config import Config, RepoConfig
 from cicd_agent.errors import AgentError
 from cicd_agent.github import WorkflowRun, run_from_json
-from cicd_agent.model import Decided, HealthCheck, RemState, is_fix_branch
+from cicd_agent.model import UNFINISHED_ROLLBACK, Decided, Handled, HealthCheck, RemState, RunRef, is_fix_branch
 from cicd_agent.modes.action_state import hydrate
 from cicd_agent.remediation.check import judge
-from cicd_agent.remediation.context import Ports, Report, record
+from cicd_agent.remediation.context import Ports, Report, record, record_for
+from cicd_agent.remediation.cycle import run_cycle
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.remediation.poll import branch_watched
+from cicd_agent.remediation.rollback import rollback
 from cicd_agent.text import break_mentions, fenced
+
+SWEEP_EVENTS = ("schedule", "workflow_dispatch")
 
 WORKFLOW_TOKEN_WARNING = (
     "the token is the workflow's own GITHUB_TOKEN: pull requests it opens start no workflows, so the fix's CI "
@@ -31,7 +41,6 @@ WORKFLOW_TOKEN_WARNING = (
 @dataclass
 class ActionResult:
     report: Report
-    run: WorkflowRun
     outputs: dict[str, str]
     warnings: list[str] = field(default_factory=list)
 
@@ -48,62 +57,98 @@ def read_event(path: Path) -> dict[str, Any]:
     return data
 
 
-def run_action(p: Ports, payload: dict[str, Any], *, state_from_github: bool, token: str | None) -> ActionResult:
-    """Handle the event's run; with `state_from_github`, first rebuild the state from the agent's labelled PRs
-    and issues. Writes the step outputs and the job summary when the runner provides their files."""
+def run_action(
+    p: Ports, payload: dict[str, Any], *, state_from_github: bool, token: str | None, event_name: str = ""
+) -> ActionResult:
+    """Handle the event (its run, or a sweep of the repository for a scheduled run); with `state_from_github`,
+    first rebuild the state from the agent's labelled PRs and issues. Writes the step outputs and the job summary
+    when the runner provides their files."""
     warnings = []
     if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
         warnings.append(WORKFLOW_TOKEN_WARNING)
     repository = payload.get("repository")
-    if state_from_github and isinstance(repository, dict) and repository.get("full_name"):
-        hydrate(p, str(repository["full_name"]))
+    if not isinstance(repository, dict) or not repository.get("full_name"):
+        raise AgentError(
+            "the event has no repository (repository.full_name)",
+            fix="trigger the agent with `on: workflow_run` (or `schedule`), or pass a saved event payload",
+        )
+    repo = str(repository["full_name"])
+    p.config = watching(p.config, repo, str(repository.get("default_branch") or "main"))
+    if state_from_github:
+        hydrate(p, repo)
     report = Report()
-    run = handle_event(p, payload, report)
-    result = ActionResult(report, run, outputs(report, run.id), warnings)
+    if event_name in SWEEP_EVENTS or "schedule" in payload:
+        report = run_cycle(p, [repo])
+        subject = None
+    else:
+        subject = handle_event(p, payload, report)
+    result = ActionResult(report, outputs(report, subject), warnings)
     if os.environ.get("GITHUB_OUTPUT"):
         write_outputs(Path(os.environ["GITHUB_OUTPUT"]), result.outputs)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
-            handle.write(summary(report, run.id, warnings))
+            handle.write(summary(report, subject, warnings))
     return result
 
 
-def handle_event(p: Ports, payload: dict[str, Any], report: Report) -> WorkflowRun:
+def watching(config: Config, repo: str, default_branch: str) -> Config:
+    """The config as the Action uses it: a repository it has no table for is watched on its default branch."""
+    if any(r.name.lower() == repo.lower() for r in config.repos):
+        return config
+    return dataclasses.replace(config, repos=[*config.repos, RepoConfig(name=repo, branches=[default_branch])])
+
+
+def handle_event(p: Ports, payload: dict[str, Any], report: Report) -> RunRef:
     """Exactly the run in a `workflow_run` event: a failure on a watched branch is handled; a completed run
-    on the agent's own fix branch decides that fix's health (the Action mode's health check)."""
+    on the agent's own fix branch decides that fix's health (the Action mode's health check). Returns the run
+    whose decisions answer the event (a fix's own failed run, for a health check)."""
     run_data, repo_data = payload.get("workflow_run"), payload.get("repository")
     if not isinstance(run_data, dict) or not isinstance(repo_data, dict) or "full_name" not in repo_data:
         raise AgentError(
             "the event is not a workflow_run event (no workflow_run/repository in it)",
-            fix="trigger the agent with `on: workflow_run`, or pass a saved workflow_run payload",
+            fix="trigger the agent with `on: workflow_run` (or `schedule` for a sweep), or pass a saved payload",
         )
     try:
         run = run_from_json(str(repo_data["full_name"]), run_data)
     except (KeyError, TypeError, ValueError) as exc:
         raise AgentError(f"the workflow_run in the event is malformed: {exc}") from None
     if run.status != "completed":
-        return run
+        return run.ref
     if is_fix_branch(run.branch):
-        for rem in p.store.remediations(repo=run.repo, states=(RemState.PR_OPEN,)):
-            if rem.fix_branch == run.branch:
-                check = p.store.health_check(rem.id) or HealthCheck(rem.id, p.now(), p.now() + p.config.health.max_wait)
-                judge(p, report, rem, check)
-        return run
-    configured = any(r.name.lower() == run.repo.lower() for r in p.config.repos)
-    # without a config for this repository, the Action watches its default branch
-    patterns = p.config.repo(run.repo).branches if configured else [str(repo_data.get("default_branch") or "main")]
-    watched = branch_watched(patterns, run.branch)
-    if run.conclusion == "failure" and watched and not handle_failure(p, run, report):
+        return check_fix(p, report, run)
+    watched = branch_watched(p.config.repo(run.repo).branches, run.branch)
+    if run.conclusion == "failure" and watched and handle_failure(p, run, report) is Handled.DUPLICATE:
         record(p, report, run.ref, Decided.DUPLICATE, "this run was already handled (found on GitHub)")
-    return run
+    return run.ref
 
 
-def outputs(report: Report, run_id: int) -> dict[str, str]:
-    """signature, category, decision, pr-url of the event's run ("" where there is none)."""
-    mine = [d for d in report.decisions if d.run_id == run_id]
+def check_fix(p: Ports, report: Report, run: WorkflowRun) -> RunRef:
+    """A run of the agent's fix branch completed: judge that fix (or finish its rollback), and say what came of it
+    even when its CI has no verdict yet (another of its workflows still runs)."""
+    waiting = (RemState.PR_OPEN, *UNFINISHED_ROLLBACK)
+    for rem in p.store.remediations(repo=run.repo, states=waiting):
+        if rem.fix_branch != run.branch:
+            continue
+        before = len(report.decisions)
+        if rem.state in UNFINISHED_ROLLBACK:
+            rollback(p, report, rem, rem.rollback_reason or "finishing an unfinished rollback")
+        else:
+            check = p.store.health_check(rem.id) or HealthCheck(rem.id, p.now(), p.now() + p.config.health.max_wait)
+            judge(p, report, rem, check)
+        if len(report.decisions) == before:
+            record_for(p, report, rem, Decided.HEALTH_PENDING, f"{rem.pr_url}: its CI has no verdict yet")
+        return rem.run
+    record(p, report, run.ref, Decided.NO_ACTION, "no fix of the agent waits for this branch's CI")
+    return run.ref
+
+
+def outputs(report: Report, subject: RunRef | None) -> dict[str, str]:
+    """signature, category, decision, pr-url of the run the event is about (of the last decision for a sweep;
+    "" where there is none)."""
+    mine = [d for d in report.decisions if subject is None or d.run_id == subject.run_id]
     last = mine[-1] if mine else None
     detail = last.detail if last else {}
-    explained = report.explained.get(run_id)
+    explained = report.explained.get(subject.run_id if subject else last.run_id if last else 0)
     return {
         "signature": str((last.signature if last else "") or (explained.analysis.signature if explained else "")),
         "category": str(detail.get("category") or (explained.analysis.category if explained else "")),
@@ -120,8 +165,8 @@ def write_outputs(path: Path, values: dict[str, str]) -> None:
             handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 
-def summary(report: Report, run_id: int, warnings: list[str]) -> str:
-    values = outputs(report, run_id)
+def summary(report: Report, subject: RunRef | None, warnings: list[str]) -> str:
+    values = outputs(report, subject)
     lines = ["## cicd-agent", ""]
     lines += [f"> **Warning:** {w}" for w in warnings]
     lines += ["", "| | |", "|---|---|"]
@@ -129,7 +174,7 @@ def summary(report: Report, run_id: int, warnings: list[str]) -> str:
         lines.append(f"| {name} | `{values[name] or '-'}` |")
     for d in report.decisions:
         lines.append(f"\n- {d.decision}: {break_mentions(d.reason)}")
-    explained = report.explained.get(run_id)
+    explained = report.explained.get(subject.run_id) if subject else None
     if explained is not None and explained.analysis.excerpt:
         lines += ["", f"### Error excerpt (failing step: {break_mentions(explained.analysis.failing_step or '?')})", ""]
         lines.append(fenced(break_mentions("\n".join(f"{e.line:>6} | {e.text}" for e in explained.analysis.excerpt))))

@@ -5,6 +5,10 @@ failed run) and outcome labels; from them this module rebuilds a fresh local sto
 the runs already handled (dedup), each remediation and its state, the breakers (healthy fixes count as
 successes, rolled-back ones as failures, a PR a human closed as a rejection, and the `breaker-reset`
 label as an operator reset), and the fixes whose health is still pending.
+
+What it cannot rebuild is a failure deferred by the PR rate limits: nothing of it is on GitHub. It gets its next
+chance from the next failing run of its branch, or from a scheduled run of the Action (`on: schedule`), which
+polls the repository like a terminal cycle does (see `modes/action.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from cicd_agent.breaker import State
 from cicd_agent.github import PullRef
 from cicd_agent.model import (
     HEALTHY_LABEL,
+    INCONCLUSIVE_LABEL,
     LABEL,
     RESET_LABEL,
     ROLLED_BACK_LABEL,
@@ -27,32 +32,36 @@ from cicd_agent.model import (
 from cicd_agent.remediation.context import Ports
 from cicd_agent.text import read_metadata
 
-FOREVER = float("inf")
-
 
 def _run(repo: str, meta: dict[str, Any]) -> RunRef:
     return RunRef(repo, int(meta.get("run_id", 0)), int(meta.get("run_attempt", 1)), str(meta.get("branch", "")))
 
 
-def _claim(p: Ports, repo: str, meta: dict[str, Any]) -> None:
-    p.store.claim_failure(_run(repo, meta), now=p.now(), ttl=FOREVER, signature=str(meta.get("signature", "")))
-
-
-def pull_state(pr: PullRef) -> RemState:
-    """What the agent's PR says of its fix: open, healthy, rolled back, or rejected by a person."""
-    if pr.state == "open":
-        return RemState.PR_OPEN
+def pull_state(pr: PullRef) -> tuple[RemState, tuple[str, ...]]:
+    """What the agent's PR says of its fix (and the rollback steps it shows done): open, healthy, inconclusive,
+    rolled back (or being rolled back), or rejected by a person."""
     if HEALTHY_LABEL in pr.labels or (pr.merged and ROLLED_BACK_LABEL not in pr.labels):
-        return RemState.HEALTHY
+        return RemState.HEALTHY, ()
     if ROLLED_BACK_LABEL in pr.labels:
-        return RemState.ROLLED_BACK
-    return RemState.REJECTED
+        # the label is a rollback's first step: an open PR with it is a rollback an earlier run did not finish
+        return (RemState.ROLLBACK_PARTIAL, ("label",)) if pr.state == "open" else (RemState.ROLLED_BACK, ())
+    if pr.state == "open":
+        return (RemState.INCONCLUSIVE if INCONCLUSIVE_LABEL in pr.labels else RemState.PR_OPEN), ()
+    return RemState.REJECTED, ()
+
+
+def outcome_time(pr: PullRef, now: float) -> float:
+    """When the PR's outcome happened, as far as GitHub tells: closed, else last changed (a label), else now."""
+    return pr.closed_at or pr.updated_at or pr.created_at or now
 
 
 def hydrate(p: Ports, repo: str) -> int:
-    """Rebuild `repo`'s state from GitHub into the (empty) store; returns how many items it read."""
-    pulls = sorted((pr for pr in p.github.pulls(repo, state="all") if LABEL in pr.labels), key=lambda pr: pr.number)
-    for pr in pulls:
+    """Rebuild `repo`'s state from GitHub into the (empty) store; returns how many items it read. Times are
+    GitHub's (when each PR was opened, when its outcome happened), so the PR rate limits and a breaker's
+    `reset_after` behave as in a long-lived store; outcomes are replayed in the order they happened."""
+    now = p.now()
+    pulls = [pr for pr in p.github.pulls(repo, state="all") if LABEL in pr.labels]
+    for pr in sorted(pulls, key=lambda pr: (outcome_time(pr, now), pr.number)):
         meta = read_metadata(pr.body)
         if meta and "signature" in meta:
             _hydrate_pull(p, repo, pr, meta)
@@ -68,8 +77,8 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
     now = p.now()
     run = _run(repo, meta)
     key = FailureKey(repo, run.branch, str(meta["signature"]))
-    _claim(p, repo, meta)
-    state = pull_state(pr)
+    p.store.mark_decided(run, now=now)
+    state, done = pull_state(pr)
     rem = p.store.create_remediation(
         Remediation(
             repo=repo,
@@ -79,21 +88,26 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
             state=state,
             run_id=run.run_id,
             run_attempt=run.attempt,
-            created_at=now,
+            created_at=pr.created_at or now,
             rule=str(meta.get("rule", "")),
             fix_branch=pr.head,
             pr_number=pr.number,
             pr_url=pr.html_url,
             head_sha=pr.head_sha,
             snapshot_id=str(meta.get("snapshot", "")),
+            labels=(LABEL,),
+            rollback_done=done,
+            rollback_reason="the fix's CI failed" if done else "",
         )
     )
+    when = outcome_time(pr, now)
     if state is RemState.PR_OPEN:
         p.store.schedule_health_check(rem.id, due_at=now, deadline=now + p.config.health.max_wait, now=now)
     elif state is RemState.REJECTED:
-        p.breakers.reject(key, now=now, reason=f"pull request #{pr.number} was closed without merging")
-    else:
-        p.breakers.record(key, success=state is RemState.HEALTHY, now=now)
+        reason = f"pull request #{pr.number} was closed without merging"
+        p.breakers.reject(key, now=when, reason=reason, remediation_id=rem.id)
+    elif state in (RemState.HEALTHY, RemState.ROLLED_BACK):
+        p.breakers.record(key, success=state is RemState.HEALTHY, now=when, remediation_id=rem.id)
     if RESET_LABEL in pr.labels:
         p.breakers.operator_move(
             [key], State.CLOSED, who="github", now=now, reason=f"`{RESET_LABEL}` label on #{pr.number}"
@@ -101,13 +115,14 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
 
 
 def _hydrate_issue(p: Ports, repo: str, issue: PullRef, meta: dict[str, Any]) -> None:
-    _claim(p, repo, meta)
+    now = p.now()
+    p.store.mark_decided(_run(repo, meta), now=now)
     if issue.state != "open":
         return
     for body in p.github.comments(repo, issue.number):  # later sightings: "Seen again in run ..."
         seen = read_metadata(body)
         if seen and seen.get("signature") == meta["signature"]:
-            _claim(p, repo, seen)
+            p.store.mark_decided(_run(repo, seen), now=now)
     run = _run(repo, meta)
     p.store.create_remediation(
         Remediation(
@@ -118,7 +133,7 @@ def _hydrate_issue(p: Ports, repo: str, issue: PullRef, meta: dict[str, Any]) ->
             state=RemState.REPORTED,
             run_id=run.run_id,
             run_attempt=run.attempt,
-            created_at=p.now(),
+            created_at=issue.created_at or now,
             pr_number=issue.number,
             pr_url=issue.html_url,
         )

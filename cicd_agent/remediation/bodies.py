@@ -114,8 +114,9 @@ def seen_again(run: WorkflowRun, signature: str) -> str:
     )
 
 
-def rollback_comment(why: str) -> str:
-    return f"cicd-agent: {why}. Rolling this fix back."
+def rollback_comment(why: str, number: int) -> str:
+    """Carries metadata, so a retried rollback finds it instead of posting it again."""
+    return f"cicd-agent: {why}. Rolling this fix back.\n\n" + metadata_comment({"rollback": number})
 
 
 def rollback_commit_message(pr_url: str) -> str:

@@ -4,8 +4,9 @@ breaker outcome)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from cicd_agent.effects import Effects
 from cicd_agent.failures import Explained
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import Workspaces
-from cicd_agent.model import Decided, Decision, Remediation, RemState, RunRef, Strategy
+from cicd_agent.model import Decided, Decision, HealthOutcome, Remediation, RemState, RunRef, Strategy
 from cicd_agent.store import Store
 
 
@@ -35,6 +36,11 @@ class Ports:
     @functools.cached_property
     def breakers(self) -> Breakers:
         return Breakers(self.store, self.config, self.effects)
+
+    @property
+    def lease(self) -> float:
+        """How long a claim holds (`state.lease`) before another cycle may take the work over."""
+        return float(self.config.state.lease)
 
 
 @dataclass
@@ -91,7 +97,8 @@ def record(
 
 def record_for(p: Ports, report: Report, rem: Remediation, decision: Decided, reason: str) -> None:
     """A decision about a remediation (its health, its rollback, its recovery)."""
-    record(p, report, rem.run, decision, reason, signature=rem.signature, rule=rem.rule)
+    link = {"pr" if rem.strategy is Strategy.FIX else "issue": rem.pr_url} if rem.pr_url else {}
+    record(p, report, rem.run, decision, reason, signature=rem.signature, rule=rem.rule, **link)
 
 
 def schedule_health_check(p: Ports, remediation_id: int) -> None:
@@ -102,7 +109,7 @@ def schedule_health_check(p: Ports, remediation_id: int) -> None:
 
 
 def count_outcome(p: Ports, rem: Remediation, success: bool | None) -> None:
-    """The remediation's verdict, for its breaker."""
+    """The remediation's verdict, for its breaker (once per remediation)."""
     p.breakers.record(
         rem.key,
         success=success,
@@ -112,10 +119,54 @@ def count_outcome(p: Ports, rem: Remediation, success: bool | None) -> None:
     )
 
 
+def conclude(
+    p: Ports,
+    rem: Remediation,
+    state: RemState,
+    *,
+    outcome: HealthOutcome | None,
+    success: bool | None,
+    decision: tuple[Report, Decided, str] | None = None,
+    **fields: Any,
+) -> Remediation:
+    """A remediation's end in one transaction: its state, its health check's outcome, its breaker outcome and the
+    decision, so a kill never leaves one without the others and a second agent on the same state counts nothing
+    twice. Breaker openings are announced after the commit."""
+    now = p.now()
+    with p.store.transaction():
+        done = p.store.update_remediation(rem.id, state=state, now=now, **fields)
+        if outcome is not None and p.store.health_check(rem.id) is not None:
+            p.store.update_health_check(rem.id, outcome=outcome, now=now)
+        transitions = p.breakers.outcome(
+            rem.key, success=success, now=now, run=rem.run.label if success is False else "", remediation_id=rem.id
+        )
+        if decision is not None:
+            report, decided, reason = decision
+            record_for(p, report, rem, decided, reason)
+    p.breakers.announce(rem.key, transitions or [])
+    return done
+
+
+@contextlib.contextmanager
+def working_on(p: Ports, rem: Remediation, states: tuple[RemState, ...]) -> Iterator[Remediation | None]:
+    """Lease a remediation while a stage works on it: yields it as it is now, or None when another cycle holds it
+    or has moved it out of `states` meanwhile. The lease ends with the work; when the process is killed it runs
+    out instead, and a later cycle takes the remediation over."""
+    if not p.store.lease_remediation(rem.id, now=p.now(), lease=p.lease):
+        yield None
+        return
+    try:
+        current = p.store.remediation(rem.id)
+        yield current if current is not None and current.state in states else None
+    finally:
+        p.store.release_remediations(ids=[rem.id])
+
+
 def start_remediation(
     p: Ports, run: RunRef, signature: str, rule: str, strategy: Strategy, **fields: Any
 ) -> Remediation:
-    """Record a remediation as planned, before anything of it reaches GitHub."""
+    """Record a remediation as planned, before anything of it reaches GitHub; leased to this cycle, so no other
+    one recovers it while it is being made."""
     return p.store.create_remediation(
         Remediation(
             repo=run.repo,
@@ -128,5 +179,6 @@ def start_remediation(
             created_at=p.now(),
             rule=rule,
             **fields,
-        )
+        ),
+        lease_until=p.now() + p.lease,
     )

@@ -1,5 +1,7 @@
-"""Decide what to do about one failed run: claim it once, explain it, then pause, in-flight and breaker
-checks, then the rules in order until one acts (rerun, fix, report or ignore)."""
+"""Decide what to do about one failed run: claim it (a lease), explain it, then pause, in-flight and breaker
+checks, then the rules in order until one acts (rerun, fix, report or ignore). The failure is handled once a
+decision about it is recorded; a cycle killed before that leaves the claim to run out, and a later cycle takes
+it over."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 from cicd_agent import ops
 from cicd_agent.failures import Explained, explain_run
 from cicd_agent.github import WorkflowRun
-from cicd_agent.model import ACTIVE, Decided, FailureKey, Strategy
+from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Strategy
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.fix import fix
 from cicd_agent.remediation.report import report_failure
@@ -16,13 +18,21 @@ from cicd_agent.remediation.rerun import rerun
 from cicd_agent.rules import Rule, candidates, from_config
 
 
-def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
-    """Decide and act on one failed run; False when it was a duplicate (costs no budget)."""
+def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
+    """Claim one failed run and, when it is this cycle's to handle, decide and act on it."""
+    claim = p.store.claim_failure(run.ref, now=p.now(), lease=p.lease, workflow=run.name, head_sha=run.head_sha)
+    if claim is Claim.DECIDED:
+        return Handled.DUPLICATE
+    if claim is Claim.HELD:
+        return Handled.HELD
+    try:
+        return decide(p, run, report)
+    finally:
+        p.store.release_remediations(run=run.ref)  # the work on them stopped (a kill leaves the leases to run out)
+
+
+def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     now = p.now()
-    if not p.store.claim_failure(
-        run.ref, now=now, ttl=p.config.state.dedup_ttl, workflow=run.name, head_sha=run.head_sha
-    ):
-        return False
     explained = explain_run(p.github, run.repo, run.id)
     report.explained[run.id] = explained
     analysis = explained.analysis
@@ -36,11 +46,11 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
     if stop is not None:
         decision, reason = stop
         record(p, report, run.ref, decision, reason, **facts)
-        return True
+        return Handled.DECIDED
     allowed, why = p.breakers.acquire(key, now)
     if not allowed:
         record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)
-        return True
+        return Handled.DECIDED
     rules = candidates(
         from_config(p.config),
         analysis,
@@ -51,11 +61,12 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
         now=now,
     )
     for rule in rules:
-        if act(p, report, run, explained, rule):
-            return True
+        handled = act(p, report, run, explained, rule)
+        if handled is not None:
+            return handled
     p.breakers.record(key, success=None, now=now)  # free a half-open slot
     record(p, report, run.ref, Decided.NO_ACTION, "no rule could act on this failure", **facts)
-    return True
+    return Handled.DECIDED
 
 
 def gate(*, failed: bool, paused: bool, in_flight: bool) -> tuple[Decided, str] | None:
@@ -77,18 +88,18 @@ def last_fired(p: Ports, key: FailureKey) -> dict[str, float]:
     return fired
 
 
-def act(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> bool:
-    """Carry out one rule's strategy; False lets the next rule try (a fixer declined, policy refused)."""
+def act(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> Handled | None:
+    """Carry out one rule's strategy; None lets the next rule try (a fixer declined, policy refused)."""
     analysis = explained.analysis
     key = run.key(analysis.signature)
     if rule.strategy is Strategy.IGNORE:
         p.breakers.record(key, success=None, now=p.now())
         facts = {"signature": analysis.signature, "category": analysis.category, "rule": rule.name}
         record(p, report, run.ref, Decided.IGNORED, f"rule {rule.name} ignores this failure", **facts)
-        return True
+        return Handled.DECIDED
     if rule.strategy is Strategy.RERUN:
-        return rerun(p, report, run, analysis.signature, analysis.category, rule)
+        return Handled.DECIDED if rerun(p, report, run, analysis.signature, analysis.category, rule) else None
     if rule.strategy is Strategy.REPORT:
         p.breakers.record(key, success=None, now=p.now())
-        return report_failure(p, report, run, explained, rule)
+        return Handled.DECIDED if report_failure(p, report, run, explained, rule) else None
     return fix(p, report, run, explained, rule)

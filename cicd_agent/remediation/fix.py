@@ -1,6 +1,9 @@
 """Fix a failure with a pull request: plan it with a fixer on a checkout of the failing head, check the plan
 against the policy and the PR rate limits, snapshot the files, push the deterministic fix branch, open the PR.
-Every write has its intent recorded first, so a killed cycle is reconciled (`reconcile`)."""
+Every write has its intent recorded first, so a killed cycle is reconciled (`reconcile`).
+
+The fix branch is the lock between agents that do not share a state (Action runs, two hosts): a branch another
+agent pushed for the same base is adopted, never overwritten, and its pull request is adopted, never doubled."""
 
 from __future__ import annotations
 
@@ -9,30 +12,30 @@ from cicd_agent.effects import file_diff
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import AlreadyExists, PullRef, WorkflowRun
-from cicd_agent.gitops import WorkflowPushRefused
-from cicd_agent.model import LABEL, Decided, Remediation, RemState, Strategy, fix_branch
+from cicd_agent.gitops import PushRaced, WorkflowPushRefused
+from cicd_agent.model import LABEL, Decided, Handled, Remediation, RemState, RunRef, Strategy, fix_branch
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import (
     Ports,
     Report,
-    count_outcome,
+    conclude,
     record,
     schedule_health_check,
     start_remediation,
 )
 from cicd_agent.rules import Rule
+from cicd_agent.text import read_metadata
 
 
-def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> bool:
-    """True when the failure is decided (a PR, a duplicate, deferred); False lets the next rule try."""
+def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> Handled | None:
+    """DECIDED (a PR, a duplicate), DEFERRED (the PR rate limits), or None: the next rule may try."""
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
     branch = fix_branch(analysis.signature, run.branch)
-    existing = p.github.pulls(run.repo, head=branch, state="open")
-    if existing:
-        reason = f"pull request {existing[0].html_url} already proposes this fix"
-        record(p, report, run.ref, Decided.DUPLICATE, reason, **facts)
-        return True
+    earlier = proposed(p, run.ref, branch)
+    if earlier is not None:
+        record(p, report, run.ref, Decided.DUPLICATE, earlier, **facts)
+        return Handled.DECIDED
     fixes = p.store.remediations(repo=run.repo, strategy=Strategy.FIX)
     rate = policy.check_rate(
         sum(1 for r in fixes if r.state is RemState.PR_OPEN),
@@ -40,19 +43,32 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         p.config.policy,
     )
     if rate:
-        p.store.release_failure(run.ref)  # handled again next cycle
+        p.store.release_failure(run.ref)  # handled again by a later cycle: its repository's cursor waits
         p.breakers.record(run.key(analysis.signature), success=None, now=p.now())
         record(p, report, run.ref, Decided.DEFERRED, rate, **facts)
-        return True
+        return Handled.DEFERRED
     plan = make_plan(p, run, explained, rule)
     if isinstance(plan, CannotFix):
         record(p, report, run.ref, Decided.CANNOT_FIX, f"{plan.fixer}: {plan.why}", **facts)
-        return False
+        return None
     verdict = policy.check_plan(plan, p.config.policy)
     if not verdict.allowed:
         record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **facts)
-        return False
-    return open_fix(p, report, run, explained, rule, plan, verdict, branch)
+        return None
+    open_fix(p, report, run, explained, rule, plan, verdict, branch)
+    return Handled.DECIDED
+
+
+def proposed(p: Ports, run: RunRef, branch: str) -> str | None:
+    """Why no new PR is needed: an open PR from the fix branch, or a closed one opened for this very run (another
+    agent handled it: its state is not shared with this one)."""
+    for pull in p.github.pulls(run.repo, head=branch, state="all"):
+        if pull.state == "open":
+            return f"pull request {pull.html_url} already proposes this fix"
+        meta = read_metadata(pull.body) or {}
+        if meta.get("run_id") == run.run_id and meta.get("run_attempt") == run.attempt:
+            return f"pull request {pull.html_url} was already opened for this run"
+    return None
 
 
 def make_plan(p: Ports, run: WorkflowRun, explained: Explained, rule: Rule) -> FixPlan | CannotFix:
@@ -83,7 +99,7 @@ def open_fix(
     plan: FixPlan,
     verdict: policy.Verdict,
     branch: str,
-) -> bool:
+) -> None:
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
     snapshot = snapshots.capture(run.repo, run.branch, run.head_sha, plan, p.now())
@@ -104,25 +120,45 @@ def open_fix(
     )
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
     workspace = p.workspaces.path(run.repo)
-    commit = p.workspaces.commit(workspace, branch, plan.changes, f"{title}\n\n{plan.rationale}")
+    message = f"{title}\n\n{plan.rationale}\n\nFailed run: {run.html_url} (attempt {run.attempt})"
+    commit = p.workspaces.commit(workspace, branch, plan.changes, message)
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())
     try:
-        p.effects.push(run.repo, workspace, branch, force=True, diff=diff)
+        head = push_branch(p, rem, run.head_sha, commit, diff)
     except WorkflowPushRefused as exc:
-        refused = p.store.update_remediation(rem.id, state=RemState.REFUSED, error=str(exc), now=p.now())
-        count_outcome(p, refused, None)
+        conclude(p, rem, RemState.REFUSED, outcome=None, success=None, error=str(exc))
         record(p, report, run.ref, Decided.PUSH_REFUSED, str(exc), **facts)
-        return True
+        return
     p.store.finish_intent(intent, now=p.now())
-    pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=commit, now=p.now())
+    pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=head, now=p.now())
     pull = open_pull(p, pushed, diff)
     record(p, report, run.ref, Decided.FIX_OPENED, f"{plan.fixer}: {pull.html_url}", pr=pull.html_url, **facts)
-    return True
+
+
+def push_branch(p: Ports, rem: Remediation, base: str, commit: str, diff: str) -> str:
+    """Push the fix branch unless another agent already pushed a fix of the same base to it (then that head is
+    adopted); a stale branch of an older fix is replaced. Compare-and-swap: a push in between is never
+    overwritten. Returns the branch's head."""
+    for _ in range(3):
+        remote = p.github.branch_sha(rem.repo, rem.fix_branch)
+        if remote == commit:
+            return commit  # this very commit is there (an identical agent's, or this one's before a crash)
+        if remote is not None:
+            found = p.workspaces.parent_of(p.workspaces.path(rem.repo), rem.fix_branch)
+            if found is not None and found[1] == base:
+                return found[0]  # another agent's fix of the same failure: adopt it
+        try:
+            p.effects.push(rem.repo, p.workspaces.path(rem.repo), rem.fix_branch, expect=remote or "", diff=diff)
+        except PushRaced:
+            continue  # someone pushed in between: look again
+        return commit
+    raise PushRaced(f"{rem.fix_branch} of {rem.repo} keeps moving while the agent pushes it")
 
 
 def open_pull(p: Ports, rem: Remediation, diff: str = "") -> PullRef:
-    """Open the remediation's planned PR; when another agent opened it first, adopt that one."""
+    """Open the remediation's planned PR; when another agent opened it first, adopt that one (and give it the
+    labels it must have)."""
     intent = p.store.add_intent(rem.id, "github.open_pull", rem.fix_branch, now=p.now())
     try:
         pull = p.effects.open_pull(
@@ -141,7 +177,23 @@ def open_pull(p: Ports, rem: Remediation, diff: str = "") -> PullRef:
         if not existing:
             raise
         pull = existing[0]
+        ensure_labels(p, rem, pull)
     p.store.finish_intent(intent, now=p.now())
-    p.store.update_remediation(rem.id, state=RemState.PR_OPEN, pr_number=pull.number, pr_url=pull.html_url, now=p.now())
+    p.store.update_remediation(
+        rem.id,
+        state=RemState.PR_OPEN,
+        pr_number=pull.number,
+        pr_url=pull.html_url,
+        head_sha=pull.head_sha or rem.head_sha,
+        now=p.now(),
+    )
     schedule_health_check(p, rem.id)
     return pull
+
+
+def ensure_labels(p: Ports, rem: Remediation, pull: PullRef) -> None:
+    """An adopted PR gets the labels it was planned with (a kill between opening it and labelling it, or another
+    agent's kill, may have left it without the `cicd-agent` label the Action mode rebuilds state from)."""
+    missing = [label for label in (rem.labels or (LABEL,)) if label not in pull.labels]
+    if missing:
+        p.effects.add_labels(rem.repo, pull.number, missing)

@@ -1,6 +1,10 @@
 """Poll each repository for new failed runs and hand them to `decide`, oldest first across repositories,
 at most `max_failures_per_cycle` of them. A repository's cursor (ETag) is saved only once all its failures
-were handled, so an unchanged list (304) never hides work left for later."""
+were decided: one deferred (the budget, the PR rate limits), held by another cycle's claim or given back after
+an error keeps it unsaved, so an unchanged list (304) never hides work left for later.
+
+The polling window is `state.dedup_ttl` back, from the start of that day; a handled run is remembered as long as
+it can be listed, so it never comes back as new."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from datetime import UTC, datetime
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github import ApiUnavailable, WorkflowRun
-from cicd_agent.model import Decided, RemState, is_fix_branch
+from cicd_agent.model import Decided, Handled, RemState, is_fix_branch
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.store import MAX_HANDLING_ERRORS
@@ -28,10 +32,16 @@ class Polled:
     since: str
 
 
+def window_start(now: float, dedup_ttl: float) -> tuple[str, float]:
+    """The polling window's first day (`created:>=` takes a date) and that day's first second."""
+    day = datetime.fromtimestamp(now - dedup_ttl, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.strftime("%Y-%m-%d"), day.timestamp()
+
+
 def poll_repo(p: Ports, repo: str) -> Polled | None:
     """The repo's failed runs on watched branches (not the agent's own); None when nothing changed (304)."""
     config = p.config.repo(repo)
-    since = datetime.fromtimestamp(p.now() - p.config.state.dedup_ttl, UTC).strftime("%Y-%m-%d")
+    since, _ = window_start(p.now(), p.config.state.dedup_ttl)
     cursor = p.store.cursor(repo)
     etag = cursor[0] if cursor and cursor[1] == since else None
     changed, runs, new_etag = p.github.poll_failed_runs(repo, created=f">={since}", etag=etag)
@@ -47,6 +57,7 @@ def poll_repo(p: Ports, repo: str) -> Polled | None:
 
 def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
     """Every repo's new failures, oldest first across repos, at most `max_failures_per_cycle` of them."""
+    p.store.forget_failures(before=window_start(p.now(), p.config.state.dedup_ttl)[1])  # never listed again
     polled: list[Polled] = []
     for repo in repos:
         try:
@@ -66,18 +77,24 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
     waiting: set[str] = set()
     for run, found in queue:
         if budget <= 0 or p.stopping():
+            if p.store.decided(run.ref):
+                continue  # handled in an earlier cycle: nothing left
             waiting.add(found.repo)
             report.deferred += 1
             continue
         try:
-            if handle_failure(p, run, report):
-                budget -= 1
+            handled = handle_failure(p, run, report)
         except AgentError as exc:
             report.error(p, f"{run.repo} run {run.id}: {exc}")
             waiting.add(found.repo)
             give_back(p, report, run, exc)
             if isinstance(exc, ApiUnavailable):
                 budget = 0
+            continue
+        if handled in (Handled.DECIDED, Handled.DEFERRED):
+            budget -= 1
+        if handled in (Handled.DEFERRED, Handled.HELD):
+            waiting.add(found.repo)  # listed again next cycle
     if report.deferred:
         p.echo(f"{report.deferred} failure(s) left for the next cycle (max_failures_per_cycle)")
     for found in polled:

@@ -1,19 +1,35 @@
-"""Crash recovery: remediations a killed cycle left half-way (planned or pushed). GitHub is asked what
-reached it (the fix branch and its PR, the report issue, the new run attempt): that is adopted; what did
-not reach it is abandoned, and its failure given back to be handled again."""
+"""Crash recovery: remediations a killed cycle left half-way (planned or pushed), once their lease ran out. GitHub
+is asked what reached it (the fix branch and its PR, the report issue, the new run attempt): that is adopted;
+what did not reach it is abandoned, and its failure given back to be handled again. A fix or rerun left without a
+pending health check (a kill between opening it and scheduling its check, or between a verdict and acting on it)
+gets one.
+
+Each remediation is recovered on its own: one whose recovery keeps failing is given up after MAX_HANDLING_ERRORS
+attempts (a decision, a notification, a line in the report), and never holds up the others or the polling."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cicd_agent.github import PullRef
+from cicd_agent.errors import AgentError
+from cicd_agent.github import ApiUnavailable, PullRef
 from cicd_agent.model import Decided, Remediation, RemState, Strategy
-from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for, schedule_health_check
-from cicd_agent.remediation.fix import open_pull
+from cicd_agent.remediation.context import (
+    Ports,
+    Report,
+    conclude,
+    count_outcome,
+    record_for,
+    schedule_health_check,
+    working_on,
+)
+from cicd_agent.remediation.fix import ensure_labels, open_pull
 from cicd_agent.remediation.report import existing_report
+from cicd_agent.store import MAX_HANDLING_ERRORS
 
 INTERRUPTED = (RemState.PLANNED, RemState.PUSHED)
+JUDGED = (RemState.PR_OPEN, RemState.RERUN_REQUESTED)  # waiting for their health check
 
 
 class Recovery(StrEnum):
@@ -61,41 +77,82 @@ def look(p: Ports, rem: Remediation) -> Found:
 
 
 def reconcile(p: Ports, report: Report) -> None:
-    for rem in p.store.remediations(states=INTERRUPTED):
-        found = look(p, rem)
-        step = recovery(rem.strategy, found)
-        if step is Recovery.ADOPT_PULL and found.pull is not None:
-            pull = found.pull
-            p.store.update_remediation(
-                rem.id,
-                state=RemState.PR_OPEN,
-                pr_number=pull.number,
-                pr_url=pull.html_url,
-                head_sha=pull.head_sha,
-                now=p.now(),
-            )
-            schedule_health_check(p, rem.id)
-            record_for(p, report, rem, Decided.ADOPTED, f"found {pull.html_url} from an interrupted cycle")
-        elif step is Recovery.OPEN_PULL:
-            pushed = p.store.update_remediation(rem.id, head_sha=found.branch_head or "", now=p.now())
-            opened = open_pull(p, pushed)
-            record_for(p, report, rem, Decided.ADOPTED, f"pushed branch found; opened {opened.html_url}")
-        elif step is Recovery.ADOPT_ISSUE and found.issue is not None:
-            issue = found.issue
-            p.store.update_remediation(
-                rem.id, state=RemState.REPORTED, pr_number=issue.number, pr_url=issue.html_url, now=p.now()
-            )
-            record_for(p, report, rem, Decided.ADOPTED, f"found issue {issue.html_url} from an interrupted cycle")
-        elif step is Recovery.ADOPT_RERUN:
-            p.store.update_remediation(rem.id, state=RemState.RERUN_REQUESTED, now=p.now())
-            schedule_health_check(p, rem.id)
-        else:
-            abandon(p, report, rem)
+    for rem in p.store.remediations(states=INTERRUPTED + JUDGED):
+        if rem.state in JUDGED and not unjudged(p, rem):
+            continue
+        with working_on(p, rem, (rem.state,)) as current:
+            if current is None:
+                continue  # another cycle works on it right now (or a killed one's lease has not run out)
+            try:
+                if current.state in JUDGED:
+                    schedule_health_check(p, current.id)
+                else:
+                    recover(p, report, current)
+            except ApiUnavailable as exc:  # an outage: nothing is counted, the next cycle retries
+                report.error(p, f"{rem.repo}: recovering remediation {rem.id}: {exc}")
+                return
+            except AgentError as exc:
+                failed_attempt(p, report, current, exc)
+
+
+def unjudged(p: Ports, rem: Remediation) -> bool:
+    """A fix or rerun waiting for a verdict that no health check will ever give."""
+    check = p.store.health_check(rem.id)
+    return check is None or check.outcome is not None
+
+
+def recover(p: Ports, report: Report, rem: Remediation) -> None:
+    found = look(p, rem)
+    step = recovery(rem.strategy, found)
+    if step is Recovery.ADOPT_PULL and found.pull is not None:
+        pull = found.pull
+        ensure_labels(p, rem, pull)
+        p.store.update_remediation(
+            rem.id,
+            state=RemState.PR_OPEN,
+            pr_number=pull.number,
+            pr_url=pull.html_url,
+            head_sha=pull.head_sha,
+            now=p.now(),
+        )
+        schedule_health_check(p, rem.id)
+        record_for(p, report, rem, Decided.ADOPTED, f"found {pull.html_url} from an interrupted cycle")
+    elif step is Recovery.OPEN_PULL:
+        pushed = p.store.update_remediation(rem.id, head_sha=found.branch_head or "", now=p.now())
+        opened = open_pull(p, pushed)
+        record_for(p, report, rem, Decided.ADOPTED, f"pushed branch found; opened {opened.html_url}")
+    elif step is Recovery.ADOPT_ISSUE and found.issue is not None:
+        issue = found.issue
+        p.store.update_remediation(
+            rem.id, state=RemState.REPORTED, pr_number=issue.number, pr_url=issue.html_url, now=p.now()
+        )
+        record_for(p, report, rem, Decided.ADOPTED, f"found issue {issue.html_url} from an interrupted cycle")
+    elif step is Recovery.ADOPT_RERUN:
+        p.store.update_remediation(rem.id, state=RemState.RERUN_REQUESTED, now=p.now())
+        schedule_health_check(p, rem.id)
+        record_for(p, report, rem, Decided.ADOPTED, "found the rerun an interrupted cycle asked for")
+    else:
+        abandon(p, report, rem)
 
 
 def abandon(p: Ports, report: Report, rem: Remediation) -> None:
     abandoned = p.store.update_remediation(rem.id, state=RemState.ABANDONED, now=p.now())
-    p.store.release_failure(rem.run, error=True)
+    p.store.release_failure(rem.run)  # a kill is not an error GitHub keeps giving: nothing counted
     count_outcome(p, abandoned, None)
     reason = "an interrupted cycle left nothing on GitHub: handled again next cycle"
     record_for(p, report, rem, Decided.ABANDONED, reason)
+
+
+def failed_attempt(p: Ports, report: Report, rem: Remediation, exc: AgentError) -> None:
+    """Recovering this remediation failed again: retried next cycle, given up after MAX_HANDLING_ERRORS."""
+    errors = rem.errors + 1
+    report.error(p, f"{rem.repo}: recovering remediation {rem.id} (attempt {errors}): {exc}")
+    if errors < MAX_HANDLING_ERRORS:
+        p.store.update_remediation(rem.id, errors=errors, error=str(exc)[:500], now=p.now())
+        return
+    what = f"branch {rem.fix_branch} is left for a person to look at" if rem.fix_branch else "nothing is left"
+    reason = f"recovering it failed {errors} times ({what}); last error: {exc}"
+    decision = (report, Decided.GAVE_UP, reason)
+    error = str(exc)[:500]
+    conclude(p, rem, RemState.FAILED, outcome=None, success=None, decision=decision, errors=errors, error=error)
+    p.effects.notify("gave_up", f"{rem.repo} {rem.branch}: gave up on remediation {rem.id}: {reason}")

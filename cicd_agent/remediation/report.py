@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cicd_agent.failures import Explained
 from cicd_agent.github import PullRef, WorkflowRun
-from cicd_agent.model import LABEL, Decided, RemState, Strategy
+from cicd_agent.model import LABEL, Decided, RemState, RunRef, Strategy
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, record, start_remediation
 from cicd_agent.rules import Rule
@@ -27,7 +27,8 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
     ]
     if earlier:
         issue = earlier[-1].pr_number
-        p.effects.comment(run.repo, issue, bodies.seen_again(run, analysis.signature))
+        if not already_commented(p, run.repo, issue, run.ref, analysis.signature):
+            p.effects.comment(run.repo, issue, bodies.seen_again(run, analysis.signature))
         record(p, report, key, Decided.REPORTED, f"seen again: commented on issue #{issue}", issue=issue, **facts)
         return True
     rem = start_remediation(p, key, analysis.signature, rule.name, Strategy.REPORT)
@@ -56,6 +57,18 @@ def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Expla
     url = run.html_url.split("/actions/")[0] + f"/pull/{number}"
     record(p, report, run.ref, Decided.REPORTED, f"explained on pull request #{number}", issue=url, **facts)
     return True
+
+
+def already_commented(p: Ports, repo: str, number: int, run: RunRef, signature: str) -> bool:
+    """A sighting comment for this run is already there (a killed cycle posted it before recording its decision)."""
+    for body in p.github.comments(repo, number):
+        meta = read_metadata(body) or {}
+        if meta.get("signature") == signature and (meta.get("run_id"), meta.get("run_attempt")) == (
+            run.run_id,
+            run.attempt,
+        ):
+            return True
+    return False
 
 
 def existing_report(p: Ports, repo: str, branch: str, signature: str) -> PullRef | None:

@@ -1,4 +1,4 @@
-"""Roll a failed fix back through the GitHub API: comment, label, close the PR, delete its branch, and when
+"""Roll a failed fix back through the GitHub API: label, close the PR, delete its branch, comment, and when
 it was merged restore the snapshot's contents. Each step is done once and recorded, so a rollback stopped by
 an error or a crash is finished by a later cycle (`retry_unfinished`)."""
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from github import GithubException
 
 from cicd_agent.errors import AgentError
+from cicd_agent.github import PullRef
 from cicd_agent.model import (
     ROLLED_BACK_LABEL,
     UNFINISHED_ROLLBACK,
@@ -19,32 +20,28 @@ from cicd_agent.model import (
     Snapshot,
 )
 from cicd_agent.remediation import bodies
-from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for
+from cicd_agent.remediation.context import Ports, Report, conclude, record_for, working_on
 from cicd_agent.text import read_metadata
 
 
 def rollback(p: Ports, report: Report, rem: Remediation, why: str) -> None:
-    """Comment, close, delete the branch, restore merged contents; each step once, resumable."""
+    """Label, close, delete the branch, comment, restore merged contents; each step once, resumable."""
     done = list(rem.rollback_done)
     rem = p.store.update_remediation(rem.id, state=RemState.ROLLING_BACK, rollback_reason=why, now=p.now())
     repo, number = rem.repo, rem.pr_number
     try:
         pull = p.github.pull(repo, number)
-        steps: list[tuple[str, Callable[[], object]]] = [
-            ("comment", lambda: p.effects.comment(repo, number, bodies.rollback_comment(why))),
-            ("label", lambda: p.effects.add_labels(repo, number, [ROLLED_BACK_LABEL])),
-            ("close", lambda: p.effects.close_pull(repo, number) if pull.state == "open" else None),
-            ("delete_branch", lambda: p.effects.delete_branch(repo, rem.fix_branch)),
-        ]
-        if pull.merged:
-            steps.append(("restore", lambda: restore_snapshot(p, rem)))
-        for name, step in steps:
+        for name, step in steps(p, rem, pull, why):
             if name in done:
                 continue
             intent = p.store.add_intent(rem.id, f"rollback.{name}", f"{repo}#{number}", now=p.now())
-            step()
+            try:
+                skip = step()
+            except BaseException:
+                p.store.finish_intent(intent, now=p.now(), status="failed")
+                raise
             p.store.finish_intent(intent, now=p.now())
-            done.append(name)
+            done += [name, *skip]
             p.store.update_remediation(rem.id, rollback_done=tuple(done), now=p.now())
     except (AgentError, GithubException) as exc:
         p.store.update_remediation(
@@ -53,11 +50,64 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str) -> None:
         p.effects.notify("rollback_partial", f"{repo} #{number}: rollback stopped after {done or 'nothing'}: {exc}")
         record_for(p, report, rem, Decided.ROLLBACK_PARTIAL, f"will retry: {exc}")
         return
-    finished = p.store.update_remediation(rem.id, state=RemState.ROLLED_BACK, now=p.now())
-    p.store.update_health_check(rem.id, outcome=HealthOutcome.FAILURE, now=p.now())
-    count_outcome(p, finished, False)
+    conclude(
+        p,
+        rem,
+        RemState.ROLLED_BACK,
+        outcome=HealthOutcome.FAILURE,
+        success=False,
+        decision=(report, Decided.ROLLED_BACK, f"{rem.pr_url}: {why}"),
+    )
     p.effects.notify("rollback", f"{repo} {rem.branch}: rolled back {rem.pr_url}: {why}")
-    record_for(p, report, rem, Decided.ROLLED_BACK, f"{rem.pr_url}: {why}")
+
+
+Step = Callable[[], list[str]]  # a step's action; returns the names of later steps it makes unnecessary
+
+
+def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str, Step]]:
+    """A rollback's steps, each idempotent. Deleting the branch is the one write only one agent can make (GitHub
+    answers the others that it is gone), so the agent that deleted it writes the comment: agents that do not
+    share a state, judging the same PR, comment once."""
+    repo, number = rem.repo, rem.pr_number
+    earlier = p.store.intent_pending(rem.id, "rollback.delete_branch")  # killed while deleting: maybe ours
+
+    def label() -> list[str]:
+        if ROLLED_BACK_LABEL not in pull.labels:
+            p.effects.add_labels(repo, number, [ROLLED_BACK_LABEL])
+        return []
+
+    def close() -> list[str]:
+        if pull.state == "open":
+            p.effects.close_pull(repo, number)
+        return []
+
+    def delete_branch() -> list[str]:
+        deleted = p.effects.delete_branch(repo, rem.fix_branch)
+        return [] if deleted or earlier else ["comment"]  # gone already: whoever deleted it comments
+
+    def comment() -> list[str]:
+        if not any(is_rollback_comment(body, number) for body in p.github.comments(repo, number)):
+            p.effects.comment(repo, number, bodies.rollback_comment(why, number))
+        return []
+
+    found: list[tuple[str, Step]] = [
+        ("label", label),
+        ("close", close),
+        ("delete_branch", delete_branch),
+        ("comment", comment),
+    ]
+
+    def restore() -> list[str]:
+        restore_snapshot(p, rem)
+        return []
+
+    if pull.merged:
+        found.append(("restore", restore))
+    return found
+
+
+def is_rollback_comment(body: str, number: int) -> bool:
+    return (read_metadata(body) or {}).get("rollback") == number
 
 
 def restore_snapshot(p: Ports, rem: Remediation) -> None:
@@ -99,6 +149,8 @@ def snapshot_from_github(p: Ports, rem: Remediation) -> Snapshot | None:
 
 
 def retry_unfinished(p: Ports, report: Report) -> None:
-    """Rollbacks a failure or a crash left unfinished: each step not yet done is done now."""
+    """Rollbacks a failure or a crash left unfinished: each step not yet done is done now (by one cycle at once)."""
     for rem in p.store.remediations(states=UNFINISHED_ROLLBACK):
-        rollback(p, report, rem, rem.rollback_reason or "retrying an unfinished rollback")
+        with working_on(p, rem, UNFINISHED_ROLLBACK) as current:
+            if current is not None:
+                rollback(p, report, current, current.rollback_reason or "retrying an unfinished rollback")

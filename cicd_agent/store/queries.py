@@ -21,6 +21,7 @@ from cicd_agent.breaker import Breaker
 from cicd_agent.errors import AgentError
 from cicd_agent.model import (
     BreakerEvent,
+    Claim,
     Decision,
     FailureKey,
     HealthCheck,
@@ -30,6 +31,7 @@ from cicd_agent.model import (
     RunRef,
     Snapshot,
     Strategy,
+    settles,
 )
 from cicd_agent.store.rows import (
     REMEDIATION_FIELDS,
@@ -45,6 +47,7 @@ from cicd_agent.store.schema import MIGRATIONS
 
 WriteObserver = Callable[[str, str], None]
 MAX_HANDLING_ERRORS = 3
+RUN_KEY = "repo = ? AND run_id = ? AND run_attempt = ?"  # one attempt of one run
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
@@ -118,24 +121,15 @@ class Store:
                 self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
         self._wrote("store.meta", key)
 
-    # -- failures: dedup ----------------------------------------------------------------------------
+    # -- failures: claims (leases) -------------------------------------------------------------------
 
-    def claim_failure(
-        self, run: RunRef, *, now: float, ttl: float, workflow: str = "", head_sha: str = "", signature: str = ""
-    ) -> bool:
-        """Record a failed run once. False (and a duplicate counted) when seen within `ttl`."""
-        key = [run.repo, run.run_id, run.attempt]
+    def claim_failure(self, run: RunRef, *, now: float, lease: float, workflow: str = "", head_sha: str = "") -> Claim:
+        """Claim a listed failed run for `lease` seconds. A run is handled once: after a decision about it is
+        recorded (`record_decision`) it is DECIDED for good (a duplicate counted); a claim whose lease ran out
+        without a decision (a killed cycle) is TAKEN_OVER; a live lease of another cycle is HELD."""
         with self.transaction():
-            rows = list(self.db.table("failures").rows_where("repo = ? AND run_id = ? AND run_attempt = ?", key))
-            if rows and rows[0]["released"] and rows[0]["errors"] < MAX_HANDLING_ERRORS:
-                self.db.execute("UPDATE failures SET released = 0, seen_at = ? WHERE id = ?", [now, rows[0]["id"]])
-                fresh = True  # given back after an error: try again
-            elif rows and (rows[0]["released"] or now - rows[0]["seen_at"] < ttl):
-                self.db.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [rows[0]["id"]])
-                fresh = False
-            else:
-                if rows:
-                    self.db.execute("DELETE FROM failures WHERE id = ?", [rows[0]["id"]])
+            row = self._failure(run)
+            if row is None:
                 self.db.table("failures").insert(
                     {
                         "repo": run.repo,
@@ -144,31 +138,77 @@ class Store:
                         "run_attempt": run.attempt,
                         "workflow": workflow,
                         "head_sha": head_sha,
-                        "signature": signature,
+                        "signature": "",
                         "category": "",
                         "seen_at": now,
                         "duplicates": 0,
+                        "decided": 0,
+                        "lease_until": now + lease,
                     }
                 )
-                fresh = True
-        self._wrote("store.failure", f"{run.repo} run {run.label}")
-        return fresh
+                claim = Claim.NEW
+            elif row["decided"]:
+                self.db.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [row["id"]])
+                claim = Claim.DECIDED
+            elif row["lease_until"] > now:
+                claim = Claim.HELD
+            else:
+                self.db.execute("UPDATE failures SET lease_until = ? WHERE id = ?", [now + lease, row["id"]])
+                claim = Claim.TAKEN_OVER
+        if claim is not Claim.HELD:
+            self._wrote("store.failure", f"{run.repo} run {run.label}")
+        return claim
+
+    def _failure(self, run: RunRef) -> dict[str, Any] | None:
+        rows = list(
+            self.db.table("failures").rows_where(
+                "repo = ? AND run_id = ? AND run_attempt = ?", [run.repo, run.run_id, run.attempt]
+            )
+        )
+        return rows[0] if rows else None
+
+    def decided(self, run: RunRef) -> bool:
+        row = self._failure(run)
+        return bool(row and row["decided"])
+
+    def mark_decided(self, run: RunRef, *, now: float) -> None:
+        """A run known to be handled (the Action mode learns it from GitHub)."""
+        with self.transaction():
+            if self._failure(run) is None:
+                self.claim_failure(run, now=now, lease=0)
+            self.db.execute(
+                f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
+                [run.repo, run.run_id, run.attempt],
+            )
 
     def release_failure(self, run: RunRef, *, error: bool = False) -> int:
-        """Give a claimed failure back so a later cycle handles it again: a deferred one is simply
-        forgotten; one whose handling failed (`error`) is retried until MAX_HANDLING_ERRORS, then left.
-        Returns how many handling errors it has had."""
+        """Give a claimed failure back so a later cycle handles it again (deferred, or its handling failed:
+        `error` counts toward MAX_HANDLING_ERRORS). Returns how many handling errors it has had."""
         key = [run.repo, run.run_id, run.attempt]
         where = "repo = ? AND run_id = ? AND run_attempt = ?"
         with self.transaction():
-            if error:
-                self.db.execute(f"UPDATE failures SET released = 1, errors = errors + 1 WHERE {where}", key)
-                row = self.db.execute(f"SELECT errors FROM failures WHERE {where}", key).fetchone()
-            else:
-                self.db.execute(f"DELETE FROM failures WHERE {where}", key)
-                row = None
+            self.db.execute(
+                f"UPDATE failures SET decided = 0, lease_until = 0, errors = errors + ? WHERE {where}",
+                [int(error), *key],
+            )
+            row = self.db.execute(f"SELECT errors FROM failures WHERE {where}", key).fetchone()
         self._wrote("store.failure_release", f"{run.repo} run {run.label}")
         return int(row[0]) if row else 0
+
+    def forget_failures(self, *, before: float) -> None:
+        """Drop the claims of runs seen before `before` (the start of the polling window): such runs are never
+        listed again, so nothing can come back as new."""
+        with self.transaction():
+            gone = self.db.execute("DELETE FROM failures WHERE seen_at < ?", [before]).rowcount
+        if gone:
+            self._wrote("store.failure_forget", f"{gone} run(s)")
+
+    def undecided_failures(self, *, now: float) -> list[RunRef]:
+        """Claimed runs with no decision yet whose lease ran out (what a killed cycle left)."""
+        rows = self.db.execute(
+            "SELECT repo, run_id, run_attempt, branch FROM failures WHERE decided = 0 AND lease_until <= ?", [now]
+        ).fetchall()
+        return [RunRef(r[0], r[1], r[2], r[3]) for r in rows]
 
     def failure_counts(self) -> dict[str, int]:
         row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(duplicates), 0) FROM failures").fetchone()
@@ -182,6 +222,11 @@ class Store:
         row["detail"] = json.dumps(row["detail"], sort_keys=True, default=str)
         with self.transaction():
             self.db.table("decisions").insert(row)
+            if decision.run_id and settles(decision.decision):  # the failure is handled: its claim ends here
+                self.db.execute(
+                    f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
+                    [decision.repo, decision.run_id, decision.run_attempt],
+                )
         self._wrote("store.decision", f"{decision.repo} {decision.decision}")
 
     def decisions(self, *, repo: str | None = None, since: float | None = None) -> list[Decision]:
@@ -195,12 +240,13 @@ class Store:
 
     # -- remediations ------------------------------------------------------------------------------------
 
-    def create_remediation(self, rem: Remediation) -> Remediation:
-        """Insert a new remediation; returns it with its id."""
+    def create_remediation(self, rem: Remediation, *, lease_until: float = 0.0) -> Remediation:
+        """Insert a new remediation (leased to its creator until `lease_until`); returns it with its id."""
         record = remediation_row(dataclasses.asdict(rem))
         record.pop("id")
         record["updated_at"] = rem.created_at
         record["detail"] = "{}"
+        record["lease_until"] = lease_until
         with self.transaction():
             table = self.db.table("remediations")
             table.insert(record)
@@ -244,6 +290,28 @@ class Store:
         rows = self.db.table("remediations").rows_where(where, args, order_by="id")
         return [remediation_of(r) for r in rows]
 
+    def lease_remediation(self, remediation_id: int, *, now: float, lease: float) -> bool:
+        """Take a remediation to work on it for `lease` seconds; False while another cycle's lease holds."""
+        with self.transaction():
+            taken = self.db.execute(
+                "UPDATE remediations SET lease_until = ? WHERE id = ? AND lease_until <= ?",
+                [now + lease, remediation_id, now],
+            ).rowcount
+        if taken:
+            self._wrote("store.lease", f"#{remediation_id}")
+        return bool(taken)
+
+    def release_remediations(self, *, ids: list[int] | None = None, run: RunRef | None = None) -> None:
+        """End the leases on some remediations (by id, or every one of a run) once the work on them stopped."""
+        where, args = _where(
+            (f"id IN ({', '.join('?' for _ in ids)})", list(ids)) if ids else None,
+            ("repo = ? AND run_id = ? AND run_attempt = ?", [run.repo, run.run_id, run.attempt]) if run else None,
+        )
+        if not ids and not run:
+            return
+        with self.transaction():
+            self.db.execute(f"UPDATE remediations SET lease_until = 0 WHERE {where}", args)
+
     def remediation_counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, COUNT(*) FROM remediations GROUP BY state ORDER BY state").fetchall()
         return {str(state): int(count) for state, count in rows}
@@ -259,10 +327,19 @@ class Store:
         self._wrote("store.intent", f"#{remediation_id} {action} {target}")
         return intent_id
 
-    def finish_intent(self, intent_id: int, *, now: float) -> None:
+    def intent_pending(self, remediation_id: int, action: str) -> bool:
+        """Was this write started and never finished (the process was killed while making it)?"""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM intents WHERE remediation_id = ? AND action = ? AND status = 'pending'",
+            [remediation_id, action],
+        ).fetchone()
+        return bool(row[0])
+
+    def finish_intent(self, intent_id: int, *, now: float, status: str = "done") -> None:
+        """The write was made ("done"), or GitHub answered it with an error ("failed")."""
         with self.transaction():
-            self.db.table("intents").update(intent_id, {"status": "done", "at": now})
-        self._wrote("store.intent", f"intent {intent_id} done")
+            self.db.table("intents").update(intent_id, {"status": status, "at": now})
+        self._wrote("store.intent", f"intent {intent_id} {status}")
 
     # -- health checks -----------------------------------------------------------------------------------
 
@@ -343,11 +420,22 @@ class Store:
 
     # -- breakers -----------------------------------------------------------------------------------
 
-    def update_breaker(self, key: FailureKey, change: BreakerChange, *, now: float) -> Breaker:
+    def update_breaker(
+        self, key: FailureKey, change: BreakerChange, *, now: float, once_for: int | None = None
+    ) -> Breaker | None:
         """Read-modify-write one breaker under the write lock: `change` gets the breaker (a new CLOSED one when
         there is none) and returns the moved breaker and the events to append. Concurrent processes lose no
-        update."""
+        update. With `once_for` (a remediation id) the change is an outcome of that remediation, applied once
+        whatever the number of agents and retries: None when it was already applied."""
         with self.transaction():
+            if once_for is not None:
+                first = self.db.execute(
+                    "INSERT OR IGNORE INTO breaker_outcomes (remediation_id, repo, branch, signature, at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [once_for, key.repo, key.branch, key.signature, now],
+                ).rowcount
+                if not first:
+                    return None
             current = self.get_breaker(key)
             moved, events = change(current.breaker if current else Breaker())
             record = {

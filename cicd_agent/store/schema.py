@@ -159,9 +159,28 @@ def _m4_typed_remediations(db: sqlite_utils.Database) -> None:
         table.update(row["id"], {**moved, "detail": json.dumps(detail, sort_keys=True)})
 
 
+def _m5_leases(db: sqlite_utils.Database) -> None:
+    """Claims become leases: a failure is `decided` once a decision about it is recorded; until then its claim
+    holds until `lease_until`. Remediations get a lease too (who works on one right now) and an error count;
+    each remediation's breaker outcome is recorded once (`breaker_outcomes`)."""
+    failures = db.table("failures")
+    failures.add_column("decided", int, not_null_default=0)
+    failures.add_column("lease_until", float, not_null_default=0)
+    db.execute("UPDATE failures SET decided = 1 WHERE released = 0 OR errors >= 3")  # `released` is no longer used
+    remediations = db.table("remediations")
+    remediations.add_column("lease_until", float, not_null_default=0)
+    remediations.add_column("errors", int, not_null_default=0)
+    db.table("breaker_outcomes").create(
+        {"remediation_id": int, "repo": str, "branch": str, "signature": str, "success": int, "at": float},
+        pk="remediation_id",
+    )
+    db.table("failures").create_index(["seen_at"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
     ("0003_handling_errors", _m3_handling_errors),
     ("0004_typed_remediations", _m4_typed_remediations),
+    ("0005_leases", _m5_leases),
 ]

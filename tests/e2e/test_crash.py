@@ -67,7 +67,7 @@ def test_killed_after_asking_for_a_rerun(loop: Loop) -> None:
     _run_until_killed(
         loop, Fault("POST", r"/rerun-failed-jobs$", status=200, delay=60, after=True), lambda: run.attempt == 2
     )
-    assert loop.decisions() == []  # reconciled silently: the rerun happened, its health check is scheduled
+    assert loop.decisions() == ["adopted"]  # the rerun happened: adopted (the failure is decided), its check scheduled
     loop.sandbox.settle()
     assert loop.decisions() == ["healthy"]
     assert run.attempt == 2  # never asked twice

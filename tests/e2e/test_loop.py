@@ -197,7 +197,8 @@ def test_an_api_outage_ends_the_cycle_with_a_clear_error(loop: Loop) -> None:
 
 def test_snapshot_commands_and_retention(loop: Loop) -> None:
     loop.setup("format", extra="")
-    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[state]\nsnapshot_retention = 0\n")
+    config = Path("cicd-agent.toml")
+    config.write_text(config.read_text().replace("[state]\n", "[state]\nsnapshot_retention = 0\n"))
     loop.cycle()
     (row,) = loop.agent("snapshots", "list", "--json").json()
     assert row["repo"] == "demo/format-check" and row["files"] == ["app.py"]

@@ -102,6 +102,7 @@ def create_comment(sb: Sandbox, repo: Repo, call: Call) -> Response:
         raise _comment_error("custom", f"body is too long (maximum is {MAX_COMMENT} characters)")
     cmt = Comment(next(sb.ids), data["body"], iso())
     item.comments.append(cmt)
+    item.updated_at = cmt.created_at
     return Response(201, shapes.comment(sb.base_url, repo, item.number, cmt))
 
 
@@ -115,6 +116,7 @@ def add_labels(sb: Sandbox, repo: Repo, call: Call) -> Response:
     for name in names:
         if str(name) not in item.labels:
             item.labels.append(str(name))
+            item.updated_at = iso()
     return Response(200, _labels(sb, repo, item))
 
 

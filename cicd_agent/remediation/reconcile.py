@@ -146,8 +146,8 @@ def abandon(p: Ports, report: Report, rem: Remediation) -> None:
 def failed_attempt(p: Ports, report: Report, rem: Remediation, exc: AgentError) -> None:
     """Recovering this remediation failed again: retried next cycle, given up after MAX_HANDLING_ERRORS."""
     errors = rem.errors + 1
-    report.error(p, f"{rem.repo}: recovering remediation {rem.id} (attempt {errors}): {exc}")
     if errors < MAX_HANDLING_ERRORS:
+        report.error(p, f"{rem.repo}: recovering remediation {rem.id} (attempt {errors}): {exc}")
         p.store.update_remediation(rem.id, errors=errors, error=str(exc)[:500], now=p.now())
         return
     what = f"branch {rem.fix_branch} is left for a person to look at" if rem.fix_branch else "nothing is left"

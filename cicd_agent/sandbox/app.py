@@ -290,6 +290,9 @@ class Sandbox:
         with self.lock:
             for fault in self.faults:
                 if fault.times > 0 and fault.method.upper() in (method, "*") and re.search(fault.path, path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     return fault
         return None

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import re
+import sys
 import time
 import traceback
 import urllib.parse
@@ -80,6 +81,7 @@ def handle(sb: Sandbox, method: str, raw_path: str, headers: dict[str, str], bod
     else:
         status, out_headers, payload = _api(sb, method, path, query, headers, body)
         if fault is not None:
+            fault.performed = True
             time.sleep(fault.delay)
     with sb.lock:
         sb.requests.append({"method": method, "path": path, "query": parsed.query, "status": status})
@@ -213,9 +215,16 @@ def _hook(sb: Sandbox, method: str, path: str, body: bytes) -> Answer:
     return 404, headers, b'{"message": "unknown sandbox hook"}'
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client went away (a killed agent): nothing to report
+        super().handle_error(request, client_address)
+
+
 def make_server(sb: Sandbox, port: int) -> ThreadingHTTPServer:
     """An HTTP/1.1 server for the sandbox on 127.0.0.1 (not yet serving)."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(sb))
+    server = _Server(("127.0.0.1", port), _handler_class(sb))
     server.daemon_threads = True
     return server
 

@@ -122,6 +122,8 @@ class Fault:
     delay: float = 0.0
     body: str | None = None  # raw body; None gives GitHub's error JSON
     after: bool = False  # perform the request for real, then wait `delay` before answering (a crash window)
+    skip: int = 0  # let this many matching requests through untouched first (aim at the Nth one)
+    performed: bool = False  # set once an `after` fault's request was really done (the crash window is open)
 
 
 class ApiError(Exception):

@@ -9,11 +9,27 @@ import json
 import os
 import subprocess
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness import Loop
+
+from cicd_agent.sandbox.model import iso
+
+
+def _sweep(loop: Loop, repo: str) -> dict[str, Any]:
+    """A scheduled run of the Action (`on: schedule`): a whole cycle over the repository."""
+    work = Path(os.urandom(4).hex())
+    work.mkdir()
+    event = work / "event.json"
+    event.write_text(json.dumps({"schedule": "*/30 * * * *", "repository": loop.api("GET", f"/repos/{repo}")}))
+    result = loop.agent("run", "--event", str(event), "--json")
+    assert result.code == 0, result.err
+    data: dict[str, Any] = result.json()
+    return data
 
 
 def _payload(loop: Loop, run_id: int) -> dict[str, Any]:
@@ -71,6 +87,7 @@ def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop: L
     loop.sandbox.settle()  # the fix branch's CI runs, and its workflow_run completes
     health = _event(loop, tmp_path, _fix_branch_run(loop, "demo/format-check"))
     assert health["json"]["decisions"][-1]["decision"] == "healthy"
+    assert health["outputs"]["decision"] == "healthy" and health["outputs"]["pr-url"] == out["pr-url"]
     labels = [label["name"] for label in loop.pulls("demo/format-check")[0]["labels"]]
     assert "cicd-agent:healthy" in labels
 
@@ -175,3 +192,67 @@ def test_a_recurring_report_is_known_from_its_comments(loop: Loop, tmp_path: Pat
     assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "duplicate"  # attempt 2 delivered again
     (issue,) = [i for i in repo.items.values() if not i.is_pull]
     assert len(issue.comments) == 1
+
+
+def _rollback_round(loop: Loop, tmp_path: Path, repo_name: str) -> None:
+    """The failure (again): a fix PR, its CI fails, its own workflow_run event rolls it back."""
+    repo = loop.sandbox.repo(repo_name)
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    loop.sandbox.settle()
+    fix_run = max(r.id for r in repo.runs if r.branch.startswith("cicd-agent/fix/"))
+    assert _event(loop, tmp_path, fix_run)["outputs"]["decision"] == "rolled_back"
+
+
+def test_an_open_breaker_lets_one_trial_through_after_reset_after(loop: Loop, tmp_path: Path) -> None:
+    """The breaker is rebuilt with the times GitHub gives (when each fix was rolled back), so it half-opens after
+    `reset_after` as a long-lived store would."""
+    loop.setup("bad-fix")
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + '[breaker]\nreset_after = "12s"\n')
+    repo = loop.sandbox.repo("demo/bad-fix")
+    for _ in range(3):
+        _rollback_round(loop, tmp_path, "demo/bad-fix")
+        loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)  # the failure happens again
+        loop.sandbox.settle()
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "blocked_by_breaker"
+    last = max((i for i in repo.items.values() if i.is_pull), key=lambda i: i.number)
+    assert last.closed_at is not None
+    opened_at = datetime.fromisoformat(last.closed_at.replace("Z", "+00:00")).timestamp()
+    time.sleep(max(0.0, opened_at + 12 + 1.5 - time.time()))
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
+    loop.sandbox.settle()
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"  # the half-open trial
+
+
+def test_only_pull_requests_of_the_last_hour_count_against_the_hourly_limit(loop: Loop, tmp_path: Path) -> None:
+    loop.setup("format")
+    config = Path("cicd-agent.toml")
+    text = config.read_text().replace("max_new_prs_per_hour = 50", "max_new_prs_per_hour = 1")
+    config.write_text(text.replace('branches = ["main"]', 'branches = ["main", "release"]'))
+    repo = loop.sandbox.repo("demo/format-check")
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    repo.bare.update_branch("release", repo.bare.branches()["main"])  # the same failure on a second branch
+    loop.sandbox.settle()
+    release = next(r.id for r in repo.runs if r.branch == "release")
+    assert _event(loop, tmp_path, release)["outputs"]["decision"] == "deferred"  # one PR in the last hour
+    (pull,) = [i for i in repo.items.values() if i.is_pull]
+    pull.created_at = iso(time.time() - 2 * 3600)  # two hours pass
+    assert _event(loop, tmp_path, release)["outputs"]["decision"] == "fix_opened"
+
+
+def test_a_deferred_failure_gets_its_next_chance_from_a_scheduled_run(loop: Loop, tmp_path: Path) -> None:
+    loop.setup("format")
+    config = Path("cicd-agent.toml")
+    text = config.read_text().replace("max_open_prs = 20", "max_open_prs = 1")
+    config.write_text(text.replace('branches = ["main"]', 'branches = ["main", "release"]'))
+    repo = loop.sandbox.repo("demo/format-check")
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    repo.bare.update_branch("release", repo.bare.branches()["main"])
+    loop.sandbox.settle()  # also runs the first fix's CI
+    release = next(r.id for r in repo.runs if r.branch == "release")
+    assert _event(loop, tmp_path, release)["outputs"]["decision"] == "deferred"  # one agent PR is open
+    swept = _sweep(loop, "demo/format-check")  # judges the open fix (healthy), then handles what waits
+    decisions = [(d["branch"], d["decision"]) for d in swept["decisions"]]
+    assert decisions == [("main", "healthy"), ("release", "fix_opened")]
+    assert swept["outputs"]["decision"] == "fix_opened"
+    assert len(loop.pulls("demo/format-check")) == 2
+    assert [d["decision"] for d in _sweep(loop, "demo/format-check")["decisions"]] == []  # nothing twice

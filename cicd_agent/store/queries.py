@@ -160,11 +160,7 @@ class Store:
         return claim
 
     def _failure(self, run: RunRef) -> dict[str, Any] | None:
-        rows = list(
-            self.db.table("failures").rows_where(
-                "repo = ? AND run_id = ? AND run_attempt = ?", [run.repo, run.run_id, run.attempt]
-            )
-        )
+        rows = list(self.db.table("failures").rows_where(RUN_KEY, [run.repo, run.run_id, run.attempt]))
         return rows[0] if rows else None
 
     def decided(self, run: RunRef) -> bool:
@@ -183,15 +179,16 @@ class Store:
 
     def release_failure(self, run: RunRef, *, error: bool = False) -> int:
         """Give a claimed failure back so a later cycle handles it again (deferred, or its handling failed:
-        `error` counts toward MAX_HANDLING_ERRORS). Returns how many handling errors it has had."""
+        `error` counts toward MAX_HANDLING_ERRORS). Its repository's ETag is dropped, so the next poll lists the
+        run again even when nothing else changed. Returns how many handling errors it has had."""
         key = [run.repo, run.run_id, run.attempt]
-        where = "repo = ? AND run_id = ? AND run_attempt = ?"
         with self.transaction():
             self.db.execute(
-                f"UPDATE failures SET decided = 0, lease_until = 0, errors = errors + ? WHERE {where}",
+                f"UPDATE failures SET decided = 0, lease_until = 0, errors = errors + ? WHERE {RUN_KEY}",
                 [int(error), *key],
             )
-            row = self.db.execute(f"SELECT errors FROM failures WHERE {where}", key).fetchone()
+            self.db.execute("UPDATE cursors SET etag = '' WHERE repo = ?", [run.repo])
+            row = self.db.execute(f"SELECT errors FROM failures WHERE {RUN_KEY}", key).fetchone()
         self._wrote("store.failure_release", f"{run.repo} run {run.label}")
         return int(row[0]) if row else 0
 
@@ -305,7 +302,7 @@ class Store:
         """End the leases on some remediations (by id, or every one of a run) once the work on them stopped."""
         where, args = _where(
             (f"id IN ({', '.join('?' for _ in ids)})", list(ids)) if ids else None,
-            ("repo = ? AND run_id = ? AND run_attempt = ?", [run.repo, run.run_id, run.attempt]) if run else None,
+            (RUN_KEY, [run.repo, run.run_id, run.attempt]) if run else None,
         )
         if not ids and not run:
             return

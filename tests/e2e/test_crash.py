@@ -56,6 +56,8 @@ def test_killed_around_opening_the_pull_request(loop: Loop, after: bool) -> None
     decisions = loop.decisions()
     assert decisions == ["adopted"]
     assert _open_pulls(loop, repo) == 1
+    (pull,) = loop.pulls(repo)
+    assert [label["name"] for label in pull["labels"]] == ["cicd-agent"]  # killed before labelling: labelled now
     loop.sandbox.settle()
     assert loop.decisions() == ["healthy"]
     assert len(loop.pulls(repo)) == 1
@@ -79,6 +81,61 @@ def test_killed_after_opening_the_report_issue(loop: Loop) -> None:
     _run_until_killed(loop, Fault("POST", r"/issues$", status=200, delay=60, after=True), lambda: len(repo.items) == 1)
     assert loop.decisions() == ["adopted"]
     assert len(repo.items) == 1
+
+
+def test_killed_while_downloading_the_log(loop: Loop) -> None:
+    """The failure is claimed, its analysis never finished: the next cycle takes the claim over."""
+    loop.setup("format")
+    job_logs = r"/actions/jobs/\d+/logs$"
+    _run_until_killed(loop, Fault("GET", job_logs, status=200, delay=60, after=True), lambda: True)
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    assert loop.decisions() == ["healthy"]
+
+
+def test_killed_after_the_rollback_comment(loop: Loop) -> None:
+    loop.setup("bad-fix")
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    pull = next(i for i in loop.sandbox.repo("demo/bad-fix").items.values() if i.is_pull)
+    comment = Fault("POST", r"/issues/\d+/comments$", status=201, delay=60, after=True)
+    _run_until_killed(loop, comment, lambda: len(pull.comments) == 1)
+    assert loop.decisions() == ["rolled_back"]
+    assert len(pull.comments) == 1  # found by its metadata, not posted again
+    (breaker,) = loop.agent("breaker", "list", "--json").json()
+    assert breaker["failures"] == 1
+
+
+def test_a_failure_given_back_by_recovery_is_listed_again(loop: Loop) -> None:
+    """Killed while pushing (nothing reached GitHub); a cycle that runs while the killed cycle's lease on its
+    remediation still holds decides the failure `in_flight` (and saves the run list's ETag); once the lease is
+    over, the remediation is abandoned and its failure given back: it must be listed again, not lost to a 304."""
+    loop.setup("format")
+    marker = loop.sandbox.stall_pushes("demo/format-check", 60, after_update=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cicd_agent", "run"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not marker.exists():
+            time.sleep(0.05)
+        assert marker.exists(), "the push never reached the repository"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    (loop.sandbox.repo("demo/format-check").bare.path / "hooks" / "pre-receive").unlink()
+    store = loop.store()
+    store.db.execute("UPDATE remediations SET lease_until = ?", [time.time() + 3600])  # the lease still holds
+    store.db.conn.commit()
+    assert loop.decisions() == ["in_flight"]
+    store.db.execute("UPDATE remediations SET lease_until = 0")  # ... and is over
+    store.db.conn.commit()
+    assert loop.decisions() == ["abandoned", "fix_opened"]
+    assert _open_pulls(loop, "demo/format-check") == 1
 
 
 def test_killed_while_rolling_back(loop: Loop) -> None:

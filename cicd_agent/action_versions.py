@@ -12,6 +12,7 @@ the repository has no release.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -104,7 +105,8 @@ class GitHubActionVersions:
             if exc.status != 404:
                 raise
         if tag is None or version_tuple(tag)[0] < 0:
-            tags = [t.name for t in repo.get_tags()[:100] if re.fullmatch(r"v\d+\.\d+\.\d+", t.name)]
+            names = [str(each.name) for each in itertools.islice(repo.get_tags(), 100)]
+            tags = [name for name in names if re.fullmatch(r"v?\d+\.\d+\.\d+", name)]
             if not tags:
                 return None
             tag = max(tags, key=version_tuple)

@@ -12,20 +12,19 @@ another workflow, a pattern that would catch other artifacts.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from cicd_agent.fixers.line_edits import LineEdits
-from cicd_agent.fixers.workflow_yaml import Step, get, items, jobs, quoted_like, scalar, sequence
+from cicd_agent.fixers.matrix import Leg, MatrixUnknown, matrix_legs
+from cicd_agent.fixers.workflow_yaml import Step, get, jobs, quoted_like, scalar
 
 UPLOAD = "actions/upload-artifact"
 DOWNLOAD = "actions/download-artifact"
 _FORBIDDEN = set('":<>|*?\\/\r\n')
 _MATRIX_REF = re.compile(r"matrix\.([A-Za-z0-9_-]+)")
-Leg = dict[str, str | None]  # key -> rendered value; None: not a plain value (an object or a list)
 
 
 class Refused(Exception):
@@ -37,44 +36,6 @@ class Upload:
     step: Step
     name: str  # the name template as written ("artifact" when omitted)
     legs: list[Leg]
-
-
-def _value(node: Node) -> str | None:
-    return node.value if isinstance(node, ScalarNode) else None
-
-
-def matrix_legs(job_id: str, job: Node) -> list[Leg]:
-    """The job's matrix combinations (GitHub's include/exclude rules); [{}] for a job without a matrix."""
-    matrix = get(get(job, "strategy"), "matrix")
-    if matrix is None:
-        return [{}]
-    if not isinstance(matrix, MappingNode):
-        raise Refused(f"job `{job_id}` takes its matrix from an expression: cannot tell which names collide")
-    dims: list[tuple[str, list[str | None]]] = []
-    include: list[Leg] = []
-    exclude: list[Leg] = []
-    for key, node in items(matrix):
-        if key in ("include", "exclude"):
-            entries = [{k: _value(v) for k, v in items(e)} for e in sequence(node)]
-            if not isinstance(node, SequenceNode) or len(entries) != len(node.value):
-                raise Refused(f"job `{job_id}`: matrix.{key} comes from an expression")
-            (include if key == "include" else exclude).extend(entries)
-        elif isinstance(node, SequenceNode):
-            dims.append((key, [_value(v) for v in node.value]))
-        else:
-            raise Refused(f"job `{job_id}`: matrix.{key} comes from an expression")
-    keys = [k for k, _ in dims]
-    legs: list[Leg] = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v for _, v in dims))]
-    legs = [leg for leg in legs if not any(all(leg.get(k) == v for k, v in e.items()) for e in exclude)]
-    if not dims:
-        legs = []
-    for entry in include:
-        matched = [leg for leg in legs if all(leg.get(k) == v for k, v in entry.items() if k in keys)]
-        for leg in matched:
-            leg.update({k: v for k, v in entry.items() if k not in keys})
-        if not matched:
-            legs.append(dict(entry))
-    return legs or [{}]
 
 
 def _fixed_by(condition: str | None) -> dict[str, str]:
@@ -108,7 +69,10 @@ def _uploads(root: Node | None, steps: list[Step]) -> list[Upload]:
         job = by_job.get(step.job or "")
         if job is None:
             continue
-        legs = matrix_legs(step.job or "", job)
+        try:
+            legs = matrix_legs(step.job or "", job)
+        except MatrixUnknown as exc:
+            raise Refused(f"{exc}: cannot tell which artifact names collide") from None
         fixed = _fixed_by(scalar(get(step.node, "if")))
         legs = [leg for leg in legs if all(leg.get(k) is None or leg.get(k) == v for k, v in fixed.items())]
         with_node = get(step.node, "with")
@@ -201,12 +165,11 @@ def _check_downloads(
 ) -> None:
     for step in downloads:
         with_node = get(step.node, "with")
-        if scalar(get(with_node, "name")) is None and scalar(get(with_node, "pattern")) is None:
-            if scalar(get(with_node, "artifact-ids")) is None:
-                raise Refused(
-                    f"job `{step.job}` downloads every artifact into folders named after them: renaming the "
-                    "uploads would move its files"
-                )
+        if all(scalar(get(with_node, key)) is None for key in ("name", "pattern", "artifact-ids")):
+            raise Refused(
+                f"job `{step.job}` downloads every artifact into folders named after them: renaming the "
+                "uploads would move its files"
+            )
     for name in renamed:
         prefix = f"{name}-"
         for upload in found:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
+from yaml.nodes import Node
 
 from cicd_agent.action_versions import ActionVersion, ActionVersions, CachedVersions, version_tuple
 from cicd_agent.fixers import artifact_names, workflow_commands
@@ -48,7 +49,7 @@ class Bump:
 class FileWork:
     path: str
     text: str
-    root: object
+    root: Node | None
     uses: list[Uses]
     edits: LineEdits
     bumps: list[Bump] = field(default_factory=list)
@@ -154,7 +155,7 @@ def _plan_bumps(versions: ActionVersions, work: list[FileWork], named: list[Name
     skipped: list[str] = []
     chosen: dict[tuple[str, int], Bump] = {}
     for item in named:
-        for w, use in [(w, u) for w in work for u in w.uses if _matches(u, item)]:
+        for w, use in [(f, u) for f in work for u in f.uses if _matches(u, item)]:
             bump = _bump(versions, use, "named in the log")
             if isinstance(bump, CannotFix):
                 if item.fatal:
@@ -250,7 +251,7 @@ def _rewrite_commands(work: list[FileWork], commands: set[str]) -> list[str] | C
     total = 0
     problems: list[str] = []
     for w in work:
-        result = workflow_commands.rewrite(w.path, w.text, w.root, commands)  # type: ignore[arg-type]
+        result = workflow_commands.rewrite(w.path, w.text, w.root, commands)
         problems += result.problems
         total += result.rewritten
         w.edits.replacements += result.edits.replacements

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.action_versions import CachedVersions, GitHubActionVersions
 from cicd_agent.config import Config, parse_config
 from cicd_agent.effects import Effects
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import GitPusher, Workspaces
 from cicd_agent.pipeline import Ports, run_cycle
-from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario
+from cicd_agent.package_index import WheelhouseIndex
+from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, build_wheel
 from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store
 
@@ -30,6 +32,18 @@ allow_workflow_changes = true
 max_open_prs = 20
 max_new_prs_per_hour = 50
 """
+
+
+# A distribution that exists and ships its module, yet breaks the project: the agent verifies the name, CI
+# still fails, and the fix is rolled back (the bad-fix scenario). TODO(lead): move into scenarios.WHEELS.
+BROKEN_WHEEL = ("notarealpkg", "raise ImportError('notarealpkg 1.0 is broken on purpose')\n")
+
+
+def demo_index(sandbox: Sandbox) -> WheelhouseIndex:
+    """The sandbox's wheelhouse is the demo's package index (with the broken distribution in it)."""
+    wheelhouse = sandbox.root / "wheelhouse"
+    build_wheel(wheelhouse, BROKEN_WHEEL[0], BROKEN_WHEEL[0], BROKEN_WHEEL[1])
+    return WheelhouseIndex(wheelhouse)
 
 
 def demo_config(scenarios: list[Scenario]) -> Config:
@@ -101,6 +115,8 @@ def run_demo(
         state_dir / "snapshots",
         time.time,
         echo,
+        versions=CachedVersions(GitHubActionVersions(github.gh)),  # the sandbox hosts no action: the table
+        index=demo_index(sandbox),
     )
     results: list[ScenarioResult] = []
     for cycle in range(cycles or max_cycles):

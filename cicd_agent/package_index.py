@@ -178,3 +178,13 @@ class WheelhouseIndex:
                 with wheel.open("rb") as handle:
                     return Distribution(dist, version, _wheel_modules(handle))
         return None
+
+
+def index_from(setting: str | None) -> PackageIndex:
+    """The index named by `CICD_AGENT_PACKAGE_INDEX`: an http(s) URL serving PyPI's JSON API, or a directory
+    of wheels; PyPI when unset."""
+    if not setting:
+        return PyPIIndex()
+    if setting.startswith(("http://", "https://")):
+        return PyPIIndex(setting)
+    return WheelhouseIndex(Path(setting))

@@ -18,6 +18,7 @@ from typing import Any
 from github import GithubException
 
 from cicd_agent import control, health, policy, snapshots
+from cicd_agent.action_versions import ActionVersions
 from cicd_agent.analysis import Analysis
 from cicd_agent.config import Config
 from cicd_agent.effects import Effects, file_diff
@@ -26,6 +27,7 @@ from cicd_agent.failures import Explained, explain_run
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import AlreadyExists, ApiUnavailable, GitHubClient, PullRef, WorkflowRun, run_from_json
 from cicd_agent.gitops import WorkflowPushRefused, Workspaces
+from cicd_agent.package_index import PackageIndex
 from cicd_agent.rules import Rule, candidates, from_config
 from cicd_agent.store import MAX_HANDLING_ERRORS, Store
 from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment, read_metadata
@@ -49,6 +51,8 @@ class Ports:
     now: Callable[[], float]
     echo: Callable[[str], None] = lambda message: None
     stopping: Callable[[], bool] = lambda: False  # a watcher asked to stop: finish the current failure, then end
+    versions: ActionVersions | None = None  # latest action releases for the deprecated-action fixer
+    index: PackageIndex | None = None  # verifies distribution names for the missing-dependency fixer
 
 
 @dataclass
@@ -429,6 +433,8 @@ def make_plan(p: Ports, run: WorkflowRun, explained: Explained, rule: Rule) -> F
         workflow_path=run.path,
         job_name=explained.job.name if explained.job else "",
         command=rule.command,
+        versions=p.versions,
+        index=p.index,
     )
     return fixer(ctx)
 

@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from cicd_agent import action, ghstate, snapshots
 from cicd_agent.action import read_event
+from cicd_agent.action_versions import CachedVersions, GitHubActionVersions
 from cicd_agent.auth import Credentials
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.config import Config
@@ -21,6 +22,7 @@ from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import GitPusher, Workspaces
 from cicd_agent.metrics import exposition, serve
+from cicd_agent.package_index import index_from
 from cicd_agent.pipeline import ACTIVE, Ports, Report, handle_event, run_cycle, workspace_root
 from cicd_agent.store import Store
 from cicd_agent.watch import Watcher
@@ -47,6 +49,8 @@ def build_ports(
         snapshot_dir=Path(config.state.snapshot_dir),
         now=time.time,
         echo=state.info,
+        versions=CachedVersions(GitHubActionVersions(github.gh)),
+        index=index_from(os.environ.get("CICD_AGENT_PACKAGE_INDEX")),
     )
 
 

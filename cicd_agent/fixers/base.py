@@ -81,13 +81,28 @@ def tool(name: str) -> str | None:
     return shutil.which(name)
 
 
-def run_tool(argv: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+def run_tool(
+    argv: list[str], cwd: Path, timeout: float, *, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a fixed command (never built from log text) with a clean environment and a time limit."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra_env or {})
     return subprocess.run(
         argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
     )
+
+
+def repo_path(workspace: Path, path: str) -> str | None:
+    """A path printed by CI (absolute on the runner, or relative) as a file of this checkout, if it is one."""
+    if "site-packages" in path or "/lib/python" in path:
+        return None
+    parts = Path(path).parts
+    for start in range(len(parts)):
+        candidate = Path(*parts[start:])
+        if not candidate.is_absolute() and ".." not in candidate.parts and (workspace / candidate).is_file():
+            return candidate.as_posix()
+    return None
 
 
 def changes_in(workspace: Path, originals: dict[str, str | None]) -> list[FileChange]:

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 
 from cicd_agent.fixers import dependency_files as deps
-from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, run_tool, tool
+from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, repo_path, run_tool, tool
 from cicd_agent.fixers.import_names import candidates, looks_like_typo
 from cicd_agent.fixers.install_commands import Install, commands_in_log, commands_of_job, installs
 from cicd_agent.package_index import Distribution, IndexUnavailable, PackageIndex, canonical
@@ -64,21 +64,10 @@ def importing_file(workspace: Path, text: str) -> str | None:
     last = None
     for match in _FRAME.finditer(text[: error.start()]):
         path = match.group("a") or match.group("b")
-        relative = _in_repo(workspace, path)
+        relative = repo_path(workspace, path)
         if relative:
             last = relative
     return last
-
-
-def _in_repo(workspace: Path, path: str) -> str | None:
-    if "site-packages" in path or "/lib/python" in path:
-        return None
-    parts = Path(path).parts
-    for start in range(len(parts)):
-        candidate = Path(*parts[start:])
-        if not candidate.is_absolute() and (workspace / candidate).is_file():
-            return candidate.as_posix()
-    return None
 
 
 def importers(workspace: Path, top: str) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from cicd_agent.demo import DEMO_SETTINGS
+from cicd_agent.demo import DEMO_SETTINGS, demo_index
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store
@@ -27,6 +27,7 @@ class Loop:
 
     def setup(self, *names: str, extra: str = "") -> None:
         install_scenarios(self.sandbox, list(names))
+        demo_index(self.sandbox)  # the wheelhouse, with the demo's broken distribution, is the package index
         self.repos = [s.repo for s in SCENARIOS if s.name in names]
         repos = "".join(f'[[repos]]\nname = "{r}"\nbranches = ["main"]\n' for r in self.repos)
         Path("cicd-agent.toml").write_text(SETTINGS.format(extra=extra) + repos)
@@ -63,4 +64,5 @@ class Loop:
 def loop(sandbox: Sandbox, agent: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Loop]:
     monkeypatch.setenv("GITHUB_API_URL", sandbox.base_url)
     monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
+    monkeypatch.setenv("CICD_AGENT_PACKAGE_INDEX", str(sandbox.root / "wheelhouse"))
     yield Loop(sandbox, agent)

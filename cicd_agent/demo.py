@@ -14,8 +14,8 @@ from cicd_agent.config import Config, parse_config
 from cicd_agent.effects import Effects
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import GitPusher, Workspaces
-from cicd_agent.pipeline import Ports, run_cycle
 from cicd_agent.package_index import WheelhouseIndex
+from cicd_agent.pipeline import Ports, run_cycle
 from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, build_wheel
 from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store

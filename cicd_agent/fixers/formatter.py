@@ -12,18 +12,22 @@ filter the list. Nothing from the log is run: it only selects among files that e
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
 from cicd_agent.fixers import tool_envs
 from cicd_agent.fixers.base import CannotFix, FixContext, FixPlan, changes_in, read, repo_path, run_tool
 from cicd_agent.fixers.formatter_pins import HOOK_IDS, Pin, pinned
+from cicd_agent.fixers.install_commands import commands_of_job
 
 NAME = "formatter"
 _HOOK = re.compile(r"^- hook id: (\S+)", re.MULTILINE)
 _PREFIX = re.compile(r"^(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?(?:##\[\w+\])?(?:Error: )?", re.MULTILINE)
 _NAMED = {
-    "ruff": re.compile(r"^Would reformat: (\S+)$", re.MULTILINE),
+    "ruff": re.compile(
+        r"^Would reformat: (\S+)$|^unformatted: File would be reformatted\n\s*--> (\S+?):\d+:\d+$", re.MULTILINE
+    ),
     "black": re.compile(r"^(?:would reformat|reformatted) (\S+)$", re.MULTILINE),
     "prettier": re.compile(r"^\[warn\] (\S+)$", re.MULTILINE),
 }
@@ -69,8 +73,8 @@ def which_formatter(evidence: str) -> tuple[str, bool] | None:
 
 def named_files(workspace: Path, name: str, text: str) -> list[str]:
     found = []
-    for raw in _NAMED[name].findall(text):
-        path = repo_path(workspace, raw)
+    for match in _NAMED[name].finditer(text):
+        path = repo_path(workspace, next(g for g in match.groups() if g))
         if path and path not in found:
             found.append(path)
     return found
@@ -120,16 +124,66 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
             env = {}
     except tool_envs.ToolUnavailable as exc:
         return CannotFix(NAME, str(exc))
-    extra = pin.args if via_pre_commit else []
+    paths, options = check_command(ctx, name)
+    extra = pin.args if via_pre_commit else options
     files = _filtered(named_files(ctx.workspace, name, text), pin, name)
-    if not files and via_pre_commit:
-        failing = _failing(ctx, name, prefix, extra, env, _filtered(_tracked(ctx.workspace), pin, name))
+    if not files:  # the log does not list them: the pinned check itself says which, on what CI checked
+        scope = _filtered(_tracked(ctx.workspace), pin, name) if via_pre_commit else paths
+        failing = _failing(ctx, name, prefix, extra, env, scope)
         if isinstance(failing, CannotFix):
             return failing
-        files = failing
+        files = _filtered(failing, pin, name)
     if not files:
         return CannotFix(NAME, f"the log names no file {name} would reformat")
     return _apply(ctx, name, pin, version, prefix, extra, env, files)
+
+
+_VALUED = {
+    "--config",
+    "--line-length",
+    "-l",
+    "--target-version",
+    "-t",
+    "--exclude",
+    "--extend-exclude",
+    "--force-exclude",
+    "--include",
+    "--required-version",
+    "--ignore-path",
+    "--plugin",
+    "--parser",
+}
+
+
+def check_command(ctx: FixContext, name: str) -> tuple[list[str], list[str]]:
+    """(paths, options) of the failing job's own check command, read from its workflow (not from the log).
+
+    Paths are kept only when they exist in the checkout (default `.`); options are what the check ran with
+    (`--line-length 100`), minus the check/diff/quiet switches, so the fix formats as the check checks."""
+    for script in commands_of_job(ctx.workspace, ctx.workflow_path, ctx.job_name):
+        for line in script.splitlines():
+            try:
+                words = shlex.split(line, comments=True)
+            except ValueError:
+                continue
+            if not any(Path(w).name == name for w in words) or not ({"--check"} & set(words)):
+                continue
+            start = next(i for i, w in enumerate(words) if Path(w).name == name) + 1
+            if name == "ruff" and words[start : start + 1] == ["format"]:
+                start += 1
+            paths, options, skip = [], [], False
+            for word in words[start:]:
+                if skip:
+                    options.append(word)
+                    skip = False
+                elif word.startswith("-"):
+                    if word not in ("--check", "--diff", "-q", "--quiet", "--list-different", "--verbose"):
+                        options.append(word)
+                        skip = word in _VALUED
+                elif (ctx.workspace / word).exists() and ".." not in Path(word).parts and not Path(word).is_absolute():
+                    paths.append(word)
+            return paths or ["."], options
+    return ["."], []
 
 
 def _tracked(workspace: Path) -> list[str]:

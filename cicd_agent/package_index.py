@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import requests
+from packaging.requirements import InvalidRequirement, Requirement
 
 BLOCK = 64 * 1024
 
@@ -30,6 +31,24 @@ class Distribution:
     version: str
     modules: frozenset[str]  # importable names its newest wheel ships: "yaml", "google", "google.protobuf"
     has_wheel: bool = True
+    requires: tuple[str, ...] = ()  # its Requires-Dist lines (with their `extra == "x"` markers)
+
+    def through_extra(self, extra: str) -> set[str]:
+        """Canonical names that installing `this[extra]` adds."""
+        found = set()
+        for line in self.requires:
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                continue
+            marker = requirement.marker
+            if marker is not None and "extra" in str(marker):
+                try:
+                    if marker.evaluate({"extra": extra}):
+                        found.add(canonical(requirement.name))
+                except Exception:  # a marker this environment cannot evaluate: not counted
+                    continue
+        return found
 
     def ships(self, module: str) -> bool:
         parts = module.split(".")
@@ -122,6 +141,13 @@ def _wheel_modules(archive: IO[bytes]) -> frozenset[str]:
         raise IndexUnavailable(f"cannot read the wheel's file list: {exc}") from None
 
 
+def _wheel_requires(archive: IO[bytes]) -> tuple[str, ...]:
+    with zipfile.ZipFile(archive) as wheel:
+        metadata = next((n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")), None)
+        text = wheel.read(metadata).decode("utf-8", "replace") if metadata else ""
+    return tuple(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Requires-Dist:"))
+
+
 class PyPIIndex:
     def __init__(self, url: str = "https://pypi.org", *, timeout: float = 15, session: requests.Session | None = None):
         self.url = url.rstrip("/")
@@ -153,15 +179,16 @@ class PyPIIndex:
             ) from None
         wheels = [f for f in files if f.get("packagetype") == "bdist_wheel" and not f.get("yanked")]
         wheels.sort(key=lambda f: ("none-any" not in f.get("filename", ""), f.get("size", 0)))
+        requires = tuple(str(r) for r in info.get("requires_dist") or [])
         if not wheels:
-            return Distribution(info["name"], info["version"], frozenset(), has_wheel=False)
+            return Distribution(info["name"], info["version"], frozenset(), has_wheel=False, requires=requires)
         wheel = wheels[0]
         remote = _RangeFile(self.session, wheel["url"], int(wheel["size"]), self.timeout)
         try:
             modules = _wheel_modules(io.BufferedReader(remote, BLOCK))
         except requests.RequestException as exc:
             raise IndexUnavailable(f"cannot read {wheel['filename']}: {type(exc).__name__}") from None
-        return Distribution(info["name"], info["version"], modules)
+        return Distribution(info["name"], info["version"], modules, requires=requires)
 
 
 class WheelhouseIndex:
@@ -176,7 +203,9 @@ class WheelhouseIndex:
             dist, version = wheel.name.split("-")[:2]
             if canonical(dist) == key:
                 with wheel.open("rb") as handle:
-                    return Distribution(dist, version, _wheel_modules(handle))
+                    modules = _wheel_modules(handle)
+                with wheel.open("rb") as handle:
+                    return Distribution(dist, version, modules, requires=_wheel_requires(handle))
         return None
 
 

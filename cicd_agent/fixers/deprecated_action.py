@@ -210,7 +210,12 @@ def _bump(versions: ActionVersions, use: Uses, why: str) -> Bump | CannotFix:
             f"{use.action}@{use.ref} is already at the latest release ({target.tag}, from the {target.source}): "
             "nothing newer to move to",
         )
-    return Bump(use, target, new_ref(use, target), why)
+    ref = new_ref(use, target)
+    if ref == use.ref:
+        return CannotFix(
+            NAME, f"{use.action}@{use.ref} already follows the latest major ({target.tag}, from the {target.source})"
+        )
+    return Bump(use, target, ref, why)
 
 
 def _edit_uses(w: FileWork, bump: Bump) -> None:

@@ -16,6 +16,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from cicd_agent.fixers import dependency_files as deps
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, repo_path, run_tool, tool
 from cicd_agent.fixers.import_names import candidates, looks_like_typo
@@ -143,11 +145,32 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     for place, entries in places.items():
         if canonical(dist.name) in deps.names_of(place, entries):
             return CannotFix(NAME, f"{dist.name} is already declared in {place.shown()}: {_installed_note(plan)}")
+    via = through_extras(ctx.index, places, canonical(dist.name))
+    if via is not None:
+        return CannotFix(NAME, f"{dist.name} is already declared through {via}: {_installed_note(plan)}")
     tests = test_only(ctx.workspace, text, top)
     chosen = choose_place(ctx.workspace, places, plan, tests)
     if isinstance(chosen, str):
         return CannotFix(NAME, chosen)
     return _write(ctx, chosen, dist, module, tests)
+
+
+def through_extras(index: PackageIndex, places: dict[deps.Place, list[str]], wanted: str) -> str | None:
+    """A declared `other[extra]` (and where) whose extra brings `wanted` in, per the index's metadata."""
+    for place, entries in places.items():
+        for entry in entries:
+            try:
+                requirement = Requirement(entry)
+            except InvalidRequirement:
+                continue
+            for extra in sorted(requirement.extras):
+                try:
+                    other = index.lookup(requirement.name)
+                except IndexUnavailable:
+                    continue
+                if other is not None and wanted in other.through_extra(extra):
+                    return f"{requirement.name}[{extra}] in {place.shown()}"
+    return None
 
 
 def _project(workspace: Path) -> str | None:

@@ -130,14 +130,14 @@ def make_unique(
     matrix_suffix = {id(u): "".join(f"-${{{{ matrix.{k} }}}}" for k in _suffix_keys(u)) for u in found}
     groups: dict[str, list[Upload]] = {}
     for upload in found:
-        groups.setdefault(upload.name + matrix_suffix[id(upload)], []).append(upload)
+        groups.setdefault(upload.name, []).append(upload)
     new_names: dict[int, str] = {}
-    for template, group in groups.items():
+    for name, group in groups.items():
         if len({u.step.job for u in group}) < len(group):
-            raise Refused(f"one job uploads `{template}` twice: v4 cannot append to an artifact")
-        for upload in group:
+            raise Refused(f"one job uploads `{name}` twice: v4 cannot append to an artifact")
+        for upload in group:  # every upload of a shared name gets a suffix, so `<name>-*` finds them all
             job_suffix = f"-{upload.step.job}" if len(group) > 1 else ""
-            new_names[id(upload)] = upload.name + job_suffix + matrix_suffix[id(upload)]
+            new_names[id(upload)] = name + job_suffix + matrix_suffix[id(upload)]
     renamed = {u.name for u in found if new_names[id(u)] != u.name}
     if not renamed:
         return []

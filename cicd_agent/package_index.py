@@ -141,11 +141,14 @@ def _wheel_modules(archive: IO[bytes]) -> frozenset[str]:
         raise IndexUnavailable(f"cannot read the wheel's file list: {exc}") from None
 
 
-def _wheel_requires(archive: IO[bytes]) -> tuple[str, ...]:
+def _wheel_metadata(archive: IO[bytes]) -> tuple[str | None, tuple[str, ...]]:
+    """(Name, Requires-Dist lines) from a wheel's METADATA."""
     with zipfile.ZipFile(archive) as wheel:
         metadata = next((n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")), None)
         text = wheel.read(metadata).decode("utf-8", "replace") if metadata else ""
-    return tuple(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Requires-Dist:"))
+    fields = [line.split(":", 1) for line in text.splitlines() if ":" in line]
+    name = next((value.strip() for key, value in fields if key == "Name"), None)
+    return name, tuple(value.strip() for key, value in fields if key == "Requires-Dist")
 
 
 class PyPIIndex:
@@ -205,7 +208,8 @@ class WheelhouseIndex:
                 with wheel.open("rb") as handle:
                     modules = _wheel_modules(handle)
                 with wheel.open("rb") as handle:
-                    return Distribution(dist, version, modules, requires=_wheel_requires(handle))
+                    name, requires = _wheel_metadata(handle)
+                return Distribution(name or dist, version, modules, requires=requires)
         return None
 
 

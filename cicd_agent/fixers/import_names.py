@@ -283,8 +283,7 @@ def _distance(a: str, b: str) -> int:
 def looks_like_typo(module: str) -> str | None:
     """The well-known name `module` is probably a misspelling of, if any."""
     top = module.split(".")[0].lower()
-    if top in POPULAR or len(top) < 4:
+    if top in POPULAR or len(top) < 5:
         return None
-    limit = 1 if len(top) < 7 else 2
-    close = sorted((_distance(top, known), known) for known in POPULAR if abs(len(known) - len(top)) <= limit)
-    return close[0][1] if close and close[0][0] <= limit else None
+    close = sorted((_distance(top, known), known) for known in POPULAR if abs(len(known) - len(top)) <= 1)
+    return close[0][1] if close and close[0][0] <= 1 else None

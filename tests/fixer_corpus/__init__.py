@@ -36,7 +36,7 @@ class Case:
     refusal: str = ""  # the expected refusal (a substring of the reason); "" when a plan is expected
     fix_exists: bool = True  # False when refusing is the right answer (nothing safe to change)
     workflow: str = ".github/workflows/ci.yml"
-    job: str = ""
+    job: str = "test"  # the failed job as GitHub shows it
     trusted: bool = True
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from fixer_corpus import Case, deprecated_actions
+from fixer_corpus import Case, deprecated_actions, missing_dependencies
 
-CASES: list[Case] = [*deprecated_actions.CASES]
+CASES: list[Case] = [*deprecated_actions.CASES, *missing_dependencies.CASES]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from fixer_corpus import Case, deprecated_actions, missing_dependencies
+from fixer_corpus import Case, deprecated_actions, formatters, missing_dependencies, timeouts
 
-CASES: list[Case] = [*deprecated_actions.CASES, *missing_dependencies.CASES]
+CASES: list[Case] = [*deprecated_actions.CASES, *missing_dependencies.CASES, *formatters.CASES, *timeouts.CASES]

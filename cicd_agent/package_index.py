@@ -82,7 +82,7 @@ def modules_in(names: list[str]) -> frozenset[str]:
         found.add(parts[0])
         if len(parts) > 2 and parts[1].isidentifier():
             found.add(f"{parts[0]}.{parts[1]}")
-        elif len(parts) == 2 and parts[1].endswith((".py", ".so", ".pyd")):
+        elif len(parts) == 2 and parts[1].endswith((".py", ".so", ".pyd")) and not parts[1].startswith("__init__."):
             found.add(f"{parts[0]}.{parts[1].split('.')[0]}")
     return frozenset(found)
 

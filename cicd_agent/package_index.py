@@ -208,8 +208,8 @@ class WheelhouseIndex:
                 with wheel.open("rb") as handle:
                     modules = _wheel_modules(handle)
                 with wheel.open("rb") as handle:
-                    name, requires = _wheel_metadata(handle)
-                return Distribution(name or dist, version, modules, requires=requires)
+                    shown, requires = _wheel_metadata(handle)
+                return Distribution(shown or dist, version, modules, requires=requires)
         return None
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (real log lines and API payloads are kept whole)
 """GitHub's wordings about deprecated actions and workflow commands, as real logs print them."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (real log lines and API payloads are kept whole)
 """The deprecated-action fixer with versions looked up through the GitHub port (responses), not the table."""
 
 from __future__ import annotations

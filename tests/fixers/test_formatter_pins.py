@@ -1,3 +1,4 @@
+
 """Which formatter version a project pins, and how formatter failures are recognised."""
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def test_a_pinned_version_is_installed_once_into_its_own_environment(tmp_path: P
 def test_the_agents_own_version_is_used_when_it_is_the_pinned_one(tmp_path: Path) -> None:
     mine = importlib.metadata.version("ruff")
     cache = tmp_path / "cache"
-    argv, version = tool_envs.python_tool("ruff", mine, cache, timeout=10)
+    _, version = tool_envs.python_tool("ruff", mine, cache, timeout=10)
     assert version == mine and not cache.exists()
     assert tool_envs.python_tool("ruff", None, cache, timeout=10)[1] == mine  # not pinned: the agent's own
     with pytest.raises(tool_envs.ToolUnavailable, match="pins no"):

@@ -1,4 +1,3 @@
-
 """The action-versions port over PyGithub, against GitHub's REST shapes served by `responses` (no network)."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-
 """The package-index port: PyPI's JSON API and a wheel's file list read by range requests, served by
 `responses` (no network); and a directory of wheels."""
 

@@ -1,4 +1,3 @@
-
 """Which formatter version a project pins, and how formatter failures are recognised."""
 
 from __future__ import annotations

@@ -126,25 +126,27 @@ def from_locks(workspace: Path, tool: str) -> Pin | None:
         for package in data.get("package") or []:
             if isinstance(package, dict) and str(package.get("name", "")).lower() == tool:
                 return Pin(tool, str(package.get("version")), lock)
-    lock_json = workspace / "package-lock.json"
-    if tool == "prettier" and lock_json.is_file():
-        try:
-            data = json.loads(lock_json.read_text(encoding="utf-8"))
-        except ValueError:
-            return None
-        version = (data.get("packages", {}).get("node_modules/prettier") or {}).get("version")
-        if version:
-            return Pin(tool, str(version), "package-lock.json")
-    package_json = workspace / "package.json"
-    if tool == "prettier" and package_json.is_file():
-        try:
-            data = json.loads(package_json.read_text(encoding="utf-8"))
-        except ValueError:
-            return None
-        wanted = {**(data.get("dependencies") or {}), **(data.get("devDependencies") or {})}.get("prettier", "")
-        if re.fullmatch(r"\d+\.\d+\.\d+", str(wanted)):
-            return Pin(tool, str(wanted), "package.json")
+    if tool != "prettier":
+        return None
+    locked = (_json(workspace / "package-lock.json").get("packages", {}).get("node_modules/prettier") or {}).get(
+        "version"
+    )
+    if locked:
+        return Pin(tool, str(locked), "package-lock.json")
+    manifest = _json(workspace / "package.json")
+    wanted = {**(manifest.get("dependencies") or {}), **(manifest.get("devDependencies") or {})}.get("prettier", "")
+    if re.fullmatch(r"\d+\.\d+\.\d+", str(wanted)):
+        return Pin(tool, str(wanted), "package.json")
     return None
+
+
+def _json(file: Path) -> dict[str, Any]:
+    """A JSON object from a file; {} when it is missing or not a JSON object."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def pinned(workspace: Path, tool: str, *, via_pre_commit: bool) -> Pin:

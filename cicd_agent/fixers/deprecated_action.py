@@ -116,11 +116,11 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
         if isinstance(renamed, CannotFix):
             return renamed
         notes += renamed
-    elif commands:
+    if commands:  # a workflow-command warning bumps nothing; next to named actions it is best effort
         rewritten = _rewrite_commands(work, commands)
-        if isinstance(rewritten, CannotFix):
+        if isinstance(rewritten, CannotFix) and not named:
             return rewritten
-        notes += rewritten
+        notes += [f"left as is: {rewritten.why}"] if isinstance(rewritten, CannotFix) else rewritten
     changes = [FileChange(w.path, w.text, w.edits.apply()) for w in work if w.edits]
     checked = _checked(ctx, work, changes)
     if isinstance(checked, CannotFix):
@@ -253,13 +253,9 @@ def _artifact_names(work: list[FileWork]) -> list[str] | CannotFix:
 
 
 def _rewrite_commands(work: list[FileWork], commands: set[str]) -> list[str] | CannotFix:
-    total = 0
-    problems: list[str] = []
-    for w in work:
-        result = workflow_commands.rewrite(w.path, w.text, w.root, commands)
-        problems += result.problems
-        total += result.rewritten
-        w.edits.replacements += result.edits.replacements
+    results = [(w, workflow_commands.rewrite(w.path, w.text, w.root, commands)) for w in work]
+    problems = [where for _, result in results for where in result.problems]
+    total = sum(result.rewritten for _, result in results)
     if problems:
         return CannotFix(NAME, f"cannot rewrite the workflow command(s) safely at {', '.join(problems)}")
     if not total:
@@ -268,6 +264,8 @@ def _rewrite_commands(work: list[FileWork], commands: set[str]) -> list[str] | C
             f"no `run:` step here uses {', '.join(sorted(commands))}: the warning comes from an action's own code "
             "(update that action; the message does not name it)",
         )
+    for w, result in results:
+        w.edits.replacements += result.edits.replacements
     files = ", ".join(f"${workflow_commands.FILES[c]}" for c in sorted(commands))
     return [f"rewrote {total} `{'`/`'.join(sorted(commands))}` command(s) to append to {files}"]
 

@@ -166,7 +166,7 @@ def check_command(ctx: FixContext, name: str) -> tuple[list[str], list[str]]:
                 words = shlex.split(line, comments=True)
             except ValueError:
                 continue
-            if not any(Path(w).name == name for w in words) or not ({"--check"} & set(words)):
+            if not any(Path(w).name == name for w in words) or not ({"--check", "--diff"} & set(words)):
                 continue
             start = next(i for i, w in enumerate(words) if Path(w).name == name) + 1
             if name == "ruff" and words[start : start + 1] == ["format"]:

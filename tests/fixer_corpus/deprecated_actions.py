@@ -558,6 +558,20 @@ jobs:
           path: out/
 """
 
+BOTH_WARNINGS = """name: release
+on: [push]
+jobs:
+  tag:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v3
+        with:
+          fetch-depth: 0
+      - id: next
+        run: |
+          echo "::set-output name=tag::$(git describe --tags --abbrev=0)"
+"""
+
 CASES = [
     Case(
         "artifact-matrix-and-sdist-share-a-name",
@@ -874,6 +888,22 @@ CASES = [
         {".github/workflows/ci.yml": PAGES_V2},
         FAILED.format("actions/upload-artifact: v3"),
         refusal="no workflow or action file uses actions/upload-artifact@v3",
+    ),
+    Case(
+        "node16-and-set-output-warnings-together",
+        N,
+        "2023-era logs carry both warnings: each names its own fix, nothing else moves",
+        {".github/workflows/ci.yml": BOTH_WARNINGS},
+        NODE16.format("actions/checkout@v3") + "\n" + SET_OUTPUT + EXIT,
+        edits={
+            ".github/workflows/ci.yml": [
+                ("actions/checkout@v3", "actions/checkout@v7"),
+                (
+                    'echo "::set-output name=tag::$(git describe --tags --abbrev=0)"',
+                    'echo "tag=$(git describe --tags --abbrev=0)" >> "$GITHUB_OUTPUT"',
+                ),
+            ]
+        },
     ),
     Case(
         "cache-full-version-keeps-precision",

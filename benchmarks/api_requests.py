@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cicd_agent.cli.main import invoke  # noqa: E402
-from cicd_agent.demo import DEMO_SETTINGS  # noqa: E402
+from cicd_agent.modes.demo import DEMO_SETTINGS  # noqa: E402
+from cicd_agent.sandbox import Sandbox  # noqa: E402
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios  # noqa: E402
-from cicd_agent.sandbox.server import Sandbox  # noqa: E402
 
 
 def cycle() -> dict[str, object]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.errors import AgentError
+from cicd_agent.model import Strategy
 
 DEFAULT_CONFIG = "cicd-agent.toml"
 DEFAULT_API_URL = "https://api.github.com"
@@ -156,7 +157,7 @@ class Config:
         return RepoConfig(name=name)
 
 
-STRATEGIES = ("rerun", "fix", "report", "ignore")
+STRATEGIES = tuple(str(s) for s in Strategy)
 
 
 @dataclass(frozen=True)
@@ -350,10 +351,6 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
         if name and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
             add(f"github.{env_key}", "must be the NAME of an environment variable, not a token")
     return problems
-
-
-def app_configured(config: Config) -> bool:
-    return bool(config.github.app_id)
 
 
 def token_for(config: Config, repo: str | None = None) -> str | None:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient, PullRef
@@ -106,10 +106,6 @@ class Effects:
         self.pusher = pusher
         self.recorder = recorder
 
-    @property
-    def dry_run(self) -> bool:
-        return self.recorder is not None
-
     def _do(self, action: Action, perform: Callable[[], T], placeholder: T) -> T:
         if self.recorder is not None:
             self.recorder.skip(action)
@@ -132,13 +128,6 @@ class Effects:
         self._do(Action("git.push", f"{repo}:{branch}", "force" if force else "", diff), perform, None)
 
     # -- GitHub -------------------------------------------------------------------------------------
-
-    def create_branch(self, repo: str, branch: str, sha: str) -> None:
-        self._do(
-            Action("github.create_branch", f"{repo}:{branch}", f"at {sha}"),
-            lambda: self._gh().create_ref(repo, branch, sha),
-            None,
-        )
 
     def delete_branch(self, repo: str, branch: str) -> bool:
         return self._do(
@@ -255,7 +244,3 @@ class Effects:
 
     def notify(self, event: str, text: str) -> None:
         self._do(Action("notify", event, text), lambda: self.notifier.send(event, text), None)
-
-
-def describe(actions: list[Action]) -> list[dict[str, Any]]:
-    return [asdict(a) for a in actions]

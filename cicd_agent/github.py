@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from github import Auth, Github, GithubException, GithubRetry, UnknownObjectExce
 from github.GithubObject import NotSet
 
 from cicd_agent.errors import AgentError
+from cicd_agent.model import FailureKey, RunRef
 
 T = TypeVar("T")
 
@@ -47,6 +49,13 @@ class WorkflowRun:
     fork: bool = False
     path: str = ""  # the workflow file, e.g. .github/workflows/ci.yml
     pull_requests: tuple[int, ...] = ()  # open PRs of this repository whose head is the run's branch
+
+    @property
+    def ref(self) -> RunRef:
+        return RunRef(self.repo, self.id, self.attempt, self.branch)
+
+    def key(self, signature: str) -> FailureKey:
+        return FailureKey(self.repo, self.branch, signature)
 
 
 @dataclass(frozen=True)
@@ -120,33 +129,38 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
 
 
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
-    """Transport failures and unexpected API errors become one clear AgentError (never a traceback)."""
-
-    @functools.wraps(method)
-    def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
-        self.calls += 1
-        try:
-            return method(self, *args, **kwargs)
-        except requests.RequestException as exc:
-            raise ApiUnavailable(
-                f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"[:500],
-                fix="check GITHUB_API_URL and the network; the next cycle retries",
-            ) from None
-        except GithubException as exc:
-            raise _http_error(exc, method.__name__.replace("_", " ")) from None
-
-    return wrapper
+def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    bound = inspect.signature(method).bind_partial(None, *args, **kwargs)
+    values = {k: (v[:12] if k == "sha" and isinstance(v, str) else v) for k, v in bound.arguments.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template
 
 
-def _guard_public_methods(cls: type) -> type:
-    for name, value in list(vars(cls).items()):
-        if callable(value) and not name.startswith("_"):
-            setattr(cls, name, _guarded(value))
-    return cls
+def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Map every failure of one port call once: transport errors become ApiUnavailable, GitHub's answers
+    become AgentErrors that say what the agent was doing (`what`, formatted with the call's arguments)."""
+
+    def decorate(method: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(method)
+        def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
+            self.calls += 1
+            try:
+                return method(self, *args, **kwargs)
+            except requests.RequestException as exc:
+                raise ApiUnavailable(
+                    f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"[:500],
+                    fix="check GITHUB_API_URL and the network; the next cycle retries",
+                ) from None
+            except GithubException as exc:
+                raise _http_error(exc, _describe(what, method, args, kwargs)) from None
+
+        return wrapper
+
+    return decorate
 
 
-@_guard_public_methods
 class GitHubClient:
     """Thin adapter over PyGithub. One instance per API host and token."""
 
@@ -183,13 +197,12 @@ class GitHubClient:
 
     # -- reads --------------------------------------------------------------------------------------
 
+    @api("reading repository {repo}")
     def repository(self, repo: str) -> RepoInfo:
-        try:
-            r = self.gh.get_repo(repo)
-            return RepoInfo(r.full_name, r.default_branch, r.clone_url, r.html_url)
-        except GithubException as exc:
-            raise _http_error(exc, f"reading repository {repo}") from None
+        r = self.gh.get_repo(repo)
+        return RepoInfo(r.full_name, r.default_branch, r.clone_url, r.html_url)
 
+    @api("listing workflow runs of {repo}")
     def workflow_runs(
         self,
         repo: str,
@@ -200,29 +213,23 @@ class GitHubClient:
         head_sha: str | None = None,
         limit: int = 100,
     ) -> list[WorkflowRun]:
-        try:
-            r = self._repo(repo)
-            runs = r.get_workflow_runs(
-                status=status or NotSet,
-                branch=branch or NotSet,
-                created=created or NotSet,
-                head_sha=head_sha or NotSet,
-            )
-            return [_run(repo, run) for _, run in zip(range(limit), runs, strict=False)]
-        except GithubException as exc:
-            raise _http_error(exc, f"listing workflow runs of {repo}") from None
+        runs = self._repo(repo).get_workflow_runs(
+            status=status or NotSet,
+            branch=branch or NotSet,
+            created=created or NotSet,
+            head_sha=head_sha or NotSet,
+        )
+        return [_run(repo, run) for _, run in zip(range(limit), runs, strict=False)]
 
+    @api("listing failed runs of {repo}")
     def poll_failed_runs(self, repo: str, *, created: str, etag: str | None) -> tuple[bool, list[WorkflowRun], str]:
         """Failed runs created since `created`, as a conditional request: (changed, runs, etag). An unchanged
         list is answered 304, which costs no rate limit."""
         headers = {"If-None-Match": etag} if etag else None
         params = {"status": "failure", "created": created, "per_page": 100}
-        try:
-            status, response_headers, body = self.gh.requester.requestJson(
-                "GET", f"/repos/{repo}/actions/runs", params, headers
-            )
-        except GithubException as exc:
-            raise _http_error(exc, f"listing failed runs of {repo}") from None
+        status, response_headers, body = self.gh.requester.requestJson(
+            "GET", f"/repos/{repo}/actions/runs", params, headers
+        )
         if status == 304:
             return False, [], etag or ""
         if status >= 400:
@@ -230,7 +237,7 @@ class GitHubClient:
                 data = json.loads(body or "{}")
             except json.JSONDecodeError:
                 data = {"message": body[:200]}
-            raise _http_error(GithubException(status, data, response_headers), f"listing failed runs of {repo}")
+            raise GithubException(status, data, response_headers)
         try:
             data = json.loads(body)
             runs = [run_from_json(repo, item) for item in data["workflow_runs"]]
@@ -238,39 +245,32 @@ class GitHubClient:
             raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
         return True, runs, str(response_headers.get("etag") or "")
 
+    @api("reading pull request #{number} of {repo}")
     def pull(self, repo: str, number: int) -> PullRef:
-        try:
-            return _pull(self._repo(repo).get_pull(number))
-        except GithubException as exc:
-            raise _http_error(exc, f"reading pull request #{number} of {repo}") from None
+        return _pull(self._repo(repo).get_pull(number))
 
+    @api("reading run {run_id} of {repo}")
     def workflow_run(self, repo: str, run_id: int) -> WorkflowRun:
-        try:
-            return _run(repo, self._repo(repo).get_workflow_run(run_id))
-        except GithubException as exc:
-            raise _http_error(exc, f"reading run {run_id} of {repo}") from None
+        return _run(repo, self._repo(repo).get_workflow_run(run_id))
 
+    @api("listing jobs of run {run_id} in {repo}")
     def jobs(self, repo: str, run_id: int) -> list[Job]:
-        try:
-            run = self._repo(repo).get_workflow_run(run_id)
-            return [
-                Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps])
-                for j in run.jobs()
-            ]
-        except GithubException as exc:
-            raise _http_error(exc, f"listing jobs of run {run_id} in {repo}") from None
+        run = self._repo(repo).get_workflow_run(run_id)
+        return [
+            Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps])
+            for j in run.jobs()
+        ]
 
+    @api("reading the log of job {job_id} in {repo}")
     def job_log(self, repo: str, job_id: int) -> str | None:
         """The job's log text, or None when GitHub no longer has it (expired, 404 or 410)."""
         try:
             job = self._repo(repo).get_workflow_job(job_id)
             location = job.logs_url()
-        except UnknownObjectException:
-            return None
         except GithubException as exc:
             if exc.status in (404, 410):
                 return None
-            raise _http_error(exc, f"reading the log of job {job_id} in {repo}") from None
+            raise
         # The redirect target is pre-signed and short-lived: fetch it at once, send no token to it.
         response = requests.get(location, timeout=60)
         if response.status_code in (404, 410):
@@ -278,66 +278,53 @@ class GitHubClient:
         response.raise_for_status()
         return response.content.decode("utf-8", errors="replace")
 
+    @api("reading {path} at {ref} in {repo}")
     def file(self, repo: str, path: str, ref: str) -> FileContent | None:
         try:
             content = self._repo(repo).get_contents(path, ref=ref)
         except UnknownObjectException:
             return None
-        except GithubException as exc:
-            raise _http_error(exc, f"reading {path} at {ref} in {repo}") from None
         if isinstance(content, list):
             raise AgentError(f"{path} in {repo} is a directory, not a file")
         return FileContent(path, content.sha, base64.b64decode(content.content or "").decode("utf-8"))
 
+    @api("reading branch {branch} of {repo}")
     def branch_sha(self, repo: str, branch: str) -> str | None:
         try:
-            return self._repo(repo).get_git_ref(f"heads/{branch}").object.sha
+            return str(self._repo(repo).get_git_ref(f"heads/{branch}").object.sha)
         except UnknownObjectException:
             return None
-        except GithubException as exc:
-            raise _http_error(exc, f"reading branch {branch} of {repo}") from None
 
+    @api("listing pull requests of {repo}")
     def pulls(self, repo: str, *, head: str | None = None, state: str = "open") -> list[PullRef]:
-        try:
-            r = self._repo(repo)
-            owner = repo.split("/")[0]
-            found = r.get_pulls(state=state, head=f"{owner}:{head}" if head else NotSet)
-            return [_pull(p) for p in found]
-        except GithubException as exc:
-            raise _http_error(exc, f"listing pull requests of {repo}") from None
+        owner = repo.split("/")[0]
+        found = self._repo(repo).get_pulls(state=state, head=f"{owner}:{head}" if head else NotSet)
+        return [_pull(p) for p in found]
 
+    @api("listing issues of {repo}")
     def issues(self, repo: str, *, label: str, state: str = "open") -> list[PullRef]:
         """Issues (not pull requests) with a label, newest first."""
-        try:
-            found = self._repo(repo).get_issues(state=state, labels=[label])
-            return [PullRef(i.number, i.html_url, i.state, body=i.body or "") for i in found if i.pull_request is None]
-        except GithubException as exc:
-            raise _http_error(exc, f"listing issues of {repo}") from None
+        found = self._repo(repo).get_issues(state=state, labels=[label])
+        return [PullRef(i.number, i.html_url, i.state, body=i.body or "") for i in found if i.pull_request is None]
 
+    @api("listing the comments of #{number} in {repo}")
     def comments(self, repo: str, number: int) -> list[str]:
         """The bodies of an issue's or pull request's comments."""
         return [c.body or "" for c in self._repo(repo).get_issue(number).get_comments()]
 
+    @api("reading check runs of {sha} in {repo}")
     def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:
         """(name, status, conclusion) of every check run on a commit."""
-        try:
-            commit = self._repo(repo).get_commit(sha)
-            return [(c.name, c.status, c.conclusion) for c in commit.get_check_runs()]
-        except GithubException as exc:
-            raise _http_error(exc, f"reading check runs of {sha[:12]} in {repo}") from None
+        commit = self._repo(repo).get_commit(sha)
+        return [(c.name, c.status, c.conclusion) for c in commit.get_check_runs()]
 
     def rate_limit_seen(self) -> int:
         """The remaining core rate limit from the last response's headers (-1 before any): costs no request."""
         return int(self.gh.requester.rate_limiting[0])
 
-    def rate_limit_remaining(self) -> int:
-        return int(self.gh.get_rate_limit().resources.core.remaining)
-
     # -- writes: called by effects.Effects only --------------------------------------------------
 
-    def create_ref(self, repo: str, branch: str, sha: str) -> None:
-        self._repo(repo).create_git_ref(f"refs/heads/{branch}", sha)
-
+    @api("deleting branch {branch} of {repo}")
     def delete_branch(self, repo: str, branch: str) -> bool:
         """Delete a branch; False when it was already gone (so a retried rollback is idempotent)."""
         try:
@@ -348,6 +335,7 @@ class GitHubClient:
         except UnknownObjectException:
             return False
 
+    @api("writing {path} on {branch} of {repo}")
     def put_file(self, repo: str, path: str, text: str, *, branch: str, message: str, sha: str | None) -> str:
         r = self._repo(repo)
         if sha:
@@ -356,30 +344,37 @@ class GitHubClient:
             result = r.create_file(path, message, text, branch=branch)
         return str(result["commit"].sha)
 
+    @api("deleting {path} on {branch} of {repo}")
     def delete_file(self, repo: str, path: str, *, branch: str, message: str, sha: str) -> str:
         result: dict[str, Any] = self._repo(repo).delete_file(path, message, sha, branch=branch)
         return str(result["commit"].sha)
 
+    @api("opening a pull request from {head} in {repo}")
     def create_pull(self, repo: str, *, head: str, base: str, title: str, body: str, draft: bool) -> PullRef:
-        pull = self._repo(repo).create_pull(base=base, head=head, title=title, body=body, draft=draft)
-        return _pull(pull)
+        return _pull(self._repo(repo).create_pull(base=base, head=head, title=title, body=body, draft=draft))
 
+    @api("closing pull request #{number} of {repo}")
     def close_pull(self, repo: str, number: int) -> None:
         self._repo(repo).get_pull(number).edit(state="closed")
 
+    @api("merging pull request #{number} of {repo}")
     def merge_pull(self, repo: str, number: int, message: str) -> str:
         return str(self._repo(repo).get_pull(number).merge(commit_message=message).sha)
 
+    @api("commenting on #{number} of {repo}")
     def comment(self, repo: str, number: int, body: str) -> None:
         self._repo(repo).get_issue(number).create_comment(body)
 
+    @api("labelling #{number} of {repo}")
     def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
         self._repo(repo).get_issue(number).add_to_labels(*labels)
 
+    @api("opening an issue in {repo}")
     def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
         issue = self._repo(repo).create_issue(title=title, body=body, labels=labels)
         return PullRef(issue.number, issue.html_url, issue.state)
 
+    @api("asking to re-run run {run_id} of {repo}")
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
         self._repo(repo).get_workflow_run(run_id).rerun_failed_jobs()
 

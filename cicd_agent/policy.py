@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from cicd_agent.config import PolicyConfig
 from cicd_agent.fixers import FixPlan
+from cicd_agent.model import APPROVAL_LABEL
 
 WORKFLOWS = ".github/workflows/"
-APPROVAL_LABEL = "cicd-agent:needs-approval"
 
 
 @dataclass(frozen=True)

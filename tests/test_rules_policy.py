@@ -146,7 +146,7 @@ def test_untrusted_text_in_pull_requests() -> None:
 
 
 def test_watch_jobs_never_overlap() -> None:
-    from cicd_agent.watch import Watcher
+    from cicd_agent.modes.watch import Watcher
 
     config, _ = parse_config('[schedule]\npoll_interval = "2m"\nhealth_interval = "30s"\ncleanup_cron = "0 2 * * *"\n')
     scheduler = Watcher(config, lambda health_only: None, lambda: None, lambda message: None).scheduler()

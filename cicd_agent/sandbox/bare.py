@@ -81,9 +81,6 @@ class BareRepo:
             return []
         return [str(item.path) for item in tree.traverse() if getattr(item, "type", "") == "blob"]  # type: ignore[union-attr]
 
-    def tree_of(self, commit: str) -> str:
-        return str(self.repo.commit(commit).tree.hexsha)
-
     def write_tree(self, base_commit: str | None, changes: dict[str, bytes | None]) -> str:
         """A tree: the base commit's with `changes` applied (None deletes a path)."""
         fd, index = tempfile.mkstemp(prefix="sandbox-index-")

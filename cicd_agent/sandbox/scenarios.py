@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.sandbox.server import Sandbox
+from cicd_agent.sandbox import Sandbox
 
 CHECKOUT = "      - uses: actions/checkout@v4\n"
 

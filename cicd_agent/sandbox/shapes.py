@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from cicd_agent.sandbox.model import Comment, Item, Job, Repo, Run, Workflow
+
 _REPO_URL_TEMPLATES = {
     "archive_url": "/{archive_format}{/ref}",
     "assignees_url": "/assignees{/user}",
@@ -70,7 +72,7 @@ def user(base: str, login: str, user_id: int, kind: str = "User") -> dict[str, A
     }
 
 
-def repository(base: str, repo: Any, *, full: bool = True) -> dict[str, Any]:
+def repository(base: str, repo: Repo, *, full: bool = True) -> dict[str, Any]:
     """A `full-repository` (or, with full=False, a `minimal-repository`)."""
     url = f"{base}/repos/{repo.full_name}"
     data: dict[str, Any] = {
@@ -139,7 +141,7 @@ def simple_commit(sha: str, tree: str, message: str, when: str) -> dict[str, Any
     }
 
 
-def workflow(base: str, repo: Any, wf: Any) -> dict[str, Any]:
+def workflow(base: str, repo: Repo, wf: Workflow) -> dict[str, Any]:
     return {
         "id": wf.id,
         "node_id": f"W_{wf.id}",
@@ -154,7 +156,7 @@ def workflow(base: str, repo: Any, wf: Any) -> dict[str, Any]:
     }
 
 
-def workflow_run(base: str, repo: Any, run: Any) -> dict[str, Any]:
+def workflow_run(base: str, repo: Repo, run: Run) -> dict[str, Any]:
     url = f"{base}/repos/{repo.full_name}/actions/runs/{run.id}"
     minimal = repository(base, repo, full=False)
     return {
@@ -195,7 +197,7 @@ def workflow_run(base: str, repo: Any, run: Any) -> dict[str, Any]:
     }
 
 
-def job(base: str, repo: Any, run: Any, jb: Any) -> dict[str, Any]:
+def job(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:
     url = f"{base}/repos/{repo.full_name}/actions/jobs/{jb.id}"
     return {
         "id": jb.id,
@@ -234,7 +236,7 @@ def job(base: str, repo: Any, run: Any, jb: Any) -> dict[str, Any]:
     }
 
 
-def check_run(base: str, repo: Any, run: Any, jb: Any) -> dict[str, Any]:
+def check_run(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:
     return {
         "id": jb.id,
         "node_id": f"CR_{jb.id}",
@@ -261,7 +263,7 @@ def check_run(base: str, repo: Any, run: Any, jb: Any) -> dict[str, Any]:
     }
 
 
-def label(base: str, repo: Any, name: str, label_id: int) -> dict[str, Any]:
+def label(base: str, repo: Repo, name: str, label_id: int) -> dict[str, Any]:
     return {
         "id": label_id,
         "node_id": f"L_{label_id}",
@@ -273,7 +275,7 @@ def label(base: str, repo: Any, name: str, label_id: int) -> dict[str, Any]:
     }
 
 
-def pull_request(base: str, repo: Any, pr: Any, *, full: bool = True) -> dict[str, Any]:
+def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}/pull/{pr.number}"
     author = user(base, "cicd-agent-bot", 2, "Bot")
@@ -356,7 +358,7 @@ def pull_request(base: str, repo: Any, pr: Any, *, full: bool = True) -> dict[st
     return data
 
 
-def issue(base: str, repo: Any, item: Any) -> dict[str, Any]:
+def issue(base: str, repo: Repo, item: Item) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     return {
         "id": item.id,
@@ -385,7 +387,7 @@ def issue(base: str, repo: Any, item: Any) -> dict[str, Any]:
     }
 
 
-def comment(base: str, repo: Any, number: int, cmt: Any) -> dict[str, Any]:
+def comment(base: str, repo: Repo, number: int, cmt: Comment) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     return {
         "id": cmt.id,
@@ -401,7 +403,7 @@ def comment(base: str, repo: Any, number: int, cmt: Any) -> dict[str, Any]:
     }
 
 
-def content_file(base: str, repo: Any, path: str, sha: str, data: bytes, ref: str, *, encode: bool) -> dict[str, Any]:
+def content_file(base: str, repo: Repo, path: str, sha: str, data: bytes, ref: str, *, encode: bool) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}/blob/{ref}/{path}"
     out: dict[str, Any] = {
@@ -422,7 +424,7 @@ def content_file(base: str, repo: Any, path: str, sha: str, data: bytes, ref: st
     return out
 
 
-def file_commit(base: str, repo: Any, sha: str, tree: str, parent: str, message: str) -> dict[str, Any]:
+def file_commit(base: str, repo: Repo, sha: str, tree: str, parent: str, message: str) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     person = {"name": "cicd-agent", "email": "cicd-agent@example.invalid", "date": EPOCH}
     return {
@@ -451,7 +453,7 @@ def file_commit(base: str, repo: Any, sha: str, tree: str, parent: str, message:
     }
 
 
-def git_ref(base: str, repo: Any, ref: str, sha: str) -> dict[str, Any]:
+def git_ref(base: str, repo: Repo, ref: str, sha: str) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     return {
         "ref": ref,
@@ -461,7 +463,7 @@ def git_ref(base: str, repo: Any, ref: str, sha: str) -> dict[str, Any]:
     }
 
 
-def pull_request_minimal(base: str, repo: Any, pr: Any) -> dict[str, Any]:
+def pull_request_minimal(base: str, repo: Repo, pr: Item) -> dict[str, Any]:
     """The `pull-request-minimal` a workflow run lists for its branch."""
     api = f"{base}/repos/{repo.full_name}"
     ends = {

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import requests
 
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store
 
 CONFIG = """
@@ -54,7 +54,7 @@ def _states() -> list[str]:
         return []
     store = Store(path)
     try:
-        return [r["state"] for r in store.remediations()]
+        return [r.state for r in store.remediations()]
     finally:
         store.close()
 

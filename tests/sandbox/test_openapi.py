@@ -15,8 +15,8 @@ import requests
 from e2e.test_auth import app_keys
 from openapi_schema_validator import OAS30Validator
 
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 
 BASIC_ERROR = {
     "type": "object",

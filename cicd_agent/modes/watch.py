@@ -21,8 +21,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from cicd_agent import metrics, snapshots
 from cicd_agent.config import Config
 from cicd_agent.errors import AgentError
+from cicd_agent.remediation.cycle import Ports, Report, run_cycle
+from cicd_agent.store import Store
 
 
 @dataclass
@@ -89,3 +92,63 @@ class Watcher:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         self.echo("stopped")
+
+
+def watch(
+    ports: Ports,
+    repos: list[str],
+    *,
+    on_report: Callable[[Report], None],
+    metrics_port: int | None = None,
+) -> None:
+    """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT."""
+    config = ports.config
+
+    def cycle(health_only: bool) -> None:
+        on_report(run_cycle(ports, repos, health_only=health_only))
+
+    def cleanup() -> None:
+        snapshots.cleanup(
+            ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
+        )
+
+    watcher = Watcher(config, cycle, cleanup, ports.echo)
+    ports.stopping = watcher.stopping
+    if metrics_port is not None:
+        serve_metrics(ports, watcher, metrics_port)
+    ports.echo(
+        f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
+        f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
+    )
+    watcher.run()
+
+
+def serve_metrics(ports: Ports, watcher: Watcher, port: int) -> None:
+    """`/metrics` from the store (read on a connection of its own) and this process, `/healthz` from the last
+    successful job."""
+    config = ports.config
+    started = time.time()
+
+    def render() -> str:
+        store = Store(ports.store.path)
+        try:
+            notifier = ports.effects.notifier
+            process = {
+                "github_calls": float(ports.github.calls),
+                "rate_limit_remaining": float(ports.github.rate_limit_seen()),
+                "notifications_sent": float(getattr(notifier, "sent", 0)),
+                "notifications_failed": float(getattr(notifier, "failed", 0)),
+            }
+            return metrics.exposition(store, config, time.time(), process)
+        finally:
+            store.close()
+
+    def alive() -> bool:
+        last = watcher.last_success or started
+        return time.time() - last < 3 * config.schedule.poll_interval + 60
+
+    try:
+        metrics.serve(port, render, alive)
+    except OSError as exc:
+        raise AgentError(f"cannot serve metrics on 127.0.0.1:{port}: {exc}", fix="pick another port") from None
+    ports.echo(f"metrics on http://127.0.0.1:{port}/metrics")

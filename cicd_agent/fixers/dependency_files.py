@@ -144,6 +144,22 @@ def pyproject_places(data: dict[str, Any]) -> dict[Place, list[str]]:
     return places
 
 
+def dynamic_requirements(workspace: Path) -> str | None:
+    """The requirements file setuptools reads the project's dependencies from, if it is one file."""
+    try:
+        data = tomllib.loads((workspace / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    if "dependencies" not in data.get("project", {}).get("dynamic", []):
+        return None
+    spec = data.get("tool", {}).get("setuptools", {}).get("dynamic", {}).get("dependencies", {})
+    files = spec.get("file") if isinstance(spec, dict) else None
+    files = [files] if isinstance(files, str) else files
+    if isinstance(files, list) and len(files) == 1 and (workspace / str(files[0])).is_file():
+        return str(files[0])
+    return None
+
+
 def project_name(data: dict[str, Any]) -> str | None:
     name = data.get("project", {}).get("name") or data.get("tool", {}).get("poetry", {}).get("name")
     return canonical(name) if isinstance(name, str) else None

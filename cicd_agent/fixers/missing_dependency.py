@@ -253,6 +253,9 @@ def _from_installs(
             place = deps.Place(kind, "setup.cfg" if kind == "setup.cfg" else "pyproject.toml", name)
             if place in places:
                 return place
+        dynamic = deps.dynamic_requirements(workspace)
+        if dynamic is not None:  # [tool.setuptools.dynamic] dependencies = {file = [...]}
+            return deps.Place("requirements", dynamic)
     if runtime:
         return deps.Place("requirements", runtime[0])
     return deps.Place("requirements", files[0]) if len(files) == 1 else None

@@ -644,4 +644,20 @@ CASES = [
         edits={"requirements.txt": [("Django==5.1.2\n", "Django==5.1.2\nPyJWT==2.9.0\n")]},
         job="test",
     ),
+    Case(
+        "setuptools-dynamic-dependencies",
+        N,
+        "pyproject with dynamic dependencies read from requirements.txt by setuptools, CI installs `.`",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "geo"\nversion = "0.1"\ndynamic = ["dependencies"]\n\n[tool.setuptools.dynamic]\ndependencies = {file = ["requirements.txt"]}\n',
+            "requirements.txt": "numpy>=1.26\n",
+            "geo/__init__.py": "import yaml\n",
+            "tests/test_geo.py": "",
+            WF: workflow("pip install .[test]"),
+        },
+        collecting(
+            "tests/test_geo.py", [("tests/test_geo.py", 1, "import geo"), ("geo/__init__.py", 1, "import yaml")], "yaml"
+        ),
+        edits={"requirements.txt": [("numpy>=1.26\n", "numpy>=1.26\nPyYAML\n")]},
+    ),
 ]

@@ -20,10 +20,10 @@ from typing import Any, Protocol
 import requests
 from github import Github, GithubException
 
-FALLBACK_DATE = "2026-08-19"  # when FALLBACK was read from the actions' repositories (their newest tags)
+FALLBACK_DATE = "2026-08-20"  # the newest tags then, read from the actions' repositories and pinned real workflows
 # action -> (latest release tag, its commit SHA, whether a moving major tag `vN` exists)
 FALLBACK: dict[str, tuple[str, str, bool]] = {
-    "actions/cache": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae", True),
+    "actions/cache": ("v6.1.0", "55cc8345863c7cc4c66a329aec7e433d2d1c52a9", True),
     "actions/checkout": ("v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1", True),
     "actions/configure-pages": ("v5.0.0", "983d7736d9b0ae728b81ab479565c72886d7745b", True),
     "actions/deploy-pages": ("v5.0.0", "cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", True),
@@ -33,13 +33,16 @@ FALLBACK: dict[str, tuple[str, str, bool]] = {
     "actions/setup-java": ("v5.7.0", "b6effb05e454b25005698d916606bdc6ffcbf961", True),
     "actions/setup-node": ("v7.0.0", "820762786026740c76f36085b0efc47a31fe5020", True),
     "actions/setup-python": ("v7.0.0", "5fda3b95a4ea91299a34e894583c3862153e4b97", True),
-    "actions/upload-artifact": ("v7.0.0", "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", True),
+    "actions/upload-artifact": ("v7.0.1", "043fb46d1a93c77aae656e7c1c64a875d1fc6a0a", True),
     "actions/upload-pages-artifact": ("v5.0.0", "fc324d3547104276b827a68afc52ff2a11cc49c9", True),
+    "astral-sh/setup-uv": ("v9.0.0", "c771a70e6277c0a99b617c7a806ffedaca235ff9", False),
     "codecov/codecov-action": ("v5.5.2", "671740ac38dd9b0130fbe1cec585b89eea48d3de", True),
+    "dessant/lock-threads": ("v6.0.2", "89ae32b08ed1a541efecbab17912962a5e38981c", False),
     "docker/build-push-action": ("v7.3.0", "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a", True),
     "docker/login-action": ("v4.1.0", "4907a6ddec9925e35a0a9e82d7399ccc52663121", True),
     "docker/setup-buildx-action": ("v4.3.0", "37fe631027851001ddb9b187196cc803df7f5f0e", True),
     "docker/setup-qemu-action": ("v4.2.0", "96fe6ef7f33517b61c61be40b68a1882f3264fb8", True),
+    "pypa/gh-action-pypi-publish": ("v1.14.1", "ba38be9e461d3875417946c167d0b5f3d385a247", False),
     "softprops/action-gh-release": ("v3.0.0", "b4309332981a82ec1c5618f44dd2e27cc8bfbfda", True),
 }
 _SEMVER = re.compile(r"v?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
@@ -51,7 +54,7 @@ class ActionVersion:
     tag: str  # the latest release's tag, e.g. v7.0.1
     sha: str  # the commit that tag points at
     major_tag: str | None  # e.g. v7 when the repository keeps a moving major tag
-    source: str  # where this came from, said in the PR: "GitHub API" or "table of 2026-08-19"
+    source: str  # where this came from, said in the PR: "GitHub API" or "table of 2026-08-20"
 
     @property
     def major(self) -> int:

@@ -40,18 +40,26 @@ def _alternatives(value: str | None) -> str:
     return "(?:" + "|".join(".+?" if v == ANY else re.escape(v) for v in _variants(value)) + ")"
 
 
+def _expression(expression: str, leg: Leg | None) -> str:
+    """A regex for one `${{ }}`: `matrix.k`, a 'literal', or `a || b || ...` of those, from the leg; else any."""
+    for part in (p.strip() for p in expression.split("||")):
+        literal = re.fullmatch(r"'([^']*)'", part)
+        if literal:
+            return re.escape(literal.group(1)) if literal.group(1) else ".+?"
+        key = re.fullmatch(r"matrix\.([A-Za-z0-9_-]+)", part)
+        if not key or leg is None:
+            return ".+?"
+        if key.group(1) in leg:  # a key this leg has (a missing one is empty: `||` goes on to the next)
+            return _alternatives(leg[key.group(1)])
+    return ".+?"
+
+
 def _pattern(template: str, leg: Leg | None) -> str:
     """A regex for `template` with its expressions filled from `leg` (unknown ones match anything)."""
     out, last = [], 0
     for match in _EXPR.finditer(template):
         out.append(re.escape(template[last : match.start()]))
-        key = re.fullmatch(r"matrix\.([A-Za-z0-9_-]+)", match.group(1))
-        if key and leg is not None and key.group(1) in leg:
-            out.append(
-                "(?:" + "|".join(".+?" if v == ANY else re.escape(v) for v in _variants(leg[key.group(1)])) + ")"
-            )
-        else:
-            out.append(".+?")
+        out.append(_expression(match.group(1), leg))
         last = match.end()
     out.append(re.escape(template[last:]))
     return "".join(out)
@@ -84,13 +92,19 @@ def find_job(root: Node | None, shown: str) -> tuple[str, MappingNode] | str | N
     if " / " in shown:
         names.append(shown.split(" / ", 1)[1])
     for name in names:
-        matches = [
-            (job_id, job)
-            for job_id, job in jobs(root)
-            if name == job_id or any(re.fullmatch(p, name, re.DOTALL) for p in _patterns(job_id, job))
-        ]
+        matches = [(job_id, job) for job_id, job in jobs(root) if _shown_as(job_id, job, name)]
+        exact = [(job_id, job) for job_id, job in matches if _shown_as(job_id, job, name, exact=True)]
+        if len(exact) == 1:  # a job whose name matches without guessing beats one whose expression could be anything
+            return exact[0]
         if len(matches) > 1:
             return f"{len(matches)} jobs could be shown as {shown!r}: {', '.join(j for j, _ in matches)}"
         if matches:
             return matches[0]
     return None
+
+
+def _shown_as(job_id: str, job: Node, name: str, *, exact: bool = False) -> bool:
+    if name == job_id and scalar(get(job, "name")) is None:
+        return True
+    patterns = [p for p in _patterns(job_id, job) if not exact or ".+?" not in p]
+    return any(re.fullmatch(p, name, re.DOTALL) for p in patterns)

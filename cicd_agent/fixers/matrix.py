@@ -42,12 +42,12 @@ def matrix_legs(job_id: str, job: Node) -> list[Leg]:
     keys = [k for k, _ in dims]
     legs: list[Leg] = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v for _, v in dims))]
     legs = [leg for leg in legs if not any(all(leg.get(k) == v for k, v in e.items()) for e in exclude)]
-    if not dims:
-        legs = []
+    original = legs if dims else []  # an include extends only the combinations of the dimensions
+    added: list[Leg] = []
     for entry in include:
-        matched = [leg for leg in legs if all(leg.get(k) == v for k, v in entry.items() if k in keys)]
+        matched = [leg for leg in original if all(leg.get(k) == v for k, v in entry.items() if k in keys)]
         for leg in matched:
             leg.update({k: v for k, v in entry.items() if k not in keys})
         if not matched:
-            legs.append(dict(entry))
-    return legs or [{}]
+            added.append(dict(entry))
+    return (original + added) or [{}]

@@ -23,9 +23,9 @@ SET_OUTPUT = (
 )
 SAVE_STATE = SET_OUTPUT.replace("set-output", "save-state")
 EXIT = "\n##[error]Process completed with exit code 1."
-UPLOAD_SHA = "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"
+UPLOAD_SHA = "043fb46d1a93c77aae656e7c1c64a875d1fc6a0a"
 DOWNLOAD_SHA = "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"
-CACHE_SHA = "27d5ce7f107fe9357f9df03efb73ab90386fccae"
+CACHE_SHA = "55cc8345863c7cc4c66a329aec7e433d2d1c52a9"
 CHECKOUT_SHA = "3d3c42e5aac5ba805825da76410c181273ba90b1"
 N = "deprecated-action"
 
@@ -640,7 +640,7 @@ CASES = [
             ".github/workflows/ci.yml": [
                 (
                     "actions/upload-artifact@a8a3f3ad30e3422c9c7b888a15615d19a852ae32 # v3.1.3",
-                    f"actions/upload-artifact@{UPLOAD_SHA} # v7.0.0",
+                    f"actions/upload-artifact@{UPLOAD_SHA} # v7.0.1",
                 ),
                 (
                     "actions/download-artifact@9bc31d5ccc31df68ecc42ccf4149144866c47d8a # v3.0.2",
@@ -659,7 +659,7 @@ CASES = [
             ".github/workflows/ci.yml": [
                 (
                     "actions/cache@0c45773b623bea8c8e75f6c82b208c3cf94ea4f9  # v3.3.1",
-                    f"actions/cache@{CACHE_SHA}  # v5.0.5",
+                    f"actions/cache@{CACHE_SHA}  # v6.1.0",
                 )
             ]
         },
@@ -788,7 +788,7 @@ CASES = [
         {".github/workflows/ci.yml": COMPOSITE_CALLER, ".github/actions/setup/action.yml": COMPOSITE},
         FAILED.format("actions/cache: v2")
         + " Please update your workflow to use v3/v4 of actions/cache to avoid interruptions.",
-        edits={".github/actions/setup/action.yml": [("actions/cache@v2", "actions/cache@v5")]},
+        edits={".github/actions/setup/action.yml": [("actions/cache@v2", "actions/cache@v6")]},
     ),
     Case(
         "root-action-yml",
@@ -911,6 +911,6 @@ CASES = [
         "a full version tag (`@v2.1.6`) stays a full version",
         {".github/workflows/ci.yml": CACHE_PRECISE},
         FAILED.format("actions/cache: v2.1.6"),
-        edits={".github/workflows/ci.yml": [("actions/cache@v2.1.6", "actions/cache@v5.0.5")]},
+        edits={".github/workflows/ci.yml": [("actions/cache@v2.1.6", "actions/cache@v6.1.0")]},
     ),
 ]

@@ -165,6 +165,29 @@ jobs:
       - run: ./integration.sh
 """
 
+OR_NAMES = """name: Tests
+on: [push, pull_request]
+jobs:
+  tests:
+    name: ${{ matrix.name || matrix.python }}
+    runs-on: ${{ matrix.os || 'ubuntu-latest' }}
+    strategy:
+      fail-fast: false
+      matrix:
+        include:
+          - {python: '3.13'}
+          - {python: '3.12'}
+          - {name: Windows, python: '3.13', os: windows-latest}
+          - {name: PyPy, python: 'pypy-3.11', tox: pypy3.11}
+    steps:
+      - run: uv run --locked tox run
+  typing:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - run: uv run --locked tox run -e typing
+"""
+
 CASES = [
     Case(
         "matrix-default-rendered-name",
@@ -291,5 +314,30 @@ CASES = [
         refusal="no job under `jobs:`",
         fix_exists=False,
         job="deploy",
+    ),
+    Case(
+        "include-only-with-or-names",
+        N,
+        "pallets' test matrix: `name: ${{ matrix.name || matrix.python }}` over include-only legs, next to `typing`",
+        {".github/workflows/ci.yml": OR_NAMES},
+        exceeded(90),
+        edits={
+            ".github/workflows/ci.yml": [
+                (
+                    "    name: ${{ matrix.name || matrix.python }}\n",
+                    "    timeout-minutes: 180\n    name: ${{ matrix.name || matrix.python }}\n",
+                )
+            ]
+        },
+        job="3.12",
+    ),
+    Case(
+        "plain-job-beside-a-job-named-by-expression",
+        N,
+        "the `typing` job of the same workflow: its own name wins over the expression that could be anything",
+        {".github/workflows/ci.yml": OR_NAMES},
+        exceeded(10),
+        edits={".github/workflows/ci.yml": [("    timeout-minutes: 10\n", "    timeout-minutes: 20\n")]},
+        job="typing",
     ),
 ]

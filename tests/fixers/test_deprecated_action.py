@@ -9,7 +9,7 @@ import responses
 from fixer_corpus import TS, checkout
 from github import Github
 
-from cicd_agent.action_versions import CachedVersions, GitHubActionVersions
+from cicd_agent.action_versions import FALLBACK_DATE, CachedVersions, GitHubActionVersions
 from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 
@@ -60,7 +60,7 @@ def test_when_the_api_cannot_answer_the_table_says_its_date(tmp_path: Path) -> N
     log = "##[warning]Node.js 16 actions are deprecated. Please update the following actions to use Node.js 20: actions/checkout@v3. For more information see: https://x/."
     plan = FIXERS["deprecated-action"](_context(root, log, versions))
     assert isinstance(plan, FixPlan) and "actions/checkout@v7" in (plan.changes[0].after or "")
-    assert "latest release from the table of 2026-08-19" in plan.rationale
+    assert f"latest release from the table of {FALLBACK_DATE}" in plan.rationale
     unknown = FIXERS["deprecated-action"](
         _context(root, log.replace("actions/checkout@v3", "acme/deploy-action@v1"), versions)
     )

@@ -58,6 +58,9 @@ SUFFIXES = {
 
 def which_formatter(evidence: str) -> tuple[str, bool] | None:
     """(formatter, whether it ran as a pre-commit hook) from the log."""
+    failed = re.search(r"^(ruff[ -]format|black|black-jupyter|prettier)\.{3,}.*Failed\s*$", evidence, re.MULTILINE)
+    if failed:  # pre-commit's summary line names the hook (its `name:`, e.g. "ruff format")
+        return ("ruff" if failed.group(1).startswith("ruff") else failed.group(1).split("-")[0]), True
     for hook in _HOOK.findall(evidence):
         for name, ids in HOOK_IDS.items():
             if hook in ids:

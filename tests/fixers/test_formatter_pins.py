@@ -66,4 +66,5 @@ def test_which_formatter() -> None:
     ) == ("prettier", False)
     assert which_formatter("would reformat src/x.py\nOh no! 💥 💔 💥") == ("black", False)
     assert which_formatter("Would reformat: src/x.py\n1 file would be reformatted") == ("ruff", False)
+    assert which_formatter("ruff format.........................................Failed") == ("ruff", True)
     assert which_formatter("Found 3 errors.") is None

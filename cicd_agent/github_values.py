@@ -6,7 +6,7 @@ account, e.g. a deleted user's "ghost" events).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -176,24 +176,8 @@ def login_of(account: Any) -> str:
     return str(account.login) if account is not None else ""
 
 
-def pull_of(pull: Any) -> PullRef:
-    return PullRef(
-        number=pull.number,
-        html_url=pull.html_url,
-        state=pull.state,
-        merged=bool(pull.raw_data.get("merged") or pull.raw_data.get("merged_at")),  # a listed PR has no `merged`
-        head=pull.head.ref,
-        head_sha=pull.head.sha,
-        base=pull.base.ref,
-        labels=tuple(label.name for label in pull.labels),
-        body=pull.body or "",
-        author=login_of(pull.user),
-        created_at=epoch(pull.created_at),
-        closed_at=epoch(pull.closed_at),
-    )
-
-
 def issue_of(issue: Any) -> PullRef:
+    """An issue, or what a pull request shares with one."""
     return PullRef(
         issue.number,
         issue.html_url,
@@ -203,6 +187,16 @@ def issue_of(issue: Any) -> PullRef:
         author=login_of(issue.user),
         created_at=epoch(issue.created_at),
         closed_at=epoch(issue.closed_at),
+    )
+
+
+def pull_of(pull: Any) -> PullRef:
+    return replace(
+        issue_of(pull),
+        merged=bool(pull.raw_data.get("merged") or pull.raw_data.get("merged_at")),  # a listed PR has no `merged`
+        head=pull.head.ref,
+        head_sha=pull.head.sha,
+        base=pull.base.ref,
     )
 
 

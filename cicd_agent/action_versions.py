@@ -5,20 +5,19 @@ commit each points at". `GitHubActionVersions` asks the GitHub API (the agent's 
 Enterprise Server and the sandbox work too); `FallbackVersions` answers from `FALLBACK`, a table read from
 the actions' repositories on `FALLBACK_DATE`. `versions_with_fallback` combines both and caches per process.
 
-Requests made (all GET): /repos/{o}/{r}/releases/latest, then /repos/{o}/{r}/git/ref/tags/{tag} (and
-/git/tags/{sha} to peel an annotated tag) for the release tag and its major tag; /repos/{o}/{r}/tags when
-the repository has no release.
+Requests made through the GitHub port (all GET): /repos/{o}/{r}/releases/latest, then
+/repos/{o}/{r}/git/ref/tags/{tag} (and /git/tags/{sha} to peel an annotated tag) for the release tag and its
+major tag; /repos/{o}/{r}/tags when the repository has no release.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-import requests
-from github import Github, GithubException
+from cicd_agent.errors import AgentError
+from cicd_agent.github import GitHubClient
 
 FALLBACK_DATE = "2026-08-20"  # the newest tags then, read from the actions' repositories and pinned real workflows
 # action -> (latest release tag, its commit SHA, whether a moving major tag `vN` exists)
@@ -88,51 +87,30 @@ class FallbackVersions:
 
 
 class GitHubActionVersions:
-    """The action's own repository through PyGithub; None (never an exception) when it cannot tell."""
+    """The action's own repository, through the GitHub port; None (never an exception) when it cannot tell."""
 
-    def __init__(self, gh: Github) -> None:
-        self.gh = gh
+    def __init__(self, github: GitHubClient) -> None:
+        self.github = github
 
     def latest(self, action: str) -> ActionVersion | None:
         try:
             return self._latest(action)
-        except (GithubException, requests.RequestException):
+        except AgentError:
             return None
 
     def _latest(self, action: str) -> ActionVersion | None:
-        repo = self.gh.get_repo(action)
-        tag = None
-        try:
-            tag = repo.get_latest_release().tag_name
-        except GithubException as exc:
-            if exc.status != 404:
-                raise
+        tag = self.github.latest_release(action)
         if tag is None or version_tuple(tag)[0] < 0:
-            names = [str(each.name) for each in itertools.islice(repo.get_tags(), 100)]
-            tags = [name for name in names if re.fullmatch(r"v?\d+\.\d+\.\d+", name)]
+            tags = [t.name for t in self.github.tags(action) if re.fullmatch(r"v?\d+\.\d+\.\d+", t.name)]
             if not tags:
                 return None
             tag = max(tags, key=version_tuple)
-        sha = self._commit(repo, tag)
+        sha = self.github.ref_sha(action, f"tags/{tag}")
         if sha is None:
             return None
         major = f"v{version_tuple(tag)[0]}"
-        major_sha = self._commit(repo, major)
+        major_sha = self.github.ref_sha(action, f"tags/{major}")
         return ActionVersion(action.lower(), tag, sha, major if major_sha == sha else None, "GitHub API")
-
-    def _commit(self, repo: Any, tag: str) -> str | None:
-        """The commit a tag points at (peeling an annotated tag); None when there is no such tag."""
-        try:
-            ref = repo.get_git_ref(f"tags/{tag}")
-        except GithubException as exc:
-            if exc.status == 404:
-                return None
-            raise
-        sha, kind = ref.object.sha, ref.object.type
-        if kind == "tag":
-            tag_object = repo.get_git_tag(sha)
-            sha = tag_object.object.sha
-        return str(sha)
 
 
 class CachedVersions:

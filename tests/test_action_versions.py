@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import responses
-from github import Github
 
 from cicd_agent.action_versions import FALLBACK, FALLBACK_DATE, CachedVersions, GitHubActionVersions, version_tuple
+from cicd_agent.github import GitHubClient
 
 API = "https://api.github.com:443"  # PyGithub names the port in the URLs it requests
 COMMIT = "a" * 40
@@ -24,7 +24,7 @@ def _ref(name: str, tag: str, sha: str, kind: str = "commit") -> None:
 
 
 def _versions() -> GitHubActionVersions:
-    return GitHubActionVersions(Github(base_url="https://api.github.com", retry=None))
+    return GitHubActionVersions(GitHubClient("https://api.github.com", None, retries=0))
 
 
 @responses.activate

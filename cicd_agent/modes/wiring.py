@@ -51,6 +51,6 @@ def build_ports(
         snapshot_dir=snapshot_dir or Path(config.state.snapshot_dir),
         now=now,
         echo=echo,
-        versions=CachedVersions(GitHubActionVersions(github.gh)),  # once per process, else the dated table
+        versions=CachedVersions(GitHubActionVersions(github)),  # once per process, else the dated table
         index=index or index_from(os.environ.get("CICD_AGENT_PACKAGE_INDEX")),
     )

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import responses
 from fixer_corpus import TS, checkout
-from github import Github
 
 from cicd_agent.action_versions import FALLBACK_DATE, CachedVersions, GitHubActionVersions
 from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
+from cicd_agent.github import GitHubClient
 
 API = "https://api.github.com:443"
 NEW = "c" * 40
@@ -42,7 +42,7 @@ def test_the_version_comes_from_the_actions_own_repository(tmp_path: Path) -> No
             json={"ref": f"refs/tags/{tag}", "object": {"sha": NEW, "type": "commit", "url": "x"}},
         )
     root = checkout(tmp_path / "repo", {".github/workflows/ci.yml": WORKFLOW})
-    versions = CachedVersions(GitHubActionVersions(Github(base_url="https://api.github.com", retry=None)))
+    versions = CachedVersions(GitHubActionVersions(GitHubClient("https://api.github.com", None, retries=0)))
     log = "##[warning]Node.js 16 actions are deprecated. Please update the following actions to use Node.js 20: acme/deploy-action@5f2c1b8a0e3d4c6b7a8f9e0d1c2b3a4f5e6d7c8b. For more information see: https://x/."
     plan = FIXERS["deprecated-action"](_context(root, log, versions))
     assert isinstance(plan, FixPlan), plan
@@ -56,7 +56,7 @@ def test_the_version_comes_from_the_actions_own_repository(tmp_path: Path) -> No
 def test_when_the_api_cannot_answer_the_table_says_its_date(tmp_path: Path) -> None:
     responses.get(f"{API}/repos/actions/checkout", status=503)
     root = checkout(tmp_path / "repo", {".github/workflows/ci.yml": WORKFLOW})
-    versions = CachedVersions(GitHubActionVersions(Github(base_url="https://api.github.com", retry=None)))
+    versions = CachedVersions(GitHubActionVersions(GitHubClient("https://api.github.com", None, retries=0)))
     log = "##[warning]Node.js 16 actions are deprecated. Please update the following actions to use Node.js 20: actions/checkout@v3. For more information see: https://x/."
     plan = FIXERS["deprecated-action"](_context(root, log, versions))
     assert isinstance(plan, FixPlan) and "actions/checkout@v7" in (plan.changes[0].after or "")

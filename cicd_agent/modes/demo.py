@@ -19,6 +19,7 @@ from cicd_agent.notify import Notifier
 from cicd_agent.package_index import WheelhouseIndex
 from cicd_agent.remediation.cycle import Ports, run_cycle
 from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.action_repos import install_action_repos
 from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, build_wheel, install_scenarios
 from cicd_agent.store import Store, open_store
 
@@ -46,6 +47,12 @@ def demo_index(sandbox: Sandbox) -> WheelhouseIndex:
     wheelhouse = sandbox.root / "wheelhouse"
     build_wheel(wheelhouse, BROKEN_WHEEL[0], BROKEN_WHEEL[0], BROKEN_WHEEL[1])
     return WheelhouseIndex(wheelhouse)
+
+
+def host_actions(sandbox: Sandbox, scenarios: list[str]) -> None:
+    """The repositories of the actions the scenarios update, so the fixer looks their versions up."""
+    if "deprecated-action" in scenarios:
+        install_action_repos(sandbox, ["actions/upload-artifact", "actions/download-artifact"])
 
 
 def demo_config(scenarios: list[Scenario]) -> Config:
@@ -108,11 +115,13 @@ def start_sandbox(root: Path | None, *, port: int = 0, scenario: str = "demo", a
     sandbox = Sandbox(root or Path(tempfile.mkdtemp(prefix="cicd-agent-sandbox-")))
     if scenario == "demo":
         install_scenarios(sandbox)
+        host_actions(sandbox, [s.name for s in SCENARIOS])
     elif scenario != "none":
         names = [s.name for s in SCENARIOS]
         if scenario not in names:
             raise AgentError(f"unknown scenario {scenario!r}", fix=f"use demo, none, or one of: {', '.join(names)}")
         install_scenarios(sandbox, [scenario])
+        host_actions(sandbox, [scenario])
     try:
         sandbox.serve(port, auto_ci=auto_ci)
     except OSError as exc:

@@ -12,6 +12,8 @@ from cicd_agent.action_versions import FALLBACK_DATE, CachedVersions, GitHubActi
 from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import GitHubClient
+from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.action_repos import install_action_repos
 
 API = "https://api.github.com:443"
 NEW = "c" * 40
@@ -65,3 +67,23 @@ def test_when_the_api_cannot_answer_the_table_says_its_date(tmp_path: Path) -> N
         _context(root, log.replace("actions/checkout@v3", "acme/deploy-action@v1"), versions)
     )
     assert isinstance(unknown, CannotFix)
+
+
+def test_versions_looked_up_in_the_sandboxs_action_repositories(tmp_path: Path, sandbox: Sandbox) -> None:
+    """The sandbox hosts the actions' repositories with their real tag lists: the look-up runs offline."""
+    install_action_repos(sandbox, ["actions/upload-artifact", "actions/download-artifact"])
+    github = GitHubClient(sandbox.base_url, sandbox.token, retries=0)
+    workflow = (
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/upload-artifact@a8a3f3ad30e3422c9c7b888a15615d19a852ae32 # v3.1.3\n"
+        "        with:\n          name: out\n          path: out\n"
+    )
+    root = checkout(tmp_path / "repo", {".github/workflows/ci.yml": workflow})
+    log = "##[error]This request has been automatically failed because it uses a deprecated version of `actions/upload-artifact: v3`."
+    plan = FIXERS["deprecated-action"](_context(root, log, CachedVersions(GitHubActionVersions(github))))
+    assert isinstance(plan, FixPlan), plan
+    sha = github.ref_sha("actions/upload-artifact", "tags/v7.0.0")
+    assert sha and plan.changes[0].after == workflow.replace(
+        "a8a3f3ad30e3422c9c7b888a15615d19a852ae32 # v3.1.3", f"{sha} # v7.0.0"
+    )
+    assert "latest release from the GitHub API" in plan.rationale

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from harness import SETTINGS, Agent, Result
+from harness import Agent, Loop, Result
 
 from cicd_agent.cli.main import invoke
 from cicd_agent.model import ACTIVE, LABEL, RemState, RunRef
 from cicd_agent.sandbox import Fault, Sandbox
-from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
+from cicd_agent.sandbox.scenarios import SCENARIOS
 from cicd_agent.store import Store
 
 LEASE = 1.0  # seconds: a killed cycle's claims are taken over after this
@@ -89,13 +89,11 @@ def repo_of(scenario: str) -> str:
 
 
 def prepare(sandbox: Sandbox, scenario: str) -> None:
-    """The scenario's repository with its failed run, and the agent's config in the working directory."""
-    install_scenarios(sandbox, [scenario])
-    Path("cicd-agent.toml").write_text(
-        SETTINGS.format(extra="").replace("lease = 0", f'lease = "{LEASE:g}s"')
-        + f'[[repos]]\nname = "{repo_of(scenario)}"\nbranches = ["main"]\n'
-    )
-    sandbox.settle()
+    """The scenario's repository with its failed run, and the agent's config in the working directory (claims
+    held for LEASE)."""
+    Loop(sandbox, in_process_agent).setup(scenario)
+    config = Path("cicd-agent.toml")
+    config.write_text(config.read_text().replace("lease = 0", f'lease = "{LEASE:g}s"'))
 
 
 def start_phase(sandbox: Sandbox, agent: Agent, moment: Moment) -> None:
@@ -234,11 +232,16 @@ def in_process_agent(*args: str) -> Result:
 def scene(root: Path, scenario: str) -> Iterator[Sandbox]:
     """A sandbox with the scenario, served on loopback, the agent's environment and working directory set."""
     root.mkdir(parents=True)
-    before = (Path.cwd(), {k: os.environ.get(k) for k in ("GITHUB_API_URL", "GITHUB_TOKEN")})
+    names = ("GITHUB_API_URL", "GITHUB_TOKEN", "CICD_AGENT_PACKAGE_INDEX")
+    before = (Path.cwd(), {name: os.environ.get(name) for name in names})
     sandbox = Sandbox(root / "sandbox")
     sandbox.serve(auto_ci=False)
     os.chdir(root)
-    os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
+    os.environ.update(
+        GITHUB_API_URL=sandbox.base_url,
+        GITHUB_TOKEN=sandbox.token,
+        CICD_AGENT_PACKAGE_INDEX=str(sandbox.root / "wheelhouse"),
+    )
     try:
         prepare(sandbox, scenario)
         yield sandbox

@@ -51,8 +51,9 @@ def pull_state(pr: PullRef) -> tuple[RemState, tuple[str, ...]]:
 
 
 def outcome_time(pr: PullRef, now: float) -> float:
-    """When the PR's outcome happened, as far as GitHub tells: closed, else last changed (a label), else now."""
-    return pr.closed_at or pr.updated_at or pr.created_at or now
+    """When the PR's outcome happened, as far as GitHub tells: when it was closed, else (an open PR: no other PR
+    of its failure can follow it while it is open) when it was opened."""
+    return pr.closed_at or pr.created_at or now
 
 
 def hydrate(p: Ports, repo: str) -> int:
@@ -119,8 +120,8 @@ def _hydrate_issue(p: Ports, repo: str, issue: PullRef, meta: dict[str, Any]) ->
     p.store.mark_decided(_run(repo, meta), now=now)
     if issue.state != "open":
         return
-    for body in p.github.comments(repo, issue.number):  # later sightings: "Seen again in run ..."
-        seen = read_metadata(body)
+    for comment in p.github.comments(repo, issue.number):  # later sightings: "Seen again in run ..."
+        seen = read_metadata(comment.body)
         if seen and seen.get("signature") == meta["signature"]:
             p.store.mark_decided(_run(repo, seen), now=now)
     run = _run(repo, meta)

@@ -48,8 +48,8 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
 def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule, number: int) -> bool:
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
-    for body in p.github.comments(run.repo, number):
-        meta = read_metadata(body)
+    for comment in p.github.comments(run.repo, number):
+        meta = read_metadata(comment.body)
         if meta and meta.get("signature") == analysis.signature:
             record(p, report, run.ref, Decided.REPORTED, f"already explained on pull request #{number}", **facts)
             return True
@@ -61,8 +61,8 @@ def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Expla
 
 def already_commented(p: Ports, repo: str, number: int, run: RunRef, signature: str) -> bool:
     """A sighting comment for this run is already there (a killed cycle posted it before recording its decision)."""
-    for body in p.github.comments(repo, number):
-        meta = read_metadata(body) or {}
+    for comment in p.github.comments(repo, number):
+        meta = read_metadata(comment.body) or {}
         if meta.get("signature") == signature and (meta.get("run_id"), meta.get("run_attempt")) == (
             run.run_id,
             run.attempt,

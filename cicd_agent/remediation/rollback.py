@@ -86,7 +86,7 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str
         return [] if deleted or earlier else ["comment"]  # gone already: whoever deleted it comments
 
     def comment() -> list[str]:
-        if not any(is_rollback_comment(body, number) for body in p.github.comments(repo, number)):
+        if not any(is_rollback_comment(c.body, number) for c in p.github.comments(repo, number)):
             p.effects.comment(repo, number, bodies.rollback_comment(why, number))
         return []
 

@@ -178,3 +178,34 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
     assert rem.labels == ("cicd-agent", "cicd-agent:needs-approval")
     assert rem.rollback_done == ("comment", "label")
     assert (rem.rollback_reason, rem.error) == ("the fix's CI failed", "GitHub answered 502")
+
+
+def test_claims_from_before_leases_keep_their_meaning(tmp_path: Path) -> None:
+    """Migration 0005: a run seen before is decided; one given back after an error is claimed again, unless it
+    had its last error (then it was given up)."""
+    import sqlite_utils
+
+    path = tmp_path / "state.db"
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for name, migrate in MIGRATIONS[:4]:
+        migrate(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    for run_id, released, errors in ((1, 0, 0), (2, 1, 1), (3, 1, 3)):
+        db.table("failures").insert(
+            {
+                "repo": "o/r",
+                "branch": "main",
+                "run_id": run_id,
+                "run_attempt": 1,
+                "seen_at": 1.0,
+                "duplicates": 0,
+                "released": released,
+                "errors": errors,
+            }
+        )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    claims = [store.claim_failure(_failure(run_id), now=2.0, lease=60.0) for run_id in (1, 2, 3)]
+    assert claims == [Claim.DECIDED, Claim.TAKEN_OVER, Claim.DECIDED]

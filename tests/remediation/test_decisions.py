@@ -6,9 +6,20 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.github import PullRef, WorkflowRun
-from cicd_agent.model import Decided, HealthOutcome, Strategy
-from cicd_agent.remediation.check import Next, next_step, rerun_outcome
+from cicd_agent.model import (
+    HEALTHY_LABEL,
+    INCONCLUSIVE_LABEL,
+    ROLLED_BACK_LABEL,
+    Decided,
+    HealthOutcome,
+    RemState,
+    Strategy,
+    settles,
+)
+from cicd_agent.modes.action_state import pull_state
+from cicd_agent.remediation.check import Next, next_step, pull_outcome, rerun_outcome
 from cicd_agent.remediation.decide import gate
+from cicd_agent.remediation.poll import window_start
 from cicd_agent.remediation.reconcile import Found, Recovery, recovery
 
 
@@ -35,6 +46,7 @@ def test_gate(failed: bool, paused: bool, in_flight: bool, expected: Decided | N
         (Strategy.FIX, HealthOutcome.FAILURE, 10.0, Next.ROLLBACK),
         (Strategy.RERUN, HealthOutcome.FAILURE, 10.0, Next.RERUN_FAILED),  # nothing to roll back
         (Strategy.RERUN, HealthOutcome.SUCCESS, 10.0, Next.HEALTHY),
+        (Strategy.FIX, HealthOutcome.REJECTED, 10.0, Next.REJECTED),
     ],
 )
 def test_next_step(strategy: Strategy, outcome: HealthOutcome, now: float, expected: Next) -> None:
@@ -77,3 +89,55 @@ PULL = PullRef(3, "https://github.example/o/r/pull/3")
 )
 def test_recovery(strategy: Strategy, found: Found, expected: Recovery) -> None:
     assert recovery(strategy, found) is expected
+
+
+@pytest.mark.parametrize(
+    ("pull", "expected"),
+    [
+        (PullRef(3, "", state="open"), None),  # ask its CI
+        (PullRef(3, "", state="closed", merged=True), None),  # merged: its CI on the base says
+        (PullRef(3, "", state="closed"), HealthOutcome.REJECTED),  # a person closed it
+        # closed with the label a rollback puts first: another agent (its own state) rolled it back
+        (PullRef(3, "", state="closed", labels=("cicd-agent", ROLLED_BACK_LABEL)), HealthOutcome.FAILURE),
+    ],
+)
+def test_pull_outcome(pull: PullRef, expected: HealthOutcome | None) -> None:
+    assert pull_outcome(pull) is expected
+
+
+@pytest.mark.parametrize(
+    ("pull", "expected"),
+    [
+        (PullRef(3, "", state="open"), (RemState.PR_OPEN, ())),
+        (PullRef(3, "", state="open", labels=(HEALTHY_LABEL,)), (RemState.HEALTHY, ())),  # not open any more
+        (PullRef(3, "", state="open", labels=(INCONCLUSIVE_LABEL,)), (RemState.INCONCLUSIVE, ())),
+        (PullRef(3, "", state="open", labels=(ROLLED_BACK_LABEL,)), (RemState.ROLLBACK_PARTIAL, ("label",))),
+        (PullRef(3, "", state="closed", labels=(ROLLED_BACK_LABEL,)), (RemState.ROLLED_BACK, ())),
+        (PullRef(3, "", state="closed", merged=True), (RemState.HEALTHY, ())),
+        (PullRef(3, "", state="closed"), (RemState.REJECTED, ())),
+    ],
+)
+def test_pull_state_in_action_mode(pull: PullRef, expected: tuple[RemState, tuple[str, ...]]) -> None:
+    assert pull_state(pull) == expected
+
+
+def test_the_polling_window_starts_at_the_start_of_a_day() -> None:
+    day, start = window_start(1_700_000_000.0, 7 * 86400)  # 2023-11-14T22:13:20Z
+    assert (day, start) == ("2023-11-07", 1_699_315_200.0)
+    assert window_start(start, 0) == (day, start)
+
+
+@pytest.mark.parametrize(
+    ("decision", "settled"),
+    [
+        (Decided.FIX_OPENED, True),
+        (Decided.IN_FLIGHT, True),
+        (Decided.GAVE_UP, True),
+        (Decided.CANNOT_FIX, False),  # the next rule decides
+        (Decided.POLICY_REFUSED, False),
+        (Decided.DEFERRED, False),  # handled again later
+        (Decided.ABANDONED, False),
+    ],
+)
+def test_which_decisions_settle_a_failure(decision: Decided, settled: bool) -> None:
+    assert settles(decision) is settled

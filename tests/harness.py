@@ -53,6 +53,20 @@ class Loop:
         Path("cicd-agent.toml").write_text(SETTINGS.format(extra=extra) + repos)
         self.sandbox.settle()
 
+    def edit_config(self, old: str, new: str) -> None:
+        path = Path("cicd-agent.toml")
+        text = path.read_text()
+        assert old in text, f"{old!r} is not in the config"
+        path.write_text(text.replace(old, new))
+
+    def fail_on(self, repo: str, branch: str) -> int:
+        """The failure of main on another branch too (a copy of main, watched): its run's id."""
+        self.edit_config('branches = ["main"]', f'branches = ["main", "{branch}"]')
+        bare = self.sandbox.repo(repo).bare
+        bare.update_branch(branch, bare.branches()["main"])
+        self.sandbox.settle()
+        return next(r.id for r in self.sandbox.repo(repo).runs if r.branch == branch)
+
     def cycle(self, *args: str) -> dict[str, Any]:
         result = self.agent("run", "--json", *args)
         assert result.code in (0, 1), result.err

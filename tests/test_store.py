@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from cicd_agent.breaker import Policy
 from cicd_agent.errors import AgentError
@@ -129,20 +130,26 @@ def test_a_failure_given_back_is_claimed_again_and_its_errors_counted(tmp_path: 
     assert store.release_failure(RunRef("o/r", 9, 1)) == 0  # never claimed: nothing to give back
 
 
+def _database_before(path: Path, migration: str) -> sqlite_utils.Database:
+    """A state database as it was before `migration` (every earlier one applied)."""
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for name, migrate in MIGRATIONS:
+        if name == migration:
+            break
+        migrate(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    return db
+
+
 def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
     """A database from before migration 0004 keeps every remediation, its PR plan and rollback progress."""
     import json
 
-    import sqlite_utils
-
     from cicd_agent.model import RemState, Strategy
 
     path = tmp_path / "state.db"
-    db = sqlite_utils.Database(path)
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, migrate in MIGRATIONS[:3]:
-        migrate(db)
-        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    db = _database_before(path, "0004_typed_remediations")
     detail = {
         "title": "cicd-agent: fix",
         "body": "why",
@@ -183,14 +190,8 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
 def test_claims_from_before_leases_keep_their_meaning(tmp_path: Path) -> None:
     """Migration 0005: a run seen before is decided; one given back after an error is claimed again, unless it
     had its last error (then it was given up)."""
-    import sqlite_utils
-
     path = tmp_path / "state.db"
-    db = sqlite_utils.Database(path)
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, migrate in MIGRATIONS[:4]:
-        migrate(db)
-        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    db = _database_before(path, "0005_leases")
     for run_id, released, errors in ((1, 0, 0), (2, 1, 1), (3, 1, 3)):
         db.table("failures").insert(
             {

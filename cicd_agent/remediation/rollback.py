@@ -83,7 +83,8 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str
 
     def delete_branch() -> list[str]:
         deleted = p.effects.delete_branch(repo, rem.fix_branch)
-        return [] if deleted or earlier else ["comment"]  # gone already: whoever deleted it comments
+        # gone already: whoever deleted it comments (a merged PR's branch may have gone with the merge)
+        return [] if deleted or earlier or pull.merged else ["comment"]
 
     def comment() -> list[str]:
         if not any(is_rollback_comment(c.body, number) for c in p.github.comments(repo, number)):

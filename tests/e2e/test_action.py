@@ -225,14 +225,10 @@ def _earlier(when: str, hours: float = 2) -> str:
 
 def test_only_pull_requests_of_the_last_hour_count_against_the_hourly_limit(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format")
-    config = Path("cicd-agent.toml")
-    text = config.read_text().replace("max_new_prs_per_hour = 50", "max_new_prs_per_hour = 1")
-    config.write_text(text.replace('branches = ["main"]', 'branches = ["main", "release"]'))
+    loop.edit_config("max_new_prs_per_hour = 50", "max_new_prs_per_hour = 1")
     repo = loop.sandbox.repo("demo/format-check")
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
-    repo.bare.update_branch("release", repo.bare.branches()["main"])  # the same failure on a second branch
-    loop.sandbox.settle()
-    release = next(r.id for r in repo.runs if r.branch == "release")
+    release = loop.fail_on("demo/format-check", "release")  # the same failure on a second branch
     assert _event(loop, tmp_path, release)["outputs"]["decision"] == "deferred"  # one PR in the last hour
     (pull,) = [i for i in repo.items.values() if i.is_pull]
     pull.created_at = _earlier(pull.created_at)  # two hours pass
@@ -241,14 +237,10 @@ def test_only_pull_requests_of_the_last_hour_count_against_the_hourly_limit(loop
 
 def test_a_deferred_failure_gets_its_next_chance_from_a_scheduled_run(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format")
-    config = Path("cicd-agent.toml")
-    text = config.read_text().replace("max_open_prs = 20", "max_open_prs = 1")
-    config.write_text(text.replace('branches = ["main"]', 'branches = ["main", "release"]'))
+    loop.edit_config("max_open_prs = 20", "max_open_prs = 1")
     repo = loop.sandbox.repo("demo/format-check")
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
-    repo.bare.update_branch("release", repo.bare.branches()["main"])
-    loop.sandbox.settle()  # also runs the first fix's CI
-    release = next(r.id for r in repo.runs if r.branch == "release")
+    release = loop.fail_on("demo/format-check", "release")  # also runs the first fix's CI
     assert _event(loop, tmp_path, release)["outputs"]["decision"] == "deferred"  # one agent PR is open
     swept = _sweep(loop, "demo/format-check")  # judges the open fix (healthy), then handles what waits
     decisions = [(d["branch"], d["decision"]) for d in swept["decisions"]]

@@ -39,6 +39,29 @@ def _run_until_killed(loop: Loop, fault: Fault, written: Callable[[], bool]) -> 
         loop.sandbox.faults.clear()
 
 
+def _kill_while_pushing(loop: Loop, repo: str, *, after_update: bool) -> None:
+    """Start `agent run`; SIGKILL it (and its git child) while its push hangs before or after the refs move."""
+    marker = loop.sandbox.stall_pushes(repo, 60, after_update=after_update)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cicd_agent", "run"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not marker.exists():
+            assert proc.poll() is None, "the agent finished before pushing"
+            time.sleep(0.05)
+        assert marker.exists(), "the push never reached the repository"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the agent and its git child
+        proc.wait(30)
+    for name in ("pre-receive", "post-receive"):
+        (loop.sandbox.repo(repo).bare.path / "hooks" / name).unlink(missing_ok=True)
+
+
 def _open_pulls(loop: Loop, repo: str) -> int:
     return sum(1 for i in loop.sandbox.repo(repo).items.values() if i.is_pull and i.state == "open")
 
@@ -111,23 +134,7 @@ def test_a_failure_given_back_by_recovery_is_listed_again(loop: Loop) -> None:
     remediation still holds decides the failure `in_flight` (and saves the run list's ETag); once the lease is
     over, the remediation is abandoned and its failure given back: it must be listed again, not lost to a 304."""
     loop.setup("format")
-    marker = loop.sandbox.stall_pushes("demo/format-check", 60, after_update=False)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cicd_agent", "run"],
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline and not marker.exists():
-            time.sleep(0.05)
-        assert marker.exists(), "the push never reached the repository"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(30)
-    (loop.sandbox.repo("demo/format-check").bare.path / "hooks" / "pre-receive").unlink()
+    _kill_while_pushing(loop, "demo/format-check", after_update=False)
     store = loop.store()
     store.db.execute("UPDATE remediations SET lease_until = ?", [time.time() + 3600])  # the lease still holds
     store.db.conn.commit()
@@ -159,25 +166,7 @@ def test_killed_while_rolling_back(loop: Loop) -> None:
 def test_killed_while_pushing_the_fix(loop: Loop, after_update: bool) -> None:
     loop.setup("format")
     repo = loop.sandbox.repo("demo/format-check")
-    marker = loop.sandbox.stall_pushes("demo/format-check", 60, after_update=after_update)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cicd_agent", "run"],
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline and not marker.exists():
-            assert proc.poll() is None, "the agent finished before pushing"
-            time.sleep(0.05)
-        assert marker.exists(), "the push never reached the repository"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the agent and its git child
-        proc.wait(30)
-    for name in ("pre-receive", "post-receive"):
-        (repo.bare.path / "hooks" / name).unlink(missing_ok=True)
+    _kill_while_pushing(loop, "demo/format-check", after_update=after_update)
     pushed = any(b.startswith("cicd-agent/fix/") for b in repo.bare.branches())
     assert pushed is after_update
     loop.sandbox.settle()

@@ -65,12 +65,8 @@ def test_105_failing_branches_are_all_handled_across_cycles(loop: Loop) -> None:
 
 def test_a_failure_deferred_by_the_rate_limit_is_handled_later(loop: Loop) -> None:
     loop.setup("format")
-    config = Path("cicd-agent.toml")
-    text = config.read_text().replace("max_open_prs = 20", "max_open_prs = 1")
-    config.write_text(text.replace('branches = ["main"]', 'branches = ["main", "release"]'))
-    repo = loop.sandbox.repo("demo/format-check")
-    repo.bare.update_branch("release", repo.bare.branches()["main"])  # the same failure on a second branch
-    loop.sandbox.settle()
+    loop.edit_config("max_open_prs = 20", "max_open_prs = 1")
+    loop.fail_on("demo/format-check", "release")  # the same failure on a second branch
     first = loop.cycle()["decisions"]
     assert [(d["branch"], d["decision"]) for d in first] == [("main", "fix_opened"), ("release", "deferred")]
     assert [(d["branch"], d["decision"]) for d in loop.cycle()["decisions"]] == [("release", "deferred")]  # not 304
@@ -82,8 +78,7 @@ def test_a_failure_deferred_by_the_rate_limit_is_handled_later(loop: Loop) -> No
 
 def test_a_handled_run_never_comes_back_as_new(loop: Loop) -> None:
     loop.setup("unfixable")
-    config = Path("cicd-agent.toml")
-    config.write_text(config.read_text().replace("[state]\n", '[state]\ndedup_ttl = "1s"\n'))
+    loop.edit_config("[state]\n", '[state]\ndedup_ttl = "1s"\n')
     first = loop.cycle()["decisions"]
     assert [d["decision"] for d in first] == ["reported"]
     time.sleep(1.5)  # longer than dedup_ttl: the run is still in the polling window (which starts at a day)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import random
 import signal
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from harness import Agent, Loop, Result
 
@@ -111,6 +113,24 @@ def agent_process() -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the agent and its git child are killed together
     )
+
+
+def agents_at_once(state_dirs: list[Path]) -> list[list[dict[str, Any]]]:
+    """`agent run --json` in one process per state dir (the same dir more than once: a shared one), all
+    started together; the decisions of each."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "cicd_agent", "--state-dir", str(state), "run", "--json"],
+            env=os.environ.copy(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for state in state_dirs
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * len(procs), [err for _, err in results]
+    return [json.loads(out)["decisions"] for out, _ in results]
 
 
 def count_requests(sandbox: Sandbox) -> int:

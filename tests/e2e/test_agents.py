@@ -4,37 +4,16 @@ one rollback comment, and each breaker counts the failed fix exactly once."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from harness import Loop
+from trials import agents_at_once
 
 from cicd_agent.model import RemState
 from cicd_agent.store import Store
 
 REPO = "demo/bad-fix"
-
-
-def _at_once(state_dirs: list[Path]) -> list[list[dict[str, Any]]]:
-    """`agent run --json` in one process per state dir, all started together; their decisions."""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "cicd_agent", "--state-dir", str(state), "run", "--json"],
-            env=os.environ.copy(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for state in state_dirs
-    ]
-    results = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0] * len(procs), [err for _, err in results]
-    return [json.loads(out)["decisions"] for out, _ in results]
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["one-state-dir", "own-state-dirs"])
@@ -47,7 +26,7 @@ def test_agents_at_once_open_one_pr_and_count_its_failure_once(
     config.write_text(config.read_text().replace("lease = 0", 'lease = "5m"'))  # longer than any cycle here
     states = [tmp_path / ("state" if shared else f"state-{n}") for n in range(agents)]
 
-    opened = _at_once(states)
+    opened = agents_at_once(states)
     pulls = [i for i in loop.sandbox.repo(REPO).items.values() if i.is_pull]
     assert len(pulls) == 1
     fixes = [d["decision"] for decisions in opened for d in decisions]
@@ -57,7 +36,7 @@ def test_agents_at_once_open_one_pr_and_count_its_failure_once(
         assert set(fixes) <= {"fix_opened", "duplicate"} and len(fixes) == agents
 
     loop.sandbox.settle()  # the fix's CI fails
-    judged = [d["decision"] for decisions in _at_once(states) for d in decisions]
+    judged = [d["decision"] for decisions in agents_at_once(states) for d in decisions]
     (pull,) = pulls
     assert pull.state == "closed" and "cicd-agent:rolled-back" in pull.labels
     assert not any(b.startswith("cicd-agent/") for b in loop.sandbox.repo(REPO).bare.branches())

@@ -25,10 +25,11 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
         return Handled.DUPLICATE
     if claim is Claim.HELD:
         return Handled.HELD
+    started = p.now()
     try:
         return decide(p, run, report)
-    finally:
-        p.store.release_remediations(run=run.ref)  # the work on them stopped (a kill leaves the leases to run out)
+    finally:  # the work on what it started stopped (a kill leaves their leases to run out instead)
+        p.store.release_remediations(run=run.ref, since=started)
 
 
 def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:

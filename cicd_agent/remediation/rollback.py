@@ -37,7 +37,7 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str) -> None:
             intent = p.store.add_intent(rem.id, f"rollback.{name}", f"{repo}#{number}", now=p.now())
             try:
                 skip = step()
-            except BaseException:
+            except (AgentError, GithubException):  # GitHub answered: not done (a kill leaves it pending)
                 p.store.finish_intent(intent, now=p.now(), status="failed")
                 raise
             p.store.finish_intent(intent, now=p.now())

@@ -298,14 +298,17 @@ class Store:
             self._wrote("store.lease", f"#{remediation_id}")
         return bool(taken)
 
-    def release_remediations(self, *, ids: list[int] | None = None, run: RunRef | None = None) -> None:
-        """End the leases on some remediations (by id, or every one of a run) once the work on them stopped."""
-        where, args = _where(
-            (f"id IN ({', '.join('?' for _ in ids)})", list(ids)) if ids else None,
-            (RUN_KEY, [run.repo, run.run_id, run.attempt]) if run else None,
-        )
+    def release_remediations(
+        self, *, ids: list[int] | None = None, run: RunRef | None = None, since: float = 0.0
+    ) -> None:
+        """End the leases on some remediations (by id, or those of a run created since `since`) once the work on
+        them stopped."""
         if not ids and not run:
             return
+        where, args = _where(
+            (f"id IN ({', '.join('?' for _ in ids)})", list(ids)) if ids else None,
+            (f"{RUN_KEY} AND created_at >= ?", [run.repo, run.run_id, run.attempt, since]) if run else None,
+        )
         with self.transaction():
             self.db.execute(f"UPDATE remediations SET lease_until = 0 WHERE {where}", args)
 

@@ -1,28 +1,23 @@
 """The state store: one SQLite file through sqlite-utils. This package owns every SQL statement.
 
 WAL mode and `BEGIN IMMEDIATE` transactions make it safe for several agent processes at once: a
-read-modify-write (a breaker count, a dedup claim) holds the write lock from its read to its commit.
-Rows go in and come out as the model's dataclasses (`cicd_agent.model`), never as dicts.
+read-modify-write (a breaker count, a claim, a lease) holds the write lock from its read to its commit.
+Rows go in and come out as the model's dataclasses (`cicd_agent.model`), never as dicts. The plumbing is in
+`base`, failed runs and decisions in `failures`; the rest (remediations, intents, health checks, snapshots,
+cursors, breakers) here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import sqlite3
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
-
-import sqlite_utils
 
 from cicd_agent.breaker import Breaker
 from cicd_agent.errors import AgentError
 from cicd_agent.model import (
     BreakerEvent,
-    Claim,
-    Decision,
     FailureKey,
     HealthCheck,
     HealthOutcome,
@@ -31,8 +26,9 @@ from cicd_agent.model import (
     RunRef,
     Snapshot,
     Strategy,
-    settles,
 )
+from cicd_agent.store.base import RUN_KEY, WriteObserver, where_clause
+from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
 from cicd_agent.store.rows import (
     REMEDIATION_FIELDS,
     StoredBreaker,
@@ -43,197 +39,14 @@ from cicd_agent.store.rows import (
     remediation_row,
     snapshot_of,
 )
-from cicd_agent.store.schema import MIGRATIONS
 
-WriteObserver = Callable[[str, str], None]
-MAX_HANDLING_ERRORS = 3
-RUN_KEY = "repo = ? AND run_id = ? AND run_attempt = ?"  # one attempt of one run
+__all__ = ["MAX_HANDLING_ERRORS", "Store", "StoredBreaker", "WriteObserver"]
+
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store:
-    """Typed queries over the state database. Every write reports itself to `on_write`."""
-
-    def __init__(self, path: Path | str, *, on_write: WriteObserver | None = None) -> None:
-        self.path = Path(path)
-        try:
-            # one thread at a time (the watcher runs its jobs on a single worker), but not always the same one
-            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-            self.db = sqlite_utils.Database(conn)
-            self.db.execute("PRAGMA busy_timeout = 30000")
-            if self.db.journal_mode != "wal":
-                self.db.enable_wal()
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise AgentError(
-                f"state database {self.path} cannot be used: {exc}",
-                fix="move it aside to start fresh, or point --state-dir elsewhere",
-            ) from None
-        self.on_write = on_write
-
-    def close(self) -> None:
-        self.db.close()
-
-    # -- plumbing ---------------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        with self.transaction():
-            self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-            done = {row[0] for row in self.db.execute("SELECT name FROM _migrations").fetchall()}
-            for name, migrate in MIGRATIONS:
-                if name not in done:
-                    migrate(self.db)
-                    self.db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
-
-    def schema_version(self) -> list[str]:
-        return [row[0] for row in self.db.execute("SELECT name FROM _migrations ORDER BY name").fetchall()]
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """A write transaction that takes the lock at once, so read-modify-write loses no update."""
-        conn = self.db.conn
-        if conn.in_transaction:
-            yield
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
-
-    def _wrote(self, action: str, target: str) -> None:
-        if self.on_write is not None:
-            self.on_write(action, target)
-
-    # -- meta: pause flag, last cycle ---------------------------------------------------------------
-
-    def get_meta(self, key: str) -> str | None:
-        rows = list(self.db.table("meta").rows_where("key = ?", [key]))
-        return rows[0]["value"] if rows else None
-
-    def set_meta(self, key: str, value: str | None) -> None:
-        with self.transaction():
-            if value is None:
-                self.db.execute("DELETE FROM meta WHERE key = ?", [key])
-            else:
-                self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
-        self._wrote("store.meta", key)
-
-    # -- failures: claims (leases) -------------------------------------------------------------------
-
-    def claim_failure(self, run: RunRef, *, now: float, lease: float, workflow: str = "", head_sha: str = "") -> Claim:
-        """Claim a listed failed run for `lease` seconds. A run is handled once: after a decision about it is
-        recorded (`record_decision`) it is DECIDED for good (a duplicate counted); a claim whose lease ran out
-        without a decision (a killed cycle) is TAKEN_OVER; a live lease of another cycle is HELD."""
-        with self.transaction():
-            row = self._failure(run)
-            if row is None:
-                self.db.table("failures").insert(
-                    {
-                        "repo": run.repo,
-                        "branch": run.branch,
-                        "run_id": run.run_id,
-                        "run_attempt": run.attempt,
-                        "workflow": workflow,
-                        "head_sha": head_sha,
-                        "signature": "",
-                        "category": "",
-                        "seen_at": now,
-                        "duplicates": 0,
-                        "decided": 0,
-                        "lease_until": now + lease,
-                    }
-                )
-                claim = Claim.NEW
-            elif row["decided"]:
-                self.db.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [row["id"]])
-                claim = Claim.DECIDED
-            elif row["lease_until"] > now:
-                claim = Claim.HELD
-            else:
-                self.db.execute("UPDATE failures SET lease_until = ? WHERE id = ?", [now + lease, row["id"]])
-                claim = Claim.TAKEN_OVER
-        if claim is not Claim.HELD:
-            self._wrote("store.failure", f"{run.repo} run {run.label}")
-        return claim
-
-    def _failure(self, run: RunRef) -> dict[str, Any] | None:
-        rows = list(self.db.table("failures").rows_where(RUN_KEY, [run.repo, run.run_id, run.attempt]))
-        return rows[0] if rows else None
-
-    def decided(self, run: RunRef) -> bool:
-        row = self._failure(run)
-        return bool(row and row["decided"])
-
-    def mark_decided(self, run: RunRef, *, now: float) -> None:
-        """A run known to be handled (the Action mode learns it from GitHub)."""
-        with self.transaction():
-            if self._failure(run) is None:
-                self.claim_failure(run, now=now, lease=0)
-            self.db.execute(
-                f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
-                [run.repo, run.run_id, run.attempt],
-            )
-
-    def release_failure(self, run: RunRef, *, error: bool = False) -> int:
-        """Give a claimed failure back so a later cycle handles it again (deferred, or its handling failed:
-        `error` counts toward MAX_HANDLING_ERRORS). Its repository's ETag is dropped, so the next poll lists the
-        run again even when nothing else changed. Returns how many handling errors it has had."""
-        key = [run.repo, run.run_id, run.attempt]
-        with self.transaction():
-            self.db.execute(
-                f"UPDATE failures SET decided = 0, lease_until = 0, errors = errors + ? WHERE {RUN_KEY}",
-                [int(error), *key],
-            )
-            self.db.execute("UPDATE cursors SET etag = '' WHERE repo = ?", [run.repo])
-            row = self.db.execute(f"SELECT errors FROM failures WHERE {RUN_KEY}", key).fetchone()
-        self._wrote("store.failure_release", f"{run.repo} run {run.label}")
-        return int(row[0]) if row else 0
-
-    def forget_failures(self, *, before: float) -> None:
-        """Drop the claims of runs seen before `before` (the start of the polling window): such runs are never
-        listed again, so nothing can come back as new."""
-        with self.transaction():
-            gone = self.db.execute("DELETE FROM failures WHERE seen_at < ?", [before]).rowcount
-        if gone:
-            self._wrote("store.failure_forget", f"{gone} run(s)")
-
-    def undecided_failures(self, *, now: float) -> list[RunRef]:
-        """Claimed runs with no decision yet whose lease ran out (what a killed cycle left)."""
-        rows = self.db.execute(
-            "SELECT repo, run_id, run_attempt, branch FROM failures WHERE decided = 0 AND lease_until <= ?", [now]
-        ).fetchall()
-        return [RunRef(r[0], r[1], r[2], r[3]) for r in rows]
-
-    def failure_counts(self) -> dict[str, int]:
-        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(duplicates), 0) FROM failures").fetchone()
-        return {"failures_seen": int(row[0]), "duplicates": int(row[1])}
-
-    # -- decisions: the audit trail -----------------------------------------------------------------
-
-    def record_decision(self, decision: Decision) -> None:
-        row = dataclasses.asdict(decision)
-        row.pop("id")
-        row["detail"] = json.dumps(row["detail"], sort_keys=True, default=str)
-        with self.transaction():
-            self.db.table("decisions").insert(row)
-            if decision.run_id and settles(decision.decision):  # the failure is handled: its claim ends here
-                self.db.execute(
-                    f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
-                    [decision.repo, decision.run_id, decision.run_attempt],
-                )
-        self._wrote("store.decision", f"{decision.repo} {decision.decision}")
-
-    def decisions(self, *, repo: str | None = None, since: float | None = None) -> list[Decision]:
-        where, args = _where(
-            ("repo = ?", [repo]) if repo else None, ("at >= ?", [since]) if since is not None else None
-        )
-        rows = self.db.table("decisions").rows_where(where, args, order_by="at, id")
-        return [
-            Decision(**{**row, "rule": row["rule"] or "", "detail": json.loads(row["detail"] or "{}")}) for row in rows
-        ]
+class Store(FailureQueries):
+    """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------
 
@@ -277,7 +90,7 @@ class Store:
         strategy: Strategy | None = None,
         since: float | None = None,
     ) -> list[Remediation]:
-        where, args = _where(
+        where, args = where_clause(
             ("repo = ?", [repo]) if repo else None,
             ("repo = ? AND branch = ? AND signature = ?", [key.repo, key.branch, key.signature]) if key else None,
             (f"state IN ({', '.join('?' for _ in states)})", [str(s) for s in states]) if states else None,
@@ -305,7 +118,7 @@ class Store:
         them stopped."""
         if not ids and not run:
             return
-        where, args = _where(
+        where, args = where_clause(
             (f"id IN ({', '.join('?' for _ in ids)})", list(ids)) if ids else None,
             (f"{RUN_KEY} AND created_at >= ?", [run.repo, run.run_id, run.attempt, since]) if run else None,
         )
@@ -462,7 +275,7 @@ class Store:
         return breaker_of(rows[0]) if rows else None
 
     def breakers(self, *, repo: str | None = None) -> list[StoredBreaker]:
-        where, args = _where(("lower(repo) = lower(?)", [repo]) if repo else None)
+        where, args = where_clause(("lower(repo) = lower(?)", [repo]) if repo else None)
         return [
             breaker_of(r) for r in self.db.table("breakers").rows_where(where, args, order_by="repo, branch, signature")
         ]
@@ -475,9 +288,3 @@ class Store:
             BreakerEvent(r["at"], r["from_state"], r["to_state"], r["reason"], r["actor"] or "", r["remediation_id"])
             for r in rows
         ]
-
-
-def _where(*conditions: tuple[str, list[Any]] | None) -> tuple[str, list[Any]]:
-    """A WHERE clause from the conditions that apply (None ones are left out)."""
-    used = [c for c in conditions if c is not None]
-    return " AND ".join(sql for sql, _ in used) or "1 = 1", [arg for _, args in used for arg in args]

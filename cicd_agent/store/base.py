@@ -1,0 +1,95 @@
+"""The store's plumbing: the connection (WAL, a busy timeout), migrations, write transactions, the write
+observer, the `meta` key-value table, and the WHERE-clause helper every query module uses."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from cicd_agent.errors import AgentError
+from cicd_agent.store.schema import MIGRATIONS
+
+WriteObserver = Callable[[str, str], None]
+RUN_KEY = "repo = ? AND run_id = ? AND run_attempt = ?"  # one attempt of one run
+
+
+class StoreBase:
+    """The connection and its transactions. Every write reports itself to `on_write`."""
+
+    def __init__(self, path: Path | str, *, on_write: WriteObserver | None = None) -> None:
+        self.path = Path(path)
+        try:
+            # one thread at a time (the watcher runs its jobs on a single worker), but not always the same one
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if self.db.journal_mode != "wal":
+                self.db.enable_wal()
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise AgentError(
+                f"state database {self.path} cannot be used: {exc}",
+                fix="move it aside to start fresh, or point --state-dir elsewhere",
+            ) from None
+        self.on_write = on_write
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            done = {row[0] for row in self.db.execute("SELECT name FROM _migrations").fetchall()}
+            for name, migrate in MIGRATIONS:
+                if name not in done:
+                    migrate(self.db)
+                    self.db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
+
+    def schema_version(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM _migrations ORDER BY name").fetchall()]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction that takes the lock at once, so read-modify-write loses no update."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def _wrote(self, action: str, target: str) -> None:
+        if self.on_write is not None:
+            self.on_write(action, target)
+
+    # -- meta: pause flag, last cycle ---------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = list(self.db.table("meta").rows_where("key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction():
+            if value is None:
+                self.db.execute("DELETE FROM meta WHERE key = ?", [key])
+            else:
+                self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+        self._wrote("store.meta", key)
+
+
+def where_clause(*conditions: tuple[str, list[Any]] | None) -> tuple[str, list[Any]]:
+    """A WHERE clause from the conditions that apply (None ones are left out)."""
+    used = [c for c in conditions if c is not None]
+    return " AND ".join(sql for sql, _ in used) or "1 = 1", [arg for _, args in used for arg in args]

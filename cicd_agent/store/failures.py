@@ -1,0 +1,120 @@
+"""Failed runs and the decisions about them: a run is claimed for a lease, and handled once a decision that
+settles it is recorded (in the same transaction), for good."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from cicd_agent.model import Claim, Decision, RunRef, settles
+from cicd_agent.store.base import RUN_KEY, StoreBase, where_clause
+
+MAX_HANDLING_ERRORS = 3
+
+
+class FailureQueries(StoreBase):
+    def claim_failure(self, run: RunRef, *, now: float, lease: float, workflow: str = "", head_sha: str = "") -> Claim:
+        """Claim a listed failed run for `lease` seconds. A run is handled once: after a decision about it is
+        recorded (`record_decision`) it is DECIDED for good (a duplicate counted); a claim whose lease ran out
+        without a decision (a killed cycle) is TAKEN_OVER; a live lease of another cycle is HELD."""
+        with self.transaction():
+            row = self._failure(run)
+            if row is None:
+                self.db.table("failures").insert(
+                    {
+                        "repo": run.repo,
+                        "branch": run.branch,
+                        "run_id": run.run_id,
+                        "run_attempt": run.attempt,
+                        "workflow": workflow,
+                        "head_sha": head_sha,
+                        "signature": "",
+                        "category": "",
+                        "seen_at": now,
+                        "duplicates": 0,
+                        "decided": 0,
+                        "lease_until": now + lease,
+                    }
+                )
+                claim = Claim.NEW
+            elif row["decided"]:
+                self.db.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [row["id"]])
+                claim = Claim.DECIDED
+            elif row["lease_until"] > now:
+                claim = Claim.HELD
+            else:
+                self.db.execute("UPDATE failures SET lease_until = ? WHERE id = ?", [now + lease, row["id"]])
+                claim = Claim.TAKEN_OVER
+        if claim is not Claim.HELD:
+            self._wrote("store.failure", f"{run.repo} run {run.label}")
+        return claim
+
+    def _failure(self, run: RunRef) -> dict[str, Any] | None:
+        rows = list(self.db.table("failures").rows_where(RUN_KEY, [run.repo, run.run_id, run.attempt]))
+        return rows[0] if rows else None
+
+    def decided(self, run: RunRef) -> bool:
+        row = self._failure(run)
+        return bool(row and row["decided"])
+
+    def mark_decided(self, run: RunRef, *, now: float) -> None:
+        """A run known to be handled (the Action mode learns it from GitHub)."""
+        with self.transaction():
+            if self._failure(run) is None:
+                self.claim_failure(run, now=now, lease=0)
+            self.db.execute(
+                f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
+                [run.repo, run.run_id, run.attempt],
+            )
+
+    def release_failure(self, run: RunRef, *, error: bool = False) -> int:
+        """Give a claimed failure back so a later cycle handles it again (deferred, or its handling failed:
+        `error` counts toward MAX_HANDLING_ERRORS). Its repository's ETag is dropped, so the next poll lists the
+        run again even when nothing else changed. Returns how many handling errors it has had."""
+        key = [run.repo, run.run_id, run.attempt]
+        with self.transaction():
+            self.db.execute(
+                f"UPDATE failures SET decided = 0, lease_until = 0, errors = errors + ? WHERE {RUN_KEY}",
+                [int(error), *key],
+            )
+            self.db.execute("UPDATE cursors SET etag = '' WHERE repo = ?", [run.repo])
+            row = self.db.execute(f"SELECT errors FROM failures WHERE {RUN_KEY}", key).fetchone()
+        self._wrote("store.failure_release", f"{run.repo} run {run.label}")
+        return int(row[0]) if row else 0
+
+    def forget_failures(self, *, before: float) -> None:
+        """Drop the claims of runs seen before `before` (the start of the polling window): such runs are never
+        listed again, so nothing can come back as new."""
+        with self.transaction():
+            gone = self.db.execute("DELETE FROM failures WHERE seen_at < ?", [before]).rowcount
+        if gone:
+            self._wrote("store.failure_forget", f"{gone} run(s)")
+
+    def failure_counts(self) -> dict[str, int]:
+        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(duplicates), 0) FROM failures").fetchone()
+        return {"failures_seen": int(row[0]), "duplicates": int(row[1])}
+
+    # -- decisions: the audit trail -----------------------------------------------------------------
+
+    def record_decision(self, decision: Decision) -> None:
+        row = dataclasses.asdict(decision)
+        row.pop("id")
+        row["detail"] = json.dumps(row["detail"], sort_keys=True, default=str)
+        with self.transaction():
+            self.db.table("decisions").insert(row)
+            if decision.run_id and settles(decision.decision):  # the failure is handled: its claim ends here
+                self.db.execute(
+                    f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
+                    [decision.repo, decision.run_id, decision.run_attempt],
+                )
+        self._wrote("store.decision", f"{decision.repo} {decision.decision}")
+
+    def decisions(self, *, repo: str | None = None, since: float | None = None) -> list[Decision]:
+        where, args = where_clause(
+            ("repo = ?", [repo]) if repo else None, ("at >= ?", [since]) if since is not None else None
+        )
+        rows = self.db.table("decisions").rows_where(where, args, order_by="at, id")
+        return [
+            Decision(**{**row, "rule": row["rule"] or "", "detail": json.loads(row["detail"] or "{}")}) for row in rows
+        ]

@@ -56,7 +56,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="agents-at-once-"))
     print(
         "| agents | state | PRs | `fix_opened` | fix branches left | PR comments | breaker failures per store "
-        "| = rolled back, 1 each | seconds (fix / rollback round) |"
+        "| each = its rolled-back fixes | seconds (fix / rollback round) |"
     )
     print("|---:|---|---:|---:|---:|---:|---|---|---|")
     print(measure(work / "reference", 1, True))

@@ -99,6 +99,15 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class StormConfig:
+    """One signature failing in `min_repos` or more repositories within `window` is one incident (0: off)."""
+
+    min_repos: int = 5
+    window: Duration = Duration(3600)  # also how long without a new sighting ends the incident
+    issue_repo: str = ""  # OWNER/NAME where the incident's issue is opened ("": no issue, only the notification)
+
+
+@dataclass(frozen=True)
 class RuleConfig:
     name: str = ""
     strategy: str = "report"
@@ -123,7 +132,7 @@ class NotificationsConfig:
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str = ""
     webhook_url_env: str = ""
-    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial"])
+    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial", "storm"])
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,7 @@ class Config:
     rules: list[RuleConfig] = field(default_factory=list)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    storm: StormConfig = field(default_factory=StormConfig)
     source: str = ""
 
     def api_url(self) -> str:
@@ -329,7 +339,7 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
                 re.compile(rule.excerpt_regex)
             except re.error as exc:
                 add(f"rules[{index}].excerpt_regex", f"invalid regular expression: {exc}")
-    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy")
+    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy", "storm")
     for index, event in enumerate(config.notifications.events):
         if event not in known_events:
             add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(known_events)})")
@@ -344,6 +354,10 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
     gh = config.github
     if gh.app_id and (not gh.app_private_key_env or not gh.installation_id):
         add("github.app_id", "a GitHub App also needs app_private_key_env and installation_id")
+    if config.storm.min_repos == 1:
+        add("storm.min_repos", "must be 0 (off) or at least 2: one repository is not a storm")
+    if config.storm.issue_repo and not _REPO_NAME.match(config.storm.issue_repo):
+        add("storm.issue_repo", f"expected OWNER/NAME, got {config.storm.issue_repo!r}")
     if config.breaker.failure_threshold < 1:
         add("breaker.failure_threshold", "must be at least 1")
     for env_key in ("token_env",):
@@ -413,9 +427,16 @@ poll_interval = "5m"
 health_interval = "1m"
 cleanup_cron = "0 2 * * *"
 
+[storm]
+# the same failure in this many repositories within `window` is one incident: one issue, one notification,
+# no per-repository pull requests or issues until `window` passes without a new sighting (0: off)
+min_repos = 5
+window = "1h"
+# issue_repo = "octo-org/ci-incidents"            # where the incident's issue goes (unset: notification only)
+
 [notifications]
 # slack_webhook_env = "SLACK_WEBHOOK_URL"
 # telegram_token_env = "TELEGRAM_BOT_TOKEN"
 # telegram_chat_id = "123456"
-events = ["breaker_opened", "rollback", "rollback_partial"]
+events = ["breaker_opened", "rollback", "rollback_partial", "storm"]
 """

@@ -374,6 +374,10 @@ class GitHubClient:
         issue = self._repo(repo).create_issue(title=title, body=body, labels=labels)
         return PullRef(issue.number, issue.html_url, issue.state)
 
+    @api("editing issue #{number} of {repo}")
+    def edit_issue(self, repo: str, number: int, *, body: str | None = None, state: str | None = None) -> None:
+        self._repo(repo).get_issue(number).edit(body=NotSet if body is None else body, state=state or NotSet)
+
     @api("asking to re-run run {run_id} of {repo}")
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
         self._repo(repo).get_workflow_run(run_id).rerun_failed_jobs()

@@ -46,6 +46,7 @@ class Report:
     deferred: int = 0
     errors: list[str] = field(default_factory=list)
     explained: dict[int, Explained] = field(default_factory=dict)  # run id -> its analysis, for summaries
+    surveyed: dict[RunRef, Explained] = field(default_factory=dict)  # explained before deciding (storms.survey)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from cicd_agent.errors import AgentError
 from cicd_agent.github import ApiUnavailable, WorkflowRun
 from cicd_agent.model import Decided, RemState, is_fix_branch
+from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.store import MAX_HANDLING_ERRORS
@@ -63,6 +64,7 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
             polled.append(found)
     queue = sorted(((run, found) for found in polled for run in found.runs), key=lambda x: (x[0].created_at, x[0].id))
     budget = p.config.policy.max_failures_per_cycle
+    storms.survey(p, report, [run for run, _ in queue], limit=budget)
     waiting: set[str] = set()
     for run, found in queue:
         if budget <= 0 or p.stopping():

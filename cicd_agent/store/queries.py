@@ -31,6 +31,7 @@ from cicd_agent.model import (
     Snapshot,
     Strategy,
 )
+from cicd_agent.store.incidents import IncidentQueries
 from cicd_agent.store.rows import (
     REMEDIATION_FIELDS,
     StoredBreaker,
@@ -48,7 +49,7 @@ MAX_HANDLING_ERRORS = 3
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store:
+class Store(IncidentQueries):
     """Typed queries over the state database. Every write reports itself to `on_write`."""
 
     def __init__(self, path: Path | str, *, on_write: WriteObserver | None = None) -> None:
@@ -153,6 +154,14 @@ class Store:
                 fresh = True
         self._wrote("store.failure", f"{run.repo} run {run.label}")
         return fresh
+
+    def failure_seen(self, run: RunRef) -> bool:
+        """Whether this run attempt was claimed and not given back (a read: claims nothing)."""
+        row = self.db.execute(
+            "SELECT 1 FROM failures WHERE repo = ? AND run_id = ? AND run_attempt = ? AND released = 0",
+            [run.repo, run.run_id, run.attempt],
+        ).fetchone()
+        return row is not None
 
     def release_failure(self, run: RunRef, *, error: bool = False) -> int:
         """Give a claimed failure back so a later cycle handles it again: a deferred one is simply

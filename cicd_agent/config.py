@@ -92,8 +92,10 @@ class PolicyConfig:
     max_changed_lines: int = 200
     allow_workflow_changes: bool = False
     needs_approval: bool = False
-    max_open_prs: int = 5
+    max_open_prs: int = 5  # per repository
     max_new_prs_per_hour: int = 2
+    fleet_max_open_prs: int = 50  # across every repository the agent watches (0: no bound)
+    fleet_max_new_prs_per_hour: int = 20
     auto_merge: bool = False
     max_failures_per_cycle: int = 20
 
@@ -412,8 +414,10 @@ max_changed_lines = 200
 # edits under .github/workflows/ need this and a token allowed to push them (workflow scope)
 allow_workflow_changes = false
 needs_approval = false                             # true: PRs open as drafts labelled cicd-agent:needs-approval
-max_open_prs = 5
+max_open_prs = 5                                   # per repository
 max_new_prs_per_hour = 2
+fleet_max_open_prs = 50                            # across every repository (0: no bound)
+fleet_max_new_prs_per_hour = 20
 
 # Rules are tried by priority (lowest first); built-in defaults follow them.
 # [[rules]]

@@ -33,12 +33,7 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         reason = f"pull request {existing[0].html_url} already proposes this fix"
         record(p, report, run.ref, Decided.DUPLICATE, reason, **facts)
         return True
-    fixes = p.store.remediations(repo=run.repo, strategy=Strategy.FIX)
-    rate = policy.check_rate(
-        sum(1 for r in fixes if r.state is RemState.PR_OPEN),
-        sum(1 for r in fixes if r.created_at >= p.now() - 3600),
-        p.config.policy,
-    )
+    rate = policy.check_rate(pull_counts(p, run.repo), p.config.policy)
     if rate:
         p.store.release_failure(run.ref)  # handled again next cycle
         p.breakers.record(run.key(analysis.signature), success=None, now=p.now())
@@ -53,6 +48,19 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **facts)
         return False
     return open_fix(p, report, run, explained, rule, plan, verdict, branch)
+
+
+def pull_counts(p: Ports, repo: str) -> policy.PullCounts:
+    """The agent's fix PRs open now and opened in the last hour, in `repo` and in every repository."""
+    fixes = p.store.remediations(strategy=Strategy.FIX)
+    hour_ago = p.now() - 3600
+    mine = [r for r in fixes if r.repo.lower() == repo.lower()]
+    return policy.PullCounts(
+        open=sum(1 for r in mine if r.state is RemState.PR_OPEN),
+        new_last_hour=sum(1 for r in mine if r.created_at >= hour_ago),
+        fleet_open=sum(1 for r in fixes if r.state is RemState.PR_OPEN),
+        fleet_new_last_hour=sum(1 for r in fixes if r.created_at >= hour_ago),
+    )
 
 
 def make_plan(p: Ports, run: WorkflowRun, explained: Explained, rule: Rule) -> FixPlan | CannotFix:

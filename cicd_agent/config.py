@@ -110,6 +110,16 @@ class StormConfig:
 
 
 @dataclass(frozen=True)
+class WebhookConfig:
+    """`agent serve`: where GitHub (a GitHub App's webhook) delivers events, and the secret that signs them."""
+
+    secret_env: str = "CICD_AGENT_WEBHOOK_SECRET"  # the NAME of the variable holding the webhook secret
+    host: str = "127.0.0.1"
+    port: int = 8787
+    path: str = "/webhook"
+
+
+@dataclass(frozen=True)
 class RuleConfig:
     name: str = ""
     strategy: str = "report"
@@ -156,6 +166,7 @@ class Config:
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     storm: StormConfig = field(default_factory=StormConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
     source: str = ""
 
     def api_url(self) -> str:
@@ -362,10 +373,16 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
         add("storm.issue_repo", f"expected OWNER/NAME, got {config.storm.issue_repo!r}")
     if config.breaker.failure_threshold < 1:
         add("breaker.failure_threshold", "must be at least 1")
-    for env_key in ("token_env",):
-        name = getattr(config.github, env_key)
+    for env_key, name in (
+        ("github.token_env", config.github.token_env),
+        ("webhook.secret_env", config.webhook.secret_env),
+    ):
         if name and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            add(f"github.{env_key}", "must be the NAME of an environment variable, not a token")
+            add(env_key, "must be the NAME of an environment variable, not a secret")
+    if not config.webhook.path.startswith("/"):
+        add("webhook.path", f"must start with /, got {config.webhook.path!r}")
+    if not 0 < config.webhook.port < 65536:
+        add("webhook.port", f"expected a TCP port (1 to 65535), got {config.webhook.port}")
     return problems
 
 
@@ -437,6 +454,13 @@ cleanup_cron = "0 2 * * *"
 min_repos = 5
 window = "1h"
 # issue_repo = "octo-org/ci-incidents"            # where the incident's issue goes (unset: notification only)
+
+[webhook]
+# `agent serve`: a GitHub App's webhook (events workflow_run, pull_request, issue_comment) delivered here
+secret_env = "CICD_AGENT_WEBHOOK_SECRET"           # the variable holding the webhook secret
+host = "127.0.0.1"                                 # put a TLS proxy in front to receive from github.com
+port = 8787
+path = "/webhook"
 
 [notifications]
 # slack_webhook_env = "SLACK_WEBHOOK_URL"

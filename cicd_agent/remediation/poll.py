@@ -8,6 +8,7 @@ import fnmatch
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cicd_agent.config import RepoConfig
 from cicd_agent.errors import AgentError
 from cicd_agent.github import ApiUnavailable, WorkflowRun
 from cicd_agent.model import Decided, RemState, is_fix_branch
@@ -19,6 +20,11 @@ from cicd_agent.store import MAX_HANDLING_ERRORS
 
 def branch_watched(patterns: list[str], branch: str) -> bool:
     return any(fnmatch.fnmatchcase(branch, p) for p in patterns)
+
+
+def watched_failure(config: RepoConfig, run: WorkflowRun) -> bool:
+    """A failed run the agent handles: on a watched branch, and not on one of its own fix branches."""
+    return run.conclusion == "failure" and not is_fix_branch(run.branch) and branch_watched(config.branches, run.branch)
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,7 @@ def poll_repo(p: Ports, repo: str) -> Polled | None:
     changed, runs, new_etag = p.github.poll_failed_runs(repo, created=f">={since}", etag=etag)
     if not changed:
         return None
-    wanted = [
-        r
-        for r in runs
-        if r.conclusion == "failure" and not is_fix_branch(r.branch) and branch_watched(config.branches, r.branch)
-    ]
-    return Polled(repo, wanted, new_etag, since)
+    return Polled(repo, [r for r in runs if watched_failure(config, r)], new_etag, since)
 
 
 def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
@@ -62,13 +63,22 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
             report.idle_repos.append(repo)
         else:
             polled.append(found)
-    queue = sorted(((run, found) for found in polled for run in found.runs), key=lambda x: (x[0].created_at, x[0].id))
+    waiting = handle_runs(p, [run for found in polled for run in found.runs], report)
+    for found in polled:
+        if found.repo not in waiting:  # a repo with work left keeps polling without its ETag
+            p.store.set_cursor(found.repo, etag=found.etag, since=found.since, now=p.now())
+
+
+def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
+    """Decide on failed runs (polled or delivered by a webhook), oldest first across repos, at most
+    `max_failures_per_cycle` of them; returns the repositories with a failure left for later."""
+    queue = sorted(runs, key=lambda run: (run.created_at, run.id))
     budget = p.config.policy.max_failures_per_cycle
-    storms.survey(p, report, [run for run, _ in queue], limit=budget)
+    storms.survey(p, report, queue, limit=budget)
     waiting: set[str] = set()
-    for run, found in queue:
+    for run in queue:
         if budget <= 0 or p.stopping():
-            waiting.add(found.repo)
+            waiting.add(run.repo)
             report.deferred += 1
             continue
         try:
@@ -76,15 +86,13 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
                 budget -= 1
         except AgentError as exc:
             report.error(p, f"{run.repo} run {run.id}: {exc}")
-            waiting.add(found.repo)
+            waiting.add(run.repo)
             give_back(p, report, run, exc)
             if isinstance(exc, ApiUnavailable):
                 budget = 0
     if report.deferred:
         p.echo(f"{report.deferred} failure(s) left for the next cycle (max_failures_per_cycle)")
-    for found in polled:
-        if found.repo not in waiting:  # a repo with work left keeps polling without its ETag
-            p.store.set_cursor(found.repo, etag=found.etag, since=found.since, now=p.now())
+    return waiting
 
 
 def give_back(p: Ports, report: Report, run: WorkflowRun, exc: AgentError) -> None:

@@ -10,12 +10,15 @@ import base64
 import functools
 import inspect
 import json
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry, UnknownObjectException
 from github.GithubObject import NotSet
+from github.PaginatedList import PaginatedList
+from github.WorkflowJob import WorkflowJob
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github_values import (
@@ -102,6 +105,14 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
 
 
+def _json_or_text(body: str) -> Any:
+    """An error answer's body as GitHub's JSON, or its first characters when it is not JSON."""
+    try:
+        return json.loads(body or "{}")
+    except json.JSONDecodeError:
+        return {"message": body[:200]}
+
+
 def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     bound = inspect.signature(method).bind_partial(None, *args, **kwargs)
     values = {k: (v[:12] if k == "sha" and isinstance(v, str) else v) for k, v in bound.arguments.items()}
@@ -165,6 +176,7 @@ class GitHubClient:
         self._token = token
         self._identity: str | None = None
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
+        self._repositories: dict[str, RepoInfo] = {}  # this cycle's repository info
 
     def _repo(self, repo: str) -> Any:
         """A lazy repository handle: no request until a call needs one."""
@@ -195,8 +207,18 @@ class GitHubClient:
         _, data = self.gh.requester.graphql_query("query { viewer { login } }", {})
         return str(data["data"]["viewer"]["login"])
 
-    @api("reading repository {repo}")
     def repository(self, repo: str) -> RepoInfo:
+        """The repository's info, asked for once per cycle (`new_cycle` forgets it)."""
+        key = repo.lower()
+        if key not in self._repositories:
+            self._repositories[key] = self._read_repository(repo)
+        return self._repositories[key]
+
+    def new_cycle(self) -> None:
+        self._repositories.clear()
+
+    @api("reading repository {repo}")
+    def _read_repository(self, repo: str) -> RepoInfo:
         r = self.gh.get_repo(repo)
         return RepoInfo(r.full_name, r.default_branch, r.clone_url, r.html_url)
 
@@ -231,11 +253,7 @@ class GitHubClient:
         if status == 304:
             return False, [], etag or ""
         if status >= 400:
-            try:
-                data = json.loads(body or "{}")
-            except json.JSONDecodeError:
-                data = {"message": body[:200]}
-            raise GithubException(status, data, response_headers)
+            raise GithubException(status, _json_or_text(body), response_headers)
         try:
             data = json.loads(body)
             runs = [run_from_json(repo, item) for item in data["workflow_runs"]]
@@ -253,10 +271,11 @@ class GitHubClient:
 
     @api("listing jobs of run {run_id} in {repo}")
     def jobs(self, repo: str, run_id: int) -> list[Job]:
-        run = self._repo(repo).get_workflow_run(run_id)
+        """The run's jobs, asked for directly: the run itself is not fetched again."""
+        url = f"{self._repo(repo).url}/actions/runs/{run_id}/jobs"
+        found = PaginatedList(WorkflowJob, self.gh.requester, url, None, list_item="jobs")
         return [
-            Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps])
-            for j in run.jobs()
+            Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps]) for j in found
         ]
 
     @api("reading the log of job {job_id} in {repo}")
@@ -382,14 +401,15 @@ class GitHubClient:
 
     @api("deleting branch {branch} of {repo}")
     def delete_branch(self, repo: str, branch: str) -> bool:
-        """Delete a branch; False when it was already gone (so a retried rollback is idempotent)."""
-        try:
-            ref = self._repo(repo).get_git_ref(f"heads/{branch}")
-            ref.object  # noqa: B018 - completes the lazy ref, so the DELETE goes to its canonical /git/refs/ URL
-            ref.delete()
-            return True
-        except UnknownObjectException:
+        """Delete a branch with one DELETE; False when it was already gone (GitHub answers 422 "Reference does
+        not exist", or 404), so a retried rollback is idempotent."""
+        url = f"{self._repo(repo).url}/git/refs/heads/{urllib.parse.quote(branch, safe='/')}"
+        status, headers, body = self.gh.requester.requestJson("DELETE", url)
+        if status in (404, 422):
             return False
+        if status >= 400:
+            raise GithubException(status, _json_or_text(body), headers)
+        return True
 
     @api("writing {path} on {branch} of {repo}")
     def put_file(self, repo: str, path: str, text: str, *, branch: str, message: str, sha: str | None) -> str:

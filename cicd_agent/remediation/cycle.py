@@ -18,6 +18,7 @@ __all__ = ["Ports", "Report", "run_cycle"]
 def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Report:
     started = p.now()
     report = Report()
+    p.github.new_cycle()
     reconcile(p, report)
     retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
     process_health_checks(p, report)

@@ -49,6 +49,7 @@ class GitHubConfig:
     max_retries: int = 3
     max_rate_limit_wait: Duration = Duration(120)
     write_interval: Duration = Duration(1)  # seconds between mutating requests, as GitHub asks
+    poll_concurrency: int = 4  # repositories polled at once (halved while GitHub asks to slow down; 1: serial)
     app_id: str = ""  # a GitHub App instead of a token: its id,
     app_private_key_env: str = ""  # the variable holding its private key (PEM),
     installation_id: int = 0  # and the installation on the repositories
@@ -371,6 +372,8 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
         add("storm.min_repos", "must be 0 (off) or at least 2: one repository is not a storm")
     if config.storm.issue_repo and not _REPO_NAME.match(config.storm.issue_repo):
         add("storm.issue_repo", f"expected OWNER/NAME, got {config.storm.issue_repo!r}")
+    if not 1 <= config.github.poll_concurrency <= 100:
+        add("github.poll_concurrency", "must be 1 to 100 (GitHub allows at most 100 concurrent requests)")
     if config.breaker.failure_threshold < 1:
         add("breaker.failure_threshold", "must be at least 1")
     for env_key, name in (
@@ -403,6 +406,7 @@ STARTER_CONFIG = """\
 [github]
 # api_url = "https://github.example.com/api/v3"   # GitHub Enterprise Server; default: $GITHUB_API_URL or github.com
 token_env = "GITHUB_TOKEN"                         # a personal token or GitHub App token; GH_TOKEN also works
+poll_concurrency = 4                               # repositories polled at once; 1 polls one after another
 
 # One [[repos]] table per repository to watch.
 [[repos]]

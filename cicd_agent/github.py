@@ -10,6 +10,7 @@ import base64
 import functools
 import inspect
 import json
+import threading
 import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from github.GithubObject import NotSet
 from github.PaginatedList import PaginatedList
 from github.WorkflowJob import WorkflowJob
+from urllib3 import Retry
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github_values import (
@@ -68,6 +70,27 @@ class ApiUnavailable(AgentError):
     """GitHub (this API host) is down or unreachable after the retries: stop talking to it this cycle."""
 
 
+class SecondaryRateLimit(ApiUnavailable):
+    """GitHub asked the agent to slow down (a secondary rate limit: too many requests at once or too fast):
+    wait `wait` seconds, then ask again with fewer requests in flight."""
+
+    def __init__(self, message: str, *, wait: float) -> None:
+        super().__init__(message, fix="the agent polls with fewer requests in flight; lower github.poll_concurrency")
+        self.wait = wait
+
+
+def secondary_rate_limit(status: int, headers: dict[str, Any], message: str) -> float | None:
+    """The wait GitHub asks for when this answer is a secondary rate limit (None: it is not one). GitHub's rules:
+    a 403 or 429 whose primary limit is not spent; `retry-after` seconds, else at least a minute."""
+    lower = {str(k).lower(): str(v) for k, v in headers.items()}
+    if status not in (403, 429) or lower.get("x-ratelimit-remaining") == "0":
+        return None
+    after = lower.get("retry-after", "").strip()
+    if not (after.isdigit() or status == 429 or "secondary rate limit" in message.lower()):
+        return None  # a 403 that is a refusal (a permission), not a limit
+    return float(after) if after.isdigit() else 60.0
+
+
 class AlreadyExists(AgentError):
     """GitHub refused to create something because it exists (a PR for that head, a ref): someone was first."""
 
@@ -85,6 +108,9 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     )
     if details:
         message = f"{message}: {'; '.join(details)}"
+    wait = secondary_rate_limit(exc.status, dict(exc.headers or {}), str(message))
+    if wait is not None:
+        return SecondaryRateLimit(f"GitHub asked to slow down while {what}: {message}", wait=wait)
     if exc.status == 422 and "already exists" in str(message):
         return AlreadyExists(f"{what}: {message}")
     if exc.status >= 500:
@@ -129,7 +155,8 @@ def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     def decorate(method: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(method)
         def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
-            self.calls += 1
+            with self._calls_lock:  # polls count from several threads
+                self.calls += 1
             try:
                 return method(self, *args, **kwargs)
             except requests.RequestException as exc:
@@ -173,6 +200,14 @@ class GitHubClient:
             per_page=100,
             lazy=True,
         )
+        # polls run on several threads: each gets its own PyGithub connection (one is not safe to share), whose
+        # retries cover outages only, so a rate-limit answer reaches the polling pool (it slows down)
+        self._poll_retry = Retry(
+            total=retries, backoff_factor=0.5, status_forcelist=range(500, 600), allowed_methods={"GET"}
+        )
+        self._poll_timeout = int(timeout)
+        self._polling = threading.local()
+        self._calls_lock = threading.Lock()
         self._token = token
         self._identity: str | None = None
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
@@ -247,7 +282,7 @@ class GitHubClient:
         list is answered 304, which costs no rate limit."""
         headers = {"If-None-Match": etag} if etag else None
         params = {"status": "failure", "created": created, "per_page": 100}
-        status, response_headers, body = self.gh.requester.requestJson(
+        status, response_headers, body = self._poll_requester().requestJson(
             "GET", f"/repos/{repo}/actions/runs", params, headers
         )
         if status == 304:
@@ -260,6 +295,21 @@ class GitHubClient:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
         return True, runs, str(response_headers.get("etag") or "")
+
+    def _poll_requester(self) -> Any:
+        """This thread's PyGithub requester for polls (made on first use)."""
+        requester = getattr(self._polling, "requester", None)
+        if requester is None:
+            gh = Github(
+                base_url=self.api_url,
+                auth=self._auth,
+                timeout=self._poll_timeout,
+                retry=self._poll_retry,
+                seconds_between_requests=None,  # the pool bounds the pace
+                lazy=True,
+            )
+            requester = self._polling.requester = gh.requester
+        return requester
 
     @api("reading pull request #{number} of {repo}")
     def pull(self, repo: str, number: int) -> PullRef:

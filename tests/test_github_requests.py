@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient
+from cicd_agent.github import GitHubClient, SecondaryRateLimit, secondary_rate_limit
 from cicd_agent.sandbox import Fault, Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
 
@@ -57,3 +59,33 @@ def test_repository_info_is_read_once_per_cycle(sandbox: Sandbox, gh: GitHubClie
     gh.new_cycle()
     gh.repository(REPO)
     assert _asked(sandbox) == [("GET", f"/repos/{REPO}")]
+
+
+SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "message", "wait"),
+    [
+        (403, {"Retry-After": "30", "X-RateLimit-Remaining": "4000"}, SECONDARY, 30.0),
+        (403, {"X-RateLimit-Remaining": "4000"}, SECONDARY, 60.0),  # no retry-after: at least a minute
+        (429, {}, "Too Many Requests", 60.0),
+        (403, {"retry-after": "5"}, "", 5.0),
+        (403, {"X-RateLimit-Remaining": "0", "Retry-After": "30"}, "API rate limit exceeded", None),  # primary
+        (403, {"X-RateLimit-Remaining": "4000"}, "Resource not accessible by integration", None),  # a refusal
+        (500, {"Retry-After": "30"}, "", None),
+    ],
+)
+def test_secondary_rate_limit_answers(status: int, headers: dict[str, str], message: str, wait: float | None) -> None:
+    assert secondary_rate_limit(status, headers, message) == wait
+
+
+def test_a_poll_meets_a_secondary_limit_as_an_error_that_says_how_long_to_wait(
+    sandbox: Sandbox, gh: GitHubClient
+) -> None:
+    body = json.dumps({"message": SECONDARY})
+    sandbox.inject(Fault("GET", r"/actions/runs$", status=403, retry_after=7, body=body))
+    with pytest.raises(SecondaryRateLimit) as caught:
+        gh.poll_failed_runs(REPO, created=">=2026-01-01", etag=None)
+    assert caught.value.wait == 7
+    assert len(sandbox.requests) == 1  # surfaced at once, not slept through: the polling pool decides

@@ -7,38 +7,21 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from harness import SETTINGS, Loop
+from harness import SETTINGS, Loop, free_port, wait_for
 
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.store import Store
 
 SECRET = "webhook-secret-for-tests"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _read(state: Path, what: Callable[[Store], Any]) -> Any:
@@ -67,7 +50,7 @@ class Served:
 
     def __init__(self, root: Path, sandbox: Sandbox, repo: str) -> None:
         self.root = root
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhook"
         root.mkdir()
         (root / "cicd-agent.toml").write_text(
@@ -83,8 +66,8 @@ class Served:
             stderr=subprocess.PIPE,
             text=True,
         )
-        _wait(lambda: _listening(self.url), "the receiver to listen")
-        _wait(lambda: _read(self.state, lambda s: s.get_meta("last_cycle")) is not None, "the first poll")
+        wait_for(lambda: _listening(self.url), "the receiver to listen")
+        wait_for(lambda: _read(self.state, lambda s: s.get_meta("last_cycle")) is not None, "the first poll")
 
     @property
     def state(self) -> Path:
@@ -133,7 +116,7 @@ def test_a_webhook_delivery_is_decided_as_a_poll_would(scenario: str, loop: Loop
             ("workflow_run", "completed", 202)
         ]
         state = served.state
-        _wait(lambda: bool(_read(state, _decided)), "the delivery to be decided")
+        wait_for(lambda: bool(_read(state, _decided)), "the delivery to be decided")
         assert _read(state, _decided) == polled
         served.stop()
         served = None

@@ -42,6 +42,7 @@ class Pool:
         self.limited = False  # a secondary rate limit was met this round
         self._in_flight = 0
         self._changed = threading.Condition()
+        self._threads: ThreadPoolExecutor | None = None
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
@@ -86,9 +87,9 @@ class Pool:
                 stopped.set()
 
         self.limited = False
-        if items:
-            with ThreadPoolExecutor(max_workers=min(self.configured, len(items)), thread_name_prefix="poll") as pool:
-                list(pool.map(one, range(len(items))))
+        if self._threads is None:  # kept from round to round: each thread keeps its connection to GitHub
+            self._threads = ThreadPoolExecutor(max_workers=self.configured, thread_name_prefix="poll")
+        list(self._threads.map(one, range(len(items))))
         with self._changed:
             self.size = regrown(self.size, self.configured, limited=self.limited)
         return results

@@ -58,17 +58,18 @@ def fetch(p: Ports, repo: str, cursor: tuple[str, str] | None) -> Polled | None:
     """`poll_repo` in one of the pool's places. Asked to slow down (a secondary rate limit), the pool shrinks,
     the wait GitHub asks for is spent outside it (up to `github.max_rate_limit_wait`), and the poll is made
     again; a longer wait, or SLOW_DOWN_TRIES limits in a row, end this cycle's polling."""
-    for attempt in range(1, SLOW_DOWN_TRIES + 1):
+    attempt = 1
+    while True:
         try:
             with p.pool.slot():
                 return poll_repo(p, repo, cursor)
         except SecondaryRateLimit as exc:
             p.pool.slow_down()
-            if attempt == SLOW_DOWN_TRIES or exc.wait > p.config.github.max_rate_limit_wait or p.stopping():
+            if attempt >= SLOW_DOWN_TRIES or exc.wait > p.config.github.max_rate_limit_wait or p.stopping():
                 raise
             p.echo(f"{repo}: GitHub asked to slow down: {p.pool.size} poll(s) at once from now, next in {exc.wait:g}s")
             p.sleep(exc.wait)
-    raise AssertionError("unreachable: the last try returns or raises")
+            attempt += 1
 
 
 def poll_all(p: Ports, repos: list[str]) -> list[Polled | BaseException | Skipped[str] | None]:

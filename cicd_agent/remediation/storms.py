@@ -74,10 +74,13 @@ def incident_for(p: Ports, explained: Explained) -> Incident | None:
         )
         incident = file_issue(p, incident, explained)
         issue = f": {incident.issue_url}" if incident.issue_url else " (no storm.issue_repo configured for an issue)"
+        named = ", ".join(incident.repos[:10]) + (
+            f" and {len(incident.repos) - 10} more" if len(incident.repos) > 10 else ""
+        )
         p.effects.notify(
             "storm",
             f"the same failure ({incident.category}, {signature[:12]}) in {len(incident.repos)} repositories "
-            f"({', '.join(incident.repos)}): one incident, no per-repository remediation{issue}",
+            f"({named}): one incident, no per-repository remediation{issue}",
         )
         return incident
     incident = p.store.save_incident(storm.joined(active, {repo}, now))

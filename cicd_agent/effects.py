@@ -34,7 +34,7 @@ class NotifierPort(Protocol):
 
 
 class Pusher(Protocol):
-    def push(self, workdir: Path, branch: str, *, expect: str) -> None: ...
+    def push(self, workdir: Path, branch: str, *, expect: str | None = None) -> None: ...
 
 
 @dataclass
@@ -119,15 +119,15 @@ class Effects:
 
     # -- git ----------------------------------------------------------------------------------------
 
-    def push(self, repo: str, workdir: Path, branch: str, *, expect: str = "", diff: str = "") -> None:
-        """Push HEAD to `branch` if it is still at `expect` ("": absent) on the remote."""
+    def push(self, repo: str, workdir: Path, branch: str, *, expect: str | None = None, diff: str = "") -> None:
+        """Push HEAD to `branch`: a fast-forward, or if it is still at `expect` ("": absent) on the remote."""
 
         def perform() -> None:
             if self.pusher is None:
                 raise AgentError("no git pusher configured")
             self.pusher.push(workdir, branch, expect=expect)
 
-        detail = f"replacing {expect[:12]}" if expect else ""
+        detail = f"replacing {expect[:12]}" if expect else "new" if expect == "" else ""
         self._do(Action("git.push", f"{repo}:{branch}", detail, diff), perform, None)
 
     # -- GitHub -------------------------------------------------------------------------------------
@@ -225,6 +225,20 @@ class Effects:
             Action("github.open_issue", repo, f"title: {title}\n\n{body}"),
             lambda: self._gh().create_issue(repo, title, body, labels),
             PullRef(0, "(dry run: issue not opened)"),
+        )
+
+    def edit_issue(self, repo: str, number: int, body: str) -> None:
+        self._do(
+            Action("github.edit_issue", f"{repo}#{number}", body),
+            lambda: self._gh().edit_issue(repo, number, body=body),
+            None,
+        )
+
+    def close_issue(self, repo: str, number: int) -> None:
+        self._do(
+            Action("github.close_issue", f"{repo}#{number}"),
+            lambda: self._gh().edit_issue(repo, number, state="closed"),
+            None,
         )
 
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:

@@ -26,16 +26,25 @@ AGENT_IDENTITY = {
 }
 
 
+class PushRejected(AgentError):
+    """The branch on the remote is not what the push expected (not a fast-forward, or moved since it was read):
+    someone pushed it first; nothing was overwritten."""
+
+
 class WorkflowPushRefused(AgentError):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
 
 
-class PushRaced(AgentError):
-    """The branch moved between reading it and pushing (another agent pushed first): nothing was overwritten."""
-
-
-# how git says a compare-and-swap push lost: checked on the client ("stale info"), or two pushes at once
-RACED = ("stale info", "[rejected]", "cannot lock ref", "reference already exists", "failed to update ref")
+# how git says a push found the branch otherwise than expected: not a fast-forward, a compare-and-swap that
+# lost ("stale info", checked on the client), or two pushes creating the branch at once
+REJECTED = (
+    "[rejected]",
+    "non-fast-forward",
+    "stale info",
+    "cannot lock ref",
+    "reference already exists",
+    "failed to update ref",
+)
 
 
 def git_env(token: str | None, url: str) -> dict[str, str]:
@@ -140,21 +149,24 @@ class GitPusher:
         """The current token (an App's is refreshed by PyGithub before it expires)."""
         return self._token() if callable(self._token) else self._token
 
-    def push(self, workdir: Path, branch: str, *, expect: str) -> None:
-        """Push HEAD to `branch` only if the remote branch is still at `expect` ("": absent), a compare-and-swap
-        (`--force-with-lease`): another agent's push in between is never overwritten (PushRaced)."""
+    def push(self, workdir: Path, branch: str, *, expect: str | None = None) -> None:
+        """Push HEAD to `branch`: a fast-forward only, or, with `expect`, a compare-and-swap over what the remote
+        branch must still be (a commit, or "" for absent: `--force-with-lease`). A push that finds the branch
+        otherwise is PushRejected: another agent's push is never overwritten."""
         handle = git.Repo(workdir)
         url = handle.remotes.origin.url
-        args = [f"--force-with-lease=refs/heads/{branch}:{expect}", "origin", f"HEAD:refs/heads/{branch}"]
+        args = ["origin", f"HEAD:refs/heads/{branch}"]
+        if expect is not None:
+            args.insert(0, f"--force-with-lease=refs/heads/{branch}:{expect}")
         try:
             handle.git.push(*args, env=git_env(self.token, url))
         except git.GitCommandError as exc:
             detail = redact(str(exc.stderr or exc), self.token)
-            if any(sign in detail for sign in RACED):
-                raise PushRaced(f"{branch} moved while the agent pushed it: {detail.strip()[-200:]}") from None
             if "refusing to allow" in detail and "workflow" in detail:
                 raise WorkflowPushRefused(
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     fix="use a token with the `workflow` scope (or a GitHub App with the Workflows permission)",
                 ) from None
+            if any(sign in detail for sign in REJECTED):
+                raise PushRejected(f"{branch} is not as expected on the remote: {detail.strip()[-300:]}") from None
             raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None

@@ -188,10 +188,10 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
 
 
 def test_claims_from_before_leases_keep_their_meaning(tmp_path: Path) -> None:
-    """Migration 0005: a run seen before is decided; one given back after an error is claimed again, unless it
+    """Migration 0006: a run seen before is decided; one given back after an error is claimed again, unless it
     had its last error (then it was given up)."""
     path = tmp_path / "state.db"
-    db = _database_before(path, "0005_leases")
+    db = _database_before(path, "0006_leases")
     for run_id, released, errors in ((1, 0, 0), (2, 1, 1), (3, 1, 3)):
         db.table("failures").insert(
             {

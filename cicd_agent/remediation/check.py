@@ -111,7 +111,7 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
         why = (report, Decided.RERUN_FAILED, "the rerun failed again: the next rule applies")
         conclude(p, rem, RemState.FAILED, outcome=outcome, success=False, decision=why)
         return
-    rollback(p, report, rem, "the fix's CI failed")
+    rollback(p, report, rem, "the fix's CI failed", pull)  # the PR as just read: not fetched again
 
 
 def add_label(p: Ports, rem: Remediation, pull: PullRef | None, label: str) -> None:

@@ -12,7 +12,7 @@ from cicd_agent.effects import file_diff
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import AlreadyExists, PullRef, WorkflowRun
-from cicd_agent.gitops import PushRaced, WorkflowPushRefused
+from cicd_agent.gitops import PushRejected, WorkflowPushRefused
 from cicd_agent.model import LABEL, Decided, Handled, Remediation, RemState, RunRef, Strategy, fix_branch
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import (
@@ -36,12 +36,7 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     if earlier is not None:
         record(p, report, run.ref, Decided.DUPLICATE, earlier, **facts)
         return Handled.DECIDED
-    fixes = p.store.remediations(repo=run.repo, strategy=Strategy.FIX)
-    rate = policy.check_rate(
-        sum(1 for r in fixes if r.state is RemState.PR_OPEN),
-        sum(1 for r in fixes if r.created_at >= p.now() - 3600),
-        p.config.policy,
-    )
+    rate = policy.check_rate(pull_counts(p, run.repo), p.config.policy)
     if rate:
         p.store.release_failure(run.ref)  # handled again by a later cycle: its repository's cursor waits
         p.breakers.record(run.key(analysis.signature), success=None, now=p.now())
@@ -69,6 +64,19 @@ def proposed(p: Ports, run: RunRef, branch: str) -> str | None:
         if meta.get("run_id") == run.run_id and meta.get("run_attempt") == run.attempt:
             return f"pull request {pull.html_url} was already opened for this run"
     return None
+
+
+def pull_counts(p: Ports, repo: str) -> policy.PullCounts:
+    """The agent's fix PRs open now and opened in the last hour, in `repo` and in every repository."""
+    fixes = p.store.remediations(strategy=Strategy.FIX)
+    hour_ago = p.now() - 3600
+    mine = [r for r in fixes if r.repo.lower() == repo.lower()]
+    return policy.PullCounts(
+        open=sum(1 for r in mine if r.state is RemState.PR_OPEN),
+        new_last_hour=sum(1 for r in mine if r.created_at >= hour_ago),
+        fleet_open=sum(1 for r in fixes if r.state is RemState.PR_OPEN),
+        fleet_new_last_hour=sum(1 for r in fixes if r.created_at >= hour_ago),
+    )
 
 
 def make_plan(p: Ports, run: WorkflowRun, explained: Explained, rule: Rule) -> FixPlan | CannotFix:
@@ -139,23 +147,31 @@ def open_fix(
 
 
 def push_branch(p: Ports, rem: Remediation, base: str, commit: str, diff: str) -> str:
-    """Push the fix branch unless another agent already pushed a fix of the same base to it (then that head is
-    adopted); a stale branch of an older fix is replaced. Compare-and-swap: a push in between is never
-    overwritten. Returns the branch's head."""
+    """Push the fix branch, which is the lock between agents: a plain push (no force, no request spent) on the
+    usual path, where the branch is new or already holds this very commit (agents making the same fix make the
+    same commit). Rejected, the branch holds another commit: another agent's fix of the same base is adopted,
+    a stale branch of an older fix replaced by compare-and-swap, so a push in between is never overwritten.
+    Returns the branch's head."""
+    workspace = p.workspaces.path(rem.repo)
+    try:
+        p.effects.push(rem.repo, workspace, rem.fix_branch, diff=diff)
+        return commit
+    except PushRejected:
+        pass
     for _ in range(3):
         remote = p.github.branch_sha(rem.repo, rem.fix_branch)
         if remote == commit:
-            return commit  # this very commit is there (an identical agent's, or this one's before a crash)
+            return commit
         if remote is not None:
-            found = p.workspaces.parent_of(p.workspaces.path(rem.repo), rem.fix_branch)
+            found = p.workspaces.parent_of(workspace, rem.fix_branch)
             if found is not None and found[1] == base:
                 return found[0]  # another agent's fix of the same failure: adopt it
         try:
-            p.effects.push(rem.repo, p.workspaces.path(rem.repo), rem.fix_branch, expect=remote or "", diff=diff)
-        except PushRaced:
+            p.effects.push(rem.repo, workspace, rem.fix_branch, expect=remote or "", diff=diff)
+        except PushRejected:
             continue  # someone pushed in between: look again
         return commit
-    raise PushRaced(f"{rem.fix_branch} of {rem.repo} keeps moving while the agent pushes it")
+    raise PushRejected(f"{rem.fix_branch} of {rem.repo} keeps moving while the agent pushes it")
 
 
 def open_pull(p: Ports, rem: Remediation, diff: str = "") -> PullRef:

@@ -24,13 +24,14 @@ from cicd_agent.remediation.context import Ports, Report, conclude, record_for, 
 from cicd_agent.text import read_metadata
 
 
-def rollback(p: Ports, report: Report, rem: Remediation, why: str) -> None:
-    """Label, close, delete the branch, comment, restore merged contents; each step once, resumable."""
+def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef | None = None) -> None:
+    """Label, close, delete the branch, comment, restore merged contents; each step once, resumable. `pull`: the
+    PR as the caller just read it (else it is read here)."""
     done = list(rem.rollback_done)
     rem = p.store.update_remediation(rem.id, state=RemState.ROLLING_BACK, rollback_reason=why, now=p.now())
     repo, number = rem.repo, rem.pr_number
     try:
-        pull = p.github.pull(repo, number)
+        pull = pull or p.github.pull(repo, number)
         for name, step in steps(p, rem, pull, why):
             if name in done:
                 continue

@@ -54,6 +54,14 @@ class FailureQueries(StoreBase):
         rows = list(self.db.table("failures").rows_where(RUN_KEY, [run.repo, run.run_id, run.attempt]))
         return rows[0] if rows else None
 
+    def failure_seen(self, run: RunRef) -> bool:
+        """Whether this run attempt was claimed (decided, or held: a read, claims nothing)."""
+        row = self.db.execute(
+            f"SELECT 1 FROM failures WHERE {RUN_KEY} AND (decided = 1 OR lease_until > 0)",
+            [run.repo, run.run_id, run.attempt],
+        ).fetchone()
+        return row is not None
+
     def decided(self, run: RunRef) -> bool:
         row = self._failure(run)
         return bool(row and row["decided"])

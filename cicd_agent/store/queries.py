@@ -3,8 +3,8 @@
 WAL mode and `BEGIN IMMEDIATE` transactions make it safe for several agent processes at once: a
 read-modify-write (a breaker count, a claim, a lease) holds the write lock from its read to its commit.
 Rows go in and come out as the model's dataclasses (`cicd_agent.model`), never as dicts. The plumbing is in
-`base`, failed runs and decisions in `failures`; the rest (remediations, intents, health checks, snapshots,
-cursors, breakers) here.
+`base`, failed runs and decisions in `failures`, storms in `incidents`; the rest (remediations, intents, health
+checks, snapshots, cursors, breakers) here.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from cicd_agent.model import (
 )
 from cicd_agent.store.base import RUN_KEY, WriteObserver, where_clause
 from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
+from cicd_agent.store.incidents import IncidentQueries
 from cicd_agent.store.rows import (
     REMEDIATION_FIELDS,
     StoredBreaker,
@@ -45,7 +46,7 @@ __all__ = ["MAX_HANDLING_ERRORS", "Store", "StoredBreaker", "WriteObserver"]
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store(FailureQueries):
+class Store(FailureQueries, IncidentQueries):
     """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------
@@ -221,15 +222,21 @@ class Store(FailureQueries):
             self.db.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id])
         self._wrote("store.snapshot_delete", snapshot_id)
 
-    def cursor(self, repo: str) -> tuple[str, str] | None:
-        """(etag, since) of the repo's last complete poll."""
-        rows = list(self.db.table("cursors").rows_where("repo = ?", [repo]))
-        return (rows[0]["etag"], rows[0]["since"]) if rows else None
+    def cursors(self) -> dict[str, tuple[str, str]]:
+        """Every repository's (etag, since) of its last complete poll, in one read."""
+        return {r["repo"]: (r["etag"], r["since"]) for r in self.db.table("cursors").rows}
 
-    def set_cursor(self, repo: str, *, etag: str, since: str, now: float) -> None:
+    def set_cursors(self, cursors: list[tuple[str, str, str]], *, now: float) -> None:
+        """(repo, etag, since) of every repository polled completely this cycle: one transaction (one sync to
+        disk) for the whole fleet, not one per repository."""
+        if not cursors:
+            return
+        rows = [{"repo": repo, "etag": etag, "since": since, "updated_at": now} for repo, etag, since in cursors]
         with self.transaction():
-            self.db.table("cursors").upsert({"repo": repo, "etag": etag, "since": since, "updated_at": now}, pk="repo")
-        self._wrote("store.cursor", repo)
+            self.db.table("cursors").upsert_all(rows, pk="repo")
+        self._wrote(
+            "store.cursor", ", ".join(repo for repo, _, _ in cursors[:3]) + (" ..." if len(cursors) > 3 else "")
+        )
 
     # -- breakers -----------------------------------------------------------------------------------
 

@@ -159,7 +159,41 @@ def _m4_typed_remediations(db: sqlite_utils.Database) -> None:
         table.update(row["id"], {**moved, "detail": json.dumps(detail, sort_keys=True)})
 
 
-def _m5_leases(db: sqlite_utils.Database) -> None:
+def _m5_storms(db: sqlite_utils.Database) -> None:
+    db.table("sightings").create(
+        {
+            "id": int,
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "category": str,
+            "run_id": int,
+            "run_attempt": int,
+            "at": float,
+        },
+        pk="id",
+    )
+    db.table("sightings").create_index(["repo", "run_id", "run_attempt"], unique=True)
+    db.table("sightings").create_index(["signature", "at"])
+    db.table("incidents").create(
+        {
+            "id": int,
+            "signature": str,
+            "category": str,
+            "started_at": float,
+            "last_seen": float,
+            "ended_at": float,
+            "repos": str,  # JSON list
+            "issue_repo": str,
+            "issue_number": int,
+            "issue_url": str,
+        },
+        pk="id",
+    )
+    db.table("incidents").create_index(["signature", "ended_at"])
+
+
+def _m6_leases(db: sqlite_utils.Database) -> None:
     """Claims become leases: a failure is `decided` once a decision about it is recorded; until then its claim
     holds until `lease_until`. Remediations get a lease too (who works on one right now) and an error count;
     each remediation's breaker outcome is recorded once (`breaker_outcomes`)."""
@@ -182,5 +216,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0002_remediations", _m2_remediations),
     ("0003_handling_errors", _m3_handling_errors),
     ("0004_typed_remediations", _m4_typed_remediations),
-    ("0005_leases", _m5_leases),
+    ("0005_storms", _m5_storms),
+    ("0006_leases", _m6_leases),
 ]

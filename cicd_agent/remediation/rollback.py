@@ -71,6 +71,7 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str
     share a state, judging the same PR, comment once."""
     repo, number = rem.repo, rem.pr_number
     earlier = p.store.intent_pending(rem.id, "rollback.delete_branch")  # killed while deleting: maybe ours
+    posted_before = p.store.intent_pending(rem.id, "rollback.comment")
 
     def label() -> list[str]:
         if ROLLED_BACK_LABEL not in pull.labels:
@@ -88,7 +89,8 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str
         return [] if deleted or earlier or pull.merged else ["comment"]
 
     def comment() -> list[str]:
-        if not any(is_rollback_comment(c.body, number) for c in p.github.comments(repo, number)):
+        # a kill while posting it may have left it posted: then (only then) it is looked for first
+        if not posted_before or not any(is_rollback_comment(c.body, number) for c in p.github.comments(repo, number)):
             p.effects.comment(repo, number, bodies.rollback_comment(why, number))
         return []
 

@@ -121,17 +121,6 @@ def schedule_health_check(p: Ports, remediation_id: int) -> None:
     )
 
 
-def count_outcome(p: Ports, rem: Remediation, success: bool | None) -> None:
-    """The remediation's verdict, for its breaker (once per remediation)."""
-    p.breakers.record(
-        rem.key,
-        success=success,
-        now=p.now(),
-        run=rem.run.label if success is False else "",
-        remediation_id=rem.id,
-    )
-
-
 def conclude(
     p: Ports,
     rem: Remediation,

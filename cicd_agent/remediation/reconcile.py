@@ -19,7 +19,6 @@ from cicd_agent.remediation.context import (
     Ports,
     Report,
     conclude,
-    count_outcome,
     record_for,
     schedule_health_check,
     working_on,
@@ -136,11 +135,12 @@ def recover(p: Ports, report: Report, rem: Remediation) -> None:
 
 
 def abandon(p: Ports, report: Report, rem: Remediation) -> None:
-    abandoned = p.store.update_remediation(rem.id, state=RemState.ABANDONED, now=p.now())
-    p.store.release_failure(rem.run)  # a kill is not an error GitHub keeps giving: nothing counted
-    count_outcome(p, abandoned, None)
+    """Nothing of it reached GitHub: it ends, and its failure is given back (no error counted: a kill is not an
+    error GitHub keeps giving), in one transaction, so a kill in between cannot leave the failure decided."""
     reason = "an interrupted cycle left nothing on GitHub: handled again next cycle"
-    record_for(p, report, rem, Decided.ABANDONED, reason)
+    with p.store.transaction():
+        p.store.release_failure(rem.run)
+        conclude(p, rem, RemState.ABANDONED, outcome=None, success=None, decision=(report, Decided.ABANDONED, reason))
 
 
 def failed_attempt(p: Ports, report: Report, rem: Remediation, exc: AgentError) -> None:

@@ -10,16 +10,32 @@ import base64
 import functools
 import inspect
 import json
-from collections.abc import Callable
+import re
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, TypeVar
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github import (
+    Auth,
+    Github,
+    GithubException,
+    GithubRetry,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
+from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.GithubObject import NotSet
+from urllib3 import HTTPResponse, Retry
+from urllib3.connectionpool import ConnectionPool
 
-from cicd_agent.errors import AgentError
+from cicd_agent.config import check_api_url
+from cicd_agent.errors import AgentError, PermissionMissing
 from cicd_agent.model import FailureKey, RunRef
+from cicd_agent.text import redact
 
 T = TypeVar("T")
 
@@ -69,6 +85,23 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """A check run annotation (the runner turns `##[error]`/`::error::` lines and a failed step into these)."""
+
+    level: str  # failure | warning | notice
+    message: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class CheckRunNotes:
+    """What the API still says of a job when its log is gone: its check run's output and annotations."""
+
+    output: list[str]
+    annotations: list[Annotation]
+
+
+@dataclass(frozen=True)
 class PullRef:
     number: int
     html_url: str
@@ -89,14 +122,105 @@ class FileContent:
 
 
 class ApiUnavailable(AgentError):
-    """GitHub (this API host) is down or unreachable after the retries: stop talking to it this cycle."""
+    """GitHub did not answer this request (a 5xx, a timeout): this repository or failure waits for the next cycle.
+    A write that ended so may still have been done: the effects gateway finds out before anything is retried."""
+
+
+class HostUnreachable(ApiUnavailable):
+    """The API host cannot be reached at all (refused, DNS, connect timeout): stop talking to it this cycle."""
+
+
+class RateLimited(ApiUnavailable):
+    """A rate limit whose wait is longer than `max_rate_limit_wait`: end the cycle, resume after `wait` seconds.
+    Never counts as an error of the failure being handled."""
+
+    def __init__(self, what: str, *, wait: float | None = None) -> None:
+        when = f"; it resets in about {int(wait)} s" if wait is not None else ""
+        super().__init__(f"rate limited by GitHub while {what}{when}", fix="the cycle ends here; a later one resumes")
+        self.wait = wait
+
+
+def ends_cycle(exc: BaseException) -> bool:
+    """Errors every repository would meet alike (the API host unreachable, the rate limit spent): the cycle
+    stops asking GitHub and a later one resumes."""
+    return isinstance(exc, (HostUnreachable, RateLimited))
 
 
 class AlreadyExists(AgentError):
     """GitHub refused to create something because it exists (a PR for that head, a ref): someone was first."""
 
 
-def _http_error(exc: GithubException, what: str) -> AgentError:
+class BadResponse(AgentError):
+    """GitHub (or something in between) answered a body the agent cannot read: counted like a 4xx."""
+
+
+class LogUnavailable(AgentError):
+    """A job's log cannot be downloaded (expired link, log storage unreachable or refusing): the failure is
+    explained from what the API still gives instead."""
+
+
+ACTIONS_MAY_NOT_OPEN_PRS = (
+    "the repository setting Settings > Actions > General > Workflow permissions > "
+    '"Allow GitHub Actions to create and approve pull requests" (also at the organisation level)'
+)
+PULL_REQUESTS_WRITE = (
+    "`pull-requests: write` (the workflow's `permissions:`, the GitHub App's Pull requests permission, "
+    "or a personal token allowed to open pull requests)"
+)
+
+
+def rate_limit_wait(status: int, headers: Mapping[str, str], now: float, secondary: float) -> float | None:
+    """How long GitHub asks to wait before asking again (GitHub's rules: `retry-after`, else a spent primary
+    limit's `x-ratelimit-reset`, else a minute for a 429); None when a 403 does not say (PyGithub then reads
+    its body)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    after = str(lower.get("retry-after", "")).strip()
+    if after.isdigit():
+        return float(after)
+    reset = str(lower.get("x-ratelimit-reset", "")).strip()
+    if str(lower.get("x-ratelimit-remaining", "")).strip() == "0" and reset.isdigit():
+        return max(int(reset) - now, 0) + 1
+    return secondary if status == 429 else None
+
+
+class AgentRetry(GithubRetry):
+    """PyGithub's retry with two changes. A write (POST, PATCH, PUT, DELETE) is never sent again after a 5xx or
+    a timeout, since it may have been done (the effects gateway looks first); only a rate-limited write, which
+    GitHub did not perform, is. And a rate limit is waited for only up to `max_rate_limit_wait`: a longer wait
+    raises at once instead of sleeping."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allowed_methods", frozenset({"GET", "HEAD", "OPTIONS"}))
+        super().__init__(**kwargs)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code in (403, 429):  # rate limited: the request was not performed, whatever its method
+            return bool(self.total) or self.total is None
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        if response is not None and response.status in (403, 429):
+            wait = rate_limit_wait(response.status, response.headers, time.time(), self.secondary_rate_wait)
+            if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status, {"message": "rate limited"}, dict(response.headers), wait=wait
+                )
+            if response.status == 429:  # PyGithub only looks into 403s: count the try, wait as GitHub asks
+                retry = Retry.increment(self, method, url, response, error, _pool, _stacktrace)
+                retry.get_backoff_time = lambda: wait or 0.0  # type: ignore[method-assign]
+                return retry
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _message(exc: GithubException) -> str:
     message = exc.data.get("message") if isinstance(exc.data, dict) else str(exc.data)
     details = (
         [
@@ -107,9 +231,17 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
         if isinstance(exc.data, dict)
         else []
     )
-    if details:
-        message = f"{message}: {'; '.join(details)}"
-    if exc.status == 422 and "already exists" in str(message):
+    return f"{message}: {'; '.join(details)}" if details else str(message)
+
+
+def _http_error(exc: GithubException, what: str) -> AgentError:
+    message = _message(exc)
+    headers = exc.headers or {}
+    limited = exc.status == 403 and str(headers.get("x-ratelimit-remaining", "")) == "0"
+    if isinstance(exc, RateLimitExceededException) or exc.status == 429 or limited:
+        wait = getattr(exc, "wait", None) or rate_limit_wait(exc.status, headers, time.time(), 60)
+        return RateLimited(what, wait=wait)
+    if exc.status == 422 and "already exists" in message:
         return AlreadyExists(f"{what}: {message}")
     if exc.status >= 500:
         return ApiUnavailable(
@@ -121,12 +253,41 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
             f"GitHub refused the token while {what}: {message}",
             fix="check GITHUB_TOKEN (or the env var your config names)",
         )
+    if exc.status == 403 and "not permitted to create or approve pull requests" in message:
+        return PermissionMissing(f"GitHub refused {what}: {message}", permission=ACTIONS_MAY_NOT_OPEN_PRS)
+    if exc.status == 403 and what.startswith("opening a pull request") and "not accessible" in message:
+        return PermissionMissing(f"GitHub refused {what}: {message}", permission=PULL_REQUESTS_WRITE)
     if exc.status == 404:
         return AgentError(
             f"not found while {what}: {message}",
             fix="check the repository name and that the token can see it",
         )
     return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
+
+
+def _transport_error(exc: requests.RequestException, what: str, api_url: str, timeout: float) -> AgentError:
+    """A request that got no usable answer: retries used up, no connection, no answer in time, or a request
+    that could not even be made (a bad URL or header: a configuration problem, not an outage)."""
+    exhausted = re.search(r"too many (\d{3}) error responses", str(exc))
+    if exhausted:
+        status = int(exhausted.group(1))
+        if status in (403, 429):
+            return RateLimited(what)
+        return ApiUnavailable(
+            f"GitHub answered {status} while {what}, also when asked again",
+            fix="GitHub may be having an outage; the next cycle retries",
+        )
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
+        return HostUnreachable(
+            f"cannot reach GitHub at {api_url} while {what}: {type(exc).__name__}",
+            fix="check GITHUB_API_URL and the network; the next cycle retries",
+        )
+    if isinstance(exc, requests.Timeout):
+        return ApiUnavailable(
+            f"GitHub did not answer within {timeout:g} s while {what}",
+            fix="the next cycle retries; raise github.timeout if GitHub is often this slow",
+        )
+    return AgentError(f"cannot send the request while {what}: {type(exc).__name__}: {exc}"[:500])
 
 
 def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -139,22 +300,31 @@ def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], 
 
 
 def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Map every failure of one port call once: transport errors become ApiUnavailable, GitHub's answers
-    become AgentErrors that say what the agent was doing (`what`, formatted with the call's arguments)."""
+    """Map every failure of one port call once: GitHub's answers, transport errors and unreadable bodies
+    become AgentErrors that say what the agent was doing (`what`, formatted with the call's arguments), with
+    any token redacted."""
 
     def decorate(method: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(method)
         def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
             self.calls += 1
+            doing = _describe(what, method, args, kwargs)
             try:
                 return method(self, *args, **kwargs)
+            except AgentError as exc:
+                exc.what = redact(exc.what, self._token)
+                raise
             except requests.RequestException as exc:
-                raise ApiUnavailable(
-                    f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"[:500],
-                    fix="check GITHUB_API_URL and the network; the next cycle retries",
-                ) from None
+                error = _transport_error(exc, doing, self.api_url, self.timeout)
             except GithubException as exc:
-                raise _http_error(exc, _describe(what, method, args, kwargs)) from None
+                error = _http_error(exc, doing)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+                error = BadResponse(
+                    f"GitHub answered something unreadable while {doing}: {type(exc).__name__}: {exc}"[:500],
+                    fix="a proxy or GitHub itself sent a malformed body; the next cycle retries",
+                )
+            error.what = redact(error.what, self._token)
+            raise error from None
 
         return wrapper
 
@@ -175,9 +345,15 @@ class GitHubClient:
         max_rate_limit_wait: float = 120,
         seconds_between_writes: float = 1.0,
     ) -> None:
-        retry = GithubRetry(total=retries, backoff_factor=0.5, backoff_jitter=0.25)
-        retry.DEFAULT_BACKOFF_MAX = max_rate_limit_wait  # type: ignore[assignment]
-        self.api_url = api_url.rstrip("/")
+        retry = AgentRetry(
+            total=retries,
+            backoff_factor=0.5,
+            backoff_jitter=0.25,
+            max_rate_limit_wait=max_rate_limit_wait,
+            retry_after_max=int(max_rate_limit_wait) + 1,
+        )
+        self.api_url = check_api_url(api_url, where="the GitHub API URL")
+        self.timeout = timeout
         self.gh = Github(
             base_url=self.api_url,
             auth=auth or (Auth.Token(token) if token else None),
@@ -188,7 +364,7 @@ class GitHubClient:
             per_page=100,
             lazy=True,
         )
-        self._token = token
+        self._token = token or (auth.token if isinstance(auth, Auth.Token) else None)  # to redact from errors
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
 
     def _repo(self, repo: str) -> Any:
@@ -238,11 +414,7 @@ class GitHubClient:
             except json.JSONDecodeError:
                 data = {"message": body[:200]}
             raise GithubException(status, data, response_headers)
-        try:
-            data = json.loads(body)
-            runs = [run_from_json(repo, item) for item in data["workflow_runs"]]
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
+        runs = [run_from_json(repo, item) for item in json.loads(body)["workflow_runs"]]  # unreadable: BadResponse
         return True, runs, str(response_headers.get("etag") or "")
 
     @api("reading pull request #{number} of {repo}")
@@ -263,7 +435,8 @@ class GitHubClient:
 
     @api("reading the log of job {job_id} in {repo}")
     def job_log(self, repo: str, job_id: int) -> str | None:
-        """The job's log text, or None when GitHub no longer has it (expired, 404 or 410)."""
+        """The job's log text, or None when GitHub no longer has it (expired, 404 or 410). A download that
+        fails (log storage unreachable, refusing, or answering 5xx) raises LogUnavailable, not an outage."""
         try:
             job = self._repo(repo).get_workflow_job(job_id)
             location = job.logs_url()
@@ -272,11 +445,26 @@ class GitHubClient:
                 return None
             raise
         # The redirect target is pre-signed and short-lived: fetch it at once, send no token to it.
-        response = requests.get(location, timeout=60)
+        try:
+            response = requests.get(location, timeout=60)
+        except requests.RequestException as exc:
+            host = urllib.parse.urlsplit(location).hostname or "?"
+            raise LogUnavailable(f"the log storage at {host} cannot be reached ({type(exc).__name__})") from None
         if response.status_code in (404, 410):
             return None
-        response.raise_for_status()
+        if response.status_code >= 400:
+            host = urllib.parse.urlsplit(location).hostname or "?"
+            raise LogUnavailable(f"the log storage at {host} answered {response.status_code}")
         return response.content.decode("utf-8", errors="replace")
+
+    @api("reading the check run of job {job_id} in {repo}")
+    def check_run_notes(self, repo: str, job_id: int) -> CheckRunNotes:
+        """A job is a check run with the same id: its output (title, summary, text) and annotations."""
+        check = self._repo(repo).get_check_run(job_id)
+        output = check.output
+        texts = [output.title, output.summary, output.text] if output is not None else []
+        found = [Annotation(a.annotation_level or "", a.message or "", a.title or "") for a in check.get_annotations()]
+        return CheckRunNotes([t for t in texts if t], found)
 
     @api("reading {path} at {ref} in {repo}")
     def file(self, repo: str, path: str, ref: str) -> FileContent | None:
@@ -311,6 +499,10 @@ class GitHubClient:
     def comments(self, repo: str, number: int) -> list[str]:
         """The bodies of an issue's or pull request's comments."""
         return [c.body or "" for c in self._repo(repo).get_issue(number).get_comments()]
+
+    @api("reading the labels of #{number} in {repo}")
+    def labels(self, repo: str, number: int) -> list[str]:
+        return [label.name for label in self._repo(repo).get_issue(number).labels]
 
     @api("reading check runs of {sha} in {repo}")
     def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:

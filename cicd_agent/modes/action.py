@@ -1,6 +1,7 @@
 """The GitHub Action mode: exactly the run in a `workflow_run` event is handled, with the state rebuilt from
 GitHub (the runner's disk is thrown away), and the results go to step outputs, the job summary and
-annotations, log text wrapped so it cannot issue workflow commands."""
+annotations; strangers' text is escaped for each (`cicd_agent.text`) and log text wrapped so it cannot issue
+workflow commands."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from cicd_agent.remediation.check import judge
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.remediation.poll import branch_watched
-from cicd_agent.text import break_mentions, fenced
+from cicd_agent.text import code_span, command_data, command_property, fenced, inline, prose
+from cicd_agent.text import stop_commands as stop_commands
 
 WORKFLOW_TOKEN_WARNING = (
     "the token is the workflow's own GITHUB_TOKEN: pull requests it opens start no workflows, so the fix's CI "
@@ -121,34 +123,26 @@ def write_outputs(path: Path, values: dict[str, str]) -> None:
 
 
 def summary(report: Report, run_id: int, warnings: list[str]) -> str:
+    """The job summary (Markdown): every value from a log, a name or a reason goes through `cicd_agent.text`."""
     values = outputs(report, run_id)
     lines = ["## cicd-agent", ""]
-    lines += [f"> **Warning:** {w}" for w in warnings]
+    lines += [f"> **Warning:** {prose(w)}" for w in warnings]
     lines += ["", "| | |", "|---|---|"]
     for name in ("decision", "category", "signature", "pr-url"):
-        lines.append(f"| {name} | `{values[name] or '-'}` |")
+        cell = code_span(values[name] or "-").replace("|", "\\|")  # GFM: a pipe ends a cell even in code
+        lines.append(f"| {name} | {cell} |")
     for d in report.decisions:
-        lines.append(f"\n- {d.decision}: {break_mentions(d.reason)}")
+        lines.append(f"\n- {inline(str(d.decision))}: {prose(d.reason)}")
     explained = report.explained.get(run_id)
     if explained is not None and explained.analysis.excerpt:
-        lines += ["", f"### Error excerpt (failing step: {break_mentions(explained.analysis.failing_step or '?')})", ""]
-        lines.append(fenced(break_mentions("\n".join(f"{e.line:>6} | {e.text}" for e in explained.analysis.excerpt))))
+        step = code_span(explained.analysis.failing_step or "?")
+        lines += ["", f"### Error excerpt (failing step: {step})", ""]
+        lines.append(fenced("\n".join(f"{e.line:>6} | {e.text}" for e in explained.analysis.excerpt)))
     for error in report.errors:
-        lines.append(f"\n**Error:** {break_mentions(error)}")
+        lines.append(f"\n**Error:** {prose(error)}")
     return "\n".join(lines) + "\n"
 
 
-def escape_command(text: str) -> str:
-    """Data in a workflow command (`::notice::...`): GitHub's escaping of %, CR and LF."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
 def annotation(level: str, text: str) -> str:
-    return f"::{level} title=cicd-agent::{escape_command(text)}"
-
-
-def stop_commands(text: str) -> str:
-    """Untrusted text (log lines) between `::stop-commands::` and its token: the runner ignores any
-    `::set-output::`, `::add-mask::` ... hidden in it."""
-    token = secrets.token_hex(16)
-    return f"::stop-commands::{token}\n{text}\n::{token}::"
+    """A workflow command the agent means (`::notice ...::`), its text escaped so it stays one command."""
+    return f"::{level} title={command_property('cicd-agent')}::{command_data(text)}"

@@ -1,6 +1,10 @@
 """Poll each repository for new failed runs and hand them to `decide`, oldest first across repositories,
 at most `max_failures_per_cycle` of them. A repository's cursor (ETag) is saved only once all its failures
-were handled, so an unchanged list (304) never hides work left for later."""
+were handled, so an unchanged list (304) never hides work left for later.
+
+Errors are per repository and per failure: a repository that answers 5xx (or a failure whose handling does)
+costs that repository this cycle, and the others are still polled and handled and keep their cursors. Only
+what every repository would meet alike (the API host unreachable, the rate limit spent) ends the cycle."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github import ApiUnavailable, WorkflowRun
+from cicd_agent.github import ApiUnavailable, WorkflowRun, ends_cycle
 from cicd_agent.model import Decided, RemState, is_fix_branch
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
@@ -51,11 +55,11 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
     for repo in repos:
         try:
             found = poll_repo(p, repo)
-        except ApiUnavailable as exc:  # the API host is down: stop this cycle instead of hammering it
-            report.error(p, f"{repo}: {exc}; cycle stopped, the next one retries")
-            return
         except AgentError as exc:
-            report.error(p, f"{repo}: {exc}")
+            if ends_cycle(exc):  # every repository would meet it: stop asking, handle what was polled
+                report.error(p, f"{repo}: {exc}; polling stopped, the next cycle resumes")
+                break
+            report.error(p, f"{repo}: {exc}")  # this repository only: the others are polled
             continue
         if found is None:
             report.idle_repos.append(repo)
@@ -64,8 +68,10 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
     queue = sorted(((run, found) for found in polled for run in found.runs), key=lambda x: (x[0].created_at, x[0].id))
     budget = p.config.policy.max_failures_per_cycle
     waiting: set[str] = set()
+    unavailable: set[str] = set()  # repositories whose failures wait for the next cycle after an outage
+    halted = False
     for run, found in queue:
-        if budget <= 0 or p.stopping():
+        if budget <= 0 or halted or found.repo in unavailable or p.stopping():
             waiting.add(found.repo)
             report.deferred += 1
             continue
@@ -76,10 +82,11 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
             report.error(p, f"{run.repo} run {run.id}: {exc}")
             waiting.add(found.repo)
             give_back(p, report, run, exc)
+            halted = ends_cycle(exc)
             if isinstance(exc, ApiUnavailable):
-                budget = 0
+                unavailable.add(found.repo)
     if report.deferred:
-        p.echo(f"{report.deferred} failure(s) left for the next cycle (max_failures_per_cycle)")
+        p.echo(f"{report.deferred} failure(s) left for the next cycle")
     for found in polled:
         if found.repo not in waiting:  # a repo with work left keeps polling without its ETag
             p.store.set_cursor(found.repo, etag=found.etag, since=found.since, now=p.now())
@@ -87,7 +94,8 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
 
 def give_back(p: Ports, report: Report, run: WorkflowRun, exc: AgentError) -> None:
     """Handling a failure ended in an error: mark what it planned as failed, give the failure back for the next
-    cycle, and after MAX_HANDLING_ERRORS errors GitHub keeps giving (outages do not count) give up on it."""
+    cycle, and after MAX_HANDLING_ERRORS errors GitHub keeps giving (outages and rate limits do not count) give up
+    on it."""
     for rem in p.store.remediations(repo=run.repo, states=(RemState.PLANNED,)):
         if rem.run == run.ref:  # nothing of it reached GitHub
             p.store.update_remediation(rem.id, state=RemState.FAILED, error=str(exc), now=p.now())

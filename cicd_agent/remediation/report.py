@@ -3,6 +3,7 @@ per failure), else as an issue (once per failure; later sightings comment on it)
 
 from __future__ import annotations
 
+from cicd_agent.effects import same_post
 from cicd_agent.failures import Explained
 from cicd_agent.github import PullRef, WorkflowRun
 from cicd_agent.model import LABEL, Decided, RemState, Strategy
@@ -27,7 +28,9 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
     ]
     if earlier:
         issue = earlier[-1].pr_number
-        p.effects.comment(run.repo, issue, bodies.seen_again(run, analysis.signature))
+        note = bodies.seen_again(run, analysis.signature)
+        if not any(same_post(c, note) for c in p.github.comments(run.repo, issue)):  # an earlier try got through
+            p.effects.comment(run.repo, issue, note)
         record(p, report, key, Decided.REPORTED, f"seen again: commented on issue #{issue}", issue=issue, **facts)
         return True
     rem = start_remediation(p, key, analysis.signature, rule.name, Strategy.REPORT)

@@ -23,7 +23,7 @@ DEFAULT_CONFIG = "cicd-agent.toml"
 DEFAULT_API_URL = "https://api.github.com"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-_REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 class Duration(float):
@@ -331,7 +331,7 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
     seen: set[str] = set()
     for index, repo in enumerate(config.repos):
         key = f"repos[{index}].name"
-        if not _REPO_NAME.match(repo.name):
+        if not REPO_NAME.match(repo.name):
             add(key, f"expected OWNER/NAME, got {repo.name!r}")
         elif repo.name.lower() in seen:
             add(key, f"repository {repo.name} is listed twice")

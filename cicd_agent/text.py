@@ -105,12 +105,14 @@ def code_span(text: str) -> str:
     return f"{ticks}{pad}{value}{pad}{ticks}"
 
 
-def fenced(text: str) -> str:
-    """A code block no line of `text` can close early, with controls dropped and mentions broken."""
-    text = break_mentions(terminal(text))
+def fenced(text: str, lang: str = "text", *, exact: bool = False) -> str:
+    """A code block no line of `text` can close early. Controls are dropped and mentions broken, unless
+    `exact` (a patch meant to be applied: nothing inside a code block pings or renders anyway)."""
+    if not exact:
+        text = break_mentions(terminal(text))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
+    return f"{fence}{lang}\n{text.rstrip(chr(10))}\n{fence}"
 
 
 def safe_url(url: str) -> str | None:

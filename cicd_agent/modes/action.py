@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.config import REPO_NAME
 from cicd_agent.errors import AgentError
 from cicd_agent.github import WorkflowRun, run_from_json
 from cicd_agent.model import Decided, HealthCheck, RemState, is_fix_branch
@@ -56,11 +57,11 @@ def run_action(p: Ports, payload: dict[str, Any], *, state_from_github: bool, to
     warnings = []
     if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
         warnings.append(WORKFLOW_TOKEN_WARNING)
-    repository = payload.get("repository")
-    if state_from_github and isinstance(repository, dict) and repository.get("full_name"):
-        hydrate(p, str(repository["full_name"]))
+    run, default_branch = event_run(payload)
+    if state_from_github:
+        hydrate(p, run.repo)
     report = Report()
-    run = handle_event(p, payload, report)
+    handle_event(p, run, default_branch, report)
     result = ActionResult(report, run, outputs(report, run.id), warnings)
     if os.environ.get("GITHUB_OUTPUT"):
         write_outputs(Path(os.environ["GITHUB_OUTPUT"]), result.outputs)
@@ -70,34 +71,44 @@ def run_action(p: Ports, payload: dict[str, Any], *, state_from_github: bool, to
     return result
 
 
-def handle_event(p: Ports, payload: dict[str, Any], report: Report) -> WorkflowRun:
-    """Exactly the run in a `workflow_run` event: a failure on a watched branch is handled; a completed run
-    on the agent's own fix branch decides that fix's health (the Action mode's health check)."""
+def event_run(payload: dict[str, Any]) -> tuple[WorkflowRun, str]:
+    """The event's run and its repository's default branch; anything else is a clear error, checked before
+    anything is asked of GitHub."""
     run_data, repo_data = payload.get("workflow_run"), payload.get("repository")
     if not isinstance(run_data, dict) or not isinstance(repo_data, dict) or "full_name" not in repo_data:
         raise AgentError(
             "the event is not a workflow_run event (no workflow_run/repository in it)",
             fix="trigger the agent with `on: workflow_run`, or pass a saved workflow_run payload",
         )
+    fix = "pass the workflow_run event GitHub sent ($GITHUB_EVENT_PATH) unchanged"
+    name, default = repo_data.get("full_name"), repo_data.get("default_branch") or "main"
+    if not isinstance(name, str) or not REPO_NAME.fullmatch(name):
+        raise AgentError(f"the event's repository.full_name is not OWNER/NAME: {name!r}"[:200], fix=fix)
+    if not isinstance(default, str):
+        raise AgentError("the event's repository.default_branch is not a string", fix=fix)
     try:
-        run = run_from_json(str(repo_data["full_name"]), run_data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AgentError(f"the workflow_run in the event is malformed: {exc}") from None
+        return run_from_json(name, run_data), default
+    except ValueError as exc:
+        raise AgentError(f"the event's workflow_run is malformed: {exc}", fix=fix) from None
+
+
+def handle_event(p: Ports, run: WorkflowRun, default_branch: str, report: Report) -> None:
+    """Exactly the run in a `workflow_run` event: a failure on a watched branch is handled; a completed run
+    on the agent's own fix branch decides that fix's health (the Action mode's health check)."""
     if run.status != "completed":
-        return run
+        return
     if is_fix_branch(run.branch):
         for rem in p.store.remediations(repo=run.repo, states=(RemState.PR_OPEN,)):
             if rem.fix_branch == run.branch:
                 check = p.store.health_check(rem.id) or HealthCheck(rem.id, p.now(), p.now() + p.config.health.max_wait)
                 judge(p, report, rem, check)
-        return run
+        return
     configured = any(r.name.lower() == run.repo.lower() for r in p.config.repos)
     # without a config for this repository, the Action watches its default branch
-    patterns = p.config.repo(run.repo).branches if configured else [str(repo_data.get("default_branch") or "main")]
+    patterns = p.config.repo(run.repo).branches if configured else [default_branch]
     watched = branch_watched(patterns, run.branch)
     if run.conclusion == "failure" and watched and not handle_failure(p, run, report):
         record(p, report, run.ref, Decided.DUPLICATE, "this run was already handled (found on GitHub)")
-    return run
 
 
 def outputs(report: Report, run_id: int) -> dict[str, str]:

@@ -96,6 +96,51 @@ def pr_body(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, sn
     return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id))
 
 
+PATCH_BUDGET = 40_000
+
+
+def refused_title(plan: FixPlan) -> str:
+    return title(f"cicd-agent: {plan.title} (needs a permission to propose it)")
+
+
+def refused_body(
+    run: WorkflowRun, explained: Explained, plan: FixPlan, *, refused: str, permission: str, branch: str, diff: str
+) -> str:
+    """A fix GitHub would not take (`refused`: "push" or "pull_request"): the patch and the permission missing."""
+    what = "push the fix branch" if refused == "push" else "open the pull request"
+    where = (
+        f"The fix is pushed on branch {code_span(branch)}: a person can open the pull request from it."
+        if refused == "pull_request"
+        else "Nothing was pushed: apply the patch below (`git apply`) to propose it yourself."
+    )
+    patch = diff if len(diff) <= PATCH_BUDGET else diff[:PATCH_BUDGET] + "\n... (patch cut to fit; rerun the fixer)\n"
+    head = "\n".join(
+        [
+            f"## cicd-agent has a fix but GitHub would not let it {what}",
+            "",
+            *header(run, explained),
+            f"- Missing permission: {prose(permission)}",
+            f"- Fixer: {code_span(plan.fixer)}",
+            "",
+            where,
+            "",
+            "### Why",
+            "",
+            prose(plan.rationale),
+            "",
+            "### The patch",
+            "",
+            fenced(patch, "diff", exact=True),
+            "",
+            "### Error excerpt",
+            "",
+        ]
+    )
+    body = head + excerpt_block(explained.analysis, BODY_BUDGET - len(head) - 1000)
+    meta = {**identity(run, explained.analysis.signature), "refused": refused, "fix_branch": branch}
+    return with_metadata(body, meta)
+
+
 def report_title(run: WorkflowRun, analysis: Analysis) -> str:
     return title(f"CI failure on {run.branch}: {analysis.category} ({analysis.signature[:12]})")
 

@@ -6,20 +6,15 @@ from __future__ import annotations
 
 from cicd_agent import policy, snapshots
 from cicd_agent.effects import file_diff
+from cicd_agent.errors import PermissionMissing
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import AlreadyExists, PullRef, WorkflowRun
 from cicd_agent.gitops import WorkflowPushRefused
 from cicd_agent.model import LABEL, Decided, Remediation, RemState, Strategy, fix_branch
 from cicd_agent.remediation import bodies
-from cicd_agent.remediation.context import (
-    Ports,
-    Report,
-    count_outcome,
-    record,
-    schedule_health_check,
-    start_remediation,
-)
+from cicd_agent.remediation.context import Ports, Report, record, schedule_health_check, start_remediation
+from cicd_agent.remediation.fallback import Proposed, refused
 from cicd_agent.rules import Rule
 
 
@@ -107,16 +102,17 @@ def open_fix(
     commit = p.workspaces.commit(workspace, branch, plan.changes, f"{title}\n\n{plan.rationale}")
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())
+    proposed = Proposed(run, explained, rule, plan, diff)
     try:
         p.effects.push(run.repo, workspace, branch, force=True, diff=diff)
-    except WorkflowPushRefused as exc:
-        refused = p.store.update_remediation(rem.id, state=RemState.REFUSED, error=str(exc), now=p.now())
-        count_outcome(p, refused, None)
-        record(p, report, run.ref, Decided.PUSH_REFUSED, str(exc), **facts)
-        return True
+    except WorkflowPushRefused as exc:  # not retried: the patch goes into an issue instead
+        return refused(p, report, rem, exc, proposed)
     p.store.finish_intent(intent, now=p.now())
     pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=commit, now=p.now())
-    pull = open_pull(p, pushed, diff)
+    try:
+        pull = open_pull(p, pushed, diff)
+    except PermissionMissing as exc:  # the branch is pushed, the pull request may not be opened
+        return refused(p, report, pushed, exc, proposed)
     record(p, report, run.ref, Decided.FIX_OPENED, f"{plan.fixer}: {pull.html_url}", pr=pull.html_url, **facts)
     return True
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cicd_agent.errors import AgentError
+from cicd_agent.errors import AgentError, PermissionMissing
 from cicd_agent.github import PullRef, ends_cycle
 from cicd_agent.model import Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for, schedule_health_check
@@ -90,7 +90,14 @@ def recover(p: Ports, report: Report, rem: Remediation) -> None:
         record_for(p, report, rem, Decided.ADOPTED, f"found {pull.html_url} from an interrupted cycle")
     elif step is Recovery.OPEN_PULL:
         pushed = p.store.update_remediation(rem.id, head_sha=found.branch_head or "", now=p.now())
-        opened = open_pull(p, pushed)
+        try:
+            opened = open_pull(p, pushed)
+        except PermissionMissing as exc:  # not retried every cycle: the branch stays for a person
+            done = p.store.update_remediation(rem.id, state=RemState.REFUSED, error=str(exc), now=p.now())
+            count_outcome(p, done, None)
+            reason = f"{exc.what}; the fix stays on branch {rem.fix_branch} (missing: {exc.permission})"
+            record_for(p, report, rem, Decided.PR_REFUSED, reason)
+            return
         record_for(p, report, rem, Decided.ADOPTED, f"pushed branch found; opened {opened.html_url}")
     elif step is Recovery.ADOPT_ISSUE and found.issue is not None:
         issue = found.issue

@@ -148,6 +148,19 @@ def test_a_fault_after_the_work_performs_the_request_then_answers_for_real(sb: S
     assert sb.faults[0].times == 0
 
 
+def test_a_lost_answer_performs_the_request_then_answers_the_fault(sb: Sandbox) -> None:
+    sb.inject(Fault("POST", r"/issues$", status=502, after=True, lost=True))
+    status, _, body = _call(sb, "POST", "/repos/acme/widgets/issues", {"title": "t"})
+    assert (status, body["message"]) == (502, "Injected fault")
+    assert [item.title for item in sb.repo("acme/widgets").items.values()] == ["t"]  # it was done all the same
+
+
+def test_a_fault_can_redirect_and_add_headers(sb: Sandbox) -> None:
+    sb.inject(Fault("GET", r"/logs$", status=302, headers={"Location": "http://127.0.0.1:9/gone"}, body=""))
+    status, headers, _ = _call(sb, "GET", "/repos/acme/widgets/actions/jobs/7/logs")
+    assert (status, headers["Location"]) == (302, "http://127.0.0.1:9/gone")
+
+
 def test_a_304_costs_no_rate_limit(sb: Sandbox) -> None:
     _, first, _ = _call(sb, "GET", "/repos/acme/widgets")
     status, again, body = _call(sb, "GET", "/repos/acme/widgets", **{"if-none-match": first["ETag"]})

@@ -60,8 +60,9 @@ _URL = re.compile(r"(?i)\b(https?|ftp|file|javascript|data)(:)(?=//)|\b(www)(\.)
 
 
 def break_mentions(text: str) -> str:
-    """`@user`, `@org/team` and `#123` would notify or link: a zero-width space after `@`/`#` stops it."""
+    """`@user`, `@org/team`, `#123` and `GH-123` would notify or link: a zero-width space inside stops it."""
     text = re.sub(r"@(?=[A-Za-z0-9])", "@" + ZWSP, text)
+    text = re.sub(r"(?i)\b(GH-)(?=\d)", "\\1" + ZWSP, text)
     return re.sub(r"#(?=\d)", "#" + ZWSP, text)
 
 

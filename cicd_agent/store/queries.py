@@ -72,6 +72,8 @@ def unusable(path: Path, exc: sqlite3.Error) -> AgentError:
             fix="move it aside to start fresh (what is on GitHub is found again), or point --state-dir elsewhere",
         )
     return AgentError(f"state database {path} cannot be used ({message})", fix="check the disk and the file")
+
+
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 

@@ -234,7 +234,7 @@ class Effects:
             Action("github.comment", f"{repo}#{number}", body),
             lambda: self._gh().comment(repo, number, body),
             None,
-            lambda: (any(same_post(c, body) for c in self._gh().comments(repo, number)), None),
+            lambda: (any(same_post(c.body, body) for c in self._gh().comments(repo, number)), None),
         )
 
     def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
@@ -243,6 +243,14 @@ class Effects:
             lambda: self._gh().add_labels(repo, number, labels),
             None,
             lambda: (set(labels) <= set(self._gh().labels(repo, number)), None),
+        )
+
+    def remove_label(self, repo: str, number: int, label: str) -> bool:
+        """False when the label was not there; a dry run answers True."""
+        return self._do(
+            Action("github.remove_label", f"{repo}#{number}", label),
+            lambda: self._gh().remove_label(repo, number, label),
+            True,
         )
 
     def open_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:

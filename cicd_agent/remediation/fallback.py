@@ -43,7 +43,7 @@ def refused(p: Ports, report: Report, rem: Remediation, refusal: PermissionMissi
         told = f"opened issue {issue.html_url} with the patch"
     else:
         note = bodies.seen_again(run, analysis.signature)
-        if not any(same_post(c, note) for c in p.github.comments(run.repo, issue.number)):
+        if not any(same_post(c.body, note) for c in p.github.comments(run.repo, issue.number)):
             p.effects.comment(run.repo, issue.number, note)
         told = f"commented on issue {issue.html_url}, which has the patch"
     done = p.store.update_remediation(

@@ -29,7 +29,7 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
     if earlier:
         issue = earlier[-1].pr_number
         note = bodies.seen_again(run, analysis.signature)
-        if not any(same_post(c, note) for c in p.github.comments(run.repo, issue)):  # an earlier try got through
+        if not any(same_post(c.body, note) for c in p.github.comments(run.repo, issue)):  # an earlier try got through
             p.effects.comment(run.repo, issue, note)
         record(p, report, key, Decided.REPORTED, f"seen again: commented on issue #{issue}", issue=issue, **facts)
         return True
@@ -50,8 +50,8 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
 def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule, number: int) -> bool:
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
-    for body in p.github.comments(run.repo, number):
-        meta = read_metadata(body)
+    for comment in p.github.comments(run.repo, number):
+        meta = read_metadata(comment.body)
         if meta and meta.get("signature") == analysis.signature:
             record(p, report, run.ref, Decided.REPORTED, f"already explained on pull request #{number}", **facts)
             return True

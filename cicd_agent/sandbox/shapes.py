@@ -6,7 +6,7 @@ import base64
 import re
 from typing import Any
 
-from cicd_agent.sandbox.model import Comment, Item, Job, Repo, Run, Workflow
+from cicd_agent.sandbox.model import Comment, Item, Job, Person, Repo, Run, Workflow
 
 _REPO_URL_TEMPLATES = {
     "archive_url": "/{archive_format}{/ref}",
@@ -71,6 +71,15 @@ def user(base: str, login: str, user_id: int, kind: str = "User") -> dict[str, A
         "type": kind,
         "site_admin": False,
     }
+
+
+def account(base: str, who: Person) -> dict[str, Any]:
+    """The `simple-user` of an account."""
+    return user(base, who.login, who.id, who.kind)
+
+
+def nullable_account(base: str, who: Person | None) -> dict[str, Any] | None:
+    return None if who is None else account(base, who)
 
 
 def repository(base: str, repo: Repo, *, full: bool = True) -> dict[str, Any]:
@@ -241,7 +250,7 @@ _ANNOTATED = re.compile(r"^\S+Z (?:##\[(error|warning|notice)\]|::(error|warning
 _LEVELS = {"error": "failure", "warning": "warning", "notice": "notice"}
 
 
-def annotations(base: str, repo: Repo, run: Run, jb: Job) -> list[dict[str, Any]]:
+def check_annotations(base: str, repo: Repo, run: Run, jb: Job) -> list[dict[str, Any]]:
     """What GitHub makes of a job's `##[error]` lines and `::error::` commands: its check run's annotations."""
     found = []
     for line in jb.log.splitlines():
@@ -282,7 +291,7 @@ def check_run(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:
             "title": jb.conclusion or jb.status,
             "summary": "",
             "text": None,
-            "annotations_count": len(annotations(base, repo, run, jb)),
+            "annotations_count": len(check_annotations(base, repo, run, jb)),
             "annotations_url": f"{base}/repos/{repo.full_name}/check-runs/{jb.id}/annotations",
         },
         "check_suite": {"id": run.id},
@@ -306,14 +315,14 @@ def label(base: str, repo: Repo, name: str, label_id: int) -> dict[str, Any]:
 def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}/pull/{pr.number}"
-    author = user(base, "cicd-agent-bot", 2, "Bot")
+    owner = user(base, repo.owner, repo.id + 1000, "Organization")
     ends = {}
     for side, ref, sha in (("head", pr.head, pr.head_sha), ("base", pr.base, pr.base_sha)):
         ends[side] = {
             "label": f"{repo.owner}:{ref}",
             "ref": ref,
             "sha": sha,
-            "user": author,
+            "user": owner,
             "repo": repository(base, repo),
         }
     data: dict[str, Any] = {
@@ -333,7 +342,7 @@ def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[
         "state": pr.state,
         "locked": False,
         "title": pr.title,
-        "user": author,
+        "user": account(base, pr.user),
         "body": pr.body,
         "labels": [label(base, repo, name, 100 + i) for i, name in enumerate(pr.labels)],
         "milestone": None,
@@ -373,7 +382,7 @@ def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[
                 "mergeable": True,
                 "rebaseable": True,
                 "mergeable_state": "clean",
-                "merged_by": author if pr.merged_at else None,
+                "merged_by": nullable_account(base, pr.merged_by),
                 "comments": len(pr.comments),
                 "review_comments": 0,
                 "maintainer_can_modify": False,
@@ -401,7 +410,7 @@ def issue(base: str, repo: Repo, item: Item) -> dict[str, Any]:
         "state": item.state,
         "title": item.title,
         "body": item.body,
-        "user": user(base, "cicd-agent-bot", 2, "Bot"),
+        "user": account(base, item.user),
         "labels": [label(base, repo, name, 100 + i) for i, name in enumerate(item.labels)],
         "assignee": None,
         "assignees": [],
@@ -409,6 +418,7 @@ def issue(base: str, repo: Repo, item: Item) -> dict[str, Any]:
         "locked": False,
         "comments": len(item.comments),
         "closed_at": item.closed_at,
+        "closed_by": nullable_account(base, item.closed_by),
         "created_at": item.created_at,
         "updated_at": item.updated_at,
         "author_association": "CONTRIBUTOR",
@@ -423,7 +433,7 @@ def comment(base: str, repo: Repo, number: int, cmt: Comment) -> dict[str, Any]:
         "url": f"{api}/issues/comments/{cmt.id}",
         "html_url": f"{base}/{repo.full_name}/issues/{number}#issuecomment-{cmt.id}",
         "body": cmt.body,
-        "user": user(base, "cicd-agent-bot", 2, "Bot"),
+        "user": account(base, cmt.author),
         "created_at": cmt.created_at,
         "updated_at": cmt.created_at,
         "issue_url": f"{api}/issues/{number}",

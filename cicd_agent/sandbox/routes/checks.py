@@ -40,7 +40,7 @@ def get_check_run(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 def list_annotations(sb: Sandbox, repo: Repo, call: Call) -> Response:
     run, jb = _job(repo, call.params["check_run_id"])
-    return Response(200, shapes.annotations(sb.base_url, repo, run, jb), paginate=True)
+    return Response(200, shapes.check_annotations(sb.base_url, repo, run, jb), paginate=True)
 
 
 def combined_status(sb: Sandbox, repo: Repo, call: Call) -> Response:

@@ -39,7 +39,7 @@ def test_a_failed_run_is_claimed_once_within_the_ttl(tmp_path: Path) -> None:
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(AgentError, match="is damaged .*move it aside"):
+    with pytest.raises(AgentError, match=r"is damaged .*move it aside"):
         Store(path)
 
 

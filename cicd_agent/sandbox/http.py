@@ -1,8 +1,9 @@
 """The sandbox's HTTP side: the route table and dispatch, and what wraps every answer the way GitHub does.
 
 Per request: test hooks (`/_sandbox/...`) answer directly; otherwise an injected fault may answer instead
-(or delay the real answer, or replace it once the request was performed), then authentication, routing, the repository looked up once, the handler,
-pagination (`Link`), `ETag`/304 and the rate-limit headers; every request lands in the request log.
+(or delay the real answer, or replace it once the request was performed), then authentication, routing, the
+repository looked up once, the handler, pagination (`Link`), `ETag`/304 and the rate-limit headers; every
+request lands in the request log.
 """
 
 from __future__ import annotations

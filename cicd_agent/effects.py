@@ -234,7 +234,10 @@ class Effects:
             Action("github.comment", f"{repo}#{number}", body),
             lambda: self._gh().comment(repo, number, body),
             None,
-            lambda: (any(same_post(c.body, body) for c in self._gh().comments(repo, number)), None),
+            lambda: (
+                any(self._ours(c.author) and same_post(c.body, body) for c in self._gh().comments(repo, number)),
+                None,
+            ),
         )
 
     def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
@@ -255,7 +258,8 @@ class Effects:
 
     def open_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
         def check() -> tuple[bool, PullRef]:
-            found = [i for i in self._gh().issues(repo, label=labels[0]) if same_post(i.body, body)] if labels else []
+            issues = self._gh().issues(repo, label=labels[0]) if labels else []
+            found = [i for i in issues if self._ours(i.author) and same_post(i.body, body)]
             return bool(found), found[0] if found else PullRef(0, "")
 
         return self._do(
@@ -275,6 +279,9 @@ class Effects:
         )
 
     # -- checks after an unanswered write ------------------------------------------------------------------
+
+    def _ours(self, author: str) -> bool:
+        return self._gh().wrote(author)
 
     def _pull_of(self, repo: str, head: str) -> tuple[bool, PullRef]:
         found = self._gh().pulls(repo, head=head, state="open")

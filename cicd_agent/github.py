@@ -345,8 +345,12 @@ class GitHubClient:
         """The login the agent writes as (asked once per client): the token's user, or `<slug>[bot]` for a
         GitHub App installation and for any installation token (the workflow's `github-actions[bot]`)."""
         if self._identity is None:
-            self._identity = self._ask_identity()
+            self._identity = self._ask_identity() if self._auth is not None else ""  # anonymous: nobody
         return self._identity
+
+    def wrote(self, author: str) -> bool:
+        """Whether `author` is the agent's own account: only what it wrote itself carries trusted metadata."""
+        return bool(author) and author.lower() == self.identity().lower()
 
     @api("finding out which account the credentials act as")
     def _ask_identity(self) -> str:

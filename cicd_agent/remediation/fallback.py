@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cicd_agent.effects import same_post
 from cicd_agent.errors import PermissionMissing
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
@@ -14,7 +13,7 @@ from cicd_agent.github import WorkflowRun
 from cicd_agent.model import LABEL, Decided, Remediation, RemState
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, count_outcome, record
-from cicd_agent.remediation.report import existing_report
+from cicd_agent.remediation.report import existing_report, said_already
 from cicd_agent.rules import Rule
 
 
@@ -43,7 +42,7 @@ def refused(p: Ports, report: Report, rem: Remediation, refusal: PermissionMissi
         told = f"opened issue {issue.html_url} with the patch"
     else:
         note = bodies.seen_again(run, analysis.signature)
-        if not any(same_post(c.body, note) for c in p.github.comments(run.repo, issue.number)):
+        if not said_already(p, run.repo, issue.number, note):
             p.effects.comment(run.repo, issue.number, note)
         told = f"commented on issue {issue.html_url}, which has the patch"
     done = p.store.update_remediation(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,7 +54,8 @@ FIXABLE = {  # the bad-fix scenario (its fix fails: a rollback, then notificatio
 REPORTED = {
     "hostile.log": hostile.log_bytes(),
     ".github/workflows/ci.yml": _workflow(
-        f"      - name: {NAME}\n        run: |\n          cat hostile.log\n          echo 'AssertionError: 2 != 4'\n          exit 1\n"
+        f"      - name: {NAME}\n        run: |\n"
+        "          cat hostile.log\n          echo 'AssertionError: 2 != 4'\n          exit 1\n"
     ),
 }
 
@@ -188,7 +190,7 @@ def test_hostile_strings_ping_nobody_inject_nothing_execute_nothing(
     assert set(channels) == {"slack", "telegram", "hook"}, inbox.received
     slack, telegram, hook = channels["slack"]["text"], channels["telegram"]["text"], channels["hook"]["text"]
     assert "<" not in slack.replace("&lt;", "") and "@o" not in slack and "&lt;img_src" in slack
-    assert set(__import__("re").findall(r"</?(\w+)", telegram)) <= {"b", "code"} and "&lt;img_src" in telegram
+    assert set(re.findall(r"</?(\w+)", telegram)) <= {"b", "code"} and "&lt;img_src" in telegram
     for text in (slack, telegram, hook):
         assert hostile.terminal_problems(text) == [] and "@o" not in text and "#1" not in text
 

@@ -228,7 +228,8 @@ def test_a_refused_workflow_push_leaves_an_issue_with_the_exact_patch(loop: Loop
     assert decision["decision"] == "push_refused" and "`workflow` scope" in decision["detail"]["permission"]
     (issue,) = loop.api("GET", "/repos/demo/deprecated-action/issues?labels=cicd-agent")
     patch = issue["body"].split("```diff\n", 1)[1].split("\n```", 1)[0]
-    assert "+      - uses: actions/upload-artifact@v4" in patch and ZWSP not in patch  # appliable as is
+    assert re.search(r"^\+      - uses: actions/upload-artifact@v\d+$", patch, re.MULTILINE)
+    assert "-      - uses: actions/upload-artifact@v3" in patch and ZWSP not in patch  # appliable as is
     assert "Nothing was pushed" in issue["body"]
     assert not any(b.startswith("cicd-agent/") for b in loop.sandbox.repo("demo/deprecated-action").bare.branches())
     ci = base64.b64decode(loop.api("GET", "/repos/demo/deprecated-action/contents/.github/workflows/ci.yml")["content"])

@@ -24,6 +24,7 @@ import hostile
 import pytest
 from harness import SETTINGS, Loop, Result
 
+from cicd_agent.modes.demo import demo_index
 from cicd_agent.sandbox.scenarios import INSTALL, install_scenarios
 from cicd_agent.text import read_metadata
 
@@ -96,7 +97,8 @@ def inbox() -> Iterator[Inbox]:
 
 
 def _setup(loop: Loop, inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    install_scenarios(loop.sandbox, [])  # the wheelhouse the install step uses
+    install_scenarios(loop.sandbox, [])  # the wheelhouse the install step uses,
+    demo_index(loop.sandbox)  # which is also the package index the fixer looks names up in
     for name, files in (("evil/fixable", FIXABLE), ("evil/reported", REPORTED)):
         repo = loop.sandbox.add_repo(name, files)
         repo.bare.update_branch(BRANCH, repo.bare.branches()["main"])

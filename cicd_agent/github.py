@@ -231,6 +231,9 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
 
 
+CANNOT_CONNECT = r"NewConnectionError|NameResolutionError|Failed to establish a new connection|ProxyError|SSLError"
+
+
 def _transport_error(exc: requests.RequestException, what: str, api_url: str, timeout: float) -> AgentError:
     """A request that got no usable answer: retries used up, no connection, no answer in time, or a request
     that could not even be made (a bad URL or header: a configuration problem, not an outage)."""
@@ -243,7 +246,9 @@ def _transport_error(exc: requests.RequestException, what: str, api_url: str, ti
             f"GitHub answered {status} while {what}, also when asked again",
             fix="GitHub may be having an outage; the next cycle retries",
         )
-    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
+    if isinstance(exc, requests.ConnectTimeout) or (
+        isinstance(exc, requests.ConnectionError) and re.search(CANNOT_CONNECT, str(exc))
+    ):
         return HostUnreachable(
             f"cannot reach GitHub at {api_url} while {what}: {type(exc).__name__}",
             fix="check GITHUB_API_URL and the network; the next cycle retries",
@@ -252,6 +257,11 @@ def _transport_error(exc: requests.RequestException, what: str, api_url: str, ti
         return ApiUnavailable(
             f"GitHub did not answer within {timeout:g} s while {what}",
             fix="the next cycle retries; raise github.timeout if GitHub is often this slow",
+        )
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return ApiUnavailable(  # connected, then the answer broke off: the request may have been done
+            f"the connection to GitHub broke while {what}: {type(exc).__name__}",
+            fix="the next cycle retries",
         )
     return AgentError(f"cannot send the request while {what}: {type(exc).__name__}: {exc}"[:500])
 

@@ -13,7 +13,17 @@ from cicd_agent.analysis import Analysis
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
 from cicd_agent.github import WorkflowRun
-from cicd_agent.text import code_span, fenced, inline, link, prose, title, with_metadata
+from cicd_agent.text import (
+    break_mentions,
+    code_span,
+    fenced,
+    inline,
+    link,
+    prose,
+    terminal,
+    title,
+    with_metadata,
+)
 
 BODY_BUDGET = 65_000
 
@@ -60,6 +70,11 @@ def identity(run: WorkflowRun, signature: str) -> dict[str, Any]:
 
 def pr_title(plan: FixPlan) -> str:
     return title(f"cicd-agent: {plan.title}")
+
+
+def commit_message(pr_title: str, plan: FixPlan) -> str:
+    """The fix commit's message: GitHub links mentions and references in commit messages too."""
+    return f"{pr_title}\n\n{break_mentions(terminal(plan.rationale))}"
 
 
 def pr_metadata(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> dict[str, Any]:

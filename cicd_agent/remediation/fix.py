@@ -101,7 +101,7 @@ def open_fix(
     )
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
     workspace = p.workspaces.path(run.repo)
-    commit = p.workspaces.commit(workspace, branch, plan.changes, f"{title}\n\n{plan.rationale}")
+    commit = p.workspaces.commit(workspace, branch, plan.changes, bodies.commit_message(title, plan))
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())
     proposed = Proposed(run, explained, rule, plan, diff)

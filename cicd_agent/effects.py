@@ -112,7 +112,6 @@ class Effects:
         self.notifier = notifier
         self.pusher = pusher
         self.recorder = recorder
-        self.confirmed: list[Action] = []  # writes that ended in an error but were found done on GitHub
 
     def _do(self, action: Action, perform: Callable[[], T], placeholder: T, check: Check[T] | None = None) -> T:
         if self.recorder is not None:
@@ -129,8 +128,7 @@ class Effects:
                 raise exc from None  # GitHub cannot even say: the error stands, a later cycle looks again
             if not happened:
                 raise
-            self.confirmed.append(action)
-            return result
+            return result  # it was done: the error was only in the answer
 
     def _gh(self) -> GitHubClient:
         if self.github is None:

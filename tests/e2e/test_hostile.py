@@ -175,7 +175,7 @@ def test_hostile_strings_ping_nobody_inject_nothing_execute_nothing(
     issue = next(i for i in loop.sandbox.repo("evil/reported").items.values() if not i.is_pull)
     meta = read_metadata(issue.body)
     assert meta is not None and meta["signature"] != "forged" and meta["branch"] == BRANCH  # the real block
-    assert "hunter2" in issue.body and "Error: " in issue.body  # the excerpt is there, made inert
+    assert "hunter2" in issue.body and '"signature": "forged"' in issue.body  # the excerpt is there, made inert
 
     # the Action mode: only the agent's own workflow commands, an inert summary, exactly its outputs
     assert hostile.workflow_command_problems(action.out + action.err) == []

@@ -29,16 +29,43 @@ class HostUnreachable(ApiUnavailable):
 
 
 class RateLimited(ApiUnavailable):
-    """A rate limit whose wait is longer than `max_rate_limit_wait`: end the cycle, resume after `wait` seconds.
-    Never counts as an error of the failure being handled."""
+    """A rate limit whose wait is longer than `max_rate_limit_wait` (or that retries did not outlast): end the
+    cycle, resume after `wait` seconds. Never counts as an error of the failure being handled."""
 
-    def __init__(self, what: str, *, wait: float | None = None) -> None:
-        when = f"; it resets in about {int(wait)} s" if wait is not None else ""
-        super().__init__(f"rate limited by GitHub while {what}{when}", fix="the cycle ends here; a later one resumes")
+    def __init__(self, message: str, *, wait: float | None = None, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix or "the cycle ends here; a later one resumes")
         self.wait = wait
 
 
-def ends_cycle(exc: BaseException) -> bool:
+def rate_limited(what: str, wait: float | None) -> RateLimited:
+    when = f"; it resets in about {int(wait)} s" if wait is not None else ""
+    return RateLimited(f"rate limited by GitHub while {what}{when}", wait=wait)
+
+
+class SecondaryRateLimit(RateLimited):
+    """GitHub asked the agent to slow down (a secondary rate limit: too many requests at once or too fast):
+    wait `wait` seconds, then ask again with fewer requests in flight (the polling pool does)."""
+
+    def __init__(self, message: str, *, wait: float) -> None:
+        super().__init__(
+            message, wait=wait, fix="the agent polls with fewer requests in flight; lower github.poll_concurrency"
+        )
+        self.wait: float = wait
+
+
+def secondary_rate_limit(status: int, headers: Mapping[str, Any], message: str) -> float | None:
+    """The wait GitHub asks for when this answer is a secondary rate limit (None: it is not one). GitHub's rules:
+    a 403 or 429 whose primary limit is not spent; `retry-after` seconds, else at least a minute."""
+    lower = {str(k).lower(): str(v) for k, v in headers.items()}
+    if status not in (403, 429) or lower.get("x-ratelimit-remaining") == "0":
+        return None
+    after = lower.get("retry-after", "").strip()
+    if not (after.isdigit() or status == 429 or "secondary rate limit" in message.lower()):
+        return None  # a 403 that is a refusal (a permission), not a limit
+    return float(after) if after.isdigit() else 60.0
+
+
+def ends_cycle(exc: object) -> bool:
     """Errors every repository would meet alike (the API host unreachable, the rate limit spent): the cycle
     stops asking GitHub and a later one resumes."""
     return isinstance(exc, (HostUnreachable, RateLimited))
@@ -134,11 +161,15 @@ def _message(exc: GithubException) -> str:
 
 def http_error(exc: GithubException, what: str) -> AgentError:
     message = _message(exc)
-    headers = exc.headers or {}
-    limited = exc.status == 403 and str(headers.get("x-ratelimit-remaining", "")) == "0"
-    if isinstance(exc, RateLimitExceededException) or exc.status == 429 or limited:
-        wait = getattr(exc, "wait", None) or rate_limit_wait(exc.status, headers, time.time(), 60)
-        return RateLimited(what, wait=wait)
+    headers = {str(k).lower(): str(v) for k, v in (exc.headers or {}).items()}
+    if isinstance(exc, RateLimitExceededExceedsMaxWait):  # AgentRetry would not wait that long
+        return rate_limited(what, exc.wait)
+    spent = exc.status in (403, 429) and headers.get("x-ratelimit-remaining") == "0"
+    if spent or (isinstance(exc, RateLimitExceededException) and "secondary" not in message.lower()):
+        return rate_limited(what, rate_limit_wait(exc.status, headers, time.time(), 60))
+    wait = secondary_rate_limit(exc.status, headers, message)
+    if wait is not None:
+        return SecondaryRateLimit(f"GitHub asked to slow down while {what}: {message}", wait=wait)
     if exc.status == 422 and "already exists" in message:
         return AlreadyExists(f"{what}: {message}")
     if exc.status >= 500:
@@ -173,7 +204,7 @@ def transport_error(exc: requests.RequestException, what: str, api_url: str, tim
     if exhausted:
         status = int(exhausted.group(1))
         if status in (403, 429):
-            return RateLimited(what)
+            return rate_limited(what, None)
         return ApiUnavailable(
             f"GitHub answered {status} while {what}, also when asked again",
             fix="GitHub may be having an outage; the next cycle retries",

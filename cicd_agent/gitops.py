@@ -30,6 +30,10 @@ WORKFLOW_SCOPE = "the `workflow` scope (a classic personal token)"
 WORKFLOWS_PERMISSION = "the Workflows permission, read and write (a GitHub App or a fine-grained token)"
 
 
+class PushRejected(AgentError):
+    """The branch on the remote has commits the push does not (a non-fast-forward): someone pushed it first."""
+
+
 class WorkflowPushRefused(PermissionMissing):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
 
@@ -129,4 +133,6 @@ class GitPusher:
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     permission=WORKFLOWS_PERMISSION if app else WORKFLOW_SCOPE,
                 ) from None
+            if not force and ("[rejected]" in detail or "non-fast-forward" in detail):
+                raise PushRejected(f"{branch} already exists with other commits: {detail.strip()[-300:]}") from None
             raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None

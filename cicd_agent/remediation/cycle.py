@@ -12,6 +12,7 @@ from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
 from cicd_agent.remediation.rollback import retry_unfinished
+from cicd_agent.remediation.storms import end_quiet
 
 __all__ = ["Ports", "Report", "run_cycle"]
 
@@ -21,10 +22,12 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     the rate limit spent) ends the cycle where it is, and the next cycle resumes."""
     started = p.now()
     report = Report()
+    p.github.new_cycle()
     try:
         reconcile(p, report)
         retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
         process_health_checks(p, report)
+        end_quiet(p, report)
         if not health_only:
             handle_new_failures(p, repos, report)
     except AgentError as exc:

@@ -102,7 +102,8 @@ def test_an_event_with_wrong_types(loop: Loop, tmp_path: Path, change: object, n
 
 def test_an_unreadable_response_body_is_one_error_and_the_failure_is_kept(loop: Loop) -> None:
     loop.setup("unfixable")
-    loop.sandbox.inject(Fault("GET", JOBS, status=200, body='{"total_count": 1, "jobs": [{"id": ', times=1))
+    # twice: the cycle's storm survey explains the failure first (and leaves errors to its own turn)
+    loop.sandbox.inject(Fault("GET", JOBS, status=200, body='{"total_count": 1, "jobs": [{"id": ', times=2))
     result = loop.agent("run")
     line = _one_line(result, "GitHub answered something unreadable", "listing jobs of run")
     assert "demo/failing-test" in line

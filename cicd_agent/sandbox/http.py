@@ -247,13 +247,16 @@ def _handler_class(sb: Sandbox) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, out, payload = handle(sb, self.command, self.path, headers, body)
-            self.send_response(status)
-            for key, value in out.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if payload and self.command != "HEAD":
-                self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                for key, value in out.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if payload and self.command != "HEAD":
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a timeout): as GitHub,
+                self.close_connection = True  # nothing to say about it
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

@@ -183,3 +183,25 @@ def test_paginate_cuts_a_page_and_links_its_neighbours() -> None:
         list(range(30)),
         '<http://h/l?per_page=30&page=2>; rel="next", <http://h/l?per_page=30&page=2>; rel="last"',
     )
+
+
+def test_a_client_that_went_away_is_not_a_server_error(sb: Sandbox) -> None:
+    """A client that timed out closed its end: writing the answer fails, quietly (no traceback on stderr)."""
+    import io
+
+    from cicd_agent.sandbox.http import _handler_class
+
+    class Gone(io.RawIOBase):
+        def write(self, data: object) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    handler_class = _handler_class(sb)
+    handler: Any = handler_class.__new__(handler_class)
+    request = f"GET /repos/acme/widgets HTTP/1.1\r\nHost: x\r\nAuthorization: token {sb.token}\r\n\r\n"
+    handler.rfile = io.BytesIO(request.encode())
+    handler.wfile = Gone()
+    handler.client_address = ("127.0.0.1", 1)
+    handler.request_version = "HTTP/1.1"
+    handler.handle_one_request()  # raised BrokenPipeError before, which socketserver printed as a traceback
+    assert handler.close_connection is True
+    assert [(e["method"], e["status"]) for e in sb.requests] == [("GET", 200)]

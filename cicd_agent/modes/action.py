@@ -1,6 +1,7 @@
 """The GitHub Action mode: exactly the run in a `workflow_run` event is handled, with the state rebuilt from
 GitHub (the runner's disk is thrown away), and the results go to step outputs, the job summary and
-annotations, log text wrapped so it cannot issue workflow commands.
+annotations; strangers' text is escaped for each (`cicd_agent.text`) and log text wrapped so it cannot issue
+workflow commands.
 
 A `schedule` or `workflow_dispatch` event runs a whole cycle over the repository instead (recovery, health
 checks, unfinished rollbacks, the failed runs of the polling window not already handled on GitHub): that is
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.config import Config, RepoConfig
+from cicd_agent.config import REPO_NAME, Config, RepoConfig
 from cicd_agent.errors import AgentError
 from cicd_agent.github import WorkflowRun, run_from_json
 from cicd_agent.model import UNFINISHED_ROLLBACK, Decided, Handled, HealthCheck, RemState, RunRef, is_fix_branch
@@ -27,7 +28,8 @@ from cicd_agent.remediation.cycle import run_cycle
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.remediation.poll import branch_watched
 from cicd_agent.remediation.rollback import rollback
-from cicd_agent.text import break_mentions, fenced
+from cicd_agent.text import code_span, command_data, command_property, fenced, inline, prose
+from cicd_agent.text import stop_commands as stop_commands
 
 SWEEP_EVENTS = ("schedule", "workflow_dispatch")
 
@@ -66,22 +68,18 @@ def run_action(
     warnings = []
     if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
         warnings.append(WORKFLOW_TOKEN_WARNING)
-    repository = payload.get("repository")
-    if not isinstance(repository, dict) or not repository.get("full_name"):
-        raise AgentError(
-            "the event has no repository (repository.full_name)",
-            fix="trigger the agent with `on: workflow_run` (or `schedule`), or pass a saved event payload",
-        )
-    repo = str(repository["full_name"])
-    p.config = watching(p.config, repo, str(repository.get("default_branch") or "main"))
+    sweep = event_name in SWEEP_EVENTS or "schedule" in payload
+    run = None if sweep else event_run(payload)
+    repo, default_branch = event_repository(payload)
+    p.config = watching(p.config, repo, default_branch)
     if state_from_github:
         hydrate(p, repo)
     report = Report()
-    if event_name in SWEEP_EVENTS or "schedule" in payload:
+    if run is None:
         report = run_cycle(p, [repo])
         subject = None
     else:
-        subject = handle_event(p, payload, report)
+        subject = handle_event(p, run, report)
     result = ActionResult(report, outputs(report, subject), warnings)
     if os.environ.get("GITHUB_OUTPUT"):
         write_outputs(Path(os.environ["GITHUB_OUTPUT"]), result.outputs)
@@ -91,6 +89,41 @@ def run_action(
     return result
 
 
+FIX_EVENT = "pass the event GitHub sent ($GITHUB_EVENT_PATH) unchanged"
+
+
+def event_repository(payload: dict[str, Any]) -> tuple[str, str]:
+    """The event's repository and its default branch; anything else is a clear error, checked before anything is
+    asked of GitHub."""
+    repo_data = payload.get("repository")
+    if not isinstance(repo_data, dict) or "full_name" not in repo_data:
+        raise AgentError(
+            "the event has no repository (repository.full_name)",
+            fix="trigger the agent with `on: workflow_run` (or `schedule` for a sweep), or pass a saved payload",
+        )
+    name, default = repo_data.get("full_name"), repo_data.get("default_branch") or "main"
+    if not isinstance(name, str) or not REPO_NAME.fullmatch(name):
+        raise AgentError(f"the event's repository.full_name is not OWNER/NAME: {name!r}"[:200], fix=FIX_EVENT)
+    if not isinstance(default, str):
+        raise AgentError("the event's repository.default_branch is not a string", fix=FIX_EVENT)
+    return name, default
+
+
+def event_run(payload: dict[str, Any]) -> WorkflowRun:
+    """The event's run; anything else is a clear error, checked before anything is asked of GitHub."""
+    run_data, repo_data = payload.get("workflow_run"), payload.get("repository")
+    if not isinstance(run_data, dict) or not isinstance(repo_data, dict) or "full_name" not in repo_data:
+        raise AgentError(
+            "the event is not a workflow_run event (no workflow_run/repository in it)",
+            fix="trigger the agent with `on: workflow_run` (or `schedule` for a sweep), or pass a saved payload",
+        )
+    name, _ = event_repository(payload)
+    try:
+        return run_from_json(name, run_data)
+    except ValueError as exc:
+        raise AgentError(f"the event's workflow_run is malformed: {exc}", fix=FIX_EVENT) from None
+
+
 def watching(config: Config, repo: str, default_branch: str) -> Config:
     """The config as the Action uses it: a repository it has no table for is watched on its default branch."""
     if any(r.name.lower() == repo.lower() for r in config.repos):
@@ -98,20 +131,10 @@ def watching(config: Config, repo: str, default_branch: str) -> Config:
     return dataclasses.replace(config, repos=[*config.repos, RepoConfig(name=repo, branches=[default_branch])])
 
 
-def handle_event(p: Ports, payload: dict[str, Any], report: Report) -> RunRef:
+def handle_event(p: Ports, run: WorkflowRun, report: Report) -> RunRef:
     """Exactly the run in a `workflow_run` event: a failure on a watched branch is handled; a completed run
     on the agent's own fix branch decides that fix's health (the Action mode's health check). Returns the run
     whose decisions answer the event (a fix's own failed run, for a health check)."""
-    run_data, repo_data = payload.get("workflow_run"), payload.get("repository")
-    if not isinstance(run_data, dict) or not isinstance(repo_data, dict) or "full_name" not in repo_data:
-        raise AgentError(
-            "the event is not a workflow_run event (no workflow_run/repository in it)",
-            fix="trigger the agent with `on: workflow_run` (or `schedule` for a sweep), or pass a saved payload",
-        )
-    try:
-        run = run_from_json(str(repo_data["full_name"]), run_data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AgentError(f"the workflow_run in the event is malformed: {exc}") from None
     if run.status != "completed":
         return run.ref
     if is_fix_branch(run.branch):
@@ -166,34 +189,26 @@ def write_outputs(path: Path, values: dict[str, str]) -> None:
 
 
 def summary(report: Report, subject: RunRef | None, warnings: list[str]) -> str:
+    """The job summary (Markdown): every value from a log, a name or a reason goes through `cicd_agent.text`."""
     values = outputs(report, subject)
     lines = ["## cicd-agent", ""]
-    lines += [f"> **Warning:** {w}" for w in warnings]
+    lines += [f"> **Warning:** {prose(w)}" for w in warnings]
     lines += ["", "| | |", "|---|---|"]
     for name in ("decision", "category", "signature", "pr-url"):
-        lines.append(f"| {name} | `{values[name] or '-'}` |")
+        cell = code_span(values[name] or "-").replace("|", "\\|")  # GFM: a pipe ends a cell even in code
+        lines.append(f"| {name} | {cell} |")
     for d in report.decisions:
-        lines.append(f"\n- {d.decision}: {break_mentions(d.reason)}")
+        lines.append(f"\n- {inline(str(d.decision))}: {prose(d.reason)}")
     explained = report.explained.get(subject.run_id) if subject else None
     if explained is not None and explained.analysis.excerpt:
-        lines += ["", f"### Error excerpt (failing step: {break_mentions(explained.analysis.failing_step or '?')})", ""]
-        lines.append(fenced(break_mentions("\n".join(f"{e.line:>6} | {e.text}" for e in explained.analysis.excerpt))))
+        step = code_span(explained.analysis.failing_step or "?")
+        lines += ["", f"### Error excerpt (failing step: {step})", ""]
+        lines.append(fenced("\n".join(f"{e.line:>6} | {e.text}" for e in explained.analysis.excerpt)))
     for error in report.errors:
-        lines.append(f"\n**Error:** {break_mentions(error)}")
+        lines.append(f"\n**Error:** {prose(error)}")
     return "\n".join(lines) + "\n"
 
 
-def escape_command(text: str) -> str:
-    """Data in a workflow command (`::notice::...`): GitHub's escaping of %, CR and LF."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
 def annotation(level: str, text: str) -> str:
-    return f"::{level} title=cicd-agent::{escape_command(text)}"
-
-
-def stop_commands(text: str) -> str:
-    """Untrusted text (log lines) between `::stop-commands::` and its token: the runner ignores any
-    `::set-output::`, `::add-mask::` ... hidden in it."""
-    token = secrets.token_hex(16)
-    return f"::stop-commands::{token}\n{text}\n::{token}::"
+    """A workflow command the agent means (`::notice ...::`), its text escaped so it stays one command."""
+    return f"::{level} title={command_property('cicd-agent')}::{command_data(text)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cicd_agent import policy, snapshots
 from cicd_agent.effects import file_diff
+from cicd_agent.errors import PermissionMissing
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import AlreadyExists, PullRef, WorkflowRun
@@ -18,11 +19,11 @@ from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import (
     Ports,
     Report,
-    conclude,
     record,
     schedule_health_check,
     start_remediation,
 )
+from cicd_agent.remediation.fallback import Proposed, refused
 from cicd_agent.rules import Rule
 from cicd_agent.text import read_metadata
 
@@ -32,7 +33,7 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
     branch = fix_branch(analysis.signature, run.branch)
-    earlier = proposed(p, run.ref, branch)
+    earlier = already_proposed(p, run.ref, branch)
     if earlier is not None:
         record(p, report, run.ref, Decided.DUPLICATE, earlier, **facts)
         return Handled.DECIDED
@@ -54,13 +55,13 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     return Handled.DECIDED
 
 
-def proposed(p: Ports, run: RunRef, branch: str) -> str | None:
+def already_proposed(p: Ports, run: RunRef, branch: str) -> str | None:
     """Why no new PR is needed: an open PR from the fix branch, or a closed one opened for this very run (another
     agent handled it: its state is not shared with this one)."""
     for pull in p.github.pulls(run.repo, head=branch, state="all"):
         if pull.state == "open":
             return f"pull request {pull.html_url} already proposes this fix"
-        meta = read_metadata(pull.body) or {}
+        meta = (read_metadata(pull.body) if p.github.wrote(pull.author) else None) or {}  # only the agent's own
         if meta.get("run_id") == run.run_id and meta.get("run_attempt") == run.attempt:
             return f"pull request {pull.html_url} was already opened for this run"
     return None
@@ -130,19 +131,24 @@ def open_fix(
     )
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
     workspace = p.workspaces.path(run.repo)
-    message = f"{title}\n\n{plan.rationale}\n\nFailed run: {run.html_url} (attempt {run.attempt})"
+    # the failed run in the message: agents fixing the same run make the same commit, a recurrence a new one
+    message = f"{bodies.commit_message(title, plan)}\n\nFailed run: {run.html_url} (attempt {run.attempt})"
     commit = p.workspaces.commit(workspace, branch, plan.changes, message)
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())
+    proposed = Proposed(run, explained, rule, plan, diff)
     try:
         head = push_branch(p, rem, run.head_sha, commit, diff)
-    except WorkflowPushRefused as exc:
-        conclude(p, rem, RemState.REFUSED, outcome=None, success=None, error=str(exc))
-        record(p, report, run.ref, Decided.PUSH_REFUSED, str(exc), **facts)
+    except WorkflowPushRefused as exc:  # not retried: the patch goes into an issue instead
+        refused(p, report, rem, exc, proposed)
         return
     p.store.finish_intent(intent, now=p.now())
     pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=head, now=p.now())
-    pull = open_pull(p, pushed, diff)
+    try:
+        pull = open_pull(p, pushed, diff)
+    except PermissionMissing as exc:  # the branch is pushed, the pull request may not be opened
+        refused(p, report, pushed, exc, proposed)
+        return
     record(p, report, run.ref, Decided.FIX_OPENED, f"{plan.fixer}: {pull.html_url}", pr=pull.html_url, **facts)
 
 

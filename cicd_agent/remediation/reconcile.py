@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cicd_agent.errors import AgentError
-from cicd_agent.github import ApiUnavailable, PullRef
+from cicd_agent.errors import AgentError, PermissionMissing
+from cicd_agent.github import ApiUnavailable, PullRef, ends_cycle
 from cicd_agent.model import Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import (
     Ports,
@@ -87,10 +87,12 @@ def reconcile(p: Ports, report: Report) -> None:
                     schedule_health_check(p, current.id)
                 else:
                     recover(p, report, current)
-            except ApiUnavailable as exc:  # an outage: nothing is counted, the next cycle retries
-                report.error(p, f"{rem.repo}: recovering remediation {rem.id}: {exc}")
-                return
             except AgentError as exc:
+                if ends_cycle(exc):  # the host down, the rate limit spent: the cycle ends, the next one resumes
+                    raise
+                if isinstance(exc, ApiUnavailable):  # an outage of this request: nothing counted
+                    report.error(p, f"{rem.repo}: recovering remediation {rem.id}: {exc}")
+                    continue
                 failed_attempt(p, report, current, exc)
 
 
@@ -101,6 +103,7 @@ def unjudged(p: Ports, rem: Remediation) -> bool:
 
 
 def recover(p: Ports, report: Report, rem: Remediation) -> None:
+    """Adopt what reached GitHub of one interrupted remediation, or abandon it."""
     found = look(p, rem)
     step = recovery(rem.strategy, found)
     if step is Recovery.ADOPT_PULL and found.pull is not None:
@@ -118,7 +121,13 @@ def recover(p: Ports, report: Report, rem: Remediation) -> None:
         record_for(p, report, rem, Decided.ADOPTED, f"found {pull.html_url} from an interrupted cycle")
     elif step is Recovery.OPEN_PULL:
         pushed = p.store.update_remediation(rem.id, head_sha=found.branch_head or "", now=p.now())
-        opened = open_pull(p, pushed)
+        try:
+            opened = open_pull(p, pushed)
+        except PermissionMissing as exc:  # not retried every cycle: the branch stays for a person
+            reason = f"{exc.what}; the fix stays on branch {rem.fix_branch} (missing: {exc.permission})"
+            decision = (report, Decided.PR_REFUSED, reason)
+            conclude(p, rem, RemState.REFUSED, outcome=None, success=None, decision=decision, error=str(exc))
+            return
         record_for(p, report, rem, Decided.ADOPTED, f"pushed branch found; opened {opened.html_url}")
     elif step is Recovery.ADOPT_ISSUE and found.issue is not None:
         issue = found.issue

@@ -27,7 +27,7 @@ from cicd_agent.model import (
     Snapshot,
     Strategy,
 )
-from cicd_agent.store.base import RUN_KEY, WriteObserver, where_clause
+from cicd_agent.store.base import RUN_KEY, WriteObserver, unusable, where_clause
 from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
 from cicd_agent.store.incidents import IncidentQueries
 from cicd_agent.store.rows import (
@@ -41,7 +41,7 @@ from cicd_agent.store.rows import (
     snapshot_of,
 )
 
-__all__ = ["MAX_HANDLING_ERRORS", "Store", "StoredBreaker", "WriteObserver"]
+__all__ = ["MAX_HANDLING_ERRORS", "Store", "StoredBreaker", "WriteObserver", "unusable"]
 
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 

@@ -27,8 +27,12 @@ def _push_commit(loop: Loop, repo: str, name: str = "NOTES.md") -> None:
 
 def test_stuck_pull_request_creation_is_given_up_without_blocking_another_repo(loop: Loop) -> None:
     loop.setup("format", "unfixable")
-    refused = '{"message": "GitHub Actions is not permitted to create or approve pull requests."}'
-    loop.sandbox.inject(Fault("POST", r"/pulls$", status=403, times=99, body=refused))
+    # an answer GitHub gives every time (not a missing permission: that one opens an issue with the patch)
+    invalid = (
+        '{"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", '
+        '"message": "No commits between main and the fix branch"}]}'
+    )
+    loop.sandbox.inject(Fault("POST", r"/pulls$", status=422, times=99, body=invalid))
     outcomes = []
     for n in range(5):
         if n:

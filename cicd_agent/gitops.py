@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -28,6 +29,20 @@ AGENT_IDENTITY = {
 
 class WorkflowPushRefused(AgentError):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
+
+
+class PushRaced(AgentError):
+    """The branch moved on GitHub since it was fetched (non-fast-forward): nothing was overwritten."""
+
+
+@dataclass(frozen=True)
+class Revert:
+    """A revert made in a workspace: its commit at HEAD; or `already` there; or the files whose same lines
+    changed since (`conflicts`; nothing is left half-done)."""
+
+    sha: str = ""
+    already: bool = False
+    conflicts: tuple[str, ...] = ()
 
 
 def git_env(token: str | None, url: str) -> dict[str, str]:
@@ -103,6 +118,37 @@ class Workspaces:
         handle.git.commit("--quiet", "--no-verify", "-m", message, env=AGENT_IDENTITY)
         return str(handle.head.commit.hexsha)
 
+    def revert(self, repo: str, clone_url: str, onto: str, commit: str, message: str) -> Revert:
+        """On `onto` (a ref of the fresh fetch, or a commit), revert `commit` (a merge commit against its first
+        parent) as one commit with `message`, which must name `commit` so a retry finds it done."""
+        path = self.checkout(repo, clone_url, onto)
+        handle = git.Repo(path)
+        try:
+            if handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"):
+                return Revert(already=True)
+            mainline = ["-m", "1"] if len(handle.commit(commit).parents) > 1 else []
+            try:
+                handle.git.revert("--no-commit", *mainline, commit, env=AGENT_IDENTITY)
+            except git.GitCommandError:
+                conflicts = tuple(handle.git.diff("--name-only", "--diff-filter=U").split())
+                handle.git.reset("--hard", "HEAD")
+                handle.git.revert("--quit")
+                if conflicts:
+                    return Revert(conflicts=conflicts)
+                raise
+            if not handle.git.diff("--cached", "--name-only"):
+                return Revert(already=True)  # the same lines are back already (a person reverted it by hand)
+            handle.git.commit("--quiet", "--no-verify", "-m", message, env=AGENT_IDENTITY)
+        except git.GitCommandError as exc:
+            raise AgentError(
+                f"cannot revert {commit[:12]} in {repo}: {redact(str(exc.stderr or exc), self.token)}"
+            ) from None
+        return Revert(sha=str(handle.head.commit.hexsha))
+
+    def head_diff(self, repo: str) -> str:
+        """The workspace's last commit as a diff (for a dry run's report)."""
+        return str(git.Repo(self.path(repo)).git.show("--format=", "HEAD"))
+
 
 class GitPusher:
     """Pushes a workspace's branch to its origin (used by the effects gateway only)."""
@@ -130,4 +176,6 @@ class GitPusher:
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     fix="use a token with the `workflow` scope (or a GitHub App with the Workflows permission)",
                 ) from None
+            if re.search(r"\(fetch first\)|\(non-fast-forward\)|stale info", detail):
+                raise PushRaced(f"{branch} moved while the agent worked on it: {detail.strip()[-300:]}") from None
             raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None

@@ -42,6 +42,15 @@ class Loop:
     def setup(self, *names: str, extra: str = "") -> None:
         install_scenarios(self.sandbox, list(names))
         self.repos = [s.repo for s in SCENARIOS if s.name in names]
+        self._configure(extra)
+
+    def setup_repo(self, name: str, files: dict[str, bytes], *, extra: str = "") -> None:
+        """A repository of the test's own (not a scenario), watched on main, its first CI settled."""
+        self.sandbox.add_repo(name, files)
+        self.repos = [name]
+        self._configure(extra)
+
+    def _configure(self, extra: str) -> None:
         repos = "".join(f'[[repos]]\nname = "{r}"\nbranches = ["main"]\n' for r in self.repos)
         Path("cicd-agent.toml").write_text(SETTINGS.format(extra=extra) + repos)
         self.sandbox.settle()
@@ -55,13 +64,14 @@ class Loop:
     def decisions(self, *args: str) -> list[str]:
         return [d["decision"] for d in self.cycle(*args)["decisions"]]
 
-    def api(self, method: str, path: str, body: Any = None) -> Any:
+    def api(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> Any:
+        """A REST call as the agent's account, or as the person whose `token` (`Sandbox.add_person`) is given."""
         response = requests.request(
             method,
             self.sandbox.base_url + path,
             json=body,
             timeout=10,
-            headers={"Authorization": f"token {self.sandbox.token}"},
+            headers={"Authorization": f"token {token or self.sandbox.token}"},
         )
         assert response.status_code < 400, response.text
         return response.json() if response.content else None

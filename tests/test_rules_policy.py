@@ -1,4 +1,4 @@
-"""Pure decisions: rules (ladder, cooldown, matching), policy, health verdicts, and text for GitHub."""
+"""Pure decisions: rules (ladder, cooldown, matching), policy, and text for GitHub (health: test_health.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 from cicd_agent.analysis import Analysis, ExcerptLine
 from cicd_agent.config import parse_config
 from cicd_agent.fixers import FileChange, FixPlan
-from cicd_agent.health import verdict
 from cicd_agent.policy import APPROVAL_LABEL, check_plan, check_rate
 from cicd_agent.rules import candidates, from_config
 from cicd_agent.text import ZWSP, break_mentions, fenced, metadata_comment, read_metadata
@@ -115,20 +114,6 @@ def test_rate_limits() -> None:
     assert check_rate(4, 1, config.policy) is None
     assert "max_open_prs" in (check_rate(5, 0, config.policy) or "")
     assert "max_new_prs_per_hour" in (check_rate(0, 2, config.policy) or "")
-
-
-@pytest.mark.parametrize(
-    ("checks", "expected"),
-    [
-        ([], "pending"),
-        ([("a", "completed", "success"), ("b", "in_progress", None)], "pending"),
-        ([("a", "completed", "success"), ("b", "completed", "skipped")], "success"),
-        ([("a", "completed", "failure"), ("b", "in_progress", None)], "failure"),
-        ([("a", "completed", "timed_out")], "failure"),
-    ],
-)
-def test_health_verdict(checks: list[tuple[str, str, str | None]], expected: str) -> None:
-    assert verdict(checks) == expected
 
 
 def test_untrusted_text_in_pull_requests() -> None:

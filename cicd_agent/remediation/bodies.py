@@ -12,6 +12,7 @@ from cicd_agent.analysis import Analysis
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
 from cicd_agent.github import WorkflowRun
+from cicd_agent.model import Remediation
 from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment
 
 BODY_BUDGET = 65_000
@@ -66,6 +67,8 @@ def pr_body(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, sn
             "fixer": plan.fixer,
             "base_sha": run.head_sha,
             "paths": sorted(c.path for c in plan.changes),
+            "workflow": run.path or run.name,
+            "jobs": [explained.job.name] if explained.job else [],
         }
     )
     head = "\n".join(
@@ -114,9 +117,55 @@ def seen_again(run: WorkflowRun, signature: str) -> str:
     )
 
 
-def rollback_comment(why: str) -> str:
-    return f"cicd-agent: {why}. Rolling this fix back."
+def rollback_comment(why: str, *, merged: bool = False) -> str:
+    how = ": its change is reverted on the base branch, and nothing changed since is touched" if merged else ""
+    return f"cicd-agent: {break_mentions(why)}. Rolling this fix back{how}."
 
 
-def rollback_commit_message(pr_url: str) -> str:
-    return f"cicd-agent: roll back {pr_url}"
+def unrelated_checks_comment(reason: str) -> str:
+    return (
+        f"cicd-agent: this fix is healthy: {break_mentions(reason)}. The checks failing without the fix too are "
+        "not caused by it; they are left to you."
+    )
+
+
+def revert_commit_message(pr_url: str, landed: str) -> str:
+    """Names the reverted commit: a retried rollback finds its revert by it."""
+    return f"cicd-agent: revert {pr_url}\n\nIts CI failed after it was merged.\n\nThis reverts commit {landed}."
+
+
+def revert_title(pr_number: int) -> str:
+    return f"cicd-agent: revert #{pr_number} (its CI failed after the merge)"
+
+
+def revert_conflict_note(branch: str, files: tuple[str, ...]) -> str:
+    names = ", ".join(f"`{inline(f)}`" for f in files)
+    return (
+        f"The revert does not apply cleanly on `{inline(branch)}`: someone changed the same lines since the fix "
+        f"was merged ({names}). The agent did not overwrite those changes."
+    )
+
+
+def revert_refused_note(branch: str, error: str) -> str:
+    return f"`{inline(branch)}` refused a direct push of the revert ({inline(error[-300:])})."
+
+
+def revert_body(rem: Remediation, why: str, note: str) -> str:
+    meta = metadata_comment({"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
+    return clip(
+        "\n".join(
+            [
+                f"## cicd-agent: revert #{rem.pr_number}",
+                "",
+                f"The fix #{rem.pr_number} was merged, then {break_mentions(why)}.",
+                "",
+                note,
+                "",
+                "This pull request reverts the fix on the commit it was merged as. Where GitHub shows a conflict "
+                f"with `{inline(rem.branch)}`, keep the later change and drop the fix's lines; or close this pull "
+                "request to keep the fix.",
+                "",
+                meta,
+            ]
+        )
+    )

@@ -1,6 +1,6 @@
 """One remediation cycle: recover what a killed cycle left, finish unfinished rollbacks, judge the health
-checks that are due, then handle each repository's new failures. Decisions only: reads go through the GitHub
-port, writes through the effects gateway, state through the store."""
+checks that are due, see what people did with judged fixes, then handle each repository's new failures.
+Decisions only: reads go through the GitHub port, writes through the effects gateway, state through the store."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from cicd_agent.remediation.check import process_health_checks
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
+from cicd_agent.remediation.rejection import process_closed
 from cicd_agent.remediation.rollback import retry_unfinished
 
 __all__ = ["Ports", "Report", "run_cycle"]
@@ -20,6 +21,7 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     reconcile(p, report)
     retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
     process_health_checks(p, report)
+    process_closed(p, report)  # judged fixes a person merged or closed since
     if not health_only:
         handle_new_failures(p, repos, report)
     ops.record_cycle(

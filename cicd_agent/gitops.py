@@ -177,5 +177,13 @@ class GitPusher:
                     fix="use a token with the `workflow` scope (or a GitHub App with the Workflows permission)",
                 ) from None
             if re.search(r"\(fetch first\)|\(non-fast-forward\)|stale info", detail):
-                raise PushRaced(f"{branch} moved while the agent worked on it: {detail.strip()[-300:]}") from None
-            raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None
+                raise PushRaced(f"{branch} moved while the agent worked on it: {remote_says(detail)}") from None
+            raise AgentError(f"git push of {branch} failed: {remote_says(detail)}") from None
+
+
+def remote_says(detail: str) -> str:
+    """What the server answered a push (its `remote:` lines and the rejected ref), without git's local chatter
+    (file paths, hints); the last 400 characters when it said nothing recognisable."""
+    lines = [line.strip().removeprefix("stderr: '").strip() for line in detail.splitlines()]
+    said = [line for line in lines if line.startswith(("remote:", "! ["))]
+    return " ".join(said)[:400] if said else detail.strip()[-400:]

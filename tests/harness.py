@@ -45,7 +45,9 @@ class Loop:
         self._configure(extra)
 
     def setup_repo(self, name: str, files: dict[str, bytes], *, extra: str = "") -> None:
-        """A repository of the test's own (not a scenario), watched on main, its first CI settled."""
+        """A repository of the test's own (not a scenario), watched on main, its first CI settled. Its CI can
+        install the scenarios' stub packages (`$SANDBOX_WHEELHOUSE`)."""
+        install_scenarios(self.sandbox, [])
         self.sandbox.add_repo(name, files)
         self.repos = [name]
         self._configure(extra)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from cicd_agent.action_versions import CachedVersions, GitHubActionVersions
 from cicd_agent.config import Config
 from cicd_agent.effects import Effects
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import GitPusher, Workspaces
+from cicd_agent.package_index import PackageIndex, index_from
 from cicd_agent.remediation.context import Ports
 from cicd_agent.store import Store
 
@@ -35,6 +38,7 @@ def build_ports(
     echo: Callable[[str], None],
     now: Callable[[], float] = time.time,
     snapshot_dir: Path | None = None,
+    index: PackageIndex | None = None,
 ) -> Ports:
     effects.github = github
     effects.pusher = GitPusher(token)
@@ -47,4 +51,6 @@ def build_ports(
         snapshot_dir=snapshot_dir or Path(config.state.snapshot_dir),
         now=now,
         echo=echo,
+        versions=CachedVersions(GitHubActionVersions(github)),  # once per process, else the dated table
+        index=index or index_from(os.environ.get("CICD_AGENT_PACKAGE_INDEX")),
     )

@@ -50,6 +50,7 @@ class Loop:
         """A repository of the test's own (not a scenario), watched on main, its first CI settled. Its CI can
         install the scenarios' stub packages (`$SANDBOX_WHEELHOUSE`)."""
         install_scenarios(self.sandbox, [])
+        demo_index(self.sandbox)
         self.sandbox.add_repo(name, files)
         self.repos = [name]
         self._configure(extra)

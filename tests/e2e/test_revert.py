@@ -11,6 +11,7 @@ from cicd_agent.sandbox.scenarios import INSTALL, SCENARIOS, _workflow
 REPO = "demo/merged-fix"
 BAD_FIX = next(s for s in SCENARIOS if s.name == "bad-fix")
 REQUIREMENTS = b"# Runtime dependencies, pinned.\nsandbox-greeting==1.0\n"
+ADDED = "notarealpkg==1.0\n"  # the fix's line (the package index has it, broken on purpose)
 
 
 def _setup(loop: Loop) -> tuple[str, int]:
@@ -40,14 +41,14 @@ def _edit(loop: Loop, token: str, old: str, new: str) -> str:
 
 def test_a_person_s_later_commit_on_other_lines_survives_the_revert(loop: Loop) -> None:
     person, number = _setup(loop)
-    assert _requirements(loop)[0].endswith("notarealpkg\n")  # the fix landed
+    assert _requirements(loop)[0].endswith(ADDED)  # the fix landed
     mine = _edit(loop, person, "# Runtime dependencies, pinned.", "# Runtime dependencies, pinned and reviewed.")
     loop.sandbox.settle()
     cycle = loop.cycle()
     (rolled,) = [d for d in cycle["decisions"] if d["run_id"] != 0 and d["decision"] == "rolled_back"]
     assert "needs a person" not in rolled["reason"]
     after = _requirements(loop)[0]
-    assert after == mine.replace("notarealpkg\n", "")  # the fix's line is gone, the person's line stayed
+    assert after == mine.replace(ADDED, "")  # the fix's line is gone, the person's line stayed
     assert after.startswith("# Runtime dependencies, pinned and reviewed.\n")
     head = loop.sandbox.repo(REPO).bare.repo.commit("main")
     assert head.author.name == "cicd-agent" and "This reverts commit" in str(head.message)
@@ -62,7 +63,7 @@ def test_a_person_s_later_commit_on_other_lines_survives_the_revert(loop: Loop) 
 
 def test_a_person_s_change_to_the_same_lines_gets_a_revert_pull_request_and_is_not_overwritten(loop: Loop) -> None:
     person, number = _setup(loop)
-    mine = _edit(loop, person, "notarealpkg\n", "notarealpkg>=1.0  # kept on purpose\n")
+    mine = _edit(loop, person, ADDED, "notarealpkg>=1.0  # kept on purpose\n")
     loop.sandbox.settle()
     cycle = loop.cycle()
     (rolled,) = [d for d in cycle["decisions"] if d["decision"] == "rolled_back"]

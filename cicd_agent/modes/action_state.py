@@ -39,14 +39,14 @@ def _claim(p: Ports, repo: str, meta: dict[str, Any]) -> None:
 
 
 def pull_state(pr: PullRef) -> RemState:
-    """What the agent's PR says of its fix: open, healthy, rolled back, or rejected by a person."""
+    """What the agent's PR says of its fix: open (judged or not), merged, rolled back, or rejected by a person.
+    The agent closes a PR only after labelling it (rolled back, or rejected by a `/cicd-agent reject`), so a PR
+    closed unmerged without the rolled-back label was closed by a person, whatever its health: a rejection."""
     if pr.state == "open":
-        return RemState.PR_OPEN
-    if HEALTHY_LABEL in pr.labels or (pr.merged and ROLLED_BACK_LABEL not in pr.labels):
-        return RemState.HEALTHY
+        return RemState.HEALTHY if HEALTHY_LABEL in pr.labels else RemState.PR_OPEN
     if ROLLED_BACK_LABEL in pr.labels:
         return RemState.ROLLED_BACK
-    return RemState.REJECTED
+    return RemState.HEALTHY if pr.merged else RemState.REJECTED
 
 
 def hydrate(p: Ports, repo: str) -> int:
@@ -86,6 +86,9 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
             pr_url=pr.html_url,
             head_sha=pr.head_sha,
             snapshot_id=str(meta.get("snapshot", "")),
+            base_sha=str(meta.get("base_sha", "")),
+            failed_workflow=str(meta.get("workflow", "")),
+            failed_jobs=tuple(str(job) for job in meta.get("jobs") or []),
         )
     )
     if state is RemState.PR_OPEN:

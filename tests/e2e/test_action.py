@@ -95,6 +95,22 @@ def test_breaker_state_lives_in_github(loop: Loop, tmp_path: Path) -> None:
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
 
 
+def test_a_pull_request_a_person_closed_after_it_went_healthy_is_a_rejection(loop: Loop, tmp_path: Path) -> None:
+    loop.setup("format")
+    repo = loop.sandbox.repo("demo/format-check")
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    loop.sandbox.settle()
+    judged = _event(loop, tmp_path, _fix_branch_run(loop, "demo/format-check"))["json"]["decisions"]
+    assert judged[-1]["decision"] == "healthy"
+    (pull,) = loop.pulls("demo/format-check")
+    person = loop.sandbox.add_person("maintainer", "write")
+    loop.api("PATCH", f"/repos/demo/format-check/pulls/{pull['number']}", {"state": "closed"}, token=person)
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)  # the failure happens again
+    loop.sandbox.settle()
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "blocked_by_breaker"
+    assert len(loop.pulls("demo/format-check")) == 1
+
+
 def test_the_workflow_token_is_named_as_a_problem(loop: Loop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     loop.setup("unfixable")
     monkeypatch.setenv("CICD_AGENT_WORKFLOW_TOKEN", loop.sandbox.token)

@@ -18,6 +18,7 @@ from cicd_agent.modes.action_state import hydrate
 from cicd_agent.remediation.check import judge
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
+from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.poll import branch_watched
 from cicd_agent.text import break_mentions, fenced
 
@@ -59,6 +60,7 @@ def run_action(p: Ports, payload: dict[str, Any], *, state_from_github: bool, to
         hydrate(p, str(repository["full_name"]))
     report = Report()
     run = handle_event(p, payload, report)
+    announce_openings(p, report)
     result = ActionResult(report, run, outputs(report, run.id), warnings)
     if os.environ.get("GITHUB_OUTPUT"):
         write_outputs(Path(os.environ["GITHUB_OUTPUT"]), result.outputs)

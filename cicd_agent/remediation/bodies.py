@@ -6,13 +6,14 @@ and every body carries the agent's machine-readable metadata block (`text.metada
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from cicd_agent.analysis import Analysis
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
 from cicd_agent.github import WorkflowRun
-from cicd_agent.model import Remediation
+from cicd_agent.model import RESET_LABEL, FailureKey, Remediation, RemState
 from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment
 
 BODY_BUDGET = 65_000
@@ -169,3 +170,56 @@ def revert_body(rem: Remediation, why: str, note: str) -> str:
             ]
         )
     )
+
+
+def breaker_open_title(key: FailureKey) -> str:
+    return f"cicd-agent stopped trying: a failure on {inline(key.branch)} ({key.signature[:12]})"[:250]
+
+
+def _outcome(rem: Remediation) -> str:
+    what = f"#{rem.pr_number}" if rem.pr_number else f"rerun of run {rem.run_id} (attempt {rem.run_attempt})"
+    how = {
+        RemState.ROLLED_BACK: "rolled back",
+        RemState.FAILED: "failed again",
+        RemState.REJECTED: "rejected by a person",
+        RemState.INCONCLUSIVE: "inconclusive",
+    }.get(rem.state, str(rem.state))
+    why = f": {break_mentions(rem.rollback_reason)}" if rem.rollback_reason else ""
+    return f"  - {what} ({rem.strategy}, rule `{inline(rem.rule or '-')}`): {how}{why}"
+
+
+def breaker_open_body(
+    key: FailureKey,
+    *,
+    category: str,
+    run_url: str,
+    tried: list[Remediation],
+    reset_after: float,
+    meta: dict[str, Any],
+) -> str:
+    """What failed, what was tried, and how a person resets the breaker once the cause is dealt with."""
+    seen = f"; last seen in [this run]({run_url})" if run_url else ""
+    command = shlex.join(
+        ["agent", "breaker", "reset", key.repo, "--branch", key.branch, "--signature", key.signature[:12]]
+    )
+    hours = reset_after / 3600
+    lines = [
+        "## cicd-agent stopped trying to fix this failure",
+        "",
+        f"After {len(tried)} failed attempt(s) its circuit breaker opened: the agent opens no pull request for "
+        "this failure until a person resets it (or, once, after the breaker's wait).",
+        "",
+        f"- **What failed:** `{inline(category)}` on `{inline(key.branch)}`, signature `{key.signature}`{seen}",
+        "- **What was tried:**",
+        *[_outcome(rem) for rem in tried],
+        "",
+        "**How to reset**, once the cause is dealt with: where the agent runs,",
+        "",
+        fenced(f"{command} --reason '...'"),
+        "",
+        f"or, with the GitHub Action, add the `{RESET_LABEL}` label to this issue. Otherwise the agent tries once "
+        f"more after {hours:g} hour(s) (half-open), and the breaker opens again if that fails.",
+        "",
+        metadata_comment(meta),
+    ]
+    return clip("\n".join(lines))

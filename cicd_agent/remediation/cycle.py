@@ -1,5 +1,6 @@
 """One remediation cycle: recover what a killed cycle left, finish unfinished rollbacks, judge the health
-checks that are due, see what people did with judged fixes, then handle each repository's new failures.
+checks that are due, see what people did with judged fixes, handle each repository's new failures, and tell GitHub
+of breakers that opened.
 Decisions only: reads go through the GitHub port, writes through the effects gateway, state through the store."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from cicd_agent import ops
 from cicd_agent.remediation.check import process_health_checks
 from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
 from cicd_agent.remediation.rejection import process_closed
@@ -24,6 +26,7 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     process_closed(p, report)  # judged fixes a person merged or closed since
     if not health_only:
         handle_new_failures(p, repos, report)
+    announce_openings(p, report)  # breakers this cycle (or an earlier one) opened
     ops.record_cycle(
         p.store, at=p.now(), duration=p.now() - started, decisions=len(report.decisions), errors=len(report.errors)
     )

@@ -59,9 +59,10 @@ def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Expla
 
 
 def existing_report(p: Ports, repo: str, branch: str, signature: str) -> PullRef | None:
-    """An open issue the agent filed for this key (its metadata says so): GitHub is the source of truth."""
+    """An open issue the agent filed for this key (its metadata says so): GitHub is the source of truth. Other
+    kinds of issue it files (a breaker's announcement) carry a `kind`."""
     for issue in p.github.issues(repo, label=LABEL):
         meta = read_metadata(issue.body)
-        if meta and meta.get("signature") == signature and meta.get("branch") == branch:
+        if meta and "kind" not in meta and meta.get("signature") == signature and meta.get("branch") == branch:
             return issue
     return None

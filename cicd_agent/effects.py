@@ -188,6 +188,13 @@ class Effects:
     def close_pull(self, repo: str, number: int) -> None:
         self._do(Action("github.close_pull", f"{repo}#{number}"), lambda: self._gh().close_pull(repo, number), None)
 
+    def mark_ready(self, repo: str, number: int) -> None:
+        self._do(
+            Action("github.mark_ready", f"{repo}#{number}", "draft -> ready for review"),
+            lambda: self._gh().mark_ready(repo, number),
+            None,
+        )
+
     def merge_pull(self, repo: str, number: int, message: str) -> str:
         return self._do(
             Action("github.merge_pull", f"{repo}#{number}", message),

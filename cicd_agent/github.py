@@ -413,6 +413,11 @@ class GitHubClient:
     def close_pull(self, repo: str, number: int) -> None:
         self._repo(repo).get_pull(number).edit(state="closed")
 
+    @api("marking pull request #{number} of {repo} ready for review")
+    def mark_ready(self, repo: str, number: int) -> None:
+        """A draft becomes ready for review: GraphQL's `markPullRequestReadyForReview` (REST cannot do it)."""
+        self._repo(repo).get_pull(number).mark_ready_for_review()
+
     @api("merging pull request #{number} of {repo}")
     def merge_pull(self, repo: str, number: int, message: str) -> str:
         return str(self._repo(repo).get_pull(number).merge(commit_message=message).sha)

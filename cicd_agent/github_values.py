@@ -74,6 +74,7 @@ class PullRef:
     created_at: float | None = None
     closed_at: float | None = None
     merge_commit: str = ""  # once merged: the commit it landed as (merge, squash or last rebased commit)
+    draft: bool = False
     node_id: str = ""  # the GraphQL id (marking a draft ready for review takes it)
 
 
@@ -201,6 +202,7 @@ def pull_of(pull: Any) -> PullRef:
         base=pull.base.ref,
         merge_commit=str(pull.raw_data.get("merge_commit_sha") or ""),
         node_id=str(pull.raw_data.get("node_id") or ""),
+        draft=bool(pull.raw_data.get("draft")),
     )
 
 

@@ -1,11 +1,12 @@
 """One remediation cycle: recover what a killed cycle left, finish unfinished rollbacks, judge the health
-checks that are due, see what people did with judged fixes, handle each repository's new failures, and tell GitHub
-of breakers that opened.
-Decisions only: reads go through the GitHub port, writes through the effects gateway, state through the store."""
+checks that are due, see what people said of draft fixes and did with judged ones, handle each repository's
+new failures, and tell GitHub of breakers that opened. Decisions only: reads go through the GitHub port, writes
+through the effects gateway, state through the store."""
 
 from __future__ import annotations
 
 from cicd_agent import ops
+from cicd_agent.remediation.approve import process_approvals
 from cicd_agent.remediation.check import process_health_checks
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.escalate import announce_openings
@@ -23,6 +24,7 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     reconcile(p, report)
     retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
     process_health_checks(p, report)
+    process_approvals(p, report)  # drafts a person approved or rejected since
     process_closed(p, report)  # judged fixes a person merged or closed since
     if not health_only:
         handle_new_failures(p, repos, report)

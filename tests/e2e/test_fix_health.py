@@ -3,6 +3,8 @@ in the sandbox running two jobs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harness import Loop
 
 REPO = "demo/two-jobs"
@@ -71,3 +73,40 @@ def test_a_check_the_fix_breaks_rolls_it_back(loop: Loop) -> None:
     assert pull["state"] == "closed" and pull["merged_at"] is None
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     assert breaker["failures"] == 1
+
+
+def _health(loop: Loop, settings: str) -> None:
+    path = Path("cicd-agent.toml")
+    path.write_text(path.read_text().replace("[health]\n", f"[health]\n{settings}\n", 1))
+
+
+def test_within_the_failure_limit_a_failed_measurement_reruns_the_failed_jobs_first(loop: Loop) -> None:
+    loop.setup("bad-fix")
+    _health(loop, "failure_limit = 1")
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    assert loop.decisions() == []  # one failed measurement is tolerated: its failed jobs run again
+    repo = loop.sandbox.repo("demo/bad-fix")
+    (fix_run,) = [r for r in repo.runs if r.branch.startswith("cicd-agent/fix/")]
+    assert (fix_run.attempt, fix_run.status) == (2, "queued")
+    assert loop.decisions() == []  # still running: wait
+    loop.sandbox.settle()
+    assert loop.decisions() == ["rolled_back"]  # failed again: past the limit
+    check = loop.store().health_check(1)
+    assert check is not None and check.failures == 2
+
+
+def test_errors_reading_ci_past_the_limit_end_inconclusive(loop: Loop) -> None:
+    from cicd_agent.sandbox import Fault
+
+    loop.setup("format")
+    _health(loop, "consecutive_error_limit = 1")
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    loop.sandbox.inject(Fault("GET", r"/pulls/\d+$", status=404, times=99, body='{"message": "Not Found"}'))
+    first = loop.cycle()
+    assert first["decisions"] == [] and "health check" in " ".join(first["errors"])
+    (judged,) = loop.cycle()["decisions"]
+    assert judged["decision"] == "inconclusive" and "2 errors in a row" in judged["reason"]
+    (breaker,) = loop.agent("breaker", "list", "--json").json()
+    assert breaker["failures"] == 0  # not a rollback, not a failure: the agent could not tell

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +81,12 @@ class Loop:
         )
         assert response.status_code < 400, response.text
         return response.json() if response.content else None
+
+    def commit(self, repo: str, path: str = "NOTES.md", text: str = "notes\n") -> None:
+        """A person's unrelated commit on main, its CI settled: a failure on main happens again."""
+        body = {"message": "unrelated change", "content": base64.b64encode(text.encode()).decode(), "branch": "main"}
+        self.api("PUT", f"/repos/{repo}/contents/{path}", body)
+        self.sandbox.settle()
 
     def store(self) -> Store:
         return Store(Path(".cicd-agent") / "state.db")

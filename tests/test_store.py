@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from cicd_agent.errors import AgentError
 from cicd_agent.model import RunRef
@@ -81,20 +82,24 @@ def test_a_failure_given_back_after_errors_is_retried_then_left(tmp_path: Path) 
     assert store.claim_failure(_failure(run_id=2), now=4.0, ttl=100.0)  # deferred: claimed afresh
 
 
+def _database_before(path: Path, migration: str) -> sqlite_utils.Database:
+    """A state database as it was before `migration`: the earlier ones applied and recorded."""
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for name, migrate in MIGRATIONS[: [n for n, _ in MIGRATIONS].index(migration)]:
+        migrate(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    return db
+
+
 def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
     """A database from before migration 0004 keeps every remediation, its PR plan and rollback progress."""
     import json
 
-    import sqlite_utils
-
     from cicd_agent.model import RemState, Strategy
 
     path = tmp_path / "state.db"
-    db = sqlite_utils.Database(path)
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, migrate in MIGRATIONS[:3]:
-        migrate(db)
-        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    db = _database_before(path, "0004_typed_remediations")
     detail = {
         "title": "cicd-agent: fix",
         "body": "why",
@@ -135,17 +140,11 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
 def test_migration_0005_keeps_old_rows_and_knows_which_openings_were_announced(tmp_path: Path) -> None:
     """A database from before migration 0005: its fixes read without their evidence (read from GitHub later),
     its health checks without measurements, its OPEN breakers as not yet announced."""
-    import sqlite_utils
-
     from cicd_agent.breaker import Breaker, State
     from cicd_agent.model import FailureKey
 
     path = tmp_path / "state.db"
-    db = sqlite_utils.Database(path)
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, migrate in MIGRATIONS[:4]:
-        migrate(db)
-        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    db = _database_before(path, "0005_fix_evidence")
     db.table("remediations").insert(
         {"repo": "o/r", "branch": "main", "signature": "s", "strategy": "fix", "state": "pr_open", "run_id": 7}
         | {"run_attempt": 1, "created_at": 1.0, "updated_at": 1.0, "detail": "{}"}

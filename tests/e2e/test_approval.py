@@ -3,7 +3,6 @@ review (GraphQL) and merged once healthy; `/cicd-agent reject` is a rejection; a
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +86,7 @@ def test_reject_by_comment_closes_it_and_no_new_pr_comes(loop: Loop) -> None:
     assert closed["head"]["ref"] not in loop.sandbox.repo(REPO).bare.branches()
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     assert breaker["state"] == "FORCED_OPEN"
-    body = {"message": "unrelated change", "content": base64.b64encode(b"notes\n").decode(), "branch": "main"}
-    loop.api("PUT", f"/repos/{REPO}/contents/NOTES.md", body)
-    loop.sandbox.settle()
+    loop.commit(REPO)  # the same failure again on main
     assert loop.decisions() == ["blocked_by_breaker"]
     assert len(loop.pulls(REPO)) == 1
 

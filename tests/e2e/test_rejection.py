@@ -3,18 +3,9 @@ agent's own account."""
 
 from __future__ import annotations
 
-import base64
-
 from harness import Loop
 
 REPO = "demo/format-check"
-
-
-def _recur(loop: Loop) -> None:
-    """The same failure again on main: a new commit whose CI fails the same way."""
-    body = {"message": "unrelated change", "content": base64.b64encode(b"notes\n").decode(), "branch": "main"}
-    loop.api("PUT", f"/repos/{REPO}/contents/NOTES.md", body)
-    loop.sandbox.settle()
 
 
 def _healthy_pull(loop: Loop) -> int:
@@ -35,7 +26,7 @@ def test_a_pull_request_closed_after_it_went_healthy_is_not_opened_again(loop: L
     assert rejected["decision"] == "rejected" and "by maintainer" in rejected["reason"]
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     assert breaker["state"] == "FORCED_OPEN"
-    _recur(loop)
+    loop.commit(REPO)  # the same failure again on main
     assert loop.decisions() == ["blocked_by_breaker"]
     assert [p["number"] for p in loop.pulls(REPO)] == [number]  # not opened again
     assert loop.store().remediation_counts() == {"rejected": 1}
@@ -57,5 +48,5 @@ def test_the_agent_s_own_account_closing_it_is_no_rejection(loop: Loop) -> None:
     assert closed["decision"] == "rolled_back" and "not by a person" in closed["reason"]
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     assert (breaker["state"], breaker["failures"]) == ("CLOSED", 0)
-    _recur(loop)
+    loop.commit(REPO)  # the same failure again on main
     assert "fix_opened" in loop.decisions()  # the failure is still there, and nobody said no

@@ -38,6 +38,7 @@ class Check:
     status: str
     conclusion: str | None
     run_id: int = 0
+    attempt: int = 1  # the run's attempt: each earlier one was run and re-run
 
     @property
     def id(self) -> CheckId:
@@ -50,7 +51,6 @@ class Seen:
 
     state: str  # "pending", "failed" or "passed" ("absent": no such check)
     conclusions: frozenset[str]
-    runs: tuple[int, ...]
 
     @property
     def succeeded(self) -> bool:
@@ -71,8 +71,7 @@ def combine(checks: Iterable[Check]) -> dict[CheckId, Seen]:
             state = "failed"
         else:
             state = "passed"
-        conclusions = frozenset(c.conclusion or "" for c in group)
-        seen[key] = Seen(state, conclusions, tuple(sorted({c.run_id for c in group if c.run_id})))
+        seen[key] = Seen(state, frozenset(c.conclusion or "" for c in group))
     return seen
 
 
@@ -85,13 +84,14 @@ class Verdict:
     unrelated: tuple[CheckId, ...] = ()  # failing with the fix and before it: not the fix's doing
     regressions: tuple[CheckId, ...] = ()  # failing with the fix, passing before it
     failed_runs: tuple[int, ...] = ()  # the fix's runs whose failed jobs a new measurement re-runs
+    attempt: int = 1  # the latest attempt of those runs: at least that many failed measurements were made
 
 
 def _names(ids: Iterable[CheckId]) -> str:
     return ", ".join(f"`{i}`" for i in ids)
 
 
-NOTHING = Seen("absent", frozenset(), ())
+NOTHING = Seen("absent", frozenset())
 
 
 def verdict(targets: Sequence[CheckId], fix: Sequence[Check], base: Sequence[Check]) -> Verdict:
@@ -104,10 +104,12 @@ def verdict(targets: Sequence[CheckId], fix: Sequence[Check], base: Sequence[Che
     others = [k for k in on_fix if k not in wanted]
     regressions = [k for k in others if k in failing and on_base.get(k, NOTHING).state == "passed"]
     if failed or regressions:
-        runs = tuple(sorted({r for k in (*failed, *regressions) for r in on_fix[k].runs}))
+        culprits = [c for c in fix if c.id in (*failed, *regressions) and c.conclusion in FAILED]
+        runs = tuple(sorted({c.run_id for c in culprits if c.run_id}))
         why = [f"{_names(failed)} still failing with the fix"] if failed else []
         why += [f"{_names(regressions)} failing with the fix but passing without it"] if regressions else []
-        return Verdict(HealthOutcome.FAILURE, "; ".join(why), regressions=tuple(regressions), failed_runs=runs)
+        attempt = max(c.attempt for c in culprits)
+        return Verdict(HealthOutcome.FAILURE, "; ".join(why), (), tuple(regressions), runs, attempt)
     waiting = _waiting(wanted, others, on_fix, on_base)
     if waiting is not None:
         return waiting

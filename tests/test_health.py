@@ -74,3 +74,10 @@ def test_unrelated_and_regressions_are_named() -> None:
 def test_without_targets_every_check_counts() -> None:
     assert verdict([], [ok("format"), bad("test")], [bad("test")]).outcome is HealthOutcome.FAILURE
     assert verdict([], [ok("format"), ok("test")], []).outcome is HealthOutcome.SUCCESS
+
+
+def test_a_failure_on_a_later_attempt_says_how_many_were_made() -> None:
+    """A rebuilt state forgets how many failed measurements it made; the re-run attempt remembers."""
+    again = Check(CI, "format", "completed", "failure", run_id=7, attempt=2)
+    measured = verdict([TARGET], [again, ok("lint", LINT, run=8)], [])
+    assert (measured.outcome, measured.attempt, measured.failed_runs) == (HealthOutcome.FAILURE, 2, (7,))

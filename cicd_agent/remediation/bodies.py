@@ -123,10 +123,10 @@ def rollback_comment(why: str, *, merged: bool = False) -> str:
     return f"cicd-agent: {break_mentions(why)}. Rolling this fix back{how}."
 
 
-def unrelated_checks_comment(reason: str) -> str:
+def unrelated_checks_comment(reason: str, kind: str) -> str:
     return (
         f"cicd-agent: this fix is healthy: {break_mentions(reason)}. The checks failing without the fix too are "
-        "not caused by it; they are left to you."
+        "not caused by it; they are left to you.\n\n" + metadata_comment({"kind": kind})
     )
 
 

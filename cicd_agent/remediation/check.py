@@ -29,8 +29,10 @@ from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for
 from cicd_agent.remediation.rejection import closed_unmerged
 from cicd_agent.remediation.rollback import rollback
+from cicd_agent.text import read_metadata
 
 JUDGED = (RemState.PR_OPEN, RemState.RERUN_REQUESTED)
+UNRELATED = "unrelated_checks"  # the metadata kind of the comment naming them
 
 
 def process_health_checks(p: Ports, report: Report) -> None:
@@ -104,14 +106,15 @@ def rerun_outcome(planned_attempt: int, current: WorkflowRun) -> HealthOutcome:
 
 
 def commit_checks(github: GitHubClient, repo: str, sha: str) -> list[Check]:
-    """Every job of every workflow run on a commit (a run with no job yet stands for its workflow, pending)."""
+    """Every job of every finished workflow run on a commit; a run still going stands for its workflow, pending
+    (its jobs are not asked for: nothing is judged before its run ends)."""
     checks = []
     for run in github.workflow_runs(repo, head_sha=sha):
         workflow = run.path or run.name
-        jobs = github.jobs(repo, run.id)
-        checks += [Check(workflow, j.name, j.status, j.conclusion, run.id) for j in jobs]
+        jobs = github.jobs(repo, run.id) if run.status == "completed" else []
+        checks += [Check(workflow, j.name, j.status, j.conclusion, run.id, run.attempt) for j in jobs]
         if not jobs:
-            checks.append(Check(workflow, "", run.status, run.conclusion, run.id))
+            checks.append(Check(workflow, "", run.status, run.conclusion, run.id, run.attempt))
     return checks
 
 
@@ -161,7 +164,10 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
         return read_error(p, report, rem, check, exc)
     if isinstance(measured, PullRef):
         return closed_unmerged(p, report, rem, measured)
-    failures = check.failures + (measured.outcome is HealthOutcome.FAILURE)
+    # a state rebuilt from GitHub (the Action mode) forgets the count, the run's attempt does not
+    failures = check.failures
+    if measured.outcome is HealthOutcome.FAILURE:
+        failures = max(failures + 1, measured.attempt)
     inconclusives = check.inconclusives + (measured.outcome is HealthOutcome.INCONCLUSIVE)
     step = next_step(
         rem.strategy,
@@ -219,8 +225,8 @@ def read_error(p: Ports, report: Report, rem: Remediation, check: HealthCheck, e
 def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict) -> None:
     state = RemState.HEALTHY
     if rem.strategy is Strategy.FIX:
-        if measured.unrelated:
-            p.effects.comment(rem.repo, rem.pr_number, bodies.unrelated_checks_comment(measured.reason))
+        if measured.unrelated and not said_before(p, rem, UNRELATED):
+            p.effects.comment(rem.repo, rem.pr_number, bodies.unrelated_checks_comment(measured.reason, UNRELATED))
         if p.config.policy.auto_merge and not rem.draft:
             p.effects.merge_pull(rem.repo, rem.pr_number, f"cicd-agent: merge healthy fix #{rem.pr_number}")
             state = RemState.MERGED
@@ -230,6 +236,11 @@ def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict) -> No
     what = f"pull request {rem.pr_url}" if rem.strategy is Strategy.FIX else "the rerun"
     p.effects.notify("fix_healthy", f"{rem.repo} {rem.branch}: {what} is green")
     record_for(p, report, rem, Decided(state), f"{what}: {measured.reason}")
+
+
+def said_before(p: Ports, rem: Remediation, kind: str) -> bool:
+    """Did the agent already comment this kind of thing on the PR (a retry after a crash must not say it twice)?"""
+    return any((read_metadata(c.body) or {}).get("kind") == kind for c in p.github.comments(rem.repo, rem.pr_number))
 
 
 def inconclusive(p: Ports, report: Report, rem: Remediation, why: str) -> None:

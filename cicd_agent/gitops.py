@@ -27,12 +27,12 @@ AGENT_IDENTITY = {
 }
 
 
+class PushRejected(AgentError):
+    """The branch on the remote has commits the push does not (a non-fast-forward): someone pushed it first."""
+
+
 class WorkflowPushRefused(AgentError):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
-
-
-class PushRaced(AgentError):
-    """The branch moved on GitHub since it was fetched (non-fast-forward): nothing was overwritten."""
 
 
 @dataclass(frozen=True)
@@ -176,8 +176,8 @@ class GitPusher:
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     fix="use a token with the `workflow` scope (or a GitHub App with the Workflows permission)",
                 ) from None
-            if re.search(r"\(fetch first\)|\(non-fast-forward\)|stale info", detail):
-                raise PushRaced(f"{branch} moved while the agent worked on it: {remote_says(detail)}") from None
+            if not force and re.search(r"\[rejected\]|non-fast-forward|\(fetch first\)", detail):
+                raise PushRejected(f"{branch} has commits the push does not: {remote_says(detail)}") from None
             raise AgentError(f"git push of {branch} failed: {remote_says(detail)}") from None
 
 

@@ -58,6 +58,18 @@ def exposition(store: Store, config: Config, now: float, process: dict[str, Any]
         [({}, status["pending_health_checks"])],
     )
     lines += _metric(
+        "cicd_agent_storms",
+        "gauge",
+        "Storm incidents (one failure in many repositories) by state.",
+        [({"state": "active"}, len(status["storms"])), ({"state": "ended"}, status["storms_ended"])],
+    )
+    lines += _metric(
+        "cicd_agent_storm_repositories",
+        "gauge",
+        "Repositories in active storm incidents.",
+        [({}, sum(len(i["repos"]) for i in status["storms"]))],
+    )
+    lines += _metric(
         "cicd_agent_paused", "gauge", "1 while remediation is paused.", [({}, 1 if status["paused"] else 0)]
     )
     if last:

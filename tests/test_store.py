@@ -137,14 +137,14 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
     assert (rem.rollback_reason, rem.error) == ("the fix's CI failed", "GitHub answered 502")
 
 
-def test_migration_0005_keeps_old_rows_and_knows_which_openings_were_announced(tmp_path: Path) -> None:
-    """A database from before migration 0005: its fixes read without their evidence (read from GitHub later),
+def test_migration_0006_keeps_old_rows_and_knows_which_openings_were_announced(tmp_path: Path) -> None:
+    """A database from before migration 0006: its fixes read without their evidence (read from GitHub later),
     its health checks without measurements, its OPEN breakers as not yet announced."""
     from cicd_agent.breaker import Breaker, State
     from cicd_agent.model import FailureKey
 
     path = tmp_path / "state.db"
-    db = _database_before(path, "0005_fix_evidence")
+    db = _database_before(path, "0006_fix_evidence")
     db.table("remediations").insert(
         {"repo": "o/r", "branch": "main", "signature": "s", "strategy": "fix", "state": "pr_open", "run_id": 7}
         | {"run_attempt": 1, "created_at": 1.0, "updated_at": 1.0, "detail": "{}"}

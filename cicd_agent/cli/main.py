@@ -74,6 +74,11 @@ app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(breaker_cmd.app, name="breaker")
 app.command("run", help="Run one remediation cycle over the configured repositories.")(run_cmd.run)
+app.command(
+    "serve",
+    help="Receive a GitHub App's webhooks (workflow_run, pull_request, issue_comment) and act on them at once, "
+    "polling on schedule as the fallback.",
+)(run_cmd.serve)
 app.add_typer(snapshots_cmd.app, name="snapshots")
 app.command("metrics", help="Print the Prometheus metrics once (what `run --watch --metrics-port` serves).")(
     run_cmd.metrics

@@ -85,5 +85,11 @@ def status(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
             f"({b['failures']} failures)"
         )
     out.print(f"pending health checks: {data['pending_health_checks']}")
+    for i in data["storms"]:
+        issue = f": {escape(i['issue_url'])}" if i["issue_url"] else ""
+        out.print(
+            f"STORM since {when(i['started_at'])}: {i['category']} {i['signature'][:12]} in "
+            f"{len(i['repos'])} repositories ({escape(', '.join(i['repos']))}){issue}"
+        )
     last = data["last_cycle"]
     out.print(f"last cycle: {when(last['at']) if last else 'never'}")

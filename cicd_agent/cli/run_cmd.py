@@ -1,4 +1,5 @@
-"""`agent run` (one cycle, `--watch`, or `--event` for the Action mode) and `agent metrics`."""
+"""`agent run` (one cycle, `--watch`, or `--event` for the Action mode), `agent serve` (webhooks) and
+`agent metrics`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from cicd_agent.auth import Credentials
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.config import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.modes import action, watch
+from cicd_agent.modes import action, watch, webhook
 from cicd_agent.modes.wiring import build_ports
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
 
@@ -91,6 +92,37 @@ def run(
     render(state, report)
     if report.errors:
         raise typer.Exit(1)
+
+
+def serve(
+    ctx: typer.Context,
+    repo: list[str] = typer.Option([], "--repo", help="OWNER/NAME; repeatable (default: the config's repos)."),
+    host: str | None = typer.Option(None, "--host", help="Listen address [default: the config's webhook.host]."),
+    port: int | None = typer.Option(None, "--port", help="Listen port [default: the config's webhook.port]."),
+    metrics_port: int | None = typer.Option(None, "--metrics-port", help="Also serve /metrics and /healthz."),
+    json_flag: bool = JSON_OPTION,
+) -> None:
+    state: AppState = ctx.obj.command(json_flag)
+    config = state.config(required=True)
+    repos = repo or [r.name for r in config.repos]
+    if not repos:
+        raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
+    secret = os.environ.get(config.webhook.secret_env, "").strip()
+    if not secret:
+        raise AgentError(
+            f"no webhook secret in ${config.webhook.secret_env}",
+            fix="set it to the GitHub App's webhook secret, or name another variable in [webhook] secret_env",
+        )
+    credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
+    webhook.serve(
+        _ports(state, config, credentials),
+        repos,
+        secret=secret,
+        host=host or config.webhook.host,
+        port=config.webhook.port if port is None else port,
+        on_report=lambda report: render(state, report),
+        metrics_port=metrics_port,
+    )
 
 
 def run_event(state: AppState, path: Path) -> None:

@@ -36,6 +36,7 @@ class Watcher:
     echo: Callable[[str], None]
     stop_event: threading.Event = field(default_factory=threading.Event)
     last_success: float = 0.0
+    jobs: list[tuple[str, Callable[[], None], float]] = field(default_factory=list)  # name, job, every N seconds
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
@@ -75,6 +76,8 @@ class Watcher:
         scheduler.add_job(
             self._guard(self.cleanup, "cleanup"), CronTrigger.from_crontab(schedule.cleanup_cron), id="cleanup"
         )
+        for name, job, seconds in self.jobs:
+            scheduler.add_job(self._guard(job, name), IntervalTrigger(seconds=seconds), id=name)
         return scheduler
 
     def run(self) -> None:
@@ -100,8 +103,11 @@ def watch(
     *,
     on_report: Callable[[Report], None],
     metrics_port: int | None = None,
+    jobs: list[tuple[str, Callable[[], None], float]] | None = None,
+    process_metrics: Callable[[], dict[str, float]] | None = None,
 ) -> None:
-    """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT."""
+    """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; `jobs` run
+    on the same single worker (so nothing overlaps), `process_metrics` adds to `/metrics`."""
     config = ports.config
 
     def cycle(health_only: bool) -> None:
@@ -112,10 +118,10 @@ def watch(
             ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
         )
 
-    watcher = Watcher(config, cycle, cleanup, ports.echo)
+    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=jobs or [])
     ports.stopping = watcher.stopping
     if metrics_port is not None:
-        serve_metrics(ports, watcher, metrics_port)
+        serve_metrics(ports, watcher, metrics_port, process_metrics)
     ports.echo(
         f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
@@ -123,7 +129,9 @@ def watch(
     watcher.run()
 
 
-def serve_metrics(ports: Ports, watcher: Watcher, port: int) -> None:
+def serve_metrics(
+    ports: Ports, watcher: Watcher, port: int, extra: Callable[[], dict[str, float]] | None = None
+) -> None:
     """`/metrics` from the store (read on a connection of its own) and this process, `/healthz` from the last
     successful job."""
     config = ports.config
@@ -138,6 +146,7 @@ def serve_metrics(ports: Ports, watcher: Watcher, port: int) -> None:
                 "rate_limit_remaining": float(ports.github.rate_limit_seen()),
                 "notifications_sent": float(getattr(notifier, "sent", 0)),
                 "notifications_failed": float(getattr(notifier, "failed", 0)),
+                **(extra() if extra else {}),
             }
             return metrics.exposition(store, config, time.time(), process)
         finally:

@@ -145,25 +145,28 @@ def fix_verdict(p: Ports, rem: Remediation) -> Verdict:
     return health.verdict(targets, on_fix, on_base)
 
 
-def measure(p: Ports, rem: Remediation) -> Verdict | PullRef:
-    """What GitHub says now, or the PR when it was closed unmerged."""
+def measure(p: Ports, rem: Remediation) -> tuple[Verdict | None, PullRef | None]:
+    """What GitHub says now, and a fix's PR as just read (None for the verdict when the PR was closed
+    unmerged: a person's word, or another agent's rollback, comes before any CI)."""
     if rem.strategy is Strategy.RERUN:
         outcome = rerun_outcome(rem.run_attempt, p.github.workflow_run(rem.repo, rem.run_id))
-        return Verdict(outcome, "the rerun passed" if outcome is HealthOutcome.SUCCESS else "the rerun failed again")
+        why = "the rerun passed" if outcome is HealthOutcome.SUCCESS else "the rerun failed again"
+        return Verdict(outcome, why), None
     pull = p.github.pull(rem.repo, rem.pr_number)
     if pull.state == "closed" and not pull.merged:
-        return pull
-    return fix_verdict(p, rem)
+        return None, pull
+    return fix_verdict(p, rem), pull
 
 
 def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> None:
     now = p.now()
     try:
-        measured = measure(p, rem)
+        measured, pull = measure(p, rem)
     except AgentError as exc:
         return read_error(p, report, rem, check, exc)
-    if isinstance(measured, PullRef):
-        return closed_unmerged(p, report, rem, measured)
+    if measured is None:
+        assert pull is not None  # closed unmerged
+        return closed_unmerged(p, report, rem, pull)
     # a state rebuilt from GitHub (the Action mode) forgets the count, the run's attempt does not
     failures = check.failures
     if measured.outcome is HealthOutcome.FAILURE:
@@ -209,7 +212,7 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
         count_outcome(p, failed, False)
         record_for(p, report, rem, Decided.RERUN_FAILED, "the rerun failed again: the next rule applies")
         return
-    rollback(p, report, rem, f"the fix's CI failed: {measured.reason}")
+    rollback(p, report, rem, f"the fix's CI failed: {measured.reason}", pull)  # the PR as just read
 
 
 def read_error(p: Ports, report: Report, rem: Remediation, check: HealthCheck, exc: AgentError) -> None:

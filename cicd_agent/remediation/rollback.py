@@ -15,7 +15,7 @@ from github import GithubException
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github import AlreadyExists, PullRef
-from cicd_agent.gitops import PushRaced
+from cicd_agent.gitops import PushRejected
 from cicd_agent.model import (
     LABEL,
     REVERT_LABEL,
@@ -31,13 +31,14 @@ from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for
 
 
-def rollback(p: Ports, report: Report, rem: Remediation, why: str) -> None:
-    """Comment, close, delete the branch, revert a merged fix; each step once, resumable."""
+def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef | None = None) -> None:
+    """Comment, close, delete the branch, revert a merged fix; each step once, resumable. `pull`: the PR as the
+    caller just read it (else it is read here)."""
     done = ["revert" if step == "restore" else step for step in rem.rollback_done]  # "restore": its old name
     rem = p.store.update_remediation(rem.id, state=RemState.ROLLING_BACK, rollback_reason=why, now=p.now())
     repo, number = rem.repo, rem.pr_number
     try:
-        pull = p.github.pull(repo, number)
+        pull = pull or p.github.pull(repo, number)
         steps: list[tuple[str, Callable[[], object]]] = [
             ("comment", lambda: p.effects.comment(repo, number, bodies.rollback_comment(why, merged=pull.merged))),
             ("label", lambda: p.effects.add_labels(repo, number, [ROLLED_BACK_LABEL])),
@@ -86,8 +87,8 @@ def revert_merged(p: Ports, rem: Remediation, pull: PullRef, why: str) -> None:
     workspace = p.workspaces.path(rem.repo)
     try:
         p.effects.push(rem.repo, workspace, rem.branch, diff=p.workspaces.head_diff(rem.repo))
-    except PushRaced:
-        raise  # retried on the new tip next cycle
+    except PushRejected:
+        raise  # the branch moved: retried on its new tip next cycle
     except AgentError as exc:
         revert_pull(p, rem, landed, why, bodies.revert_refused_note(rem.branch, str(exc)))
 

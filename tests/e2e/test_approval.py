@@ -3,6 +3,7 @@ review (GraphQL) and merged once healthy; `/cicd-agent reject` is a rejection; a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,13 @@ from harness import Loop
 from cicd_agent.config import load_config
 from cicd_agent.effects import Effects
 from cicd_agent.github import GitHubClient
+from cicd_agent.modes.webhook import Receiver, drain
 from cicd_agent.modes.wiring import build_ports
 from cicd_agent.notify import Notifier
 from cicd_agent.remediation.approve import on_event
-from cicd_agent.remediation.context import Report
+from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.sandbox.webhooks import signature
+from cicd_agent.store import Store
 
 REPO = "demo/format-check"
 
@@ -91,27 +95,59 @@ def test_reject_by_comment_closes_it_and_no_new_pr_comes(loop: Loop) -> None:
     assert len(loop.pulls(REPO)) == 1
 
 
+def _ports(loop: Loop, store: Store) -> Ports:
+    github = GitHubClient(loop.sandbox.base_url, loop.sandbox.token, seconds_between_writes=0)
+    return build_ports(
+        load_config("cicd-agent.toml"),
+        github,
+        Effects(github, notifier=Notifier([])),
+        store,
+        state_dir=Path(".cicd-agent"),
+        token=loop.sandbox.token,
+        echo=lambda message: None,
+    )
+
+
 def test_a_webhook_s_entry_handles_one_pull_request(loop: Loop) -> None:
     pull = _draft(loop)
     maintainer = loop.sandbox.add_person("maintainer", "write")
     _comment(loop, pull["number"], "/cicd-agent approve", maintainer)
-    github = GitHubClient(loop.sandbox.base_url, loop.sandbox.token, seconds_between_writes=0)
     store = loop.store()
     try:
-        ports = build_ports(
-            load_config("cicd-agent.toml"),
-            github,
-            Effects(github, notifier=Notifier([])),
-            store,
-            state_dir=Path(".cicd-agent"),
-            token=loop.sandbox.token,
-            echo=lambda message: None,
-        )
-        report = Report()
+        ports, report = _ports(loop, store), Report()
         assert on_event(ports, report, REPO, pull["number"] + 1) is False  # not one of the agent's drafts
         assert on_event(ports, report, REPO, pull["number"]) is True
         assert [d.decision for d in report.decisions] == ["approved"]
         assert on_event(ports, report, REPO, pull["number"]) is False  # no longer waiting
     finally:
         store.close()
+    assert loop.pulls(REPO)[0]["draft"] is False
+
+
+def test_a_comment_delivered_by_webhook_is_looked_at_at_once_and_its_body_is_not_trusted(loop: Loop) -> None:
+    pull = _draft(loop)
+    receiver = Receiver("secret", "/webhook", echo=lambda message: None)
+    payload = {
+        "action": "created",
+        "issue": {"number": pull["number"], "pull_request": {}},
+        "comment": {"body": "/cicd-agent approve", "user": {"login": "maintainer"}},
+        "repository": {"full_name": REPO},
+    }
+    body = json.dumps(payload).encode()
+    headers = {"x-github-event": "issue_comment", "x-hub-signature-256": signature("secret", body)}
+
+    def deliver() -> list[str]:
+        assert receiver.answer("/webhook", headers, body, "127.0.0.1")[0] == 202
+        store = loop.store()
+        try:
+            report = Report()
+            assert drain(_ports(loop, store), receiver, report) == 1
+            return [d.decision for d in report.decisions]
+        finally:
+            store.close()
+
+    assert deliver() == []  # what the delivery says is not so on GitHub: nothing happens
+    assert loop.pulls(REPO)[0]["draft"] is True
+    _comment(loop, pull["number"], "/cicd-agent approve", loop.sandbox.add_person("maintainer", "write"))
+    assert deliver() == ["approved"]  # read from GitHub, at once (no cycle ran)
     assert loop.pulls(REPO)[0]["draft"] is False

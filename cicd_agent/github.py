@@ -268,13 +268,13 @@ class GitHubClient:
         head_sha: str | None = None,
         limit: int = 100,
     ) -> list[WorkflowRun]:
-        runs = self._repo(repo).get_workflow_runs(
-            status=status or NotSet,
-            branch=branch or NotSet,
-            created=created or NotSet,
-            head_sha=head_sha or NotSet,
-        )
-        return [run_of(repo, run) for _, run in zip(range(limit), runs, strict=False)]
+        """Up to `limit` (at most 100: one page) runs, newest first, read from the list itself (PyGithub would
+        fetch each listed run again to give its raw data)."""
+        filters = {"status": status, "branch": branch, "created": created, "head_sha": head_sha}
+        params: dict[str, Any] = {name: value for name, value in filters.items() if value}
+        params["per_page"] = max(1, min(limit, 100))
+        _, data = self.gh.requester.requestJsonAndCheck("GET", f"{self._repo(repo).url}/actions/runs", params)
+        return [run_from_json(repo, item) for item in data.get("workflow_runs", [])[:limit]]
 
     @api("listing failed runs of {repo}")
     def poll_failed_runs(self, repo: str, *, created: str, etag: str | None) -> tuple[bool, list[WorkflowRun], str]:

@@ -90,6 +90,13 @@ class Loop:
     def commit(self, repo: str, path: str = "NOTES.md", text: str = "notes\n") -> None:
         """A person's unrelated commit on main, its CI settled: a failure on main happens again."""
         body = {"message": "unrelated change", "content": base64.b64encode(text.encode()).decode(), "branch": "main"}
+        found = requests.get(
+            f"{self.sandbox.base_url}/repos/{repo}/contents/{path}?ref=main",
+            headers={"Authorization": f"token {self.sandbox.token}"},
+            timeout=10,
+        )
+        if found.ok:
+            body["sha"] = found.json()["sha"]
         self.api("PUT", f"/repos/{repo}/contents/{path}", body)
         self.sandbox.settle()
 

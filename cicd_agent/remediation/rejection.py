@@ -1,13 +1,14 @@
 """A person saying no to a fix: closing its pull request unmerged, in any state (while its CI runs, after it went
-green or inconclusive), or `/cicd-agent reject` (see `approve`). Who closed it decides: the agent's own account
-closing it (its rollback, or another agent's) is no rejection. A rejection counts a failure on the breaker and
-forces it open, so no new PR comes for that failure until a person resets it."""
+green or inconclusive: seen when that failure comes back), or `/cicd-agent reject` (see `approve`). Who closed
+it decides: the agent's own account closing it (its rollback, or another agent's) is no rejection. A rejection
+counts a failure on the breaker and forces it open, so no new PR comes for that failure until a person resets
+it."""
 
 from __future__ import annotations
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github import PullRef
-from cicd_agent.model import REJECTED_LABEL, Decided, HealthOutcome, Remediation, RemState, Strategy
+from cicd_agent.model import REJECTED_LABEL, Decided, FailureKey, HealthOutcome, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for
 
 SETTLED = (RemState.HEALTHY, RemState.INCONCLUSIVE)  # judged, but the PR stays open for a person to merge
@@ -72,10 +73,11 @@ def _settle_check(p: Ports, rem: Remediation, outcome: HealthOutcome) -> None:
         p.store.update_health_check(rem.id, outcome=outcome, now=p.now())
 
 
-def process_closed(p: Ports, report: Report) -> None:
-    """Fixes already judged whose PR stays open for a person: merged since (recorded), or closed unmerged
-    (a rejection, unless the agent's own account closed it)."""
-    for rem in p.store.remediations(states=SETTLED, strategy=Strategy.FIX):
+def look_at_settled(p: Ports, report: Report, key: FailureKey) -> None:
+    """Before the agent acts on a failure again: its fixes already judged whose PR was left open for a person.
+    Merged since is recorded; closed unmerged since is a rejection (unless the agent's own account closed it),
+    so the breaker stops a new PR. Asked only when the failure comes back: nothing is spent meanwhile."""
+    for rem in p.store.remediations(key=key, states=SETTLED, strategy=Strategy.FIX):
         if not rem.pr_number:
             continue
         try:

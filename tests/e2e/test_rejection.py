@@ -1,5 +1,5 @@
 """Closing the agent's PR unmerged is a rejection in any state, recognised by who closed it: a person, not the
-agent's own account."""
+agent's own account. A fix already judged is looked at again when its failure comes back."""
 
 from __future__ import annotations
 
@@ -22,31 +22,36 @@ def test_a_pull_request_closed_after_it_went_healthy_is_not_opened_again(loop: L
     number = _healthy_pull(loop)
     person = loop.sandbox.add_person("maintainer", "write")
     loop.api("PATCH", f"/repos/{REPO}/pulls/{number}", {"state": "closed"}, token=person)
-    (rejected,) = loop.cycle()["decisions"]
+    assert loop.decisions() == []  # nothing asked of GitHub while the failure does not come back
+    loop.commit(REPO)  # the same failure again on main
+    rejected, blocked = loop.cycle()["decisions"]
     assert rejected["decision"] == "rejected" and "by maintainer" in rejected["reason"]
+    assert blocked["decision"] == "blocked_by_breaker"
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     assert breaker["state"] == "FORCED_OPEN"
-    loop.commit(REPO)  # the same failure again on main
-    assert loop.decisions() == ["blocked_by_breaker"]
     assert [p["number"] for p in loop.pulls(REPO)] == [number]  # not opened again
+    loop.commit(REPO, text="more notes\n")
+    assert loop.decisions() == ["blocked_by_breaker"]
     assert loop.store().remediation_counts() == {"rejected": 1}
 
 
-def test_a_merge_by_a_person_after_healthy_is_recorded(loop: Loop) -> None:
+def test_a_fix_merged_by_a_person_is_recorded_when_its_failure_comes_back(loop: Loop) -> None:
     number = _healthy_pull(loop)
     person = loop.sandbox.add_person("maintainer", "write")
     loop.api("PUT", f"/repos/{REPO}/pulls/{number}/merge", {}, token=person)
-    assert "merged" in loop.decisions()
-    assert loop.store().remediation_counts() == {"merged": 1}
-    assert loop.decisions() == []  # nothing more to watch
+    loop.sandbox.settle()
+    assert loop.decisions() == []  # main is green now
+    loop.commit(REPO, "app.py", "def sub(a,b):\n    return a-b\n")  # someone brings the same failure back
+    assert loop.decisions() == ["merged", "fix_opened"]
+    assert loop.store().remediation_counts() == {"merged": 1, "pr_open": 1}
 
 
 def test_the_agent_s_own_account_closing_it_is_no_rejection(loop: Loop) -> None:
     number = _healthy_pull(loop)
     loop.api("PATCH", f"/repos/{REPO}/pulls/{number}", {"state": "closed"})  # as the agent (another instance)
-    (closed,) = loop.cycle()["decisions"]
+    loop.commit(REPO)
+    closed, opened = loop.cycle()["decisions"]
     assert closed["decision"] == "rolled_back" and "not by a person" in closed["reason"]
+    assert opened["decision"] == "fix_opened"  # the failure is still there, and nobody said no
     (breaker,) = loop.agent("breaker", "list", "--json").json()
-    assert (breaker["state"], breaker["failures"]) == ("CLOSED", 0)
-    loop.commit(REPO)  # the same failure again on main
-    assert "fix_opened" in loop.decisions()  # the failure is still there, and nobody said no
+    assert breaker["state"] == "CLOSED"

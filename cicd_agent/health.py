@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.model import HealthOutcome
+from cicd_agent.text import code_span
 
 FAILED = {"failure", "timed_out", "cancelled", "action_required", "startup_failure", "stale"}
 PASSED = {"success", "neutral", "skipped"}
@@ -88,7 +89,8 @@ class Verdict:
 
 
 def _names(ids: Iterable[CheckId]) -> str:
-    return ", ".join(f"`{i}`" for i in ids)
+    """Check names come from workflow files: each in a code span, shown as is and rendering nothing."""
+    return ", ".join(code_span(str(i)) for i in ids)
 
 
 NOTHING = Seen("absent", frozenset())

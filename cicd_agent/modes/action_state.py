@@ -1,6 +1,7 @@
 """State kept in GitHub itself, for the Action mode (its runner's disk is gone after each job).
 
-The agent's own labelled pull requests and issues carry machine-readable metadata (signature, branch,
+The agent's own labelled pull requests and issues (written by its own account: anyone else's are ignored) carry
+machine-readable metadata (signature, branch,
 failed run) and outcome labels; from them this module rebuilds a fresh local store at the start of a run:
 the runs already handled (dedup), each remediation and its state, the breakers (healthy fixes count as
 successes, rolled-back ones as failures, a PR a human closed as a rejection, and the `breaker-reset`
@@ -57,7 +58,7 @@ def hydrate(p: Ports, repo: str) -> int:
     issues = p.github.issues(repo, label=LABEL, state="all")
     resets = reset_points(p, repo, issues)
     for pr in pulls:
-        meta = read_metadata(pr.body)
+        meta = read_metadata(pr.body) if p.github.wrote(pr.author) else None
         if meta and "signature" in meta:
             _hydrate_pull(p, repo, pr, meta)
         for key, labelled in resets.get(pr.number, []):
@@ -65,7 +66,7 @@ def hydrate(p: Ports, repo: str) -> int:
                 [key], State.CLOSED, who="github", now=p.now(), reason=f"`{RESET_LABEL}` label on #{labelled}"
             )
     for issue in issues:
-        meta = read_metadata(issue.body)
+        meta = read_metadata(issue.body) if p.github.wrote(issue.author) else None
         if meta and "signature" in meta and "kind" not in meta:  # a report (a breaker's announcement has a kind)
             _hydrate_issue(p, repo, issue, meta)
     return len(pulls) + len(issues)
@@ -79,7 +80,9 @@ def reset_points(p: Ports, repo: str, issues: list[PullRef]) -> dict[int, list[t
     for issue in issues:
         if RESET_LABEL not in issue.labels:
             continue
-        texts = [issue.body, *(c.body for c in p.github.comments(repo, issue.number))]
+        if not p.github.wrote(issue.author):
+            continue
+        texts = [issue.body, *(c.body for c in p.github.comments(repo, issue.number) if p.github.wrote(c.author))]
         announced = [m for m in map(read_metadata, texts) if m and m.get("kind") == BREAKER_OPEN]
         if not announced:
             continue
@@ -135,7 +138,7 @@ def _hydrate_issue(p: Ports, repo: str, issue: PullRef, meta: dict[str, Any]) ->
     if issue.state != "open":
         return
     for comment in p.github.comments(repo, issue.number):  # later sightings: "Seen again in run ..."
-        seen = read_metadata(comment.body)
+        seen = read_metadata(comment.body) if p.github.wrote(comment.author) else None
         if seen and seen.get("signature") == meta["signature"]:
             _claim(p, repo, seen)
     run = _run(repo, meta)

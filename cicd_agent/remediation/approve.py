@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github import Comment, IssueEvent
+from cicd_agent.github import Comment, IssueEvent, ends_cycle
 from cicd_agent.model import APPROVAL_LABEL, APPROVED_LABEL, Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, record_for
 from cicd_agent.remediation.rejection import is_agent, reject_pull
@@ -77,6 +77,8 @@ def process_approvals(p: Ports, report: Report) -> None:
         try:
             process_approval(p, report, rem)
         except AgentError as exc:
+            if ends_cycle(exc):
+                raise
             report.errors.append(f"approval of {rem.pr_url}: {exc}")
 
 

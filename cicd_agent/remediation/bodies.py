@@ -1,7 +1,8 @@
 """The text the agent writes on GitHub: PR and issue bodies, titles and comments (pure).
 
-Log lines, branch and job names are strangers' text: they are fenced or escaped and their mentions broken,
-and every body carries the agent's machine-readable metadata block (`text.metadata_comment`).
+Log lines, workflow, job, step and branch names are strangers' text: every one goes through `cicd_agent.text`
+(fenced, inline-escaped or in a code span, mentions and autolinks broken), and every body ends with the
+agent's machine-readable metadata block (`text.with_metadata`), the only place it is read from.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
 from cicd_agent.github import WorkflowRun
 from cicd_agent.model import RESET_LABEL, FailureKey, Incident, Remediation, RemState
-from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment
+from cicd_agent.text import (
+    break_mentions,
+    code_span,
+    fenced,
+    inline,
+    link,
+    prose,
+    terminal,
+    title,
+    with_metadata,
+)
 
 BODY_BUDGET = 65_000
 
@@ -24,7 +35,7 @@ def excerpt_block(analysis: Analysis, budget: int) -> str:
     kept: list[str] = []
     used = 0
     for item in analysis.excerpt:
-        line = break_mentions(f"{item.line:>6} | {item.text}")
+        line = f"{item.line:>6} | {item.text}"
         if used + len(line) + 1 > budget - 20:
             kept.append("   ... | (excerpt cut to fit)")
             break
@@ -37,11 +48,15 @@ def header(run: WorkflowRun, explained: Explained) -> list[str]:
     analysis = explained.analysis
     step = inline(analysis.failing_step or "(unknown)")
     job = inline(explained.job.name) if explained.job else "(unknown)"
-    return [
-        f"- Failing run: [{run.name} #{run.id}]({run.html_url}) (attempt {run.attempt}) on `{inline(run.branch)}`",
+    lines = [
+        f"- Failing run: {link(f'{run.name} #{run.id}', run.html_url)} (attempt {run.attempt}) "
+        f"on {code_span(run.branch)}",
         f"- Job: {job}; failing step: {step}",
-        f"- Category: `{analysis.category}`; signature: `{analysis.signature}`",
+        f"- Category: {code_span(analysis.category)}; signature: {code_span(analysis.signature)}",
     ]
+    if explained.log_missing:
+        lines.append(f"- Log unavailable: {inline(explained.log_note)}; explained from the check run and step names")
+    return lines
 
 
 def identity(run: WorkflowRun, signature: str) -> dict[str, Any]:
@@ -56,45 +71,97 @@ def identity(run: WorkflowRun, signature: str) -> dict[str, Any]:
 
 
 def pr_title(plan: FixPlan) -> str:
-    return f"cicd-agent: {plan.title}"
+    return title(f"cicd-agent: {plan.title}")
+
+
+def commit_message(pr_title: str, plan: FixPlan) -> str:
+    """The fix commit's message: GitHub links mentions and references in commit messages too."""
+    return f"{pr_title}\n\n{break_mentions(terminal(plan.rationale))}"
+
+
+def pr_metadata(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> dict[str, Any]:
+    return {
+        **identity(run, explained.analysis.signature),
+        "snapshot": snapshot_id,
+        "rule": rule,
+        "fixer": plan.fixer,
+        "base_sha": run.head_sha,
+        "paths": sorted(c.path for c in plan.changes),
+        "workflow": run.path or run.name,  # the fix's own evidence: the checks that failed in its run
+        "jobs": [explained.job.name] if explained.job else [],
+    }
 
 
 def pr_body(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> str:
-    meta = metadata_comment(
-        {
-            **identity(run, explained.analysis.signature),
-            "snapshot": snapshot_id,
-            "rule": rule,
-            "fixer": plan.fixer,
-            "base_sha": run.head_sha,
-            "paths": sorted(c.path for c in plan.changes),
-            "workflow": run.path or run.name,
-            "jobs": [explained.job.name] if explained.job else [],
-        }
-    )
     head = "\n".join(
         [
             "## cicd-agent proposes a fix",
             "",
             *header(run, explained),
-            f"- Rule: `{rule}`; fixer: `{plan.fixer}`",
-            f"- Snapshot for rollback: `{snapshot_id}`",
+            f"- Rule: {code_span(rule)}; fixer: {code_span(plan.fixer)}",
+            f"- Snapshot for rollback: {code_span(snapshot_id)}",
             "",
             "### Why",
             "",
-            break_mentions(plan.rationale),
+            prose(plan.rationale),
             "",
             "### Error excerpt",
             "",
         ]
     )
-    tail = "\n\nIf this fix's CI fails, the agent closes this pull request and deletes its branch.\n\n" + meta
-    budget = BODY_BUDGET - len(head) - len(tail)
-    return clip(head + excerpt_block(explained.analysis, budget) + tail)
+    tail = "\n\nIf this fix's CI fails, the agent closes this pull request and deletes its branch."
+    budget = BODY_BUDGET - len(head) - len(tail) - 1000
+    body = head + excerpt_block(explained.analysis, budget) + tail
+    return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id))
+
+
+PATCH_BUDGET = 40_000
+
+
+def refused_title(plan: FixPlan) -> str:
+    return title(f"cicd-agent: {plan.title} (needs a permission to propose it)")
+
+
+def refused_body(
+    run: WorkflowRun, explained: Explained, plan: FixPlan, *, refused: str, permission: str, branch: str, diff: str
+) -> str:
+    """A fix GitHub would not take (`refused`: "push" or "pull_request"): the patch and the permission missing."""
+    what = "push the fix branch" if refused == "push" else "open the pull request"
+    where = (
+        f"The fix is pushed on branch {code_span(branch)}: a person can open the pull request from it."
+        if refused == "pull_request"
+        else "Nothing was pushed: apply the patch below (`git apply`) to propose it yourself."
+    )
+    patch = diff if len(diff) <= PATCH_BUDGET else diff[:PATCH_BUDGET] + "\n... (patch cut to fit; rerun the fixer)\n"
+    head = "\n".join(
+        [
+            f"## cicd-agent has a fix but GitHub would not let it {what}",
+            "",
+            *header(run, explained),
+            f"- Missing permission: {prose(permission)}",
+            f"- Fixer: {code_span(plan.fixer)}",
+            "",
+            where,
+            "",
+            "### Why",
+            "",
+            prose(plan.rationale),
+            "",
+            "### The patch",
+            "",
+            fenced(patch, "diff", exact=True),
+            "",
+            "### Error excerpt",
+            "",
+        ]
+    )
+    body = head + excerpt_block(explained.analysis, BODY_BUDGET - len(head) - 1000)
+    meta = {**identity(run, explained.analysis.signature), "refused": refused, "fix_branch": branch}
+    return with_metadata(body, meta)
 
 
 def report_title(run: WorkflowRun, analysis: Analysis) -> str:
-    return f"CI failure on {inline(run.branch)}: {analysis.category} ({analysis.signature[:12]})"[:250]
+    return title(f"CI failure on {run.branch}: {analysis.category} ({analysis.signature[:12]})")
 
 
 def report_body(run: WorkflowRun, explained: Explained) -> str:
@@ -108,26 +175,26 @@ def report_body(run: WorkflowRun, explained: Explained) -> str:
             "",
         ]
     )
-    meta = metadata_comment(identity(run, explained.analysis.signature))
-    return clip(head + excerpt_block(explained.analysis, BODY_BUDGET - len(head) - 200) + "\n\n" + meta)
+    body = head + excerpt_block(explained.analysis, BODY_BUDGET - len(head) - 1000)
+    return with_metadata(body, identity(run, explained.analysis.signature))
 
 
 def seen_again(run: WorkflowRun, signature: str) -> str:
-    return f"Seen again in [run {run.id}]({run.html_url}) (attempt {run.attempt}).\n\n" + metadata_comment(
-        identity(run, signature)
-    )
+    text = f"Seen again in {link(f'run {run.id}', run.html_url)} (attempt {run.attempt})."
+    return with_metadata(text, identity(run, signature))
 
 
 def rollback_comment(why: str, *, merged: bool = False) -> str:
     how = ": its change is reverted on the base branch, and nothing changed since is touched" if merged else ""
-    return f"cicd-agent: {break_mentions(why)}. Rolling this fix back{how}."
+    return f"cicd-agent: {prose(why)}. Rolling this fix back{how}."
 
 
 def unrelated_checks_comment(reason: str, kind: str) -> str:
-    return (
-        f"cicd-agent: this fix is healthy: {break_mentions(reason)}. The checks failing without the fix too are "
-        "not caused by it; they are left to you.\n\n" + metadata_comment({"kind": kind})
+    text = (
+        f"cicd-agent: this fix is healthy: {prose(reason)}. The checks failing without the fix too are not "
+        "caused by it; they are left to you."
     )
+    return with_metadata(text, {"kind": kind})
 
 
 def revert_commit_message(pr_url: str, landed: str) -> str:
@@ -136,44 +203,41 @@ def revert_commit_message(pr_url: str, landed: str) -> str:
 
 
 def revert_title(pr_number: int) -> str:
-    return f"cicd-agent: revert #{pr_number} (its CI failed after the merge)"
+    return title(f"cicd-agent: revert #{pr_number} (its CI failed after the merge)")
 
 
 def revert_conflict_note(branch: str, files: tuple[str, ...]) -> str:
-    names = ", ".join(f"`{inline(f)}`" for f in files)
+    names = ", ".join(code_span(f) for f in files)
     return (
-        f"The revert does not apply cleanly on `{inline(branch)}`: someone changed the same lines since the fix "
+        f"The revert does not apply cleanly on {code_span(branch)}: someone changed the same lines since the fix "
         f"was merged ({names}). The agent did not overwrite those changes."
     )
 
 
 def revert_refused_note(branch: str, error: str) -> str:
-    return f"`{inline(branch)}` refused a direct push of the revert ({inline(error[-300:])})."
+    return f"{code_span(branch)} refused a direct push of the revert ({inline(error[-300:])})."
 
 
 def revert_body(rem: Remediation, why: str, note: str) -> str:
-    meta = metadata_comment({"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
-    return clip(
-        "\n".join(
-            [
-                f"## cicd-agent: revert #{rem.pr_number}",
-                "",
-                f"The fix #{rem.pr_number} was merged, then {break_mentions(why)}.",
-                "",
-                note,
-                "",
-                "This pull request reverts the fix on the commit it was merged as. Where GitHub shows a conflict "
-                f"with `{inline(rem.branch)}`, keep the later change and drop the fix's lines; or close this pull "
-                "request to keep the fix.",
-                "",
-                meta,
-            ]
-        )
+    """A merged fix's revert that needs a person: what happened, why the agent did not push it, what to do."""
+    text = "\n".join(
+        [
+            f"## cicd-agent: revert #{rem.pr_number}",
+            "",
+            f"The fix #{rem.pr_number} was merged, then {prose(why)}.",
+            "",
+            note,
+            "",
+            "This pull request reverts the fix on the commit it was merged as. Where GitHub shows a conflict with "
+            f"{code_span(rem.branch)}, keep the later change and drop the fix's lines; or close this pull request "
+            "to keep the fix.",
+        ]
     )
+    return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
 
 
 def breaker_open_title(key: FailureKey) -> str:
-    return f"cicd-agent stopped trying: a failure on {inline(key.branch)} ({key.signature[:12]})"[:250]
+    return title(f"cicd-agent stopped trying: a failure on {key.branch} ({key.signature[:12]})")
 
 
 def _outcome(rem: Remediation) -> str:
@@ -184,8 +248,8 @@ def _outcome(rem: Remediation) -> str:
         RemState.REJECTED: "rejected by a person",
         RemState.INCONCLUSIVE: "inconclusive",
     }.get(rem.state, str(rem.state))
-    why = f": {break_mentions(rem.rollback_reason)}" if rem.rollback_reason else ""
-    return f"  - {what} ({rem.strategy}, rule `{inline(rem.rule or '-')}`): {how}{why}"
+    why = f": {prose(rem.rollback_reason)}" if rem.rollback_reason else ""
+    return f"  - {what} ({rem.strategy}, rule {code_span(rem.rule or '-')}): {how}{why}"
 
 
 def breaker_open_body(
@@ -198,40 +262,37 @@ def breaker_open_body(
     meta: dict[str, Any],
 ) -> str:
     """What failed, what was tried, and how a person resets the breaker once the cause is dealt with."""
-    seen = f"; last seen in [this run]({run_url})" if run_url else ""
+    seen = f"; last seen in {link('this run', run_url)}" if run_url else ""
     command = shlex.join(
         ["agent", "breaker", "reset", key.repo, "--branch", key.branch, "--signature", key.signature[:12]]
     )
-    hours = reset_after / 3600
-    lines = [
-        "## cicd-agent stopped trying to fix this failure",
-        "",
-        f"After {len(tried)} failed attempt(s) its circuit breaker opened: the agent opens no pull request for "
-        "this failure until a person resets it (or, once, after the breaker's wait).",
-        "",
-        f"- **What failed:** `{inline(category)}` on `{inline(key.branch)}`, signature `{key.signature}`{seen}",
-        "- **What was tried:**",
-        *[_outcome(rem) for rem in tried],
-        "",
-        "**How to reset**, once the cause is dealt with: where the agent runs,",
-        "",
-        fenced(f"{command} --reason '...'"),
-        "",
-        f"or, with the GitHub Action, add the `{RESET_LABEL}` label to this issue. Otherwise the agent tries once "
-        f"more after {hours:g} hour(s) (half-open), and the breaker opens again if that fails.",
-        "",
-        metadata_comment(meta),
-    ]
-    return clip("\n".join(lines))
-
-
-def rollback_commit_message(pr_url: str) -> str:
-    return f"cicd-agent: roll back {pr_url}"
+    text = "\n".join(
+        [
+            "## cicd-agent stopped trying to fix this failure",
+            "",
+            f"After {len(tried)} failed attempt(s) its circuit breaker opened: the agent opens no pull request for "
+            "this failure until a person resets it (or, once, after the breaker's wait).",
+            "",
+            f"- **What failed:** {code_span(category)} on {code_span(key.branch)}, signature "
+            f"{code_span(key.signature)}{seen}",
+            "- **What was tried:**",
+            *[_outcome(rem) for rem in tried],
+            "",
+            "**How to reset**, once the cause is dealt with: where the agent runs,",
+            "",
+            fenced(f"{command} --reason '...'"),
+            "",
+            f"or, with the GitHub Action, add the {code_span(RESET_LABEL)} label to this issue. Otherwise the agent "
+            f"tries once more after {reset_after / 3600:g} hour(s) (half-open), and the breaker opens again if that "
+            "fails.",
+        ]
+    )
+    return with_metadata(text, meta)
 
 
 def incident_title(incident: Incident) -> str:
     what = f"{incident.category} ({incident.signature[:12]})"
-    return f"cicd-agent: one failure in {len(incident.repos)} repositories: {what}"[:250]
+    return title(f"cicd-agent: one failure in {len(incident.repos)} repositories: {what}")
 
 
 def incident_body(incident: Incident, latest: Explained, window: float) -> str:
@@ -246,19 +307,19 @@ def incident_body(incident: Incident, latest: Explained, window: float) -> str:
             "The agent handles it as one incident: it opens no pull request or issue in the repositories while "
             f"the incident lasts. It ends once {window / 60:g} minutes pass without a new sighting.",
             "",
-            f"- Category: `{analysis.category}`; signature: `{analysis.signature}`",
+            f"- Category: {code_span(analysis.category)}; signature: {code_span(analysis.signature)}",
             f"- Failing step: {inline(analysis.failing_step or '(unknown)')}",
             "",
             "### Affected repositories",
             "",
             *(f"- {inline(repo)}" for repo in incident.repos),
             "",
-            f"### Error excerpt (latest: [{inline(run.repo)} run {run.id}]({run.html_url}))",
+            f"### Error excerpt (latest: {link(f'{run.repo} run {run.id}', run.html_url)})",
             "",
         ]
     )
-    meta = metadata_comment({"storm": incident.signature, "started_at": incident.started_at})
-    return clip(head + excerpt_block(analysis, BODY_BUDGET - len(head) - 200) + "\n\n" + meta)
+    body = head + excerpt_block(analysis, BODY_BUDGET - len(head) - 1000)
+    return with_metadata(body, {"storm": incident.signature, "started_at": incident.started_at})
 
 
 def incident_over(incident: Incident, window: float) -> str:

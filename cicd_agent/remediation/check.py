@@ -12,7 +12,7 @@ from cicd_agent import health
 from cicd_agent.config import HealthConfig
 from cicd_agent.errors import AgentError
 from cicd_agent.failures import failed_job
-from cicd_agent.github import GitHubClient, PullRef, WorkflowRun
+from cicd_agent.github import GitHubClient, PullRef, WorkflowRun, ends_cycle
 from cicd_agent.health import FAILED, Check, CheckId, Verdict
 from cicd_agent.model import (
     HEALTHY_LABEL,
@@ -46,7 +46,9 @@ def process_health_checks(p: Ports, report: Report) -> None:
         try:
             judge(p, report, rem, check)
         except AgentError as exc:
-            report.errors.append(f"health check of remediation {rem.id}: {exc}")
+            if ends_cycle(exc):
+                raise
+            report.error(p, f"health check of remediation {rem.id}: {exc}")
 
 
 class Next(StrEnum):
@@ -163,6 +165,8 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
     try:
         measured, pull = measure(p, rem)
     except AgentError as exc:
+        if ends_cycle(exc):
+            raise
         return read_error(p, report, rem, check, exc)
     if measured is None:
         assert pull is not None  # closed unmerged
@@ -243,7 +247,8 @@ def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict) -> No
 
 def said_before(p: Ports, rem: Remediation, kind: str) -> bool:
     """Did the agent already comment this kind of thing on the PR (a retry after a crash must not say it twice)?"""
-    return any((read_metadata(c.body) or {}).get("kind") == kind for c in p.github.comments(rem.repo, rem.pr_number))
+    said = (c for c in p.github.comments(rem.repo, rem.pr_number) if p.github.wrote(c.author))
+    return any((read_metadata(c.body) or {}).get("kind") == kind for c in said)
 
 
 def inconclusive(p: Ports, report: Report, rem: Remediation, why: str) -> None:

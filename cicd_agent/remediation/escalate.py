@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cicd_agent.breakers import policy_for
 from cicd_agent.errors import AgentError
-from cicd_agent.github import PullRef
+from cicd_agent.github import PullRef, ends_cycle
 from cicd_agent.model import LABEL, RESET_LABEL, Decided, FailureKey, Remediation, RemState, RunRef
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, record
@@ -25,6 +25,8 @@ def announce_openings(p: Ports, report: Report) -> None:
         try:
             announce(p, report, stored)
         except AgentError as exc:  # told next cycle
+            if ends_cycle(exc):
+                raise
             report.errors.append(f"announcing the open breaker of {stored.key.short()}: {exc}")
 
 
@@ -76,7 +78,7 @@ def find_target(p: Ports, key: FailureKey) -> PullRef | None:
     breaker after the openings that issue names, so a new opening needs a new issue)."""
     announcements, reports = [], []
     for issue in p.github.issues(key.repo, label=LABEL):
-        meta = read_metadata(issue.body) or {}
+        meta = (read_metadata(issue.body) if p.github.wrote(issue.author) else None) or {}
         if RESET_LABEL in issue.labels or meta.get("signature") != key.signature or meta.get("branch") != key.branch:
             continue
         if meta.get("kind") == KIND:
@@ -89,7 +91,7 @@ def find_target(p: Ports, key: FailureKey) -> PullRef | None:
 
 def announced_on(p: Ports, repo: str, issue: PullRef, refs: list[str]) -> bool:
     """Did the issue (its body or a comment) already announce this opening (the same remediations)?"""
-    texts = [issue.body, *(c.body for c in p.github.comments(repo, issue.number))]
+    texts = [issue.body, *(c.body for c in p.github.comments(repo, issue.number) if p.github.wrote(c.author))]
     for text in texts:
         meta = read_metadata(text) or {}
         if meta.get("kind") == KIND and meta.get("tried") == refs:

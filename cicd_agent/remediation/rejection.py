@@ -7,7 +7,7 @@ it."""
 from __future__ import annotations
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github import PullRef
+from cicd_agent.github import PullRef, ends_cycle
 from cicd_agent.model import REJECTED_LABEL, Decided, FailureKey, HealthOutcome, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for
 
@@ -22,7 +22,7 @@ def closer(p: Ports, repo: str, number: int) -> str:
 
 def is_agent(p: Ports, login: str) -> bool:
     """The account the agent writes as (any agent sharing its credentials)."""
-    return bool(login) and login.lower() == p.github.identity().lower()
+    return p.github.wrote(login)
 
 
 def closed_unmerged(p: Ports, report: Report, rem: Remediation, pull: PullRef) -> None:
@@ -88,4 +88,6 @@ def look_at_settled(p: Ports, report: Report, key: FailureKey) -> None:
             elif pull.state == "closed":
                 closed_unmerged(p, report, rem, pull)
         except AgentError as exc:
+            if ends_cycle(exc):
+                raise
             report.errors.append(f"looking at {rem.pr_url}: {exc}")

@@ -149,6 +149,10 @@ class Workspaces:
         return str(git.Repo(self.path(repo)).git.show("--format=", "HEAD"))
 
 
+# how git says the branch on the remote has moved, or was created by someone else a moment before (a race)
+PUSHED_FIRST = r"\[rejected\]|non-fast-forward|\(fetch first\)|reference already exists|cannot lock ref"
+
+
 class GitPusher:
     """Pushes a workspace's branch to its origin (used by the effects gateway only)."""
 
@@ -176,7 +180,7 @@ class GitPusher:
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     permission=WORKFLOWS_PERMISSION if app else WORKFLOW_SCOPE,
                 ) from None
-            if not force and re.search(r"\[rejected\]|non-fast-forward|\(fetch first\)", detail):
+            if not force and re.search(PUSHED_FIRST, detail):
                 raise PushRejected(f"{branch} has commits the push does not: {remote_says(detail)}") from None
             raise AgentError(f"git push of {branch} failed: {remote_says(detail)}") from None
 

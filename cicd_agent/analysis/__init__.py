@@ -1,35 +1,20 @@
 """Failure analysis: a job log in, the failing step, an excerpt, a category and a signature out.
 
-Pure: no I/O beyond reading the text (or file) handed in.
+Pure: no I/O beyond reading the text, bytes, file or open binary file handed in, once, in chunks (one
+pass over the baseline, then one over the log), in memory that does not grow with the log.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
-from cicd_agent.analysis.classify import classify
-from cicd_agent.analysis.excerpt import (
-    BASELINE_PREFILTER,
-    DEFAULT_MAX_LINES,
-    PREFILTER,
-    WINDOW,
-    ExcerptLine,
-    evidence,
-    excerpt,
-    keeper,
-    succeeded,
-    templates,
-)
-from cicd_agent.analysis.logtext import scan
-from cicd_agent.analysis.signature import signature
-from cicd_agent.analysis.steps import failing_step
+from cicd_agent.analysis.classify import decide
+from cicd_agent.analysis.excerpt import DEFAULT_MAX_LINES, ExcerptLine, excerpt
+from cicd_agent.analysis.logtext import Source
+from cicd_agent.analysis.signature import digest, signed_lines
+from cicd_agent.analysis.stream import Block, Scan, baseline_keys, scan
 
 __all__ = ["Analysis", "ExcerptLine", "analyze"]
-
-PARALLEL_BASELINE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +26,7 @@ class Analysis:
     excerpt: list[ExcerptLine]
     category_evidence: str | None
     lines: int
+    tool: str = ""  # the tool the deciding catalogue row names ("" when none did)
 
     @property
     def failed(self) -> bool:
@@ -51,53 +37,37 @@ class Analysis:
             "signature": self.signature,
             "template": self.template,
             "category": self.category,
+            "tool": self.tool,
             "failing_step": self.failing_step,
             "excerpt": [{"line": e.line, "text": e.text} for e in self.excerpt],
         }
 
 
-def analyze(
-    log: str | bytes | Path, baseline: str | bytes | Path | None = None, *, max_lines: int = DEFAULT_MAX_LINES
-) -> Analysis:
-    """Analyse a job log (text, bytes, or a file read in chunks), optionally against a green baseline."""
-    if isinstance(baseline, Path) and _size(baseline) >= PARALLEL_BASELINE_BYTES:
-        # A big baseline is read by a second process while this one reads the log (both are CPU-bound).
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pending = pool.submit(baseline_templates, baseline)
-            scanned = scan(log, PREFILTER, keep=keeper(), window=WINDOW)
-            known: set[str] | None = pending.result()
-    else:
-        scanned = scan(log, PREFILTER, keep=keeper(), window=WINDOW)
-        known = baseline_templates(baseline) if baseline is not None else None
-    lines = excerpt(scanned, known, max_lines=max_lines)
-    raw_evidence = evidence(scanned, None)
-    if not raw_evidence or succeeded(scanned, raw_evidence):
+def analyze(log: Source, baseline: Source | None = None, *, max_lines: int = DEFAULT_MAX_LINES) -> Analysis:
+    """Analyse a job log, optionally against the log of the last green run of the same job."""
+    known = baseline_keys(baseline) if baseline is not None else None
+    scanned = scan(log, known)
+    if scanned.strongest == 0 or scanned.succeeded():
         return Analysis("", "", "none", None, [], None, scanned.total)
-    texts = [e.text for e in lines] or [scanned.text[i] for i in raw_evidence]
-    category, decided_by = classify(texts)
-    decisive = max(raw_evidence, key=lambda i: (raw_evidence[i], i))
-    step = failing_step(scanned, _error_line(scanned, raw_evidence) or decisive)
-    digest, template = signature(category, [(w, i, scanned.text[i]) for i, w in raw_evidence.items()])
-    return Analysis(digest, template, category, step, lines, decided_by, scanned.total)
+    parts = final_parts(scanned)
+    texts = [lines for lines, _ in parts]
+    decision = decide(texts, scanned.step, scanned.warnings)
+    digest_, template = digest(decision.category, signed_lines(scanned, decision, texts))
+    deciding = parts[decision.part][1] if decision.part >= 0 else None
+    tail_decided = decision.part >= 0 and deciding is None
+    lines = excerpt(scanned, deciding, tail_decided=tail_decided, max_lines=max_lines)
+    return Analysis(
+        digest_, template, decision.category, scanned.step, lines, decision.line, scanned.total, decision.tool
+    )
 
 
-def baseline_templates(baseline: str | bytes | Path) -> set[str]:
-    """The templates of a green log's evidence lines. Its lines only need to be found when the failing log
-    might share them: the prefilter's regex alone finds nearly all, at about half the full prefilter's cost."""
-    return templates(scan(baseline, BASELINE_PREFILTER, keep=keeper(1), window=0))
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _error_line(scanned: object, found: dict[int, int]) -> int | None:
-    """The first `##[error]` line: GitHub prints it in the step that failed."""
-    from cicd_agent.analysis.logtext import Scan
-
-    assert isinstance(scanned, Scan)
-    marked = [i for i in sorted(found) if scanned.text[i].startswith("##[error]")]
-    return marked[0] if marked else None
+def final_parts(scanned: Scan) -> list[tuple[list[str], Block | None]]:
+    """The final failure's parts, newest first: the failing step's last output lines with the line that
+    ended it, then its evidence blocks from the last to the first (each with its block)."""
+    tail = [text for _, text in scanned.tail]
+    if scanned.error is not None:
+        tail += [scanned.error[1], *(text for _, text in scanned.follow)]
+    blocks: list[tuple[list[str], Block | None]] = [
+        ([block.lines[i] for i in sorted(block.lines)], block) for block in reversed(scanned.region)
+    ]
+    return [(tail, None), *blocks] if tail else blocks

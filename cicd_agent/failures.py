@@ -1,12 +1,15 @@
 """From a failed workflow run to its analysis: pick the failed job, fetch its log and a green baseline.
 
 The baseline is the same job in the last successful run of the same workflow on the same branch. A log
-GitHub no longer has (expired, 404/410) degrades to the job's step names instead of failing.
+GitHub no longer has (expired, 404/410) degrades to the job's step names instead of failing. Both logs are
+streamed to temporary files and read from there by the same streaming code as `agent signature FILE`.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from typing import BinaryIO
 
 from cicd_agent.analysis import Analysis, ExcerptLine, analyze
 from cicd_agent.analysis.signature import signature
@@ -35,8 +38,9 @@ def failed_step_name(job: Job) -> str | None:
     return None
 
 
-def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int, str] | None:
-    """(run id, log) of the same job in the newest green run of this workflow on this branch, if any."""
+def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int, BinaryIO] | None:
+    """(run id, log file) of the same job in the newest green run of this workflow on this branch, if any;
+    the caller closes the file."""
     for candidate in gh.workflow_runs(run.repo, status="success", branch=run.branch, limit=20):
         if candidate.workflow_id != run.workflow_id or candidate.id == run.id:
             continue
@@ -59,8 +63,12 @@ def explain_run(gh: GitHubClient, repo: str, run_id: int, *, max_lines: int = 60
     log = gh.job_log(repo, job.id)
     if log is None:
         return Explained(run, job, degraded_analysis(run, job), None, log_missing=True)
-    baseline = baseline_log(gh, run, job.name)
-    analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
+    with ExitStack() as files:
+        files.enter_context(log)
+        baseline = baseline_log(gh, run, job.name)
+        if baseline is not None:
+            files.enter_context(baseline[1])
+        analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
     if analysis.failed and failed_step_name(job):  # the API's step name beats the log's group header
         analysis = replace(analysis, failing_step=failed_step_name(job))
     return Explained(run, job, analysis, baseline[0] if baseline else None)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
@@ -20,6 +21,7 @@ from github.GithubObject import NotSet
 from cicd_agent.errors import AgentError
 
 T = TypeVar("T")
+LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
 @dataclass(frozen=True)
@@ -260,8 +262,10 @@ class GitHubClient:
         except GithubException as exc:
             raise _http_error(exc, f"listing jobs of run {run_id} in {repo}") from None
 
-    def job_log(self, repo: str, job_id: int) -> str | None:
-        """The job's log text, or None when GitHub no longer has it (expired, 404 or 410)."""
+    def job_log(self, repo: str, job_id: int) -> BinaryIO | None:
+        """The job's log, streamed into an unnamed temporary file and handed back open at its start (the
+        caller closes it: `with gh.job_log(...) as log`), or None when GitHub no longer has it (expired,
+        404 or 410). A log of any size costs disk, not memory."""
         try:
             job = self._repo(repo).get_workflow_job(job_id)
             location = job.logs_url()
@@ -272,11 +276,19 @@ class GitHubClient:
                 return None
             raise _http_error(exc, f"reading the log of job {job_id} in {repo}") from None
         # The redirect target is pre-signed and short-lived: fetch it at once, send no token to it.
-        response = requests.get(location, timeout=60)
-        if response.status_code in (404, 410):
-            return None
-        response.raise_for_status()
-        return response.content.decode("utf-8", errors="replace")
+        with requests.get(location, timeout=60, stream=True) as response:
+            if response.status_code in (404, 410):
+                return None
+            response.raise_for_status()
+            spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
+            try:
+                for piece in response.iter_content(chunk_size=LOG_CHUNK):
+                    spool.write(piece)
+                spool.seek(0)
+            except BaseException:
+                spool.close()
+                raise
+            return spool
 
     def file(self, repo: str, path: str, ref: str) -> FileContent | None:
         try:

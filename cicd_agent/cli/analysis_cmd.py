@@ -12,7 +12,6 @@ from cicd_agent.analysis.excerpt import DEFAULT_MAX_LINES
 from cicd_agent.analysis.logtext import is_binary
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.errors import AgentError
-from cicd_agent.failures import explain_run
 
 
 def _log_file(path: Path, what: str) -> Path:
@@ -42,7 +41,8 @@ def render(state: AppState, analysis: Analysis, *, source: str) -> None:
         out.print(f"{escape(source)}: no failure found ({analysis.lines} lines); category none")
         return
     out.print(f"[bold]failing step[/]: {escape(analysis.failing_step or '(unknown)')}")
-    out.print(f"[bold]category[/]:     {analysis.category}")
+    tool = f" ({escape(analysis.tool)})" if analysis.tool else ""
+    out.print(f"[bold]category[/]:     {analysis.category}{tool}")
     out.print(f"[bold]signature[/]:    {analysis.signature}")
     out.print(f"[bold]excerpt[/] ({len(analysis.excerpt)} of {analysis.lines} lines):")
     previous = None
@@ -76,6 +76,8 @@ def explain(
     repo: str = typer.Option(..., "--repo", help="OWNER/NAME."),
     max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", min=1, help="Excerpt size limit."),
 ) -> None:
+    from cicd_agent.failures import explain_run  # PyGithub: only for the command that talks to GitHub
+
     state: AppState = ctx.obj.command(json_flag)
     if repo.count("/") != 1:
         raise AgentError(f"--repo must be OWNER/NAME, got {repo!r}")

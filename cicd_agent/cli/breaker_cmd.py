@@ -7,16 +7,19 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cicd_agent import control
 from cicd_agent.breaker import State
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.config import parse_duration
 from cicd_agent.errors import AgentError
+
+if TYPE_CHECKING:
+    from cicd_agent import control
 
 app = typer.Typer(
     help="See and steer the circuit breakers (one per repo, branch and failure signature).", no_args_is_help=True
@@ -50,6 +53,8 @@ def list_(
     state_filter: str | None = typer.Option(None, "--state", help="CLOSED, OPEN, HALF_OPEN, FORCED_OPEN, DISABLED."),
     repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
 ) -> None:
+    from cicd_agent import control
+
     state: AppState = ctx.obj.command(json_flag)
     if state_filter and state_filter.upper() not in State.__members__:
         raise AgentError(f"unknown state {state_filter!r}", fix=f"use one of {', '.join(State.__members__)}")
@@ -85,6 +90,8 @@ def show(
     signature: str = typer.Argument(..., help="Signature (or an unambiguous prefix)."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
+    from cicd_agent import control
+
     state: AppState = ctx.obj.command(json_flag)
     store = state.store()
     (key,) = control.resolve(store, repo, branch=branch, signature=signature, every=False)
@@ -115,6 +122,8 @@ def _operator(
     by: str | None,
     json_flag: bool,
 ) -> None:
+    from cicd_agent import control
+
     state: AppState = ctx.obj.command(json_flag)
     store = state.store()
     if to is State.CLOSED or not (branch and signature):
@@ -162,12 +171,16 @@ for _name, _to, _help in (
 
 
 def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT) -> None:
+    from cicd_agent import control
+
     state: AppState = ctx.obj
     control.pause(state.store(), reason=reason, who=control.actor(by), now=time.time())
     state.info("paused: cycles will analyse and report, but take no remediation until `agent resume`")
 
 
 def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
+    from cicd_agent import control
+
     state: AppState = ctx.obj
     if not control.resume(state.store(), who=control.actor(by), now=time.time()):
         raise AgentError("the agent is not paused")
@@ -211,6 +224,8 @@ def history(
 
 
 def status(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
+    from cicd_agent import control
+
     state: AppState = ctx.obj.command(json_flag)
     data = control.status(state.store(), state.config(), time.time())
     if state.json:

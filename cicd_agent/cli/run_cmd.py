@@ -8,22 +8,19 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from cicd_agent import action, ghstate, snapshots
-from cicd_agent.action import read_event
-from cicd_agent.auth import Credentials
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.config import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient
-from cicd_agent.gitops import GitPusher, Workspaces
-from cicd_agent.metrics import exposition, serve
-from cicd_agent.pipeline import ACTIVE, Ports, Report, handle_event, run_cycle, workspace_root
-from cicd_agent.store import Store
-from cicd_agent.watch import Watcher
+
+if TYPE_CHECKING:
+    from cicd_agent.auth import Credentials
+    from cicd_agent.github import GitHubClient
+    from cicd_agent.pipeline import Ports, Report
 
 
 def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
@@ -36,6 +33,9 @@ def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
 def build_ports(
     state: AppState, config: Config, github: GitHubClient, *, token: str | Callable[[], str | None] | None
 ) -> Ports:
+    from cicd_agent.gitops import GitPusher, Workspaces
+    from cicd_agent.pipeline import Ports, workspace_root
+
     effects = state.effects(github)
     effects.pusher = GitPusher(token)
     return Ports(
@@ -79,6 +79,8 @@ def run(
     metrics_port: int | None = typer.Option(None, "--metrics-port", help="With --watch: serve /metrics and /healthz."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
+    from cicd_agent.pipeline import run_cycle
+
     state: AppState = ctx.obj.command(json_flag)
     if event is not None:
         run_event(state, event)
@@ -102,6 +104,12 @@ def run(
 
 
 def watch_forever(state: AppState, config: Config, ports: Ports, repos: list[str], metrics_port: int | None) -> None:
+    from cicd_agent import snapshots
+    from cicd_agent.metrics import exposition, serve
+    from cicd_agent.pipeline import ACTIVE, run_cycle
+    from cicd_agent.store import Store
+    from cicd_agent.watch import Watcher
+
     def cycle(health_only: bool) -> None:
         render(state, run_cycle(ports, repos, health_only=health_only))
 
@@ -154,6 +162,8 @@ def watch_forever(state: AppState, config: Config, ports: Ports, repos: list[str
 
 
 def metrics(ctx: typer.Context) -> None:
+    from cicd_agent.metrics import exposition
+
     state: AppState = ctx.obj
     sys.stdout.write(exposition(state.store(), state.config(), time.time()))
 
@@ -161,6 +171,10 @@ def metrics(ctx: typer.Context) -> None:
 def run_event(state: AppState, path: Path) -> None:
     """The Action mode: state comes from GitHub (the agent's labelled PRs and issues), not from the runner's
     disk, unless --state-dir names one; results go to step outputs, the job summary and annotations."""
+    from cicd_agent import action, ghstate
+    from cicd_agent.action import read_event
+    from cicd_agent.pipeline import Report, handle_event
+
     payload = read_event(path)
     config = state.config(required=False)
     credentials = _credentials(

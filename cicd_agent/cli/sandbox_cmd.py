@@ -5,23 +5,24 @@ from __future__ import annotations
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from cicd_agent.cli.context import JSON_OPTION, AppState
-from cicd_agent.demo import run_demo
-from cicd_agent.effects import Effects
 from cicd_agent.errors import AgentError
-from cicd_agent.notify import Notifier
-from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
-from cicd_agent.sandbox.server import Sandbox
-from cicd_agent.store import open_store
+
+if TYPE_CHECKING:
+    from cicd_agent.sandbox.server import Sandbox
 
 app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True)
 
 
 def start_sandbox(root: Path | None, *, port: int = 0, scenario: str = "demo", auto_ci: bool = True) -> Sandbox:
+    from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
+    from cicd_agent.sandbox.server import Sandbox
+
     sandbox = Sandbox(root or Path(tempfile.mkdtemp(prefix="cicd-agent-sandbox-")))
     if scenario == "demo":
         install_scenarios(sandbox)
@@ -68,6 +69,11 @@ def demo(
     json_flag: bool = JSON_OPTION,
     cycles: int = typer.Option(30, "--max-cycles", min=1, help="Give up after this many cycles."),
 ) -> None:
+    from cicd_agent.demo import run_demo
+    from cicd_agent.effects import Effects
+    from cicd_agent.notify import Notifier
+    from cicd_agent.store import open_store
+
     state: AppState = ctx.obj.command(json_flag)
     sandbox = start_sandbox(None, auto_ci=False)
     work = Path(tempfile.mkdtemp(prefix="cicd-agent-demo-"))

@@ -9,11 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cicd_agent import snapshots
 from cicd_agent.cli.breaker_cmd import when
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.errors import AgentError
-from cicd_agent.pipeline import ACTIVE
 
 app = typer.Typer(help="Snapshots taken before each fix (for rollbacks), and their retention.", no_args_is_help=True)
 
@@ -68,6 +66,9 @@ def show(
 
 @app.command("cleanup", help="Delete snapshots older than the retention (state.snapshot_retention, default 7d).")
 def cleanup(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
+    from cicd_agent import snapshots
+    from cicd_agent.pipeline import ACTIVE
+
     state: AppState = ctx.obj.command(json_flag)
     config = state.config()
     store = state.store()

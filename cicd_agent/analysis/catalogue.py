@@ -161,7 +161,7 @@ ROWS: tuple[Row, ...] = (
         "registry-5xx",
         r"\b(?:500|502|503|504) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out)|"
         r"HTTP error 50\d|status code:? 50[0234]\b|\(50[234]\)|E50[0234]\b|Received status code 50[0234]|"
-        r"too many 50\d error responses|got 50[0234]\b",
+        r"too many 50\d error responses|got 50[0234]\b|returned error: 50[0234]\b",
         "npm ERR! 503 Service Unavailable - GET https://registry.npmjs.org/lodash",
         "ERROR: Could not install packages due to an OSError: HTTPSConnectionPool(host='files.pythonhosted.org', "
         "port=443): Max retries exceeded with url: /packages/ab/cd/six-1.16.0.tar.gz (Caused by ResponseError('too "
@@ -174,8 +174,9 @@ ROWS: tuple[Row, ...] = (
         "connection",
         r"ECONNRESET|ETIMEDOUT|ECONNREFUSED|socket hang up|network aborted|Connection reset by peer|"
         r"Read timed out|ReadTimeoutError|ConnectTimeoutError|Connection timed out|RemoteDisconnected|"
-        r"Max retries exceeded with url|i/o timeout|spurious network error|"
-        r"Client network socket disconnected before secure TLS connection",
+        r"Max retries exceeded with url|i/o timeout|spurious network error|Operation timed out|"
+        r"Client network socket disconnected before secure TLS connection|Failed to connect to \S+ port \d+|"
+        r"Couldn't connect to server|RPC failed; curl|Client\.Timeout exceeded|context deadline exceeded",
         "npm ERR! code ECONNRESET",
         "npm error network Client network socket disconnected before secure TLS connection was established",
         "pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', "
@@ -331,6 +332,7 @@ ROWS: tuple[Row, ...] = (
         "would reformat /home/runner/work/app/app/src/app/models.py",
         "Oh no! 💥 💔 💥",
         "1 file would be reformatted, 41 files would be left unchanged.",
+        step=r"\bblack\b",
     ),
     _r(
         "format.check",
@@ -338,6 +340,7 @@ ROWS: tuple[Row, ...] = (
         r"^Would reformat: |files? would be reformatted(?:, \d+ files? already formatted)?$",
         "Would reformat: src/pkg/mod.py",
         "1 file would be reformatted, 137 files already formatted",
+        step=r"\bruff format\b",
     ),
     _r(
         "format.check",
@@ -374,6 +377,7 @@ ROWS: tuple[Row, ...] = (
         "isort",
         r"Imports are incorrectly sorted and/or formatted",
         "ERROR: /home/runner/work/app/app/src/app/main.py Imports are incorrectly sorted and/or formatted.",
+        step=r"\bisort\b",
     ),
     # --- a type checker ------------------------------------------------------------------------------
     _r(
@@ -382,13 +386,15 @@ ROWS: tuple[Row, ...] = (
         r":\d+: error: .*  \[[a-z-]+\]$|^Found \d+ errors? in \d+ files? \(checked \d+ source files?\)",
         'src/app/api.py:31: error: Incompatible return value type (got "str", expected "int")  [return-value]',
         "Found 2 errors in 1 file (checked 14 source files)",
+        step=r"\bmypy\b",
     ),
     _r(
         "types.check",
         "tsc",
-        r"error TS\d+:",
+        r"error TS\d+:|(?<![\w])TS\d{4,5}: ",
         "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.",
         "src/app.ts:12:5 - error TS2339: Property 'nmae' does not exist on type 'User'.",
+        step=r"\btsc\b|vue-tsc|type-?check",
     ),
     # --- a linter -----------------------------------------------------------------------------------
     _r(
@@ -397,6 +403,7 @@ ROWS: tuple[Row, ...] = (
         r"clippy::|rust-clippy",
         "  = note: `-D clippy::manual-inspect` implied by `-D warnings`",
         "  = help: for further information visit https://rust-lang.github.io/rust-clippy/master/index.html#if_same_then_else",
+        step=r"cargo clippy",
     ),
     _r(
         "lint",
@@ -406,6 +413,7 @@ ROWS: tuple[Row, ...] = (
         r"noctx|errorlint|exhaustive|nilerr|wrapcheck|whitespace|godot|unconvert)\)$|golangci-lint",
         "main.go:12:2: Error return value of `f.Close` is not checked (errcheck)",
         "pkg/server/server.go:88:3: ineffectual assignment to err (ineffassign)",
+        step=r"golangci-lint",
     ),
     _r(
         "lint",
@@ -413,6 +421,7 @@ ROWS: tuple[Row, ...] = (
         r"✖ \d+ problems? \(\d+ errors?|^\s+\d+:\d+\s+error\s+.+\s[\w/@-]+$",
         "✖ 3 problems (2 errors, 1 warning)",
         "  3:7  error  'unused' is assigned a value but never used  no-unused-vars",
+        step=r"\beslint\b",
     ),
     _r(
         "lint",
@@ -420,6 +429,7 @@ ROWS: tuple[Row, ...] = (
         r"Your code has been rated at|^\S+:\d+:\d+: [CRWEF]\d{4}: .* \([a-z-]+\)$",
         "src/app/main.py:3:0: W0611: Unused import os (unused-import)",
         "Your code has been rated at 7.50/10 (previous run: 8.12/10, -0.62)",
+        step=r"\bpylint\b",
     ),
     _r(
         "lint",
@@ -429,6 +439,7 @@ ROWS: tuple[Row, ...] = (
         "src/app/main.py:1:8: F401 [*] `os` imported but unused",
         "Found 2 errors.",
         "[*] 2 fixable with the `--fix` option.",
+        step=r"\bruff check\b|\bruff\b(?!.*format)",
     ),
     _r(
         "lint",
@@ -437,6 +448,7 @@ ROWS: tuple[Row, ...] = (
         "./keywords/ClusterKeywords.py:17:1: F401 'libraries.provision.ansible_runner.AnsibleRunner' imported but"
         " unused",
         "./src/app/views.py:88:80: E501 line too long (97 > 79 characters)",
+        step=r"\bflake8\b",
     ),
     _r(
         "lint",
@@ -554,7 +566,7 @@ ROWS: tuple[Row, ...] = (
         "github-actions",
         r"Node\.js (?:12|16|20) actions are deprecated|uses node12 which is deprecated|"
         r"use a deprecated Node\.js version|The `(?:set-output|save-state)` command is deprecated|"
-        r"will be forced to run on node(?:16|20)",
+        r"will be forced to run on node(?:16|20)|Node(?:\.js)? \d+ is being deprecated",
         "##[warning]Node.js 12 actions are deprecated. Please update the following actions to use Node.js 16:"
         " actions/checkout@v2, actions/setup-node@v2. For more information see: https://github.blog/changelog/2022-09-22"
         "-github-actions-all-actions-will-begin-running-on-node16-instead-of-node12/.",

@@ -29,8 +29,9 @@ TAIL = 10  # the failing step's last output lines kept
 RETAIN = 64  # closed blocks kept per score class
 RECENT = 16  # the newest closed blocks, where the final failure is looked for
 REPEATS = 3  # a line (by key) is evidence at most this many times
-MAX_KEYS = 100_000  # keys counted for REPEATS before the count starts again
-MAX_KNOWN = 200_000  # baseline keys kept
+MAX_KEYS = 50_000  # keys counted for REPEATS before the count starts again
+MAX_KNOWN = 100_000  # baseline keys kept
+_PRUNE_EVERY = 256  # closed blocks between two prunings of the score classes no excerpt can reach
 MAX_WARNINGS = 8
 FOLLOW = 3  # `##[error]` lines right after the one that ended the step, kept with it
 _BACK = 200  # lines looked at backwards for the tail
@@ -92,6 +93,7 @@ class _Builder:
         self.by_class: dict[int, deque[Block]] = {}
         self.recent: deque[Block] = deque(maxlen=RECENT)
         self.pending: list[tuple[Block, int, int]] = []  # (block, first line, last line) still to read
+        self.closed = 0
 
     def add(self, index: int, weight: int, text: str, step: str | None, lines: list[str], base: int) -> None:
         block = self.open
@@ -137,6 +139,16 @@ class _Builder:
             kept = self.by_class[block.score_class] = deque(maxlen=RETAIN)
         kept.append(block)
         self.recent.append(block)
+        self.closed += 1
+        if self.closed % _PRUNE_EVERY == 0:
+            self._prune()
+
+    def _prune(self) -> None:
+        """Forget score classes that RETAIN blocks of classes more than 4 higher outrank: a block's place
+        in the log adds less than 4 to its score, so no excerpt could choose them."""
+        for low in sorted(self.by_class):
+            if sum(len(kept) for high, kept in self.by_class.items() if high > low + 4) >= RETAIN:
+                del self.by_class[low]
 
     def blocks(self) -> list[Block]:
         """Every kept block (the open one included), in log order."""
@@ -397,6 +409,7 @@ def baseline_keys(source: Source) -> set[bytes]:
                 return keys
             if local < len(lines) - 1:
                 text = strip_prefix(lines[local])
-                if line_weight(text):
-                    keys.add(key(text))
+                line_key = key(text)
+                if line_key not in keys and line_weight(text):
+                    keys.add(line_key)
     return keys

@@ -49,7 +49,28 @@ def peak_rss() -> int:
 
 # -- inputs ---------------------------------------------------------------------------------------------
 
-_SYLLABLES = "ka lo mi ne ru ta shi po ve zu gra tor bel qua dex fin mon sel vak rim".split()
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "ta",
+    "shi",
+    "po",
+    "ve",
+    "zu",
+    "gra",
+    "tor",
+    "bel",
+    "qua",
+    "dex",
+    "fin",
+    "mon",
+    "sel",
+    "vak",
+    "rim",
+]
 _MESSAGES = [
     "'{a}' undeclared (first use in this function)",
     "expected ';' before '{a}'",

@@ -93,7 +93,7 @@ ROWS: tuple[Row, ...] = (
     _r(
         "infra.out-of-memory",
         "kernel",
-        r"exit code 137\b|\bKilled(?:\s+\S|$)|MemoryError$|fatal error: runtime: out of memory|"
+        r"exit code 137\b|\bKilled(?:\s+\S|$)|MemoryError$|fatal error: runtime: out of memory|signal SIGKILL|"
         r"Cannot allocate memory",
         "##[error]Process completed with exit code 137.",
         "##[error]The process '/usr/bin/bash' failed with exit code 137",
@@ -138,6 +138,7 @@ ROWS: tuple[Row, ...] = (
         "network.transient",
         "apt",
         r"^(?:E|Err): ?(?:Failed to fetch|Unable to fetch some archives|\d+ http)|Hash Sum mismatch|"
+        r"Some index files failed to download|"
         r"Temporary failure resolving",
         "E: Failed to fetch http://azure.archive.ubuntu.com/ubuntu/pool/main/libx/libx11/libx11-xcb-dev_1.6.4-3ubuntu0"
         ".3_amd64.deb  404  Not Found [IP: 52.252.75.106 80]",
@@ -232,7 +233,7 @@ ROWS: tuple[Row, ...] = (
     _r(
         "dependency.lockfile",
         "go",
-        r"updates to go\.mod needed|missing go\.sum entry|go: inconsistent vendoring",
+        r"updates to go\.mod needed|missing go\.sum entry|go: inconsistent vendoring|verifying \S+: checksum mismatch",
         "go: updates to go.mod needed; to update it:",
         "view_templ.go:8:8: missing go.sum entry for module providing package github.com/a-h/templ (imported by "
         "example.com/counter); to add:",
@@ -434,9 +435,10 @@ ROWS: tuple[Row, ...] = (
     _r(
         "lint",
         "ruff",
-        r"^\S+:\d+:\d+: [A-Z]{1,3}\d{3,4} \[\*\] |^[A-Z]{1,3}\d{3,4} \[\*\] |^Found \d+ errors?\.$|"
+        r"^\S+:\d+:\d+: [A-Z]{1,3}\d{3,4} \[\*\] |^[A-Z]{1,3}\d{3,4} (?:\[\*\] )?\S|^Found \d+ errors?\.$|"
         r"fixable with the `--fix` option",
         "src/app/main.py:1:8: F401 [*] `os` imported but unused",
+        "E501 Line too long (97 > 88)",
         "Found 2 errors.",
         "[*] 2 fixable with the `--fix` option.",
         step=r"\bruff check\b|\bruff\b(?!.*format)",
@@ -518,10 +520,12 @@ ROWS: tuple[Row, ...] = (
     _r(
         "test.failure",
         "jest",
-        r"^FAIL \S+\.(?:[jt]sx?|mjs|cjs)\b|^\s*● .+ › |^Tests: +\d+ failed",
+        r"^\s*FAIL\s+\S+\.(?:[jt]sx?|mjs|cjs)\b|^\s*● .+ › |^\s*Tests:? +\d+ failed",
         "FAIL src/sum.test.js",
         "  ● sum › adds 1 + 2 to equal 3",
         "Tests:       1 failed, 2 passed, 3 total",
+        " FAIL  src/sum.test.ts > sum > adds 1 + 2",
+        "      Tests  1 failed | 6 passed (7)",
     ),
     _r(
         "test.failure",
@@ -556,9 +560,13 @@ ROWS: tuple[Row, ...] = (
     _r(
         "test.failure",
         "any",
-        r"AssertionError|\d+ tests? failed|tests? failed\b|Test.*FAILED|FAILED \(failures=",
+        r"AssertionError|\d+ tests? failed|tests? failed\b|Test.*FAILED|FAILED \(failures=|^\s+\d+ failing$|"
+        r"\d+ examples?, [1-9]\d* failures?|^FAILURES!$|Failed!\s+- Failed:\s+[1-9]",
         "AssertionError: 0 != 4",
         "FAILED (failures=1)",
+        "  2 failing",
+        "12 examples, 1 failure",
+        "Failed!  - Failed:     1, Passed:    12, Skipped:     0, Total:    13, Duration: 412 ms - App.Tests.dll",
     ),
     # --- warnings that fail nothing by themselves: they decide only when nothing else did ------------
     _r(

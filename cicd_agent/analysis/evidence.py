@@ -91,14 +91,11 @@ PREFILTER = Prefilter(
         "undefined reference",
         "Expected ",
         "No such file",
-        "exceeded the maximum",
         "Killed",
         "Diff in ",
-        "out of memory",
         "No space left",
         "deprecated",
-        "Finished: SUCCESS",
-        "BUILD SUCCESS",
+        "SUCCESS",  # Jenkins' and Maven's final status
     ),
 )
 

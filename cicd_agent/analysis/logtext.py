@@ -107,9 +107,12 @@ def _decode_pieces(pieces: Iterable[bytes]) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class Prefilter:
-    """Cheap tests that every interesting line passes: one fast regex tried on each line (in C, through
-    `map`), plus rarer literals found with `str.find` over the whole chunk (one long alternation would be
-    several times slower than both together)."""
+    """Cheap tests that every interesting line passes: one fast regex, plus rarer literals found with
+    `str.find` over the whole chunk (one long alternation would be several times slower than both).
+
+    Where the regex matches few lines it is searched over the whole chunk, jumping to the next line after
+    each hit; where it matches many (a log of nothing but errors) it is tried on each line through `map`,
+    which costs no Python per line."""
 
     pattern: re.Pattern[str]
     literals: tuple[str, ...]
@@ -117,15 +120,18 @@ class Prefilter:
     def lines(self, chunk: str, lines: list[str] | None = None) -> list[int]:
         """0-based indexes of the lines of `chunk` (split on LF, or given as `lines`) that pass, sorted."""
         lines = chunk.split("\n") if lines is None else lines
-        hits = set(itertools.compress(itertools.count(), map(self.pattern.search, lines)))
-        starts: list[int] = []
+        starts = _sparse_starts(self.pattern, chunk, limit=len(lines) // 8)
+        hits: set[int] = set()
+        if starts is None:
+            hits.update(itertools.compress(itertools.count(), map(self.pattern.search, lines)))
+            starts = []
         for literal in self.literals:
             skip = 1 if literal.startswith("\n") else 0  # "\nE  " marks the line after the LF
             if skip and chunk.startswith(literal[1:]):
                 starts.append(0)
             at = chunk.find(literal)
             while at >= 0:
-                starts.append(at + skip)
+                starts.append(chunk.rfind("\n", 0, at + skip) + 1)
                 end = chunk.find("\n", at + skip)
                 at = chunk.find(literal, end + 1 - skip) if end >= 0 else -1
         if starts:
@@ -136,3 +142,18 @@ class Prefilter:
                 last = start
                 hits.add(index)
         return sorted(hits)
+
+
+def _sparse_starts(pattern: re.Pattern[str], chunk: str, *, limit: int) -> list[int] | None:
+    """Offsets of the starts of the lines `pattern` matches, or None past `limit` of them."""
+    starts: list[int] = []
+    position = 0
+    while (match := pattern.search(chunk, position)) is not None:
+        if len(starts) >= limit:
+            return None
+        starts.append(chunk.rfind("\n", 0, match.start()) + 1)
+        end = chunk.find("\n", match.end())
+        if end < 0:
+            break
+        position = end + 1
+    return starts

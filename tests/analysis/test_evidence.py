@@ -19,7 +19,7 @@ SAMPLES = [
     "BUILD FAILURE",
     "npm ERR! code ECONNRESET",
     "Would reformat: src/pkg/mod.py",
-    "The job running on runner GitHub Actions 3 has exceeded the maximum execution time of 360 minutes.",
+    "##[error]The job running on runner GitHub Actions 3 has exceeded the maximum execution time of 360 minutes.",
     "ImportError: No module named x",
     "junit.framework.ComparisonFailure: expected:<1> but was:<2>",
     "pip._vendor.urllib3.exceptions.ReadTimeoutError: Read timed out.",

@@ -1,14 +1,17 @@
 """Failure analysis: speed and memory on a log of a million distinct error lines, and a 500 MB log plus a
 500 MB baseline through the pipeline's own path.
 
-    .venv/bin/python benchmarks/analysis_speed.py [--lines 1000000] [--mb 500] [--runs 3] [--only errors|pipeline]
+    .venv/bin/python benchmarks/analysis_speed.py [--lines 1000000] [--gap 0] [--mb 500] [--runs 3]
+                                                  [--only errors|pipeline]
 
 errors: a GitHub-shaped log whose failing step prints `--lines` distinct lines `src/<dir>/<file>.c:<n>:
-error: <message about made-up identifiers>`. The analysis is `analyze(path)`, what `agent signature FILE`
-runs; the reference is one compiled-regex pass (`re.compile(r"error|fail").findall`) over the same file,
-read from disk the same way (4 MiB reads, UTF-8 decoded). Each is timed in its own fresh process around
-its work only (imports excluded), alternately, `--runs` times; the figure is the median of each. Peak
-memory is the analysing process's peak RSS (VmHWM), interpreter included.
+error: <message about made-up identifiers>`, each followed by `--gap` ordinary lines (with 4 or more,
+every error line is a block of its own: the hardest case for speed). The analysis is `analyze(path)`,
+what `agent signature FILE` runs; the reference is one compiled-regex pass
+(`re.compile(r"error|fail").findall`) over the same file, read from disk the same way (4 MiB reads, UTF-8
+decoded). Each is timed in its own fresh process around its work only (imports excluded), alternately,
+`--runs` times; the figure is the median of each. Peak memory is the analysing process's peak RSS
+(VmHWM), interpreter included.
 
 pipeline: a `--mb` MiB failing log and a `--mb` MiB green baseline, made of the real CiDiff logs from
 ../shared/datasets/ci-breakages repeated (the committed corpus when the dataset is absent), are served by
@@ -85,7 +88,7 @@ _MESSAGES = [
 ]
 
 
-def write_error_log(path: Path, lines: int) -> None:
+def write_error_log(path: Path, lines: int, gap: int = 0) -> None:
     rng = random.Random(13)
 
     def word() -> str:
@@ -98,6 +101,8 @@ def write_error_log(path: Path, lines: int) -> None:
             message = rng.choice(_MESSAGES).format(a=f"{word()}_{word()}", b=word())
             out.write(f"2024-05-14T09:{n // 60 % 60:02d}:{n % 60:02d}.{n % 10**7:07d}Z ")
             out.write(f"src/{word()}/{word()}.c:{rng.randint(1, 9999)}: error: {message}\n")
+            for _ in range(gap):
+                out.write(f"{stamp}  {rng.randint(1, 999)} | int {word()} = {word()}({rng.randint(0, 9)});\n")
         out.write(f"{stamp}make: *** [Makefile:12: all] Error 1\n{stamp}##[error]Process completed with exit code 2.\n")
 
 
@@ -209,9 +214,9 @@ def run_child(kind: str, *args: str) -> dict[str, object]:
 # -- the two benchmarks ---------------------------------------------------------------------------------
 
 
-def bench_errors(tmp: Path, lines: int, runs: int) -> None:
+def bench_errors(tmp: Path, lines: int, gap: int, runs: int) -> None:
     log = tmp / "errors.log"
-    write_error_log(log, lines)
+    write_error_log(log, lines, gap)
     child_reference(str(log))  # the file is in the page cache for both
     references, analyses = [], []
     for _ in range(runs):
@@ -222,7 +227,8 @@ def bench_errors(tmp: Path, lines: int, runs: int) -> None:
     peak = max(int(a["peak_bytes"]) for a in analyses)  # type: ignore[call-overload]
     size = log.stat().st_size / MIB
     print(
-        f"errors: {lines:,} distinct error lines ({size:.0f} MiB): analyse {analysis:.2f} s, one regex pass "
+        f"errors: {lines:,} distinct error lines, {gap} other lines after each ({size:.0f} MiB): "
+        f"analyse {analysis:.2f} s, one regex pass "
         f"{reference:.2f} s (median of {runs} each), ratio {analysis / reference:.1f} (target <= 10); "
         f"peak RSS {peak / MIB:.0f} MiB (target < 300); {analyses[-1]['category']}, "
         f"excerpt {analyses[-1]['excerpt']} lines"
@@ -261,6 +267,7 @@ def bench_pipeline(tmp: Path, megabytes: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--gap", type=int, default=0)
     parser.add_argument("--mb", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=["errors", "pipeline"])
@@ -275,7 +282,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, "errors"):
-            bench_errors(Path(tmp), args.lines, args.runs)
+            bench_errors(Path(tmp), args.lines, args.gap, args.runs)
         if args.only in (None, "pipeline"):
             bench_pipeline(Path(tmp), args.mb)
 

@@ -91,6 +91,7 @@ PREFILTER = Prefilter(
         "undefined reference",
         "Expected ",
         "No such file",
+        "exceeded the maximum",
         "Killed",
         "Diff in ",
         "No space left",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cicd_agent.analysis.blocks import Block
 from cicd_agent.analysis.classify import decide
 from cicd_agent.analysis.excerpt import DEFAULT_MAX_LINES, ExcerptLine, excerpt
 from cicd_agent.analysis.logtext import Source
 from cicd_agent.analysis.signature import digest, signed_lines
-from cicd_agent.analysis.stream import Block, Scan, baseline_keys, scan
+from cicd_agent.analysis.stream import Scan, baseline_keys, scan
 
 __all__ = ["Analysis", "ExcerptLine", "analyze"]
 

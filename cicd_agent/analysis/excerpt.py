@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cicd_agent.analysis.stream import HEAD, Block, Scan
+from cicd_agent.analysis.blocks import HEAD, Block
+from cicd_agent.analysis.stream import Scan
 
 DEFAULT_MAX_LINES = 60
 _AFTER = 2  # continuation lines (stack frames, indented detail) kept after a block's last evidence line

@@ -10,7 +10,8 @@ import pytest
 
 from cicd_agent.analysis import analyze
 from cicd_agent.analysis import stream as stream_module
-from cicd_agent.analysis.stream import HEAD, KEEP_AFTER, RETAIN, baseline_keys, scan
+from cicd_agent.analysis.blocks import HEAD, KEEP_AFTER, RETAIN
+from cicd_agent.analysis.stream import baseline_keys, scan
 
 CORPUS = Path(__file__).parent / "corpus"
 TS = "2024-05-01T12:00:00.0000000Z "

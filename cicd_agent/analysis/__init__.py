@@ -52,11 +52,12 @@ def analyze(log: Source, baseline: Source | None = None, *, max_lines: int = DEF
         return Analysis("", "", "none", None, [], None, scanned.total)
     parts = final_parts(scanned)
     texts = [lines for lines, _ in parts]
-    decision = decide(texts, scanned.step, scanned.warnings)
+    decision = decide(texts, scanned.step, [text for _, text in scanned.warnings])
     digest_, template = digest(decision.category, signed_lines(scanned, decision, texts))
     deciding = parts[decision.part][1] if decision.part >= 0 else None
     tail_decided = decision.part >= 0 and deciding is None
-    lines = excerpt(scanned, deciding, tail_decided=tail_decided, max_lines=max_lines)
+    warning = [(i, text) for i, text in scanned.warnings if text == decision.line][:1]
+    lines = excerpt(scanned, deciding, tail_decided=tail_decided, also=warning, max_lines=max_lines)
     return Analysis(
         digest_, template, decision.category, scanned.step, lines, decision.line, scanned.total, decision.tool
     )

@@ -10,6 +10,7 @@ the block that decided the category.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis.blocks import HEAD, Block
@@ -70,14 +71,20 @@ def whole(block: Block) -> Span:
 
 
 def excerpt(
-    scan: Scan, deciding: Block | None = None, *, tail_decided: bool = False, max_lines: int = DEFAULT_MAX_LINES
+    scan: Scan,
+    deciding: Block | None = None,
+    *,
+    tail_decided: bool = False,
+    also: Sequence[tuple[int, str]] = (),
+    max_lines: int = DEFAULT_MAX_LINES,
 ) -> list[ExcerptLine]:
     """The best lines within `max_lines`: the end of the failing step (all the lines kept of it when they
-    decided the category) and the `deciding` block first."""
+    decided the category), the `deciding` block and the lines in `also` (a deciding warning) first."""
     blocks = scan.blocks or scan.raw_blocks  # everything also happened in the green run: show it anyway
     candidates = [span(block, scan.total) for block in blocks]
     tail = final_span(scan, len(scan.tail) if tail_decided else TAIL_SHOWN)
-    for first in (tail, whole(deciding) if deciding is not None else None):
+    extra = Span(float("inf"), 3, tuple(also)) if also else None
+    for first in (tail, whole(deciding) if deciding is not None else None, extra):
         if first is not None:
             candidates.append(first)
     chosen = choose(candidates, max_lines)

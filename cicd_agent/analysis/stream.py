@@ -60,7 +60,7 @@ class Scan:
     status: str | None  # the last build status word printed (SUCCESS, FAILURE, ...)
     saw_error: bool  # a `##[error]` line was printed
     strongest: int  # the strongest evidence weight seen
-    warnings: list[str]  # deprecation lines, for when nothing else explains a failure
+    warnings: list[tuple[int, str]]  # deprecation lines (index, text), for when nothing else explains a failure
 
     def succeeded(self) -> bool:
         """Did the job pass? GitHub marks a failed step with `##[error]`; other CI print a final status.
@@ -84,7 +84,7 @@ class _Scanner:
         self.grouped = False
         self.status: str | None = None
         self.strongest = 0
-        self.warnings: list[str] = []
+        self.warnings: list[tuple[int, str]] = []
         self.run_title: str | None = None  # the current step (`##[group]Run ...`)
         self.group_title: str | None = None
         self.step_start = -1  # its `##[group]` line
@@ -147,7 +147,7 @@ class _Scanner:
         elif ("BUILD" in text or "Finished:" in text) and (status := STATUS.match(text)) is not None:
             self.status = next(g for g in status.groups() if g)
         if "deprecated" in text and len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(text)
+            self.warnings.append((index, text))
         weight = line_weight(text)
         if not weight:
             return

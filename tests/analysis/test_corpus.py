@@ -63,4 +63,4 @@ def test_the_deciding_line_is_in_the_excerpt() -> None:
         result = analysis(row["log"])
         if result.category_evidence and not result.category_evidence.startswith("Run "):  # not a step title
             shown = [e.text for e in result.excerpt]
-            assert result.category_evidence in shown or row["category"] == "actions.deprecated-version", row["log"]
+            assert result.category_evidence in shown, row["log"]

@@ -10,6 +10,7 @@ import base64
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,6 +105,12 @@ class Workspaces:
         return str(handle.head.commit.hexsha)
 
 
+PUSH_ATTEMPTS = 3
+# Two agents pushing the same fix branch at once (two Action runs for one failure): git refuses the
+# slower one while the other holds the ref's lock; once it is released a forced push goes through.
+_RACED = re.compile(r"cannot lock ref|reference already exists|failed to update ref|incorrect old value provided")
+
+
 class GitPusher:
     """Pushes a workspace's branch to its origin (used by the effects gateway only)."""
 
@@ -121,10 +128,15 @@ class GitPusher:
         args = ["origin", f"HEAD:refs/heads/{branch}"]
         if force:
             args.insert(0, "--force")
-        try:
-            handle.git.push(*args, env=git_env(self.token, url))
-        except git.GitCommandError as exc:
-            detail = redact(str(exc.stderr or exc), self.token)
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            try:
+                handle.git.push(*args, env=git_env(self.token, url))
+                return
+            except git.GitCommandError as exc:
+                detail = redact(str(exc.stderr or exc), self.token)
+            if attempt < PUSH_ATTEMPTS and _RACED.search(detail):
+                time.sleep(0.2 * attempt)  # a concurrent push of the same branch held its ref's lock
+                continue
             if "refusing to allow" in detail and "workflow" in detail:
                 raise WorkflowPushRefused(
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",

@@ -158,7 +158,7 @@ def child_pipeline(url: str, token: str, repo: str, run_id: str) -> dict[str, ob
 
     gh = GitHubClient(url, token, seconds_between_writes=0)
     started = time.perf_counter()
-    explained = explain_run(gh, repo, int(run_id))
+    explained = explain_run(gh, gh.workflow_run(repo, int(run_id)))
     elapsed = time.perf_counter() - started
     analysis = explained.analysis
     return {
@@ -175,8 +175,8 @@ def serve_sandbox(root: str, fail_log: str, pass_log: str) -> None:
     """A sandbox GitHub whose failed run and green run carry the given logs (held in this process)."""
     import git
 
+    from cicd_agent.sandbox import Sandbox
     from cicd_agent.sandbox.scenarios import install_scenarios
-    from cicd_agent.sandbox.server import Sandbox
 
     sandbox = Sandbox(Path(root) / "sandbox")
     install_scenarios(sandbox, ["format"])

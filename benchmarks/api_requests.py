@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cicd_agent.cli.main import invoke  # noqa: E402
-from cicd_agent.demo import DEMO_SETTINGS  # noqa: E402
+from cicd_agent.modes.demo import DEMO_SETTINGS  # noqa: E402
+from cicd_agent.sandbox import Sandbox  # noqa: E402
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios  # noqa: E402
-from cicd_agent.sandbox.server import Sandbox  # noqa: E402
 
 
 def cycle() -> dict[str, object]:
@@ -42,7 +42,12 @@ def measure(scenario: str) -> list[tuple[str, int, int]]:
     sandbox.settle()
     repo = next(s.repo for s in SCENARIOS if s.name == scenario)
     (work / "cicd-agent.toml").write_text(DEMO_SETTINGS + f'[[repos]]\nname = "{repo}"\n')
-    os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
+    # the sandbox's wheelhouse is the package index the missing-dependency fixer verifies names in, as in the demo
+    os.environ.update(
+        GITHUB_API_URL=sandbox.base_url,
+        GITHUB_TOKEN=sandbox.token,
+        CICD_AGENT_PACKAGE_INDEX=str(sandbox.root / "wheelhouse"),
+    )
     rows = []
     for phase in ("new failure", "health check", "idle poll"):
         sandbox.requests.clear()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.errors import AgentError
+from cicd_agent.model import Strategy
 
 DEFAULT_CONFIG = "cicd-agent.toml"
 DEFAULT_API_URL = "https://api.github.com"
@@ -48,6 +49,7 @@ class GitHubConfig:
     max_retries: int = 3
     max_rate_limit_wait: Duration = Duration(120)
     write_interval: Duration = Duration(1)  # seconds between mutating requests, as GitHub asks
+    poll_concurrency: int = 4  # repositories polled at once (halved while GitHub asks to slow down; 1: serial)
     app_id: str = ""  # a GitHub App instead of a token: its id,
     app_private_key_env: str = ""  # the variable holding its private key (PEM),
     installation_id: int = 0  # and the installation on the repositories
@@ -91,10 +93,31 @@ class PolicyConfig:
     max_changed_lines: int = 200
     allow_workflow_changes: bool = False
     needs_approval: bool = False
-    max_open_prs: int = 5
+    max_open_prs: int = 5  # per repository
     max_new_prs_per_hour: int = 2
+    fleet_max_open_prs: int = 50  # across every repository the agent watches (0: no bound)
+    fleet_max_new_prs_per_hour: int = 20
     auto_merge: bool = False
     max_failures_per_cycle: int = 20
+
+
+@dataclass(frozen=True)
+class StormConfig:
+    """One signature failing in `min_repos` or more repositories within `window` is one incident (0: off)."""
+
+    min_repos: int = 5
+    window: Duration = Duration(3600)  # also how long without a new sighting ends the incident
+    issue_repo: str = ""  # OWNER/NAME where the incident's issue is opened ("": no issue, only the notification)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """`agent serve`: where GitHub (a GitHub App's webhook) delivers events, and the secret that signs them."""
+
+    secret_env: str = "CICD_AGENT_WEBHOOK_SECRET"  # the NAME of the variable holding the webhook secret
+    host: str = "127.0.0.1"
+    port: int = 8787
+    path: str = "/webhook"
 
 
 @dataclass(frozen=True)
@@ -122,7 +145,7 @@ class NotificationsConfig:
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str = ""
     webhook_url_env: str = ""
-    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial"])
+    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial", "storm"])
 
 
 @dataclass(frozen=True)
@@ -143,6 +166,8 @@ class Config:
     rules: list[RuleConfig] = field(default_factory=list)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    storm: StormConfig = field(default_factory=StormConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
     source: str = ""
 
     def api_url(self) -> str:
@@ -156,7 +181,7 @@ class Config:
         return RepoConfig(name=name)
 
 
-STRATEGIES = ("rerun", "fix", "report", "ignore")
+STRATEGIES = tuple(str(s) for s in Strategy)
 
 
 @dataclass(frozen=True)
@@ -328,7 +353,7 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
                 re.compile(rule.excerpt_regex)
             except re.error as exc:
                 add(f"rules[{index}].excerpt_regex", f"invalid regular expression: {exc}")
-    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy")
+    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy", "storm")
     for index, event in enumerate(config.notifications.events):
         if event not in known_events:
             add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(known_events)})")
@@ -343,17 +368,25 @@ def _check_semantics(config: Config, text: str) -> list[Problem]:
     gh = config.github
     if gh.app_id and (not gh.app_private_key_env or not gh.installation_id):
         add("github.app_id", "a GitHub App also needs app_private_key_env and installation_id")
+    if config.storm.min_repos == 1:
+        add("storm.min_repos", "must be 0 (off) or at least 2: one repository is not a storm")
+    if config.storm.issue_repo and not _REPO_NAME.match(config.storm.issue_repo):
+        add("storm.issue_repo", f"expected OWNER/NAME, got {config.storm.issue_repo!r}")
+    if not 1 <= config.github.poll_concurrency <= 100:
+        add("github.poll_concurrency", "must be 1 to 100 (GitHub allows at most 100 concurrent requests)")
     if config.breaker.failure_threshold < 1:
         add("breaker.failure_threshold", "must be at least 1")
-    for env_key in ("token_env",):
-        name = getattr(config.github, env_key)
+    for env_key, name in (
+        ("github.token_env", config.github.token_env),
+        ("webhook.secret_env", config.webhook.secret_env),
+    ):
         if name and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            add(f"github.{env_key}", "must be the NAME of an environment variable, not a token")
+            add(env_key, "must be the NAME of an environment variable, not a secret")
+    if not config.webhook.path.startswith("/"):
+        add("webhook.path", f"must start with /, got {config.webhook.path!r}")
+    if not 0 < config.webhook.port < 65536:
+        add("webhook.port", f"expected a TCP port (1 to 65535), got {config.webhook.port}")
     return problems
-
-
-def app_configured(config: Config) -> bool:
-    return bool(config.github.app_id)
 
 
 def token_for(config: Config, repo: str | None = None) -> str | None:
@@ -373,6 +406,7 @@ STARTER_CONFIG = """\
 [github]
 # api_url = "https://github.example.com/api/v3"   # GitHub Enterprise Server; default: $GITHUB_API_URL or github.com
 token_env = "GITHUB_TOKEN"                         # a personal token or GitHub App token; GH_TOKEN also works
+poll_concurrency = 4                               # repositories polled at once; 1 polls one after another
 
 # One [[repos]] table per repository to watch.
 [[repos]]
@@ -401,8 +435,10 @@ max_changed_lines = 200
 # edits under .github/workflows/ need this and a token allowed to push them (workflow scope)
 allow_workflow_changes = false
 needs_approval = false                             # true: PRs open as drafts labelled cicd-agent:needs-approval
-max_open_prs = 5
+max_open_prs = 5                                   # per repository
 max_new_prs_per_hour = 2
+fleet_max_open_prs = 50                            # across every repository (0: no bound)
+fleet_max_new_prs_per_hour = 20
 
 # Rules are tried by priority (lowest first); built-in defaults follow them.
 # [[rules]]
@@ -416,9 +452,23 @@ poll_interval = "5m"
 health_interval = "1m"
 cleanup_cron = "0 2 * * *"
 
+[storm]
+# the same failure in this many repositories within `window` is one incident: one issue, one notification,
+# no per-repository pull requests or issues until `window` passes without a new sighting (0: off)
+min_repos = 5
+window = "1h"
+# issue_repo = "octo-org/ci-incidents"            # where the incident's issue goes (unset: notification only)
+
+[webhook]
+# `agent serve`: a GitHub App's webhook (events workflow_run, pull_request, issue_comment) delivered here
+secret_env = "CICD_AGENT_WEBHOOK_SECRET"           # the variable holding the webhook secret
+host = "127.0.0.1"                                 # put a TLS proxy in front to receive from github.com
+port = 8787
+path = "/webhook"
+
 [notifications]
 # slack_webhook_env = "SLACK_WEBHOOK_URL"
 # telegram_token_env = "TELEGRAM_BOT_TOKEN"
 # telegram_chat_id = "123456"
-events = ["breaker_opened", "rollback", "rollback_partial"]
+events = ["breaker_opened", "rollback", "rollback_partial", "storm"]
 """

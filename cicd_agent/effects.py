@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient, PullRef
@@ -106,10 +106,6 @@ class Effects:
         self.pusher = pusher
         self.recorder = recorder
 
-    @property
-    def dry_run(self) -> bool:
-        return self.recorder is not None
-
     def _do(self, action: Action, perform: Callable[[], T], placeholder: T) -> T:
         if self.recorder is not None:
             self.recorder.skip(action)
@@ -132,13 +128,6 @@ class Effects:
         self._do(Action("git.push", f"{repo}:{branch}", "force" if force else "", diff), perform, None)
 
     # -- GitHub -------------------------------------------------------------------------------------
-
-    def create_branch(self, repo: str, branch: str, sha: str) -> None:
-        self._do(
-            Action("github.create_branch", f"{repo}:{branch}", f"at {sha}"),
-            lambda: self._gh().create_ref(repo, branch, sha),
-            None,
-        )
 
     def delete_branch(self, repo: str, branch: str) -> bool:
         return self._do(
@@ -220,11 +209,33 @@ class Effects:
             None,
         )
 
+    def remove_label(self, repo: str, number: int, label: str) -> bool:
+        """False when the label was not there; a dry run answers True."""
+        return self._do(
+            Action("github.remove_label", f"{repo}#{number}", label),
+            lambda: self._gh().remove_label(repo, number, label),
+            True,
+        )
+
     def open_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
         return self._do(
             Action("github.open_issue", repo, f"title: {title}\n\n{body}"),
             lambda: self._gh().create_issue(repo, title, body, labels),
             PullRef(0, "(dry run: issue not opened)"),
+        )
+
+    def edit_issue(self, repo: str, number: int, body: str) -> None:
+        self._do(
+            Action("github.edit_issue", f"{repo}#{number}", body),
+            lambda: self._gh().edit_issue(repo, number, body=body),
+            None,
+        )
+
+    def close_issue(self, repo: str, number: int) -> None:
+        self._do(
+            Action("github.close_issue", f"{repo}#{number}"),
+            lambda: self._gh().edit_issue(repo, number, state="closed"),
+            None,
         )
 
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
@@ -255,7 +266,3 @@ class Effects:
 
     def notify(self, event: str, text: str) -> None:
         self._do(Action("notify", event, text), lambda: self.notifier.send(event, text), None)
-
-
-def describe(actions: list[Action]) -> list[dict[str, Any]]:
-    return [asdict(a) for a in actions]

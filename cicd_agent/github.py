@@ -8,81 +8,89 @@ from __future__ import annotations
 
 import base64
 import functools
+import inspect
 import json
 import tempfile
+import threading
+import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypeVar
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github import Auth, Github, GithubException, GithubIntegration, GithubRetry, UnknownObjectException
 from github.GithubObject import NotSet
+from github.PaginatedList import PaginatedList
+from github.WorkflowJob import WorkflowJob
+from urllib3 import Retry
 
 from cicd_agent.errors import AgentError
+from cicd_agent.github_values import (
+    Comment,
+    CommitInfo,
+    Comparison,
+    FileChange,
+    FileContent,
+    IssueEvent,
+    Job,
+    PullRef,
+    RepoInfo,
+    Tag,
+    WorkflowRun,
+    comment_of,
+    event_of,
+    file_change_of,
+    issue_of,
+    pull_of,
+    run_from_json,
+    run_of,
+)
+
+__all__ = [
+    "AlreadyExists",
+    "ApiUnavailable",
+    "Comment",
+    "CommitInfo",
+    "Comparison",
+    "FileChange",
+    "FileContent",
+    "GitHubClient",
+    "IssueEvent",
+    "Job",
+    "PullRef",
+    "RepoInfo",
+    "Tag",
+    "WorkflowRun",
+    "api",
+    "run_from_json",
+]
 
 T = TypeVar("T")
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-@dataclass(frozen=True)
-class RepoInfo:
-    full_name: str
-    default_branch: str
-    clone_url: str
-    html_url: str
-
-
-@dataclass(frozen=True)
-class WorkflowRun:
-    repo: str
-    id: int
-    attempt: int
-    name: str
-    workflow_id: int
-    branch: str
-    head_sha: str
-    event: str
-    status: str
-    conclusion: str | None
-    html_url: str
-    created_at: str
-    fork: bool = False
-    path: str = ""  # the workflow file, e.g. .github/workflows/ci.yml
-    pull_requests: tuple[int, ...] = ()  # open PRs of this repository whose head is the run's branch
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    run_id: int
-    name: str
-    status: str
-    conclusion: str | None
-    steps: list[tuple[str, str | None]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PullRef:
-    number: int
-    html_url: str
-    state: str = "open"
-    merged: bool = False
-    head: str = ""
-    head_sha: str = ""
-    base: str = ""
-    labels: tuple[str, ...] = ()
-    body: str = ""
-
-
-@dataclass(frozen=True)
-class FileContent:
-    path: str
-    sha: str
-    text: str
-
-
 class ApiUnavailable(AgentError):
     """GitHub (this API host) is down or unreachable after the retries: stop talking to it this cycle."""
+
+
+class SecondaryRateLimit(ApiUnavailable):
+    """GitHub asked the agent to slow down (a secondary rate limit: too many requests at once or too fast):
+    wait `wait` seconds, then ask again with fewer requests in flight."""
+
+    def __init__(self, message: str, *, wait: float) -> None:
+        super().__init__(message, fix="the agent polls with fewer requests in flight; lower github.poll_concurrency")
+        self.wait = wait
+
+
+def secondary_rate_limit(status: int, headers: dict[str, Any], message: str) -> float | None:
+    """The wait GitHub asks for when this answer is a secondary rate limit (None: it is not one). GitHub's rules:
+    a 403 or 429 whose primary limit is not spent; `retry-after` seconds, else at least a minute."""
+    lower = {str(k).lower(): str(v) for k, v in headers.items()}
+    if status not in (403, 429) or lower.get("x-ratelimit-remaining") == "0":
+        return None
+    after = lower.get("retry-after", "").strip()
+    if not (after.isdigit() or status == 429 or "secondary rate limit" in message.lower()):
+        return None  # a 403 that is a refusal (a permission), not a limit
+    return float(after) if after.isdigit() else 60.0
 
 
 class AlreadyExists(AgentError):
@@ -102,6 +110,9 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     )
     if details:
         message = f"{message}: {'; '.join(details)}"
+    wait = secondary_rate_limit(exc.status, dict(exc.headers or {}), str(message))
+    if wait is not None:
+        return SecondaryRateLimit(f"GitHub asked to slow down while {what}: {message}", wait=wait)
     if exc.status == 422 and "already exists" in str(message):
         return AlreadyExists(f"{what}: {message}")
     if exc.status >= 500:
@@ -122,33 +133,47 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
 
 
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
-    """Transport failures and unexpected API errors become one clear AgentError (never a traceback)."""
-
-    @functools.wraps(method)
-    def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
-        self.calls += 1
-        try:
-            return method(self, *args, **kwargs)
-        except requests.RequestException as exc:
-            raise ApiUnavailable(
-                f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"[:500],
-                fix="check GITHUB_API_URL and the network; the next cycle retries",
-            ) from None
-        except GithubException as exc:
-            raise _http_error(exc, method.__name__.replace("_", " ")) from None
-
-    return wrapper
+def _json_or_text(body: str) -> Any:
+    """An error answer's body as GitHub's JSON, or its first characters when it is not JSON."""
+    try:
+        return json.loads(body or "{}")
+    except json.JSONDecodeError:
+        return {"message": body[:200]}
 
 
-def _guard_public_methods(cls: type) -> type:
-    for name, value in list(vars(cls).items()):
-        if callable(value) and not name.startswith("_"):
-            setattr(cls, name, _guarded(value))
-    return cls
+def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    bound = inspect.signature(method).bind_partial(None, *args, **kwargs)
+    values = {k: (v[:12] if k == "sha" and isinstance(v, str) else v) for k, v in bound.arguments.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template
 
 
-@_guard_public_methods
+def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Map every failure of one port call once: transport errors become ApiUnavailable, GitHub's answers
+    become AgentErrors that say what the agent was doing (`what`, formatted with the call's arguments)."""
+
+    def decorate(method: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(method)
+        def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
+            with self._calls_lock:  # polls count from several threads
+                self.calls += 1
+            try:
+                return method(self, *args, **kwargs)
+            except requests.RequestException as exc:
+                raise ApiUnavailable(
+                    f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"[:500],
+                    fix="check GITHUB_API_URL and the network; the next cycle retries",
+                ) from None
+            except GithubException as exc:
+                raise _http_error(exc, _describe(what, method, args, kwargs)) from None
+
+        return wrapper
+
+    return decorate
+
+
 class GitHubClient:
     """Thin adapter over PyGithub. One instance per API host and token."""
 
@@ -166,9 +191,10 @@ class GitHubClient:
         retry = GithubRetry(total=retries, backoff_factor=0.5, backoff_jitter=0.25)
         retry.DEFAULT_BACKOFF_MAX = max_rate_limit_wait  # type: ignore[assignment]
         self.api_url = api_url.rstrip("/")
+        self._auth = auth or (Auth.Token(token) if token else None)
         self.gh = Github(
             base_url=self.api_url,
-            auth=auth or (Auth.Token(token) if token else None),
+            auth=self._auth,
             timeout=int(timeout),
             retry=retry,
             seconds_between_requests=None,
@@ -176,8 +202,18 @@ class GitHubClient:
             per_page=100,
             lazy=True,
         )
+        # polls run on several threads: each gets its own PyGithub connection (one is not safe to share), whose
+        # retries cover outages only, so a rate-limit answer reaches the polling pool (it slows down)
+        self._poll_retry = Retry(
+            total=retries, backoff_factor=0.5, status_forcelist=range(500, 600), allowed_methods={"GET"}
+        )
+        self._poll_timeout = int(timeout)
+        self._polling = threading.local()
+        self._calls_lock = threading.Lock()
         self._token = token
+        self._identity: str | None = None
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
+        self._repositories: dict[str, RepoInfo] = {}  # this cycle's repository info
 
     def _repo(self, repo: str) -> Any:
         """A lazy repository handle: no request until a call needs one."""
@@ -185,13 +221,45 @@ class GitHubClient:
 
     # -- reads --------------------------------------------------------------------------------------
 
-    def repository(self, repo: str) -> RepoInfo:
-        try:
-            r = self.gh.get_repo(repo)
-            return RepoInfo(r.full_name, r.default_branch, r.clone_url, r.html_url)
-        except GithubException as exc:
-            raise _http_error(exc, f"reading repository {repo}") from None
+    def identity(self) -> str:
+        """The login the agent writes as (asked once per client): the token's user, or `<slug>[bot]` for a
+        GitHub App installation and for any installation token (the workflow's `github-actions[bot]`)."""
+        if self._identity is None:
+            self._identity = self._ask_identity()
+        return self._identity
 
+    @api("finding out which account the credentials act as")
+    def _ask_identity(self) -> str:
+        if isinstance(self._auth, Auth.AppInstallationAuth):
+            # `GET /app` takes the app's JWT: the integration built on the requester PyGithub made for it
+            app = GithubIntegration(**self._auth.requester.kwargs).get_app()
+            return f"{app.slug}[bot]"
+        try:
+            return str(self.gh.get_user().login)
+        except GithubException as exc:
+            if exc.status != 403:
+                raise
+        # an installation token has no user (403 "Resource not accessible by integration"); GraphQL's viewer
+        # names its bot
+        _, data = self.gh.requester.graphql_query("query { viewer { login } }", {})
+        return str(data["data"]["viewer"]["login"])
+
+    def repository(self, repo: str) -> RepoInfo:
+        """The repository's info, asked for once per cycle (`new_cycle` forgets it)."""
+        key = repo.lower()
+        if key not in self._repositories:
+            self._repositories[key] = self._read_repository(repo)
+        return self._repositories[key]
+
+    def new_cycle(self) -> None:
+        self._repositories.clear()
+
+    @api("reading repository {repo}")
+    def _read_repository(self, repo: str) -> RepoInfo:
+        r = self.gh.get_repo(repo)
+        return RepoInfo(r.full_name, r.default_branch, r.clone_url, r.html_url)
+
+    @api("listing workflow runs of {repo}")
     def workflow_runs(
         self,
         repo: str,
@@ -202,37 +270,27 @@ class GitHubClient:
         head_sha: str | None = None,
         limit: int = 100,
     ) -> list[WorkflowRun]:
-        try:
-            r = self._repo(repo)
-            runs = r.get_workflow_runs(
-                status=status or NotSet,
-                branch=branch or NotSet,
-                created=created or NotSet,
-                head_sha=head_sha or NotSet,
-            )
-            return [_run(repo, run) for _, run in zip(range(limit), runs, strict=False)]
-        except GithubException as exc:
-            raise _http_error(exc, f"listing workflow runs of {repo}") from None
+        runs = self._repo(repo).get_workflow_runs(
+            status=status or NotSet,
+            branch=branch or NotSet,
+            created=created or NotSet,
+            head_sha=head_sha or NotSet,
+        )
+        return [run_of(repo, run) for _, run in zip(range(limit), runs, strict=False)]
 
+    @api("listing failed runs of {repo}")
     def poll_failed_runs(self, repo: str, *, created: str, etag: str | None) -> tuple[bool, list[WorkflowRun], str]:
         """Failed runs created since `created`, as a conditional request: (changed, runs, etag). An unchanged
         list is answered 304, which costs no rate limit."""
         headers = {"If-None-Match": etag} if etag else None
         params = {"status": "failure", "created": created, "per_page": 100}
-        try:
-            status, response_headers, body = self.gh.requester.requestJson(
-                "GET", f"/repos/{repo}/actions/runs", params, headers
-            )
-        except GithubException as exc:
-            raise _http_error(exc, f"listing failed runs of {repo}") from None
+        status, response_headers, body = self._poll_requester().requestJson(
+            "GET", f"/repos/{repo}/actions/runs", params, headers
+        )
         if status == 304:
             return False, [], etag or ""
         if status >= 400:
-            try:
-                data = json.loads(body or "{}")
-            except json.JSONDecodeError:
-                data = {"message": body[:200]}
-            raise _http_error(GithubException(status, data, response_headers), f"listing failed runs of {repo}")
+            raise GithubException(status, _json_or_text(body), response_headers)
         try:
             data = json.loads(body)
             runs = [run_from_json(repo, item) for item in data["workflow_runs"]]
@@ -240,28 +298,39 @@ class GitHubClient:
             raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
         return True, runs, str(response_headers.get("etag") or "")
 
+    def _poll_requester(self) -> Any:
+        """This thread's PyGithub requester for polls (made on first use)."""
+        requester = getattr(self._polling, "requester", None)
+        if requester is None:
+            gh = Github(
+                base_url=self.api_url,
+                auth=self._auth,
+                timeout=self._poll_timeout,
+                retry=self._poll_retry,
+                seconds_between_requests=None,  # the pool bounds the pace
+                lazy=True,
+            )
+            requester = self._polling.requester = gh.requester
+        return requester
+
+    @api("reading pull request #{number} of {repo}")
     def pull(self, repo: str, number: int) -> PullRef:
-        try:
-            return _pull(self._repo(repo).get_pull(number))
-        except GithubException as exc:
-            raise _http_error(exc, f"reading pull request #{number} of {repo}") from None
+        return pull_of(self._repo(repo).get_pull(number))
 
+    @api("reading run {run_id} of {repo}")
     def workflow_run(self, repo: str, run_id: int) -> WorkflowRun:
-        try:
-            return _run(repo, self._repo(repo).get_workflow_run(run_id))
-        except GithubException as exc:
-            raise _http_error(exc, f"reading run {run_id} of {repo}") from None
+        return run_of(repo, self._repo(repo).get_workflow_run(run_id))
 
+    @api("listing jobs of run {run_id} in {repo}")
     def jobs(self, repo: str, run_id: int) -> list[Job]:
-        try:
-            run = self._repo(repo).get_workflow_run(run_id)
-            return [
-                Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps])
-                for j in run.jobs()
-            ]
-        except GithubException as exc:
-            raise _http_error(exc, f"listing jobs of run {run_id} in {repo}") from None
+        """The run's jobs, asked for directly: the run itself is not fetched again."""
+        url = f"{self._repo(repo).url}/actions/runs/{run_id}/jobs"
+        found = PaginatedList(WorkflowJob, self.gh.requester, url, None, list_item="jobs")
+        return [
+            Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps]) for j in found
+        ]
 
+    @api("reading the log of job {job_id} in {repo}")
     def job_log(self, repo: str, job_id: int) -> BinaryIO | None:
         """The job's log, streamed into an unnamed temporary file and handed back open at its start (the
         caller closes it: `with gh.job_log(...) as log`), or None when GitHub no longer has it (expired,
@@ -269,12 +338,10 @@ class GitHubClient:
         try:
             job = self._repo(repo).get_workflow_job(job_id)
             location = job.logs_url()
-        except UnknownObjectException:
-            return None
         except GithubException as exc:
             if exc.status in (404, 410):
                 return None
-            raise _http_error(exc, f"reading the log of job {job_id} in {repo}") from None
+            raise
         # The redirect target is pre-signed and short-lived: fetch it at once, send no token to it.
         with requests.get(location, timeout=60, stream=True) as response:
             if response.status_code in (404, 410):
@@ -290,76 +357,123 @@ class GitHubClient:
                 raise
             return spool
 
+    @api("reading {path} at {ref} in {repo}")
     def file(self, repo: str, path: str, ref: str) -> FileContent | None:
         try:
             content = self._repo(repo).get_contents(path, ref=ref)
         except UnknownObjectException:
             return None
-        except GithubException as exc:
-            raise _http_error(exc, f"reading {path} at {ref} in {repo}") from None
         if isinstance(content, list):
             raise AgentError(f"{path} in {repo} is a directory, not a file")
         return FileContent(path, content.sha, base64.b64decode(content.content or "").decode("utf-8"))
 
+    @api("reading branch {branch} of {repo}")
     def branch_sha(self, repo: str, branch: str) -> str | None:
         try:
-            return self._repo(repo).get_git_ref(f"heads/{branch}").object.sha
+            return str(self._repo(repo).get_git_ref(f"heads/{branch}").object.sha)
         except UnknownObjectException:
             return None
-        except GithubException as exc:
-            raise _http_error(exc, f"reading branch {branch} of {repo}") from None
 
+    @api("listing pull requests of {repo}")
     def pulls(self, repo: str, *, head: str | None = None, state: str = "open") -> list[PullRef]:
-        try:
-            r = self._repo(repo)
-            owner = repo.split("/")[0]
-            found = r.get_pulls(state=state, head=f"{owner}:{head}" if head else NotSet)
-            return [_pull(p) for p in found]
-        except GithubException as exc:
-            raise _http_error(exc, f"listing pull requests of {repo}") from None
+        owner = repo.split("/")[0]
+        found = self._repo(repo).get_pulls(state=state, head=f"{owner}:{head}" if head else NotSet)
+        return [pull_of(p) for p in found]
 
+    @api("listing issues of {repo}")
     def issues(self, repo: str, *, label: str, state: str = "open") -> list[PullRef]:
         """Issues (not pull requests) with a label, newest first."""
+        found = self._repo(repo).get_issues(state=state, labels=[label])
+        return [issue_of(i) for i in found if i.pull_request is None]
+
+    @api("listing the comments of #{number} in {repo}")
+    def comments(self, repo: str, number: int) -> list[Comment]:
+        """An issue's or pull request's comments, oldest first."""
+        return [comment_of(c) for c in self._repo(repo).get_issue(number).get_comments()]
+
+    @api("listing the events of #{number} in {repo}")
+    def issue_events(self, repo: str, number: int) -> list[IssueEvent]:
+        """Who labelled, closed, reopened or merged an issue or pull request, and when (oldest first)."""
+        return [event_of(e) for e in self._repo(repo).get_issue(number).get_events()]
+
+    @api("reading the permission of {login} on {repo}")
+    def permission(self, repo: str, login: str) -> str:
+        """admin, write, read or none ("none" for an account GitHub does not know)."""
         try:
-            found = self._repo(repo).get_issues(state=state, labels=[label])
-            return [PullRef(i.number, i.html_url, i.state, body=i.body or "") for i in found if i.pull_request is None]
-        except GithubException as exc:
-            raise _http_error(exc, f"listing issues of {repo}") from None
+            return str(self._repo(repo).get_collaborator_permission(login))
+        except GithubException as exc:  # 404 "<login> is not a user": no UnknownObjectException, not "Not Found"
+            if exc.status == 404:
+                return "none"
+            raise
 
-    def comments(self, repo: str, number: int) -> list[str]:
-        """The bodies of an issue's or pull request's comments."""
-        return [c.body or "" for c in self._repo(repo).get_issue(number).get_comments()]
+    @api("reading the latest release of {repo}")
+    def latest_release(self, repo: str) -> str | None:
+        """The latest release's tag, or None when the repository has no release."""
+        try:
+            return str(self._repo(repo).get_latest_release().tag_name)
+        except UnknownObjectException:
+            return None
 
+    @api("listing the tags of {repo}")
+    def tags(self, repo: str) -> list[Tag]:
+        return [Tag(t.name, t.commit.sha) for t in self._repo(repo).get_tags()]
+
+    @api("reading ref {ref} of {repo}")
+    def ref_sha(self, repo: str, ref: str) -> str | None:
+        """The commit a ref (`heads/main`, `tags/v4`) points at, an annotated tag peeled; None when absent."""
+        r = self._repo(repo)
+        try:
+            target = r.get_git_ref(ref).object
+        except UnknownObjectException:
+            return None
+        if target.type == "tag":
+            return str(r.get_git_tag(target.sha).object.sha)
+        return str(target.sha)
+
+    @api("reading commit {sha} of {repo}")
+    def commit(self, repo: str, sha: str) -> CommitInfo:
+        """A commit: its parents, message and the files it changed (against its first parent)."""
+        c = self._repo(repo).get_commit(sha)
+        files = tuple(file_change_of(f) for f in c.files)
+        return CommitInfo(c.sha, tuple(p.sha for p in c.parents), c.commit.message, files)
+
+    @api("comparing {base}...{head} in {repo}")
+    def compare(self, repo: str, base: str, head: str) -> Comparison:
+        comparison = self._repo(repo).compare(base, head)
+        return Comparison(
+            comparison.status,
+            comparison.ahead_by,
+            comparison.behind_by,
+            comparison.merge_base_commit.sha,
+            tuple(c.sha for c in comparison.commits),
+            tuple(file_change_of(f) for f in comparison.files),
+        )
+
+    @api("reading check runs of {sha} in {repo}")
     def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:
         """(name, status, conclusion) of every check run on a commit."""
-        try:
-            commit = self._repo(repo).get_commit(sha)
-            return [(c.name, c.status, c.conclusion) for c in commit.get_check_runs()]
-        except GithubException as exc:
-            raise _http_error(exc, f"reading check runs of {sha[:12]} in {repo}") from None
+        commit = self._repo(repo).get_commit(sha)
+        return [(c.name, c.status, c.conclusion) for c in commit.get_check_runs()]
 
     def rate_limit_seen(self) -> int:
         """The remaining core rate limit from the last response's headers (-1 before any): costs no request."""
         return int(self.gh.requester.rate_limiting[0])
 
-    def rate_limit_remaining(self) -> int:
-        return int(self.gh.get_rate_limit().resources.core.remaining)
-
     # -- writes: called by effects.Effects only --------------------------------------------------
 
-    def create_ref(self, repo: str, branch: str, sha: str) -> None:
-        self._repo(repo).create_git_ref(f"refs/heads/{branch}", sha)
-
+    @api("deleting branch {branch} of {repo}")
     def delete_branch(self, repo: str, branch: str) -> bool:
-        """Delete a branch; False when it was already gone (so a retried rollback is idempotent)."""
-        try:
-            ref = self._repo(repo).get_git_ref(f"heads/{branch}")
-            ref.object  # noqa: B018 - completes the lazy ref, so the DELETE goes to its canonical /git/refs/ URL
-            ref.delete()
-            return True
-        except UnknownObjectException:
+        """Delete a branch with one DELETE; False when it was already gone (GitHub answers 422 "Reference does
+        not exist", or 404), so a retried rollback is idempotent."""
+        url = f"{self._repo(repo).url}/git/refs/heads/{urllib.parse.quote(branch, safe='/')}"
+        status, headers, body = self.gh.requester.requestJson("DELETE", url)
+        if status in (404, 422):
             return False
+        if status >= 400:
+            raise GithubException(status, _json_or_text(body), headers)
+        return True
 
+    @api("writing {path} on {branch} of {repo}")
     def put_file(self, repo: str, path: str, text: str, *, branch: str, message: str, sha: str | None) -> str:
         r = self._repo(repo)
         if sha:
@@ -368,68 +482,50 @@ class GitHubClient:
             result = r.create_file(path, message, text, branch=branch)
         return str(result["commit"].sha)
 
+    @api("deleting {path} on {branch} of {repo}")
     def delete_file(self, repo: str, path: str, *, branch: str, message: str, sha: str) -> str:
         result: dict[str, Any] = self._repo(repo).delete_file(path, message, sha, branch=branch)
         return str(result["commit"].sha)
 
+    @api("opening a pull request from {head} in {repo}")
     def create_pull(self, repo: str, *, head: str, base: str, title: str, body: str, draft: bool) -> PullRef:
-        pull = self._repo(repo).create_pull(base=base, head=head, title=title, body=body, draft=draft)
-        return _pull(pull)
+        return pull_of(self._repo(repo).create_pull(base=base, head=head, title=title, body=body, draft=draft))
 
+    @api("closing pull request #{number} of {repo}")
     def close_pull(self, repo: str, number: int) -> None:
         self._repo(repo).get_pull(number).edit(state="closed")
 
+    @api("merging pull request #{number} of {repo}")
     def merge_pull(self, repo: str, number: int, message: str) -> str:
         return str(self._repo(repo).get_pull(number).merge(commit_message=message).sha)
 
+    @api("commenting on #{number} of {repo}")
     def comment(self, repo: str, number: int, body: str) -> None:
         self._repo(repo).get_issue(number).create_comment(body)
 
+    @api("labelling #{number} of {repo}")
     def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
         self._repo(repo).get_issue(number).add_to_labels(*labels)
 
-    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
-        issue = self._repo(repo).create_issue(title=title, body=body, labels=labels)
-        return PullRef(issue.number, issue.html_url, issue.state)
+    @api("removing label {label} from #{number} of {repo}")
+    def remove_label(self, repo: str, number: int, label: str) -> bool:
+        """Take a label off; False when it was not there (so a retry is harmless)."""
+        try:
+            self._repo(repo).get_issue(number).remove_from_labels(label)
+            return True
+        except GithubException as exc:  # 404 "Label does not exist"
+            if exc.status == 404:
+                return False
+            raise
 
+    @api("opening an issue in {repo}")
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
+        return issue_of(self._repo(repo).create_issue(title=title, body=body, labels=labels))
+
+    @api("editing issue #{number} of {repo}")
+    def edit_issue(self, repo: str, number: int, *, body: str | None = None, state: str | None = None) -> None:
+        self._repo(repo).get_issue(number).edit(body=NotSet if body is None else body, state=state or NotSet)
+
+    @api("asking to re-run run {run_id} of {repo}")
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
         self._repo(repo).get_workflow_run(run_id).rerun_failed_jobs()
-
-
-def _run(repo: str, run: Any) -> WorkflowRun:
-    return run_from_json(repo, run.raw_data)
-
-
-def run_from_json(repo: str, data: dict[str, Any]) -> WorkflowRun:
-    head_repo = data.get("head_repository") or {}
-    return WorkflowRun(
-        repo=repo,
-        id=int(data["id"]),
-        attempt=int(data.get("run_attempt") or 1),
-        name=str(data.get("name") or ""),
-        workflow_id=int(data.get("workflow_id") or 0),
-        branch=str(data.get("head_branch") or ""),
-        head_sha=str(data.get("head_sha") or ""),
-        event=str(data.get("event") or ""),
-        status=str(data.get("status")),
-        conclusion=data.get("conclusion"),
-        html_url=str(data.get("html_url") or ""),
-        created_at=str(data.get("created_at") or ""),
-        fork=bool(head_repo.get("full_name") and str(head_repo["full_name"]).lower() != repo.lower()),
-        path=str(data.get("path") or ""),
-        pull_requests=tuple(int(pr["number"]) for pr in data.get("pull_requests") or [] if "number" in pr),
-    )
-
-
-def _pull(pull: Any) -> PullRef:
-    return PullRef(
-        number=pull.number,
-        html_url=pull.html_url,
-        state=pull.state,
-        merged=bool(pull.raw_data.get("merged") or pull.raw_data.get("merged_at")),  # a listed PR has no `merged`
-        head=pull.head.ref,
-        head_sha=pull.head.sha,
-        base=pull.base.ref,
-        labels=tuple(label.name for label in pull.labels),
-        body=pull.body or "",
-    )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from cicd_agent.model import HealthOutcome
+
 FAILED = {"failure", "timed_out", "cancelled", "action_required", "startup_failure", "stale"}
 PASSED = {"success", "neutral", "skipped"}
 
 
-def verdict(checks: list[tuple[str, str, str | None]]) -> str:
-    """`success` when every check passed, `failure` as soon as one failed, `pending` otherwise (none yet)."""
+def verdict(checks: list[tuple[str, str, str | None]]) -> HealthOutcome:
+    """SUCCESS when every check passed, FAILURE as soon as one failed, PENDING otherwise (none yet)."""
     if any(status == "completed" and conclusion in FAILED for _, status, conclusion in checks):
-        return "failure"
+        return HealthOutcome.FAILURE
     if checks and all(status == "completed" and conclusion in PASSED for _, status, conclusion in checks):
-        return "success"
-    return "pending"
+        return HealthOutcome.SUCCESS
+    return HealthOutcome.PENDING

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from cicd_agent import control
+from cicd_agent import ops
+from cicd_agent.breakers import Breakers
 from cicd_agent.config import Config
 from cicd_agent.store import Store
 
@@ -23,7 +24,7 @@ def _metric(name: str, kind: str, doc: str, samples: list[tuple[dict[str, str], 
 
 def exposition(store: Store, config: Config, now: float, process: dict[str, Any] | None = None) -> str:
     """The metrics as Prometheus text. `process` adds what only a running watcher knows."""
-    status = control.status(store, config, now)
+    status = ops.status(Breakers(store, config), now)
     last = status["last_cycle"] or {}
     lines: list[str] = []
     lines += _metric(
@@ -55,6 +56,18 @@ def exposition(store: Store, config: Config, now: float, process: dict[str, Any]
         "gauge",
         "Health checks not yet decided.",
         [({}, status["pending_health_checks"])],
+    )
+    lines += _metric(
+        "cicd_agent_storms",
+        "gauge",
+        "Storm incidents (one failure in many repositories) by state.",
+        [({"state": "active"}, len(status["storms"])), ({"state": "ended"}, status["storms_ended"])],
+    )
+    lines += _metric(
+        "cicd_agent_storm_repositories",
+        "gauge",
+        "Repositories in active storm incidents.",
+        [({}, sum(len(i["repos"]) for i in status["storms"]))],
     )
     lines += _metric(
         "cicd_agent_paused", "gauge", "1 while remediation is paused.", [({}, 1 if status["paused"] else 0)]

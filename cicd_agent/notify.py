@@ -19,7 +19,7 @@ import requests
 from cicd_agent.config import NotificationsConfig
 from cicd_agent.text import break_mentions
 
-EVENTS = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy")
+EVENTS = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy", "storm")
 SLACK_LIMIT = 39_000
 TELEGRAM_LIMIT = 4_096
 RETRY_STATUSES = {429, 500, 502, 503, 504}

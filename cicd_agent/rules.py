@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis import Analysis
 from cicd_agent.config import Config, RuleConfig
+from cicd_agent.model import Strategy
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    strategy: str  # rerun | fix | report | ignore
+    strategy: Strategy
     priority: int = 100
     category: str = ""
     signature: str = ""
@@ -33,13 +34,13 @@ class Rule:
 
 
 DEFAULT_RULES: list[Rule] = [
-    Rule("transient-rerun", "rerun", 10_000, category="network.transient", max_reruns=1),
-    Rule("runner-rerun", "rerun", 10_001, category="infra.runner", max_reruns=1),
-    Rule("deprecated-action", "fix", 10_010, category="actions.deprecated-version", fixer="deprecated-action"),
-    Rule("missing-dependency", "fix", 10_011, category="dependency.missing-module", fixer="missing-dependency"),
-    Rule("format", "fix", 10_012, category="format.check", fixer="formatter"),
-    Rule("timeout", "fix", 10_013, category="timeout", fixer="timeout"),
-    Rule("report", "report", 99_999),
+    Rule("transient-rerun", Strategy.RERUN, 10_000, category="network.transient", max_reruns=1),
+    Rule("runner-rerun", Strategy.RERUN, 10_001, category="infra.runner", max_reruns=1),
+    Rule("deprecated-action", Strategy.FIX, 10_010, category="actions.deprecated-version", fixer="deprecated-action"),
+    Rule("missing-dependency", Strategy.FIX, 10_011, category="dependency.missing-module", fixer="missing-dependency"),
+    Rule("format", Strategy.FIX, 10_012, category="format.check", fixer="formatter"),
+    Rule("timeout", Strategy.FIX, 10_013, category="timeout", fixer="timeout"),
+    Rule("report", Strategy.REPORT, 99_999),
 ]
 
 
@@ -51,19 +52,19 @@ def from_config(config: Config) -> list[Rule]:
 def _rule(index: int, r: RuleConfig) -> Rule:
     fixer = r.fixer or ("command" if r.command else "")
     return Rule(
-        r.name or f"rule-{index + 1}",
-        r.strategy,
-        r.priority,
-        r.category,
-        r.signature,
-        r.excerpt_regex,
-        tuple(r.repos),
-        tuple(r.branches),
-        fixer,
-        tuple(r.command),
-        r.max_reruns,
-        float(r.cooldown),
-        r.enabled,
+        name=r.name or f"rule-{index + 1}",
+        strategy=Strategy(r.strategy),
+        priority=r.priority,
+        category=r.category,
+        signature=r.signature,
+        excerpt_regex=r.excerpt_regex,
+        repos=tuple(r.repos),
+        branches=tuple(r.branches),
+        fixer=fixer,
+        command=tuple(r.command),
+        max_reruns=r.max_reruns,
+        cooldown=float(r.cooldown),
+        enabled=r.enabled,
     )
 
 
@@ -96,7 +97,7 @@ def candidates(
     for rule in rules:
         if not matches(rule, analysis, repo, branch):
             continue
-        if rule.strategy == "rerun" and reruns_done >= rule.max_reruns:
+        if rule.strategy is Strategy.RERUN and reruns_done >= rule.max_reruns:
             continue
         if rule.cooldown and now - last_fired.get(rule.name, float("-inf")) < rule.cooldown:
             continue

@@ -3,13 +3,14 @@ content (or absence), kept as JSON under the snapshot directory and in the store
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 from cicd_agent.effects import Effects
 from cicd_agent.fixers import FixPlan
+from cicd_agent.model import ACTIVE, Snapshot
 from cicd_agent.store import Store
 
 
@@ -19,37 +20,34 @@ def snapshot_id(repo: str, branch: str, base_sha: str, paths: list[str]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def capture(repo: str, branch: str, base_sha: str, plan: FixPlan, now: float) -> dict[str, Any]:
+def capture(repo: str, branch: str, base_sha: str, plan: FixPlan, now: float) -> Snapshot:
     files = {c.path: c.before for c in plan.changes}
-    return {
-        "id": snapshot_id(repo, branch, base_sha, list(files)),
-        "repo": repo,
-        "branch": branch,
-        "base_sha": base_sha,
-        "created_at": now,
-        "files": files,
-    }
+    return Snapshot(snapshot_id(repo, branch, base_sha, list(files)), repo, branch, base_sha, now, files)
 
 
-def save(effects: Effects, store: Store, directory: Path, snapshot: dict[str, Any]) -> None:
+def save(effects: Effects, store: Store, directory: Path, snapshot: Snapshot) -> None:
     """To disk first (atomically), then the store: a store row always has its file."""
     effects.write_local(
-        directory / f"{snapshot['id']}.json",
-        json.dumps(snapshot, indent=2, sort_keys=True),
-        f"snapshot of {len(snapshot['files'])} file(s) of {snapshot['repo']}",
+        directory / f"{snapshot.id}.json",
+        json.dumps(dataclasses.asdict(snapshot), indent=2, sort_keys=True),
+        f"snapshot of {len(snapshot.files)} file(s) of {snapshot.repo}",
     )
     store.save_snapshot(snapshot)
 
 
-def cleanup(
-    effects: Effects, store: Store, directory: Path, *, retention: float, now: float, keep: set[str]
-) -> list[str]:
-    """Delete snapshots older than `retention`, except those `keep` names (still needed for a rollback)."""
+def still_needed(store: Store) -> set[str]:
+    """Snapshots a remediation in flight may still roll back to: never cleaned up."""
+    return {r.snapshot_id for r in store.remediations(states=ACTIVE) if r.snapshot_id}
+
+
+def cleanup(effects: Effects, store: Store, directory: Path, *, retention: float, now: float) -> list[str]:
+    """Delete snapshots older than `retention`, except those still needed for a rollback."""
+    keep = still_needed(store)
     removed = []
-    for row in store.snapshots():
-        if row["id"] in keep or now - row["created_at"] < retention:
+    for snapshot in store.snapshots():
+        if snapshot.id in keep or now - snapshot.created_at < retention:
             continue
-        effects.remove_local(directory / f"{row['id']}.json", f"expired snapshot of {row['repo']}")
-        store.delete_snapshot(row["id"])
-        removed.append(row["id"])
+        effects.remove_local(directory / f"{snapshot.id}.json", f"expired snapshot of {snapshot.repo}")
+        store.delete_snapshot(snapshot.id)
+        removed.append(snapshot.id)
     return removed

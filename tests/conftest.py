@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from harness import Agent, Result
 
 from cicd_agent.cli.main import invoke
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 
 
 @pytest.fixture(autouse=True)
@@ -62,18 +61,8 @@ def demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     sb.close()
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> object:
-        return json.loads(self.out)
-
-
 @pytest.fixture
-def agent(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def agent(capsys: pytest.CaptureFixture[str]) -> Agent:
     """Run the real CLI in-process (same entry point as the console script); returns code, stdout, stderr."""
 
     def run(*args: str) -> Result:

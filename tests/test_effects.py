@@ -6,8 +6,8 @@ from pathlib import Path
 from cicd_agent.effects import Action, DryRunRecorder, Effects, file_diff
 from cicd_agent.github import GitHubClient
 from cicd_agent.notify import Notifier
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 
 
 def test_file_diff_covers_create_edit_delete() -> None:
@@ -24,7 +24,7 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
     notes = Notifier([], echo=printed.append)
     effects = Effects(gh, notifier=notes, recorder=recorder)
     sandbox.requests.clear()
-    effects.create_branch("demo/format-check", "cicd-agent/fix/abc/main", "a" * 40)
+    effects.delete_branch("demo/format-check", "cicd-agent/fix/abc/main")
     effects.put_file("demo/format-check", "app.py", "x = 1\n", branch="b", message="m", sha="s", previous="x=1\n")
     pull = effects.open_pull("demo/format-check", head="b", base="main", title="t", body="body", labels=["cicd-agent"])
     effects.notify("breaker_opened", "o/r main abc")
@@ -32,7 +32,7 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
     assert sandbox.requests == []
     assert notes.log == []
     assert printed == [
-        "[DRY-RUN] github.create_branch demo/format-check:cicd-agent/fix/abc/main",
+        "[DRY-RUN] github.delete_branch demo/format-check:cicd-agent/fix/abc/main",
         "[DRY-RUN] github.put_file demo/format-check:b:app.py",
         "[DRY-RUN] github.open_pull demo/format-check:b->main",
         "[DRY-RUN] notify breaker_opened",
@@ -40,7 +40,7 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
     recorder.write_report(tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text())
     assert [a["kind"] for a in data["skipped"]] == [
-        "github.create_branch",
+        "github.delete_branch",
         "github.put_file",
         "github.open_pull",
         "notify",
@@ -57,7 +57,7 @@ def test_real_effects_write_through_the_api(sandbox: Sandbox) -> None:
     effects = Effects(gh, notifier=Notifier([], echo=lambda _: None))
     main = gh.branch_sha("demo/format-check", "main")
     assert main is not None
-    effects.create_branch("demo/format-check", "fix", main)
+    gh.gh.get_repo("demo/format-check").create_git_ref("refs/heads/fix", main)  # a branch, as a person makes one
     current = gh.file("demo/format-check", "app.py", "fix")
     assert current is not None
     effects.put_file(

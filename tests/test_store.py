@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.errors import AgentError
+from cicd_agent.model import RunRef
 from cicd_agent.store import MIGRATIONS, Store, open_store
 
 
@@ -13,17 +14,8 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _failure(run_id: int = 1, attempt: int = 1) -> dict[str, object]:
-    return {
-        "repo": "o/r",
-        "branch": "main",
-        "run_id": run_id,
-        "run_attempt": attempt,
-        "workflow": "CI",
-        "head_sha": "a" * 40,
-        "signature": "abc",
-        "category": "lint",
-    }
+def _failure(run_id: int = 1, attempt: int = 1) -> RunRef:
+    return RunRef("o/r", run_id, attempt, "main")
 
 
 def test_migrations_apply_once_and_wal_is_on(tmp_path: Path) -> None:
@@ -80,10 +72,61 @@ def test_a_failure_given_back_after_errors_is_retried_then_left(tmp_path: Path) 
     store = Store(tmp_path / "state.db")
     assert store.claim_failure(_failure(), now=1.0, ttl=100.0)
     for expected in range(1, MAX_HANDLING_ERRORS + 1):
-        assert store.release_failure("o/r", 1, 1, error=True) == expected
+        assert store.release_failure(RunRef("o/r", 1, 1), error=True) == expected
         assert store.claim_failure(_failure(), now=2.0, ttl=100.0) is (expected < MAX_HANDLING_ERRORS)
     assert store.claim_failure(_failure(), now=500.0, ttl=100.0) is False  # left alone, even after the TTL
-    assert store.release_failure("o/r", 2, 1) == 0  # a deferral just forgets (nothing was claimed here)
+    assert store.release_failure(RunRef("o/r", 2, 1)) == 0  # a deferral just forgets (nothing was claimed here)
     assert store.claim_failure(_failure(run_id=2), now=3.0, ttl=100.0)
-    store.release_failure("o/r", 2, 1)
+    store.release_failure(RunRef("o/r", 2, 1))
     assert store.claim_failure(_failure(run_id=2), now=4.0, ttl=100.0)  # deferred: claimed afresh
+
+
+def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
+    """A database from before migration 0004 keeps every remediation, its PR plan and rollback progress."""
+    import json
+
+    import sqlite_utils
+
+    from cicd_agent.model import RemState, Strategy
+
+    path = tmp_path / "state.db"
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for name, migrate in MIGRATIONS[:3]:
+        migrate(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    detail = {
+        "title": "cicd-agent: fix",
+        "body": "why",
+        "labels": ["cicd-agent", "cicd-agent:needs-approval"],
+        "draft": True,
+        "base": "main",
+        "fixer": "formatter",
+        "rollback_done": ["comment", "label"],
+        "rollback_reason": "the fix's CI failed",
+        "rollback_error": "GitHub answered 502",
+        "note": "kept",
+    }
+    db.table("remediations").insert(
+        {
+            "repo": "o/r",
+            "branch": "main",
+            "signature": "abc",
+            "strategy": "fix",
+            "rule": "format",
+            "state": "rollback_partial",
+            "run_id": 7,
+            "run_attempt": 1,
+            "created_at": 1.0,
+            "updated_at": 1.0,
+            "detail": json.dumps(detail),
+        }
+    )
+    db.conn.commit()
+    db.close()
+    (rem,) = Store(path).remediations()
+    assert (rem.strategy, rem.state) == (Strategy.FIX, RemState.ROLLBACK_PARTIAL)
+    assert (rem.title, rem.body, rem.draft, rem.fixer) == ("cicd-agent: fix", "why", True, "formatter")
+    assert rem.labels == ("cicd-agent", "cicd-agent:needs-approval")
+    assert rem.rollback_done == ("comment", "label")
+    assert (rem.rollback_reason, rem.error) == ("the fix's CI failed", "GitHub answered 502")

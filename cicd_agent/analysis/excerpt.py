@@ -13,10 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cicd_agent.analysis import DEFAULT_MAX_LINES
 from cicd_agent.analysis.blocks import HEAD, Block
 from cicd_agent.analysis.stream import Scan
 
-DEFAULT_MAX_LINES = 60
 _AFTER = 2  # continuation lines (stack frames, indented detail) kept after a block's last evidence line
 TAIL_SHOWN = 6  # of the failing step's last output lines
 _CONTINUATION = re.compile(r"^[ \t]+(?:at |File \"|\.\.\.|Caused by|\^|~)|^[ \t]{2,}\S|^Caused by:|^[ \t]*\|")

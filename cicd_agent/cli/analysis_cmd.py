@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from cicd_agent.analysis import Analysis, analyze
-from cicd_agent.analysis.excerpt import DEFAULT_MAX_LINES
-from cicd_agent.analysis.logtext import is_binary
+from cicd_agent.analysis import DEFAULT_MAX_LINES
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.errors import AgentError
 
+if TYPE_CHECKING:
+    from cicd_agent.analysis import Analysis
+
 
 def _log_file(path: Path, what: str) -> Path:
+    from cicd_agent.analysis.logtext import is_binary
+
     if not path.exists():
         raise AgentError(f"{what} {path} not found", fix="check the path")
     if path.is_dir():
@@ -63,6 +67,8 @@ def signature(
     baseline: Path | None = typer.Option(None, "--baseline", help="The log of the last green run of the same job."),
     max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", min=1, help="Excerpt size limit."),
 ) -> None:
+    from cicd_agent.analysis import analyze
+
     state: AppState = ctx.obj.command(json_flag)
     log = _log_file(logfile, "log file")
     base = _log_file(baseline, "baseline") if baseline is not None else None
@@ -81,7 +87,8 @@ def explain(
     state: AppState = ctx.obj.command(json_flag)
     if repo.count("/") != 1:
         raise AgentError(f"--repo must be OWNER/NAME, got {repo!r}")
-    explained = explain_run(state.github(repo=repo), repo, run_id, max_lines=max_lines)
+    github = state.github(repo=repo)
+    explained = explain_run(github, github.workflow_run(repo, run_id), max_lines=max_lines)
     if not state.json:
         note = f", baseline run {explained.baseline_run}" if explained.baseline_run else ", no green baseline"
         missing = " (log no longer available: explained from step names)" if explained.log_missing else ""

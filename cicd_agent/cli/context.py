@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,13 @@ if TYPE_CHECKING:  # imported where used: `agent --help` must not pay for PyGith
     from cicd_agent.store import Store
 
 JSON_OPTION = typer.Option(False, "--json", help="Machine-readable output on stdout (same as the global --json).")
+REASON_OPT = typer.Option(..., "--reason", help="Why (recorded in the history).")
+BY_OPT = typer.Option(None, "--by", help="Who (default: the GitHub actor in Actions, else the OS user).")
+
+
+def when(ts: float | None) -> str:
+    """A time for people and for --json: UTC, to the second."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%SZ") if ts else "-"
 
 
 @dataclass

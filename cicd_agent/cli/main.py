@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import typer
 
-from cicd_agent.cli import analysis_cmd, breaker_cmd, config_cmd, run_cmd, sandbox_cmd, snapshots_cmd
+from cicd_agent.cli import analysis_cmd, breaker_cmd, config_cmd, ops_cmd, run_cmd, sandbox_cmd, snapshots_cmd
 from cicd_agent.cli.context import AppState
 from cicd_agent.config import DEFAULT_CONFIG
 from cicd_agent.errors import AgentError
@@ -74,15 +74,20 @@ app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(breaker_cmd.app, name="breaker")
 app.command("run", help="Run one remediation cycle over the configured repositories.")(run_cmd.run)
+app.command(
+    "serve",
+    help="Receive a GitHub App's webhooks (workflow_run, pull_request, issue_comment) and act on them at once, "
+    "polling on schedule as the fallback.",
+)(run_cmd.serve)
 app.add_typer(snapshots_cmd.app, name="snapshots")
 app.command("metrics", help="Print the Prometheus metrics once (what `run --watch --metrics-port` serves).")(
     run_cmd.metrics
 )
-app.command("pause", help="Stop all remediation (cycles still analyse and report).")(breaker_cmd.pause)
-app.command("resume", help="Allow remediation again after `agent pause`.")(breaker_cmd.resume)
-app.command("history", help="List the decisions the agent took, with their reasons.")(breaker_cmd.history)
+app.command("pause", help="Stop all remediation (cycles still analyse and report).")(ops_cmd.pause)
+app.command("resume", help="Allow remediation again after `agent pause`.")(ops_cmd.resume)
+app.command("history", help="List the decisions the agent took, with their reasons.")(ops_cmd.history)
 app.command("status", help="Failures seen, remediations by state, open breakers, pending health checks.")(
-    breaker_cmd.status
+    ops_cmd.status
 )
 app.command("signature", help="Explain a job log file: failing step, excerpt, category, signature.")(
     analysis_cmd.signature

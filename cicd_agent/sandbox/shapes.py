@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from cicd_agent.sandbox.model import Comment, Item, Job, Person, Repo, Run, Workflow
+
 _REPO_URL_TEMPLATES = {
     "archive_url": "/{archive_format}{/ref}",
     "assignees_url": "/assignees{/user}",
@@ -70,7 +72,16 @@ def user(base: str, login: str, user_id: int, kind: str = "User") -> dict[str, A
     }
 
 
-def repository(base: str, repo: Any, *, full: bool = True) -> dict[str, Any]:
+def account(base: str, who: Person) -> dict[str, Any]:
+    """The `simple-user` of an account."""
+    return user(base, who.login, who.id, who.kind)
+
+
+def nullable_account(base: str, who: Person | None) -> dict[str, Any] | None:
+    return None if who is None else account(base, who)
+
+
+def repository(base: str, repo: Repo, *, full: bool = True) -> dict[str, Any]:
     """A `full-repository` (or, with full=False, a `minimal-repository`)."""
     url = f"{base}/repos/{repo.full_name}"
     data: dict[str, Any] = {
@@ -139,7 +150,7 @@ def simple_commit(sha: str, tree: str, message: str, when: str) -> dict[str, Any
     }
 
 
-def workflow(base: str, repo: Any, wf: Any) -> dict[str, Any]:
+def workflow(base: str, repo: Repo, wf: Workflow) -> dict[str, Any]:
     return {
         "id": wf.id,
         "node_id": f"W_{wf.id}",
@@ -154,7 +165,7 @@ def workflow(base: str, repo: Any, wf: Any) -> dict[str, Any]:
     }
 
 
-def workflow_run(base: str, repo: Any, run: Any) -> dict[str, Any]:
+def workflow_run(base: str, repo: Repo, run: Run) -> dict[str, Any]:
     url = f"{base}/repos/{repo.full_name}/actions/runs/{run.id}"
     minimal = repository(base, repo, full=False)
     return {
@@ -195,7 +206,7 @@ def workflow_run(base: str, repo: Any, run: Any) -> dict[str, Any]:
     }
 
 
-def job(base: str, repo: Any, run: Any, jb: Any) -> dict[str, Any]:
+def job(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:
     url = f"{base}/repos/{repo.full_name}/actions/jobs/{jb.id}"
     return {
         "id": jb.id,
@@ -234,7 +245,7 @@ def job(base: str, repo: Any, run: Any, jb: Any) -> dict[str, Any]:
     }
 
 
-def check_run(base: str, repo: Any, run: Any, jb: Any) -> dict[str, Any]:
+def check_run(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:
     return {
         "id": jb.id,
         "node_id": f"CR_{jb.id}",
@@ -261,7 +272,7 @@ def check_run(base: str, repo: Any, run: Any, jb: Any) -> dict[str, Any]:
     }
 
 
-def label(base: str, repo: Any, name: str, label_id: int) -> dict[str, Any]:
+def label(base: str, repo: Repo, name: str, label_id: int) -> dict[str, Any]:
     return {
         "id": label_id,
         "node_id": f"L_{label_id}",
@@ -273,17 +284,17 @@ def label(base: str, repo: Any, name: str, label_id: int) -> dict[str, Any]:
     }
 
 
-def pull_request(base: str, repo: Any, pr: Any, *, full: bool = True) -> dict[str, Any]:
+def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}/pull/{pr.number}"
-    author = user(base, "cicd-agent-bot", 2, "Bot")
+    owner = user(base, repo.owner, repo.id + 1000, "Organization")
     ends = {}
     for side, ref, sha in (("head", pr.head, pr.head_sha), ("base", pr.base, pr.base_sha)):
         ends[side] = {
             "label": f"{repo.owner}:{ref}",
             "ref": ref,
             "sha": sha,
-            "user": author,
+            "user": owner,
             "repo": repository(base, repo),
         }
     data: dict[str, Any] = {
@@ -303,7 +314,7 @@ def pull_request(base: str, repo: Any, pr: Any, *, full: bool = True) -> dict[st
         "state": pr.state,
         "locked": False,
         "title": pr.title,
-        "user": author,
+        "user": account(base, pr.user),
         "body": pr.body,
         "labels": [label(base, repo, name, 100 + i) for i, name in enumerate(pr.labels)],
         "milestone": None,
@@ -343,7 +354,7 @@ def pull_request(base: str, repo: Any, pr: Any, *, full: bool = True) -> dict[st
                 "mergeable": True,
                 "rebaseable": True,
                 "mergeable_state": "clean",
-                "merged_by": author if pr.merged_at else None,
+                "merged_by": nullable_account(base, pr.merged_by),
                 "comments": len(pr.comments),
                 "review_comments": 0,
                 "maintainer_can_modify": False,
@@ -356,7 +367,7 @@ def pull_request(base: str, repo: Any, pr: Any, *, full: bool = True) -> dict[st
     return data
 
 
-def issue(base: str, repo: Any, item: Any) -> dict[str, Any]:
+def issue(base: str, repo: Repo, item: Item) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     return {
         "id": item.id,
@@ -371,7 +382,7 @@ def issue(base: str, repo: Any, item: Any) -> dict[str, Any]:
         "state": item.state,
         "title": item.title,
         "body": item.body,
-        "user": user(base, "cicd-agent-bot", 2, "Bot"),
+        "user": account(base, item.user),
         "labels": [label(base, repo, name, 100 + i) for i, name in enumerate(item.labels)],
         "assignee": None,
         "assignees": [],
@@ -379,13 +390,14 @@ def issue(base: str, repo: Any, item: Any) -> dict[str, Any]:
         "locked": False,
         "comments": len(item.comments),
         "closed_at": item.closed_at,
+        "closed_by": nullable_account(base, item.closed_by),
         "created_at": item.created_at,
         "updated_at": item.updated_at,
         "author_association": "CONTRIBUTOR",
     }
 
 
-def comment(base: str, repo: Any, number: int, cmt: Any) -> dict[str, Any]:
+def comment(base: str, repo: Repo, number: int, cmt: Comment) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     return {
         "id": cmt.id,
@@ -393,7 +405,7 @@ def comment(base: str, repo: Any, number: int, cmt: Any) -> dict[str, Any]:
         "url": f"{api}/issues/comments/{cmt.id}",
         "html_url": f"{base}/{repo.full_name}/issues/{number}#issuecomment-{cmt.id}",
         "body": cmt.body,
-        "user": user(base, "cicd-agent-bot", 2, "Bot"),
+        "user": account(base, cmt.author),
         "created_at": cmt.created_at,
         "updated_at": cmt.created_at,
         "issue_url": f"{api}/issues/{number}",
@@ -401,7 +413,7 @@ def comment(base: str, repo: Any, number: int, cmt: Any) -> dict[str, Any]:
     }
 
 
-def content_file(base: str, repo: Any, path: str, sha: str, data: bytes, ref: str, *, encode: bool) -> dict[str, Any]:
+def content_file(base: str, repo: Repo, path: str, sha: str, data: bytes, ref: str, *, encode: bool) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}/blob/{ref}/{path}"
     out: dict[str, Any] = {
@@ -422,7 +434,7 @@ def content_file(base: str, repo: Any, path: str, sha: str, data: bytes, ref: st
     return out
 
 
-def file_commit(base: str, repo: Any, sha: str, tree: str, parent: str, message: str) -> dict[str, Any]:
+def file_commit(base: str, repo: Repo, sha: str, tree: str, parent: str, message: str) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     person = {"name": "cicd-agent", "email": "cicd-agent@example.invalid", "date": EPOCH}
     return {
@@ -451,7 +463,7 @@ def file_commit(base: str, repo: Any, sha: str, tree: str, parent: str, message:
     }
 
 
-def git_ref(base: str, repo: Any, ref: str, sha: str) -> dict[str, Any]:
+def git_ref(base: str, repo: Repo, ref: str, sha: str) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     return {
         "ref": ref,
@@ -461,7 +473,7 @@ def git_ref(base: str, repo: Any, ref: str, sha: str) -> dict[str, Any]:
     }
 
 
-def pull_request_minimal(base: str, repo: Any, pr: Any) -> dict[str, Any]:
+def pull_request_minimal(base: str, repo: Repo, pr: Item) -> dict[str, Any]:
     """The `pull-request-minimal` a workflow run lists for its branch."""
     api = f"{base}/repos/{repo.full_name}"
     ends = {

@@ -7,10 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+from harness import Agent
 
-from cicd_agent import control
+from cicd_agent.breakers import Breakers
 from cicd_agent.config import Config
 from cicd_agent.effects import Effects
+from cicd_agent.model import FailureKey
 from cicd_agent.notify import Notifier
 from cicd_agent.store import Store
 
@@ -21,12 +23,10 @@ OTHER = "c0ffee" + "2" * 58
 def _seed(failures: dict[tuple[str, str, str], int]) -> None:
     Path(".cicd-agent").mkdir(exist_ok=True)
     store = Store(Path(".cicd-agent") / "state.db")
-    effects = Effects(None, notifier=Notifier([], echo=lambda _: None))
+    breakers = Breakers(store, Config(), Effects(None, notifier=Notifier([], echo=lambda _: None)))
     for key, count in failures.items():
         for n in range(count):
-            control.record_outcome(
-                store, effects, Config(), key, success=False, now=time.time() - 60 + n, run=f"42#{n + 1}"
-            )
+            breakers.record(FailureKey(*key), success=False, now=time.time() - 60 + n, run=f"42#{n + 1}")
     store.close()
 
 
@@ -34,12 +34,12 @@ def _digest() -> str:
     return hashlib.sha256((Path(".cicd-agent") / "state.db").read_bytes()).hexdigest()
 
 
-def test_list_on_an_empty_store_prints_an_empty_array(agent) -> None:  # type: ignore[no-untyped-def]
+def test_list_on_an_empty_store_prints_an_empty_array(agent: Agent) -> None:
     result = agent("breaker", "list", "--json")
     assert result.code == 0 and result.out.strip() == "[]"
 
 
-def test_list_filters_and_shows_the_columns(agent) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters_and_shows_the_columns(agent: Agent) -> None:
     _seed({("o/r", "main", SIG): 3, ("o/r", "dev", OTHER): 1, ("x/y", "main", SIG): 1})
     data = agent("breaker", "list", "--json", "--state", "open").json()
     assert [(b["repo"], b["branch"], b["state"], b["failures"]) for b in data] == [("o/r", "main", "OPEN", 3)]
@@ -51,7 +51,7 @@ def test_list_filters_and_shows_the_columns(agent) -> None:  # type: ignore[no-u
     assert bad.code == 1 and "unknown state" in bad.err
 
 
-def test_show_with_history_and_prefix(agent) -> None:  # type: ignore[no-untyped-def]
+def test_show_with_history_and_prefix(agent: Agent) -> None:
     _seed({("o/r", "main", SIG): 3})
     result = agent("breaker", "show", "o/r", "main", SIG[:8], "--json")
     assert result.code == 0
@@ -61,7 +61,7 @@ def test_show_with_history_and_prefix(agent) -> None:  # type: ignore[no-untyped
     assert missing.code == 1 and "no breaker matches" in missing.err
 
 
-def test_reset_records_who_and_why(agent) -> None:  # type: ignore[no-untyped-def]
+def test_reset_records_who_and_why(agent: Agent) -> None:
     _seed({("o/r", "main", SIG): 3})
     result = agent("breaker", "reset", "o/r", "--signature", SIG[:10], "--reason", "lockfile fixed", "--by", "ana")
     assert result.code == 0, result.err
@@ -73,7 +73,7 @@ def test_reset_records_who_and_why(agent) -> None:  # type: ignore[no-untyped-de
     assert history[-1]["decision"] == "breaker_closed" and history[-1]["reason"] == "lockfile fixed"
 
 
-def test_reset_errors(agent) -> None:  # type: ignore[no-untyped-def]
+def test_reset_errors(agent: Agent) -> None:
     _seed({("o/r", "main", SIG): 1, ("o/r", "main", OTHER): 1})
     nothing = agent("breaker", "reset", "o/nope", "--reason", "x")
     assert nothing.code == 1 and "no breaker matches o/nope" in nothing.err
@@ -85,7 +85,7 @@ def test_reset_errors(agent) -> None:  # type: ignore[no-untyped-def]
     assert both.code == 0 and [b["state"] for b in both.json()] == ["CLOSED", "CLOSED"]
 
 
-def test_trip_disable_enable(agent) -> None:  # type: ignore[no-untyped-def]
+def test_trip_disable_enable(agent: Agent) -> None:
     _seed({("o/r", "main", SIG): 1})
     tripped = agent("breaker", "trip", "o/r", "--branch", "main", "--signature", SIG[:6], "--reason", "hold", "--json")
     assert tripped.json()[0]["state"] == "FORCED_OPEN"
@@ -97,7 +97,7 @@ def test_trip_disable_enable(agent) -> None:  # type: ignore[no-untyped-def]
     assert enabled.json()[0]["state"] == "CLOSED"
 
 
-def test_dry_run_reset_changes_nothing_and_reports(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_reset_changes_nothing_and_reports(agent: Agent, tmp_path: Path) -> None:
     _seed({("o/r", "main", SIG): 3})
     before = _digest()
     report = tmp_path / "plan.json"
@@ -112,7 +112,7 @@ def test_dry_run_reset_changes_nothing_and_reports(agent, tmp_path: Path) -> Non
     assert kinds.count("store.breaker") == 1 and "store.decision" in kinds
 
 
-def test_pause_resume_status_history(agent) -> None:  # type: ignore[no-untyped-def]
+def test_pause_resume_status_history(agent: Agent) -> None:
     _seed({("o/r", "main", SIG): 3})
     assert agent("pause", "--reason", "release freeze", "--by", "ana").code == 0
     status = agent("status", "--json").json()
@@ -133,5 +133,5 @@ def test_pause_resume_status_history(agent) -> None:  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize("args", [["breaker", "list"], ["status"], ["history"]])
-def test_read_commands_on_a_fresh_directory(agent, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_read_commands_on_a_fresh_directory(agent: Agent, args: list[str]) -> None:
     assert agent(*args).code == 0

@@ -3,9 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harness import Agent
 
 
-def test_init_writes_a_config_that_checks_clean(agent) -> None:  # type: ignore[no-untyped-def]
+def test_init_writes_a_config_that_checks_clean(agent: Agent) -> None:
     assert agent("init").code == 0
     assert Path("cicd-agent.toml").exists()
     result = agent("config", "check")
@@ -13,7 +14,7 @@ def test_init_writes_a_config_that_checks_clean(agent) -> None:  # type: ignore[
     assert "OK" in result.out
 
 
-def test_init_refuses_to_overwrite(agent) -> None:  # type: ignore[no-untyped-def]
+def test_init_refuses_to_overwrite(agent: Agent) -> None:
     Path("cicd-agent.toml").write_text("# mine\n")
     result = agent("init")
     assert result.code == 1
@@ -21,7 +22,7 @@ def test_init_refuses_to_overwrite(agent) -> None:  # type: ignore[no-untyped-de
     assert Path("cicd-agent.toml").read_text() == "# mine\n"
 
 
-def test_init_dry_run_writes_nothing(agent) -> None:  # type: ignore[no-untyped-def]
+def test_init_dry_run_writes_nothing(agent: Agent) -> None:
     result = agent("--dry-run", "init")
     assert result.code == 0
     assert not Path("cicd-agent.toml").exists()
@@ -36,7 +37,7 @@ def test_init_dry_run_writes_nothing(agent) -> None:  # type: ignore[no-untyped-
         ("[policy\n", "line 1, (syntax): invalid TOML"),
     ],
 )
-def test_bad_config_is_one_clear_line_and_exit_1(agent, text: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_config_is_one_clear_line_and_exit_1(agent: Agent, text: str, expected: str) -> None:
     Path("cicd-agent.toml").write_text(text)
     result = agent("config", "check")
     assert result.code == 1
@@ -44,13 +45,13 @@ def test_bad_config_is_one_clear_line_and_exit_1(agent, text: str, expected: str
     assert "Traceback" not in result.err + result.out
 
 
-def test_missing_config_file(agent) -> None:  # type: ignore[no-untyped-def]
+def test_missing_config_file(agent: Agent) -> None:
     result = agent("--config", "nope.toml", "config", "check")
     assert result.code == 1
     assert "nope.toml not found" in result.err and "agent init" in result.err
 
 
-def test_config_check_json_lists_problems(agent) -> None:  # type: ignore[no-untyped-def]
+def test_config_check_json_lists_problems(agent: Agent) -> None:
     Path("c.toml").write_text("[policy]\nmax_files = -1\nzzz = 2\n")
     result = agent("--json", "--config", "c.toml", "config", "check")
     assert result.code == 1
@@ -59,7 +60,7 @@ def test_config_check_json_lists_problems(agent) -> None:  # type: ignore[no-unt
     assert [(p["key"], p["line"]) for p in data["problems"]] == [("policy.max_files", 2), ("policy.zzz", 3)]
 
 
-def test_config_env_var_names_the_file(agent, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_config_env_var_names_the_file(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
     Path("elsewhere.toml").write_text("[policy]\nmax_files = 2\n")
     monkeypatch.setenv("CICD_AGENT_CONFIG", "elsewhere.toml")
     result = agent("config", "check")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import typer
+from harness import Agent
 
 from cicd_agent.cli import main as cli_main
 
@@ -27,7 +28,7 @@ def _all_commands() -> list[list[str]]:
 
 
 @pytest.mark.parametrize("path", _all_commands(), ids=lambda p: " ".join(p) or "agent")
-def test_every_command_has_help(agent, path: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_every_command_has_help(agent: Agent, path: list[str]) -> None:
     result = agent(*path, "--help")
     assert result.code == 0
     assert "Usage:" in result.out
@@ -37,13 +38,13 @@ def test_every_command_has_help(agent, path: list[str]) -> None:  # type: ignore
     assert command.help or command.short_help, f"{' '.join(path)} has no help text"
 
 
-def test_usage_error_exits_2(agent) -> None:  # type: ignore[no-untyped-def]
+def test_usage_error_exits_2(agent: Agent) -> None:
     result = agent("no-such-command")
     assert result.code == 2
     assert "No such command" in result.err
 
 
-def test_unexpected_error_exits_3_with_crash_log(agent, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_error_exits_3_with_crash_log(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("surprise")
 
@@ -55,7 +56,7 @@ def test_unexpected_error_exits_3_with_crash_log(agent, monkeypatch: pytest.Monk
     assert "Traceback" not in result.err
 
 
-def test_report_without_dry_run_is_refused(agent) -> None:  # type: ignore[no-untyped-def]
+def test_report_without_dry_run_is_refused(agent: Agent) -> None:
     result = agent("--report", "r.md", "config", "check")
     assert result.code == 1
     assert "--report only applies to a dry run" in result.err

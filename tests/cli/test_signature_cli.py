@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from breakages import case
+from harness import Agent
 
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 
 CORPUS = Path(__file__).resolve().parents[1] / "analysis" / "corpus"
 
@@ -18,7 +19,7 @@ def _case(name: str, tmp_path: Path) -> tuple[Path, Path]:
     return found.fail, found.passed
 
 
-def test_json_is_exactly_one_object(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_json_is_exactly_one_object(agent: Agent, tmp_path: Path) -> None:
     fail, passed = _case("jimfs_1890", tmp_path)
     result = agent("signature", str(fail), "--baseline", str(passed), "--json")
     assert result.code == 0
@@ -29,14 +30,14 @@ def test_json_is_exactly_one_object(agent, tmp_path: Path) -> None:  # type: ign
     assert 1668 in [e["line"] for e in data["excerpt"]]
 
 
-def test_human_output_shows_line_numbers(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_human_output_shows_line_numbers(agent: Agent, tmp_path: Path) -> None:
     fail, _ = _case("jimfs_1890", tmp_path)
     result = agent("signature", str(fail))
     assert result.code == 0
     assert "   1668 | [ERROR] " in result.out and "category" in result.out
 
 
-def test_a_corpus_log_through_the_cli_is_the_library_analysis(agent) -> None:  # type: ignore[no-untyped-def]
+def test_a_corpus_log_through_the_cli_is_the_library_analysis(agent: Agent) -> None:
     from cicd_agent.analysis import analyze
 
     log = CORPUS / "prettier-check.log"
@@ -47,32 +48,32 @@ def test_a_corpus_log_through_the_cli_is_the_library_analysis(agent) -> None:  #
     assert "Code style issues found in 2 files" in human.out and "tool: prettier" in human.out
 
 
-def test_missing_file(agent) -> None:  # type: ignore[no-untyped-def]
+def test_missing_file(agent: Agent) -> None:
     result = agent("signature", "nope.log")
     assert result.code == 1 and "log file nope.log not found" in result.err
 
 
-def test_binary_file(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_binary_file(agent: Agent, tmp_path: Path) -> None:
     path = tmp_path / "x.bin"
     path.write_bytes(b"\x7fELF\x00\x00\x01" * 100)
     result = agent("signature", str(path))
     assert result.code == 1 and "looks binary" in result.err
 
 
-def test_empty_file_is_no_failure(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_empty_file_is_no_failure(agent: Agent, tmp_path: Path) -> None:
     path = tmp_path / "empty.log"
     path.write_bytes(b"")
     result = agent("signature", str(path), "--json")
     assert result.code == 0 and result.json()["category"] == "none"
 
 
-def test_successful_run_says_so(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_successful_run_says_so(agent: Agent, tmp_path: Path) -> None:
     _, passed = _case("jimfs_1890", tmp_path)
     result = agent("signature", str(passed))
     assert result.code == 0 and "no failure found" in result.out and "category none" in result.out
 
 
-def test_fifty_megabyte_single_line(agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fifty_megabyte_single_line(agent: Agent, tmp_path: Path) -> None:
     path = tmp_path / "one-line.log"
     with path.open("wb") as handle:
         for _ in range(50):
@@ -85,7 +86,7 @@ def test_fifty_megabyte_single_line(agent, tmp_path: Path) -> None:  # type: ign
 
 def test_explain_through_the_api_with_a_green_baseline(
     agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import git
 
     install_scenarios(sandbox, ["format"])
@@ -110,8 +111,8 @@ def test_explain_through_the_api_with_a_green_baseline(
     assert f"baseline run {repo.runs[1].id}" in human.out
 
 
-def test_explain_a_run_whose_log_is_gone(agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from cicd_agent.sandbox.server import Fault
+def test_explain_a_run_whose_log_is_gone(agent: Agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cicd_agent.sandbox import Fault
 
     install_scenarios(sandbox, ["format"])
     sandbox.settle()
@@ -126,7 +127,7 @@ def test_explain_a_run_whose_log_is_gone(agent, sandbox: Sandbox, monkeypatch: p
     assert "no longer available" in result.json()["excerpt"][0]["text"]
 
 
-def test_explain_unknown_run(agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_explain_unknown_run(agent: Agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     install_scenarios(sandbox, ["format"])
     monkeypatch.setenv("GITHUB_API_URL", sandbox.base_url)
     monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import Loop
 
 
-def _payload(loop, run_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _payload(loop: Loop, run_id: int) -> dict[str, Any]:
     repo = loop.sandbox.repo(next(iter(loop.sandbox.repos.values())).full_name)
     run = loop.api("GET", f"/repos/{repo.full_name}/actions/runs/{run_id}")
     return {
@@ -26,7 +27,7 @@ def _payload(loop, run_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-de
     }
 
 
-def _event(loop, tmp_path: Path, run_id: int, *extra: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _event(loop: Loop, tmp_path: Path, run_id: int, *extra: str) -> dict[str, Any]:
     """One Action step: fresh runner files, the real CLI, returns its outputs and summary."""
     work = Path(os.urandom(4).hex())
     work.mkdir()
@@ -48,13 +49,13 @@ def _event(loop, tmp_path: Path, run_id: int, *extra: str) -> dict[str, Any]:  #
     return {"json": result.json(), "outputs": values, "summary": summary.read_text() if summary.exists() else ""}
 
 
-def _fix_branch_run(loop, repo: str) -> int:  # type: ignore[no-untyped-def]
+def _fix_branch_run(loop: Loop, repo: str) -> int:
     return next(
         r.id for r in loop.sandbox.repo(repo).runs if r.branch.startswith("cicd-agent/fix/") and r.status == "completed"
     )
 
 
-def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format")
     Path("cicd-agent.toml").unlink()  # the Action works without a config file
     failed = loop.sandbox.repo("demo/format-check").runs[0].id
@@ -74,7 +75,7 @@ def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop, t
     assert "cicd-agent:healthy" in labels
 
 
-def test_breaker_state_lives_in_github(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_breaker_state_lives_in_github(loop: Loop, tmp_path: Path) -> None:
     loop.setup("bad-fix")
     repo = loop.sandbox.repo("demo/bad-fix")
     for _ in range(3):
@@ -94,7 +95,7 @@ def test_breaker_state_lives_in_github(loop, tmp_path: Path) -> None:  # type: i
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
 
 
-def test_the_workflow_token_is_named_as_a_problem(loop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_workflow_token_is_named_as_a_problem(loop: Loop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     loop.setup("unfixable")
     monkeypatch.setenv("CICD_AGENT_WORKFLOW_TOKEN", loop.sandbox.token)
     step = _event(loop, tmp_path, loop.sandbox.repo("demo/failing-test").runs[0].id)
@@ -102,7 +103,7 @@ def test_the_workflow_token_is_named_as_a_problem(loop, tmp_path: Path, monkeypa
     assert step["json"]["warnings"] and step["outputs"]["decision"] == "reported"
 
 
-def test_two_concurrent_action_runs_make_one_pr(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_two_concurrent_action_runs_make_one_pr(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format")
     event = tmp_path / "event.json"
     event.write_text(json.dumps(_payload(loop, loop.sandbox.repo("demo/format-check").runs[0].id)))
@@ -125,7 +126,7 @@ def test_two_concurrent_action_runs_make_one_pr(loop, tmp_path: Path) -> None:  
     assert len(loop.pulls("demo/format-check")) == 1
 
 
-def test_not_a_workflow_run_event(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_not_a_workflow_run_event(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format")
     bad = tmp_path / "push.json"
     bad.write_text(json.dumps({"ref": "refs/heads/main", "repository": {"full_name": "demo/format-check"}}))
@@ -136,7 +137,7 @@ def test_not_a_workflow_run_event(loop, tmp_path: Path) -> None:  # type: ignore
 
 
 def test_action_output_helpers_resist_injection() -> None:
-    from cicd_agent.action import annotation, stop_commands, write_outputs
+    from cicd_agent.modes.action import annotation, stop_commands, write_outputs
 
     assert (
         annotation("notice", "50% done\n::set-env name=X::1")
@@ -152,7 +153,7 @@ def test_action_output_helpers_resist_injection() -> None:
     assert lines[0].startswith("decision<<EOF_") and lines[-1] == lines[0].split("<<")[1]
 
 
-def test_without_a_config_the_default_branch_is_watched(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_config_the_default_branch_is_watched(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format")
     Path("cicd-agent.toml").unlink()
     repo = loop.sandbox.repo("demo/format-check")
@@ -163,7 +164,7 @@ def test_without_a_config_the_default_branch_is_watched(loop, tmp_path: Path) ->
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
 
 
-def test_a_recurring_report_is_known_from_its_comments(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_recurring_report_is_known_from_its_comments(loop: Loop, tmp_path: Path) -> None:
     loop.setup("unfixable")
     repo = loop.sandbox.repo("demo/failing-test")
     run = repo.runs[0]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from harness import Loop
 
 
 def app_keys() -> tuple[str, str]:
@@ -22,7 +23,7 @@ def app_keys() -> tuple[str, str]:
     return private, public
 
 
-def _use_app(loop, monkeypatch: pytest.MonkeyPatch, private: str) -> None:  # type: ignore[no-untyped-def]
+def _use_app(loop: Loop, monkeypatch: pytest.MonkeyPatch, private: str) -> None:
     monkeypatch.delenv("GITHUB_TOKEN")
     monkeypatch.setenv("APP_KEY", private)
     text = (
@@ -33,7 +34,7 @@ def _use_app(loop, monkeypatch: pytest.MonkeyPatch, private: str) -> None:  # ty
     Path("cicd-agent.toml").write_text(text)
 
 
-def test_a_github_app_installation_token_is_minted_and_refreshed(loop, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_github_app_installation_token_is_minted_and_refreshed(loop: Loop, monkeypatch: pytest.MonkeyPatch) -> None:
     private, public = app_keys()
     loop.setup("format")
     loop.sandbox.register_app("4242", public, 77)
@@ -44,7 +45,7 @@ def test_a_github_app_installation_token_is_minted_and_refreshed(loop, monkeypat
     assert all(token.startswith("ghs_") for token in loop.sandbox.issued)
 
 
-def test_a_wrong_app_key_is_a_clear_error(loop, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_app_key_is_a_clear_error(loop: Loop, monkeypatch: pytest.MonkeyPatch) -> None:
     _, public = app_keys()
     other, _ = app_keys()
     loop.setup("format")
@@ -55,7 +56,7 @@ def test_a_wrong_app_key_is_a_clear_error(loop, monkeypatch: pytest.MonkeyPatch)
     assert "JSON web token" in result.err or "401" in result.err
 
 
-def test_missing_app_key_variable(loop, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_missing_app_key_variable(loop: Loop, monkeypatch: pytest.MonkeyPatch) -> None:
     loop.setup("format")
     _use_app(loop, monkeypatch, "")
     monkeypatch.delenv("APP_KEY")
@@ -63,7 +64,7 @@ def test_missing_app_key_variable(loop, monkeypatch: pytest.MonkeyPatch) -> None
     assert result.code == 1 and "$APP_KEY" in result.err
 
 
-def test_tokens_never_reach_files_logs_or_reports(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_never_reach_files_logs_or_reports(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format", "unfixable", "bad-fix")
     token = loop.sandbox.token
     outputs = []

@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable
 
 import pytest
+from harness import Loop
 
-from cicd_agent.sandbox.server import Fault
+from cicd_agent.sandbox import Fault
 
 
-def _run_until_killed(loop, fault: Fault, written: Callable[[], bool]) -> None:  # type: ignore[no-untyped-def]
+def _run_until_killed(loop: Loop, fault: Fault, written: Callable[[], bool]) -> None:
     """Start `agent run`; once the faulted request arrived (and, for `after` faults, its write is visible on
     the sandbox), SIGKILL the agent while it waits for the answer."""
     loop.sandbox.inject(fault)
@@ -38,12 +39,12 @@ def _run_until_killed(loop, fault: Fault, written: Callable[[], bool]) -> None: 
         loop.sandbox.faults.clear()
 
 
-def _open_pulls(loop, repo: str) -> int:  # type: ignore[no-untyped-def]
+def _open_pulls(loop: Loop, repo: str) -> int:
     return sum(1 for i in loop.sandbox.repo(repo).items.values() if i.is_pull and i.state == "open")
 
 
 @pytest.mark.parametrize("after", [True, False], ids=["after-pr-created", "before-pr-created"])
-def test_killed_around_opening_the_pull_request(loop, after: bool) -> None:  # type: ignore[no-untyped-def]
+def test_killed_around_opening_the_pull_request(loop: Loop, after: bool) -> None:
     loop.setup("format")
     repo = "demo/format-check"
     _run_until_killed(
@@ -60,7 +61,7 @@ def test_killed_around_opening_the_pull_request(loop, after: bool) -> None:  # t
     assert len(loop.pulls(repo)) == 1
 
 
-def test_killed_after_asking_for_a_rerun(loop) -> None:  # type: ignore[no-untyped-def]
+def test_killed_after_asking_for_a_rerun(loop: Loop) -> None:
     loop.setup("transient")
     run = loop.sandbox.repo("demo/flaky-network").runs[0]
     _run_until_killed(
@@ -72,7 +73,7 @@ def test_killed_after_asking_for_a_rerun(loop) -> None:  # type: ignore[no-untyp
     assert run.attempt == 2  # never asked twice
 
 
-def test_killed_after_opening_the_report_issue(loop) -> None:  # type: ignore[no-untyped-def]
+def test_killed_after_opening_the_report_issue(loop: Loop) -> None:
     loop.setup("unfixable")
     repo = loop.sandbox.repo("demo/failing-test")
     _run_until_killed(loop, Fault("POST", r"/issues$", status=200, delay=60, after=True), lambda: len(repo.items) == 1)
@@ -80,7 +81,7 @@ def test_killed_after_opening_the_report_issue(loop) -> None:  # type: ignore[no
     assert len(repo.items) == 1
 
 
-def test_killed_while_rolling_back(loop) -> None:  # type: ignore[no-untyped-def]
+def test_killed_while_rolling_back(loop: Loop) -> None:
     loop.setup("bad-fix")
     repo_name = "demo/bad-fix"
     assert loop.decisions() == ["fix_opened"]
@@ -98,7 +99,7 @@ def test_killed_while_rolling_back(loop) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.parametrize("after_update", [False, True], ids=["before-refs-move", "after-refs-move"])
-def test_killed_while_pushing_the_fix(loop, after_update: bool) -> None:  # type: ignore[no-untyped-def]
+def test_killed_while_pushing_the_fix(loop: Loop, after_update: bool) -> None:
     loop.setup("format")
     repo = loop.sandbox.repo("demo/format-check")
     marker = loop.sandbox.stall_pushes("demo/format-check", 60, after_update=after_update)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from harness import Agent
+
 from cicd_agent.sandbox.scenarios import SCENARIOS
 
 
-def test_demo_reaches_every_expected_end(agent) -> None:  # type: ignore[no-untyped-def]
+def test_demo_reaches_every_expected_end(agent: Agent) -> None:
     result = agent("demo", "--json")
     assert result.code == 0, result.err
     data = result.json()
@@ -21,7 +23,7 @@ def test_demo_reaches_every_expected_end(agent) -> None:  # type: ignore[no-unty
     assert set(data) == {"scenarios", "breakers"}
 
 
-def test_dry_run_demo_plans_one_cycle_and_writes_nothing(agent) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_demo_plans_one_cycle_and_writes_nothing(agent: Agent) -> None:
     result = agent("--dry-run", "demo", "--json")
     assert result.code == 0, result.err
     assert "[DRY-RUN] github.open_pull" in result.err and "[DRY-RUN] github.rerun_failed_jobs" in result.err

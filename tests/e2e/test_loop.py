@@ -7,10 +7,12 @@ import hashlib
 import json
 from pathlib import Path
 
+from harness import Loop
+
 from cicd_agent.text import read_metadata
 
 
-def test_fix_goes_green(loop) -> None:  # type: ignore[no-untyped-def]
+def test_fix_goes_green(loop: Loop) -> None:
     loop.setup("format")
     first = loop.cycle()
     assert [d["decision"] for d in first["decisions"]] == ["fix_opened"]
@@ -30,7 +32,7 @@ def test_fix_goes_green(loop) -> None:  # type: ignore[no-untyped-def]
     assert loop.agent("status", "--json").json()["breakers"] == {"CLOSED": 1}
 
 
-def test_rerun_goes_green(loop) -> None:  # type: ignore[no-untyped-def]
+def test_rerun_goes_green(loop: Loop) -> None:
     loop.setup("transient")
     assert loop.decisions() == ["rerun"]
     loop.sandbox.settle()
@@ -39,7 +41,7 @@ def test_rerun_goes_green(loop) -> None:  # type: ignore[no-untyped-def]
     assert (run.attempt, run.conclusion) == (2, "success")
 
 
-def test_unfixable_is_reported_once(loop) -> None:  # type: ignore[no-untyped-def]
+def test_unfixable_is_reported_once(loop: Loop) -> None:
     loop.setup("unfixable")
     assert loop.decisions() == ["reported"]
     issues = loop.api("GET", "/repos/demo/failing-test/issues?labels=cicd-agent")
@@ -52,13 +54,13 @@ def test_unfixable_is_reported_once(loop) -> None:  # type: ignore[no-untyped-de
     assert len(loop.api("GET", f"/repos/demo/failing-test/issues/{issues[0]['number']}/comments")) == 1
 
 
-def _recur(loop, repo_name: str) -> None:  # type: ignore[no-untyped-def]
+def _recur(loop: Loop, repo_name: str) -> None:
     repo = loop.sandbox.repo(repo_name)
     loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
     loop.sandbox.settle()
 
 
-def test_failed_fix_is_rolled_back_until_the_breaker_opens(loop) -> None:  # type: ignore[no-untyped-def]
+def test_failed_fix_is_rolled_back_until_the_breaker_opens(loop: Loop) -> None:
     loop.setup("bad-fix")
     for attempt in range(1, 4):
         assert loop.decisions() == ["fix_opened"]
@@ -78,7 +80,7 @@ def test_failed_fix_is_rolled_back_until_the_breaker_opens(loop) -> None:  # typ
     assert len(loop.pulls("demo/bad-fix")) == 3
 
 
-def test_merged_fix_is_rolled_back_by_restoring_contents(loop) -> None:  # type: ignore[no-untyped-def]
+def test_merged_fix_is_rolled_back_by_restoring_contents(loop: Loop) -> None:
     loop.setup("bad-fix")
     before = loop.api("GET", "/repos/demo/bad-fix/contents/requirements.txt")
     assert loop.decisions() == ["fix_opened"]
@@ -95,13 +97,13 @@ def test_merged_fix_is_rolled_back_by_restoring_contents(loop) -> None:  # type:
     assert "rolled_back" in [h["decision"] for h in history]
 
 
-def _push_commit(loop, repo: str, path: str = "NOTES.md") -> None:  # type: ignore[no-untyped-def]
+def _push_commit(loop: Loop, repo: str, path: str = "NOTES.md") -> None:
     body = {"message": "unrelated change", "content": base64.b64encode(b"notes\n").decode(), "branch": "main"}
     loop.api("PUT", f"/repos/{repo}/contents/{path}", body)
     loop.sandbox.settle()
 
 
-def test_an_open_pull_request_for_the_same_failure_is_a_duplicate(loop) -> None:  # type: ignore[no-untyped-def]
+def test_an_open_pull_request_for_the_same_failure_is_a_duplicate(loop: Loop) -> None:
     loop.setup("format")
     assert loop.decisions() == ["fix_opened"]
     assert loop.decisions() == []  # nothing new: the run list is unchanged (304)
@@ -111,7 +113,7 @@ def test_an_open_pull_request_for_the_same_failure_is_a_duplicate(loop) -> None:
     assert len(loop.pulls("demo/format-check")) == 1
 
 
-def test_a_failure_whose_fix_is_in_flight_gets_no_second_one(loop) -> None:  # type: ignore[no-untyped-def]
+def test_a_failure_whose_fix_is_in_flight_gets_no_second_one(loop: Loop) -> None:
     loop.setup("format")
     Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text().replace("delay = 0", 'delay = "1h"'))
     assert loop.decisions() == ["fix_opened"]
@@ -120,7 +122,7 @@ def test_a_failure_whose_fix_is_in_flight_gets_no_second_one(loop) -> None:  # t
     assert len(loop.pulls("demo/format-check")) == 1
 
 
-def test_a_pull_request_closed_by_a_human_is_a_rejection(loop) -> None:  # type: ignore[no-untyped-def]
+def test_a_pull_request_closed_by_a_human_is_a_rejection(loop: Loop) -> None:
     loop.setup("format")
     assert loop.decisions() == ["fix_opened"]
     (pull,) = loop.pulls("demo/format-check")
@@ -137,7 +139,7 @@ def test_a_pull_request_closed_by_a_human_is_a_rejection(loop) -> None:  # type:
     assert len(loop.pulls("demo/format-check")) == 2
 
 
-def test_dry_run_writes_nothing_and_reports_every_write(loop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_writes_nothing_and_reports_every_write(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format", "transient", "unfixable")
     loop.agent("status")  # creates the state database
     db = Path(".cicd-agent") / "state.db"
@@ -164,7 +166,7 @@ def test_dry_run_writes_nothing_and_reports_every_write(loop, tmp_path: Path) ->
     assert loop.decisions() == ["fix_opened", "rerun", "reported"]  # a real run afterwards still does it all
 
 
-def test_at_most_k_failures_per_cycle(loop) -> None:  # type: ignore[no-untyped-def]
+def test_at_most_k_failures_per_cycle(loop: Loop) -> None:
     loop.setup("format", "unfixable", "timeout", extra="max_failures_per_cycle = 2")
     first = loop.cycle()
     assert len(first["decisions"]) == 2 and first["deferred"] == 1
@@ -173,7 +175,7 @@ def test_at_most_k_failures_per_cycle(loop) -> None:  # type: ignore[no-untyped-
     assert [d["repo"] for d in second["decisions"]] == ["demo/failing-test"]
 
 
-def test_an_idle_repository_costs_one_request_answered_304(loop) -> None:  # type: ignore[no-untyped-def]
+def test_an_idle_repository_costs_one_request_answered_304(loop: Loop) -> None:
     loop.setup("unfixable")
     loop.cycle()
     loop.cycle()  # sees its own issue's run list unchanged
@@ -182,8 +184,8 @@ def test_an_idle_repository_costs_one_request_answered_304(loop) -> None:  # typ
     assert [(e["method"], e["status"]) for e in loop.sandbox.requests] == [("GET", 304)]
 
 
-def test_an_api_outage_ends_the_cycle_with_a_clear_error(loop) -> None:  # type: ignore[no-untyped-def]
-    from cicd_agent.sandbox.server import Fault
+def test_an_api_outage_ends_the_cycle_with_a_clear_error(loop: Loop) -> None:
+    from cicd_agent.sandbox import Fault
 
     loop.setup("format")
     loop.sandbox.inject(Fault("GET", r"/actions/runs$", status=503, times=10))
@@ -193,7 +195,7 @@ def test_an_api_outage_ends_the_cycle_with_a_clear_error(loop) -> None:  # type:
     assert sum(1 for e in loop.sandbox.requests if e["status"] == 503) <= 3  # bounded retries, no hammering
 
 
-def test_snapshot_commands_and_retention(loop) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_commands_and_retention(loop: Loop) -> None:
     loop.setup("format", extra="")
     Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[state]\nsnapshot_retention = 0\n")
     loop.cycle()
@@ -209,7 +211,7 @@ def test_snapshot_commands_and_retention(loop) -> None:  # type: ignore[no-untyp
     assert loop.agent("snapshots", "list", "--json").json() == []
 
 
-def test_a_push_refused_for_workflow_files_is_reported_not_retried(loop) -> None:  # type: ignore[no-untyped-def]
+def test_a_push_refused_for_workflow_files_is_reported_not_retried(loop: Loop) -> None:
     loop.setup("deprecated-action")
     loop.sandbox.refuse_workflow_pushes("demo/deprecated-action")
     first = loop.cycle()
@@ -220,7 +222,7 @@ def test_a_push_refused_for_workflow_files_is_reported_not_retried(loop) -> None
     assert loop.store().remediation_counts() == {"refused": 1}
 
 
-def test_needs_approval_opens_a_labelled_draft(loop) -> None:  # type: ignore[no-untyped-def]
+def test_needs_approval_opens_a_labelled_draft(loop: Loop) -> None:
     loop.setup("format", extra="needs_approval = true")
     assert loop.decisions() == ["fix_opened"]
     (pull,) = loop.pulls("demo/format-check")
@@ -228,7 +230,7 @@ def test_needs_approval_opens_a_labelled_draft(loop) -> None:  # type: ignore[no
     assert sorted(label["name"] for label in pull["labels"]) == ["cicd-agent", "cicd-agent:needs-approval"]
 
 
-def test_no_verdict_within_max_wait_is_inconclusive(loop) -> None:  # type: ignore[no-untyped-def]
+def test_no_verdict_within_max_wait_is_inconclusive(loop: Loop) -> None:
     loop.setup("format")
     Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text().replace('max_wait = "10m"', "max_wait = 0"))
     assert loop.decisions() == ["fix_opened"]
@@ -239,13 +241,14 @@ def test_no_verdict_within_max_wait_is_inconclusive(loop) -> None:  # type: igno
     assert (breaker["state"], breaker["failures"]) == ("CLOSED", 0)  # inconclusive counts nothing by default
 
 
-def test_a_rollback_interrupted_by_the_api_is_finished_next_cycle(loop) -> None:  # type: ignore[no-untyped-def]
-    from cicd_agent.sandbox.server import Fault
+def test_a_rollback_interrupted_by_the_api_is_finished_next_cycle(loop: Loop) -> None:
+    from cicd_agent.sandbox import Fault
 
     loop.setup("bad-fix")
     assert loop.decisions() == ["fix_opened"]
     loop.sandbox.settle()
-    loop.sandbox.inject(Fault("DELETE", r"/git/refs/heads/", status=422, times=1, body='{"message": "nope"}'))
+    refused = '{"message": "Resource not accessible by integration"}'  # a 404 or 422 would mean "already gone"
+    loop.sandbox.inject(Fault("DELETE", r"/git/refs/heads/", status=403, times=1, body=refused))
     partial = loop.cycle()
     assert [d["decision"] for d in partial["decisions"]] == ["rollback_partial"]
     assert loop.store().remediation_counts() == {"rollback_partial": 1}
@@ -257,7 +260,7 @@ def test_a_rollback_interrupted_by_the_api_is_finished_next_cycle(loop) -> None:
     assert breaker["failures"] == 1
 
 
-def test_a_failure_on_a_pull_request_branch_is_explained_on_that_pr(loop) -> None:  # type: ignore[no-untyped-def]
+def test_a_failure_on_a_pull_request_branch_is_explained_on_that_pr(loop: Loop) -> None:
     loop.setup("unfixable")
     Path("cicd-agent.toml").write_text(
         Path("cicd-agent.toml").read_text().replace('branches = ["main"]', 'branches = ["feature"]')
@@ -288,8 +291,8 @@ def test_a_failure_on_a_pull_request_branch_is_explained_on_that_pr(loop) -> Non
     assert len(loop.api("GET", f"/repos/demo/failing-test/issues/{pull['number']}/comments")) == 1
 
 
-def test_an_error_github_keeps_giving_is_retried_then_given_up(loop) -> None:  # type: ignore[no-untyped-def]
-    from cicd_agent.sandbox.server import Fault
+def test_an_error_github_keeps_giving_is_retried_then_given_up(loop: Loop) -> None:
+    from cicd_agent.sandbox import Fault
 
     loop.setup("unfixable")
     loop.sandbox.inject(

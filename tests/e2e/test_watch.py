@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from harness import free_port, wait_for
 
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
-from cicd_agent.sandbox.server import Sandbox
 from cicd_agent.store import Store
 
 CONFIG = """
@@ -33,28 +31,13 @@ name = "demo/format-check"
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _states() -> list[str]:
     path = Path(".cicd-agent") / "state.db"
     if not path.exists():
         return []
     store = Store(path)
     try:
-        return [r["state"] for r in store.remediations()]
+        return [r.state for r in store.remediations()]
     finally:
         store.close()
 
@@ -77,9 +60,9 @@ def test_watch_survives_a_restart_with_a_pending_health_check(tmp_path: Path) ->
         sandbox.settle()
         Path("cicd-agent.toml").write_text(CONFIG)
         os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
-        port = _free_port()
+        port = free_port()
         first = _watch(port)
-        _wait(lambda: _states() == ["pr_open"], "the first watcher to open the fix")
+        wait_for(lambda: _states() == ["pr_open"], "the first watcher to open the fix")
         first.send_signal(signal.SIGTERM)
         out, err = first.communicate(timeout=60)
         assert first.returncode == 0, err
@@ -91,7 +74,7 @@ def test_watch_survives_a_restart_with_a_pending_health_check(tmp_path: Path) ->
 
         second = _watch(port)
         try:
-            _wait(lambda: _states() == ["healthy"], "the restarted watcher to finish the health check")
+            wait_for(lambda: _states() == ["healthy"], "the restarted watcher to finish the health check")
             metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
             assert 'cicd_agent_remediations{state="healthy"} 1' in metrics
             assert "cicd_agent_pending_health_checks 0" in metrics

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from cicd_agent.github import GitHubClient
-from cicd_agent.sandbox import server as server_module
+from cicd_agent.sandbox import Fault, Sandbox
+from cicd_agent.sandbox import app as sandbox_app
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
-from cicd_agent.sandbox.server import Fault, Sandbox
 
 
 def _get(sb: Sandbox, path: str, **headers: str) -> requests.Response:
@@ -134,7 +134,7 @@ def test_log_redirect_is_short_lived(demo_sandbox: Sandbox, monkeypatch: pytest.
     location = response.headers["Location"]
     assert requests.get(location, timeout=10).status_code == 200
     real_time = time.time
-    monkeypatch.setattr(server_module.time, "time", lambda: real_time() + server_module.LOG_URL_TTL + 1)
+    monkeypatch.setattr(sandbox_app.time, "time", lambda: real_time() + sandbox_app.LOG_URL_TTL + 1)
     assert requests.get(location, timeout=10).status_code == 403
 
 

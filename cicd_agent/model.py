@@ -1,0 +1,269 @@
+"""The vocabulary of the remediation loop: states, strategies, decisions, and the records the store keeps.
+
+Everything the store returns is one of these frozen dataclasses, and every state or decision is an enum
+member, so a typo fails at once instead of silently matching nothing. The names the agent writes on
+GitHub (its label, outcome labels, fix branch prefix) live here too: they are the keys GitHub-side state
+is found by.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+LABEL = "cicd-agent"  # on every PR and issue the agent opens: what the Action mode rebuilds state from
+HEALTHY_LABEL = "cicd-agent:healthy"
+ROLLED_BACK_LABEL = "cicd-agent:rolled-back"
+INCONCLUSIVE_LABEL = "cicd-agent:inconclusive"
+APPROVAL_LABEL = "cicd-agent:needs-approval"
+STORM_LABEL = "cicd-agent:storm"  # an incident issue: one failure across many repositories
+RESET_LABEL = "cicd-agent:breaker-reset"  # a person resets a breaker in Action mode with it
+FIX_PREFIX = "cicd-agent/fix/"
+
+
+def fix_branch(signature: str, branch: str) -> str:
+    """Deterministic, so it is the idempotency key on GitHub itself."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", branch).strip("-.") or "branch"
+    return f"{FIX_PREFIX}{signature[:12]}/{slug[:60]}"
+
+
+def is_fix_branch(branch: str) -> bool:
+    return branch.startswith(FIX_PREFIX)
+
+
+class Strategy(StrEnum):
+    RERUN = "rerun"
+    FIX = "fix"
+    REPORT = "report"
+    IGNORE = "ignore"
+
+
+class RemState(StrEnum):
+    """Where a remediation is. The first six are in flight; the rest are ends."""
+
+    PLANNED = "planned"  # recorded, nothing on GitHub yet (or a crash before we learnt it was)
+    PUSHED = "pushed"  # the fix branch is on GitHub, its PR not yet opened
+    PR_OPEN = "pr_open"
+    RERUN_REQUESTED = "rerun_requested"
+    ROLLING_BACK = "rolling_back"
+    ROLLBACK_PARTIAL = "rollback_partial"
+    REPORTED = "reported"
+    HEALTHY = "healthy"
+    MERGED = "merged"
+    INCONCLUSIVE = "inconclusive"
+    REJECTED = "rejected"
+    ROLLED_BACK = "rolled_back"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+    REFUSED = "refused"
+
+
+ACTIVE: tuple[RemState, ...] = (
+    RemState.PLANNED,
+    RemState.PUSHED,
+    RemState.PR_OPEN,
+    RemState.RERUN_REQUESTED,
+    RemState.ROLLING_BACK,
+    RemState.ROLLBACK_PARTIAL,
+)
+UNFINISHED_ROLLBACK: tuple[RemState, ...] = (RemState.ROLLING_BACK, RemState.ROLLBACK_PARTIAL)
+
+
+class Decided(StrEnum):
+    """What the agent decided about a failure or a remediation: the audit trail's `decision` column."""
+
+    NO_FAILURE_FOUND = "no_failure_found"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    IN_FLIGHT = "in_flight"
+    BLOCKED_BY_BREAKER = "blocked_by_breaker"
+    NO_ACTION = "no_action"
+    IGNORED = "ignored"
+    RERUN = "rerun"
+    RERUN_FAILED = "rerun_failed"
+    REPORTED = "reported"
+    DUPLICATE = "duplicate"
+    DEFERRED = "deferred"
+    CANNOT_FIX = "cannot_fix"
+    POLICY_REFUSED = "policy_refused"
+    PUSH_REFUSED = "push_refused"
+    FIX_OPENED = "fix_opened"
+    HEALTHY = "healthy"
+    MERGED = "merged"
+    INCONCLUSIVE = "inconclusive"
+    REJECTED = "rejected"
+    ROLLED_BACK = "rolled_back"
+    ROLLBACK_PARTIAL = "rollback_partial"
+    ADOPTED = "adopted"
+    ABANDONED = "abandoned"
+    GAVE_UP = "gave_up"
+    STORM = "storm"  # one failure in many repositories: part of an incident, no per-repository remediation
+    STORM_ENDED = "storm_ended"
+
+
+class HealthOutcome(StrEnum):
+    PENDING = "pending"  # no verdict yet (CI still running)
+    SUCCESS = "success"
+    FAILURE = "failure"
+    INCONCLUSIVE = "inconclusive"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class FailureKey:
+    """What a breaker counts: one failure signature on one branch of one repository."""
+
+    repo: str
+    branch: str
+    signature: str
+
+    def short(self) -> str:
+        return f"{self.repo} {self.branch} {self.signature[:12]}"
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """One attempt of one workflow run: the unit of deduplication."""
+
+    repo: str
+    run_id: int
+    attempt: int
+    branch: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.run_id}#{self.attempt}"
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """One try at a failure: a rerun, a report, or a fix PR, and everything needed to resume it."""
+
+    repo: str
+    branch: str
+    signature: str
+    strategy: Strategy
+    state: RemState
+    run_id: int
+    run_attempt: int
+    created_at: float
+    rule: str = ""
+    id: int = 0  # given by the store
+    updated_at: float = 0.0
+    fix_branch: str = ""
+    pr_number: int = 0  # the fix PR, or the report issue
+    pr_url: str = ""
+    head_sha: str = ""
+    snapshot_id: str = ""
+    # what a fix PR is opened with (kept so a resumed remediation opens exactly the planned PR)
+    title: str = ""
+    body: str = ""
+    labels: tuple[str, ...] = ()
+    draft: bool = False
+    fixer: str = ""
+    # a rollback's progress: the steps done, why it started, the last error
+    rollback_done: tuple[str, ...] = ()
+    rollback_reason: str = ""
+    error: str = ""
+
+    @property
+    def key(self) -> FailureKey:
+        return FailureKey(self.repo, self.branch, self.signature)
+
+    @property
+    def run(self) -> RunRef:
+        return RunRef(self.repo, self.run_id, self.run_attempt, self.branch)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    remediation_id: int
+    due_at: float
+    deadline: float
+    attempts: int = 0
+    outcome: HealthOutcome | None = None  # None while the check is still due
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Before a fix: its base commit and the original content of every file it touches (None: absent)."""
+
+    id: str
+    repo: str
+    branch: str
+    base_sha: str
+    created_at: float
+    files: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One line of the audit trail."""
+
+    at: float
+    repo: str
+    decision: str  # a `Decided` value, or an operator's `breaker_<state>`
+    reason: str
+    branch: str = ""
+    run_id: int = 0
+    run_attempt: int = 0
+    signature: str = ""
+    rule: str = ""
+    detail: dict[str, object] = field(default_factory=dict)
+    id: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        """As the cycle report shows it (no time, no row id)."""
+        return {
+            "repo": self.repo,
+            "branch": self.branch,
+            "run_id": self.run_id,
+            "run_attempt": self.run_attempt,
+            "signature": self.signature,
+            "decision": self.decision,
+            "reason": self.reason,
+            "rule": self.rule,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class BreakerEvent:
+    at: float
+    from_state: str
+    to_state: str
+    reason: str
+    actor: str = ""
+    remediation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One explained failure, kept to see the same signature across repositories (storm detection)."""
+
+    repo: str
+    branch: str
+    signature: str
+    category: str
+    run_id: int
+    run_attempt: int
+    at: float
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A storm: one signature failing in many repositories at once, handled as one thing."""
+
+    signature: str
+    category: str
+    started_at: float
+    last_seen: float
+    repos: tuple[str, ...] = ()
+    ended_at: float | None = None
+    issue_repo: str = ""
+    issue_number: int = 0
+    issue_url: str = ""
+    id: int = 0

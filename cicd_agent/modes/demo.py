@@ -1,0 +1,170 @@
+"""`agent demo`: the agent against the sandbox's scenarios, cycle after cycle with their real CI in between,
+until each scenario reaches its end (fixed, rerun, reported, or breaker open)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.breaker import OPENED
+from cicd_agent.config import Config, parse_config
+from cicd_agent.effects import DryRunRecorder, Effects
+from cicd_agent.errors import AgentError
+from cicd_agent.github import GitHubClient
+from cicd_agent.model import RemState, Strategy
+from cicd_agent.modes.wiring import build_ports
+from cicd_agent.notify import Notifier
+from cicd_agent.package_index import WheelhouseIndex
+from cicd_agent.remediation.cycle import Ports, run_cycle
+from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.action_repos import install_action_repos
+from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, install_scenarios
+from cicd_agent.store import Store, open_store
+
+DEMO_SETTINGS = """
+[github]
+write_interval = 0
+[health]
+delay = 0
+interval = 0
+max_wait = "10m"
+[policy]
+allow_workflow_changes = true
+max_open_prs = 20
+max_new_prs_per_hour = 50
+"""
+
+
+def demo_index(sandbox: Sandbox) -> WheelhouseIndex:
+    """The sandbox's wheelhouse (`scenarios.WHEELS`) is the demo's package index."""
+    return WheelhouseIndex(sandbox.root / "wheelhouse")
+
+
+def host_actions(sandbox: Sandbox, scenarios: list[str]) -> None:
+    """The repositories of the actions the scenarios update, so the fixer looks their versions up."""
+    if "deprecated-action" in scenarios:
+        install_action_repos(sandbox, ["actions/upload-artifact", "actions/download-artifact"])
+
+
+def demo_config(scenarios: list[Scenario]) -> Config:
+    repos = "".join(f'[[repos]]\nname = "{s.repo}"\nbranches = ["main"]\n' for s in scenarios)
+    config, problems = parse_config(DEMO_SETTINGS + repos, source="(demo)")
+    assert not problems, problems
+    return config
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    name: str
+    expected: str
+    outcome: str
+    pr: str | None
+    signature: str
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    scenarios: list[ScenarioResult]
+    breakers: list[dict[str, str]]
+
+    @property
+    def missed(self) -> list[str]:
+        return [r.name for r in self.scenarios if r.outcome != r.expected]
+
+
+def outcome(store: Store, scenario: Scenario) -> ScenarioResult:
+    rems = store.remediations(repo=scenario.repo)
+    signature = rems[-1].signature if rems else ""
+    result = "pending"
+    pr = None
+    if any(b.breaker.state in OPENED for b in store.breakers(repo=scenario.repo)):
+        result = "breaker-open"
+    elif healthy := [r for r in rems if r.state in (RemState.HEALTHY, RemState.MERGED)]:
+        result = "fixed" if healthy[-1].strategy is Strategy.FIX else "rerun"
+        pr = healthy[-1].pr_url or None
+    elif reported := [r for r in rems if r.state is RemState.REPORTED]:
+        result, pr = "reported", reported[-1].pr_url or None
+    elif rems:
+        result = str(rems[-1].state)
+    return ScenarioResult(scenario.name, scenario.expected, result, pr, signature)
+
+
+def _recur(sandbox: Sandbox, store: Store, scenario: Scenario) -> None:
+    """The failure a rolled-back fix left in place happens again (as a re-run or the next push would)."""
+    rems = store.remediations(repo=scenario.repo)
+    if not rems or rems[-1].state is not RemState.ROLLED_BACK:
+        return
+    repo = sandbox.repo(scenario.repo)
+    run = next((r for r in repo.runs if r.id == rems[-1].run_id), None)
+    if run is not None and run.status == "completed" and run.attempt == rems[-1].run_attempt:
+        with sandbox.lock:
+            sandbox.rerun(repo, run, failed_only=True)
+
+
+def start_sandbox(root: Path | None, *, port: int = 0, scenario: str = "demo", auto_ci: bool = True) -> Sandbox:
+    """The sandbox GitHub on 127.0.0.1 with all scenarios (`demo`), none, or one of them."""
+    sandbox = Sandbox(root or Path(tempfile.mkdtemp(prefix="cicd-agent-sandbox-")))
+    if scenario == "demo":
+        install_scenarios(sandbox)
+        host_actions(sandbox, [s.name for s in SCENARIOS])
+    elif scenario != "none":
+        names = [s.name for s in SCENARIOS]
+        if scenario not in names:
+            raise AgentError(f"unknown scenario {scenario!r}", fix=f"use demo, none, or one of: {', '.join(names)}")
+        install_scenarios(sandbox, [scenario])
+        host_actions(sandbox, [scenario])
+    try:
+        sandbox.serve(port, auto_ci=auto_ci)
+    except OSError as exc:
+        raise AgentError(f"cannot listen on 127.0.0.1:{port}: {exc}", fix="pick another --port, or 0 for any") from None
+    return sandbox
+
+
+def run_demo(*, recorder: DryRunRecorder | None, echo: Callable[[str], None], max_cycles: int = 30) -> DemoResult:
+    """Cycle after cycle, with the sandbox's CI settled in between, until each scenario reaches its end.
+    A dry run (`recorder` set) shows the first cycle's plan only."""
+    sandbox = start_sandbox(None, auto_ci=False)
+    work = Path(tempfile.mkdtemp(prefix="cicd-agent-demo-"))
+    try:
+        echo(f"sandbox GitHub at {sandbox.base_url}; demo state in {work}")
+        store = open_store(work, dry_run=recorder is not None, on_write=recorder.skip_store_write if recorder else None)
+        try:
+            effects = Effects(None, notifier=Notifier([], echo=echo), recorder=recorder)
+            github = GitHubClient(sandbox.base_url, sandbox.token, seconds_between_writes=0)
+            ports = build_ports(
+                demo_config(SCENARIOS),
+                github,
+                effects,
+                store,
+                state_dir=work,
+                token=sandbox.token,
+                echo=echo,
+                snapshot_dir=work / "snapshots",
+                index=demo_index(sandbox),
+            )
+            return _cycles(sandbox, ports, 1 if recorder is not None else max_cycles)
+        finally:
+            store.close()
+    finally:
+        sandbox.close()
+
+
+def _cycles(sandbox: Sandbox, ports: Ports, max_cycles: int) -> DemoResult:
+    results: list[ScenarioResult] = []
+    for cycle in range(max_cycles):
+        sandbox.settle()
+        ports.echo(f"-- cycle {cycle + 1}")
+        run_cycle(ports, [s.repo for s in SCENARIOS])
+        for scenario in SCENARIOS:
+            if scenario.expected == "breaker-open":
+                _recur(sandbox, ports.store, scenario)
+        results = [outcome(ports.store, s) for s in SCENARIOS]
+        if all(r.outcome == r.expected for r in results):
+            break
+    breakers = [
+        {"repo": b.key.repo, "branch": b.key.branch, "signature": b.key.signature, "state": str(b.breaker.state)}
+        for b in ports.store.breakers()
+    ]
+    return DemoResult(results, breakers)

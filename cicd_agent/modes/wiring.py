@@ -1,0 +1,56 @@
+"""Ports for a cycle, from the pieces every run mode has (config, GitHub client, effects, store)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cicd_agent.action_versions import CachedVersions, GitHubActionVersions
+from cicd_agent.config import Config
+from cicd_agent.effects import Effects
+from cicd_agent.github import GitHubClient
+from cicd_agent.gitops import GitPusher, Workspaces
+from cicd_agent.package_index import PackageIndex, index_from
+from cicd_agent.remediation.context import Ports
+from cicd_agent.store import Store
+
+Token = str | Callable[[], str | None] | None
+
+
+def workspace_root(state_dir: Path, dry_run: bool) -> Path:
+    """Clones live in the state dir; a dry run clones into a temp dir it throws away."""
+    if dry_run:
+        return Path(tempfile.mkdtemp(prefix="cicd-agent-workspace-"))
+    return state_dir / "workspaces"
+
+
+def build_ports(
+    config: Config,
+    github: GitHubClient,
+    effects: Effects,
+    store: Store,
+    *,
+    state_dir: Path,
+    token: Token,
+    echo: Callable[[str], None],
+    now: Callable[[], float] = time.time,
+    snapshot_dir: Path | None = None,
+    index: PackageIndex | None = None,
+) -> Ports:
+    effects.github = github
+    effects.pusher = GitPusher(token)
+    return Ports(
+        config=config,
+        github=github,
+        effects=effects,
+        store=store,
+        workspaces=Workspaces(workspace_root(state_dir, effects.recorder is not None), token),
+        snapshot_dir=snapshot_dir or Path(config.state.snapshot_dir),
+        now=now,
+        echo=echo,
+        versions=CachedVersions(GitHubActionVersions(github)),  # once per process, else the dated table
+        index=index or index_from(os.environ.get("CICD_AGENT_PACKAGE_INDEX")),
+    )

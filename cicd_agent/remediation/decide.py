@@ -1,0 +1,103 @@
+"""Decide what to do about one failed run: claim it once, explain it, then pause, in-flight and breaker
+checks, then the rules in order until one acts (rerun, fix, report or ignore)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cicd_agent import ops
+from cicd_agent.failures import Explained, explain_run
+from cicd_agent.github import WorkflowRun
+from cicd_agent.model import ACTIVE, Decided, FailureKey, Incident, Strategy
+from cicd_agent.remediation import storms
+from cicd_agent.remediation.context import Ports, Report, record
+from cicd_agent.remediation.fix import fix
+from cicd_agent.remediation.report import report_failure
+from cicd_agent.remediation.rerun import rerun
+from cicd_agent.rules import Rule, candidates, from_config
+
+
+def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
+    """Decide and act on one failed run; False when it was a duplicate (costs no budget)."""
+    now = p.now()
+    if not p.store.claim_failure(
+        run.ref, now=now, ttl=p.config.state.dedup_ttl, workflow=run.name, head_sha=run.head_sha
+    ):
+        return False
+    explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run)
+    report.explained[run.id] = explained
+    analysis = explained.analysis
+    key = run.key(analysis.signature)
+    facts: dict[str, Any] = {"signature": analysis.signature, "category": analysis.category} if analysis.failed else {}
+    paused = bool(ops.paused(p.store))
+    incident = None if paused else storms.incident_for(p, explained)
+    stop = gate(
+        failed=analysis.failed,
+        paused=paused,
+        storm=incident,
+        in_flight=analysis.failed and bool(p.store.remediations(key=key, states=ACTIVE)),
+    )
+    if stop is not None:
+        decision, reason = stop
+        if incident is not None:
+            facts.update(incident=incident.id, issue=incident.issue_url)
+        record(p, report, run.ref, decision, reason, **facts)
+        return True
+    allowed, why = p.breakers.acquire(key, now)
+    if not allowed:
+        record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)
+        return True
+    rules = candidates(
+        from_config(p.config),
+        analysis,
+        run.repo,
+        run.branch,
+        reruns_done=run.attempt - 1,
+        last_fired=last_fired(p, key),
+        now=now,
+    )
+    for rule in rules:
+        if act(p, report, run, explained, rule):
+            return True
+    p.breakers.record(key, success=None, now=now)  # free a half-open slot
+    record(p, report, run.ref, Decided.NO_ACTION, "no rule could act on this failure", **facts)
+    return True
+
+
+def gate(*, failed: bool, paused: bool, in_flight: bool, storm: Incident | None = None) -> tuple[Decided, str] | None:
+    """Why a failure gets no remediation before its breaker is even asked (None: ask it)."""
+    if not failed:
+        return Decided.NO_FAILURE_FOUND, "the failed job's log shows no failure"
+    if paused:
+        return Decided.PAUSED, "the agent is paused: analysed and reported only"
+    if storm is not None:
+        where = f" ({storm.issue_url})" if storm.issue_url else ""
+        return Decided.STORM, f"the same failure in {len(storm.repos)} repositories: one incident{where}"
+    if in_flight:
+        return Decided.IN_FLIGHT, "a remediation of this failure is still in flight"
+    return None
+
+
+def last_fired(p: Ports, key: FailureKey) -> dict[str, float]:
+    """When each rule last acted on this failure (for cooldowns)."""
+    fired: dict[str, float] = {}
+    for rem in p.store.remediations(key=key):
+        fired[rem.rule] = max(fired.get(rem.rule, 0.0), rem.created_at)
+    return fired
+
+
+def act(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> bool:
+    """Carry out one rule's strategy; False lets the next rule try (a fixer declined, policy refused)."""
+    analysis = explained.analysis
+    key = run.key(analysis.signature)
+    if rule.strategy is Strategy.IGNORE:
+        p.breakers.record(key, success=None, now=p.now())
+        facts = {"signature": analysis.signature, "category": analysis.category, "rule": rule.name}
+        record(p, report, run.ref, Decided.IGNORED, f"rule {rule.name} ignores this failure", **facts)
+        return True
+    if rule.strategy is Strategy.RERUN:
+        return rerun(p, report, run, analysis.signature, analysis.category, rule)
+    if rule.strategy is Strategy.REPORT:
+        p.breakers.record(key, success=None, now=p.now())
+        return report_failure(p, report, run, explained, rule)
+    return fix(p, report, run, explained, rule)

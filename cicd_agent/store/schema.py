@@ -1,0 +1,202 @@
+"""The state database's schema: migrations as functions, applied once each and recorded in `_migrations`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("failures").create(
+        {
+            "id": int,
+            "repo": str,
+            "branch": str,
+            "run_id": int,
+            "run_attempt": int,
+            "workflow": str,
+            "head_sha": str,
+            "signature": str,
+            "category": str,
+            "seen_at": float,
+            "duplicates": int,
+        },
+        pk="id",
+    )
+    db.table("failures").create_index(["repo", "run_id", "run_attempt"], unique=True)
+    db.table("decisions").create(
+        {
+            "id": int,
+            "at": float,
+            "repo": str,
+            "branch": str,
+            "run_id": int,
+            "run_attempt": int,
+            "signature": str,
+            "decision": str,
+            "reason": str,
+            "rule": str,
+            "detail": str,
+        },
+        pk="id",
+    )
+    db.table("decisions").create_index(["repo", "at"])
+    db.table("breakers").create(
+        {
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "state": str,
+            "failures": int,
+            "opened_at": float,
+            "updated_at": float,
+            "last_failure_run": str,
+            "trial_in_flight": int,
+        },
+        pk=("repo", "branch", "signature"),
+    )
+    db.table("breaker_events").create(
+        {
+            "id": int,
+            "at": float,
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "from_state": str,
+            "to_state": str,
+            "reason": str,
+            "actor": str,
+            "remediation_id": int,
+        },
+        pk="id",
+    )
+    db.table("breaker_events").create_index(["repo", "branch", "signature"])
+
+
+def _m2_remediations(db: sqlite_utils.Database) -> None:
+    db.table("remediations").create(
+        {
+            "id": int,
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "strategy": str,
+            "rule": str,
+            "state": str,
+            "run_id": int,
+            "run_attempt": int,
+            "fix_branch": str,
+            "pr_number": int,
+            "pr_url": str,
+            "head_sha": str,
+            "snapshot_id": str,
+            "created_at": float,
+            "updated_at": float,
+            "detail": str,
+        },
+        pk="id",
+    )
+    db.table("remediations").create_index(["repo", "branch", "signature"])
+    db.table("intents").create(
+        {"id": int, "remediation_id": int, "action": str, "target": str, "status": str, "at": float},
+        pk="id",
+    )
+    db.table("health_checks").create(
+        {
+            "remediation_id": int,
+            "due_at": float,
+            "deadline": float,
+            "attempts": int,
+            "outcome": str,
+            "updated_at": float,
+        },
+        pk="remediation_id",
+    )
+    db.table("snapshots").create(
+        {"id": str, "repo": str, "branch": str, "base_sha": str, "created_at": float, "files": str},
+        pk="id",
+    )
+    db.table("cursors").create({"repo": str, "etag": str, "since": str, "updated_at": float}, pk="repo")
+
+
+def _m3_handling_errors(db: sqlite_utils.Database) -> None:
+    failures = db.table("failures")
+    failures.add_column("released", int, not_null_default=0)  # claimed, then given back after an error
+    failures.add_column("errors", int, not_null_default=0)  # how many times handling it ended in an error
+
+
+# what the free-form `detail` JSON held before these became columns
+_TYPED_COLUMNS: dict[str, tuple[type, object]] = {
+    "title": (str, ""),
+    "body": (str, ""),
+    "labels": (str, "[]"),
+    "draft": (int, 0),
+    "fixer": (str, ""),
+    "rollback_done": (str, "[]"),
+    "rollback_reason": (str, ""),
+    "error": (str, ""),
+}
+
+
+def _m4_typed_remediations(db: sqlite_utils.Database) -> None:
+    table = db.table("remediations")
+    for name, (kind, default) in _TYPED_COLUMNS.items():
+        table.add_column(name, kind, not_null_default=default)
+    for row in list(table.rows):
+        detail = json.loads(row["detail"] or "{}")
+        moved = {name: detail.pop(name) for name in list(detail) if name in _TYPED_COLUMNS}
+        if "rollback_error" in detail:
+            moved["error"] = detail.pop("rollback_error")
+        for name in ("labels", "rollback_done"):
+            if name in moved:
+                moved[name] = json.dumps(list(moved[name]))
+        if "draft" in moved:
+            moved["draft"] = int(bool(moved["draft"]))
+        detail.pop("base", None)  # always the remediation's own branch
+        table.update(row["id"], {**moved, "detail": json.dumps(detail, sort_keys=True)})
+
+
+def _m5_storms(db: sqlite_utils.Database) -> None:
+    db.table("sightings").create(
+        {
+            "id": int,
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "category": str,
+            "run_id": int,
+            "run_attempt": int,
+            "at": float,
+        },
+        pk="id",
+    )
+    db.table("sightings").create_index(["repo", "run_id", "run_attempt"], unique=True)
+    db.table("sightings").create_index(["signature", "at"])
+    db.table("incidents").create(
+        {
+            "id": int,
+            "signature": str,
+            "category": str,
+            "started_at": float,
+            "last_seen": float,
+            "ended_at": float,
+            "repos": str,  # JSON list
+            "issue_repo": str,
+            "issue_number": int,
+            "issue_url": str,
+        },
+        pk="id",
+    )
+    db.table("incidents").create_index(["signature", "ended_at"])
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", _m1_initial),
+    ("0002_remediations", _m2_remediations),
+    ("0003_handling_errors", _m3_handling_errors),
+    ("0004_typed_remediations", _m4_typed_remediations),
+    ("0005_storms", _m5_storms),
+]

@@ -1,0 +1,129 @@
+"""What tests drive the agent with: the CLI runner's result, and the end-to-end loop over the sandbox."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from cicd_agent.modes.demo import DEMO_SETTINGS, host_actions
+from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
+from cicd_agent.store import Store
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Agent = Callable[..., Result]  # agent("run", "--json") -> Result
+
+
+# the demo's settings (no waiting, workflow edits allowed), failing fast on outages; `extra` lands in [policy]
+SETTINGS = DEMO_SETTINGS.replace("write_interval = 0\n", "write_interval = 0\nmax_retries = 1\n") + "{extra}\n"
+
+
+class Loop:
+    def __init__(self, sandbox: Sandbox, agent: Agent) -> None:
+        self.sandbox = sandbox
+        self.agent = agent
+        self.repos: list[str] = []
+
+    def setup(self, *names: str, extra: str = "") -> None:
+        install_scenarios(self.sandbox, list(names))
+        host_actions(self.sandbox, list(names))
+        self.repos = [s.repo for s in SCENARIOS if s.name in names]
+        self.configure(extra)
+        self.sandbox.settle()
+
+    def configure(self, extra: str = "") -> None:
+        """The config file: the test settings (`extra` lands in [policy], or opens sections of its own) and
+        every repository in `self.repos`."""
+        repos = "".join(f'[[repos]]\nname = "{r}"\nbranches = ["main"]\n' for r in self.repos)
+        Path("cicd-agent.toml").write_text(SETTINGS.format(extra=extra) + repos)
+
+    def cycle(self, *args: str) -> dict[str, Any]:
+        result = self.agent("run", "--json", *args)
+        assert result.code in (0, 1), result.err
+        data: dict[str, Any] = json.loads(result.out)
+        return data
+
+    def decisions(self, *args: str) -> list[str]:
+        return [d["decision"] for d in self.cycle(*args)["decisions"]]
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        response = requests.request(
+            method,
+            self.sandbox.base_url + path,
+            json=body,
+            timeout=10,
+            headers={"Authorization": f"token {self.sandbox.token}"},
+        )
+        assert response.status_code < 400, response.text
+        return response.json() if response.content else None
+
+    def store(self) -> Store:
+        return Store(Path(".cicd-agent") / "state.db")
+
+    def pulls(self, repo: str, state: str = "all") -> list[dict[str, Any]]:
+        return list(self.api("GET", f"/repos/{repo}/pulls?state={state}"))
+
+
+class Inbox:
+    """A loopback HTTP endpoint that records every POST (notification webhooks, GitHub webhook deliveries)."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.posts: list[tuple[str, dict[str, str], bytes]] = []
+        inbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                inbox.posts.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def json(self) -> list[Any]:
+        return [json.loads(body) for _, _, body in self.posts]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """Until `condition()` holds (a real process's progress); fails after `seconds` saying what it waited for."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -1,0 +1,97 @@
+"""The loop's decisions on plain values: the gate before the breaker, a health check's consequence, a rerun's
+verdict, and what crash recovery does with what GitHub holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.github import PullRef, WorkflowRun
+from cicd_agent.model import Decided, HealthOutcome, Incident, Strategy
+from cicd_agent.remediation.check import Next, next_step, rerun_outcome
+from cicd_agent.remediation.decide import gate
+from cicd_agent.remediation.reconcile import Found, Recovery, recovery
+
+
+@pytest.mark.parametrize(
+    ("failed", "paused", "in_flight", "expected"),
+    [
+        (False, True, True, Decided.NO_FAILURE_FOUND),  # nothing failed: nothing else matters
+        (True, True, True, Decided.PAUSED),  # paused beats in flight: a person said stop
+        (True, False, True, Decided.IN_FLIGHT),
+        (True, False, False, None),  # go on to the breaker
+    ],
+)
+def test_gate(failed: bool, paused: bool, in_flight: bool, expected: Decided | None) -> None:
+    stop = gate(failed=failed, paused=paused, in_flight=in_flight)
+    assert (stop[0] if stop else None) == expected
+
+
+STORM = Incident("sig", "network", 0.0, 0.0, ("o/a", "o/b"), issue_url="https://example.invalid/o/i/issues/1")
+
+
+@pytest.mark.parametrize(
+    ("paused", "in_flight", "expected"),
+    [
+        (True, False, Decided.PAUSED),  # paused still wins: a person said stop
+        (False, True, Decided.STORM),  # a storm beats the repository's own fix in flight: nothing new per repo
+        (False, False, Decided.STORM),
+    ],
+)
+def test_gate_in_a_storm(paused: bool, in_flight: bool, expected: Decided) -> None:
+    stop = gate(failed=True, paused=paused, in_flight=in_flight, storm=STORM)
+    assert stop is not None and stop[0] == expected
+    if expected is Decided.STORM:
+        assert "2 repositories" in stop[1] and STORM.issue_url in stop[1]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "outcome", "now", "expected"),
+    [
+        (Strategy.FIX, HealthOutcome.PENDING, 10.0, Next.WAIT),
+        (Strategy.FIX, HealthOutcome.PENDING, 100.0, Next.INCONCLUSIVE),  # the deadline passed
+        (Strategy.FIX, HealthOutcome.SUCCESS, 100.0, Next.HEALTHY),  # a late green still counts
+        (Strategy.FIX, HealthOutcome.FAILURE, 10.0, Next.ROLLBACK),
+        (Strategy.RERUN, HealthOutcome.FAILURE, 10.0, Next.RERUN_FAILED),  # nothing to roll back
+        (Strategy.RERUN, HealthOutcome.SUCCESS, 10.0, Next.HEALTHY),
+    ],
+)
+def test_next_step(strategy: Strategy, outcome: HealthOutcome, now: float, expected: Next) -> None:
+    assert next_step(strategy, outcome, now=now, deadline=100.0) is expected
+
+
+def _run(attempt: int, status: str, conclusion: str | None) -> WorkflowRun:
+    return WorkflowRun("o/r", 7, attempt, "CI", 1, "main", "a" * 40, "push", status, conclusion, "", "")
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (_run(1, "completed", "failure"), HealthOutcome.PENDING),  # the rerun has not started yet
+        (_run(2, "in_progress", None), HealthOutcome.PENDING),
+        (_run(2, "completed", "success"), HealthOutcome.SUCCESS),
+        (_run(2, "completed", "failure"), HealthOutcome.FAILURE),
+        (_run(3, "completed", "cancelled"), HealthOutcome.FAILURE),
+    ],
+)
+def test_rerun_outcome(current: WorkflowRun, expected: HealthOutcome) -> None:
+    assert rerun_outcome(1, current) is expected
+
+
+PULL = PullRef(3, "https://github.example/o/r/pull/3")
+
+
+@pytest.mark.parametrize(
+    ("strategy", "found", "expected"),
+    [
+        (Strategy.FIX, Found(pull=PULL), Recovery.ADOPT_PULL),
+        (Strategy.FIX, Found(branch_head="b" * 40), Recovery.OPEN_PULL),
+        (Strategy.FIX, Found(), Recovery.ABANDON),
+        (Strategy.FIX, Found(issue=PULL), Recovery.ABANDON),  # an issue is not a fix's trace
+        (Strategy.REPORT, Found(issue=PULL), Recovery.ADOPT_ISSUE),
+        (Strategy.REPORT, Found(), Recovery.ABANDON),
+        (Strategy.RERUN, Found(rerun_started=True), Recovery.ADOPT_RERUN),
+        (Strategy.RERUN, Found(), Recovery.ABANDON),
+    ],
+)
+def test_recovery(strategy: Strategy, found: Found, expected: Recovery) -> None:
+    assert recovery(strategy, found) is expected

@@ -111,7 +111,8 @@ class Workspaces:
 
 PUSH_ATTEMPTS = 3
 # Two agents pushing the same fix branch at once (two Action runs for one failure): git refuses the
-# slower one while the other holds the ref's lock; once it is released a forced push goes through.
+# slower one while the other holds the ref's lock ("failed to update ref"). Tried again once the lock is
+# free, a forced push goes through and an unforced one is rejected like any push to a taken branch.
 _RACED = re.compile(r"cannot lock ref|reference already exists|failed to update ref|incorrect old value provided")
 
 

@@ -37,6 +37,29 @@ def test_a_push_racing_another_for_the_same_branch_goes_through_once_the_lock_is
     assert git.Repo(origin).heads["fix"].commit.hexsha == git.Repo(work).head.commit.hexsha
 
 
+def test_an_unforced_push_that_raced_is_rejected_once_the_branch_is_taken(tmp_path: Path) -> None:
+    from cicd_agent.gitops import PushRejected
+
+    origin, work = _workspace(tmp_path)
+    other = git.Repo.clone_from(str(origin), tmp_path / "other")
+    (tmp_path / "other" / "app.py").write_text("x = 2\n")
+    other.index.add(["app.py"])
+    other.index.commit("the other run's fix")
+    hook = origin / "hooks" / "pre-receive"
+    # the other run's push holds the lock when ours arrives, and has created the branch when we try again
+    hook.write_text(
+        "#!/bin/sh\n"
+        'if [ ! -e "$GIT_DIR/raced" ]; then touch "$GIT_DIR/raced"; '
+        "echo \"error: cannot lock ref 'refs/heads/fix': reference already exists\" >&2; exit 1; fi\n"
+    )
+    hook.chmod(0o755)
+    (origin / "raced").touch()
+    GitPusher().push(tmp_path / "other", "fix", force=False)
+    (origin / "raced").unlink()
+    with pytest.raises(PushRejected):
+        GitPusher().push(work, "fix", force=False)
+
+
 def test_a_lock_that_stays_fails_with_the_reason(tmp_path: Path) -> None:
     origin, work = _workspace(tmp_path)
     lock = origin / "refs" / "heads" / "fix.lock"

@@ -45,17 +45,16 @@ def test_an_unforced_push_that_raced_is_rejected_once_the_branch_is_taken(tmp_pa
     (tmp_path / "other" / "app.py").write_text("x = 2\n")
     other.index.add(["app.py"])
     other.index.commit("the other run's fix")
+    other.git.push("origin", "HEAD:refs/heads/other-run")
     hook = origin / "hooks" / "pre-receive"
-    # the other run's push holds the lock when ours arrives, and has created the branch when we try again
+    # while our push waits, the other run's push takes the branch and ours is refused on the lock
     hook.write_text(
         "#!/bin/sh\n"
-        'if [ ! -e "$GIT_DIR/raced" ]; then touch "$GIT_DIR/raced"; '
-        "echo \"error: cannot lock ref 'refs/heads/fix': reference already exists\" >&2; exit 1; fi\n"
+        "env -u GIT_QUARANTINE_PATH git update-ref refs/heads/fix refs/heads/other-run\n"
+        "echo \"error: cannot lock ref 'refs/heads/fix': reference already exists\" >&2\n"
+        "exit 1\n"
     )
     hook.chmod(0o755)
-    (origin / "raced").touch()
-    GitPusher().push(tmp_path / "other", "fix", force=False)
-    (origin / "raced").unlink()
     with pytest.raises(PushRejected):
         GitPusher().push(work, "fix", force=False)
 

@@ -1,14 +1,13 @@
 """Notifications: Slack incoming webhooks, Telegram bots and plain JSON webhooks, per event.
 
-Text is escaped for each target (Slack `&<>`, Telegram HTML) with mentions broken, and cut to each
-target's size. A failing channel is retried with backoff (honouring `Retry-After`), counted, and never
-raises: a notification must not break a cycle. Secrets (webhook URLs, bot tokens) come from environment
-variables named in the config and never appear in messages or errors.
+Text is escaped for each target by `cicd_agent.text` (Slack `&<>`, Telegram HTML; controls dropped, mentions
+broken), and cut to each target's size. A failing channel is retried with backoff (honouring `Retry-After`),
+counted, and never raises: a notification must not break a cycle. Secrets (webhook URLs, bot tokens) come from
+environment variables named in the config and never appear in messages or errors.
 """
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 import requests
 
 from cicd_agent.config import NotificationsConfig
-from cicd_agent.text import break_mentions
+from cicd_agent.text import break_mentions, html, slack, terminal
 
 EVENTS = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy", "storm")
 SLACK_LIMIT = 39_000
@@ -26,13 +25,12 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
 def slack_text(event: str, text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"*cicd-agent* `{event}`: {break_mentions(escaped)}"[:SLACK_LIMIT]
+    return f"*cicd-agent* `{slack(event)}`: {slack(text)}"[:SLACK_LIMIT]
 
 
 def telegram_text(event: str, text: str) -> str:
-    body = f"<b>cicd-agent</b> <code>{html.escape(event)}</code>: "
-    escaped = html.escape(break_mentions(text))
+    body = f"<b>cicd-agent</b> <code>{html(event)}</code>: "
+    escaped = html(text)
     room = TELEGRAM_LIMIT - len(body)
     if len(escaped) > room:  # cut, without leaving half an entity like "&am"
         escaped = escaped[: room - 1]
@@ -57,7 +55,7 @@ class Channel:
                 "parse_mode": "HTML",
                 "disable_web_page_preview": True,
             }
-        return {"source": "cicd-agent", "event": event, "text": break_mentions(text)}
+        return {"source": "cicd-agent", "event": event, "text": break_mentions(terminal(text))}
 
 
 def channels_from(config: NotificationsConfig, env: dict[str, str] | None = None) -> list[Channel]:

@@ -91,6 +91,10 @@ def explain(
     explained = explain_run(github, github.workflow_run(repo, run_id), max_lines=max_lines)
     if not state.json:
         note = f", baseline run {explained.baseline_run}" if explained.baseline_run else ", no green baseline"
-        missing = " (log no longer available: explained from step names)" if explained.log_missing else ""
+        missing = (
+            f" (log unavailable: {escape(explained.log_note)}; explained from the check run and step names)"
+            if explained.log_missing
+            else ""
+        )
         state.out.print(f"{escape(repo)} run {run_id} ({escape(explained.run.html_url)}){note}{missing}")
     render(state, explained.analysis, source=f"{repo} run {run_id}")

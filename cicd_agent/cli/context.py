@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from cicd_agent.config import Config, load_config
 from cicd_agent.errors import AgentError
+from cicd_agent.text import terminal
 
 if TYPE_CHECKING:  # imported where used: `agent --help` must not pay for PyGithub, GitPython, sqlite-utils
     from cicd_agent.auth import Credentials
@@ -31,6 +33,15 @@ def when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%SZ") if ts else "-"
 
 
+class SafeConsole(Console):
+    """A console that drops escape sequences and control characters from every string it renders (prints and
+    table cells alike), so no log line, branch or workflow name can drive the terminal. Its own styles are
+    added after, so they still work."""
+
+    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Text:
+        return super().render_str(terminal(text), *args, **kwargs)
+
+
 @dataclass
 class AppState:
     config_path: Path
@@ -39,8 +50,8 @@ class AppState:
     report: Path | None
     json: bool
     verbosity: int
-    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
+    out: Console = field(default_factory=lambda: SafeConsole(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: SafeConsole(stderr=True, highlight=False, soft_wrap=True))
     _config: Config | None = None
     _store: Store | None = None
     _effects: Effects | None = None
@@ -63,11 +74,13 @@ class AppState:
     # -- output -------------------------------------------------------------------------------------
 
     def say_dry_run(self, line: str) -> None:
-        (self.err if self.json else self.out).print(line, markup=False)
+        (self.err if self.json else self.out).print(terminal(line, newlines=False), markup=False)
 
     def info(self, message: str) -> None:
+        """A progress line: always one line that starts with the agent's own words (so on an Actions runner no
+        text inside it can begin a workflow command)."""
         if self.verbosity >= 0 and not self.json:
-            self.err.print(message, markup=False)
+            self.err.print(terminal(message, newlines=False), markup=False)
 
     def emit_json(self, value: Any, *, one_line: bool = False) -> None:
         sys.stdout.write(json.dumps(value, indent=None if one_line else 2, default=str) + "\n")

@@ -160,6 +160,8 @@ def run_event(state: AppState, path: Path) -> None:
         print(action.annotation("notice", f"{result.outputs['decision']} {result.outputs['pr-url']}".strip()))
         lines = [f"{d.repo} run {d.run_id}#{d.run_attempt}: {d.decision}: {d.reason}" for d in report.decisions]
         print(action.stop_commands("\n".join(lines)))  # decisions quote log text: no workflow commands from it
+        for error in report.errors:  # each once, as an annotation (escaped: it stays one command)
+            print(action.annotation("error", error))
     else:
         render(state, report)
     if report.errors:

@@ -69,8 +69,8 @@ class Report:
         }
 
     def error(self, p: Ports, message: str) -> None:
+        """An error of this cycle: kept for the report, which prints it (once) when the cycle ends."""
         self.errors.append(message)
-        p.echo(f"error: {message}")
 
 
 def record(
@@ -84,7 +84,11 @@ def record(
     rule: str = "",
     **detail: Any,
 ) -> None:
-    """One decision: into the audit trail, the cycle's report, and the log."""
+    """One decision: into the audit trail, the cycle's report, and the log. A failure explained without its log
+    says so in the decision's detail."""
+    explained = report.explained.get(run.run_id)
+    if explained is not None and explained.log_missing:
+        detail.setdefault("log", f"unavailable: {explained.log_note}")
     entry = Decision(
         p.now(),
         run.repo,

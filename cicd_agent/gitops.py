@@ -10,6 +10,7 @@ import base64
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +154,13 @@ class Workspaces:
 PUSHED_FIRST = r"\[rejected\]|non-fast-forward|\(fetch first\)|reference already exists|cannot lock ref"
 
 
+PUSH_ATTEMPTS = 3
+# Two agents pushing the same fix branch at once (two Action runs for one failure): git refuses the
+# slower one while the other holds the ref's lock ("failed to update ref"). Tried again once the lock is
+# free, a forced push goes through and an unforced one is rejected like any push to a taken branch.
+_RACED = re.compile(r"cannot lock ref|reference already exists|failed to update ref|incorrect old value provided")
+
+
 class GitPusher:
     """Pushes a workspace's branch to its origin (used by the effects gateway only)."""
 
@@ -170,10 +178,15 @@ class GitPusher:
         args = ["origin", f"HEAD:refs/heads/{branch}"]
         if force:
             args.insert(0, "--force")
-        try:
-            handle.git.push(*args, env=git_env(self.token, url))
-        except git.GitCommandError as exc:
-            detail = redact(str(exc.stderr or exc), self.token)
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            try:
+                handle.git.push(*args, env=git_env(self.token, url))
+                return
+            except git.GitCommandError as exc:
+                detail = redact(str(exc.stderr or exc), self.token)
+            if attempt < PUSH_ATTEMPTS and _RACED.search(detail):
+                time.sleep(0.2 * attempt)  # a concurrent push of the same branch held its ref's lock
+                continue
             if "refusing to allow" in detail and "workflow" in detail:
                 app = "`workflows` permission" in detail or "GitHub App" in detail
                 raise WorkflowPushRefused(

@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/cli_startup.py [--runs 15]
 
 Runs the installed console script `agent --help` and, for scale, `python -c pass` with the same
-interpreter, each `--runs` times in fresh processes after one warm-up; prints the median and the slowest
-wall time of each (target: median under 0.3 s).
+interpreter, each `--runs` times in fresh processes after one warm-up, alternately; prints the median and
+the slowest wall time of each (target: median under 0.3 s).
 """
 
 from __future__ import annotations
@@ -17,25 +17,23 @@ import time
 from pathlib import Path
 
 AGENT = Path(sys.executable).with_name("agent")
-
-
-def timed(command: list[str], runs: int) -> list[float]:
-    subprocess.run(command, capture_output=True, check=True)  # warm-up: page cache, .pyc files
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    return times
+COMMANDS = {"agent --help": [str(AGENT), "--help"], "python -c pass": [sys.executable, "-c", "pass"]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    for name, command in (("agent --help", [str(AGENT), "--help"]), ("python -c pass", [sys.executable, "-c", "pass"])):
-        times = timed(command, args.runs)
-        print(f"{name}: median {statistics.median(times):.3f} s, slowest {max(times):.3f} s ({args.runs} runs)")
+    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for command in COMMANDS.values():
+        subprocess.run(command, capture_output=True, check=True)  # warm-up: page cache, .pyc files
+    for _ in range(args.runs):
+        for name, command in COMMANDS.items():
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True)
+            times[name].append(time.perf_counter() - started)
+    for name, taken in times.items():
+        print(f"{name}: median {statistics.median(taken):.3f} s, slowest {max(taken):.3f} s ({args.runs} runs)")
 
 
 if __name__ == "__main__":

@@ -86,6 +86,10 @@ class HealthConfig:
     interval: Duration = Duration(120)
     max_wait: Duration = Duration(3600)
     inconclusive_counts_as_failure: bool = False
+    # as Argo Rollouts' analysis: measurements tolerated before the verdict (a failed one re-runs the failed jobs)
+    failure_limit: int = 0
+    inconclusive_limit: int = 0
+    consecutive_error_limit: int = 4
 
 
 @dataclass(frozen=True)
@@ -463,7 +467,10 @@ reset_after = "24h"                                # then one trial is allowed (
 [health]
 delay = "5m"                                       # first look at the fix's CI
 interval = "2m"
-max_wait = "60m"
+max_wait = "60m"                                   # no verdict by then: inconclusive (no rollback)
+failure_limit = 0                                  # failed measurements tolerated (each re-runs the failed jobs)
+inconclusive_limit = 0                             # inconclusive measurements tolerated before the verdict
+consecutive_error_limit = 4                        # errors reading CI in a row before giving up (inconclusive)
 
 [policy]
 allowed_paths = ["**"]

@@ -41,7 +41,7 @@ class NotifierPort(Protocol):
 
 
 class Pusher(Protocol):
-    def push(self, workdir: Path, branch: str, *, expect: str | None = None) -> None: ...
+    def push(self, workdir: Path, branch: str, *, force: bool = False, expect: str | None = None) -> None: ...
 
 
 @dataclass
@@ -137,15 +137,25 @@ class Effects:
 
     # -- git ----------------------------------------------------------------------------------------
 
-    def push(self, repo: str, workdir: Path, branch: str, *, expect: str | None = None, diff: str = "") -> None:
-        """Push HEAD to `branch`: a fast-forward, or if it is still at `expect` ("": absent) on the remote."""
+    def push(
+        self,
+        repo: str,
+        workdir: Path,
+        branch: str,
+        *,
+        force: bool = False,
+        expect: str | None = None,
+        diff: str = "",
+    ) -> None:
+        """Push HEAD to `branch`: a fast-forward; with `expect`, only if it is still at that commit ("": absent)
+        on the remote; with `force`, whatever it is."""
 
         def perform() -> None:
             if self.pusher is None:
                 raise AgentError("no git pusher configured")
-            self.pusher.push(workdir, branch, expect=expect)
+            self.pusher.push(workdir, branch, force=force, expect=expect)
 
-        detail = f"replacing {expect[:12]}" if expect else "new" if expect == "" else ""
+        detail = "force" if force else f"replacing {expect[:12]}" if expect else "new" if expect == "" else ""
         self._do(Action("git.push", f"{repo}:{branch}", detail, diff), perform, None)
 
     # -- GitHub -------------------------------------------------------------------------------------
@@ -220,6 +230,13 @@ class Effects:
             lambda: self._gh().close_pull(repo, number),
             None,
             lambda: (self._gh().pull(repo, number).state == "closed", None),
+        )
+
+    def mark_ready(self, repo: str, number: int) -> None:
+        self._do(
+            Action("github.mark_ready", f"{repo}#{number}", "draft -> ready for review"),
+            lambda: self._gh().mark_ready(repo, number),
+            None,
         )
 
     def merge_pull(self, repo: str, number: int, message: str) -> str:

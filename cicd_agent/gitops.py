@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -39,16 +42,14 @@ class WorkflowPushRefused(PermissionMissing):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
 
 
-# how git says a push found the branch otherwise than expected: not a fast-forward, a compare-and-swap that
-# lost ("stale info", checked on the client), or two pushes creating the branch at once
-REJECTED = (
-    "[rejected]",
-    "non-fast-forward",
-    "stale info",
-    "cannot lock ref",
-    "reference already exists",
-    "failed to update ref",
-)
+@dataclass(frozen=True)
+class Revert:
+    """A revert made in a workspace: its commit at HEAD; or `already` there; or the files whose same lines
+    changed since (`conflicts`; nothing is left half-done)."""
+
+    sha: str = ""
+    already: bool = False
+    conflicts: tuple[str, ...] = ()
 
 
 def git_env(token: str | None, url: str) -> dict[str, str]:
@@ -135,6 +136,49 @@ class Workspaces:
             return None
         return head, parent
 
+    def revert(self, repo: str, clone_url: str, onto: str, commit: str, message: str) -> Revert:
+        """On `onto` (a ref of the fresh fetch, or a commit), revert `commit` (a merge commit against its first
+        parent) as one commit with `message`, which must name `commit` so a retry finds it done."""
+        path = self.checkout(repo, clone_url, onto)
+        handle = git.Repo(path)
+        try:
+            if handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"):
+                return Revert(already=True)
+            mainline = ["-m", "1"] if len(handle.commit(commit).parents) > 1 else []
+            try:
+                handle.git.revert("--no-commit", *mainline, commit, env=AGENT_IDENTITY)
+            except git.GitCommandError:
+                conflicts = tuple(handle.git.diff("--name-only", "--diff-filter=U").split())
+                handle.git.reset("--hard", "HEAD")
+                handle.git.revert("--quit")
+                if conflicts:
+                    return Revert(conflicts=conflicts)
+                raise
+            if not handle.git.diff("--cached", "--name-only"):
+                return Revert(already=True)  # the same lines are back already (a person reverted it by hand)
+            handle.git.commit("--quiet", "--no-verify", "-m", message, env=AGENT_IDENTITY)
+        except git.GitCommandError as exc:
+            raise AgentError(
+                f"cannot revert {commit[:12]} in {repo}: {redact(str(exc.stderr or exc), self.token)}"
+            ) from None
+        return Revert(sha=str(handle.head.commit.hexsha))
+
+    def head_diff(self, repo: str) -> str:
+        """The workspace's last commit as a diff (for a dry run's report)."""
+        return str(git.Repo(self.path(repo)).git.show("--format=", "HEAD"))
+
+
+# how git says the branch on the remote has moved, or was created by someone else a moment before (a race), or
+# is not what a compare-and-swap push expected ("stale info")
+PUSHED_FIRST = r"\[rejected\]|non-fast-forward|\(fetch first\)|reference already exists|cannot lock ref|stale info"
+
+
+PUSH_ATTEMPTS = 3
+# Two agents pushing the same fix branch at once (two Action runs for one failure): git refuses the
+# slower one while the other holds the ref's lock ("failed to update ref"). Tried again once the lock is
+# free, a forced push goes through and an unforced one is rejected like any push to a taken branch.
+_RACED = re.compile(r"cannot lock ref|reference already exists|failed to update ref|incorrect old value provided")
+
 
 class GitPusher:
     """Pushes a workspace's branch to its origin (used by the effects gateway only)."""
@@ -147,25 +191,41 @@ class GitPusher:
         """The current token (an App's is refreshed by PyGithub before it expires)."""
         return self._token() if callable(self._token) else self._token
 
-    def push(self, workdir: Path, branch: str, *, expect: str | None = None) -> None:
-        """Push HEAD to `branch`: a fast-forward only, or, with `expect`, a compare-and-swap over what the remote
-        branch must still be (a commit, or "" for absent: `--force-with-lease`). A push that finds the branch
-        otherwise is PushRejected: another agent's push is never overwritten."""
+    def push(self, workdir: Path, branch: str, *, force: bool = False, expect: str | None = None) -> None:
+        """Push HEAD to `branch`: a fast-forward only; with `expect`, a compare-and-swap over what the remote
+        branch must still be (a commit, or "" for absent: `--force-with-lease`); with `force`, whatever it is.
+        Unforced, a push that finds the branch otherwise is PushRejected: another agent's push is never
+        overwritten."""
         handle = git.Repo(workdir)
         url = handle.remotes.origin.url
         args = ["origin", f"HEAD:refs/heads/{branch}"]
-        if expect is not None:
+        if force:
+            args.insert(0, "--force")
+        elif expect is not None:
             args.insert(0, f"--force-with-lease=refs/heads/{branch}:{expect}")
-        try:
-            handle.git.push(*args, env=git_env(self.token, url))
-        except git.GitCommandError as exc:
-            detail = redact(str(exc.stderr or exc), self.token)
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            try:
+                handle.git.push(*args, env=git_env(self.token, url))
+                return
+            except git.GitCommandError as exc:
+                detail = redact(str(exc.stderr or exc), self.token)
+            if attempt < PUSH_ATTEMPTS and _RACED.search(detail):
+                time.sleep(0.2 * attempt)  # a concurrent push of the same branch held its ref's lock
+                continue
             if "refusing to allow" in detail and "workflow" in detail:
                 app = "`workflows` permission" in detail or "GitHub App" in detail
                 raise WorkflowPushRefused(
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     permission=WORKFLOWS_PERMISSION if app else WORKFLOW_SCOPE,
                 ) from None
-            if any(sign in detail for sign in REJECTED):
-                raise PushRejected(f"{branch} is not as expected on the remote: {detail.strip()[-300:]}") from None
-            raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None
+            if not force and re.search(PUSHED_FIRST, detail):
+                raise PushRejected(f"{branch} is not as the push expected: {remote_says(detail)}") from None
+            raise AgentError(f"git push of {branch} failed: {remote_says(detail)}") from None
+
+
+def remote_says(detail: str) -> str:
+    """What the server answered a push (its `remote:` lines and the rejected ref), without git's local chatter
+    (file paths, hints); the last 400 characters when it said nothing recognisable."""
+    lines = [line.strip().removeprefix("stderr: '").strip() for line in detail.splitlines()]
+    said = [line for line in lines if line.startswith(("remote:", "! ["))]
+    return " ".join(said)[:400] if said else detail.strip()[-400:]

@@ -164,6 +164,16 @@ def _database_before(path: Path, migration: str) -> sqlite_utils.Database:
     return db
 
 
+def _database_before(path: Path, migration: str) -> sqlite_utils.Database:
+    """A state database as it was before `migration`: the earlier ones applied and recorded."""
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for name, migrate in MIGRATIONS[: [n for n, _ in MIGRATIONS].index(migration)]:
+        migrate(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    return db
+
+
 def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
     """A database from before migration 0004 keeps every remediation, its PR plan and rollback progress."""
     import json
@@ -210,10 +220,10 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
 
 
 def test_claims_from_before_leases_keep_their_meaning(tmp_path: Path) -> None:
-    """Migration 0006: a run seen before is decided; one given back after an error is claimed again, unless it
+    """Migration 0007: a run seen before is decided; one given back after an error is claimed again, unless it
     had its last error (then it was given up)."""
     path = tmp_path / "state.db"
-    db = _database_before(path, "0006_leases")
+    db = _database_before(path, "0007_leases")
     for run_id, released, errors in ((1, 0, 0), (2, 1, 1), (3, 1, 3)):
         db.table("failures").insert(
             {
@@ -232,3 +242,36 @@ def test_claims_from_before_leases_keep_their_meaning(tmp_path: Path) -> None:
     store = Store(path)
     claims = [store.claim_failure(_failure(run_id), now=2.0, lease=60.0) for run_id in (1, 2, 3)]
     assert claims == [Claim.DECIDED, Claim.TAKEN_OVER, Claim.DECIDED]
+
+
+def test_migration_0006_keeps_old_rows_and_knows_which_openings_were_announced(tmp_path: Path) -> None:
+    """A database from before migration 0006: its fixes read without their evidence (read from GitHub later),
+    its health checks without measurements, its OPEN breakers as not yet announced."""
+    from cicd_agent.breaker import Breaker, State
+    from cicd_agent.model import FailureKey
+
+    path = tmp_path / "state.db"
+    db = _database_before(path, "0006_fix_evidence")
+    db.table("remediations").insert(
+        {"repo": "o/r", "branch": "main", "signature": "s", "strategy": "fix", "state": "pr_open", "run_id": 7}
+        | {"run_attempt": 1, "created_at": 1.0, "updated_at": 1.0, "detail": "{}"}
+    )
+    db.table("health_checks").insert({"remediation_id": 1, "due_at": 2.0, "deadline": 9.0, "attempts": 1})
+    db.table("breakers").insert(
+        {"repo": "o/r", "branch": "main", "signature": "s", "state": "OPEN", "failures": 3, "opened_at": 5.0}
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    (rem,) = store.remediations()
+    assert (rem.base_sha, rem.failed_workflow, rem.failed_jobs, rem.revert_url) == ("", "", (), "")
+    check = store.health_check(1)
+    assert check is not None and (check.failures, check.inconclusives, check.errors) == (0, 0, 0)
+    key = FailureKey("o/r", "main", "s")
+    assert [b.key for b in store.unannounced_openings()] == [key]
+    store.mark_announced(key, 5.0)
+    assert store.unannounced_openings() == []
+    store.update_breaker(key, lambda b: (Breaker(State.OPEN, 4, opened_at=8.0), []), now=8.0)  # opened again
+    assert [b.key for b in store.unannounced_openings()] == [key]
+    updated = store.update_remediation(1, failed_jobs=("test (3.12)",), base_sha="a" * 40, now=3.0)
+    assert updated.failed_jobs == ("test (3.12)",) and store.remediations()[0].base_sha == "a" * 40

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from cicd_agent.analysis import Analysis, analyze
-from cicd_agent.analysis.excerpt import DEFAULT_MAX_LINES
-from cicd_agent.analysis.logtext import is_binary
+from cicd_agent.analysis import DEFAULT_MAX_LINES
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.errors import AgentError
-from cicd_agent.failures import explain_run
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis import Analysis
 
 
 def _log_file(path: Path, what: str) -> Path:
+    from cicd_agent.analysis.logtext import is_binary
+
     if not path.exists():
         raise AgentError(f"{what} {path} not found", fix="check the path")
     if path.is_dir():
@@ -42,7 +45,8 @@ def render(state: AppState, analysis: Analysis, *, source: str) -> None:
         out.print(f"{escape(source)}: no failure found ({analysis.lines} lines); category none")
         return
     out.print(f"[bold]failing step[/]: {escape(analysis.failing_step or '(unknown)')}")
-    out.print(f"[bold]category[/]:     {analysis.category}")
+    tool = f" ({escape(analysis.tool)})" if analysis.tool else ""
+    out.print(f"[bold]category[/]:     {analysis.category}{tool}")
     out.print(f"[bold]signature[/]:    {analysis.signature}")
     out.print(f"[bold]excerpt[/] ({len(analysis.excerpt)} of {analysis.lines} lines):")
     previous = None
@@ -63,6 +67,8 @@ def signature(
     baseline: Path | None = typer.Option(None, "--baseline", help="The log of the last green run of the same job."),
     max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", min=1, help="Excerpt size limit."),
 ) -> None:
+    from cicd_agent.analysis import analyze
+
     state: AppState = ctx.obj.command(json_flag)
     log = _log_file(logfile, "log file")
     base = _log_file(baseline, "baseline") if baseline is not None else None
@@ -76,6 +82,8 @@ def explain(
     repo: str = typer.Option(..., "--repo", help="OWNER/NAME."),
     max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", min=1, help="Excerpt size limit."),
 ) -> None:
+    from cicd_agent.failures import explain_run  # PyGithub: only for the command that talks to GitHub
+
     state: AppState = ctx.obj.command(json_flag)
     if repo.count("/") != 1:
         raise AgentError(f"--repo must be OWNER/NAME, got {repo!r}")

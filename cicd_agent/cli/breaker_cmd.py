@@ -6,16 +6,19 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from cicd_agent.breaker import State
-from cicd_agent.breakers import Breakers, BreakerView, actor
 from cicd_agent.cli.context import BY_OPT, JSON_OPTION, REASON_OPT, AppState, when
 from cicd_agent.errors import AgentError
 from cicd_agent.model import FailureKey
+
+if TYPE_CHECKING:
+    from cicd_agent.breakers import Breakers, BreakerView
 
 app = typer.Typer(
     help="See and steer the circuit breakers (one per repo, branch and failure signature).", no_args_is_help=True
@@ -28,6 +31,8 @@ ALL_OPT = typer.Option(False, "--all", help="Every breaker that matches, not jus
 
 
 def _breakers(state: AppState, *, moving: bool = False) -> Breakers:
+    from cicd_agent.breakers import Breakers
+
     return Breakers(state.store(), state.config(), state.effects() if moving else None)
 
 
@@ -111,6 +116,8 @@ def _operator(
     by: str | None,
     json_flag: bool,
 ) -> None:
+    from cicd_agent.breakers import actor
+
     state: AppState = ctx.obj.command(json_flag)
     breakers = _breakers(state, moving=True)
     if to is State.CLOSED or not (branch and signature):

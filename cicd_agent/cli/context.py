@@ -7,20 +7,21 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from cicd_agent.auth import Credentials, credentials_for
 from cicd_agent.config import Config, load_config
-from cicd_agent.effects import DryRunRecorder, Effects
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient
-from cicd_agent.notify import Notifier, channels_from
-from cicd_agent.store import Store, open_store
 from cicd_agent.text import terminal
+
+if TYPE_CHECKING:  # imported where used: `agent --help` must not pay for PyGithub, GitPython, sqlite-utils
+    from cicd_agent.auth import Credentials
+    from cicd_agent.effects import DryRunRecorder, Effects
+    from cicd_agent.github import GitHubClient
+    from cicd_agent.store import Store
 
 JSON_OPTION = typer.Option(False, "--json", help="Machine-readable output on stdout (same as the global --json).")
 REASON_OPT = typer.Option(..., "--reason", help="Why (recorded in the history).")
@@ -61,6 +62,8 @@ class AppState:
         if self.report is not None and not self.dry_run:
             raise AgentError("--report only applies to a dry run", fix="add --dry-run, or drop --report")
         if self.dry_run:
+            from cicd_agent.effects import DryRunRecorder
+
             self.recorder = DryRunRecorder(echo=self.say_dry_run)
 
     def command(self, json_flag: bool = False) -> AppState:
@@ -95,12 +98,16 @@ class AppState:
         return self.state_dir_option or Path(self.config().state.dir)
 
     def store(self) -> Store:
+        from cicd_agent.store import open_store
+
         if self._store is None:
             on_write = self.recorder.skip_store_write if self.recorder else None
             self._store = open_store(self.state_dir, dry_run=self.dry_run, on_write=on_write)
         return self._store
 
     def github(self, api_url: str | None = None, repo: str | None = None) -> GitHubClient:
+        from cicd_agent.github import GitHubClient
+
         config = self.config()
         credentials = self.credentials(repo)
         gh = config.github
@@ -116,11 +123,16 @@ class AppState:
 
     def credentials(self, repo: str | None = None) -> Credentials:
         """One set per process: an App's installation token is minted by the client that uses it."""
+        from cicd_agent.auth import credentials_for
+
         if self._credentials is None:
             self._credentials = credentials_for(self.config(), repo)
         return self._credentials
 
     def effects(self, github: GitHubClient | None = None) -> Effects:
+        from cicd_agent.effects import Effects
+        from cicd_agent.notify import Notifier, channels_from
+
         if self._effects is None:
             settings = self.config().notifications
             notifier = Notifier(channels_from(settings), events=tuple(settings.events), echo=self.info)

@@ -9,20 +9,24 @@ from datetime import UTC, datetime
 import typer
 from rich.markup import escape
 
-from cicd_agent import ops
-from cicd_agent.breakers import Breakers, actor
 from cicd_agent.cli.context import BY_OPT, JSON_OPTION, REASON_OPT, AppState, when
 from cicd_agent.config import parse_duration
 from cicd_agent.errors import AgentError
 
 
 def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT) -> None:
+    from cicd_agent import ops
+    from cicd_agent.breakers import actor
+
     state: AppState = ctx.obj
     ops.pause(state.store(), reason=reason, who=actor(by), now=time.time())
     state.info("paused: cycles will analyse and report, but take no remediation until `agent resume`")
 
 
 def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
+    from cicd_agent import ops
+    from cicd_agent.breakers import actor
+
     state: AppState = ctx.obj
     if not ops.resume(state.store(), who=actor(by), now=time.time()):
         raise AgentError("the agent is not paused")
@@ -66,6 +70,9 @@ def history(
 
 
 def status(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
+    from cicd_agent import ops
+    from cicd_agent.breakers import Breakers
+
     state: AppState = ctx.obj.command(json_flag)
     data = ops.status(Breakers(state.store(), state.config()), time.time())
     if state.json:

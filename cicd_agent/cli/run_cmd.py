@@ -8,18 +8,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from cicd_agent import metrics as prometheus
-from cicd_agent.auth import Credentials
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.config import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.modes import action, watch, webhook
-from cicd_agent.modes.wiring import build_ports
-from cicd_agent.remediation.cycle import Ports, Report, run_cycle
+
+if TYPE_CHECKING:
+    from cicd_agent.auth import Credentials
+    from cicd_agent.remediation.cycle import Ports, Report
 
 
 def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
@@ -30,6 +30,8 @@ def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
 
 
 def _ports(state: AppState, config: Config, credentials: Credentials) -> Ports:
+    from cicd_agent.modes.wiring import build_ports
+
     github = state.github()
     return build_ports(
         config,
@@ -73,6 +75,9 @@ def run(
     metrics_port: int | None = typer.Option(None, "--metrics-port", help="With --watch: serve /metrics and /healthz."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
+    from cicd_agent.modes import watch
+    from cicd_agent.remediation.cycle import run_cycle
+
     state: AppState = ctx.obj.command(json_flag)
     if event is not None:
         run_event(state, event)
@@ -102,6 +107,8 @@ def serve(
     metrics_port: int | None = typer.Option(None, "--metrics-port", help="Also serve /metrics and /healthz."),
     json_flag: bool = JSON_OPTION,
 ) -> None:
+    from cicd_agent.modes import webhook
+
     state: AppState = ctx.obj.command(json_flag)
     config = state.config(required=True)
     repos = repo or [r.name for r in config.repos]
@@ -128,6 +135,8 @@ def serve(
 def run_event(state: AppState, path: Path) -> None:
     """The Action mode: state comes from GitHub (the agent's labelled PRs and issues), not from the runner's
     disk, unless --state-dir names one."""
+    from cicd_agent.modes import action
+
     payload = action.read_event(path)
     config = state.config(required=False)
     credentials = _credentials(
@@ -166,5 +175,7 @@ def run_event(state: AppState, path: Path) -> None:
 
 
 def metrics(ctx: typer.Context) -> None:
+    from cicd_agent import metrics as prometheus
+
     state: AppState = ctx.obj
     sys.stdout.write(prometheus.exposition(state.store(), state.config(), time.time()))

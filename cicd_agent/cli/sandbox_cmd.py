@@ -10,7 +10,6 @@ from rich.table import Table
 
 from cicd_agent.cli.context import JSON_OPTION, AppState
 from cicd_agent.errors import AgentError
-from cicd_agent.modes.demo import run_demo, start_sandbox
 
 app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True)
 
@@ -23,6 +22,8 @@ def serve(
     scenario: str = typer.Option("demo", "--scenario", help="demo (all), none, or one scenario's name."),
     root: Path | None = typer.Option(None, "--root", help="Directory for its bare repositories [default: a temp dir]."),
 ) -> None:
+    from cicd_agent.modes.demo import start_sandbox
+
     state: AppState = ctx.obj.command(json_flag)
     sandbox = start_sandbox(root, port=port, scenario=scenario)
     if state.json:
@@ -46,6 +47,8 @@ def demo(
     json_flag: bool = JSON_OPTION,
     cycles: int = typer.Option(30, "--max-cycles", min=1, help="Give up after this many cycles."),
 ) -> None:
+    from cicd_agent.modes.demo import run_demo
+
     state: AppState = ctx.obj.command(json_flag)
     result = run_demo(recorder=state.recorder, echo=state.info, max_cycles=cycles)
     if state.json:

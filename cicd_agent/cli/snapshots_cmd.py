@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cicd_agent import snapshots
 from cicd_agent.cli.context import JSON_OPTION, AppState, when
 from cicd_agent.errors import AgentError
 from cicd_agent.model import Snapshot
@@ -59,6 +58,8 @@ def show(
 
 @app.command("cleanup", help="Delete snapshots older than the retention (state.snapshot_retention, default 7d).")
 def cleanup(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
+    from cicd_agent import snapshots
+
     state: AppState = ctx.obj.command(json_flag)
     config = state.config()
     store = state.store()

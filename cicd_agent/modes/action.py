@@ -26,6 +26,7 @@ from cicd_agent.remediation.check import judge
 from cicd_agent.remediation.context import Ports, Report, record, record_for
 from cicd_agent.remediation.cycle import run_cycle
 from cicd_agent.remediation.decide import handle_failure
+from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.poll import branch_watched
 from cicd_agent.remediation.rollback import rollback
 from cicd_agent.text import code_span, command_data, command_property, fenced, inline, prose
@@ -76,10 +77,11 @@ def run_action(
         hydrate(p, repo)
     report = Report()
     if run is None:
-        report = run_cycle(p, [repo])
+        report = run_cycle(p, [repo])  # it announces the breakers it opened itself
         subject = None
     else:
         subject = handle_event(p, run, report)
+        announce_openings(p, report)
     result = ActionResult(report, outputs(report, subject), warnings)
     if os.environ.get("GITHUB_OUTPUT"):
         write_outputs(Path(os.environ["GITHUB_OUTPUT"]), result.outputs)

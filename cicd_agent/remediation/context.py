@@ -141,7 +141,8 @@ def conclude(
     now = p.now()
     with p.store.transaction():
         done = p.store.update_remediation(rem.id, state=state, now=now, **fields)
-        if outcome is not None and p.store.health_check(rem.id) is not None:
+        check = p.store.health_check(rem.id)
+        if outcome is not None and check is not None and check.outcome is None:  # a judged one keeps its verdict
             p.store.update_health_check(rem.id, outcome=outcome, now=now)
         transitions = p.breakers.outcome(
             rem.key, success=success, now=now, run=rem.run.label if success is False else "", remediation_id=rem.id

@@ -14,6 +14,7 @@ from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incide
 from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.fix import fix
+from cicd_agent.remediation.rejection import look_at_settled
 from cicd_agent.remediation.report import report_failure
 from cicd_agent.remediation.rerun import rerun
 from cicd_agent.rules import Rule, candidates, from_config
@@ -56,6 +57,7 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
             facts.update(incident=incident.id, issue=incident.issue_url)
         record(p, report, run.ref, decision, reason, **facts)
         return Handled.DECIDED
+    look_at_settled(p, report, key)  # its judged fixes left open: closed by a person since is a rejection
     allowed, why = p.breakers.acquire(key, now)
     if not allowed:
         record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)

@@ -128,6 +128,9 @@ def open_fix(
         labels=(LABEL, *verdict.labels),
         draft=verdict.draft,
         fixer=plan.fixer,
+        base_sha=run.head_sha,
+        failed_workflow=run.path or run.name,
+        failed_jobs=(explained.job.name,) if explained.job else (),
     )
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
     workspace = p.workspaces.path(run.repo)

@@ -1,6 +1,11 @@
-"""Roll a failed fix back through the GitHub API: label, close the PR, delete its branch, comment, and when
-it was merged restore the snapshot's contents. Each step is done once and recorded, so a rollback stopped by
-an error or a crash is finished by a later cycle (`retry_unfinished`)."""
+"""Roll a failed fix back: label, close the PR, delete its branch, comment, and when it was merged revert the fix's
+own change. Each step is idempotent, done once and recorded, so a rollback stopped by an error or a crash is
+finished by a later cycle (`retry_unfinished`, one cycle at a time: a lease).
+
+A merged fix is reverted with git, never by writing files back: the base branch is checked out and the commit the
+fix landed as is reverted on top of it, so whatever people committed since stays. When someone changed the same
+lines since (the revert does not apply cleanly), or the base branch refuses a direct push, the revert goes into a
+pull request that says so, for a person to finish: nothing is overwritten."""
 
 from __future__ import annotations
 
@@ -9,15 +14,18 @@ from collections.abc import Callable
 from github import GithubException
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github import PullRef
+from cicd_agent.github import AlreadyExists, PullRef
+from cicd_agent.gitops import PushRejected
 from cicd_agent.model import (
+    LABEL,
+    REVERT_LABEL,
     ROLLED_BACK_LABEL,
     UNFINISHED_ROLLBACK,
     Decided,
     HealthOutcome,
     Remediation,
     RemState,
-    Snapshot,
+    revert_branch,
 )
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, conclude, record_for, working_on
@@ -25,9 +33,9 @@ from cicd_agent.text import read_metadata
 
 
 def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef | None = None) -> None:
-    """Label, close, delete the branch, comment, restore merged contents; each step once, resumable. `pull`: the
-    PR as the caller just read it (else it is read here)."""
-    done = list(rem.rollback_done)
+    """Label, close, delete the branch, comment, revert a merged fix; each step once, resumable. `pull`: the PR as
+    the caller just read it (else it is read here)."""
+    done = ["revert" if step == "restore" else step for step in rem.rollback_done]  # "restore": its old name
     rem = p.store.update_remediation(rem.id, state=RemState.ROLLING_BACK, rollback_reason=why, now=p.now())
     repo, number = rem.repo, rem.pr_number
     try:
@@ -51,24 +59,22 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef
         p.effects.notify("rollback_partial", f"{repo} #{number}: rollback stopped after {done or 'nothing'}: {exc}")
         record_for(p, report, rem, Decided.ROLLBACK_PARTIAL, f"will retry: {exc}")
         return
-    conclude(
-        p,
-        rem,
-        RemState.ROLLED_BACK,
-        outcome=HealthOutcome.FAILURE,
-        success=False,
-        decision=(report, Decided.ROLLED_BACK, f"{rem.pr_url}: {why}"),
-    )
-    p.effects.notify("rollback", f"{repo} {rem.branch}: rolled back {rem.pr_url}: {why}")
+    current = p.store.remediation(rem.id) or rem
+    outcome = f"{rem.pr_url}: {why}"
+    if current.revert_url:
+        outcome += f"; its revert needs a person: {current.revert_url}"
+    decision = (report, Decided.ROLLED_BACK, outcome)
+    conclude(p, rem, RemState.ROLLED_BACK, outcome=HealthOutcome.FAILURE, success=False, decision=decision)
+    p.effects.notify("rollback", f"{repo} {rem.branch}: rolled back {outcome}")
 
 
 Step = Callable[[], list[str]]  # a step's action; returns the names of later steps it makes unnecessary
 
 
 def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str, Step]]:
-    """A rollback's steps, each idempotent. Deleting the branch is the one write only one agent can make (GitHub
-    answers the others that it is gone), so the agent that deleted it writes the comment: agents that do not
-    share a state, judging the same PR, comment once."""
+    """A rollback's steps, each safe to repeat. Deleting the branch is the one write only one agent can make
+    (GitHub answers the others that it is gone), so the agent that deleted it writes the comment: agents that do
+    not share a state, judging the same PR, comment once."""
     repo, number = rem.repo, rem.pr_number
     earlier = p.store.intent_pending(rem.id, "rollback.delete_branch")  # killed while deleting: maybe ours
     posted_before = p.store.intent_pending(rem.id, "rollback.comment")
@@ -94,7 +100,11 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str
             p.github.wrote(c.author) and is_rollback_comment(c.body, number) for c in p.github.comments(repo, number)
         )
         if not posted:
-            p.effects.comment(repo, number, bodies.rollback_comment(why, number))
+            p.effects.comment(repo, number, bodies.rollback_comment(why, number, merged=pull.merged))
+        return []
+
+    def revert() -> list[str]:
+        revert_merged(p, rem, pull, why)
         return []
 
     found: list[tuple[str, Step]] = [
@@ -103,13 +113,8 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str
         ("delete_branch", delete_branch),
         ("comment", comment),
     ]
-
-    def restore() -> list[str]:
-        restore_snapshot(p, rem)
-        return []
-
     if pull.merged:
-        found.append(("restore", restore))
+        found.append(("revert", revert))
     return found
 
 
@@ -117,43 +122,56 @@ def is_rollback_comment(body: str, number: int) -> bool:
     return (read_metadata(body) or {}).get("rollback") == number
 
 
-def restore_snapshot(p: Ports, rem: Remediation) -> None:
-    """Put every file the fix touched back as the snapshot has it, on the base branch (contents API)."""
-    snapshot = p.store.snapshot(rem.snapshot_id) or snapshot_from_github(p, rem)
-    if snapshot is None:
-        raise AgentError(f"snapshot {rem.snapshot_id} is missing: cannot restore {rem.repo}")
-    repo, base = rem.repo, rem.branch
-    message = bodies.rollback_commit_message(rem.pr_url)
-    for path, original in sorted(snapshot.files.items()):
-        current = p.github.file(repo, path, base)
-        if original is None:
-            if current is not None:
-                p.effects.delete_file(repo, path, branch=base, message=message, sha=current.sha, previous=current.text)
-        elif current is None or current.text != original:
-            p.effects.put_file(
-                repo,
-                path,
-                original,
-                branch=base,
-                message=message,
-                sha=current.sha if current else None,
-                previous=current.text if current else None,
-            )
+def revert_merged(p: Ports, rem: Remediation, pull: PullRef, why: str) -> None:
+    """Revert the commit the fix landed as, on the tip of the base branch, and push it there (no force: if the
+    branch moved meanwhile, the push fails and the next cycle reverts on the new tip). A revert that does not
+    apply cleanly, or a branch that refuses the push, becomes a revert pull request instead."""
+    landed = pull.merge_commit or rem.head_sha
+    clone_url = p.github.repository(rem.repo).clone_url
+    message = bodies.revert_commit_message(rem.pr_url, landed)
+    made = p.workspaces.revert(rem.repo, clone_url, f"refs/remotes/origin/{rem.branch}", landed, message)
+    if made.already:
+        return
+    if made.conflicts:
+        return revert_pull(p, rem, landed, why, bodies.revert_conflict_note(rem.branch, made.conflicts))
+    workspace = p.workspaces.path(rem.repo)
+    try:
+        p.effects.push(rem.repo, workspace, rem.branch, diff=p.workspaces.head_diff(rem.repo))
+    except PushRejected:
+        raise  # the branch moved: retried on its new tip next cycle
+    except AgentError as exc:
+        revert_pull(p, rem, landed, why, bodies.revert_refused_note(rem.branch, str(exc)))
 
 
-def snapshot_from_github(p: Ports, rem: Remediation) -> Snapshot | None:
-    """A snapshot rebuilt from the PR's metadata (base commit and paths): the originals are the files at the
-    base commit. Used where the local snapshot is gone (an Action runner is thrown away)."""
-    pull = p.github.pull(rem.repo, rem.pr_number)
-    meta = (read_metadata(pull.body) if p.github.wrote(pull.author) else None) or {}
-    base, paths = meta.get("base_sha"), meta.get("paths")
-    if not isinstance(base, str) or not isinstance(paths, list):
-        return None
-    files: dict[str, str | None] = {}
-    for path in paths:
-        found = p.github.file(rem.repo, str(path), base)
-        files[str(path)] = found.text if found else None
-    return Snapshot(rem.snapshot_id, rem.repo, rem.branch, base, p.now(), files)
+def revert_pull(p: Ports, rem: Remediation, landed: str, why: str, note: str) -> None:
+    """The revert, made on the commit the fix landed as (so it applies), proposed to the base branch: GitHub
+    shows where it meets later changes, and a person decides. Found again by its branch."""
+    head = revert_branch(rem.pr_number)
+    existing = p.github.pulls(rem.repo, head=head, state="open")
+    if existing:
+        p.store.update_remediation(rem.id, revert_url=existing[0].html_url, now=p.now())
+        return
+    clone_url = p.github.repository(rem.repo).clone_url
+    made = p.workspaces.revert(rem.repo, clone_url, landed, landed, bodies.revert_commit_message(rem.pr_url, landed))
+    if not made.sha:
+        raise AgentError(f"cannot revert {landed[:12]} on itself in {rem.repo}")
+    workspace = p.workspaces.path(rem.repo)
+    p.effects.push(rem.repo, workspace, head, force=True, diff=p.workspaces.head_diff(rem.repo))
+    try:
+        opened = p.effects.open_pull(
+            rem.repo,
+            head=head,
+            base=rem.branch,
+            title=bodies.revert_title(rem.pr_number),
+            body=bodies.revert_body(rem, why, note),
+            labels=[LABEL, REVERT_LABEL],
+        )
+    except AlreadyExists:
+        found = p.github.pulls(rem.repo, head=head, state="open")
+        if not found:
+            raise
+        opened = found[0]
+    p.store.update_remediation(rem.id, revert_url=opened.html_url, now=p.now())
 
 
 def retry_unfinished(p: Ports, report: Report) -> None:

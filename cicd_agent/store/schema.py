@@ -193,7 +193,19 @@ def _m5_storms(db: sqlite_utils.Database) -> None:
     db.table("incidents").create_index(["signature", "ended_at"])
 
 
-def _m6_leases(db: sqlite_utils.Database) -> None:
+def _m6_fix_evidence(db: sqlite_utils.Database) -> None:
+    """A fix's own evidence (its base commit, the checks that failed there), a merged fix's revert PR, the
+    health check's measurement counters, and which breaker opening was announced on GitHub."""
+    remediations = db.table("remediations")
+    for name, default in (("base_sha", ""), ("failed_workflow", ""), ("failed_jobs", "[]"), ("revert_url", "")):
+        remediations.add_column(name, str, not_null_default=default)
+    checks = db.table("health_checks")
+    for name in ("failures", "inconclusives", "errors"):
+        checks.add_column(name, int, not_null_default=0)
+    db.table("breakers").add_column("announced_at", float)
+
+
+def _m7_leases(db: sqlite_utils.Database) -> None:
     """Claims become leases: a failure is `decided` once a decision about it is recorded; until then its claim
     holds until `lease_until`. Remediations get a lease too (who works on one right now) and an error count;
     each remediation's breaker outcome is recorded once (`breaker_outcomes`)."""
@@ -217,5 +229,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0003_handling_errors", _m3_handling_errors),
     ("0004_typed_remediations", _m4_typed_remediations),
     ("0005_storms", _m5_storms),
-    ("0006_leases", _m6_leases),
+    ("0006_fix_evidence", _m6_fix_evidence),
+    ("0007_leases", _m7_leases),
 ]

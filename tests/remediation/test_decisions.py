@@ -18,7 +18,7 @@ from cicd_agent.model import (
     settles,
 )
 from cicd_agent.modes.action_state import pull_state
-from cicd_agent.remediation.check import Next, next_step, pull_outcome, rerun_outcome
+from cicd_agent.remediation.check import Limits, Next, next_step, rerun_outcome
 from cicd_agent.remediation.decide import gate
 from cicd_agent.remediation.poll import window_start
 from cicd_agent.remediation.reconcile import Found, Recovery, recovery
@@ -63,13 +63,38 @@ def test_gate_in_a_storm(paused: bool, in_flight: bool, expected: Decided) -> No
         (Strategy.FIX, HealthOutcome.PENDING, 100.0, Next.INCONCLUSIVE),  # the deadline passed
         (Strategy.FIX, HealthOutcome.SUCCESS, 100.0, Next.HEALTHY),  # a late green still counts
         (Strategy.FIX, HealthOutcome.FAILURE, 10.0, Next.ROLLBACK),
+        (Strategy.FIX, HealthOutcome.INCONCLUSIVE, 10.0, Next.INCONCLUSIVE),  # no evidence is coming
         (Strategy.RERUN, HealthOutcome.FAILURE, 10.0, Next.RERUN_FAILED),  # nothing to roll back
         (Strategy.RERUN, HealthOutcome.SUCCESS, 10.0, Next.HEALTHY),
-        (Strategy.FIX, HealthOutcome.REJECTED, 10.0, Next.REJECTED),
     ],
 )
 def test_next_step(strategy: Strategy, outcome: HealthOutcome, now: float, expected: Next) -> None:
-    assert next_step(strategy, outcome, now=now, deadline=100.0) is expected
+    counts = {
+        "failures": int(outcome is HealthOutcome.FAILURE),
+        "inconclusives": int(outcome is HealthOutcome.INCONCLUSIVE),
+    }
+    assert next_step(strategy, outcome, now=now, deadline=100.0, **counts) is expected
+
+
+@pytest.mark.parametrize(
+    ("outcome", "failures", "inconclusives", "now", "expected"),
+    [
+        (HealthOutcome.FAILURE, 1, 0, 10.0, Next.REMEASURE),  # within failure_limit 1: re-run the failed jobs
+        (HealthOutcome.FAILURE, 2, 0, 10.0, Next.ROLLBACK),  # past it
+        (HealthOutcome.INCONCLUSIVE, 0, 2, 10.0, Next.WAIT),  # within inconclusive_limit 2: measure again
+        (HealthOutcome.INCONCLUSIVE, 0, 3, 10.0, Next.INCONCLUSIVE),
+        (HealthOutcome.INCONCLUSIVE, 0, 1, 100.0, Next.INCONCLUSIVE),  # past the deadline, no more measuring
+        (HealthOutcome.SUCCESS, 1, 2, 10.0, Next.HEALTHY),  # green after a failed measurement is healthy
+    ],
+)
+def test_next_step_within_the_limits(
+    outcome: HealthOutcome, failures: int, inconclusives: int, now: float, expected: Next
+) -> None:
+    limits = Limits(failure=1, inconclusive=2)
+    step = next_step(
+        Strategy.FIX, outcome, now=now, deadline=100.0, failures=failures, inconclusives=inconclusives, limits=limits
+    )
+    assert step is expected
 
 
 def _run(attempt: int, status: str, conclusion: str | None) -> WorkflowRun:
@@ -113,20 +138,6 @@ def test_recovery(strategy: Strategy, found: Found, expected: Recovery) -> None:
 @pytest.mark.parametrize(
     ("pull", "expected"),
     [
-        (PullRef(3, "", state="open"), None),  # ask its CI
-        (PullRef(3, "", state="closed", merged=True), None),  # merged: its CI on the base says
-        (PullRef(3, "", state="closed"), HealthOutcome.REJECTED),  # a person closed it
-        # closed with the label a rollback puts first: another agent (its own state) rolled it back
-        (PullRef(3, "", state="closed", labels=("cicd-agent", ROLLED_BACK_LABEL)), HealthOutcome.FAILURE),
-    ],
-)
-def test_pull_outcome(pull: PullRef, expected: HealthOutcome | None) -> None:
-    assert pull_outcome(pull) is expected
-
-
-@pytest.mark.parametrize(
-    ("pull", "expected"),
-    [
         (PullRef(3, "", state="open"), (RemState.PR_OPEN, ())),
         (PullRef(3, "", state="open", labels=(HEALTHY_LABEL,)), (RemState.HEALTHY, ())),  # not open any more
         (PullRef(3, "", state="open", labels=(INCONCLUSIVE_LABEL,)), (RemState.INCONCLUSIVE, ())),
@@ -134,6 +145,7 @@ def test_pull_outcome(pull: PullRef, expected: HealthOutcome | None) -> None:
         (PullRef(3, "", state="closed", labels=(ROLLED_BACK_LABEL,)), (RemState.ROLLED_BACK, ())),
         (PullRef(3, "", state="closed", merged=True), (RemState.HEALTHY, ())),
         (PullRef(3, "", state="closed"), (RemState.REJECTED, ())),
+        (PullRef(3, "", state="closed", labels=(HEALTHY_LABEL,)), (RemState.REJECTED, ())),  # closed after healthy
     ],
 )
 def test_pull_state_in_action_mode(pull: PullRef, expected: tuple[RemState, tuple[str, ...]]) -> None:

@@ -9,6 +9,7 @@ from there by the same streaming code as `agent signature FILE`.
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import BinaryIO
@@ -27,6 +28,7 @@ class Explained:
     baseline_run: int | None
     log_missing: bool = False
     log_note: str = ""  # why the log was missing, when it was
+    fixer_lines: str = ""  # the log's lines fixers read (`lines_for_fixers`), bounded whatever the log's size
 
 
 def failed_job(jobs: list[Job]) -> Job | None:
@@ -81,9 +83,35 @@ def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> E
         if baseline is not None:
             files.enter_context(baseline[1])
         analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
+        for_fixers = lines_for_fixers(log)
     if analysis.failed and failed_step_name(job):  # the API's step name beats the log's group header
         analysis = replace(analysis, failing_step=failed_step_name(job))
-    return Explained(run, job, analysis, baseline[0] if baseline else None)
+    return Explained(run, job, analysis, baseline[0] if baseline else None, fixer_lines=for_fixers)
+
+
+# What fixers read beyond the excerpt: the steps' commands (`##[group]Run ...`: what the job installs), missing
+# modules and the frames that imported them, the files a formatter names, deprecation and workflow-command
+# warnings, the time limit hit, pre-commit hook results.
+_FOR_FIXERS = re.compile(
+    rb"##\[group\]Run |No module named|\.py\", line \d|\.py:\d+: in |[Ww]ould reformat|reformatted |"
+    rb"would be reformatted|--> \S+:\d+:\d+|\[warn\] |deprecat|set-output|save-state|set-env|add-path|"
+    rb"maximum execution time|hook id:|Failed\s*$|Node\.js \d"
+)
+MAX_FIXER_LINES = 5_000
+MAX_FIXER_LINE = 2_000
+
+
+def lines_for_fixers(log: BinaryIO) -> str:
+    """The lines of a job log (an open file, read again from its start) that fixers read: a few thousand lines
+    at most, each cut to a sane length, so a huge log costs one more pass and no memory."""
+    log.seek(0)
+    kept: list[str] = []
+    for raw in log:
+        if _FOR_FIXERS.search(raw):
+            kept.append(raw[:MAX_FIXER_LINE].decode("utf-8", "replace").rstrip("\r\n"))
+            if len(kept) >= MAX_FIXER_LINES:
+                break
+    return "\n".join(kept)
 
 
 def check_run_notes(gh: GitHubClient, repo: str, job: Job) -> CheckRunNotes | None:

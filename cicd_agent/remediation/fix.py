@@ -95,6 +95,7 @@ def make_plan(p: Ports, run: WorkflowRun, explained: Explained, rule: Rule) -> F
         workflow_path=run.path,
         job_name=explained.job.name if explained.job else "",
         command=rule.command,
+        log=explained.fixer_lines,
         versions=p.versions,
         index=p.index,
     )

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -330,7 +332,8 @@ class Effects:
         def perform() -> None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(path.name + ".tmp")
+                # a name of this writer's own: agents sharing the directory write the same snapshot at once
+                tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
                 tmp.write_text(text, encoding="utf-8")
                 tmp.replace(path)  # atomic: a crash leaves the old file or the new one, never half of one
             except OSError as exc:

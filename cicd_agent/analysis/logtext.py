@@ -16,7 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07|\[[0-9;]*m")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
+# colour codes whose ESC was lost (`[1;31mERROR[m]`): a bare code has a digit; a bare reset `[m` only counts
+# after a bare code on its line, so `error: [mypy] x [misc]` keeps its brackets
+BARE_PAIR = re.compile(r"\[\d[0-9;]*m([^\n]*?)\[m")
+BARE_CODE = re.compile(r"\[\d[0-9;]*m")
 PREFIX = re.compile(r"^(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.MULTILINE)
 GH_CLI_STEP = re.compile(r"^[^\t\n]*\t([^\t\n]*)\t\d{4}-\d\d-\d\dT", re.MULTILINE)
 MAX_LINE = 2000  # longer lines are cut for analysis: a 50 MB single line must not blow up
@@ -33,8 +37,10 @@ def unify_newlines(text: str) -> str:
 def clean(text: str) -> str:
     """Drop the `gh` columns, timestamps and colour codes of every line; line count is unchanged."""
     text = PREFIX.sub("", text)
-    if "\x1b" in text or "[" in text:
+    if "\x1b" in text:
         text = ANSI.sub("", text)
+    if "[" in text:
+        text = BARE_CODE.sub("", BARE_PAIR.sub(r"\1", text))
     return text
 
 

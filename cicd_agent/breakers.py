@@ -99,6 +99,11 @@ class Breakers:
             raise AgentError(f"no breaker for {key.short()}", fix="see `agent breaker list`")
         return self._view(stored, now), self.store.breaker_events(key)
 
+    def last_event(self, key: FailureKey) -> BreakerEvent | None:
+        """The breaker's latest change: when, by whom, why."""
+        events = self.store.breaker_events(key)
+        return events[-1] if events else None
+
     def resolve(self, repo: str, *, branch: str | None, signature: str | None, every: bool) -> list[FailureKey]:
         """The breakers an operator command names. A signature prefix is fine when it is unambiguous."""
         keys = [b.key for b in self.store.breakers(repo=repo) if branch is None or b.key.branch == branch]
@@ -141,7 +146,12 @@ class Breakers:
         for transition in transitions:
             if transition.to_state in OPENED:
                 effects.notify(
-                    "breaker_opened", f"breaker {transition.to_state} for {key.short()}: {transition.reason} (by {who})"
+                    "breaker_opened",
+                    f"breaker {transition.to_state} for {key.short()}: {transition.reason} (by {who})",
+                    repo=key.repo,
+                    branch=key.branch,
+                    signature=key.signature,
+                    run=moved.last_failure_run,
                 )
         return moved
 

@@ -7,6 +7,8 @@ Tokens are never stored in the file: a repository names the environment variable
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import os
 import re
 import tomllib
@@ -22,11 +24,18 @@ DEFAULT_CONFIG = "cicd-agent.toml"
 DEFAULT_API_URL = "https://api.github.com"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-_REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 class Duration(float):
     """Seconds; written in the file as a number of seconds or a string like "5m", "24h", "7d"."""
+
+
+class NumericId(str):
+    """A numeric id (a GitHub App's, an installation's): written as a number or a string of digits."""
+
+
+class IdText(str):
+    """An id written as a number or a string (a Telegram chat: `-100123` or `"@channel"`)."""
 
 
 def parse_duration(value: object) -> Duration:
@@ -49,9 +58,9 @@ class GitHubConfig:
     max_retries: int = 3
     max_rate_limit_wait: Duration = Duration(120)
     write_interval: Duration = Duration(1)  # seconds between mutating requests, as GitHub asks
-    app_id: str = ""  # a GitHub App instead of a token: its id,
+    app_id: NumericId = NumericId("")  # a GitHub App instead of a token: its id,
     app_private_key_env: str = ""  # the variable holding its private key (PEM),
-    installation_id: int = 0  # and the installation on the repositories
+    installation_id: NumericId = NumericId("")  # and the installation on the repositories
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ class RuleConfig:
 class NotificationsConfig:
     slack_webhook_env: str = ""
     telegram_token_env: str = ""
-    telegram_chat_id: str = ""
+    telegram_chat_id: IdText = IdText("")
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str = ""
     webhook_url_env: str = ""
@@ -134,6 +143,13 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    address: str = "127.0.0.1"  # where `run --watch` serves /metrics and /healthz ("0.0.0.0": every interface)
+    port: int = 0  # 0: not served unless --metrics-port says so
+    unhealthy_after: int = 3  # /healthz answers 503 after this many failed cycles in a row
+
+
+@dataclass(frozen=True)
 class Config:
     github: GitHubConfig = field(default_factory=GitHubConfig)
     repos: list[RepoConfig] = field(default_factory=list)
@@ -144,6 +160,7 @@ class Config:
     rules: list[RuleConfig] = field(default_factory=list)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     source: str = ""
 
     def api_url(self) -> str:
@@ -158,6 +175,7 @@ class Config:
 
 
 STRATEGIES = tuple(str(s) for s in Strategy)
+EVENTS = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy")  # what [notifications] can send
 
 
 @dataclass(frozen=True)
@@ -212,7 +230,9 @@ def parse_config(text: str, *, source: str = "<string>") -> tuple[Config, list[P
     problems: list[Problem] = []
     values = _build(Config, raw, "", problems, text)
     config = dataclasses.replace(values, source=source) if isinstance(values, Config) else Config()
-    problems.extend(_check_semantics(config, text))
+    from cicd_agent.config_checks import check_semantics
+
+    problems.extend(check_semantics(config, lambda key: find_line(text, key)))
     return config, problems
 
 
@@ -226,6 +246,9 @@ def find_line(text: str, dotted: str) -> int | None:
     parts = [p for p in re.split(r"\.|\[\d+\]", dotted) if p]
     if not parts:
         return None
+    if len(parts) == 1:  # a top-level key, or a whole section (`[polcy]`)
+        top = re.compile(r"^\s*(?:\[\[?\s*" + re.escape(parts[0]) + r"\s*\]\]?\s*$|" + re.escape(parts[0]) + r"\s*=)")
+        return next((n + 1 for n, line in enumerate(text.splitlines()) if top.match(line)), None)
     indexes = [int(i) for i in re.findall(r"\[(\d+)\]", dotted)]
     lines = text.splitlines()
     start = 0
@@ -260,8 +283,12 @@ def _build(cls: type, table: object, prefix: str, problems: list[Problem], text:
     for key, value in table.items():
         dotted = f"{prefix}.{key}" if prefix else key
         if key not in fields:
+            what = "section" if isinstance(value, dict | list) and not prefix else "key"
+            guess = difflib.get_close_matches(key, sorted(fields), n=1, cutoff=0.6)
+            hint = f"did you mean `{guess[0]}`? " if guess else ""
             known = ", ".join(sorted(fields))
-            problems.append(Problem(dotted, f"unknown key (known keys: {known})", find_line(text, dotted)))
+            message = f"unknown {what}; {hint}(known {what}s here: {known})"
+            problems.append(Problem(dotted, message, find_line(text, dotted)))
             continue
         try:
             kwargs[key] = _convert(hints[key], value, dotted, problems, text)
@@ -274,6 +301,14 @@ def _convert(hint: Any, value: object, dotted: str, problems: list[Problem], tex
     origin = typing.get_origin(hint)
     if hint is Duration:
         return parse_duration(value)
+    if hint is NumericId:
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            raise ValueError(f'expected a numeric id (123456 or "123456"), got {_kind(value)}')
+        return NumericId(str(value))
+    if hint is IdText:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(f"expected a number or a string, got {_kind(value)}")
+        return IdText(str(value))
     if dataclasses.is_dataclass(hint):
         return _build(typing.cast(type, hint), value, dotted, problems, text)
     if origin is list:
@@ -303,54 +338,13 @@ def _kind(value: object) -> str:
     return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
 
 
-def _check_semantics(config: Config, text: str) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def add(key: str, message: str) -> None:
-        problems.append(Problem(key, message, find_line(text, key)))
-
-    seen: set[str] = set()
-    for index, repo in enumerate(config.repos):
-        key = f"repos[{index}].name"
-        if not _REPO_NAME.match(repo.name):
-            add(key, f"expected OWNER/NAME, got {repo.name!r}")
-        elif repo.name.lower() in seen:
-            add(key, f"repository {repo.name} is listed twice")
-        seen.add(repo.name.lower())
-        if not repo.branches:
-            add(f"repos[{index}].branches", "list at least one branch or glob")
-    for index, rule in enumerate(config.rules):
-        if rule.strategy not in STRATEGIES:
-            add(f"rules[{index}].strategy", f"expected one of {', '.join(STRATEGIES)}, got {rule.strategy!r}")
-        if rule.strategy == "fix" and not (rule.fixer or rule.command):
-            add(f"rules[{index}].fixer", "a `fix` rule needs a fixer name or a command")
-        if rule.excerpt_regex:
-            try:
-                re.compile(rule.excerpt_regex)
-            except re.error as exc:
-                add(f"rules[{index}].excerpt_regex", f"invalid regular expression: {exc}")
-    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy")
-    for index, event in enumerate(config.notifications.events):
-        if event not in known_events:
-            add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(known_events)})")
-    try:
-        from apscheduler.triggers.cron import CronTrigger
-
-        CronTrigger.from_crontab(config.schedule.cleanup_cron)
-    except ValueError as exc:
-        add("schedule.cleanup_cron", f"invalid cron expression: {exc}")
-    if config.schedule.poll_interval <= 0 or config.schedule.health_interval <= 0:
-        add("schedule.poll_interval", "poll_interval and health_interval must be positive")
-    gh = config.github
-    if gh.app_id and (not gh.app_private_key_env or not gh.installation_id):
-        add("github.app_id", "a GitHub App also needs app_private_key_env and installation_id")
-    if config.breaker.failure_threshold < 1:
-        add("breaker.failure_threshold", "must be at least 1")
-    for env_key in ("token_env",):
-        name = getattr(config.github, env_key)
-        if name and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            add(f"github.{env_key}", "must be the NAME of an environment variable, not a token")
-    return problems
+def toml_value(value: object) -> str:
+    """A value as TOML writes it (for the settings the agent suggests)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value) if isinstance(value, str | list) else str(value)
 
 
 def token_for(config: Config, repo: str | None = None) -> str | None:

@@ -10,6 +10,7 @@ import base64
 import functools
 import inspect
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -161,6 +162,47 @@ def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     return decorate
 
 
+WAIT_NOTICE_SECONDS = 3.0  # a wait at least this long is announced
+
+
+class AnnouncedRetry(GithubRetry):
+    """PyGithub's retry, saying what it waits for before a wait of a few seconds or more (a rate limit's
+    reset, a `Retry-After`, a backoff after 5xx), and never waiting longer than `wait_cap` seconds."""
+
+    on_wait: Callable[[str], None] | None = None
+    wait_cap: float = 120.0
+
+    def new(self, **kw: Any) -> AnnouncedRetry:
+        retry = super().new(**kw)
+        retry.on_wait, retry.wait_cap = self.on_wait, self.wait_cap
+        return retry
+
+    def sleep(self, response: Any = None) -> None:
+        after = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
+        wait = min(after or self.get_backoff_time(), self.wait_cap)
+        if wait >= WAIT_NOTICE_SECONDS and self.on_wait is not None:
+            status = getattr(response, "status", None)
+            why = (
+                "GitHub's rate limit"
+                if status in (403, 429)
+                else f"GitHub after an HTTP {status}"
+                if status
+                else "GitHub after a failed connection"
+            )
+            self.on_wait(f"waiting {wait:.0f}s for {why}, then retrying ({self.total} retries left)")
+        if wait > 0:
+            time.sleep(wait)  # what urllib3's Retry.sleep does, capped
+
+
+def _retry(retries: int, max_wait: float, on_wait: Callable[[str], None] | None) -> AnnouncedRetry:
+    options: dict[str, Any] = {"total": retries, "backoff_factor": 0.5, "backoff_jitter": 0.25}
+    if "max_rate_limit_wait" in inspect.signature(GithubRetry.__init__).parameters:  # newer PyGithub: fail fast
+        options["max_rate_limit_wait"] = max_wait
+    retry = AnnouncedRetry(**options)
+    retry.on_wait, retry.wait_cap = on_wait, max_wait
+    return retry
+
+
 class GitHubClient:
     """Thin adapter over PyGithub. One instance per API host and token."""
 
@@ -174,9 +216,10 @@ class GitHubClient:
         retries: int = 3,
         max_rate_limit_wait: float = 120,
         seconds_between_writes: float = 1.0,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
-        retry = GithubRetry(total=retries, backoff_factor=0.5, backoff_jitter=0.25)
-        retry.DEFAULT_BACKOFF_MAX = max_rate_limit_wait  # type: ignore[assignment]
+        """`on_wait` hears of every wait of a few seconds or more, before it starts."""
+        retry = _retry(retries, max_rate_limit_wait, on_wait)
         self.api_url = api_url.rstrip("/")
         self.gh = Github(
             base_url=self.api_url,

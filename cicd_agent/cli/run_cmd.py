@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from cicd_agent import metrics as prometheus
-from cicd_agent.auth import Credentials
-from cicd_agent.cli.context import JSON_OPTION, AppState
-from cicd_agent.config import Config
+from cicd_agent.cli import shapes
+from cicd_agent.cli.context import AppState, use
 from cicd_agent.errors import AgentError
-from cicd_agent.modes import action, watch
-from cicd_agent.modes.wiring import build_ports
-from cicd_agent.remediation.cycle import Ports, Report, run_cycle
+
+if TYPE_CHECKING:
+    from cicd_agent.auth import Credentials
+    from cicd_agent.config import Config
+    from cicd_agent.remediation.context import Ports, Report
+
+RUN_EXAMPLES = """\b
+Examples:
+  agent run                                    one cycle over the config's repositories
+  agent run --dry-run --report plan.md         the same, writing nothing: every write it would make in plan.md
+  agent run --repo octo-org/app --json         one repository; the cycle's decisions as JSON
+  agent run --watch --metrics-port 9464        keep running (one JSON line per cycle with --json)
+  agent run --event "$GITHUB_EVENT_PATH"       the GitHub Action mode"""
+PAUSE_ENV = "CICD_AGENT_PAUSE"  # Action mode: a repository variable passed in by the workflow pauses the agent
 
 
 def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
@@ -29,6 +37,8 @@ def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
 
 
 def _ports(state: AppState, config: Config, credentials: Credentials) -> Ports:
+    from cicd_agent.modes.wiring import build_ports
+
     github = state.github()
     return build_ports(
         config,
@@ -37,42 +47,64 @@ def _ports(state: AppState, config: Config, credentials: Credentials) -> Ports:
         state.store(),
         state_dir=state.state_dir,
         token=credentials.token,
-        echo=state.info,
+        echo=state.say,
+        alert=state.alert,
+        workspace_dir=state.scratch_dir("cicd-agent-workspace-") if state.dry_run else None,
     )
 
 
-def render(state: AppState, report: Report) -> None:
+def render(state: AppState, report: Report, *, stream: bool = False) -> None:
+    """A cycle's report. Each decision and error was already printed as it happened (stderr), so people get
+    only what was not: which repositories had nothing new."""
+    offer_settings(state, report)
     if state.json:
-        state.emit_json(report.to_json())
+        (state.emit_json_line if stream else state.emit_json)(shapes.cycle_report(report))
         return
-    for d in report.decisions:
-        rule = f" [{d.rule}]" if d.rule else ""
-        state.out.print(
-            f"{escape(d.repo)} run {d.run_id}#{d.run_attempt} {escape(d.branch)}: "
-            f"{d.decision}{escape(rule)}: {escape(d.reason)}"
-        )
     if report.idle_repos:
-        state.out.print(f"no new failures: {escape(', '.join(report.idle_repos))}")
-    if report.deferred:
-        state.out.print(f"{report.deferred} failure(s) wait for the next cycle")
-    for error in report.errors:
-        state.err.print(f"error: {escape(error)}")
+        state.say(f"no new failures: {', '.join(report.idle_repos)}")
+
+
+def offer_settings(state: AppState, report: Report) -> None:
+    """A plan a setting refused: say which setting, and put the change in the dry-run report."""
+    for d in report.decisions:
+        setting = d.detail.get("setting")
+        if isinstance(setting, dict) and setting.get("key"):
+            key, value = str(setting["key"]), setting.get("value")
+            if state.recorder is not None:
+                state.recorder.suggest(key, value, f"{d.repo} run {d.run_id}#{d.run_attempt}: {d.reason}")
 
 
 def run(
     ctx: typer.Context,
-    repo: list[str] = typer.Option([], "--repo", help="OWNER/NAME; repeatable (default: the config's repos)."),
+    repo: list[str] = typer.Option(
+        [], "--repo", metavar="OWNER/NAME", help="A repository; repeatable.", show_default="the config's repos"
+    ),
     health_only: bool = typer.Option(False, "--health-only", help="Only process due health checks and rollbacks."),
     watch_flag: bool = typer.Option(
-        False, "--watch", help="Keep running: cycles, health checks and cleanup on schedule."
+        False, "--watch", help="Keep running: cycles, health checks and cleanup on the config's [schedule]."
     ),
     event: Path | None = typer.Option(
-        None, "--event", help="Handle exactly the run in this workflow_run event payload (the GitHub Action mode)."
+        None,
+        "--event",
+        metavar="PATH",
+        help="Handle exactly the run in this workflow_run event payload (the GitHub Action mode).",
     ),
-    metrics_port: int | None = typer.Option(None, "--metrics-port", help="With --watch: serve /metrics and /healthz."),
-    json_flag: bool = JSON_OPTION,
+    metrics_port: int | None = typer.Option(
+        None,
+        "--metrics-port",
+        metavar="PORT",
+        help="With --watch: serve /metrics and /healthz on this port.",
+        show_default="[metrics] port",
+    ),
+    metrics_address: str | None = typer.Option(
+        None,
+        "--metrics-address",
+        metavar="ADDRESS",
+        help="With --watch: the address to serve them on.",
+        show_default="[metrics] address",
+    ),
 ) -> None:
-    state: AppState = ctx.obj.command(json_flag)
+    state = use(ctx)
     if event is not None:
         run_event(state, event)
         return
@@ -80,13 +112,19 @@ def run(
     repos = repo or [r.name for r in config.repos]
     if not repos and not health_only:
         raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
-    if metrics_port is not None and not watch_flag:
-        raise AgentError("--metrics-port needs --watch", fix="or print the metrics once with `agent metrics`")
+    if (metrics_port is not None or metrics_address is not None) and not watch_flag:
+        raise AgentError("--metrics-port and --metrics-address need --watch", fix="or print them once: `agent metrics`")
     credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
     ports = _ports(state, config, credentials)
     if watch_flag:
-        watch.watch(ports, repos, on_report=lambda report: render(state, report), metrics_port=metrics_port)
+        from cicd_agent.modes import watch
+
+        address = metrics_address or config.metrics.address
+        port = metrics_port if metrics_port is not None else config.metrics.port or None
+        watch.watch(ports, repos, on_report=lambda r: render(state, r, stream=True), metrics=(address, port))
         return
+    from cicd_agent.remediation.cycle import run_cycle
+
     report = run_cycle(ports, repos, health_only=health_only)
     render(state, report)
     if report.errors:
@@ -96,35 +134,56 @@ def run(
 def run_event(state: AppState, path: Path) -> None:
     """The Action mode: state comes from GitHub (the agent's labelled PRs and issues), not from the runner's
     disk, unless --state-dir names one."""
+    from cicd_agent import ops
+    from cicd_agent.modes import action
+
     payload = action.read_event(path)
     config = state.config(required=False)
+    warnings = []
+    if not state.config_path.exists():
+        warnings.append(
+            f"no {state.config_path} on the default branch: using the defaults (the repository's default branch "
+            "is watched; fixes that edit workflows are refused). Check out the default branch's config before this "
+            "step (see docs/examples/cicd-agent.yml)."
+        )
     credentials = _credentials(
         state, config, fix="pass the action a token input (a GitHub App token or a personal token)"
     )
     from_github = state.state_dir_option is None
     if from_github:
-        state.state_dir_option = Path(tempfile.mkdtemp(prefix="cicd-agent-action-"))
-    ports = _ports(state, config, credentials)
-    result = action.run_action(ports, payload, state_from_github=from_github, token=credentials.token())
+        state.state_dir_option = state.scratch_dir("cicd-agent-action-")
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    with action.commands_stopped(in_actions):
+        ports = _ports(state, config, credentials)
+        pause_reason = os.environ.get(PAUSE_ENV, "").strip()
+        if pause_reason:
+            ops.pause(ports.store, reason=pause_reason, who=f"repository variable {PAUSE_ENV}", now=time.time())
+            warnings.append(
+                f"paused by the repository variable {PAUSE_ENV}: {pause_reason} (analysed, nothing changed)"
+            )
+        result = action.run_action(
+            ports, payload, state_from_github=from_github, token=credentials.token(), warnings=warnings
+        )
+        offer_settings(state, result.report)
+        if state.json:
+            state.emit_json(
+                {**shapes.cycle_report(result.report), "outputs": result.outputs, "warnings": result.warnings}
+            )
     for warning in result.warnings:
         if in_actions:
-            print(action.annotation("warning", warning))
+            print(action.annotation("warning", warning), file=sys.stderr)
         else:
-            state.err.print(f"warning: {warning}", markup=False)
-    report = result.report
-    if state.json:
-        state.emit_json({**report.to_json(), "outputs": result.outputs, "warnings": result.warnings})
-    elif in_actions:
-        print(action.annotation("notice", f"{result.outputs['decision']} {result.outputs['pr-url']}".strip()))
-        lines = [f"{d.repo} run {d.run_id}#{d.run_attempt}: {d.decision}: {d.reason}" for d in report.decisions]
-        print(action.stop_commands("\n".join(lines)))  # decisions quote log text: no workflow commands from it
-    else:
-        render(state, report)
-    if report.errors:
+            state.warn(warning)
+    if in_actions:
+        notice = f"{result.outputs['decision']} {result.outputs['pr-url']}".strip()
+        print(action.annotation("notice", notice), file=sys.stderr)
+    if result.report.errors:
         raise typer.Exit(1)
 
 
 def metrics(ctx: typer.Context) -> None:
-    state: AppState = ctx.obj
-    sys.stdout.write(prometheus.exposition(state.store(), state.config(), time.time()))
+    from cicd_agent import metrics as prometheus
+
+    state = use(ctx)
+    status = prometheus.status_of(state.read_store(), state.config(), time.time())
+    sys.stdout.write(prometheus.exposition(status))

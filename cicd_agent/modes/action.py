@@ -4,9 +4,12 @@ annotations, log text wrapped so it cannot issue workflow commands."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,10 +51,18 @@ def read_event(path: Path) -> dict[str, Any]:
     return data
 
 
-def run_action(p: Ports, payload: dict[str, Any], *, state_from_github: bool, token: str | None) -> ActionResult:
+def run_action(
+    p: Ports,
+    payload: dict[str, Any],
+    *,
+    state_from_github: bool,
+    token: str | None,
+    warnings: list[str] | None = None,
+) -> ActionResult:
     """Handle the event's run; with `state_from_github`, first rebuild the state from the agent's labelled PRs
-    and issues. Writes the step outputs and the job summary when the runner provides their files."""
-    warnings = []
+    and issues. Writes the step outputs and the job summary (with `warnings` first) when the runner provides
+    their files."""
+    warnings = list(warnings or [])
     if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
         warnings.append(WORKFLOW_TOKEN_WARNING)
     repository = payload.get("repository")
@@ -145,6 +156,23 @@ def escape_command(text: str) -> str:
 
 def annotation(level: str, text: str) -> str:
     return f"::{level} title=cicd-agent::{escape_command(text)}"
+
+
+@contextlib.contextmanager
+def commands_stopped(enabled: bool) -> Iterator[None]:
+    """While the agent runs on a runner, everything it prints (log text among it) is data: the runner
+    ignores workflow commands between `::stop-commands::<token>` and `::<token>::` (on stderr, where every
+    message for people goes, so they stay in order; with --json, stdout holds one indented JSON document,
+    whose lines cannot start a command)."""
+    if not enabled:
+        yield
+        return
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}", file=sys.stderr, flush=True)  # stderr: where people's output goes
+    try:
+        yield
+    finally:
+        print(f"::{token}::", file=sys.stderr, flush=True)
 
 
 def stop_commands(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,13 +16,6 @@ from cicd_agent.store import Store
 Token = str | Callable[[], str | None] | None
 
 
-def workspace_root(state_dir: Path, dry_run: bool) -> Path:
-    """Clones live in the state dir; a dry run clones into a temp dir it throws away."""
-    if dry_run:
-        return Path(tempfile.mkdtemp(prefix="cicd-agent-workspace-"))
-    return state_dir / "workspaces"
-
-
 def build_ports(
     config: Config,
     github: GitHubClient,
@@ -33,9 +25,13 @@ def build_ports(
     state_dir: Path,
     token: Token,
     echo: Callable[[str], None],
+    alert: Callable[[str], None] | None = None,
     now: Callable[[], float] = time.time,
     snapshot_dir: Path | None = None,
+    workspace_dir: Path | None = None,
 ) -> Ports:
+    """`workspace_dir`: where clones go (default: the state dir's `workspaces/`; a dry run passes a temporary
+    directory its caller removes, so nothing is left behind)."""
     effects.github = github
     effects.pusher = GitPusher(token)
     return Ports(
@@ -43,8 +39,9 @@ def build_ports(
         github=github,
         effects=effects,
         store=store,
-        workspaces=Workspaces(workspace_root(state_dir, effects.recorder is not None), token),
+        workspaces=Workspaces(workspace_dir or state_dir / "workspaces", token),
         snapshot_dir=snapshot_dir or Path(config.state.snapshot_dir),
         now=now,
         echo=echo,
+        alert=alert,
     )

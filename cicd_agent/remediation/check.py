@@ -108,7 +108,7 @@ def healthy(p: Ports, report: Report, rem: Remediation) -> None:
     done = p.store.update_remediation(rem.id, state=state, now=p.now())
     count_outcome(p, done, True)
     what = f"pull request {rem.pr_url}" if rem.strategy is Strategy.FIX else "the rerun"
-    p.effects.notify("fix_healthy", f"{rem.repo} {rem.branch}: {what} is green")
+    p.effects.notify_remediation("fix_healthy", f"{rem.repo} {rem.branch}: {what} is green", rem)
     record_for(p, report, rem, Decided(state), f"{what}: CI is green")
 
 

@@ -30,6 +30,7 @@ class Ports:
     snapshot_dir: Path
     now: Callable[[], float]
     echo: Callable[[str], None] = lambda message: None
+    alert: Callable[[str], None] | None = None  # errors a person must see even with -q (default: echo)
     stopping: Callable[[], bool] = lambda: False  # a watcher asked to stop: finish the current failure, then end
 
     @functools.cached_property
@@ -57,7 +58,7 @@ class Report:
 
     def error(self, p: Ports, message: str) -> None:
         self.errors.append(message)
-        p.echo(f"error: {message}")
+        (p.alert or p.echo)(f"error: {message}")
 
 
 def record(

@@ -50,7 +50,7 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         return False
     verdict = policy.check_plan(plan, p.config.policy)
     if not verdict.allowed:
-        record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **facts)
+        record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **verdict.detail(), **facts)
         return False
     return open_fix(p, report, run, explained, rule, plan, verdict, branch)
 

@@ -50,13 +50,15 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str) -> None:
         p.store.update_remediation(
             rem.id, state=RemState.ROLLBACK_PARTIAL, rollback_done=tuple(done), error=str(exc)[:500], now=p.now()
         )
-        p.effects.notify("rollback_partial", f"{repo} #{number}: rollback stopped after {done or 'nothing'}: {exc}")
+        p.effects.notify_remediation(
+            "rollback_partial", f"{repo} #{number}: rollback stopped after {done or 'nothing'}: {exc}", rem
+        )
         record_for(p, report, rem, Decided.ROLLBACK_PARTIAL, f"will retry: {exc}")
         return
     finished = p.store.update_remediation(rem.id, state=RemState.ROLLED_BACK, now=p.now())
     p.store.update_health_check(rem.id, outcome=HealthOutcome.FAILURE, now=p.now())
     count_outcome(p, finished, False)
-    p.effects.notify("rollback", f"{repo} {rem.branch}: rolled back {rem.pr_url}: {why}")
+    p.effects.notify_remediation("rollback", f"{repo} {rem.branch}: rolled back {rem.pr_url}: {why}", rem)
     record_for(p, report, rem, Decided.ROLLED_BACK, f"{rem.pr_url}: {why}")
 
 

@@ -51,11 +51,14 @@ BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 class Store:
     """Typed queries over the state database. Every write reports itself to `on_write`."""
 
-    def __init__(self, path: Path | str, *, on_write: WriteObserver | None = None) -> None:
+    def __init__(
+        self, path: Path | str, *, on_write: WriteObserver | None = None, conn: sqlite3.Connection | None = None
+    ) -> None:
+        """`conn`: an open connection to use instead of opening `path` (an in-memory copy of it)."""
         self.path = Path(path)
         try:
             # one thread at a time (the watcher runs its jobs on a single worker), but not always the same one
-            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            conn = conn or sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self.db.execute("PRAGMA busy_timeout = 30000")
             if self.db.journal_mode != "wal":
@@ -184,9 +187,20 @@ class Store:
             self.db.table("decisions").insert(row)
         self._wrote("store.decision", f"{decision.repo} {decision.decision}")
 
-    def decisions(self, *, repo: str | None = None, since: float | None = None) -> list[Decision]:
+    def decisions(
+        self,
+        *,
+        repo: str | None = None,
+        since: float | None = None,
+        decision: str | None = None,
+        signature: str | None = None,
+    ) -> list[Decision]:
+        """The audit trail, oldest first; `signature` may be a prefix."""
         where, args = _where(
-            ("repo = ?", [repo]) if repo else None, ("at >= ?", [since]) if since is not None else None
+            ("repo = ?", [repo]) if repo else None,
+            ("at >= ?", [since]) if since is not None else None,
+            ("decision = ?", [decision]) if decision else None,
+            ("signature LIKE ? ESCAPE '\\'", [_like_prefix(signature.lower())]) if signature else None,
         )
         rows = self.db.table("decisions").rows_where(where, args, order_by="at, id")
         return [
@@ -387,6 +401,10 @@ class Store:
             BreakerEvent(r["at"], r["from_state"], r["to_state"], r["reason"], r["actor"] or "", r["remediation_id"])
             for r in rows
         ]
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _where(*conditions: tuple[str, list[Any]] | None) -> tuple[str, list[Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,16 +45,24 @@ def test_usage_error_exits_2(agent: Agent) -> None:
     assert "No such command" in result.err
 
 
-def test_unexpected_error_exits_3_with_crash_log(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_error_exits_3_with_a_crash_log_of_the_users_own(
+    agent: Agent, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import cicd_agent.config
+
     def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("surprise")
 
-    monkeypatch.setattr(cli_main.config_cmd, "parse_config", boom)
+    monkeypatch.setattr(cicd_agent.config, "parse_config", boom)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     open("cicd-agent.toml", "w").close()
     result = agent("config", "check")
     assert result.code == 3
     assert "unexpected error (ZeroDivisionError)" in result.err
     assert "Traceback" not in result.err
+    (crash,) = (tmp_path / "cache" / "cicd-agent").glob("crash-*.log")
+    assert str(crash) in result.err and "ZeroDivisionError: surprise" in crash.read_text()
+    assert crash.stat().st_mode & 0o077 == 0  # the user's own
 
 
 def test_report_without_dry_run_is_refused(agent: Agent) -> None:

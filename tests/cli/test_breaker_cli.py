@@ -72,7 +72,8 @@ def test_reset_records_who_and_why(agent: Agent) -> None:
     assert shown["history"][-1]["by"] == "ana" and shown["history"][-1]["reason"] == "lockfile fixed"
     assert shown["last_change"] == shown["history"][-1]
     history = agent("history", "--json").json()
-    assert (history[-1]["decision"], history[-1]["by"], history[-1]["reason"]) == ("breaker_closed", "ana", "lockfile fixed")
+    last = history[-1]
+    assert (last["decision"], last["by"], last["reason"]) == ("breaker_closed", "ana", "lockfile fixed")
     assert "breaker_closed by ana: lockfile fixed" in agent("history", "--decision", "breaker_closed").out
 
 
@@ -140,7 +141,9 @@ def test_pause_resume_status_history(agent: Agent) -> None:
 @pytest.mark.parametrize(
     "args", [["breaker", "list"], ["status"], ["history"], ["snapshots", "list"], ["metrics"], ["status", "--json"]]
 )
-def test_read_commands_in_a_fresh_directory_say_there_is_no_state_and_create_none(agent: Agent, args: list[str]) -> None:
+def test_read_commands_in_a_fresh_directory_say_there_is_no_state_and_create_none(
+    agent: Agent, args: list[str]
+) -> None:
     result = agent(*args)
     assert result.code == 1 and result.out == ""
     assert "no state yet: .cicd-agent/state.db does not exist" in result.err and "healthy" not in result.err

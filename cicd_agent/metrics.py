@@ -110,11 +110,25 @@ def status_of(store: Store, config: Config, now: float) -> dict[str, Any]:
     return ops.status(Breakers(store, config), now)
 
 
-def exposition(status: dict[str, Any], live: Live | None = None) -> str:
-    """The metrics in Prometheus' text format."""
+def _registry(status: dict[str, Any], live: Live | None) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StateCollector(status, live))
-    return generate_latest(registry).decode()
+    return registry
+
+
+def exposition(status: dict[str, Any], live: Live | None = None) -> str:
+    """The metrics in Prometheus' text format."""
+    return generate_latest(_registry(status, live)).decode()
+
+
+def samples(status: dict[str, Any], live: Live | None = None) -> list[dict[str, Any]]:
+    """The same samples as JSON-ready values (`agent metrics --json`)."""
+    return [
+        {"name": sample.name, "type": family.type, "labels": sample.labels, "value": sample.value}
+        for family in _registry(status, live).collect()
+        for sample in family.samples
+        if not sample.name.endswith("_created")
+    ]
 
 
 def serve(address: str, port: int, render: Callable[[], str], health: Callable[[], Health]) -> ThreadingHTTPServer:

@@ -186,4 +186,7 @@ def metrics(ctx: typer.Context) -> None:
 
     state = use(ctx)
     status = prometheus.status_of(state.read_store(), state.config(), time.time())
-    sys.stdout.write(prometheus.exposition(status))
+    if state.json:
+        state.emit_json(prometheus.samples(status))
+    else:
+        sys.stdout.write(prometheus.exposition(status))

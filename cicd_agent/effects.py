@@ -276,6 +276,14 @@ class Effects:
             None,
         )
 
+    def remove_label(self, repo: str, number: int, label: str) -> bool:
+        """False when the label was not there; a dry run answers True."""
+        return self._do(
+            Action("github.remove_label", f"{repo}#{number}", label),
+            lambda: self._gh().remove_label(repo, number, label),
+            True,
+        )
+
     def open_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
         return self._do(
             Action("github.open_issue", repo, f"title: {title}\n\n{body}"),

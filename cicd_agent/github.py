@@ -12,81 +12,54 @@ import inspect
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github import Auth, Github, GithubException, GithubIntegration, GithubRetry, UnknownObjectException
 from github.GithubObject import NotSet
 
 from cicd_agent.errors import AgentError
-from cicd_agent.model import FailureKey, RunRef
+from cicd_agent.github_values import (
+    Comment,
+    CommitInfo,
+    Comparison,
+    FileChange,
+    FileContent,
+    IssueEvent,
+    Job,
+    PullRef,
+    RepoInfo,
+    Tag,
+    WorkflowRun,
+    comment_of,
+    event_of,
+    file_change_of,
+    issue_of,
+    pull_of,
+    run_from_json,
+    run_of,
+)
+
+__all__ = [
+    "AlreadyExists",
+    "ApiUnavailable",
+    "Comment",
+    "CommitInfo",
+    "Comparison",
+    "FileChange",
+    "FileContent",
+    "GitHubClient",
+    "IssueEvent",
+    "Job",
+    "PullRef",
+    "RepoInfo",
+    "Tag",
+    "WorkflowRun",
+    "api",
+    "run_from_json",
+]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RepoInfo:
-    full_name: str
-    default_branch: str
-    clone_url: str
-    html_url: str
-
-
-@dataclass(frozen=True)
-class WorkflowRun:
-    repo: str
-    id: int
-    attempt: int
-    name: str
-    workflow_id: int
-    branch: str
-    head_sha: str
-    event: str
-    status: str
-    conclusion: str | None
-    html_url: str
-    created_at: str
-    fork: bool = False
-    path: str = ""  # the workflow file, e.g. .github/workflows/ci.yml
-    pull_requests: tuple[int, ...] = ()  # open PRs of this repository whose head is the run's branch
-
-    @property
-    def ref(self) -> RunRef:
-        return RunRef(self.repo, self.id, self.attempt, self.branch)
-
-    def key(self, signature: str) -> FailureKey:
-        return FailureKey(self.repo, self.branch, signature)
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    run_id: int
-    name: str
-    status: str
-    conclusion: str | None
-    steps: list[tuple[str, str | None]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PullRef:
-    number: int
-    html_url: str
-    state: str = "open"
-    merged: bool = False
-    head: str = ""
-    head_sha: str = ""
-    base: str = ""
-    labels: tuple[str, ...] = ()
-    body: str = ""
-
-
-@dataclass(frozen=True)
-class FileContent:
-    path: str
-    sha: str
-    text: str
 
 
 class ApiUnavailable(AgentError):
@@ -221,9 +194,10 @@ class GitHubClient:
         """`on_wait` hears of every wait of a few seconds or more, before it starts."""
         retry = _retry(retries, max_rate_limit_wait, on_wait)
         self.api_url = api_url.rstrip("/")
+        self._auth = auth or (Auth.Token(token) if token else None)
         self.gh = Github(
             base_url=self.api_url,
-            auth=auth or (Auth.Token(token) if token else None),
+            auth=self._auth,
             timeout=int(timeout),
             retry=retry,
             seconds_between_requests=None,
@@ -232,6 +206,7 @@ class GitHubClient:
             lazy=True,
         )
         self._token = token
+        self._identity: str | None = None
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
 
     def _repo(self, repo: str) -> Any:
@@ -239,6 +214,29 @@ class GitHubClient:
         return self.gh.get_repo(repo)
 
     # -- reads --------------------------------------------------------------------------------------
+
+    def identity(self) -> str:
+        """The login the agent writes as (asked once per client): the token's user, or `<slug>[bot]` for a
+        GitHub App installation and for any installation token (the workflow's `github-actions[bot]`)."""
+        if self._identity is None:
+            self._identity = self._ask_identity()
+        return self._identity
+
+    @api("finding out which account the credentials act as")
+    def _ask_identity(self) -> str:
+        if isinstance(self._auth, Auth.AppInstallationAuth):
+            # `GET /app` takes the app's JWT: the integration built on the requester PyGithub made for it
+            app = GithubIntegration(**self._auth.requester.kwargs).get_app()
+            return f"{app.slug}[bot]"
+        try:
+            return str(self.gh.get_user().login)
+        except GithubException as exc:
+            if exc.status != 403:
+                raise
+        # an installation token has no user (403 "Resource not accessible by integration"); GraphQL's viewer
+        # names its bot
+        _, data = self.gh.requester.graphql_query("query { viewer { login } }", {})
+        return str(data["data"]["viewer"]["login"])
 
     @api("reading repository {repo}")
     def repository(self, repo: str) -> RepoInfo:
@@ -262,7 +260,7 @@ class GitHubClient:
             created=created or NotSet,
             head_sha=head_sha or NotSet,
         )
-        return [_run(repo, run) for _, run in zip(range(limit), runs, strict=False)]
+        return [run_of(repo, run) for _, run in zip(range(limit), runs, strict=False)]
 
     @api("listing failed runs of {repo}")
     def poll_failed_runs(self, repo: str, *, created: str, etag: str | None) -> tuple[bool, list[WorkflowRun], str]:
@@ -290,11 +288,11 @@ class GitHubClient:
 
     @api("reading pull request #{number} of {repo}")
     def pull(self, repo: str, number: int) -> PullRef:
-        return _pull(self._repo(repo).get_pull(number))
+        return pull_of(self._repo(repo).get_pull(number))
 
     @api("reading run {run_id} of {repo}")
     def workflow_run(self, repo: str, run_id: int) -> WorkflowRun:
-        return _run(repo, self._repo(repo).get_workflow_run(run_id))
+        return run_of(repo, self._repo(repo).get_workflow_run(run_id))
 
     @api("listing jobs of run {run_id} in {repo}")
     def jobs(self, repo: str, run_id: int) -> list[Job]:
@@ -342,18 +340,76 @@ class GitHubClient:
     def pulls(self, repo: str, *, head: str | None = None, state: str = "open") -> list[PullRef]:
         owner = repo.split("/")[0]
         found = self._repo(repo).get_pulls(state=state, head=f"{owner}:{head}" if head else NotSet)
-        return [_pull(p) for p in found]
+        return [pull_of(p) for p in found]
 
     @api("listing issues of {repo}")
     def issues(self, repo: str, *, label: str, state: str = "open") -> list[PullRef]:
         """Issues (not pull requests) with a label, newest first."""
         found = self._repo(repo).get_issues(state=state, labels=[label])
-        return [PullRef(i.number, i.html_url, i.state, body=i.body or "") for i in found if i.pull_request is None]
+        return [issue_of(i) for i in found if i.pull_request is None]
 
     @api("listing the comments of #{number} in {repo}")
-    def comments(self, repo: str, number: int) -> list[str]:
-        """The bodies of an issue's or pull request's comments."""
-        return [c.body or "" for c in self._repo(repo).get_issue(number).get_comments()]
+    def comments(self, repo: str, number: int) -> list[Comment]:
+        """An issue's or pull request's comments, oldest first."""
+        return [comment_of(c) for c in self._repo(repo).get_issue(number).get_comments()]
+
+    @api("listing the events of #{number} in {repo}")
+    def issue_events(self, repo: str, number: int) -> list[IssueEvent]:
+        """Who labelled, closed, reopened or merged an issue or pull request, and when (oldest first)."""
+        return [event_of(e) for e in self._repo(repo).get_issue(number).get_events()]
+
+    @api("reading the permission of {login} on {repo}")
+    def permission(self, repo: str, login: str) -> str:
+        """admin, write, read or none ("none" for an account GitHub does not know)."""
+        try:
+            return str(self._repo(repo).get_collaborator_permission(login))
+        except GithubException as exc:  # 404 "<login> is not a user": no UnknownObjectException, not "Not Found"
+            if exc.status == 404:
+                return "none"
+            raise
+
+    @api("reading the latest release of {repo}")
+    def latest_release(self, repo: str) -> str | None:
+        """The latest release's tag, or None when the repository has no release."""
+        try:
+            return str(self._repo(repo).get_latest_release().tag_name)
+        except UnknownObjectException:
+            return None
+
+    @api("listing the tags of {repo}")
+    def tags(self, repo: str) -> list[Tag]:
+        return [Tag(t.name, t.commit.sha) for t in self._repo(repo).get_tags()]
+
+    @api("reading ref {ref} of {repo}")
+    def ref_sha(self, repo: str, ref: str) -> str | None:
+        """The commit a ref (`heads/main`, `tags/v4`) points at, an annotated tag peeled; None when absent."""
+        r = self._repo(repo)
+        try:
+            target = r.get_git_ref(ref).object
+        except UnknownObjectException:
+            return None
+        if target.type == "tag":
+            return str(r.get_git_tag(target.sha).object.sha)
+        return str(target.sha)
+
+    @api("reading commit {sha} of {repo}")
+    def commit(self, repo: str, sha: str) -> CommitInfo:
+        """A commit: its parents, message and the files it changed (against its first parent)."""
+        c = self._repo(repo).get_commit(sha)
+        files = tuple(file_change_of(f) for f in c.files)
+        return CommitInfo(c.sha, tuple(p.sha for p in c.parents), c.commit.message, files)
+
+    @api("comparing {base}...{head} in {repo}")
+    def compare(self, repo: str, base: str, head: str) -> Comparison:
+        comparison = self._repo(repo).compare(base, head)
+        return Comparison(
+            comparison.status,
+            comparison.ahead_by,
+            comparison.behind_by,
+            comparison.merge_base_commit.sha,
+            tuple(c.sha for c in comparison.commits),
+            tuple(file_change_of(f) for f in comparison.files),
+        )
 
     @api("reading check runs of {sha} in {repo}")
     def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:
@@ -394,7 +450,7 @@ class GitHubClient:
 
     @api("opening a pull request from {head} in {repo}")
     def create_pull(self, repo: str, *, head: str, base: str, title: str, body: str, draft: bool) -> PullRef:
-        return _pull(self._repo(repo).create_pull(base=base, head=head, title=title, body=body, draft=draft))
+        return pull_of(self._repo(repo).create_pull(base=base, head=head, title=title, body=body, draft=draft))
 
     @api("closing pull request #{number} of {repo}")
     def close_pull(self, repo: str, number: int) -> None:
@@ -412,50 +468,21 @@ class GitHubClient:
     def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
         self._repo(repo).get_issue(number).add_to_labels(*labels)
 
+    @api("removing label {label} from #{number} of {repo}")
+    def remove_label(self, repo: str, number: int, label: str) -> bool:
+        """Take a label off; False when it was not there (so a retry is harmless)."""
+        try:
+            self._repo(repo).get_issue(number).remove_from_labels(label)
+            return True
+        except GithubException as exc:  # 404 "Label does not exist"
+            if exc.status == 404:
+                return False
+            raise
+
     @api("opening an issue in {repo}")
     def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
-        issue = self._repo(repo).create_issue(title=title, body=body, labels=labels)
-        return PullRef(issue.number, issue.html_url, issue.state)
+        return issue_of(self._repo(repo).create_issue(title=title, body=body, labels=labels))
 
     @api("asking to re-run run {run_id} of {repo}")
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
         self._repo(repo).get_workflow_run(run_id).rerun_failed_jobs()
-
-
-def _run(repo: str, run: Any) -> WorkflowRun:
-    return run_from_json(repo, run.raw_data)
-
-
-def run_from_json(repo: str, data: dict[str, Any]) -> WorkflowRun:
-    head_repo = data.get("head_repository") or {}
-    return WorkflowRun(
-        repo=repo,
-        id=int(data["id"]),
-        attempt=int(data.get("run_attempt") or 1),
-        name=str(data.get("name") or ""),
-        workflow_id=int(data.get("workflow_id") or 0),
-        branch=str(data.get("head_branch") or ""),
-        head_sha=str(data.get("head_sha") or ""),
-        event=str(data.get("event") or ""),
-        status=str(data.get("status")),
-        conclusion=data.get("conclusion"),
-        html_url=str(data.get("html_url") or ""),
-        created_at=str(data.get("created_at") or ""),
-        fork=bool(head_repo.get("full_name") and str(head_repo["full_name"]).lower() != repo.lower()),
-        path=str(data.get("path") or ""),
-        pull_requests=tuple(int(pr["number"]) for pr in data.get("pull_requests") or [] if "number" in pr),
-    )
-
-
-def _pull(pull: Any) -> PullRef:
-    return PullRef(
-        number=pull.number,
-        html_url=pull.html_url,
-        state=pull.state,
-        merged=bool(pull.raw_data.get("merged") or pull.raw_data.get("merged_at")),  # a listed PR has no `merged`
-        head=pull.head.ref,
-        head_sha=pull.head.sha,
-        base=pull.base.ref,
-        labels=tuple(label.name for label in pull.labels),
-        body=pull.body or "",
-    )

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from cicd_agent.modes.demo import DEMO_SETTINGS
+from cicd_agent.modes.demo import DEMO_SETTINGS, demo_index, host_actions
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.store import Store
@@ -41,6 +41,8 @@ class Loop:
 
     def setup(self, *names: str, extra: str = "") -> None:
         install_scenarios(self.sandbox, list(names))
+        demo_index(self.sandbox)  # the wheelhouse, with the demo's broken distribution, is the package index
+        host_actions(self.sandbox, list(names))
         self.repos = [s.repo for s in SCENARIOS if s.name in names]
         repos = "".join(f'[[repos]]\nname = "{r}"\nbranches = ["main"]\n' for r in self.repos)
         Path("cicd-agent.toml").write_text(SETTINGS.format(extra=extra) + repos)

@@ -51,6 +51,19 @@ OPERATIONS = [
     ("post", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
     ("get", "/repos/{owner}/{repo}/commits/{ref}/check-runs"),
     ("get", "/repos/{owner}/{repo}/commits/{ref}/status"),
+    # who the agent is, and who people are: identity, permissions, issue events (who closed, who labelled)
+    ("get", "/user"),
+    ("get", "/app"),
+    ("get", "/repos/{owner}/{repo}/collaborators/{username}/permission"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/events"),
+    ("delete", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
+    # action versions looked up from the action's own repository
+    ("get", "/repos/{owner}/{repo}/releases/latest"),
+    ("get", "/repos/{owner}/{repo}/tags"),
+    ("get", "/repos/{owner}/{repo}/git/matching-refs/{ref}"),
+    # reverting a merged fix
+    ("get", "/repos/{owner}/{repo}/commits/{ref}"),
+    ("get", "/repos/{owner}/{repo}/compare/{basehead}"),
 ]
 
 

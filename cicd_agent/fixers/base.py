@@ -9,7 +9,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cicd_agent.action_versions import ActionVersions
 from cicd_agent.analysis import Analysis
+from cicd_agent.package_index import PackageIndex
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,13 @@ class FixContext:
     analysis: Analysis
     trusted: bool  # False for a failure whose head comes from a fork: no tool may run on it
     workflow_path: str = ""  # the failed run's workflow file, e.g. .github/workflows/ci.yml
-    job_name: str = ""  # the failed job's name
+    job_name: str = ""  # the failed job's name as GitHub shows it (rendered: `build (3.10, ubuntu-latest)`)
     command: tuple[str, ...] = ()  # the rule's configured command (for the `command` fixer)
     tool_timeout: float = 300.0
+    log: str = ""  # the failed job's whole log, when the caller has it: install commands, warnings, file lists
+    versions: ActionVersions | None = None  # latest action releases; None: the shipped, dated table only
+    index: PackageIndex | None = None  # the package index that verifies names; None: missing-dependency refuses
+    tool_cache: Path | None = None  # where pinned formatters are installed (a venv per tool and version)
 
     def evidence(self) -> str:
         """The excerpt's text: fixers may read it to choose among known fixes, never to build a command."""
@@ -75,13 +81,28 @@ def tool(name: str) -> str | None:
     return shutil.which(name)
 
 
-def run_tool(argv: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+def run_tool(
+    argv: list[str], cwd: Path, timeout: float, *, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a fixed command (never built from log text) with a clean environment and a time limit."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra_env or {})
     return subprocess.run(
         argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
     )
+
+
+def repo_path(workspace: Path, path: str) -> str | None:
+    """A path printed by CI (absolute on the runner, or relative) as a file of this checkout, if it is one."""
+    if "site-packages" in path or "/lib/python" in path:
+        return None
+    parts = Path(path).parts
+    for start in range(len(parts)):
+        candidate = Path(*parts[start:])
+        if not candidate.is_absolute() and ".." not in candidate.parts and (workspace / candidate).is_file():
+            return candidate.as_posix()
+    return None
 
 
 def changes_in(workspace: Path, originals: dict[str, str | None]) -> list[FileChange]:

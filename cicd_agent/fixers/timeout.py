@@ -1,4 +1,9 @@
-"""A job hit its time limit: raise that job's `timeout-minutes` by a bounded factor, with a cap."""
+"""A job hit its time limit: raise that job's `timeout-minutes` by a bounded factor, with a cap.
+
+The job is found under `jobs:` by the name GitHub shows (rendered matrix names, names with expressions,
+`caller / job`), so a same-named key elsewhere (a `workflow_dispatch` input, a step) is never touched. One
+scalar is edited (or one line added to the job) and the file is re-parsed to check the new value landed.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,12 @@ import math
 import re
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode
 
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read
+from cicd_agent.fixers.job_names import find_job
+from cicd_agent.fixers.line_edits import LineEdits
+from cicd_agent.fixers.workflow_yaml import compose
 
 NAME = "timeout"
 FACTOR = 2.0
@@ -15,45 +24,40 @@ CAP_MINUTES = 360  # GitHub-hosted runners stop jobs at 6 hours anyway
 _LIMIT = re.compile(r"exceeded the maximum execution time of (\d+) minutes")
 
 
-def _job_key(data: dict[str, object], job_name: str) -> str | None:
-    jobs = data.get("jobs")
-    if not isinstance(jobs, dict):
+def raise_limit(text: str, job: MappingNode, minutes: int) -> str | None:
+    """Set the job's `timeout-minutes` to `minutes`, editing only that value (or adding it as the job's first
+    key); None when the job's mapping cannot be edited line by line (a flow mapping, an expression)."""
+    edits = LineEdits(text)
+    if job.flow_style or not job.value:
         return None
-    for key, spec in jobs.items():
-        name = spec.get("name") if isinstance(spec, dict) else None
-        if job_name in (key, name):
-            return str(key)
-    return None
+    for key, value in job.value:
+        if isinstance(key, ScalarNode) and key.value == "timeout-minutes":
+            if (
+                not isinstance(value, ScalarNode)
+                or "${{" in value.value
+                or value.start_mark.line != value.end_mark.line
+            ):
+                return None
+            edits.replace(value.start_mark.line, value.start_mark.column, value.end_mark.column, str(minutes))
+            return edits.apply()
+    first = job.value[0][0]
+    edits.insert_after(first.start_mark.line - 1, " " * first.start_mark.column + f"timeout-minutes: {minutes}")
+    return edits.apply()
 
 
-def raise_limit(text: str, job: str, minutes: int) -> str | None:
-    """Set `timeout-minutes` of job `job` to `minutes`, editing only that line (or adding one)."""
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if re.match(rf"^(\s+){re.escape(job)}:\s*(#.*)?$", line)), None)
-    if start is None:
-        return None
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    end = start + 1
-    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
-        end += 1
-    body_indent = None
-    for i in range(start + 1, end):
-        stripped = lines[i].lstrip()
-        if not stripped.strip() or stripped.startswith("#"):
-            continue
-        current = len(lines[i]) - len(stripped)
-        body_indent = current if body_indent is None else body_indent
-        if current == body_indent and stripped.startswith("timeout-minutes:"):
-            lines[i] = re.sub(r"(timeout-minutes:\s*)\S+", rf"\g<1>{minutes}", lines[i], count=1)
-            return "".join(lines)
-    if body_indent is None:
-        return None
-    lines.insert(start + 1, " " * body_indent + f"timeout-minutes: {minutes}\n")
-    return "".join(lines)
+def _only_limit_changed(before: str, after: str, job_id: str, minutes: int) -> bool:
+    old, new = yaml.safe_load(before), yaml.safe_load(after)
+    try:
+        if new["jobs"][job_id].pop("timeout-minutes") != minutes:
+            return False
+        old["jobs"][job_id].pop("timeout-minutes", None)
+    except (KeyError, TypeError, AttributeError):
+        return False
+    return bool(old == new)
 
 
 def fix(ctx: FixContext) -> FixPlan | CannotFix:
-    match = _LIMIT.search(ctx.evidence())
+    match = _LIMIT.search(ctx.evidence()) or _LIMIT.search(ctx.log)
     if not match:
         return CannotFix(NAME, "the log does not say which time limit was exceeded")
     current = int(match.group(1))
@@ -64,18 +68,24 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     text = read(ctx.workspace, path) if path else None
     if text is None:
         return CannotFix(NAME, f"cannot read the workflow file {path or '(unknown)'}")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        return CannotFix(NAME, f"{path} is not valid YAML: {exc}")
-    job = _job_key(data if isinstance(data, dict) else {}, ctx.job_name)
-    after = raise_limit(text, job, target) if job else None
+    root = compose(text)
+    if root is None:
+        return CannotFix(NAME, f"{path} is not valid YAML")
+    found = find_job(root, ctx.job_name)
+    if found is None:
+        return CannotFix(NAME, f"no job under `jobs:` in {path} is shown as {ctx.job_name!r}")
+    if isinstance(found, str):
+        return CannotFix(NAME, found)
+    job_id, job = found
+    after = raise_limit(text, job, target)
     if after is None:
-        return CannotFix(NAME, f"cannot find job {ctx.job_name!r} in {path}")
+        return CannotFix(NAME, f"job `{job_id}` in {path} sets its time limit in a way this fixer does not edit")
+    if not _only_limit_changed(text, after, job_id, target):
+        return CannotFix(NAME, f"re-reading {path} did not find exactly the new limit on job `{job_id}`")
     return FixPlan(
         NAME,
         f"Raise the time limit of job {ctx.job_name} to {target} minutes",
-        f"The job exceeded its {current}-minute limit. Raised `timeout-minutes` of `{job}` in {path} "
-        f"to {target} (x{FACTOR:g}, capped at {CAP_MINUTES}).",
+        f"The job exceeded its {current}-minute limit. Raised `timeout-minutes` of `{job_id}` in {path} "
+        f"to {target} (x{FACTOR:g}, capped at {CAP_MINUTES}); re-parsed to check only that job changed.",
         [FileChange(path, text, after)],
     )

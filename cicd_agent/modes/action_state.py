@@ -104,8 +104,8 @@ def _hydrate_issue(p: Ports, repo: str, issue: PullRef, meta: dict[str, Any]) ->
     _claim(p, repo, meta)
     if issue.state != "open":
         return
-    for body in p.github.comments(repo, issue.number):  # later sightings: "Seen again in run ..."
-        seen = read_metadata(body)
+    for comment in p.github.comments(repo, issue.number):  # later sightings: "Seen again in run ..."
+        seen = read_metadata(comment.body)
         if seen and seen.get("signature") == meta["signature"]:
             _claim(p, repo, seen)
     run = _run(repo, meta)

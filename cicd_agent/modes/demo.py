@@ -17,9 +17,11 @@ from cicd_agent.github import GitHubClient
 from cicd_agent.model import RemState, Strategy
 from cicd_agent.modes.wiring import build_ports
 from cicd_agent.notify import Notifier
+from cicd_agent.package_index import WheelhouseIndex
 from cicd_agent.remediation.cycle import Ports, run_cycle
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, install_scenarios
+from cicd_agent.sandbox.action_repos import install_action_repos
+from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, build_wheel, install_scenarios
 from cicd_agent.store import Store, open_store
 
 DEMO_SETTINGS = """
@@ -34,6 +36,24 @@ allow_workflow_changes = true
 max_open_prs = 20
 max_new_prs_per_hour = 50
 """
+
+
+# A distribution that exists and ships its module, yet breaks the project: the agent verifies the name, CI
+# still fails, and the fix is rolled back (the bad-fix scenario). TODO(lead): move into scenarios.WHEELS.
+BROKEN_WHEEL = ("notarealpkg", "raise ImportError('notarealpkg 1.0 is broken on purpose')\n")
+
+
+def demo_index(sandbox: Sandbox) -> WheelhouseIndex:
+    """The sandbox's wheelhouse is the demo's package index (with the broken distribution in it)."""
+    wheelhouse = sandbox.root / "wheelhouse"
+    build_wheel(wheelhouse, BROKEN_WHEEL[0], BROKEN_WHEEL[0], BROKEN_WHEEL[1])
+    return WheelhouseIndex(wheelhouse)
+
+
+def host_actions(sandbox: Sandbox, scenarios: list[str]) -> None:
+    """The repositories of the actions the scenarios update, so the fixer looks their versions up."""
+    if "deprecated-action" in scenarios:
+        install_action_repos(sandbox, ["actions/upload-artifact", "actions/download-artifact"])
 
 
 def demo_config(scenarios: list[Scenario]) -> Config:
@@ -96,11 +116,13 @@ def start_sandbox(root: Path, *, port: int = 0, scenario: str = "demo", auto_ci:
     sandbox = Sandbox(root)
     if scenario == "demo":
         install_scenarios(sandbox)
+        host_actions(sandbox, [s.name for s in SCENARIOS])
     elif scenario != "none":
         names = [s.name for s in SCENARIOS]
         if scenario not in names:
             raise AgentError(f"unknown scenario {scenario!r}", fix=f"use demo, none, or one of: {', '.join(names)}")
         install_scenarios(sandbox, [scenario])
+        host_actions(sandbox, [scenario])
     try:
         sandbox.serve(port, auto_ci=auto_ci)
     except OSError as exc:
@@ -124,8 +146,8 @@ def run_demo(*, recorder: DryRunRecorder | None, echo: Callable[[str], None], ma
             store = open_store(
                 work / "state", dry_run=recorder is not None, on_write=recorder.skip_store_write if recorder else None
             )
+            effects = Effects(None, notifier=Notifier([], echo=echo), recorder=recorder)
             try:
-                effects = Effects(None, notifier=Notifier([], echo=echo), recorder=recorder)
                 github = GitHubClient(sandbox.base_url, sandbox.token, seconds_between_writes=0)
                 ports = build_ports(
                     config,
@@ -137,6 +159,7 @@ def run_demo(*, recorder: DryRunRecorder | None, echo: Callable[[str], None], ma
                     echo=echo,
                     snapshot_dir=work / "snapshots",
                     workspace_dir=work / "workspaces",
+                    index=demo_index(sandbox),
                 )
                 return _cycles(sandbox, ports, 1 if recorder is not None else max_cycles)
             finally:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from cicd_agent.action_versions import CachedVersions, GitHubActionVersions
 from cicd_agent.config import Config
 from cicd_agent.effects import Effects
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import GitPusher, Workspaces
+from cicd_agent.package_index import PackageIndex, index_from
 from cicd_agent.remediation.context import Ports
 from cicd_agent.store import Store
 
@@ -29,6 +32,7 @@ def build_ports(
     now: Callable[[], float] = time.time,
     snapshot_dir: Path | None = None,
     workspace_dir: Path | None = None,
+    index: PackageIndex | None = None,
 ) -> Ports:
     """`workspace_dir`: where clones go (default: the state dir's `workspaces/`; a dry run passes a temporary
     directory its caller removes, so nothing is left behind)."""
@@ -44,4 +48,6 @@ def build_ports(
         now=now,
         echo=echo,
         alert=alert,
+        versions=CachedVersions(GitHubActionVersions(github)),  # once per process, else the dated table
+        index=index or index_from(os.environ.get("CICD_AGENT_PACKAGE_INDEX")),
     )

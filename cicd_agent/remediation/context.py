@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.action_versions import ActionVersions
 from cicd_agent.breakers import Breakers
 from cicd_agent.config import Config
 from cicd_agent.effects import Effects
@@ -17,6 +18,7 @@ from cicd_agent.failures import Explained
 from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import Workspaces
 from cicd_agent.model import Decided, Decision, Remediation, RemState, RunRef, Strategy
+from cicd_agent.package_index import PackageIndex
 from cicd_agent.store import Store
 
 
@@ -32,6 +34,8 @@ class Ports:
     echo: Callable[[str], None] = lambda message: None
     alert: Callable[[str], None] | None = None  # errors a person must see even with -q (default: echo)
     stopping: Callable[[], bool] = lambda: False  # a watcher asked to stop: finish the current failure, then end
+    versions: ActionVersions | None = None  # latest action releases for the deprecated-action fixer
+    index: PackageIndex | None = None  # verifies distribution names for the missing-dependency fixer
 
     @functools.cached_property
     def breakers(self) -> Breakers:

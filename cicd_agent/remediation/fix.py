@@ -70,6 +70,8 @@ def make_plan(p: Ports, run: WorkflowRun, explained: Explained, rule: Rule) -> F
         workflow_path=run.path,
         job_name=explained.job.name if explained.job else "",
         command=rule.command,
+        versions=p.versions,
+        index=p.index,
     )
     return fixer(ctx)
 

@@ -47,8 +47,8 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
 def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule, number: int) -> bool:
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
-    for body in p.github.comments(run.repo, number):
-        meta = read_metadata(body)
+    for comment in p.github.comments(run.repo, number):
+        meta = read_metadata(comment.body)
         if meta and meta.get("signature") == analysis.signature:
             record(p, report, run.ref, Decided.REPORTED, f"already explained on pull request #{number}", **facts)
             return True

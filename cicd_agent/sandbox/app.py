@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.sandbox import shapes
+from cicd_agent.sandbox.accounts import Accounts
 from cicd_agent.sandbox.bare import BareRepo
 from cicd_agent.sandbox.http import make_server
 from cicd_agent.sandbox.model import ApiError, Fault, Job, Repo, Run, Workflow, iso
@@ -34,13 +35,14 @@ LOG_URL_TTL = 60.0
 RATE_LIMIT = 5000
 
 
-class Sandbox:
+class Sandbox(Accounts):
     """State and behaviour of the fake GitHub; `serve()` puts it on a loopback port."""
 
     def __init__(self, root: Path) -> None:
+        super().__init__()
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.token = "sandbox-" + secrets.token_hex(8)
+        self.clock_offset = 0.0  # seconds added to the real time in every time GitHub records
         self.minute_seconds = 1.0  # real seconds per CI minute (`timeout-minutes`)
         self.job_env: dict[str, str] = {}
         self.repos: dict[str, Repo] = {}
@@ -53,9 +55,6 @@ class Sandbox:
         self.rate_used = 0
         self.rate_reset = int(time.time()) + 3600
         self.base_url = ""
-        self.apps: dict[str, tuple[str, int]] = {}  # app id -> (public key PEM, installation id)
-        self.app_token_ttl = 3600.0
-        self.issued: dict[str, float] = {}  # installation token -> expiry
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
@@ -98,6 +97,15 @@ class Sandbox:
         hook.write_text(f"#!/bin/sh\ncat > /dev/null\ntouch '{marker}'\nsleep {seconds}\n")
         hook.chmod(0o755)
         return marker
+
+    def now(self) -> float:
+        """The sandbox's clock: real time shifted by `clock_offset` (set it negative to make what is created
+        next look older). Token and log-URL expiry stay on real time."""
+        return time.time() + self.clock_offset
+
+    def stamp(self) -> str:
+        """`now()` as GitHub writes times."""
+        return iso(self.now())
 
     def repo(self, full_name: str) -> Repo:
         """The repository `owner/name` (any case); an unknown one is the API's 404."""
@@ -167,7 +175,7 @@ class Sandbox:
             sha,
             "push",
             title,
-            iso(),
+            self.stamp(),
         )
         run.updated_at = run.created_at
         run.jobs[1] = [Job(next(self.ids), key, name, 1) for key, name in job_names(wf)]
@@ -180,7 +188,7 @@ class Sandbox:
                 for run in repo.runs:
                     if run.status == "queued":
                         run.status = "in_progress"
-                        run.started_at = run.started_at or iso()
+                        run.started_at = run.started_at or self.stamp()
                         return repo, run
         return None
 
@@ -200,7 +208,7 @@ class Sandbox:
             if jb.status == "completed":
                 continue  # carried over from the previous attempt by a rerun of failed jobs
             with self.lock:
-                jb.status, jb.started_at = "in_progress", iso()
+                jb.status, jb.started_at = "in_progress", self.stamp()
             if wf is None:
                 result = JobResult(
                     jb.key,
@@ -219,12 +227,12 @@ class Sandbox:
                 )
             with self.lock:
                 jb.status, jb.conclusion, jb.steps = "completed", result.conclusion, result.steps
-                jb.log, jb.completed_at = result.log, iso()
+                jb.log, jb.completed_at = result.log, self.stamp()
         with self.lock:
             conclusions = [j.conclusion for j in run.current_jobs()]
             run.status = "completed"
             run.conclusion = "failure" if "failure" in conclusions else "success"
-            run.updated_at = iso()
+            run.updated_at = self.stamp()
 
     def rerun(self, repo: Repo, run: Run, *, failed_only: bool) -> None:
         if run.status != "completed":
@@ -237,7 +245,7 @@ class Sandbox:
             else:
                 jobs.append(Job(next(self.ids), old.key, old.name, attempt))
         run.jobs[attempt] = jobs
-        run.attempt, run.status, run.conclusion, run.updated_at = attempt, "queued", None, iso()
+        run.attempt, run.status, run.conclusion, run.updated_at = attempt, "queued", None, self.stamp()
 
     def log_url(self, job: Job) -> str:
         """A short-lived URL of a job's log, as GitHub redirects to (valid LOG_URL_TTL seconds)."""
@@ -279,7 +287,7 @@ class Sandbox:
         for thread in self._threads:
             thread.join(timeout=30)
 
-    # -- faults, credentials, rate limit ----------------------------------------------------------------
+    # -- faults, rate limit ----------------------------------------------------------------------------
 
     def inject(self, fault: Fault) -> None:
         with self.lock:
@@ -293,31 +301,6 @@ class Sandbox:
                     fault.times -= 1
                     return fault
         return None
-
-    def register_app(self, app_id: str, public_key_pem: str, installation_id: int) -> None:
-        """A GitHub App whose JWTs (signed with the matching private key) may mint installation tokens."""
-        with self.lock:
-            self.apps[str(app_id)] = (public_key_pem, installation_id)
-
-    def accepts(self, token: str) -> bool:
-        """The sandbox's own token, or an installation token that has not expired."""
-        issued = self.issued.get(token)
-        return token == self.token or (issued is not None and issued > time.time())
-
-    def app_from_jwt(self, authorization: str) -> str:
-        """The app id of a valid RS256 JWT in an `Authorization: Bearer` value, as GitHub checks it."""
-        import jwt
-
-        scheme, _, value = authorization.partition(" ")
-        try:
-            claims = jwt.decode(value, options={"verify_signature": False}) if scheme.lower() == "bearer" else {}
-            app_id = str(claims.get("iss", ""))
-            if app_id not in self.apps:
-                raise jwt.InvalidTokenError("unknown app")
-            jwt.decode(value, self.apps[app_id][0], algorithms=["RS256"], options={"require": ["exp", "iat", "iss"]})
-        except jwt.PyJWTError:
-            raise ApiError(401, "A JSON web token could not be decoded") from None
-        return app_id
 
     def rate(self, *, charge: bool = False) -> dict[str, int]:
         """The core rate limit (GitHub's `rate` object), after charging one request when `charge`."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -18,8 +20,35 @@ SANDBOX_IDENTITY = {
 }
 
 
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+STATUSES = {"A": "added", "D": "removed", "M": "modified", "R": "renamed", "C": "copied", "T": "changed"}
+
+
 class RefMismatch(Exception):
     """A ref moved under us (compare-and-swap failed)."""
+
+
+@dataclass(frozen=True)
+class CommitMeta:
+    sha: str
+    tree: str
+    parents: list[str]
+    message: str
+    author: tuple[str, str, str]  # name, email, ISO date
+    committer: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """One changed file between two commits, as GitHub lists it (`patch` holds only the hunks)."""
+
+    path: str
+    status: str  # added | removed | modified | renamed | copied | changed
+    blob: str
+    additions: int
+    deletions: int
+    patch: str | None
+    previous: str | None = None
 
 
 class BareRepo:
@@ -43,10 +72,20 @@ class BareRepo:
             env["GIT_INDEX_FILE"] = index
         return str(self.repo.git.execute(["git", *args], env=env))
 
+    def refs(self, prefix: str = "refs/") -> dict[str, str]:
+        """Full ref names under `prefix` to the commit each points at (an annotated tag peeled)."""
+        out = self._git("for-each-ref", "--format=%(refname) %(objectname) %(*objectname)", prefix)
+        found = {}
+        for line in out.splitlines():
+            name, sha, *peeled = line.split(" ")
+            found[name] = peeled[0] if peeled and peeled[0] else sha
+        return found
+
     def branches(self) -> dict[str, str]:
-        out = self._git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads")
-        pairs = (line.split(" ", 1) for line in out.splitlines() if line)
-        return {name: sha for name, sha in pairs}
+        return {name[len("refs/heads/") :]: sha for name, sha in self.refs("refs/heads/").items()}
+
+    def tags(self) -> dict[str, str]:
+        return {name[len("refs/tags/") :]: sha for name, sha in self.refs("refs/tags/").items()}
 
     def ref_sha(self, branch: str) -> str | None:
         return self.branches().get(branch)
@@ -110,8 +149,9 @@ class BareRepo:
             args += ["-p", parent]
         return self._git(*args)
 
-    def update_branch(self, branch: str, sha: str, *, old: str | None = None) -> None:
-        args = ["update-ref", f"refs/heads/{branch}", sha]
+    def update_ref(self, ref: str, sha: str, *, old: str | None = None) -> None:
+        """Point a full ref name at `sha`; with `old`, only if it still points there ("" = must not exist)."""
+        args = ["update-ref", ref, sha]
         if old is not None:
             args.append(old)
         try:
@@ -119,8 +159,21 @@ class BareRepo:
         except git.GitCommandError as exc:
             raise RefMismatch(str(exc)) from None
 
+    def update_branch(self, branch: str, sha: str, *, old: str | None = None) -> None:
+        self.update_ref(f"refs/heads/{branch}", sha, old=old)
+
+    def delete_ref(self, ref: str) -> None:
+        self._git("update-ref", "-d", ref)
+
     def delete_branch(self, branch: str) -> None:
-        self._git("update-ref", "-d", f"refs/heads/{branch}")
+        self.delete_ref(f"refs/heads/{branch}")
+
+    def fast_import(self, stream: str) -> None:
+        """Write commits and refs in one go (`git fast-import`): how many releases are made at once."""
+        with tempfile.TemporaryFile() as stdin:
+            stdin.write(stream.encode())
+            stdin.seek(0)
+            self.repo.git.execute(["git", "fast-import", "--quiet"], istream=stdin, env=dict(SANDBOX_IDENTITY))
 
     def merge(self, base: str, head: str, message: str) -> str | None:
         """A merge commit of head into base (fast path when base is already contained); None on conflict."""
@@ -147,3 +200,54 @@ class BareRepo:
         finally:
             if os.path.exists(index):
                 os.unlink(index)
+
+    # -- history ------------------------------------------------------------------------------------
+
+    def commit_meta(self, sha: str) -> CommitMeta:
+        fields = self._git("show", "-s", "--format=%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B", sha)
+        full, tree, parents, an, ae, ad, cn, ce, cd, message = fields.split("\x00", 9)
+        return CommitMeta(full, tree, parents.split(), message, (an, ae, _utc(ad)), (cn, ce, _utc(cd)))
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            return self._git("merge-base", a, b) or None
+        except git.GitCommandError:
+            return None
+
+    def between(self, base: str, head: str) -> list[str]:
+        """The commits reachable from head and not from base, oldest first."""
+        return [line for line in self._git("rev-list", "--reverse", f"{base}..{head}").splitlines() if line]
+
+    def diff(self, old: str | None, new: str) -> list[FileDiff]:
+        """What changed from `old` (None: nothing, as for a root commit) to `new`, file by file."""
+        old = old or EMPTY_TREE
+        tokens = self._git("diff", "--find-renames", "--name-status", "-z", old, new).split("\x00")
+        files, i = [], 0
+        while i < len(tokens) and tokens[i]:
+            code = tokens[i][0]
+            paths = tokens[i + 1 : i + (3 if code in "RC" else 2)]
+            i += 1 + len(paths)
+            files.append(self._file_diff(old, new, code, paths))
+        return files
+
+    def _file_diff(self, old: str, new: str, code: str, paths: list[str]) -> FileDiff:
+        path = paths[-1]
+        text = self._git("diff", "--find-renames", old, new, "--", *paths)
+        lines = text.split("\n")
+        start = next((n for n, line in enumerate(lines) if line.startswith("@@")), None)
+        hunks = lines[start:] if start is not None else []
+        blob = self._git("rev-parse", f"{old if code == 'D' else new}:{path}")
+        return FileDiff(
+            path,
+            STATUSES.get(code, "changed"),
+            blob,
+            sum(1 for line in hunks if line.startswith("+")),
+            sum(1 for line in hunks if line.startswith("-")),
+            "\n".join(hunks) if hunks else None,
+            paths[0] if code in "RC" else None,
+        )
+
+
+def _utc(stamp: str) -> str:
+    """git's ISO 8601 date to GitHub's UTC form."""
+    return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -17,8 +17,19 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.sandbox.model import ApiError, Call, Fault, Response
-from cicd_agent.sandbox.routes import RepoHandler, RootHandler, apps, checks, contents, git, issues, pulls, runs
+from cicd_agent.sandbox.model import ApiError, Call, Fault, Person, Response
+from cicd_agent.sandbox.routes import (
+    RepoHandler,
+    RootHandler,
+    apps,
+    checks,
+    contents,
+    git,
+    history,
+    issues,
+    pulls,
+    runs,
+)
 
 if TYPE_CHECKING:
     from cicd_agent.sandbox.app import Sandbox
@@ -26,7 +37,8 @@ if TYPE_CHECKING:
 DOCS = "https://docs.github.com/rest"
 JSON = "application/json; charset=utf-8"
 REPO = "/repos/{owner}/{repo}"
-TOKEN_PATH = re.compile(r"/app/installations/\d+/access_tokens")  # authenticated by the app's JWT
+JWT_PATH = re.compile(r"/app(/installations/\d+/access_tokens)?")  # authenticated by the app's JWT
+GREEDY = ("path", "basehead", "commitish")  # path parameters that may hold slashes
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -41,7 +53,7 @@ def _on_repo(handler: RepoHandler) -> RootHandler:
 
 
 def _pattern(template: str) -> re.Pattern[str]:
-    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template).replace("(?P<path>[^/]+)", "(?P<path>.+)")
+    regex = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>{'.+' if m[1] in GREEDY else '[^/]+'})", template)
     return re.compile(f"^{regex}$")
 
 
@@ -49,7 +61,7 @@ ROUTES: list[tuple[str, re.Pattern[str], RootHandler]] = [
     *((method, _pattern(template), handler) for method, template, handler in apps.ROOT_ROUTES),
     *(
         (method, _pattern(REPO + template), _on_repo(handler))
-        for module in (apps, runs, contents, git, pulls, issues, checks)
+        for module in (apps, runs, contents, git, pulls, issues, checks, history)  # history's greedy ref last
         for method, template, handler in module.ROUTES
     ),
 ]
@@ -107,11 +119,11 @@ def _respond(
     sb: Sandbox, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
 ) -> Response:
     try:
-        _authenticate(sb, method, path, headers)
+        actor, app = _authenticate(sb, method, path, headers)
         handler, params = find_route(method, path)
         data = json.loads(body) if body.strip() else {}
         with sb.lock:
-            return handler(sb, Call(params, query, data))
+            return handler(sb, Call(params, query, data, actor, app))
     except ApiError as exc:
         return _error(exc.status, exc.message, exc.errors)
     except json.JSONDecodeError:
@@ -139,16 +151,20 @@ def _api(sb: Sandbox, method: str, path: str, query: dict[str, str], headers: di
     return response.status, out, payload
 
 
-def _authenticate(sb: Sandbox, method: str, path: str, headers: dict[str, str]) -> None:
+def _authenticate(sb: Sandbox, method: str, path: str, headers: dict[str, str]) -> tuple[Person | None, str | None]:
+    """Who asks: (the token's account, None), (None, app id) for an app's JWT, (None, None) anonymous."""
     auth = headers.get("authorization", "")
-    if TOKEN_PATH.fullmatch(path):
-        sb.app_from_jwt(auth)
-    elif auth:
+    if JWT_PATH.fullmatch(path):
+        return None, sb.app_from_jwt(auth).id
+    if auth:
         scheme, _, value = auth.partition(" ")
-        if scheme.lower() not in ("token", "bearer") or not sb.accepts(value):
+        actor = sb.who(value) if scheme.lower() in ("token", "bearer") else None
+        if actor is None:
             raise ApiError(401, "Bad credentials")
-    elif method != "GET":
+        return actor, None
+    if method != "GET":
         raise ApiError(401, "Requires authentication")
+    return None, None
 
 
 def _rate_headers(sb: Sandbox, *, charge: bool) -> dict[str, str]:

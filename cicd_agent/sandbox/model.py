@@ -59,11 +59,44 @@ class Run:
         return self.jobs.get(self.attempt, [])
 
 
+@dataclass(frozen=True)
+class Person:
+    """An account: a person, the agent's own user, or an app's bot (`<slug>[bot]`, kind "Bot")."""
+
+    login: str
+    id: int
+    kind: str = "User"
+
+
+@dataclass(frozen=True)
+class App:
+    """A GitHub App: its JWTs are checked with `public_key`; its installation tokens act as `bot`."""
+
+    id: str
+    public_key: str
+    installation_id: int
+    slug: str
+    bot: Person
+
+
 @dataclass
 class Comment:
     id: int
     body: str
     created_at: str
+    author: Person
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of an issue's or pull request's timeline of events (labeled, closed, merged...)."""
+
+    id: int
+    event: str
+    actor: Person
+    created_at: str
+    label: str | None = None
+    commit_id: str | None = None
 
 
 @dataclass
@@ -75,6 +108,7 @@ class Item:
     title: str
     body: str | None
     created_at: str
+    user: Person
     is_pull: bool = False
     state: str = "open"
     labels: list[str] = field(default_factory=list)
@@ -88,6 +122,18 @@ class Item:
     draft: bool = False
     merged_at: str | None = None
     merge_commit_sha: str | None = None
+    closed_by: Person | None = None
+    merged_by: Person | None = None
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Release:
+    id: int
+    tag: str
+    created_at: str
+    author: Person
+    prerelease: bool = False
 
 
 @dataclass
@@ -102,6 +148,7 @@ class Repo:
     runs: list[Run] = field(default_factory=list)
     items: dict[int, Item] = field(default_factory=dict)
     seen: dict[str, str] = field(default_factory=dict)
+    releases: list[Release] = field(default_factory=list)
 
     @property
     def full_name(self) -> str:
@@ -143,8 +190,11 @@ class Response:
 
 @dataclass(frozen=True)
 class Call:
-    """What a route handler gets of a request: the path's parameters, the query string and the JSON body."""
+    """What a route handler gets of a request: the path's parameters, the query string, the JSON body, and
+    who asks: the account of the token (None when anonymous), or the app whose JWT signed the request."""
 
     params: dict[str, str]
     query: dict[str, str] = field(default_factory=dict)
     data: Any = None  # the parsed JSON as sent: usually an object, but a client may send anything
+    actor: Person | None = None
+    app: str | None = None  # app id, for requests authenticated by an app's JWT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from cicd_agent.sandbox.model import Comment, Item, Job, Repo, Run, Workflow
+from cicd_agent.sandbox.model import Comment, Item, Job, Person, Repo, Run, Workflow
 
 _REPO_URL_TEMPLATES = {
     "archive_url": "/{archive_format}{/ref}",
@@ -70,6 +70,15 @@ def user(base: str, login: str, user_id: int, kind: str = "User") -> dict[str, A
         "type": kind,
         "site_admin": False,
     }
+
+
+def account(base: str, who: Person) -> dict[str, Any]:
+    """The `simple-user` of an account."""
+    return user(base, who.login, who.id, who.kind)
+
+
+def nullable_account(base: str, who: Person | None) -> dict[str, Any] | None:
+    return None if who is None else account(base, who)
 
 
 def repository(base: str, repo: Repo, *, full: bool = True) -> dict[str, Any]:
@@ -278,14 +287,14 @@ def label(base: str, repo: Repo, name: str, label_id: int) -> dict[str, Any]:
 def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}/pull/{pr.number}"
-    author = user(base, "cicd-agent-bot", 2, "Bot")
+    owner = user(base, repo.owner, repo.id + 1000, "Organization")
     ends = {}
     for side, ref, sha in (("head", pr.head, pr.head_sha), ("base", pr.base, pr.base_sha)):
         ends[side] = {
             "label": f"{repo.owner}:{ref}",
             "ref": ref,
             "sha": sha,
-            "user": author,
+            "user": owner,
             "repo": repository(base, repo),
         }
     data: dict[str, Any] = {
@@ -305,7 +314,7 @@ def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[
         "state": pr.state,
         "locked": False,
         "title": pr.title,
-        "user": author,
+        "user": account(base, pr.user),
         "body": pr.body,
         "labels": [label(base, repo, name, 100 + i) for i, name in enumerate(pr.labels)],
         "milestone": None,
@@ -345,7 +354,7 @@ def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[
                 "mergeable": True,
                 "rebaseable": True,
                 "mergeable_state": "clean",
-                "merged_by": author if pr.merged_at else None,
+                "merged_by": nullable_account(base, pr.merged_by),
                 "comments": len(pr.comments),
                 "review_comments": 0,
                 "maintainer_can_modify": False,
@@ -373,7 +382,7 @@ def issue(base: str, repo: Repo, item: Item) -> dict[str, Any]:
         "state": item.state,
         "title": item.title,
         "body": item.body,
-        "user": user(base, "cicd-agent-bot", 2, "Bot"),
+        "user": account(base, item.user),
         "labels": [label(base, repo, name, 100 + i) for i, name in enumerate(item.labels)],
         "assignee": None,
         "assignees": [],
@@ -381,6 +390,7 @@ def issue(base: str, repo: Repo, item: Item) -> dict[str, Any]:
         "locked": False,
         "comments": len(item.comments),
         "closed_at": item.closed_at,
+        "closed_by": nullable_account(base, item.closed_by),
         "created_at": item.created_at,
         "updated_at": item.updated_at,
         "author_association": "CONTRIBUTOR",
@@ -395,7 +405,7 @@ def comment(base: str, repo: Repo, number: int, cmt: Comment) -> dict[str, Any]:
         "url": f"{api}/issues/comments/{cmt.id}",
         "html_url": f"{base}/{repo.full_name}/issues/{number}#issuecomment-{cmt.id}",
         "body": cmt.body,
-        "user": user(base, "cicd-agent-bot", 2, "Bot"),
+        "user": account(base, cmt.author),
         "created_at": cmt.created_at,
         "updated_at": cmt.created_at,
         "issue_url": f"{api}/issues/{number}",

@@ -14,4 +14,5 @@ from cicd_agent.sandbox import Sandbox
 def loop(sandbox: Sandbox, agent: Agent, monkeypatch: pytest.MonkeyPatch) -> Iterator[Loop]:
     monkeypatch.setenv("GITHUB_API_URL", sandbox.base_url)
     monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
+    monkeypatch.setenv("CICD_AGENT_PACKAGE_INDEX", str(sandbox.root / "wheelhouse"))
     yield Loop(sandbox, agent)

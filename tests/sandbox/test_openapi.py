@@ -16,6 +16,7 @@ from e2e.test_auth import app_keys
 from openapi_schema_validator import OAS30Validator
 
 from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.action_repos import install_action_repos
 from cicd_agent.sandbox.scenarios import install_scenarios
 
 BASIC_ERROR = {
@@ -27,7 +28,9 @@ SPEC = json.loads((Path(__file__).parents[1] / "data" / "github-openapi" / "subs
 
 
 def _template_for(path: str) -> str:
-    for template in SPEC["paths"]:
+    """The documented path a request path is an instance of; the longest template first, so that
+    `/commits/{ref}/check-runs` is not taken for `/commits/{ref}` with a ref holding slashes."""
+    for template in sorted(SPEC["paths"], key=len, reverse=True):
         pattern = "^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template)) + "$"
         if template.endswith("{path}") or template.endswith("{ref}"):
             pattern = pattern.replace("[^/]+$", ".+$")
@@ -38,9 +41,14 @@ def _template_for(path: str) -> str:
 
 def _any_of(schema: Any) -> Any:
     """GitHub's description uses oneOf for overlapping branches (an error body matches both basic-error and
-    repository-rule-violation-error), which no real answer could satisfy: judge them as anyOf."""
+    repository-rule-violation-error), which no real answer could satisfy: judge them as anyOf. A nullable
+    oneOf without a type (a commit's `author`: a user, {} or null) is given its null branch, which OAS 3.0's
+    `nullable` only grants next to a `type`."""
     if isinstance(schema, dict):
-        return {("anyOf" if k == "oneOf" else k): _any_of(v) for k, v in schema.items()}
+        out = {("anyOf" if k == "oneOf" else k): _any_of(v) for k, v in schema.items()}
+        if out.get("nullable") and "anyOf" in out and "type" not in out:
+            out["anyOf"] = [*out["anyOf"], {"enum": [None]}]
+        return out
     if isinstance(schema, list):
         return [_any_of(v) for v in schema]
     return schema
@@ -94,9 +102,14 @@ def test_every_endpoint_conforms(checker: Checker) -> None:
         {"iat": int(time.time()) - 30, "exp": int(time.time()) + 300, "iss": "99"}, private, algorithm="RS256"
     )
     c.session.headers["Authorization"] = f"Bearer {app_jwt}"
-    c.call("POST", "/app/installations/5/access_tokens", 201, {})
+    bot_token = c.call("POST", "/app/installations/5/access_tokens", 201, {})["token"]
     c.call("POST", "/app/installations/6/access_tokens", 404, {})
+    assert c.call("GET", "/app", 200)["slug"] == "cicd-agent"
+    c.session.headers["Authorization"] = f"token {bot_token}"
+    c.call("GET", "/app", 401)  # an installation token is no JWT
+    c.call("GET", "/user", 403)  # and has no user
     c.session.headers["Authorization"] = f"token {c.sandbox.token}"
+    assert c.call("GET", "/user", 200)["login"] == "cicd-agent-bot"
     repo = c.call("GET", r, 200)
     c.call("GET", "/repos/demo/nope", 404)
     runs = c.call("GET", f"{r}/actions/runs", 200, status="failure", branch="main", per_page=1)
@@ -172,9 +185,36 @@ def test_every_endpoint_conforms(checker: Checker) -> None:
     c.call("GET", f"{r}/commits/{head}/status", 200)
     c.call("PUT", f"{r}/pulls/{number}/merge", 200, {"commit_message": "merge"})
     c.call("PUT", f"{r}/pulls/{number}/merge", 405, {})
+    merge = c.call("GET", f"{r}/commits/main", 200)
+    assert [f["filename"] for f in merge["files"]] == ["app.py"] and len(merge["parents"]) == 2
+    c.call("GET", f"{r}/commits/{'0' * 40}", 422)
+    compared = c.call("GET", f"{r}/compare/{main_sha}...main", 200)
+    assert compared["status"] == "ahead" and compared["files"][0]["patch"].startswith("@@ ")
+    c.call("DELETE", f"{r}/issues/{number}/labels/cicd-agent", 200)
+    c.call("DELETE", f"{r}/issues/{number}/labels/cicd-agent", 404)
+    events = c.call("GET", f"{r}/issues/{number}/events", 200)
+    assert [e["event"] for e in events] == ["labeled", "merged", "closed", "unlabeled"]
     c.call("DELETE", f"{r}/git/refs/heads/fix", 204)
     c.call("DELETE", f"{r}/git/refs/heads/fix", 422)
     c.call("GET", f"{r}/git/ref/heads/fix", 404)
+
+    stranger = c.sandbox.add_person("stranger", "read")
+    assert c.call("GET", f"{r}/collaborators/stranger/permission", 200)["permission"] == "read"
+    c.call("GET", f"{r}/collaborators/nobody/permission", 404)
+    c.session.headers["Authorization"] = f"token {stranger}"
+    c.call("POST", f"{r}/pulls", 403, {"title": "Mine", "head": "main", "base": "main"})
+    c.call("POST", f"{r}/issues/{issue['number']}/labels", 403, {"labels": ["x"]})
+    c.call("POST", f"{r}/issues/{issue['number']}/comments", 201, {"body": "me too"})
+    c.session.headers["Authorization"] = f"token {c.sandbox.token}"
+
+    install_action_repos(c.sandbox, ["actions/checkout"])
+    a = "/repos/actions/checkout"
+    assert c.call("GET", f"{a}/releases/latest", 200)["tag_name"] == "v7.0.1"
+    c.call("GET", f"{r}/releases/latest", 404)
+    assert c.call("GET", f"{a}/tags", 200, per_page=2)[0]["name"] == "v7.0.1"
+    v4 = c.call("GET", f"{a}/git/ref/tags/v4", 200)["object"]["sha"]
+    matching = c.call("GET", f"{a}/git/matching-refs/tags/v4.4", 200)
+    assert [(m["ref"], m["object"]["sha"]) for m in matching] == [("refs/tags/v4.4.0", v4)]
 
     assert repo["clone_url"].startswith("file://")
     documented = {(m, t) for t, methods in SPEC["paths"].items() for m in methods}

@@ -60,6 +60,7 @@ def _commit_change(repo: Repo, branch: str, head: str, path: str, data: bytes | 
 
 
 def put_contents(sb: Sandbox, repo: Repo, call: Call) -> Response:
+    sb.require(call.actor, "write")
     path, data = call.params["path"], call.data
     if "message" not in data or "content" not in data:
         raise ApiError(422, 'Invalid request.\n\n"message" and "content" wasn\'t supplied.')
@@ -84,6 +85,7 @@ def put_contents(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 
 def delete_contents(sb: Sandbox, repo: Repo, call: Call) -> Response:
+    sb.require(call.actor, "write")
     path, data = call.params["path"], call.data
     if "message" not in data or "sha" not in data:
         raise ApiError(422, 'Invalid request.\n\n"message" and "sha" wasn\'t supplied.')

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.sandbox import shapes
-from cicd_agent.sandbox.model import ApiError, Call, Item, Repo, Response, iso
+from cicd_agent.sandbox.model import ApiError, Call, Item, Repo, Response
 from cicd_agent.sandbox.routes import RepoRoutes
-from cicd_agent.sandbox.routes.issues import edit_item, find_item, new_item
+from cicd_agent.sandbox.routes.issues import edit_item, find_item, new_item, record_event
 
 if TYPE_CHECKING:
     from cicd_agent.sandbox.app import Sandbox
@@ -41,7 +41,7 @@ def list_pulls(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 
 def create_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
-    data = call.data
+    data, actor = call.data, sb.require(call.actor, "write")
     head, base = _branch(str(data.get("head", ""))), str(data.get("base", ""))
     head_sha, base_sha = repo.bare.ref_sha(head), repo.bare.ref_sha(base)
     errors = [
@@ -65,6 +65,7 @@ def create_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
         repo,
         str(data["title"]),
         data.get("body"),
+        actor,
         is_pull=True,
         head=head,
         base=base,
@@ -83,12 +84,13 @@ def update_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
     item = find_item(repo, call.params["number"], pull=True)
     if item.merged_at and call.data.get("state") == "open":
         raise ApiError(422, "Validation Failed: cannot reopen a merged pull request")
-    edit_item(item, call.data)
+    edit_item(sb, item, call)
     return Response(200, _pull_json(sb, repo, item))
 
 
 def merge_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
     item, data = find_item(repo, call.params["number"], pull=True), call.data
+    actor = sb.require(call.actor, "write")
     if item.state != "open":
         raise ApiError(405, "Pull Request is not mergeable")
     head, base = repo.bare.ref_sha(item.head), repo.bare.ref_sha(item.base)
@@ -101,7 +103,10 @@ def merge_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
         raise ApiError(405, "Pull Request is not mergeable")
     repo.bare.update_branch(item.base, merged, old=base)
     item.head_sha, item.base_sha = head, base
-    item.state, item.merged_at, item.closed_at, item.merge_commit_sha = "closed", iso(), iso(), merged
+    item.state, item.merged_at, item.closed_at, item.merge_commit_sha = "closed", sb.stamp(), sb.stamp(), merged
+    item.merged_by = item.closed_by = actor
+    record_event(sb, item, "merged", actor, commit_id=merged)
+    record_event(sb, item, "closed", actor, commit_id=merged)
     return Response(200, {"sha": merged, "merged": True, "message": "Pull Request successfully merged"})
 
 

@@ -115,11 +115,13 @@ def get_run_attempt(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 
 def rerun_failed(sb: Sandbox, repo: Repo, call: Call) -> Response:
+    sb.require(call.actor, "write")
     sb.rerun(repo, _find_run(repo, call.params["run_id"]), failed_only=True)
     return Response(201, {})
 
 
 def rerun_all(sb: Sandbox, repo: Repo, call: Call) -> Response:
+    sb.require(call.actor, "write")
     sb.rerun(repo, _find_run(repo, call.params["run_id"]), failed_only=False)
     return Response(201, {})
 

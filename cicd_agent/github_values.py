@@ -1,0 +1,216 @@
+"""The values the GitHub port returns: plain frozen dataclasses, and how each is read from PyGithub's objects.
+
+Times are epoch seconds (floats), as the store keeps them; logins are strings ("" when GitHub names no
+account, e.g. a deleted user's "ghost" events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from cicd_agent.model import FailureKey, RunRef
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    full_name: str
+    default_branch: str
+    clone_url: str
+    html_url: str
+
+
+@dataclass(frozen=True)
+class WorkflowRun:
+    repo: str
+    id: int
+    attempt: int
+    name: str
+    workflow_id: int
+    branch: str
+    head_sha: str
+    event: str
+    status: str
+    conclusion: str | None
+    html_url: str
+    created_at: str
+    fork: bool = False
+    path: str = ""  # the workflow file, e.g. .github/workflows/ci.yml
+    pull_requests: tuple[int, ...] = ()  # open PRs of this repository whose head is the run's branch
+
+    @property
+    def ref(self) -> RunRef:
+        return RunRef(self.repo, self.id, self.attempt, self.branch)
+
+    def key(self, signature: str) -> FailureKey:
+        return FailureKey(self.repo, self.branch, signature)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    run_id: int
+    name: str
+    status: str
+    conclusion: str | None
+    steps: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PullRef:
+    """A pull request, or an issue (then `head`, `base` and `merged` stay empty)."""
+
+    number: int
+    html_url: str
+    state: str = "open"
+    merged: bool = False
+    head: str = ""
+    head_sha: str = ""
+    base: str = ""
+    labels: tuple[str, ...] = ()
+    body: str = ""
+    author: str = ""
+    created_at: float | None = None
+    closed_at: float | None = None
+
+
+@dataclass(frozen=True)
+class FileContent:
+    path: str
+    sha: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment on an issue or a pull request."""
+
+    body: str
+    author: str
+    created_at: float
+    id: int
+
+
+@dataclass(frozen=True)
+class IssueEvent:
+    """One event of an issue's or pull request's timeline: `labeled`/`unlabeled` (with the label), `closed`,
+    `reopened`, `merged`, ...; `actor` is who did it."""
+
+    event: str
+    actor: str
+    label: str | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    sha: str  # the commit it points at
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file a commit (or a comparison) changed, with its diff hunks as GitHub gives them (`@@ ...` lines
+    only; None for a binary file or one too large to show)."""
+
+    path: str
+    status: str  # added | removed | modified | renamed | copied | changed | unchanged
+    patch: str | None
+    additions: int = 0
+    deletions: int = 0
+    previous_path: str | None = None  # a renamed file's old path
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    message: str
+    files: tuple[FileChange, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`base...head`: head's commits that base lacks (oldest first), and the files changed since the merge
+    base. `status` is ahead, behind, diverged or identical."""
+
+    status: str
+    ahead_by: int
+    behind_by: int
+    merge_base: str
+    commits: tuple[str, ...]
+    files: tuple[FileChange, ...]
+
+
+def run_of(repo: str, run: Any) -> WorkflowRun:
+    return run_from_json(repo, run.raw_data)
+
+
+def run_from_json(repo: str, data: dict[str, Any]) -> WorkflowRun:
+    head_repo = data.get("head_repository") or {}
+    return WorkflowRun(
+        repo=repo,
+        id=int(data["id"]),
+        attempt=int(data.get("run_attempt") or 1),
+        name=str(data.get("name") or ""),
+        workflow_id=int(data.get("workflow_id") or 0),
+        branch=str(data.get("head_branch") or ""),
+        head_sha=str(data.get("head_sha") or ""),
+        event=str(data.get("event") or ""),
+        status=str(data.get("status")),
+        conclusion=data.get("conclusion"),
+        html_url=str(data.get("html_url") or ""),
+        created_at=str(data.get("created_at") or ""),
+        fork=bool(head_repo.get("full_name") and str(head_repo["full_name"]).lower() != repo.lower()),
+        path=str(data.get("path") or ""),
+        pull_requests=tuple(int(pr["number"]) for pr in data.get("pull_requests") or [] if "number" in pr),
+    )
+
+
+def epoch(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp()
+
+
+def login_of(account: Any) -> str:
+    return str(account.login) if account is not None else ""
+
+
+def issue_of(issue: Any) -> PullRef:
+    """An issue, or what a pull request shares with one."""
+    return PullRef(
+        issue.number,
+        issue.html_url,
+        issue.state,
+        labels=tuple(label.name for label in issue.labels),
+        body=issue.body or "",
+        author=login_of(issue.user),
+        created_at=epoch(issue.created_at),
+        closed_at=epoch(issue.closed_at),
+    )
+
+
+def pull_of(pull: Any) -> PullRef:
+    return replace(
+        issue_of(pull),
+        merged=bool(pull.raw_data.get("merged") or pull.raw_data.get("merged_at")),  # a listed PR has no `merged`
+        head=pull.head.ref,
+        head_sha=pull.head.sha,
+        base=pull.base.ref,
+    )
+
+
+def comment_of(comment: Any) -> Comment:
+    return Comment(comment.body or "", login_of(comment.user), comment.created_at.timestamp(), comment.id)
+
+
+def event_of(event: Any) -> IssueEvent:
+    # only (un)labeled events carry a label: asking another for one would make PyGithub fetch the event again
+    label = event.label.name if event.event in ("labeled", "unlabeled") else None
+    return IssueEvent(event.event, login_of(event.actor), label, event.created_at.timestamp())
+
+
+def file_change_of(file: Any) -> FileChange:
+    return FileChange(
+        file.filename, file.status, file.patch, file.additions, file.deletions, file.previous_filename or None
+    )

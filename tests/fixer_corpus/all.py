@@ -1,0 +1,7 @@
+"""Every corpus case, in one list."""
+
+from __future__ import annotations
+
+from fixer_corpus import Case, deprecated_actions, formatters, missing_dependencies, timeouts
+
+CASES: list[Case] = [*deprecated_actions.CASES, *missing_dependencies.CASES, *formatters.CASES, *timeouts.CASES]

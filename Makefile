@@ -43,7 +43,7 @@ lint: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 \
-		--custom-compile-command "make lock" --quiet -o requirements.lock
+		--no-emit-package pip --custom-compile-command "make lock" --quiet -o requirements.lock
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis_speed.py

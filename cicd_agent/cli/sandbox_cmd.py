@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cicd_agent.cli.context import use
 from cicd_agent.cli.table import Column, print_table
 from cicd_agent.errors import AgentError
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.demo import ScenarioResult
 
 app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True, rich_markup_mode=None)
 
@@ -74,20 +78,26 @@ def demo(
             }
         )
     else:
-        rows = []
-        for r in result.scenarios:
-            outcome = r.outcome if r.outcome == r.expected else f"{r.outcome} (expected {r.expected})"
-            where = r.pr.split("/", 3)[-1].replace("/pull/", "#").replace("/issues/", " issue #") if r.pr else "-"
-            rows.append([r.name, outcome, where, r.signature or "-"])
+        rows = [_row(r, planned=state.dry_run) for r in result.scenarios]
         columns = [
             Column("scenario", keep_whole=True),
-            Column("end", keep_whole=True),
-            Column("pull request / issue"),
+            Column("planned" if state.dry_run else "end", keep_whole=True),
+            Column("PR / issue"),
             Column("signature", keep_whole=True, short=12),
         ]
-        print_table(state, columns, rows, title="cicd-agent demo: each scenario's end")
+        title = "cicd-agent demo: the first cycle's plan" if state.dry_run else "cicd-agent demo: each scenario's end"
+        print_table(state, columns, rows, title=title)
     if result.missed and not state.dry_run:
         raise AgentError(
             f"scenarios that did not reach their end: {', '.join(result.missed)}",
             fix="rerun with -v to see each cycle's decisions",
         )
+
+
+def _row(r: ScenarioResult, *, planned: bool) -> list[str]:
+    """One scenario: its end (and what was expected, when that differs), where, its signature."""
+    outcome = r.outcome if planned or r.outcome == r.expected else f"{r.outcome} (expected {r.expected})"
+    where = "-"
+    if r.pr and r.pr.startswith("http"):  # a dry run's placeholder is "(dry run: ...)"
+        where = r.pr.split("/", 3)[-1].replace("/pull/", "#").replace("/issues/", " issue #")
+    return [r.name, outcome, where, r.signature or "-"]

@@ -80,3 +80,58 @@ def test_console_script_and_module_entry_points() -> None:
     )
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_global_options_work_after_the_subcommand(agent: Agent) -> None:
+    Path("elsewhere.toml").write_text("[policy]\nmax_files = 2\n")
+    before = agent("--json", "--config", "elsewhere.toml", "config", "check")
+    after = agent("config", "check", "--config", "elsewhere.toml", "--json")
+    assert before.code == after.code == 0 and before.out == after.out and after.json()["valid"] is True
+    refused = agent("config", "check", "--report", "r.md")
+    assert refused.code == 1 and "--report only applies to a dry run" in refused.err
+    planned = agent("init", "--config", "new.toml", "--dry-run", "--report", "plan.md")
+    assert planned.code == 0 and not Path("new.toml").exists() and "file.write" in Path("plan.md").read_text()
+
+
+def test_version(agent: Agent) -> None:
+    from cicd_agent import __version__
+
+    result = agent("--version")
+    assert result.code == 0 and result.out == f"agent (cicd-agent) {__version__}\n"
+
+
+def test_help_shows_examples_and_defaults_unmangled(agent: Agent) -> None:
+    root = agent("--help").out
+    assert "agent run --dry-run --report plan.md" in root
+    flat = "".join(root.split())  # wrapped at the terminal's width (click may wrap after a hyphen)
+    assert "[envvar:CICD_AGENT_CONFIG;default:cicd-agent.toml]" in flat
+    assert "default:(theconfig'sstate.dir,else.cicd-agent)" in flat
+    run = agent("run", "--help").out
+    assert "Examples:" in run and "Global options (--config" in " ".join(run.split())
+
+
+def test_shell_completion_completes_commands(tmp_path: Path) -> None:
+    env = {
+        **__import__("os").environ,
+        "_AGENT_COMPLETE": "complete_bash",
+        "COMP_WORDS": "agent brea",
+        "COMP_CWORD": "1",
+    }
+    done = subprocess.run([sys.executable, "-m", "cicd_agent"], env=env, capture_output=True, text=True, timeout=60)
+    assert "breaker" in done.stdout.split(), (done.stdout, done.stderr)
+    shown = subprocess.run(
+        [sys.executable, "-m", "cicd_agent", "--show-completion", "bash"], capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0 and "_AGENT_COMPLETE" in shown.stdout
+
+
+def test_help_imports_none_of_the_heavy_parts() -> None:
+    """`agent --help` stays fast: PyGithub, GitPython, sqlite-utils, APScheduler and requests load only in the
+    commands that use them."""
+    code = (
+        "import sys; from cicd_agent.cli.main import invoke; invoke(['--help']);"
+        "print(sorted(m for m in ('github', 'git', 'sqlite_utils', 'apscheduler', 'requests', 'prometheus_client')"
+        " if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout

@@ -146,6 +146,23 @@ app.command(
     help="Explain a failed workflow run. Its log and a green baseline are fetched through the API.",
     epilog=analysis_cmd.EXPLAIN_EXAMPLES,
 )(analysis_cmd.explain)
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+@app.command(
+    "completion",
+    help="Print the shell completion script for SHELL (bash, zsh, fish, powershell).",
+    epilog="\b\nExamples:\n  source <(agent completion bash)          in ~/.bashrc\n"
+    "  agent completion zsh > ~/.zfunc/_agent\n  agent --install-completion               the current shell, detected",
+)
+def completion(ctx: typer.Context, shell: str = typer.Argument(..., help="bash, zsh, fish or powershell.")) -> None:
+    from typer.completion import get_completion_script
+
+    if shell not in SHELLS:
+        raise AgentError(f"no completion for the shell {shell!r}", fix=f"use one of {', '.join(SHELLS[:4])}")
+    print(get_completion_script(prog_name="agent", complete_var="_AGENT_COMPLETE", shell=shell))
+
+
 app.command("demo", help="Run the agent against the built-in sandbox GitHub. Its scenarios' CI really fails.")(
     sandbox_cmd.demo
 )

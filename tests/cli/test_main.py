@@ -110,7 +110,7 @@ def test_help_shows_examples_and_defaults_unmangled(agent: Agent) -> None:
     assert "Examples:" in run and "Global options (--config" in " ".join(run.split())
 
 
-def test_shell_completion_completes_commands(tmp_path: Path) -> None:
+def test_shell_completion_completes_commands(agent: Agent) -> None:
     env = {
         **__import__("os").environ,
         "_AGENT_COMPLETE": "complete_bash",
@@ -119,10 +119,9 @@ def test_shell_completion_completes_commands(tmp_path: Path) -> None:
     }
     done = subprocess.run([sys.executable, "-m", "cicd_agent"], env=env, capture_output=True, text=True, timeout=60)
     assert "breaker" in done.stdout.split(), (done.stdout, done.stderr)
-    shown = subprocess.run(
-        [sys.executable, "-m", "cicd_agent", "--show-completion", "bash"], capture_output=True, text=True, timeout=60
-    )
-    assert shown.returncode == 0 and "_AGENT_COMPLETE" in shown.stdout
+    script = agent("completion", "bash")
+    assert script.code == 0 and "_AGENT_COMPLETE=complete_bash" in script.out and "complete " in script.out
+    assert agent("completion", "tcsh").code == 1
 
 
 def test_help_imports_none_of_the_heavy_parts() -> None:

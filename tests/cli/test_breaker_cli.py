@@ -148,3 +148,18 @@ def test_read_commands_in_a_fresh_directory_say_there_is_no_state_and_create_non
     assert result.code == 1 and result.out == ""
     assert "no state yet: .cicd-agent/state.db does not exist" in result.err and "healthy" not in result.err
     assert list(Path().iterdir()) == []
+
+
+def test_piped_breaker_list_feeds_breaker_reset(agent: Agent) -> None:
+    """Piped (not a terminal), each breaker is one tab-separated line with the whole signature."""
+    _seed({("o/r", "main", SIG): 3, ("o/r", "release/1.x", OTHER): 3})
+    listed = agent("breaker", "list", "--state", "OPEN")
+    rows = [line.split("\t") for line in listed.out.splitlines()]
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        ("o/r", "main", SIG, "OPEN"),
+        ("o/r", "release/1.x", OTHER, "OPEN"),
+    ]
+    for repo, branch, signature, *_ in rows:
+        reset = agent("breaker", "reset", repo, "--branch", branch, "--signature", signature, "--reason", "by hand")
+        assert reset.code == 0, reset.err
+    assert agent("breaker", "list", "--state", "OPEN").out == ""

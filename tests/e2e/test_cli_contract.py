@@ -131,6 +131,7 @@ def test_without_json_each_decision_and_each_error_is_printed_once(loop: Loop) -
     assert result.code == 0, result.err
     decisions = re.findall(r"^demo/\S+ run \d+#\d+ \(main\): (\w+)", result.err, re.M)
     assert sorted(decisions) == ["fix_opened", "reported", "rerun"]
+    assert ": fix_opened [format]: formatter: " in result.err  # brackets are text, not markup
     assert result.out == ""  # nothing for a script on stdout without --json
     for line in result.err.splitlines():
         assert result.err.count(line) == 1 or not line.strip(), f"printed more than once: {line}"

@@ -167,7 +167,11 @@ def run_event(state: AppState, path: Path) -> None:
         offer_settings(state, result.report)
         if state.json:
             state.emit_json(
-                {**shapes.cycle_report(result.report), "outputs": result.outputs, "warnings": result.warnings}
+                {
+                    **shapes.cycle_report(result.report),
+                    "outputs": shapes.nulls(result.outputs),
+                    "warnings": result.warnings,
+                }
             )
     for warning in result.warnings:
         if in_actions:

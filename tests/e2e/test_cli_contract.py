@@ -47,6 +47,13 @@ def _world(loop: Loop) -> dict[str, str]:
     (snapshot,) = loop.agent("snapshots", "list", "--json").json()
     log = Path("job.log")
     log.write_bytes(gzip.decompress((DATA / "jimfs_1890" / "fail.log.gz").read_bytes()))
+    repo = fixed["repo"]
+    event = {
+        "action": "completed",
+        "workflow_run": loop.api("GET", f"/repos/{repo}/actions/runs/{fixed['run_id']}"),
+        "repository": loop.api("GET", f"/repos/{repo}"),
+    }
+    Path("event.json").write_text(json.dumps(event))
     return {
         "repo": fixed["repo"],
         "run": str(fixed["run_id"]),
@@ -82,6 +89,7 @@ def _commands(names: dict[str, str]) -> list[list[str]]:
         ["run"],
         ["run", "--dry-run"],
         ["run", "--health-only"],
+        ["run", "--event", "event.json", "--state-dir", "action-state"],
     ]
 
 

@@ -42,7 +42,12 @@ def measure(scenario: str) -> list[tuple[str, int, int]]:
     sandbox.settle()
     repo = next(s.repo for s in SCENARIOS if s.name == scenario)
     (work / "cicd-agent.toml").write_text(DEMO_SETTINGS + f'[[repos]]\nname = "{repo}"\n')
-    os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
+    # the sandbox's wheelhouse is the package index the missing-dependency fixer verifies names in, as in the demo
+    os.environ.update(
+        GITHUB_API_URL=sandbox.base_url,
+        GITHUB_TOKEN=sandbox.token,
+        CICD_AGENT_PACKAGE_INDEX=str(sandbox.root / "wheelhouse"),
+    )
     rows = []
     for phase in ("new failure", "health check", "idle poll"):
         sandbox.requests.clear()

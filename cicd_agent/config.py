@@ -58,6 +58,7 @@ class GitHubConfig:
     max_retries: int = 3
     max_rate_limit_wait: Duration = Duration(120)
     write_interval: Duration = Duration(1)  # seconds between mutating requests, as GitHub asks
+    poll_concurrency: int = 4  # repositories polled at once (halved while GitHub asks to slow down; 1: serial)
     app_id: NumericId = NumericId("")  # a GitHub App instead of a token: its id,
     app_private_key_env: str = ""  # the variable holding its private key (PEM),
     installation_id: NumericId = NumericId("")  # and the installation on the repositories
@@ -101,10 +102,31 @@ class PolicyConfig:
     max_changed_lines: int = 200
     allow_workflow_changes: bool = False
     needs_approval: bool = False
-    max_open_prs: int = 5
+    max_open_prs: int = 5  # per repository
     max_new_prs_per_hour: int = 2
+    fleet_max_open_prs: int = 50  # across every repository the agent watches (0: no bound)
+    fleet_max_new_prs_per_hour: int = 20
     auto_merge: bool = False
     max_failures_per_cycle: int = 20
+
+
+@dataclass(frozen=True)
+class StormConfig:
+    """One signature failing in `min_repos` or more repositories within `window` is one incident (0: off)."""
+
+    min_repos: int = 5
+    window: Duration = Duration(3600)  # also how long without a new sighting ends the incident
+    issue_repo: str = ""  # OWNER/NAME where the incident's issue is opened ("": no issue, only the notification)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """`agent serve`: where GitHub (a GitHub App's webhook) delivers events, and the secret that signs them."""
+
+    secret_env: str = "CICD_AGENT_WEBHOOK_SECRET"  # the NAME of the variable holding the webhook secret
+    host: str = "127.0.0.1"
+    port: int = 8787
+    path: str = "/webhook"
 
 
 @dataclass(frozen=True)
@@ -132,7 +154,7 @@ class NotificationsConfig:
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str = ""
     webhook_url_env: str = ""
-    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial"])
+    events: list[str] = field(default_factory=lambda: ["breaker_opened", "rollback", "rollback_partial", "storm"])
 
 
 @dataclass(frozen=True)
@@ -161,6 +183,8 @@ class Config:
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    storm: StormConfig = field(default_factory=StormConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
     source: str = ""
 
     def api_url(self) -> str:
@@ -175,7 +199,7 @@ class Config:
 
 
 STRATEGIES = tuple(str(s) for s in Strategy)
-EVENTS = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy")  # what [notifications] can send
+EVENTS = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy", "storm")  # what [notifications] can send
 
 
 @dataclass(frozen=True)
@@ -364,6 +388,7 @@ STARTER_CONFIG = """\
 [github]
 # api_url = "https://github.example.com/api/v3"   # GitHub Enterprise Server; default: $GITHUB_API_URL or github.com
 token_env = "GITHUB_TOKEN"                         # a personal token or GitHub App token; GH_TOKEN also works
+poll_concurrency = 4                               # repositories polled at once; 1 polls one after another
 
 # One [[repos]] table per repository to watch.
 [[repos]]
@@ -392,8 +417,10 @@ max_changed_lines = 200
 # edits under .github/workflows/ need this and a token allowed to push them (workflow scope)
 allow_workflow_changes = false
 needs_approval = false                             # true: PRs open as drafts labelled cicd-agent:needs-approval
-max_open_prs = 5
+max_open_prs = 5                                   # per repository
 max_new_prs_per_hour = 2
+fleet_max_open_prs = 50                            # across every repository (0: no bound)
+fleet_max_new_prs_per_hour = 20
 
 # Rules are tried by priority (lowest first); built-in defaults follow them.
 # [[rules]]
@@ -407,9 +434,23 @@ poll_interval = "5m"
 health_interval = "1m"
 cleanup_cron = "0 2 * * *"
 
+[storm]
+# the same failure in this many repositories within `window` is one incident: one issue, one notification,
+# no per-repository pull requests or issues until `window` passes without a new sighting (0: off)
+min_repos = 5
+window = "1h"
+# issue_repo = "octo-org/ci-incidents"            # where the incident's issue goes (unset: notification only)
+
+[webhook]
+# `agent serve`: a GitHub App's webhook (events workflow_run, pull_request, issue_comment) delivered here
+secret_env = "CICD_AGENT_WEBHOOK_SECRET"           # the variable holding the webhook secret
+host = "127.0.0.1"                                 # put a TLS proxy in front to receive from github.com
+port = 8787
+path = "/webhook"
+
 [notifications]
 # slack_webhook_env = "SLACK_WEBHOOK_URL"
 # telegram_token_env = "TELEGRAM_BOT_TOKEN"
 # telegram_chat_id = "123456"
-events = ["breaker_opened", "rollback", "rollback_partial"]
+events = ["breaker_opened", "rollback", "rollback_partial", "storm"]
 """

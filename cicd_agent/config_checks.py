@@ -52,6 +52,7 @@ def _env_keys(config: Config) -> list[tuple[str, str]]:
         ("notifications.slack_webhook_env", config.notifications.slack_webhook_env),
         ("notifications.telegram_token_env", config.notifications.telegram_token_env),
         ("notifications.webhook_url_env", config.notifications.webhook_url_env),
+        ("webhook.secret_env", config.webhook.secret_env),
     ]
     keys += [(f"repos[{i}].token_env", repo.token_env) for i, repo in enumerate(config.repos)]
     return [(key, value) for key, value in keys if value]
@@ -82,6 +83,16 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
         add("github.app_id", "a GitHub App also needs app_private_key_env and installation_id")
     if config.breaker.failure_threshold < 1:
         add("breaker.failure_threshold", "must be at least 1")
+    if config.storm.min_repos == 1:
+        add("storm.min_repos", "must be 0 (off) or at least 2: one repository is not a storm")
+    if config.storm.issue_repo and not REPO_NAME.match(config.storm.issue_repo):
+        add("storm.issue_repo", f"expected OWNER/NAME, got {config.storm.issue_repo!r}")
+    if not 1 <= config.github.poll_concurrency <= 100:
+        add("github.poll_concurrency", "must be 1 to 100 (GitHub allows at most 100 concurrent requests)")
+    if not config.webhook.path.startswith("/"):
+        add("webhook.path", f"must start with /, got {config.webhook.path!r}")
+    if not 0 < config.webhook.port < 65536:
+        add("webhook.port", f"expected a TCP port (1 to 65535), got {config.webhook.port}")
     if config.metrics.unhealthy_after < 1:
         add("metrics.unhealthy_after", "must be at least 1")
     if config.metrics.port > 65535:

@@ -291,6 +291,20 @@ class Effects:
             PullRef(0, "(dry run: issue not opened)"),
         )
 
+    def edit_issue(self, repo: str, number: int, body: str) -> None:
+        self._do(
+            Action("github.edit_issue", f"{repo}#{number}", body),
+            lambda: self._gh().edit_issue(repo, number, body=body),
+            None,
+        )
+
+    def close_issue(self, repo: str, number: int) -> None:
+        self._do(
+            Action("github.close_issue", f"{repo}#{number}"),
+            lambda: self._gh().edit_issue(repo, number, state="closed"),
+            None,
+        )
+
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
         self._do(
             Action("github.rerun_failed_jobs", f"{repo} run {run_id}"),

@@ -49,8 +49,9 @@ def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int
     return None
 
 
-def explain_run(gh: GitHubClient, repo: str, run_id: int, *, max_lines: int = 60) -> Explained:
-    run = gh.workflow_run(repo, run_id)
+def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> Explained:
+    """The run as listed (a poll, a webhook) is explained as it is: it is not fetched again."""
+    repo, run_id = run.repo, run.id
     if run.status != "completed":
         raise AgentError(f"run {run_id} of {repo} is still {run.status}", fix="wait until it completes")
     job = failed_job(gh.jobs(repo, run_id))

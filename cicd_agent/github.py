@@ -10,13 +10,18 @@ import base64
 import functools
 import inspect
 import json
+import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry, UnknownObjectException
 from github.GithubObject import NotSet
+from github.PaginatedList import PaginatedList
+from github.WorkflowJob import WorkflowJob
+from urllib3 import Retry
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github_values import (
@@ -66,6 +71,27 @@ class ApiUnavailable(AgentError):
     """GitHub (this API host) is down or unreachable after the retries: stop talking to it this cycle."""
 
 
+class SecondaryRateLimit(ApiUnavailable):
+    """GitHub asked the agent to slow down (a secondary rate limit: too many requests at once or too fast):
+    wait `wait` seconds, then ask again with fewer requests in flight."""
+
+    def __init__(self, message: str, *, wait: float) -> None:
+        super().__init__(message, fix="the agent polls with fewer requests in flight; lower github.poll_concurrency")
+        self.wait = wait
+
+
+def secondary_rate_limit(status: int, headers: dict[str, Any], message: str) -> float | None:
+    """The wait GitHub asks for when this answer is a secondary rate limit (None: it is not one). GitHub's rules:
+    a 403 or 429 whose primary limit is not spent; `retry-after` seconds, else at least a minute."""
+    lower = {str(k).lower(): str(v) for k, v in headers.items()}
+    if status not in (403, 429) or lower.get("x-ratelimit-remaining") == "0":
+        return None
+    after = lower.get("retry-after", "").strip()
+    if not (after.isdigit() or status == 429 or "secondary rate limit" in message.lower()):
+        return None  # a 403 that is a refusal (a permission), not a limit
+    return float(after) if after.isdigit() else 60.0
+
+
 class AlreadyExists(AgentError):
     """GitHub refused to create something because it exists (a PR for that head, a ref): someone was first."""
 
@@ -83,6 +109,9 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     )
     if details:
         message = f"{message}: {'; '.join(details)}"
+    wait = secondary_rate_limit(exc.status, dict(exc.headers or {}), str(message))
+    if wait is not None:
+        return SecondaryRateLimit(f"GitHub asked to slow down while {what}: {message}", wait=wait)
     if exc.status == 422 and "already exists" in str(message):
         return AlreadyExists(f"{what}: {message}")
     if exc.status >= 500:
@@ -103,6 +132,14 @@ def _http_error(exc: GithubException, what: str) -> AgentError:
     return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
 
 
+def _json_or_text(body: str) -> Any:
+    """An error answer's body as GitHub's JSON, or its first characters when it is not JSON."""
+    try:
+        return json.loads(body or "{}")
+    except json.JSONDecodeError:
+        return {"message": body[:200]}
+
+
 def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     bound = inspect.signature(method).bind_partial(None, *args, **kwargs)
     values = {k: (v[:12] if k == "sha" and isinstance(v, str) else v) for k, v in bound.arguments.items()}
@@ -119,7 +156,8 @@ def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     def decorate(method: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(method)
         def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
-            self.calls += 1
+            with self._calls_lock:  # polls count from several threads
+                self.calls += 1
             try:
                 return method(self, *args, **kwargs)
             except requests.RequestException as exc:
@@ -205,9 +243,18 @@ class GitHubClient:
             per_page=100,
             lazy=True,
         )
+        # polls run on several threads: each gets its own PyGithub connection (one is not safe to share), whose
+        # retries cover outages only, so a rate-limit answer reaches the polling pool (it slows down)
+        self._poll_retry = Retry(
+            total=retries, backoff_factor=0.5, status_forcelist=range(500, 600), allowed_methods={"GET"}
+        )
+        self._poll_timeout = int(timeout)
+        self._polling = threading.local()
+        self._calls_lock = threading.Lock()
         self._token = token
         self._identity: str | None = None
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
+        self._repositories: dict[str, RepoInfo] = {}  # this cycle's repository info
 
     def _repo(self, repo: str) -> Any:
         """A lazy repository handle: no request until a call needs one."""
@@ -238,8 +285,18 @@ class GitHubClient:
         _, data = self.gh.requester.graphql_query("query { viewer { login } }", {})
         return str(data["data"]["viewer"]["login"])
 
-    @api("reading repository {repo}")
     def repository(self, repo: str) -> RepoInfo:
+        """The repository's info, asked for once per cycle (`new_cycle` forgets it)."""
+        key = repo.lower()
+        if key not in self._repositories:
+            self._repositories[key] = self._read_repository(repo)
+        return self._repositories[key]
+
+    def new_cycle(self) -> None:
+        self._repositories.clear()
+
+    @api("reading repository {repo}")
+    def _read_repository(self, repo: str) -> RepoInfo:
         r = self.gh.get_repo(repo)
         return RepoInfo(r.full_name, r.default_branch, r.clone_url, r.html_url)
 
@@ -268,23 +325,34 @@ class GitHubClient:
         list is answered 304, which costs no rate limit."""
         headers = {"If-None-Match": etag} if etag else None
         params = {"status": "failure", "created": created, "per_page": 100}
-        status, response_headers, body = self.gh.requester.requestJson(
+        status, response_headers, body = self._poll_requester().requestJson(
             "GET", f"/repos/{repo}/actions/runs", params, headers
         )
         if status == 304:
             return False, [], etag or ""
         if status >= 400:
-            try:
-                data = json.loads(body or "{}")
-            except json.JSONDecodeError:
-                data = {"message": body[:200]}
-            raise GithubException(status, data, response_headers)
+            raise GithubException(status, _json_or_text(body), response_headers)
         try:
             data = json.loads(body)
             runs = [run_from_json(repo, item) for item in data["workflow_runs"]]
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
         return True, runs, str(response_headers.get("etag") or "")
+
+    def _poll_requester(self) -> Any:
+        """This thread's PyGithub requester for polls (made on first use)."""
+        requester = getattr(self._polling, "requester", None)
+        if requester is None:
+            gh = Github(
+                base_url=self.api_url,
+                auth=self._auth,
+                timeout=self._poll_timeout,
+                retry=self._poll_retry,
+                seconds_between_requests=None,  # the pool bounds the pace
+                lazy=True,
+            )
+            requester = self._polling.requester = gh.requester
+        return requester
 
     @api("reading pull request #{number} of {repo}")
     def pull(self, repo: str, number: int) -> PullRef:
@@ -296,10 +364,11 @@ class GitHubClient:
 
     @api("listing jobs of run {run_id} in {repo}")
     def jobs(self, repo: str, run_id: int) -> list[Job]:
-        run = self._repo(repo).get_workflow_run(run_id)
+        """The run's jobs, asked for directly: the run itself is not fetched again."""
+        url = f"{self._repo(repo).url}/actions/runs/{run_id}/jobs"
+        found = PaginatedList(WorkflowJob, self.gh.requester, url, None, list_item="jobs")
         return [
-            Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps])
-            for j in run.jobs()
+            Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps]) for j in found
         ]
 
     @api("reading the log of job {job_id} in {repo}")
@@ -425,14 +494,15 @@ class GitHubClient:
 
     @api("deleting branch {branch} of {repo}")
     def delete_branch(self, repo: str, branch: str) -> bool:
-        """Delete a branch; False when it was already gone (so a retried rollback is idempotent)."""
-        try:
-            ref = self._repo(repo).get_git_ref(f"heads/{branch}")
-            ref.object  # noqa: B018 - completes the lazy ref, so the DELETE goes to its canonical /git/refs/ URL
-            ref.delete()
-            return True
-        except UnknownObjectException:
+        """Delete a branch with one DELETE; False when it was already gone (GitHub answers 422 "Reference does
+        not exist", or 404), so a retried rollback is idempotent."""
+        url = f"{self._repo(repo).url}/git/refs/heads/{urllib.parse.quote(branch, safe='/')}"
+        status, headers, body = self.gh.requester.requestJson("DELETE", url)
+        if status in (404, 422):
             return False
+        if status >= 400:
+            raise GithubException(status, _json_or_text(body), headers)
+        return True
 
     @api("writing {path} on {branch} of {repo}")
     def put_file(self, repo: str, path: str, text: str, *, branch: str, message: str, sha: str | None) -> str:
@@ -482,6 +552,10 @@ class GitHubClient:
     @api("opening an issue in {repo}")
     def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
         return issue_of(self._repo(repo).create_issue(title=title, body=body, labels=labels))
+
+    @api("editing issue #{number} of {repo}")
+    def edit_issue(self, repo: str, number: int, *, body: str | None = None, state: str | None = None) -> None:
+        self._repo(repo).get_issue(number).edit(body=NotSet if body is None else body, state=state or NotSet)
 
     @api("asking to re-run run {run_id} of {repo}")
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:

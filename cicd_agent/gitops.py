@@ -26,6 +26,10 @@ AGENT_IDENTITY = {
 }
 
 
+class PushRejected(AgentError):
+    """The branch on the remote has commits the push does not (a non-fast-forward): someone pushed it first."""
+
+
 class WorkflowPushRefused(AgentError):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
 
@@ -130,4 +134,6 @@ class GitPusher:
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     fix="use a token with the `workflow` scope (or a GitHub App with the Workflows permission)",
                 ) from None
+            if not force and ("[rejected]" in detail or "non-fast-forward" in detail):
+                raise PushRejected(f"{branch} already exists with other commits: {detail.strip()[-300:]}") from None
             raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None

@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -33,6 +33,7 @@ class Live:
     failed_cycles: int = 0
     failed_cycles_in_a_row: int = 0
     rate_limit_remaining: int = -1
+    extra: dict[str, float] = field(default_factory=dict)  # more of this process: `*_total` ones are counters
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,17 @@ class StateCollector(Collector):
         yield _gauge(
             "cicd_agent_pending_health_checks", "Health checks not yet decided.", status["pending_health_checks"]
         )
+        storms = GaugeMetricFamily(
+            "cicd_agent_storms", "Storm incidents (one failure in many repositories) by state.", labels=["state"]
+        )
+        storms.add_metric(["active"], len(status["storms"]))
+        storms.add_metric(["ended"], status["storms_ended"])
+        yield storms
+        yield _gauge(
+            "cicd_agent_storm_repositories",
+            "Repositories in active storm incidents.",
+            sum(len(i["repos"]) for i in status["storms"]),
+        )
         yield _gauge("cicd_agent_paused", "1 while remediation is paused.", 1 if status["paused"] else 0)
         last = status["last_cycle"]
         if last:
@@ -98,6 +110,11 @@ def _live_metrics(live: Live) -> Iterator[Metric]:
     yield _gauge(
         "cicd_agent_failed_cycles_in_a_row", "Failed cycles since the last good one.", live.failed_cycles_in_a_row
     )
+    for name, value in sorted(live.extra.items()):
+        if name.endswith("_total"):
+            yield _counter(f"cicd_agent_{name.removesuffix('_total')}", f"{name.replace('_', ' ')}.", value)
+        else:
+            yield _gauge(f"cicd_agent_{name}", f"{name.replace('_', ' ')}.", value)
     if live.rate_limit_remaining >= 0:
         yield _gauge(
             "cicd_agent_rate_limit_remaining",

@@ -17,6 +17,7 @@ HEALTHY_LABEL = "cicd-agent:healthy"
 ROLLED_BACK_LABEL = "cicd-agent:rolled-back"
 INCONCLUSIVE_LABEL = "cicd-agent:inconclusive"
 APPROVAL_LABEL = "cicd-agent:needs-approval"
+STORM_LABEL = "cicd-agent:storm"  # an incident issue: one failure across many repositories
 RESET_LABEL = "cicd-agent:breaker-reset"  # a person resets a breaker in Action mode with it
 FIX_PREFIX = "cicd-agent/fix/"
 
@@ -97,6 +98,8 @@ class Decided(StrEnum):
     ADOPTED = "adopted"
     ABANDONED = "abandoned"
     GAVE_UP = "gave_up"
+    STORM = "storm"  # one failure in many repositories: part of an incident, no per-repository remediation
+    STORM_ENDED = "storm_ended"
 
 
 class HealthOutcome(StrEnum):
@@ -235,3 +238,32 @@ class BreakerEvent:
     reason: str
     actor: str = ""
     remediation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One explained failure, kept to see the same signature across repositories (storm detection)."""
+
+    repo: str
+    branch: str
+    signature: str
+    category: str
+    run_id: int
+    run_attempt: int
+    at: float
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A storm: one signature failing in many repositories at once, handled as one thing."""
+
+    signature: str
+    category: str
+    started_at: float
+    last_seen: float
+    repos: tuple[str, ...] = ()
+    ended_at: float | None = None
+    issue_repo: str = ""
+    issue_number: int = 0
+    issue_url: str = ""
+    id: int = 0

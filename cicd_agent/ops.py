@@ -54,6 +54,8 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "breakers": {state: sum(1 for v in views if v.state == state) for state in sorted({v.state for v in views})},
         "open_breakers": [asdict(v) for v in views if v.state in (State.OPEN, State.FORCED_OPEN, State.HALF_OPEN)],
         "pending_health_checks": store.pending_health_checks(),
+        "storms": [asdict(i) for i in store.incidents(active=True)],
+        "storms_ended": len(store.incidents(active=False)),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
     }

@@ -73,11 +73,30 @@ def check_plan(plan: FixPlan, policy: PolicyConfig) -> Verdict:
     return Verdict(True)
 
 
-def check_rate(open_prs: int, new_last_hour: int, policy: PolicyConfig) -> str | None:
-    """Why a new PR must wait (None when it may be opened now)."""
-    if open_prs >= policy.max_open_prs:
-        return f"rate: {open_prs} agent PRs already open in this repository (max_open_prs {policy.max_open_prs})"
-    if new_last_hour >= policy.max_new_prs_per_hour:
+@dataclass(frozen=True)
+class PullCounts:
+    """The agent's fix PRs: open now and opened in the last hour, in one repository and across the fleet."""
+
+    open: int = 0
+    new_last_hour: int = 0
+    fleet_open: int = 0
+    fleet_new_last_hour: int = 0
+
+
+def check_rate(counts: PullCounts, policy: PolicyConfig) -> str | None:
+    """Why a new PR must wait (None when it may be opened now): the fleet's bounds, then the repository's."""
+    if policy.fleet_max_open_prs and counts.fleet_open >= policy.fleet_max_open_prs:
+        limit = policy.fleet_max_open_prs
+        return f"rate: {counts.fleet_open} agent PRs already open across the fleet (fleet_max_open_prs {limit})"
+    if policy.fleet_max_new_prs_per_hour and counts.fleet_new_last_hour >= policy.fleet_max_new_prs_per_hour:
+        limit = policy.fleet_max_new_prs_per_hour
+        return (
+            f"rate: {counts.fleet_new_last_hour} agent PRs opened across the fleet in the last hour "
+            f"(fleet_max_new_prs_per_hour {limit})"
+        )
+    if counts.open >= policy.max_open_prs:
+        return f"rate: {counts.open} agent PRs already open in this repository (max_open_prs {policy.max_open_prs})"
+    if counts.new_last_hour >= policy.max_new_prs_per_hour:
         limit = policy.max_new_prs_per_hour
-        return f"rate: {new_last_hour} agent PRs opened in the last hour (max_new_prs_per_hour {limit})"
+        return f"rate: {counts.new_last_hour} agent PRs opened in the last hour (max_new_prs_per_hour {limit})"
     return None

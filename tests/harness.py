@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from cicd_agent.modes.demo import DEMO_SETTINGS, demo_index, host_actions
+from cicd_agent.modes.demo import DEMO_SETTINGS, host_actions
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.store import Store
@@ -41,12 +45,16 @@ class Loop:
 
     def setup(self, *names: str, extra: str = "") -> None:
         install_scenarios(self.sandbox, list(names))
-        demo_index(self.sandbox)  # the wheelhouse, with the demo's broken distribution, is the package index
         host_actions(self.sandbox, list(names))
         self.repos = [s.repo for s in SCENARIOS if s.name in names]
+        self.configure(extra)
+        self.sandbox.settle()
+
+    def configure(self, extra: str = "") -> None:
+        """The config file: the test settings (`extra` lands in [policy], or opens sections of its own) and
+        every repository in `self.repos`."""
         repos = "".join(f'[[repos]]\nname = "{r}"\nbranches = ["main"]\n' for r in self.repos)
         Path("cicd-agent.toml").write_text(SETTINGS.format(extra=extra) + repos)
-        self.sandbox.settle()
 
     def cycle(self, *args: str) -> dict[str, Any]:
         result = self.agent("run", "--json", *args)
@@ -73,3 +81,49 @@ class Loop:
 
     def pulls(self, repo: str, state: str = "all") -> list[dict[str, Any]]:
         return list(self.api("GET", f"/repos/{repo}/pulls?state={state}"))
+
+
+class Inbox:
+    """A loopback HTTP endpoint that records every POST (notification webhooks, GitHub webhook deliveries)."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.posts: list[tuple[str, dict[str, str], bytes]] = []
+        inbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                inbox.posts.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def json(self) -> list[Any]:
+        return [json.loads(body) for _, _, body in self.posts]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """Until `condition()` holds (a real process's progress); fails after `seconds` saying what it waited for."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -15,6 +15,7 @@ def test_starter_config_is_valid_and_typed() -> None:
     assert config.breaker.reset_after == 24 * 3600
     assert config.health.delay == 300
     assert config.policy.max_open_prs == 5
+    assert (config.storm.min_repos, config.storm.window) == (5, 3600)
 
 
 @pytest.mark.parametrize(
@@ -41,6 +42,8 @@ def test_starter_config_is_valid_and_typed() -> None:
         ("[metrics]\nunhealthy_after = 0\n", "metrics.unhealthy_after", 2, "at least 1"),
         ("surprise = 1\n", "surprise", 1, "unknown key"),
         ('[policy]\nallow_workflow_changes = "yes"\n', "policy.allow_workflow_changes", 2, "true or false"),
+        ("[storm]\nmin_repos = 1\n", "storm.min_repos", 2, "one repository is not a storm"),
+        ('[storm]\nissue_repo = "incidents"\n', "storm.issue_repo", 2, "OWNER/NAME"),
     ],
 )
 def test_each_problem_names_key_and_line(text: str, key: str, line: int | None, words: str) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 import responses
+from harness import wait_for
 
 from cicd_agent.config import parse_config
 from cicd_agent.notify import TELEGRAM_LIMIT, Channel, Notice, Notifier, channels_from, slack_text, telegram_text
@@ -188,7 +188,7 @@ def test_a_full_queue_drops_the_newest_and_counts(hanging_hook: _HangingHook) ->
     warnings: list[str] = []
     notifier = Notifier([Channel("webhook", hanging_hook.url)], warn=warnings.append, retries=0, queue_size=1)
     notifier.send(Notice("rollback", "first"))  # taken by the worker, held by the hook
-    _wait(lambda: notifier._queue is not None and notifier._queue.qsize() == 0)
+    wait_for(lambda: notifier._queue is not None and notifier._queue.qsize() == 0, "the worker to take the first")
     notifier.send(Notice("rollback", "second"))  # fills the queue
     notifier.send(Notice("rollback", "third"))  # dropped
     hanging_hook.release.set()
@@ -196,10 +196,3 @@ def test_a_full_queue_drops_the_newest_and_counts(hanging_hook: _HangingHook) ->
     assert (notifier.sent, notifier.dropped) == (2, 1)
     assert [r["text"] for r in hanging_hook.received] == ["first", "second"]
     assert warnings == ["the notification queue is full (1): rollback dropped"]
-
-
-def _wait(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.01)

@@ -8,7 +8,7 @@ from cicd_agent.analysis import Analysis, ExcerptLine
 from cicd_agent.config import parse_config
 from cicd_agent.fixers import FileChange, FixPlan
 from cicd_agent.health import verdict
-from cicd_agent.policy import APPROVAL_LABEL, check_plan, check_rate
+from cicd_agent.policy import APPROVAL_LABEL, PullCounts, check_plan, check_rate
 from cicd_agent.rules import candidates, from_config
 from cicd_agent.text import ZWSP, break_mentions, fenced, metadata_comment, read_metadata
 
@@ -112,9 +112,34 @@ def test_needs_approval_opens_a_labelled_draft() -> None:
 
 def test_rate_limits() -> None:
     config, _ = parse_config("")
-    assert check_rate(4, 1, config.policy) is None
-    assert "max_open_prs" in (check_rate(5, 0, config.policy) or "")
-    assert "max_new_prs_per_hour" in (check_rate(0, 2, config.policy) or "")
+    assert check_rate(PullCounts(4, 1, 4, 1), config.policy) is None
+    assert "(max_open_prs 5)" in (check_rate(PullCounts(5, 0, 5, 0), config.policy) or "")
+    assert "(max_new_prs_per_hour 2)" in (check_rate(PullCounts(0, 2, 0, 2), config.policy) or "")
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        (PullCounts(0, 0, 9, 0), None),
+        (PullCounts(0, 0, 10, 0), "(fleet_max_open_prs 10)"),  # a quiet repository still waits for the fleet
+        (PullCounts(0, 0, 0, 3), "(fleet_max_new_prs_per_hour 3)"),
+        (PullCounts(5, 0, 10, 0), "(fleet_max_open_prs 10)"),  # the fleet's bound is named first
+        (PullCounts(1, 0, 1, 2), None),
+    ],
+)
+def test_fleet_rate_limits(counts: PullCounts, expected: str | None) -> None:
+    config, problems = parse_config("[policy]\nfleet_max_open_prs = 10\nfleet_max_new_prs_per_hour = 3\n")
+    assert problems == []
+    reason = check_rate(counts, config.policy)
+    if expected is None:
+        assert reason is None
+    else:
+        assert reason is not None and expected in reason
+
+
+def test_fleet_bounds_of_zero_are_off() -> None:
+    config, _ = parse_config("[policy]\nfleet_max_open_prs = 0\nfleet_max_new_prs_per_hour = 0\n")
+    assert check_rate(PullCounts(0, 0, 10_000, 10_000), config.policy) is None
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,8 @@ STATUS = {
     "breakers": {"OPEN": 1},
     "open_breakers": [],
     "pending_health_checks": 1,
+    "storms": [{"repos": ("a/b", "c/d")}],
+    "storms_ended": 2,
     "last_cycle": {"at": 1764499999.75, "duration": 1.5, "decisions": 4, "errors": 0},
     "paused": None,
 }
@@ -59,6 +61,15 @@ def test_the_exposition_is_valid_prometheus_text_with_counters_and_exact_timesta
     healthy = [s for s in families["cicd_agent_remediations"].samples if s.labels == {"state": "healthy"}]
     assert healthy[0].value == 2
     assert "cicd_agent_failures_seen_total 12.0" in text
+
+
+def test_storms_and_a_process_s_own_counters() -> None:
+    text = exposition(STATUS, Live(extra={"webhook_deliveries_queued_total": 3.0, "webhook_queue_length": 1.0}))
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    assert families["cicd_agent_webhook_deliveries_queued"].type == "counter"
+    assert families["cicd_agent_webhook_queue_length"].type == "gauge"
+    assert {s.labels["state"]: s.value for s in families["cicd_agent_storms"].samples} == {"active": 1, "ended": 2}
+    assert families["cicd_agent_storm_repositories"].samples[0].value == 2
 
 
 def test_metrics_as_json_have_names_types_labels_and_values() -> None:

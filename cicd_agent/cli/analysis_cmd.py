@@ -95,7 +95,8 @@ def explain(
     state = use(ctx)
     if repo.count("/") != 1:
         raise AgentError(f"--repo must be OWNER/NAME, got {repo!r}")
-    explained = explain_run(state.github(repo=repo), repo, run_id, max_lines=max_lines)
+    github = state.github(repo=repo)
+    explained = explain_run(github, github.workflow_run(repo, run_id), max_lines=max_lines)
     note = f", baseline run {explained.baseline_run}" if explained.baseline_run else ", no green baseline"
     missing = " (log no longer available: explained from step names)" if explained.log_missing else ""
     state.result(f"{repo} run {run_id} ({explained.run.html_url}){note}{missing}")

@@ -123,6 +123,11 @@ app.add_typer(breaker_cmd.app, name="breaker")
 app.command("run", help="Run one remediation cycle over the configured repositories.", epilog=run_cmd.RUN_EXAMPLES)(
     run_cmd.run
 )
+app.command(
+    "serve",
+    help="Receive a GitHub App's webhooks and act on them at once. Polling on schedule stays as the fallback.",
+    epilog=run_cmd.SERVE_EXAMPLES,
+)(run_cmd.serve)
 app.add_typer(snapshots_cmd.app, name="snapshots")
 app.command("metrics", help="Print the Prometheus metrics once. What `run --watch --metrics-port` serves.")(
     run_cmd.metrics

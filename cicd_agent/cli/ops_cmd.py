@@ -145,6 +145,12 @@ def status(ctx: typer.Context) -> None:
     for b in data["open_breakers"]:
         say(f"  {b['state']}: {b['repo']} {b['branch']} {b['signature'][:12]} ({b['failures']} failures)")
     say(f"pending health checks: {data['pending_health_checks']}")
+    for i in data["storms"]:
+        issue = f": {i['issue_url']}" if i["issue_url"] else ""
+        say(
+            f"STORM since {when(i['started_at'])}: {i['category']} {i['signature'][:12]} in "
+            f"{len(i['repos'])} repositories ({', '.join(i['repos'])}){issue}"
+        )
     last = data["last_cycle"]
     errors = f", {last['errors']} error(s)" if last and last.get("errors") else ""
     say(f"last cycle: {when(last['at']) + errors if last else 'never'}")

@@ -1,4 +1,5 @@
-"""`agent run` (one cycle, `--watch`, or `--event` for the Action mode) and `agent metrics`."""
+"""`agent run` (one cycle, `--watch`, or `--event` for the Action mode), `agent serve` (webhooks) and
+`agent metrics`."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ Examples:
   agent run --repo octo-org/app --json         one repository; the cycle's decisions as JSON
   agent run --watch --metrics-port 9464        keep running (one JSON line per cycle with --json)
   agent run --event "$GITHUB_EVENT_PATH"       the GitHub Action mode"""
+SERVE_EXAMPLES = """\b
+Examples:
+  agent serve --port 8000 --metrics-port 9464   webhooks on :8000 (secret in $[webhook] secret_env)"""
 PAUSE_ENV = "CICD_AGENT_PAUSE"  # Action mode: a repository variable passed in by the workflow pauses the agent
 
 
@@ -119,9 +123,8 @@ def run(
     if watch_flag:
         from cicd_agent.modes import watch
 
-        address = metrics_address or config.metrics.address
-        port = metrics_port if metrics_port is not None else config.metrics.port or None
-        watch.watch(ports, repos, on_report=lambda r: render(state, r, stream=True), metrics=(address, port))
+        bind = _metrics_bind(config, metrics_address, metrics_port)
+        watch.watch(ports, repos, on_report=lambda r: render(state, r, stream=True), metrics=bind)
         return
     from cicd_agent.remediation.cycle import run_cycle
 
@@ -129,6 +132,52 @@ def run(
     render(state, report)
     if report.errors:
         raise typer.Exit(1)
+
+
+def serve(
+    ctx: typer.Context,
+    repo: list[str] = typer.Option(
+        [], "--repo", metavar="OWNER/NAME", help="A repository; repeatable.", show_default="the config's repos"
+    ),
+    host: str | None = typer.Option(
+        None, "--host", metavar="ADDRESS", help="Listen address.", show_default="[webhook] host"
+    ),
+    port: int | None = typer.Option(None, "--port", metavar="PORT", help="Listen port.", show_default="[webhook] port"),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", metavar="PORT", help="Also serve /metrics and /healthz.", show_default="[metrics] port"
+    ),
+    metrics_address: str | None = typer.Option(
+        None, "--metrics-address", metavar="ADDRESS", help="Where to serve them.", show_default="[metrics] address"
+    ),
+) -> None:
+    from cicd_agent.modes import webhook
+
+    state = use(ctx)
+    config = state.config(required=True)
+    repos = repo or [r.name for r in config.repos]
+    if not repos:
+        raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
+    secret = os.environ.get(config.webhook.secret_env, "").strip()
+    if not secret:
+        raise AgentError(
+            f"no webhook secret in ${config.webhook.secret_env}",
+            fix="set it to the GitHub App's webhook secret, or name another variable in [webhook] secret_env",
+        )
+    credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
+    webhook.serve(
+        _ports(state, config, credentials),
+        repos,
+        secret=secret,
+        host=host or config.webhook.host,
+        port=config.webhook.port if port is None else port,
+        on_report=lambda report: render(state, report, stream=True),
+        metrics=_metrics_bind(config, metrics_address, metrics_port),
+    )
+
+
+def _metrics_bind(config: Config, address: str | None, port: int | None) -> tuple[str, int | None]:
+    """Where /metrics and /healthz are served: the options, else [metrics]; no port, not served."""
+    return address or config.metrics.address, port if port is not None else config.metrics.port or None
 
 
 def run_event(state: AppState, path: Path) -> None:

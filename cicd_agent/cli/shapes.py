@@ -118,6 +118,19 @@ def analysis(a: Analysis) -> Json:
     }
 
 
+def storm(incident: dict[str, Any]) -> Json:
+    """A storm incident (`ops.status`'s dict of a `model.Incident`)."""
+    return {
+        "signature": incident["signature"],
+        "category": incident["category"] or None,
+        "repos": list(incident["repos"]),
+        "started_at": iso(incident["started_at"]),
+        "last_seen_at": iso(incident["last_seen"]),
+        "ended_at": iso(incident["ended_at"]),
+        "issue_url": incident["issue_url"] or None,
+    }
+
+
 def _view(fields: dict[str, Any]) -> BreakerView:
     from cicd_agent.breakers import BreakerView
 
@@ -139,6 +152,8 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
         "breakers": data["breakers"],
         "open_breakers": [breaker(_view(b)) for b in data["open_breakers"]],
         "pending_health_checks": data["pending_health_checks"],
+        "storms": [storm(i) for i in data["storms"]],
+        "storms_ended": data["storms_ended"],
         "last_cycle": None
         if not last
         else {

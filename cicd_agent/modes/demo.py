@@ -21,7 +21,7 @@ from cicd_agent.package_index import WheelhouseIndex
 from cicd_agent.remediation.cycle import Ports, run_cycle
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.action_repos import install_action_repos
-from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, build_wheel, install_scenarios
+from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, install_scenarios
 from cicd_agent.store import Store, open_store
 
 DEMO_SETTINGS = """
@@ -38,16 +38,9 @@ max_new_prs_per_hour = 50
 """
 
 
-# A distribution that exists and ships its module, yet breaks the project: the agent verifies the name, CI
-# still fails, and the fix is rolled back (the bad-fix scenario). TODO(lead): move into scenarios.WHEELS.
-BROKEN_WHEEL = ("notarealpkg", "raise ImportError('notarealpkg 1.0 is broken on purpose')\n")
-
-
 def demo_index(sandbox: Sandbox) -> WheelhouseIndex:
-    """The sandbox's wheelhouse is the demo's package index (with the broken distribution in it)."""
-    wheelhouse = sandbox.root / "wheelhouse"
-    build_wheel(wheelhouse, BROKEN_WHEEL[0], BROKEN_WHEEL[0], BROKEN_WHEEL[1])
-    return WheelhouseIndex(wheelhouse)
+    """The sandbox's wheelhouse (`scenarios.WHEELS`) is the demo's package index."""
+    return WheelhouseIndex(sandbox.root / "wheelhouse")
 
 
 def host_actions(sandbox: Sandbox, scenarios: list[str]) -> None:

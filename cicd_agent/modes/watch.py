@@ -43,6 +43,7 @@ class Watcher:
     failed_cycles: int = 0
     failed_in_a_row: int = 0
     last_error: str = ""
+    jobs: list[tuple[str, Callable[[], None], float]] = field(default_factory=list)  # name, job, every N seconds
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
@@ -108,6 +109,8 @@ class Watcher:
         scheduler.add_job(
             self._guard(self.cleanup, "cleanup"), CronTrigger.from_crontab(schedule.cleanup_cron), id="cleanup"
         )
+        for name, job, seconds in self.jobs:
+            scheduler.add_job(self._guard(job, name), IntervalTrigger(seconds=seconds), id=name)
         return scheduler
 
     def run(self) -> None:
@@ -133,9 +136,12 @@ def watch(
     *,
     on_report: Callable[[Report], None],
     metrics: tuple[str, int | None] = ("127.0.0.1", None),
+    jobs: list[tuple[str, Callable[[], None], float]] | None = None,
+    process_metrics: Callable[[], dict[str, float]] | None = None,
 ) -> None:
     """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
-    metrics port, `/metrics` and `/healthz` on (address, port)."""
+    metrics port, `/metrics` and `/healthz` on (address, port). `jobs` run on the same single worker (so
+    nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters)."""
     config = ports.config
 
     def cycle(health_only: bool) -> bool:
@@ -148,11 +154,11 @@ def watch(
             ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
         )
 
-    watcher = Watcher(config, cycle, cleanup, ports.echo)
+    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=jobs or [])
     ports.stopping = watcher.stopping
     address, port = metrics
     if port is not None:
-        serve_metrics(ports, watcher, address, port)
+        serve_metrics(ports, watcher, address, port, process_metrics)
     ports.echo(
         f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
@@ -160,7 +166,13 @@ def watch(
     watcher.run()
 
 
-def serve_metrics(ports: Ports, watcher: Watcher, address: str, port: int) -> None:
+def serve_metrics(
+    ports: Ports,
+    watcher: Watcher,
+    address: str,
+    port: int,
+    extra: Callable[[], dict[str, float]] | None = None,
+) -> None:
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
     and this process; `/healthz` from the watcher's cycles."""
     config = ports.config
@@ -182,6 +194,7 @@ def serve_metrics(ports: Ports, watcher: Watcher, address: str, port: int) -> No
             failed_cycles=watcher.failed_cycles,
             failed_cycles_in_a_row=watcher.failed_in_a_row,
             rate_limit_remaining=ports.github.rate_limit_seen(),
+            extra=extra() if extra else {},
         )
         return metrics.exposition(status, live)
 

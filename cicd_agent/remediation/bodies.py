@@ -12,6 +12,7 @@ from cicd_agent.analysis import Analysis
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
 from cicd_agent.github import WorkflowRun
+from cicd_agent.model import Incident
 from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment
 
 BODY_BUDGET = 65_000
@@ -120,3 +121,42 @@ def rollback_comment(why: str) -> str:
 
 def rollback_commit_message(pr_url: str) -> str:
     return f"cicd-agent: roll back {pr_url}"
+
+
+def incident_title(incident: Incident) -> str:
+    what = f"{incident.category} ({incident.signature[:12]})"
+    return f"cicd-agent: one failure in {len(incident.repos)} repositories: {what}"[:250]
+
+
+def incident_body(incident: Incident, latest: Explained, window: float) -> str:
+    """The incident's issue: every affected repository, and the latest sighting's excerpt."""
+    run, analysis = latest.run, latest.analysis
+    head = "\n".join(
+        [
+            "## cicd-agent: the same failure in many repositories",
+            "",
+            f"The same failure appeared in {len(incident.repos)} repositories within {window / 60:g} minutes: a "
+            "shared cause (a broken shared action, a registry outage, an expired organisation secret) is likely. "
+            "The agent handles it as one incident: it opens no pull request or issue in the repositories while "
+            f"the incident lasts. It ends once {window / 60:g} minutes pass without a new sighting.",
+            "",
+            f"- Category: `{analysis.category}`; signature: `{analysis.signature}`",
+            f"- Failing step: {inline(analysis.failing_step or '(unknown)')}",
+            "",
+            "### Affected repositories",
+            "",
+            *(f"- {inline(repo)}" for repo in incident.repos),
+            "",
+            f"### Error excerpt (latest: [{inline(run.repo)} run {run.id}]({run.html_url}))",
+            "",
+        ]
+    )
+    meta = metadata_comment({"storm": incident.signature, "started_at": incident.started_at})
+    return clip(head + excerpt_block(analysis, BODY_BUDGET - len(head) - 200) + "\n\n" + meta)
+
+
+def incident_over(incident: Incident, window: float) -> str:
+    return (
+        f"No new sighting for {window / 60:g} minutes: the incident is over. The agent handles new failures "
+        f"like this one in each repository again. Affected: {len(incident.repos)} repositories."
+    )

@@ -66,21 +66,19 @@ def rerun_outcome(planned_attempt: int, current: WorkflowRun) -> HealthOutcome:
     return HealthOutcome.SUCCESS if current.conclusion == "success" else HealthOutcome.FAILURE
 
 
-def outcome_of(p: Ports, rem: Remediation) -> HealthOutcome | PullRef:
-    """The verdict GitHub gives now, or the PR when a person closed it unmerged."""
+def outcome_of(p: Ports, rem: Remediation) -> HealthOutcome:
+    """The verdict GitHub gives now: a rerun's new attempt, or the checks on a fix's commit."""
     if rem.strategy is Strategy.RERUN:
         return rerun_outcome(rem.run_attempt, p.github.workflow_run(rem.repo, rem.run_id))
-    pull = p.github.pull(rem.repo, rem.pr_number)
-    if pull.state == "closed" and not pull.merged:
-        return pull
     return health.verdict(p.github.check_conclusions(rem.repo, rem.head_sha))
 
 
 def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> None:
     now = p.now()
+    pull = p.github.pull(rem.repo, rem.pr_number) if rem.strategy is Strategy.FIX else None
+    if pull is not None and pull.state == "closed" and not pull.merged:
+        return rejected(p, report, rem, pull)
     outcome = outcome_of(p, rem)
-    if isinstance(outcome, PullRef):
-        return rejected(p, report, rem, outcome)
     step = next_step(rem.strategy, outcome, now=now, deadline=check.deadline)
     if step is Next.WAIT:
         p.store.update_health_check(rem.id, due_at=now + p.config.health.interval, attempts=check.attempts + 1, now=now)
@@ -95,7 +93,7 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
         count_outcome(p, failed, False)
         record_for(p, report, rem, Decided.RERUN_FAILED, "the rerun failed again: the next rule applies")
         return
-    rollback(p, report, rem, "the fix's CI failed")
+    rollback(p, report, rem, "the fix's CI failed", pull)  # the PR as just read: not fetched again
 
 
 def healthy(p: Ports, report: Report, rem: Remediation) -> None:

@@ -5,6 +5,7 @@ breaker outcome)."""
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from cicd_agent.github import GitHubClient
 from cicd_agent.gitops import Workspaces
 from cicd_agent.model import Decided, Decision, Remediation, RemState, RunRef, Strategy
 from cicd_agent.package_index import PackageIndex
+from cicd_agent.pool import Pool
 from cicd_agent.store import Store
 
 
@@ -36,10 +38,16 @@ class Ports:
     stopping: Callable[[], bool] = lambda: False  # a watcher asked to stop: finish the current failure, then end
     versions: ActionVersions | None = None  # latest action releases for the deprecated-action fixer
     index: PackageIndex | None = None  # verifies distribution names for the missing-dependency fixer
+    sleep: Callable[[float], None] = time.sleep
 
     @functools.cached_property
     def breakers(self) -> Breakers:
         return Breakers(self.store, self.config, self.effects)
+
+    @functools.cached_property
+    def pool(self) -> Pool:
+        """The polling pool; it lives as long as the ports, so a size shrunk by GitHub carries to later cycles."""
+        return Pool(self.config.github.poll_concurrency)
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Report:
     deferred: int = 0
     errors: list[str] = field(default_factory=list)
     explained: dict[int, Explained] = field(default_factory=dict)  # run id -> its analysis, for summaries
+    surveyed: dict[RunRef, Explained] = field(default_factory=dict)  # explained before deciding (storms.survey)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
 from cicd_agent.remediation.rollback import retry_unfinished
+from cicd_agent.remediation.storms import end_quiet
 
 __all__ = ["Ports", "Report", "run_cycle"]
 
@@ -17,9 +18,11 @@ __all__ = ["Ports", "Report", "run_cycle"]
 def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Report:
     started = p.now()
     report = Report()
+    p.github.new_cycle()
     reconcile(p, report)
     retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
     process_health_checks(p, report)
+    end_quiet(p, report)
     if not health_only:
         handle_new_failures(p, repos, report)
     ops.record_cycle(

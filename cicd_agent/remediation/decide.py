@@ -8,7 +8,8 @@ from typing import Any
 from cicd_agent import ops
 from cicd_agent.failures import Explained, explain_run
 from cicd_agent.github import WorkflowRun
-from cicd_agent.model import ACTIVE, Decided, FailureKey, Strategy
+from cicd_agent.model import ACTIVE, Decided, FailureKey, Incident, Strategy
+from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.fix import fix
 from cicd_agent.remediation.report import report_failure
@@ -23,18 +24,23 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
         run.ref, now=now, ttl=p.config.state.dedup_ttl, workflow=run.name, head_sha=run.head_sha
     ):
         return False
-    explained = explain_run(p.github, run.repo, run.id)
+    explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run)
     report.explained[run.id] = explained
     analysis = explained.analysis
     key = run.key(analysis.signature)
     facts: dict[str, Any] = {"signature": analysis.signature, "category": analysis.category} if analysis.failed else {}
+    paused = bool(ops.paused(p.store))
+    incident = None if paused else storms.incident_for(p, explained)
     stop = gate(
         failed=analysis.failed,
-        paused=bool(ops.paused(p.store)),
+        paused=paused,
+        storm=incident,
         in_flight=analysis.failed and bool(p.store.remediations(key=key, states=ACTIVE)),
     )
     if stop is not None:
         decision, reason = stop
+        if incident is not None:
+            facts.update(incident=incident.id, issue=incident.issue_url)
         record(p, report, run.ref, decision, reason, **facts)
         return True
     allowed, why = p.breakers.acquire(key, now)
@@ -58,12 +64,15 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
     return True
 
 
-def gate(*, failed: bool, paused: bool, in_flight: bool) -> tuple[Decided, str] | None:
+def gate(*, failed: bool, paused: bool, in_flight: bool, storm: Incident | None = None) -> tuple[Decided, str] | None:
     """Why a failure gets no remediation before its breaker is even asked (None: ask it)."""
     if not failed:
         return Decided.NO_FAILURE_FOUND, "the failed job's log shows no failure"
     if paused:
         return Decided.PAUSED, "the agent is paused: analysed and reported only"
+    if storm is not None:
+        where = f" ({storm.issue_url})" if storm.issue_url else ""
+        return Decided.STORM, f"the same failure in {len(storm.repos)} repositories: one incident{where}"
     if in_flight:
         return Decided.IN_FLIGHT, "a remediation of this failure is still in flight"
     return None

@@ -4,12 +4,14 @@ Every write has its intent recorded first, so a killed cycle is reconciled (`rec
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cicd_agent import policy, snapshots
 from cicd_agent.effects import file_diff
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import AlreadyExists, PullRef, WorkflowRun
-from cicd_agent.gitops import WorkflowPushRefused
+from cicd_agent.gitops import PushRejected, WorkflowPushRefused
 from cicd_agent.model import LABEL, Decided, Remediation, RemState, Strategy, fix_branch
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import (
@@ -28,17 +30,7 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
     branch = fix_branch(analysis.signature, run.branch)
-    existing = p.github.pulls(run.repo, head=branch, state="open")
-    if existing:
-        reason = f"pull request {existing[0].html_url} already proposes this fix"
-        record(p, report, run.ref, Decided.DUPLICATE, reason, **facts)
-        return True
-    fixes = p.store.remediations(repo=run.repo, strategy=Strategy.FIX)
-    rate = policy.check_rate(
-        sum(1 for r in fixes if r.state is RemState.PR_OPEN),
-        sum(1 for r in fixes if r.created_at >= p.now() - 3600),
-        p.config.policy,
-    )
+    rate = policy.check_rate(pull_counts(p, run.repo), p.config.policy)
     if rate:
         p.store.release_failure(run.ref)  # handled again next cycle
         p.breakers.record(run.key(analysis.signature), success=None, now=p.now())
@@ -53,6 +45,19 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **verdict.detail(), **facts)
         return False
     return open_fix(p, report, run, explained, rule, plan, verdict, branch)
+
+
+def pull_counts(p: Ports, repo: str) -> policy.PullCounts:
+    """The agent's fix PRs open now and opened in the last hour, in `repo` and in every repository."""
+    fixes = p.store.remediations(strategy=Strategy.FIX)
+    hour_ago = p.now() - 3600
+    mine = [r for r in fixes if r.repo.lower() == repo.lower()]
+    return policy.PullCounts(
+        open=sum(1 for r in mine if r.state is RemState.PR_OPEN),
+        new_last_hour=sum(1 for r in mine if r.created_at >= hour_ago),
+        fleet_open=sum(1 for r in fixes if r.state is RemState.PR_OPEN),
+        fleet_new_last_hour=sum(1 for r in fixes if r.created_at >= hour_ago),
+    )
 
 
 def make_plan(p: Ports, run: WorkflowRun, explained: Explained, rule: Rule) -> FixPlan | CannotFix:
@@ -110,17 +115,38 @@ def open_fix(
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())
     try:
-        p.effects.push(run.repo, workspace, branch, force=True, diff=diff)
+        existing = push_branch(p, run.repo, workspace, branch, diff)
     except WorkflowPushRefused as exc:
         refused = p.store.update_remediation(rem.id, state=RemState.REFUSED, error=str(exc), now=p.now())
         count_outcome(p, refused, None)
         record(p, report, run.ref, Decided.PUSH_REFUSED, str(exc), **facts)
         return True
     p.store.finish_intent(intent, now=p.now())
+    if existing is not None:
+        reason = f"pull request {existing.html_url} already proposes this fix"
+        left = p.store.update_remediation(rem.id, state=RemState.ABANDONED, error=reason, now=p.now())
+        count_outcome(p, left, None)
+        record(p, report, run.ref, Decided.DUPLICATE, reason, **facts)
+        return True
     pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=commit, now=p.now())
     pull = open_pull(p, pushed, diff)
     record(p, report, run.ref, Decided.FIX_OPENED, f"{plan.fixer}: {pull.html_url}", pr=pull.html_url, **facts)
     return True
+
+
+def push_branch(p: Ports, repo: str, workspace: Path, branch: str, diff: str) -> PullRef | None:
+    """Push the fix branch; the branch is the lock, so the push does not force. Rejected, the branch exists:
+    an open PR from it already proposes this fix (returned, nothing pushed); without one it is a stale branch
+    of an earlier attempt (a PR closed unmerged), replaced. No request is spent on the usual path."""
+    try:
+        p.effects.push(repo, workspace, branch, force=False, diff=diff)
+        return None
+    except PushRejected:
+        existing = p.github.pulls(repo, head=branch, state="open")
+        if existing:
+            return existing[0]
+    p.effects.push(repo, workspace, branch, force=True, diff=diff)
+    return None
 
 
 def open_pull(p: Ports, rem: Remediation, diff: str = "") -> PullRef:

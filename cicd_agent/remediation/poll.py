@@ -1,6 +1,10 @@
 """Poll each repository for new failed runs and hand them to `decide`, oldest first across repositories,
 at most `max_failures_per_cycle` of them. A repository's cursor (ETag) is saved only once all its failures
-were handled, so an unchanged list (304) never hides work left for later."""
+were handled, so an unchanged list (304) never hides work left for later.
+
+Polls run in parallel on a bounded pool (`github.poll_concurrency`, shrunk when GitHub asks to slow down);
+they only make their request: cursors are read before and written after, in one transaction per cycle, and
+the failures found are decided one at a time."""
 
 from __future__ import annotations
 
@@ -8,16 +12,26 @@ import fnmatch
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cicd_agent.config import RepoConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github import ApiUnavailable, WorkflowRun
+from cicd_agent.github import ApiUnavailable, SecondaryRateLimit, WorkflowRun
 from cicd_agent.model import Decided, RemState, is_fix_branch
+from cicd_agent.pool import Skipped
+from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.store import MAX_HANDLING_ERRORS
 
+SLOW_DOWN_TRIES = 3
+
 
 def branch_watched(patterns: list[str], branch: str) -> bool:
     return any(fnmatch.fnmatchcase(branch, p) for p in patterns)
+
+
+def watched_failure(config: RepoConfig, run: WorkflowRun) -> bool:
+    """A failed run the agent handles: on a watched branch, and not on one of its own fix branches."""
+    return run.conclusion == "failure" and not is_fix_branch(run.branch) and branch_watched(config.branches, run.branch)
 
 
 @dataclass(frozen=True)
@@ -28,45 +42,82 @@ class Polled:
     since: str
 
 
-def poll_repo(p: Ports, repo: str) -> Polled | None:
-    """The repo's failed runs on watched branches (not the agent's own); None when nothing changed (304)."""
+def poll_repo(p: Ports, repo: str, cursor: tuple[str, str] | None) -> Polled | None:
+    """The repo's failed runs on watched branches (not the agent's own); None when nothing changed (304).
+    One request and no state touched: it runs on the polling pool's threads."""
     config = p.config.repo(repo)
     since = datetime.fromtimestamp(p.now() - p.config.state.dedup_ttl, UTC).strftime("%Y-%m-%d")
-    cursor = p.store.cursor(repo)
     etag = cursor[0] if cursor and cursor[1] == since else None
     changed, runs, new_etag = p.github.poll_failed_runs(repo, created=f">={since}", etag=etag)
     if not changed:
         return None
-    wanted = [
-        r
-        for r in runs
-        if r.conclusion == "failure" and not is_fix_branch(r.branch) and branch_watched(config.branches, r.branch)
-    ]
-    return Polled(repo, wanted, new_etag, since)
+    return Polled(repo, [r for r in runs if watched_failure(config, r)], new_etag, since)
+
+
+def fetch(p: Ports, repo: str, cursor: tuple[str, str] | None) -> Polled | None:
+    """`poll_repo` in one of the pool's places. Asked to slow down (a secondary rate limit), the pool shrinks,
+    the wait GitHub asks for is spent outside it (up to `github.max_rate_limit_wait`), and the poll is made
+    again; a longer wait, or SLOW_DOWN_TRIES limits in a row, end this cycle's polling."""
+    attempt = 1
+    while True:
+        try:
+            with p.pool.slot():
+                return poll_repo(p, repo, cursor)
+        except SecondaryRateLimit as exc:
+            p.pool.slow_down()
+            if attempt >= SLOW_DOWN_TRIES or exc.wait > p.config.github.max_rate_limit_wait or p.stopping():
+                raise
+            p.echo(f"{repo}: GitHub asked to slow down: {p.pool.size} poll(s) at once from now, next in {exc.wait:g}s")
+            p.sleep(exc.wait)
+            attempt += 1
+
+
+def poll_all(p: Ports, repos: list[str]) -> list[Polled | BaseException | Skipped[str] | None]:
+    """Every repository polled, at most `github.poll_concurrency` at once; results in the repositories' order.
+    An outage (or a limit that asks for a long wait) stops the polls not yet started."""
+    cursors = p.store.cursors()
+    return p.pool.run(
+        repos,
+        lambda repo: fetch(p, repo, cursors.get(repo)),
+        stop=lambda result: isinstance(result, ApiUnavailable) or p.stopping(),
+    )
 
 
 def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
-    """Every repo's new failures, oldest first across repos, at most `max_failures_per_cycle` of them."""
+    """Every repo's new failures, oldest first across repos, at most `max_failures_per_cycle` of them; the
+    cursors of the repositories left with nothing to do are saved together, in one transaction."""
     polled: list[Polled] = []
-    for repo in repos:
-        try:
-            found = poll_repo(p, repo)
-        except ApiUnavailable as exc:  # the API host is down: stop this cycle instead of hammering it
-            report.error(p, f"{repo}: {exc}; cycle stopped, the next one retries")
-            return
-        except AgentError as exc:
-            report.error(p, f"{repo}: {exc}")
+    for repo, found in zip(repos, poll_all(p, repos), strict=True):
+        if isinstance(found, Skipped):
             continue
+        if isinstance(found, ApiUnavailable):  # the API host is down: stop this cycle instead of hammering it
+            report.error(p, f"{repo}: {found}; cycle stopped, the next one retries")
+            return
+        if isinstance(found, AgentError):
+            report.error(p, f"{repo}: {found}")
+            continue
+        if isinstance(found, BaseException):
+            raise found  # a bug, not an answer of GitHub's
         if found is None:
             report.idle_repos.append(repo)
         else:
             polled.append(found)
-    queue = sorted(((run, found) for found in polled for run in found.runs), key=lambda x: (x[0].created_at, x[0].id))
+    waiting = handle_runs(p, [run for found in polled for run in found.runs], report)
+    # a repo with work left keeps polling without its ETag
+    done = [(found.repo, found.etag, found.since) for found in polled if found.repo not in waiting]
+    p.store.set_cursors(done, now=p.now())
+
+
+def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
+    """Decide on failed runs (polled or delivered by a webhook), oldest first across repos, at most
+    `max_failures_per_cycle` of them; returns the repositories with a failure left for later."""
+    queue = sorted(runs, key=lambda run: (run.created_at, run.id))
     budget = p.config.policy.max_failures_per_cycle
+    storms.survey(p, report, queue, limit=budget)
     waiting: set[str] = set()
-    for run, found in queue:
+    for run in queue:
         if budget <= 0 or p.stopping():
-            waiting.add(found.repo)
+            waiting.add(run.repo)
             report.deferred += 1
             continue
         try:
@@ -74,15 +125,13 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
                 budget -= 1
         except AgentError as exc:
             report.error(p, f"{run.repo} run {run.id}: {exc}")
-            waiting.add(found.repo)
+            waiting.add(run.repo)
             give_back(p, report, run, exc)
             if isinstance(exc, ApiUnavailable):
                 budget = 0
     if report.deferred:
         p.echo(f"{report.deferred} failure(s) left for the next cycle (max_failures_per_cycle)")
-    for found in polled:
-        if found.repo not in waiting:  # a repo with work left keeps polling without its ETag
-            p.store.set_cursor(found.repo, etag=found.etag, since=found.since, now=p.now())
+    return waiting
 
 
 def give_back(p: Ports, report: Report, run: WorkflowRun, exc: AgentError) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from github import GithubException
 
 from cicd_agent.errors import AgentError
+from cicd_agent.github import PullRef
 from cicd_agent.model import (
     ROLLED_BACK_LABEL,
     UNFINISHED_ROLLBACK,
@@ -23,13 +24,14 @@ from cicd_agent.remediation.context import Ports, Report, count_outcome, record_
 from cicd_agent.text import read_metadata
 
 
-def rollback(p: Ports, report: Report, rem: Remediation, why: str) -> None:
-    """Comment, close, delete the branch, restore merged contents; each step once, resumable."""
+def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef | None = None) -> None:
+    """Comment, close, delete the branch, restore merged contents; each step once, resumable. `pull`: the PR
+    as the caller just read it (else it is read here)."""
     done = list(rem.rollback_done)
     rem = p.store.update_remediation(rem.id, state=RemState.ROLLING_BACK, rollback_reason=why, now=p.now())
     repo, number = rem.repo, rem.pr_number
     try:
-        pull = p.github.pull(repo, number)
+        pull = pull or p.github.pull(repo, number)
         steps: list[tuple[str, Callable[[], object]]] = [
             ("comment", lambda: p.effects.comment(repo, number, bodies.rollback_comment(why))),
             ("label", lambda: p.effects.add_labels(repo, number, [ROLLED_BACK_LABEL])),

@@ -30,6 +30,7 @@ from cicd_agent.sandbox.runner import (
     run_job,
     triggers_on_push,
 )
+from cicd_agent.sandbox.webhooks import Webhooks
 
 LOG_URL_TTL = 60.0
 RATE_LIMIT = 5000
@@ -48,6 +49,7 @@ class Sandbox(Accounts):
         self.repos: dict[str, Repo] = {}
         self.lock = threading.RLock()
         self.ci_lock = threading.Lock()
+        self.webhooks = Webhooks()  # `webhooks.configure(url, secret)`: completed runs are POSTed there
         self.ids = itertools.count(1000)
         self.requests: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
@@ -233,6 +235,7 @@ class Sandbox(Accounts):
             run.status = "completed"
             run.conclusion = "failure" if "failure" in conclusions else "success"
             run.updated_at = self.stamp()
+        self.webhooks.run_completed(self, repo, run)
 
     def rerun(self, repo: Repo, run: Run, *, failed_only: bool) -> None:
         if run.status != "completed":

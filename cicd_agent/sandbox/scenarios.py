@@ -137,6 +137,9 @@ SCENARIOS: list[Scenario] = [
 WHEELS: dict[str, tuple[str, str]] = {
     "PyYAML": ("yaml", "def safe_load(text):\n    return text\n"),
     "sandbox-greeting": ("sandbox_greeting", "HELLO = 'hello'\n"),
+    # exists and ships its module, yet breaks the project: the agent verifies the name, CI still fails, and
+    # the fix is rolled back (the bad-fix scenario)
+    "notarealpkg": ("notarealpkg", "raise ImportError('notarealpkg 1.0 is broken on purpose')\n"),
 }
 
 

@@ -31,6 +31,7 @@ from cicd_agent.model import (
     Snapshot,
     Strategy,
 )
+from cicd_agent.store.incidents import IncidentQueries
 from cicd_agent.store.rows import (
     REMEDIATION_FIELDS,
     StoredBreaker,
@@ -48,7 +49,7 @@ MAX_HANDLING_ERRORS = 3
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store:
+class Store(IncidentQueries):
     """Typed queries over the state database. Every write reports itself to `on_write`."""
 
     def __init__(
@@ -156,6 +157,14 @@ class Store:
                 fresh = True
         self._wrote("store.failure", f"{run.repo} run {run.label}")
         return fresh
+
+    def failure_seen(self, run: RunRef) -> bool:
+        """Whether this run attempt was claimed and not given back (a read: claims nothing)."""
+        row = self.db.execute(
+            "SELECT 1 FROM failures WHERE repo = ? AND run_id = ? AND run_attempt = ? AND released = 0",
+            [run.repo, run.run_id, run.attempt],
+        ).fetchone()
+        return row is not None
 
     def release_failure(self, run: RunRef, *, error: bool = False) -> int:
         """Give a claimed failure back so a later cycle handles it again: a deferred one is simply
@@ -345,15 +354,21 @@ class Store:
             self.db.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id])
         self._wrote("store.snapshot_delete", snapshot_id)
 
-    def cursor(self, repo: str) -> tuple[str, str] | None:
-        """(etag, since) of the repo's last complete poll."""
-        rows = list(self.db.table("cursors").rows_where("repo = ?", [repo]))
-        return (rows[0]["etag"], rows[0]["since"]) if rows else None
+    def cursors(self) -> dict[str, tuple[str, str]]:
+        """Every repository's (etag, since) of its last complete poll, in one read."""
+        return {r["repo"]: (r["etag"], r["since"]) for r in self.db.table("cursors").rows}
 
-    def set_cursor(self, repo: str, *, etag: str, since: str, now: float) -> None:
+    def set_cursors(self, cursors: list[tuple[str, str, str]], *, now: float) -> None:
+        """(repo, etag, since) of every repository polled completely this cycle: one transaction (one sync to
+        disk) for the whole fleet, not one per repository."""
+        if not cursors:
+            return
+        rows = [{"repo": repo, "etag": etag, "since": since, "updated_at": now} for repo, etag, since in cursors]
         with self.transaction():
-            self.db.table("cursors").upsert({"repo": repo, "etag": etag, "since": since, "updated_at": now}, pk="repo")
-        self._wrote("store.cursor", repo)
+            self.db.table("cursors").upsert_all(rows, pk="repo")
+        self._wrote(
+            "store.cursor", ", ".join(repo for repo, _, _ in cursors[:3]) + (" ..." if len(cursors) > 3 else "")
+        )
 
     # -- breakers -----------------------------------------------------------------------------------
 

@@ -159,9 +159,44 @@ def _m4_typed_remediations(db: sqlite_utils.Database) -> None:
         table.update(row["id"], {**moved, "detail": json.dumps(detail, sort_keys=True)})
 
 
+def _m5_storms(db: sqlite_utils.Database) -> None:
+    db.table("sightings").create(
+        {
+            "id": int,
+            "repo": str,
+            "branch": str,
+            "signature": str,
+            "category": str,
+            "run_id": int,
+            "run_attempt": int,
+            "at": float,
+        },
+        pk="id",
+    )
+    db.table("sightings").create_index(["repo", "run_id", "run_attempt"], unique=True)
+    db.table("sightings").create_index(["signature", "at"])
+    db.table("incidents").create(
+        {
+            "id": int,
+            "signature": str,
+            "category": str,
+            "started_at": float,
+            "last_seen": float,
+            "ended_at": float,
+            "repos": str,  # JSON list
+            "issue_repo": str,
+            "issue_number": int,
+            "issue_url": str,
+        },
+        pk="id",
+    )
+    db.table("incidents").create_index(["signature", "ended_at"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
     ("0003_handling_errors", _m3_handling_errors),
     ("0004_typed_remediations", _m4_typed_remediations),
+    ("0005_storms", _m5_storms),
 ]

@@ -249,7 +249,8 @@ def test_a_rollback_interrupted_by_the_api_is_finished_next_cycle(loop: Loop) ->
     loop.setup("bad-fix")
     assert loop.decisions() == ["fix_opened"]
     loop.sandbox.settle()
-    loop.sandbox.inject(Fault("DELETE", r"/git/refs/heads/", status=422, times=1, body='{"message": "nope"}'))
+    refused = '{"message": "Resource not accessible by integration"}'  # a 404 or 422 would mean "already gone"
+    loop.sandbox.inject(Fault("DELETE", r"/git/refs/heads/", status=403, times=1, body=refused))
     partial = loop.cycle()
     assert [d["decision"] for d in partial["decisions"]] == ["rollback_partial"]
     assert loop.store().remediation_counts() == {"rollback_partial": 1}

@@ -7,7 +7,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import requests
 from breakages import DATA
-from harness import Loop
+from harness import Loop, free_port
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 LONG_RUNNING = ("--watch", "sandbox serve")  # run until stopped: started, checked, stopped with SIGTERM
@@ -28,12 +27,6 @@ def readme_commands() -> list[str]:
     return [line for line in lines if line.startswith("agent ")]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _fill(line: str, names: dict[str, str]) -> list[str]:
     words = shlex.split(line)[1:]
     return [names.get(word, word) for word in words]
@@ -41,7 +34,7 @@ def _fill(line: str, names: dict[str, str]) -> list[str]:
 
 def _long_running(args: list[str]) -> None:
     """Start it, wait until it serves, stop it as a service manager would: it must exit 0."""
-    port = _free_port()
+    port = free_port()
     args = [
         str(port) if before in ("--port", "--metrics-port") else a
         for before, a in zip(["", *args[:-1]], args, strict=True)

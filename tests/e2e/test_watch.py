@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from harness import free_port, wait_for
 
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
@@ -32,21 +30,6 @@ max_wait = "10m"
 [[repos]]
 name = "demo/format-check"
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _states() -> list[str]:
@@ -78,9 +61,9 @@ def test_watch_survives_a_restart_with_a_pending_health_check(tmp_path: Path) ->
         sandbox.settle()
         Path("cicd-agent.toml").write_text(CONFIG)
         os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
-        port = _free_port()
+        port = free_port()
         first = _watch(port)
-        _wait(lambda: _states() == ["pr_open"], "the first watcher to open the fix")
+        wait_for(lambda: _states() == ["pr_open"], "the first watcher to open the fix")
         first.send_signal(signal.SIGTERM)
         out, err = first.communicate(timeout=60)
         assert first.returncode == 0, err
@@ -92,7 +75,7 @@ def test_watch_survives_a_restart_with_a_pending_health_check(tmp_path: Path) ->
 
         second = _watch(port)
         try:
-            _wait(lambda: _states() == ["healthy"], "the restarted watcher to finish the health check")
+            wait_for(lambda: _states() == ["healthy"], "the restarted watcher to finish the health check")
             metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
             assert 'cicd_agent_remediations{state="healthy"} 1.0' in metrics
             assert "cicd_agent_pending_health_checks 0.0" in metrics
@@ -123,7 +106,7 @@ def test_watch_json_is_json_lines_and_healthz_fails_after_failed_cycles(tmp_path
             + "[metrics]\nunhealthy_after = 2\n"
         )
         os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
-        port = _free_port()
+        port = free_port()
         watcher = subprocess.Popen(
             [sys.executable, "-m", "cicd_agent", "run", "--watch", "--metrics-port", str(port), "--json"],
             stdout=subprocess.PIPE,
@@ -138,7 +121,7 @@ def test_watch_json_is_json_lines_and_healthz_fails_after_failed_cycles(tmp_path
                 except requests.ConnectionError:
                     return False
 
-            _wait(unhealthy, "/healthz to report the failed cycles")
+            wait_for(unhealthy, "/healthz to report the failed cycles")
             verdict = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
             assert verdict["healthy"] is False and verdict["failed_cycles_in_a_row"] >= 2
             assert "failed cycles in a row" in verdict["reason"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.github import PullRef, WorkflowRun
-from cicd_agent.model import Decided, HealthOutcome, Strategy
+from cicd_agent.model import Decided, HealthOutcome, Incident, Strategy
 from cicd_agent.remediation.check import Next, next_step, rerun_outcome
 from cicd_agent.remediation.decide import gate
 from cicd_agent.remediation.reconcile import Found, Recovery, recovery
@@ -24,6 +24,24 @@ from cicd_agent.remediation.reconcile import Found, Recovery, recovery
 def test_gate(failed: bool, paused: bool, in_flight: bool, expected: Decided | None) -> None:
     stop = gate(failed=failed, paused=paused, in_flight=in_flight)
     assert (stop[0] if stop else None) == expected
+
+
+STORM = Incident("sig", "network", 0.0, 0.0, ("o/a", "o/b"), issue_url="https://example.invalid/o/i/issues/1")
+
+
+@pytest.mark.parametrize(
+    ("paused", "in_flight", "expected"),
+    [
+        (True, False, Decided.PAUSED),  # paused still wins: a person said stop
+        (False, True, Decided.STORM),  # a storm beats the repository's own fix in flight: nothing new per repo
+        (False, False, Decided.STORM),
+    ],
+)
+def test_gate_in_a_storm(paused: bool, in_flight: bool, expected: Decided) -> None:
+    stop = gate(failed=True, paused=paused, in_flight=in_flight, storm=STORM)
+    assert stop is not None and stop[0] == expected
+    if expected is Decided.STORM:
+        assert "2 repositories" in stop[1] and STORM.issue_url in stop[1]
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ def _find_run(repo: Repo, run_id: str) -> Run:
     raise ApiError(404, "Not Found")
 
 
-def _run_json(sb: Sandbox, repo: Repo, run: Run) -> dict[str, Any]:
+def run_json(sb: Sandbox, repo: Repo, run: Run) -> dict[str, Any]:
     data = shapes.workflow_run(sb.base_url, repo, run)
     # as GitHub does: the open pull requests (of this repository) whose head is the run's branch
     data["pull_requests"] = [
@@ -68,7 +68,7 @@ def _as_time(value: str, end: bool = False) -> str:
 
 def _runs_page(sb: Sandbox, repo: Repo, runs: list[Run], query: dict[str, str]) -> Response:
     chosen = sorted((r for r in runs if _run_filters(query)(r)), key=lambda r: r.id, reverse=True)
-    body = {"total_count": len(chosen), "workflow_runs": [_run_json(sb, repo, r) for r in chosen]}
+    body = {"total_count": len(chosen), "workflow_runs": [run_json(sb, repo, r) for r in chosen]}
     return Response(200, body, page_key="workflow_runs", paginate=True)
 
 
@@ -98,14 +98,14 @@ def list_workflow_runs(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 
 def get_run(sb: Sandbox, repo: Repo, call: Call) -> Response:
-    return Response(200, _run_json(sb, repo, _find_run(repo, call.params["run_id"])))
+    return Response(200, run_json(sb, repo, _find_run(repo, call.params["run_id"])))
 
 
 def get_run_attempt(sb: Sandbox, repo: Repo, call: Call) -> Response:
     run, attempt = _find_run(repo, call.params["run_id"]), call.params["attempt"]
     if not attempt.isdigit() or int(attempt) not in run.jobs:
         raise ApiError(404, "Not Found")
-    data = _run_json(sb, repo, run)
+    data = run_json(sb, repo, run)
     data["run_attempt"] = int(attempt)
     if int(attempt) != run.attempt:
         jobs = run.jobs[int(attempt)]

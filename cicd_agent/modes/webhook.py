@@ -1,0 +1,270 @@
+"""`agent serve`: a GitHub App's webhook receiver in front of the watcher.
+
+GitHub delivers each event as a signed POST and gives the receiver 10 seconds to answer. Each delivery is
+checked (`X-Hub-Signature-256`: HMAC-SHA256 of the raw body with the shared secret, compared in constant
+time), queued and answered 202 at once; a bad signature is answered 401 and logged. The watcher's single
+worker drains the queue every second into the pipeline polling feeds (`poll.handle_runs`), so a failed
+`workflow_run` is decided exactly as if a poll had listed it (the dedup claim makes the later poll of the
+same run a duplicate). Polling keeps running on its schedule: the fallback, and the catch-up after downtime
+or a lost delivery.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import hmac
+import json
+import queue
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from cicd_agent.config import Config
+from cicd_agent.errors import AgentError
+from cicd_agent.github import WorkflowRun, run_from_json
+from cicd_agent.model import is_fix_branch
+from cicd_agent.modes import watch
+from cicd_agent.remediation.check import process_health_checks
+from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.poll import handle_runs, watched_failure
+
+MAX_BODY = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+DRAIN_EVERY = 1.0  # seconds between two looks at the queue
+APPROVAL_EVENTS = ("pull_request", "issue_comment")
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    """Whether `X-Hub-Signature-256` is the body's HMAC-SHA256 with the secret (constant-time compare)."""
+    if not secret or not header:
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
+
+
+def printable_id(value: str | None) -> str:
+    """A delivery id fit for a log line (it is the sender's text)."""
+    return re.sub(r"[^A-Za-z0-9-]", "", value or "")[:64] or "(none)"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: str
+    event: str
+    payload: dict[str, Any]  # GitHub's event JSON, read by `route`
+
+
+class Kind(StrEnum):
+    FAILURE = "failure"  # a failed run on a watched branch: decide it
+    FIX_RUN = "fix_run"  # a run of the agent's own fix branch completed: judge the health checks due
+    APPROVAL = "approval"  # pull_request, issue_comment: for approvals
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Routed:
+    kind: Kind
+    reason: str = ""
+    run: WorkflowRun | None = None
+    repo: str = ""
+    number: int = 0
+    action: str = ""
+
+
+def route(config: Config, delivery: Delivery) -> Routed:
+    """Where a delivery goes (pure): only the configured repositories, only what the agent uses."""
+    payload, event = delivery.payload, delivery.event
+    repository = payload.get("repository")
+    name = repository.get("full_name") if isinstance(repository, dict) else None
+    known = {r.name.lower(): r for r in config.repos}
+    if not isinstance(name, str) or name.lower() not in known:
+        return Routed(Kind.IGNORED, f"{str(name)[:100]!r} is not a configured repository")
+    repo = known[name.lower()]
+    action = str(payload.get("action", ""))
+    if event == "workflow_run":
+        if action != "completed":
+            return Routed(Kind.IGNORED, f"workflow run {action or '(no action)'}, not completed", repo=repo.name)
+        try:
+            run = run_from_json(repo.name, payload["workflow_run"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return Routed(Kind.IGNORED, f"malformed workflow_run: {type(exc).__name__}", repo=repo.name)
+        if is_fix_branch(run.branch):
+            return Routed(Kind.FIX_RUN, run=run, repo=repo.name, action=action)
+        if watched_failure(repo, run):
+            return Routed(Kind.FAILURE, run=run, repo=repo.name, action=action)
+        return Routed(Kind.IGNORED, f"{run.conclusion} on {run.branch[:100]!r}: nothing to do", repo=repo.name)
+    if event in APPROVAL_EVENTS:
+        item = payload.get("pull_request") or payload.get("issue")
+        number = item.get("number") if isinstance(item, dict) else None
+        return Routed(Kind.APPROVAL, repo=repo.name, number=number if isinstance(number, int) else 0, action=action)
+    return Routed(Kind.IGNORED, f"the agent does not use {event[:50]!r} events", repo=repo.name)
+
+
+class Receiver:
+    """Checks, queues and answers deliveries (called from the HTTP server's threads)."""
+
+    def __init__(self, secret: str, path: str, echo: Callable[[str], None]) -> None:
+        self._secret = secret
+        self.path = path
+        self.echo = echo
+        self.queue: queue.Queue[Delivery] = queue.Queue()
+        self.counts: collections.Counter[str] = collections.Counter()  # accepted by event, and "refused"
+        self.for_approvals: collections.deque[tuple[str, Routed]] = collections.deque(maxlen=1000)
+        self._lock = threading.Lock()
+
+    def answer(self, path: str, headers: dict[str, str], body: bytes, client: str) -> tuple[int, dict[str, str]]:
+        """Status and JSON body for one request (`headers` with lower-case names). Never slow: it only queues."""
+        delivery_id = printable_id(headers.get("x-github-delivery"))
+        if path.split("?")[0] != self.path:
+            return 404, {"message": "Not Found"}
+        if not signature_ok(self._secret, body, headers.get("x-hub-signature-256")):
+            self._count("refused")
+            self.echo(f"webhook: refused delivery {delivery_id} from {client}: bad or missing X-Hub-Signature-256")
+            return 401, {"message": "bad signature"}
+        event = re.sub(r"[^a-z_]", "", headers.get("x-github-event", "").lower())[:50]
+        if event == "ping":
+            return 200, {"message": "pong"}
+        try:
+            payload = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict) or not event:
+            self.echo(f"webhook: delivery {delivery_id} is not a JSON event object: not queued")
+            return 400, {"message": "expected a JSON object and an X-GitHub-Event header"}
+        self.queue.put(Delivery(delivery_id, event, payload))
+        self._count(event)
+        return 202, {"queued": delivery_id}
+
+    def _count(self, key: str) -> None:
+        with self._lock:
+            self.counts[key] += 1
+
+    def take(self) -> list[Delivery]:
+        taken = []
+        while True:
+            try:
+                taken.append(self.queue.get_nowait())
+            except queue.Empty:
+                return taken
+
+    def metrics(self) -> dict[str, float]:
+        with self._lock:
+            counts = dict(self.counts)
+        return {
+            "webhook_deliveries_queued_total": float(sum(v for k, v in counts.items() if k != "refused")),
+            "webhook_deliveries_refused_total": float(counts.get("refused", 0)),
+            "webhook_queue_length": float(self.queue.qsize()),
+        }
+
+    def listen(self, host: str, port: int) -> ThreadingHTTPServer:
+        """Serve on host:port in a daemon thread."""
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_BODY:
+                    self._send(413, {"message": "payload too large"}, close=True)
+                    return
+                body = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                self._send(*receiver.answer(self.path, headers, body, self.client_address[0]))
+
+            def do_GET(self) -> None:
+                self._send(405, {"message": "webhooks are POSTed"})
+
+            def _send(self, status: int, data: dict[str, str], *, close: bool = False) -> None:
+                payload = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                if close:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        try:
+            server = ThreadingHTTPServer((host, port), Handler)
+        except OSError as exc:
+            raise AgentError(f"cannot listen for webhooks on {host}:{port}: {exc}", fix="pick another port") from None
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, name="webhooks", daemon=True).start()
+        return server
+
+
+def drain(p: Ports, receiver: Receiver, report: Report) -> int:
+    """Everything queued, into the pipeline: failures decided as a poll would, fix-branch runs judged,
+    approval events recorded. Returns how many deliveries were taken."""
+    deliveries = receiver.take()
+    failures: list[WorkflowRun] = []
+    fix_runs = False
+    for delivery in deliveries:
+        routed = route(p.config, delivery)
+        if routed.kind is Kind.FAILURE and routed.run is not None:
+            failures.append(routed.run)
+        elif routed.kind is Kind.FIX_RUN:
+            fix_runs = True
+        elif routed.kind is Kind.APPROVAL:
+            record_for_approvals(p, receiver, delivery, routed)
+        else:
+            p.echo(f"webhook: {delivery.event} {delivery.id}: ignored: {routed.reason}")
+    if fix_runs:
+        process_health_checks(p, report)
+    if failures:
+        handle_runs(p, failures, report)
+    return len(deliveries)
+
+
+def record_for_approvals(p: Ports, receiver: Receiver, delivery: Delivery, routed: Routed) -> None:
+    """STUB: approvals (a person approving a draft fix by label or `/cicd-agent approve`) are built elsewhere
+    (issue 11). Until then `pull_request` and `issue_comment` deliveries are only recorded here: logged, and
+    kept (the last 1,000) for that code to pick up."""
+    receiver.for_approvals.append((delivery.event, routed))
+    p.echo(f"webhook: {delivery.event} ({routed.action}) on {routed.repo}#{routed.number}: recorded for approvals")
+
+
+def serve(
+    p: Ports,
+    repos: list[str],
+    *,
+    secret: str,
+    host: str,
+    port: int,
+    on_report: Callable[[Report], None],
+    metrics: tuple[str, int | None] = ("127.0.0.1", None),
+) -> None:
+    """Receive webhooks on host:port while the watcher polls on its schedule, until SIGTERM/SIGINT."""
+    receiver = Receiver(secret, p.config.webhook.path, p.echo)
+    server = receiver.listen(host, port)
+    p.echo(f"receiving webhooks on http://{host}:{server.server_address[1]}{receiver.path}")
+
+    def drain_job() -> None:
+        report = Report()
+        if drain(p, receiver, report) and (report.decisions or report.errors):
+            on_report(report)
+
+    try:
+        watch.watch(
+            p,
+            repos,
+            on_report=on_report,
+            metrics=metrics,
+            jobs=[("webhook deliveries", drain_job, DRAIN_EVERY)],
+            process_metrics=receiver.metrics,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        left = receiver.queue.qsize()
+        if left:
+            p.echo(f"{left} webhook deliveries were still queued: the next poll catches their failures up")

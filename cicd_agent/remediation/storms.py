@@ -1,0 +1,134 @@
+"""Storms: the same failure in many repositories at once is one incident (`storm.py` decides).
+
+A cycle first explains its new failures (`survey`) and records each as a sighting, so the storm is seen
+before the first of them is remediated. Each failure then asks `incident_for`: past the threshold it is part
+of an incident (one issue in the configured repository, one notification) and gets no pull request, rerun or
+issue of its own. An incident without a new sighting for a whole window ends (`end_quiet`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cicd_agent import storm
+from cicd_agent.errors import AgentError
+from cicd_agent.failures import Explained, explain_run
+from cicd_agent.github import ApiUnavailable, WorkflowRun
+from cicd_agent.model import STORM_LABEL, Decided, Decision, Incident, Sighting
+from cicd_agent.remediation import bodies
+from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.storm import Step
+from cicd_agent.text import read_metadata
+
+
+def survey(p: Ports, report: Report, runs: list[WorkflowRun], *, limit: int) -> None:
+    """Explain up to `limit` new failures before any is decided, and record their sightings. Errors are left
+    for the failure's own turn (it explains again and reports them there)."""
+    if not p.config.storm.min_repos:
+        return
+    for run in runs:
+        if p.stopping() or len(report.surveyed) >= limit:
+            return
+        if run.ref in report.surveyed or p.store.failure_seen(run.ref):
+            continue
+        try:
+            explained = explain_run(p.github, run)
+        except ApiUnavailable:
+            return
+        except AgentError:
+            continue
+        report.surveyed[run.ref] = explained
+        if explained.analysis.failed:
+            p.store.add_sighting(sighting(explained, p.now()))
+
+
+def sighting(explained: Explained, now: float) -> Sighting:
+    run, analysis = explained.run, explained.analysis
+    return Sighting(run.repo, run.branch, analysis.signature, analysis.category, run.id, run.attempt, now)
+
+
+def incident_for(p: Ports, explained: Explained) -> Incident | None:
+    """The incident this failure is part of (None: handle it in its repository). Starts one when this
+    sighting reaches the threshold; a repository new to an open incident is added to its issue."""
+    settings = p.config.storm
+    if not settings.min_repos or not explained.analysis.failed:
+        return None
+    now = p.now()
+    signature, repo = explained.analysis.signature, explained.run.repo
+    p.store.add_sighting(sighting(explained, now))
+    active = p.store.active_incident(signature)
+    repos = p.store.sighting_repos(signature, since=now - settings.window)
+    step = storm.assess(active, repos, repo, min_repos=settings.min_repos)
+    if step is Step.NONE:
+        return None
+    if active is None:  # Step.START
+        incident = p.store.save_incident(
+            Incident(
+                signature,
+                explained.analysis.category,
+                now,
+                now,
+                tuple(sorted(repos, key=str.lower)),
+                issue_repo=settings.issue_repo,
+            )
+        )
+        incident = file_issue(p, incident, explained)
+        issue = f": {incident.issue_url}" if incident.issue_url else " (no storm.issue_repo configured for an issue)"
+        named = ", ".join(incident.repos[:10]) + (
+            f" and {len(incident.repos) - 10} more" if len(incident.repos) > 10 else ""
+        )
+        p.effects.notify(
+            "storm",
+            f"the same failure ({incident.category}, {signature[:12]}) in {len(incident.repos)} repositories "
+            f"({named}): one incident, no per-repository remediation{issue}",
+        )
+        return incident
+    incident = p.store.save_incident(storm.joined(active, {repo}, now))
+    if not incident.issue_number:
+        return file_issue(p, incident, explained)  # a crash or an error came between the incident and its issue
+    if step is Step.JOIN:
+        p.effects.edit_issue(
+            incident.issue_repo, incident.issue_number, bodies.incident_body(incident, explained, settings.window)
+        )
+    return incident
+
+
+def file_issue(p: Ports, incident: Incident, explained: Explained) -> Incident:
+    """The incident's issue in the configured repository (found again by its metadata after a crash)."""
+    if not incident.issue_repo:
+        return incident
+    issue = next(
+        (
+            i
+            for i in p.github.issues(incident.issue_repo, label=STORM_LABEL)
+            if (read_metadata(i.body) or {}).get("storm") == incident.signature
+        ),
+        None,
+    )
+    if issue is None:
+        body = bodies.incident_body(incident, explained, p.config.storm.window)
+        issue = p.effects.open_issue(incident.issue_repo, bodies.incident_title(incident), body, [STORM_LABEL])
+    return p.store.save_incident(replace(incident, issue_number=issue.number, issue_url=issue.html_url))
+
+
+def end_quiet(p: Ports, report: Report) -> None:
+    """End every incident whose signature was not seen for a whole window: close its issue, say so."""
+    window = p.config.storm.window
+    for incident in p.store.incidents(active=True):
+        now = p.now()
+        if not storm.is_over(incident, now, window):
+            continue
+        try:
+            if incident.issue_number:
+                p.effects.comment(incident.issue_repo, incident.issue_number, bodies.incident_over(incident, window))
+                p.effects.close_issue(incident.issue_repo, incident.issue_number)
+        except AgentError as exc:
+            report.error(p, f"ending the incident of {incident.signature[:12]}: {exc}")
+            continue
+        ended = p.store.save_incident(replace(incident, ended_at=now))
+        reason = f"no new sighting for {window:g}s: the incident over {len(ended.repos)} repositories is over"
+        p.effects.notify("storm", f"the same failure ({ended.category}, {ended.signature[:12]}): {reason}")
+        decision = Decision(now, "*", Decided.STORM_ENDED, reason, signature=ended.signature)
+        p.store.record_decision(decision)
+        report.decisions.append(decision)
+        p.echo(f"storm {ended.signature[:12]}: {reason}")

@@ -1,0 +1,48 @@
+"""The sandbox's webhook deliveries: a completed run is POSTed, signed, shaped as GitHub's event."""
+
+from __future__ import annotations
+
+import json
+
+from harness import Inbox
+
+from cicd_agent.modes.webhook import signature_ok
+from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.scenarios import install_scenarios
+
+
+def test_a_completed_run_is_delivered_signed(sandbox: Sandbox) -> None:
+    install_scenarios(sandbox, ["unfixable"])
+    inbox = Inbox()
+    try:
+        sandbox.webhooks.configure(inbox.url, "s3cret")
+        sandbox.settle()
+        (post,) = inbox.posts
+    finally:
+        inbox.close()
+    _, headers, body = post
+    assert headers["x-github-event"] == "workflow_run" and headers["user-agent"].startswith("GitHub-Hookshot/")
+    assert signature_ok("s3cret", body, headers["x-hub-signature-256"])
+    event = json.loads(body)
+    run = sandbox.repo("demo/failing-test").runs[0]
+    assert event["action"] == "completed" and event["repository"]["full_name"] == "demo/failing-test"
+    assert (event["workflow_run"]["id"], event["workflow_run"]["conclusion"]) == (run.id, "failure")
+    assert event["workflow"]["path"] == ".github/workflows/ci.yml"
+    (delivery,) = sandbox.webhooks.deliveries
+    assert (delivery.id, delivery.status) == (headers["x-github-delivery"], 200)
+
+
+def test_an_unreachable_receiver_is_logged_not_raised(sandbox: Sandbox) -> None:
+    install_scenarios(sandbox, ["unfixable"])
+    inbox = Inbox()
+    url = inbox.url
+    inbox.close()  # nothing listens there any more
+    sandbox.webhooks.configure(url, "s3cret")
+    assert sandbox.settle() == 1
+    (delivery,) = sandbox.webhooks.deliveries
+    assert delivery.status is None and "ConnectionError" in delivery.error
+
+
+def test_without_a_url_nothing_is_sent(sandbox: Sandbox) -> None:
+    install_scenarios(sandbox, ["unfixable"])
+    assert sandbox.settle() == 1 and sandbox.webhooks.deliveries == []

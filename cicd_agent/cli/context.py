@@ -88,7 +88,7 @@ class AppState:
         if stderr not in self._consoles:
             from rich.console import Console
 
-            self._consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True)
+            self._consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
         return self._consoles[stderr]
 
     def say(self, message: str) -> None:

@@ -112,7 +112,7 @@ def history(
         state.emit_json([shapes.decision(r) for r in rows])
         return
     if not rows:
-        state.result("no decisions recorded" + (" that match" if repo or since or decision or signature else ""))
+        state.say("no decisions recorded" + (" that match" if repo or since or decision or signature else ""))
         return
     for r in rows:
         where = " ".join(x for x in (r.repo, r.branch, r.signature[:12]) if x)

@@ -134,3 +134,14 @@ def test_help_imports_none_of_the_heavy_parts() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+
+
+def test_text_from_logs_is_printed_as_written(agent: Agent, tmp_path: Path) -> None:
+    """Rich would read `[bold]` as markup and `:warning:` as an emoji; a log line is neither."""
+    log = tmp_path / "job.log"
+    log.write_text(
+        "Run make\nerror: [mypy] x [misc] :warning: [bold]not bold[/bold]\nError: Process completed with exit code 1.\n"
+    )
+    result = agent("signature", str(log))
+    assert result.code == 0, result.err
+    assert "error: [mypy] x [misc] :warning: [bold]not bold[/bold]" in result.out

@@ -93,9 +93,9 @@ def _commands(names: dict[str, str]) -> list[list[str]]:
     ]
 
 
-# tested on their own: the long-running ones (test_readme; `run --watch` in test_watch), the demo (test_demo),
-# and `completion`, which prints a shell script by design (test_main)
-EXEMPT = {"sandbox serve", "demo", "completion"}
+# tested on their own: the long-running ones (`sandbox serve` in test_readme, `run --watch` in test_watch,
+# `serve` in tests/e2e/test_webhook.py), the demo (test_demo), and `completion`, which prints a shell script
+EXEMPT = {"sandbox serve", "serve", "demo", "completion"}
 
 
 def test_every_command_with_json_prints_exactly_one_document_with_iso_times(loop: Loop) -> None:

@@ -83,6 +83,8 @@ def test_healthz_turns_unhealthy_after_n_failed_cycles_in_a_row() -> None:
     outcomes = iter([True, False, False, True])
     watcher = Watcher(config, lambda health_only: next(outcomes), lambda: None, lambda _: None)
     cycle = watcher._guard(lambda: watcher.cycle(False), "cycle")
+    assert watcher.health().reason == "starting" and not watcher.health().healthy
+    watcher.running = True
     cycle()
     assert watcher.health().healthy
     cycle()

@@ -64,8 +64,8 @@ class AppState:
             self.verbose += int(value)
         elif isinstance(value, bool):
             setattr(self, attr, getattr(self, attr) or value)
-        else:
-            setattr(self, attr, value)
+        else:  # a path (some Typer versions hand the callback the raw string)
+            setattr(self, attr, Path(value))
 
     def begin(self) -> AppState:
         """Called by every command once all options are parsed: check them, set up library logging."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,21 +37,25 @@ def serve(
     from cicd_agent.modes.demo import start_sandbox
 
     state = use(ctx)
-    sandbox = start_sandbox(root or state.scratch_dir("cicd-agent-sandbox-"), port=port, scenario=scenario)
+    stop = threading.Event()  # SIGINT or SIGTERM, even one that comes while it is still starting
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if state.json:
-            # one line: whoever started it reads it while the server runs
-            state.emit_json_line({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)})
-        else:
-            state.result(f"sandbox GitHub at {sandbox.base_url}  (repositories under {sandbox.root})")
-            state.result(f"  export GITHUB_API_URL={sandbox.base_url}")
-            state.result(f"  export GITHUB_TOKEN={sandbox.token}")
-            state.say("Ctrl-C to stop.")
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        sandbox = start_sandbox(root or state.scratch_dir("cicd-agent-sandbox-"), port=port, scenario=scenario)
+        try:
+            if state.json:
+                # one line: whoever started it reads it while the server runs
+                state.emit_json_line({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)})
+            else:
+                state.result(f"sandbox GitHub at {sandbox.base_url}  (repositories under {sandbox.root})")
+                state.result(f"  export GITHUB_API_URL={sandbox.base_url}")
+                state.result(f"  export GITHUB_TOKEN={sandbox.token}")
+                state.say("Ctrl-C to stop.")
+            stop.wait()
+        finally:
+            sandbox.close()
     finally:
-        sandbox.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def demo(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
 
+from apscheduler.events import EVENT_SCHEDULER_START
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -43,6 +44,7 @@ class Watcher:
     failed_cycles: int = 0
     failed_in_a_row: int = 0
     last_error: str = ""
+    running: bool = False  # the scheduler has started (and its signal handlers are in place)
     jobs: list[tuple[str, Callable[[], None], float]] = field(default_factory=list)  # name, job, every N seconds
 
     def stopping(self) -> bool:
@@ -78,6 +80,8 @@ class Watcher:
     def health(self) -> Health:
         """Unhealthy after `metrics.unhealthy_after` failed cycles in a row, or when no cycle has gone well
         for three poll intervals (the scheduler is stuck)."""
+        if not self.running:
+            return Health(False, "starting", self.failed_in_a_row, iso8601(self.last_success))
         limit = self.config.metrics.unhealthy_after
         stale = time.time() - (self.last_success or self.started) > 3 * self.config.schedule.poll_interval + 60
         if self.failed_in_a_row >= limit:
@@ -116,14 +120,22 @@ class Watcher:
     def run(self) -> None:
         scheduler = self.scheduler()
 
+        def started(event: object) -> None:
+            self.running = True
+            if self.stopping():  # a signal came while the scheduler was starting
+                scheduler.shutdown(wait=False)
+
         def stop(signum: int, frame: FrameType | None) -> None:
             self.echo(f"received {signal.Signals(signum).name}: finishing the job in progress, then stopping")
             self.stop_event.set()
-            scheduler.shutdown(wait=True)
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
 
+        scheduler.add_listener(started, EVENT_SCHEDULER_START)
         previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            scheduler.start()
+            if not self.stopping():
+                scheduler.start()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

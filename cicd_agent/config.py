@@ -13,6 +13,7 @@ import os
 import re
 import tomllib
 import typing
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ DEFAULT_CONFIG = "cicd-agent.toml"
 DEFAULT_API_URL = "https://api.github.com"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 class Duration(float):
@@ -189,13 +191,31 @@ class Config:
 
     def api_url(self) -> str:
         """The API base URL: the file wins, then `GITHUB_API_URL`, then github.com."""
-        return (self.github.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+        if self.github.api_url:
+            return check_api_url(self.github.api_url, where=f"github.api_url in {self.source or DEFAULT_CONFIG}")
+        return check_api_url(os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL, where="$GITHUB_API_URL")
 
     def repo(self, name: str) -> RepoConfig:
         for repo in self.repos:
             if repo.name.lower() == name.lower():
                 return repo
         return RepoConfig(name=name)
+
+
+def check_api_url(url: str, *, where: str) -> str:
+    """An http(s) URL with a host, without its trailing slash; anything else is a clear error."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+    except ValueError:  # a bad port or IPv6 literal
+        valid = False
+    if not valid:
+        raise AgentError(
+            f"the GitHub API URL {url!r} is not an http(s) URL",
+            where=where,
+            fix="use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server",
+        )
+    return url.strip().rstrip("/")
 
 
 STRATEGIES = tuple(str(s) for s in Strategy)
@@ -372,12 +392,20 @@ def toml_value(value: object) -> str:
 
 
 def token_for(config: Config, repo: str | None = None) -> str | None:
-    """The token from the environment variable the config names (then GH_TOKEN); never logged."""
+    """The token from the environment variable the config names (then GH_TOKEN), trimmed: one read from a
+    secret file ends in a newline. Never logged, never echoed, not even in the error about it."""
     names = [config.repo(repo).token_env] if repo else []
     names += [config.github.token_env, "GITHUB_TOKEN", "GH_TOKEN"]
     for name in names:
-        if name and os.environ.get(name):
-            return os.environ[name]
+        value = os.environ.get(name, "").strip() if name else ""
+        if value:
+            if any(c.isspace() or not c.isprintable() for c in value):
+                raise AgentError(
+                    "the token has spaces, line breaks or control characters inside it",
+                    where=f"${name}",
+                    fix='export the token alone (for example: export GITHUB_TOKEN="$(cat token-file)")',
+                )
+            return value
     return None
 
 

@@ -10,9 +10,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from cicd_agent.config import EVENTS, STRATEGIES, Config, Problem
+from cicd_agent.config import EVENTS, REPO_NAME, STRATEGIES, Config, Problem
 
-REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # token shapes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack (xoxb- ...), a PEM, a URL
 SECRET_SHAPES = re.compile(r"^(gh[pousr]_|github_pat_|xox[abposr]-)|-----BEGIN|://|^[0-9a-f]{40}$")

@@ -3,6 +3,11 @@
 Every write is described as an `Action` first. A real gateway then performs it; a dry-run gateway
 (`recorder` set) performs nothing, prints `[DRY-RUN] <action> <target>` and keeps the action for the
 report. Both walk the same code: the caller cannot tell them apart except by the placeholder results.
+
+A write is never sent twice blindly: the GitHub port does not re-send a write after a 5xx or a timeout (it
+may have been done), so when one ends that way the gateway reads GitHub to learn whether it happened (the
+deterministic branch's PR, the metadata of an issue or comment, the labels, the run's attempt). If it did,
+that is the result; if not, the error stands and a later cycle tries again.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from typing import Protocol, TypeVar
 
 from cicd_agent.config import toml_value
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient, PullRef
+from cicd_agent.github import ApiUnavailable, GitHubClient, PullRef, RateLimited
 from cicd_agent.model import Remediation
 from cicd_agent.notify import Notice
+from cicd_agent.text import code_span, inline, read_metadata
 
 T = TypeVar("T")
 DRY_SHA = "0" * 40
+Check = Callable[[], tuple[bool, T]]  # after an unanswered write: (did it happen, its result)
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ def render_markdown(recorder: DryRunRecorder) -> str:
     actions = recorder.actions
     lines = ["# cicd-agent dry run", "", f"{recorder.summary()}.", ""]
     for number, action in enumerate(actions, 1):
-        lines.append(f"## {number}. `{action.kind}` {action.target}")
+        lines.append(f"## {number}. `{action.kind}` {code_span(action.target)}")
         if action.detail:
             lines += ["", action.detail]
         if action.diff:
@@ -126,7 +133,7 @@ def render_markdown(recorder: DryRunRecorder) -> str:
         lines.append("Each plan below was refused by a setting; this change to the config would allow it:")
         lines.append("")
         for suggestion in recorder.suggestions:
-            lines += [f"- {suggestion.why}", ""]
+            lines += [f"- {inline(suggestion.why)}", ""]
         lines += ["```toml", *_config_patch(recorder.suggestions), "```", ""]
     if recorder.store_writes:
         counts = ", ".join(f"{kind} {n}" for kind, n in sorted(recorder.store_writes.items()))
@@ -173,11 +180,22 @@ class Effects:
         self.pusher = pusher
         self.recorder = recorder
 
-    def _do(self, action: Action, perform: Callable[[], T], placeholder: T) -> T:
+    def _do(self, action: Action, perform: Callable[[], T], placeholder: T, check: Check[T] | None = None) -> T:
         if self.recorder is not None:
             self.recorder.skip(action)
             return placeholder
-        return perform()
+        try:
+            return perform()
+        except ApiUnavailable as exc:
+            if check is None or isinstance(exc, RateLimited):  # a rate-limited write was not performed
+                raise
+            try:
+                happened, result = check()
+            except AgentError:
+                raise exc from None  # GitHub cannot even say: the error stands, a later cycle looks again
+            if not happened:
+                raise
+            return result  # it was done: the error was only in the answer
 
     def _gh(self) -> GitHubClient:
         if self.github is None:
@@ -201,6 +219,7 @@ class Effects:
             Action("github.delete_branch", f"{repo}:{branch}"),
             lambda: self._gh().delete_branch(repo, branch),
             True,
+            lambda: (self._gh().branch_sha(repo, branch) is None, True),
         )
 
     def put_file(
@@ -219,6 +238,7 @@ class Effects:
             action,
             lambda: self._gh().put_file(repo, path, text, branch=branch, message=message, sha=sha),
             DRY_SHA,
+            lambda: self._file_is(repo, path, branch, text),
         )
 
     def delete_file(self, repo: str, path: str, *, branch: str, message: str, sha: str, previous: str) -> str:
@@ -227,6 +247,7 @@ class Effects:
             action,
             lambda: self._gh().delete_file(repo, path, branch=branch, message=message, sha=sha),
             DRY_SHA,
+            lambda: self._file_is(repo, path, branch, None),
         )
 
     def open_pull(
@@ -241,25 +262,36 @@ class Effects:
         labels: list[str] | None = None,
         diff: str = "",
     ) -> PullRef:
-        detail = f"title: {title}\n\ndraft: {draft}, labels: {', '.join(labels or [])}\n\n{body}"
+        detail = f"title: {inline(title)}\n\ndraft: {draft}, labels: {', '.join(labels or [])}\n\n{body}"
 
         def perform() -> PullRef:
-            pull = self._gh().create_pull(repo, head=head, base=base, title=title, body=body, draft=draft)
+            pull = self._do(
+                Action("github.create_pull", f"{repo}:{head}->{base}"),
+                lambda: self._gh().create_pull(repo, head=head, base=base, title=title, body=body, draft=draft),
+                placeholder,
+                lambda: self._pull_of(repo, head),
+            )
             if labels:
-                self._gh().add_labels(repo, pull.number, labels)
+                self.add_labels(repo, pull.number, labels)
             return pull
 
         placeholder = PullRef(0, f"(dry run: pull request {head} -> {base} not opened)", head=head, base=base)
         return self._do(Action("github.open_pull", f"{repo}:{head}->{base}", detail, diff), perform, placeholder)
 
     def close_pull(self, repo: str, number: int) -> None:
-        self._do(Action("github.close_pull", f"{repo}#{number}"), lambda: self._gh().close_pull(repo, number), None)
+        self._do(
+            Action("github.close_pull", f"{repo}#{number}"),
+            lambda: self._gh().close_pull(repo, number),
+            None,
+            lambda: (self._gh().pull(repo, number).state == "closed", None),
+        )
 
     def merge_pull(self, repo: str, number: int, message: str) -> str:
         return self._do(
             Action("github.merge_pull", f"{repo}#{number}", message),
             lambda: self._gh().merge_pull(repo, number, message),
             DRY_SHA,
+            lambda: (self._gh().pull(repo, number).merged, ""),  # merged; its merge commit is not needed
         )
 
     def comment(self, repo: str, number: int, body: str) -> None:
@@ -267,6 +299,10 @@ class Effects:
             Action("github.comment", f"{repo}#{number}", body),
             lambda: self._gh().comment(repo, number, body),
             None,
+            lambda: (
+                any(self._ours(c.author) and same_post(c.body, body) for c in self._gh().comments(repo, number)),
+                None,
+            ),
         )
 
     def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
@@ -274,6 +310,7 @@ class Effects:
             Action("github.add_labels", f"{repo}#{number}", ", ".join(labels)),
             lambda: self._gh().add_labels(repo, number, labels),
             None,
+            lambda: (set(labels) <= set(self._gh().labels(repo, number)), None),
         )
 
     def remove_label(self, repo: str, number: int, label: str) -> bool:
@@ -285,10 +322,16 @@ class Effects:
         )
 
     def open_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
+        def check() -> tuple[bool, PullRef]:
+            issues = self._gh().issues(repo, label=labels[0]) if labels else []
+            found = [i for i in issues if self._ours(i.author) and same_post(i.body, body)]
+            return bool(found), found[0] if found else PullRef(0, "")
+
         return self._do(
-            Action("github.open_issue", repo, f"title: {title}\n\n{body}"),
+            Action("github.open_issue", repo, f"title: {inline(title)}\n\n{body}"),
             lambda: self._gh().create_issue(repo, title, body, labels),
             PullRef(0, "(dry run: issue not opened)"),
+            check,
         )
 
     def edit_issue(self, repo: str, number: int, body: str) -> None:
@@ -305,12 +348,28 @@ class Effects:
             None,
         )
 
-    def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
+    def rerun_failed_jobs(self, repo: str, run_id: int, *, attempt: int | None = None) -> None:
+        """Re-run a run's failed jobs; `attempt` (the attempt that failed) lets an unanswered request be checked."""
         self._do(
             Action("github.rerun_failed_jobs", f"{repo} run {run_id}"),
             lambda: self._gh().rerun_failed_jobs(repo, run_id),
             None,
+            None if attempt is None else lambda: (self._gh().workflow_run(repo, run_id).attempt > attempt, None),
         )
+
+    # -- checks after an unanswered write ------------------------------------------------------------------
+
+    def _ours(self, author: str) -> bool:
+        return self._gh().wrote(author)
+
+    def _pull_of(self, repo: str, head: str) -> tuple[bool, PullRef]:
+        found = self._gh().pulls(repo, head=head, state="open")
+        return bool(found), found[0] if found else PullRef(0, "")
+
+    def _file_is(self, repo: str, path: str, branch: str, text: str | None) -> tuple[bool, str]:
+        current = self._gh().file(repo, path, branch)
+        done = current is None if text is None else current is not None and current.text == text
+        return done, (self._gh().branch_sha(repo, branch) or "") if done else ""
 
     # -- local files (snapshots) -------------------------------------------------------------------------
 
@@ -350,3 +409,12 @@ class Effects:
         self.notify(
             event, text, repo=rem.repo, branch=rem.branch, signature=rem.signature, url=rem.pr_url, run=rem.run.label
         )
+
+
+def same_post(found: str, sent: str) -> bool:
+    """Whether a body read back from GitHub is the one the agent sent: the same metadata block when it carries
+    one (GitHub may normalise whitespace), else the same text."""
+    meta = read_metadata(sent)
+    if meta is not None:
+        return read_metadata(found) == meta
+    return found.strip().replace("\r\n", "\n") == sent.strip().replace("\r\n", "\n")

@@ -19,3 +19,11 @@ class AgentError(Exception):
         if self.fix:
             text = f"{text} ({self.fix})"
         return text
+
+
+class PermissionMissing(AgentError):
+    """GitHub refused a write for want of a permission the token (or the repository's settings) lacks."""
+
+    def __init__(self, what: str, *, permission: str) -> None:
+        super().__init__(what, fix=f"grant {permission}")
+        self.permission = permission

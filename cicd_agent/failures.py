@@ -1,7 +1,9 @@
 """From a failed workflow run to its analysis: pick the failed job, fetch its log and a green baseline.
 
-The baseline is the same job in the last successful run of the same workflow on the same branch. A log
-GitHub no longer has (expired, 404/410) degrades to the job's step names instead of failing.
+The baseline is the same job in the last successful run of the same workflow on the same branch. A log that
+cannot be had (expired, 404/410, log storage unreachable or refusing) is a degradation, not an outage: the
+failure is explained from what the API still gives (the check run's annotations and output, the job's step
+names and conclusions), and the explanation says so.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, replace
 from cicd_agent.analysis import Analysis, ExcerptLine, analyze
 from cicd_agent.analysis.signature import signature
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient, Job, WorkflowRun
+from cicd_agent.github import ApiUnavailable, CheckRunNotes, GitHubClient, Job, LogUnavailable, WorkflowRun
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Explained:
     analysis: Analysis
     baseline_run: int | None
     log_missing: bool = False
+    log_note: str = ""  # why the log was missing, when it was
 
 
 def failed_job(jobs: list[Job]) -> Job | None:
@@ -42,7 +45,10 @@ def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int
             continue
         for job in gh.jobs(run.repo, candidate.id):
             if job.name == job_name and job.conclusion == "success":
-                log = gh.job_log(run.repo, job.id)
+                try:
+                    log = gh.job_log(run.repo, job.id)
+                except LogUnavailable:
+                    return None
                 if log is not None:
                     return candidate.id, log
         return None
@@ -57,9 +63,14 @@ def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> E
     job = failed_job(gh.jobs(repo, run_id))
     if job is None:
         raise AgentError(f"run {run_id} of {repo} has no failed job (conclusion: {run.conclusion})")
-    log = gh.job_log(repo, job.id)
+    try:
+        log = gh.job_log(repo, job.id)
+        why = "GitHub no longer has it (expired or deleted)"
+    except LogUnavailable as exc:
+        log, why = None, exc.what
     if log is None:
-        return Explained(run, job, degraded_analysis(run, job), None, log_missing=True)
+        analysis = degraded_analysis(run, job, check_run_notes(gh, repo, job), why)
+        return Explained(run, job, analysis, None, log_missing=True, log_note=why)
     baseline = baseline_log(gh, run, job.name)
     analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
     if analysis.failed and failed_step_name(job):  # the API's step name beats the log's group header
@@ -67,11 +78,29 @@ def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> E
     return Explained(run, job, analysis, baseline[0] if baseline else None)
 
 
-def degraded_analysis(run: WorkflowRun, job: Job) -> Analysis:
-    """No log: explain from what the API still says (the failed step's name)."""
+def check_run_notes(gh: GitHubClient, repo: str, job: Job) -> CheckRunNotes | None:
+    """The job's check run annotations and output, or None when GitHub will not say (an outage still waits)."""
+    try:
+        return gh.check_run_notes(repo, job.id)
+    except ApiUnavailable:
+        raise
+    except AgentError:
+        return None
+
+
+def degraded_analysis(run: WorkflowRun, job: Job, notes: CheckRunNotes | None, why: str) -> Analysis:
+    """No log: explain from what the API still says. The failure annotations (and the check run's output) are
+    analysed as a log would be; without any, the failed step's name is all there is."""
     step = failed_step_name(job)
-    text = f"job {job.name!r} failed at step {step!r} (its log is no longer available)"
+    note = ExcerptLine(0, f"(the job log is unavailable: {why}; explained from the check run and step names)")
+    lines = [f"##[error]{a.message}" for a in (notes.annotations if notes else []) if a.level == "failure"]
+    lines += [line for text in (notes.output if notes else []) for line in text.splitlines()]
+    if lines:
+        found = analyze("\n".join(lines))
+        if found.failed:
+            return replace(found, failing_step=step or found.failing_step, excerpt=[note, *found.excerpt])
     digest, template = signature(
         "unknown", [(3, 0, f"log unavailable: workflow {run.name} job {job.name} step {step}")]
     )
-    return Analysis(digest, template, "unknown", step, [ExcerptLine(0, text)], None, 0)
+    text = f"job {job.name!r} failed at step {step!r}"
+    return Analysis(digest, template, "unknown", step, [note, ExcerptLine(0, text)], None, 0)

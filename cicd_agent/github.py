@@ -11,20 +11,37 @@ import functools
 import inspect
 import json
 import threading
-import time
 import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
-from github import Auth, Github, GithubException, GithubIntegration, GithubRetry, UnknownObjectException
+from github import Auth, Github, GithubException, GithubIntegration, UnknownObjectException
 from github.GithubObject import NotSet
 from github.PaginatedList import PaginatedList
 from github.WorkflowJob import WorkflowJob
 from urllib3 import Retry
 
+from cicd_agent.config import check_api_url
 from cicd_agent.errors import AgentError
+from cicd_agent.github_errors import (
+    AgentRetry,
+    AlreadyExists,
+    ApiUnavailable,
+    BadResponse,
+    HostUnreachable,
+    LogUnavailable,
+    RateLimited,
+    SecondaryRateLimit,
+    ends_cycle,
+    http_error,
+    rate_limit_wait,
+    secondary_rate_limit,
+    transport_error,
+)
 from cicd_agent.github_values import (
+    Annotation,
+    CheckRunNotes,
     Comment,
     CommitInfo,
     Comparison,
@@ -44,92 +61,38 @@ from cicd_agent.github_values import (
     run_from_json,
     run_of,
 )
+from cicd_agent.text import redact
 
 __all__ = [
     "AlreadyExists",
+    "Annotation",
     "ApiUnavailable",
+    "BadResponse",
+    "CheckRunNotes",
     "Comment",
     "CommitInfo",
     "Comparison",
     "FileChange",
     "FileContent",
     "GitHubClient",
+    "HostUnreachable",
     "IssueEvent",
     "Job",
+    "LogUnavailable",
     "PullRef",
+    "RateLimited",
     "RepoInfo",
+    "SecondaryRateLimit",
     "Tag",
     "WorkflowRun",
     "api",
+    "ends_cycle",
+    "rate_limit_wait",
     "run_from_json",
+    "secondary_rate_limit",
 ]
 
 T = TypeVar("T")
-
-
-class ApiUnavailable(AgentError):
-    """GitHub (this API host) is down or unreachable after the retries: stop talking to it this cycle."""
-
-
-class SecondaryRateLimit(ApiUnavailable):
-    """GitHub asked the agent to slow down (a secondary rate limit: too many requests at once or too fast):
-    wait `wait` seconds, then ask again with fewer requests in flight."""
-
-    def __init__(self, message: str, *, wait: float) -> None:
-        super().__init__(message, fix="the agent polls with fewer requests in flight; lower github.poll_concurrency")
-        self.wait = wait
-
-
-def secondary_rate_limit(status: int, headers: dict[str, Any], message: str) -> float | None:
-    """The wait GitHub asks for when this answer is a secondary rate limit (None: it is not one). GitHub's rules:
-    a 403 or 429 whose primary limit is not spent; `retry-after` seconds, else at least a minute."""
-    lower = {str(k).lower(): str(v) for k, v in headers.items()}
-    if status not in (403, 429) or lower.get("x-ratelimit-remaining") == "0":
-        return None
-    after = lower.get("retry-after", "").strip()
-    if not (after.isdigit() or status == 429 or "secondary rate limit" in message.lower()):
-        return None  # a 403 that is a refusal (a permission), not a limit
-    return float(after) if after.isdigit() else 60.0
-
-
-class AlreadyExists(AgentError):
-    """GitHub refused to create something because it exists (a PR for that head, a ref): someone was first."""
-
-
-def _http_error(exc: GithubException, what: str) -> AgentError:
-    message = exc.data.get("message") if isinstance(exc.data, dict) else str(exc.data)
-    details = (
-        [
-            str(e.get("message") or e.get("code"))
-            for e in (exc.data or {}).get("errors", []) or []
-            if isinstance(e, dict)
-        ]
-        if isinstance(exc.data, dict)
-        else []
-    )
-    if details:
-        message = f"{message}: {'; '.join(details)}"
-    wait = secondary_rate_limit(exc.status, dict(exc.headers or {}), str(message))
-    if wait is not None:
-        return SecondaryRateLimit(f"GitHub asked to slow down while {what}: {message}", wait=wait)
-    if exc.status == 422 and "already exists" in str(message):
-        return AlreadyExists(f"{what}: {message}")
-    if exc.status >= 500:
-        return ApiUnavailable(
-            f"GitHub answered {exc.status} while {what}: {message}",
-            fix="GitHub may be having an outage; the next cycle retries",
-        )
-    if exc.status == 401:
-        return AgentError(
-            f"GitHub refused the token while {what}: {message}",
-            fix="check GITHUB_TOKEN (or the env var your config names)",
-        )
-    if exc.status == 404:
-        return AgentError(
-            f"not found while {what}: {message}",
-            fix="check the repository name and that the token can see it",
-        )
-    return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
 
 
 def _json_or_text(body: str) -> Any:
@@ -150,23 +113,32 @@ def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], 
 
 
 def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Map every failure of one port call once: transport errors become ApiUnavailable, GitHub's answers
-    become AgentErrors that say what the agent was doing (`what`, formatted with the call's arguments)."""
+    """Map every failure of one port call once: GitHub's answers, transport errors and unreadable bodies
+    become AgentErrors that say what the agent was doing (`what`, formatted with the call's arguments), with
+    any token redacted."""
 
     def decorate(method: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(method)
         def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
             with self._calls_lock:  # polls count from several threads
                 self.calls += 1
+            doing = _describe(what, method, args, kwargs)
             try:
                 return method(self, *args, **kwargs)
+            except AgentError as exc:
+                exc.what = redact(exc.what, self._token)
+                raise
             except requests.RequestException as exc:
-                raise ApiUnavailable(
-                    f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"[:500],
-                    fix="check GITHUB_API_URL and the network; the next cycle retries",
-                ) from None
+                error = transport_error(exc, doing, self.api_url, self.timeout)
             except GithubException as exc:
-                raise _http_error(exc, _describe(what, method, args, kwargs)) from None
+                error = http_error(exc, doing)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+                error = BadResponse(
+                    f"GitHub answered something unreadable while {doing}: {type(exc).__name__}: {exc}"[:500],
+                    fix="a proxy or GitHub itself sent a malformed body; the next cycle retries",
+                )
+            error.what = redact(error.what, self._token)
+            raise error from None
 
         return wrapper
 
@@ -176,21 +148,20 @@ def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
 WAIT_NOTICE_SECONDS = 3.0  # a wait at least this long is announced
 
 
-class AnnouncedRetry(GithubRetry):
-    """PyGithub's retry, saying what it waits for before a wait of a few seconds or more (a rate limit's
-    reset, a `Retry-After`, a backoff after 5xx), and never waiting longer than `wait_cap` seconds."""
+class AnnouncedRetry(AgentRetry):
+    """The agent's retry, saying what it waits for before a wait of a few seconds or more (a rate limit's
+    reset, a `Retry-After`, a backoff after a 5xx)."""
 
     on_wait: Callable[[str], None] | None = None
-    wait_cap: float = 120.0
 
     def new(self, **kw: Any) -> AnnouncedRetry:
         retry = super().new(**kw)
-        retry.on_wait, retry.wait_cap = self.on_wait, self.wait_cap
+        retry.on_wait = self.on_wait
         return retry
 
     def sleep(self, response: Any = None) -> None:
         after = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
-        wait = min(after or self.get_backoff_time(), self.wait_cap)
+        wait = after or self.get_backoff_time()
         if wait >= WAIT_NOTICE_SECONDS and self.on_wait is not None:
             status = getattr(response, "status", None)
             why = (
@@ -201,17 +172,7 @@ class AnnouncedRetry(GithubRetry):
                 else "GitHub after a failed connection"
             )
             self.on_wait(f"waiting {wait:.0f}s for {why}, then retrying ({self.total} retries left)")
-        if wait > 0:
-            time.sleep(wait)  # what urllib3's Retry.sleep does, capped
-
-
-def _retry(retries: int, max_wait: float, on_wait: Callable[[str], None] | None) -> AnnouncedRetry:
-    options: dict[str, Any] = {"total": retries, "backoff_factor": 0.5, "backoff_jitter": 0.25}
-    if "max_rate_limit_wait" in inspect.signature(GithubRetry.__init__).parameters:  # newer PyGithub: fail fast
-        options["max_rate_limit_wait"] = max_wait
-    retry = AnnouncedRetry(**options)
-    retry.on_wait, retry.wait_cap = on_wait, max_wait
-    return retry
+        super().sleep(response)
 
 
 class GitHubClient:
@@ -230,8 +191,16 @@ class GitHubClient:
         on_wait: Callable[[str], None] | None = None,
     ) -> None:
         """`on_wait` hears of every wait of a few seconds or more, before it starts."""
-        retry = _retry(retries, max_rate_limit_wait, on_wait)
-        self.api_url = api_url.rstrip("/")
+        retry = AnnouncedRetry(
+            total=retries,
+            backoff_factor=0.5,
+            backoff_jitter=0.25,
+            max_rate_limit_wait=max_rate_limit_wait,
+            retry_after_max=int(max_rate_limit_wait) + 1,
+        )
+        retry.on_wait = on_wait
+        self.api_url = check_api_url(api_url, where="the GitHub API URL")
+        self.timeout = timeout
         self._auth = auth or (Auth.Token(token) if token else None)
         self.gh = Github(
             base_url=self.api_url,
@@ -245,13 +214,18 @@ class GitHubClient:
         )
         # polls run on several threads: each gets its own PyGithub connection (one is not safe to share), whose
         # retries cover outages only, so a rate-limit answer reaches the polling pool (it slows down)
+        # (and a Retry-After is never slept through here: the pool weighs it against max_rate_limit_wait)
         self._poll_retry = Retry(
-            total=retries, backoff_factor=0.5, status_forcelist=range(500, 600), allowed_methods={"GET"}
+            total=retries,
+            backoff_factor=0.5,
+            status_forcelist=range(500, 600),
+            allowed_methods={"GET"},
+            respect_retry_after_header=False,
         )
         self._poll_timeout = int(timeout)
         self._polling = threading.local()
         self._calls_lock = threading.Lock()
-        self._token = token
+        self._token = token or (auth.token if isinstance(auth, Auth.Token) else None)  # to redact from errors
         self._identity: str | None = None
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
         self._repositories: dict[str, RepoInfo] = {}  # this cycle's repository info
@@ -266,8 +240,12 @@ class GitHubClient:
         """The login the agent writes as (asked once per client): the token's user, or `<slug>[bot]` for a
         GitHub App installation and for any installation token (the workflow's `github-actions[bot]`)."""
         if self._identity is None:
-            self._identity = self._ask_identity()
+            self._identity = self._ask_identity() if self._auth is not None else ""  # anonymous: nobody
         return self._identity
+
+    def wrote(self, author: str) -> bool:
+        """Whether `author` is the agent's own account: only what it wrote itself carries trusted metadata."""
+        return bool(author) and author.lower() == self.identity().lower()
 
     @api("finding out which account the credentials act as")
     def _ask_identity(self) -> str:
@@ -332,11 +310,7 @@ class GitHubClient:
             return False, [], etag or ""
         if status >= 400:
             raise GithubException(status, _json_or_text(body), response_headers)
-        try:
-            data = json.loads(body)
-            runs = [run_from_json(repo, item) for item in data["workflow_runs"]]
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise AgentError(f"GitHub answered a malformed run list for {repo}: {exc}") from None
+        runs = [run_from_json(repo, item) for item in json.loads(body)["workflow_runs"]]  # unreadable: BadResponse
         return True, runs, str(response_headers.get("etag") or "")
 
     def _poll_requester(self) -> Any:
@@ -373,7 +347,8 @@ class GitHubClient:
 
     @api("reading the log of job {job_id} in {repo}")
     def job_log(self, repo: str, job_id: int) -> str | None:
-        """The job's log text, or None when GitHub no longer has it (expired, 404 or 410)."""
+        """The job's log text, or None when GitHub no longer has it (expired, 404 or 410). A download that
+        fails (log storage unreachable, refusing, or answering 5xx) raises LogUnavailable, not an outage."""
         try:
             job = self._repo(repo).get_workflow_job(job_id)
             location = job.logs_url()
@@ -382,11 +357,26 @@ class GitHubClient:
                 return None
             raise
         # The redirect target is pre-signed and short-lived: fetch it at once, send no token to it.
-        response = requests.get(location, timeout=60)
+        try:
+            response = requests.get(location, timeout=60)
+        except requests.RequestException as exc:
+            host = urllib.parse.urlsplit(location).hostname or "?"
+            raise LogUnavailable(f"the log storage at {host} cannot be reached ({type(exc).__name__})") from None
         if response.status_code in (404, 410):
             return None
-        response.raise_for_status()
+        if response.status_code >= 400:
+            host = urllib.parse.urlsplit(location).hostname or "?"
+            raise LogUnavailable(f"the log storage at {host} answered {response.status_code}")
         return response.content.decode("utf-8", errors="replace")
+
+    @api("reading the check run of job {job_id} in {repo}")
+    def check_run_notes(self, repo: str, job_id: int) -> CheckRunNotes:
+        """A job is a check run with the same id: its output (title, summary, text) and annotations."""
+        check = self._repo(repo).get_check_run(job_id)
+        output = check.output
+        texts = [output.title, output.summary, output.text] if output is not None else []
+        found = [Annotation(a.annotation_level or "", a.message or "", a.title or "") for a in check.get_annotations()]
+        return CheckRunNotes([t for t in texts if t], found)
 
     @api("reading {path} at {ref} in {repo}")
     def file(self, repo: str, path: str, ref: str) -> FileContent | None:
@@ -479,6 +469,10 @@ class GitHubClient:
             tuple(c.sha for c in comparison.commits),
             tuple(file_change_of(f) for f in comparison.files),
         )
+
+    @api("reading the labels of #{number} in {repo}")
+    def labels(self, repo: str, number: int) -> list[str]:
+        return [label.name for label in self._repo(repo).get_issue(number).labels]
 
     @api("reading check runs of {sha} in {repo}")
     def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:

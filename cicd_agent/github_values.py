@@ -76,6 +76,23 @@ class PullRef:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """A check run annotation (the runner turns `##[error]`/`::error::` lines and a failed step into these)."""
+
+    level: str  # failure | warning | notice
+    message: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class CheckRunNotes:
+    """What the API still says of a job when its log is gone: its check run's output and annotations."""
+
+    output: list[str]
+    annotations: list[Annotation]
+
+
+@dataclass(frozen=True)
 class FileContent:
     path: str
     sha: str
@@ -147,25 +164,60 @@ def run_of(repo: str, run: Any) -> WorkflowRun:
     return run_from_json(repo, run.raw_data)
 
 
-def run_from_json(repo: str, data: dict[str, Any]) -> WorkflowRun:
+def run_from_json(repo: str, data: object) -> WorkflowRun:
+    """A workflow run from GitHub's JSON (an API answer or an event payload). A field of the wrong type is a
+    ValueError that names it, never a crash later on."""
+    if not isinstance(data, dict):
+        raise ValueError(f"a workflow run must be a JSON object, got {_kind(data)}")
     head_repo = data.get("head_repository") or {}
+    if not isinstance(head_repo, dict):
+        raise ValueError(f"head_repository must be an object, got {_kind(head_repo)}")
+    pulls = data.get("pull_requests") or []
+    if not isinstance(pulls, list):
+        raise ValueError(f"pull_requests must be a list, got {_kind(pulls)}")
+    head_name = _text(head_repo, "full_name")
     return WorkflowRun(
         repo=repo,
-        id=int(data["id"]),
-        attempt=int(data.get("run_attempt") or 1),
-        name=str(data.get("name") or ""),
-        workflow_id=int(data.get("workflow_id") or 0),
-        branch=str(data.get("head_branch") or ""),
-        head_sha=str(data.get("head_sha") or ""),
-        event=str(data.get("event") or ""),
-        status=str(data.get("status")),
-        conclusion=data.get("conclusion"),
-        html_url=str(data.get("html_url") or ""),
-        created_at=str(data.get("created_at") or ""),
-        fork=bool(head_repo.get("full_name") and str(head_repo["full_name"]).lower() != repo.lower()),
-        path=str(data.get("path") or ""),
-        pull_requests=tuple(int(pr["number"]) for pr in data.get("pull_requests") or [] if "number" in pr),
+        id=_number(data, "id", None),
+        attempt=_number(data, "run_attempt", 1) or 1,
+        name=_text(data, "name"),
+        workflow_id=_number(data, "workflow_id", 0),
+        branch=_text(data, "head_branch"),
+        head_sha=_text(data, "head_sha"),
+        event=_text(data, "event"),
+        status=_text(data, "status"),
+        conclusion=_text(data, "conclusion") or None,
+        html_url=_text(data, "html_url"),
+        created_at=_text(data, "created_at"),
+        fork=bool(head_name and head_name.lower() != repo.lower()),
+        path=_text(data, "path"),
+        pull_requests=tuple(_number(pr, "number", None) for pr in pulls if isinstance(pr, dict) and "number" in pr),
     )
+
+
+def _kind(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
+    return "null" if value is None else names.get(type(value), "an object" if isinstance(value, dict) else "a value")
+
+
+def _number(data: dict[str, Any], key: str, default: int | None) -> int:
+    value = data.get(key)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ValueError(f"{key} must be an integer, got {_kind(value)}")
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string, got {_kind(value)}")
+    return value
 
 
 def epoch(when: datetime | None) -> float | None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import git
 
-from cicd_agent.errors import AgentError
+from cicd_agent.errors import AgentError, PermissionMissing
 from cicd_agent.fixers import FileChange
+from cicd_agent.text import redact
 
 AGENT_IDENTITY = {
     "GIT_AUTHOR_NAME": "cicd-agent",
@@ -26,11 +26,15 @@ AGENT_IDENTITY = {
 }
 
 
+WORKFLOW_SCOPE = "the `workflow` scope (a classic personal token)"
+WORKFLOWS_PERMISSION = "the Workflows permission, read and write (a GitHub App or a fine-grained token)"
+
+
 class PushRejected(AgentError):
     """The branch on the remote has commits the push does not (a non-fast-forward): someone pushed it first."""
 
 
-class WorkflowPushRefused(AgentError):
+class WorkflowPushRefused(PermissionMissing):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
 
 
@@ -46,12 +50,6 @@ def git_env(token: str | None, url: str) -> dict[str, str]:
             }
         )
     return env
-
-
-def redact(text: str, token: str | None) -> str:
-    if token:
-        text = text.replace(token, "***")
-    return re.sub(r"(AUTHORIZATION: basic )\S+", r"\1***", text)
 
 
 class Workspaces:
@@ -130,9 +128,10 @@ class GitPusher:
         except git.GitCommandError as exc:
             detail = redact(str(exc.stderr or exc), self.token)
             if "refusing to allow" in detail and "workflow" in detail:
+                app = "`workflows` permission" in detail or "GitHub App" in detail
                 raise WorkflowPushRefused(
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
-                    fix="use a token with the `workflow` scope (or a GitHub App with the Workflows permission)",
+                    permission=WORKFLOWS_PERMISSION if app else WORKFLOW_SCOPE,
                 ) from None
             if not force and ("[rejected]" in detail or "non-fast-forward" in detail):
                 raise PushRejected(f"{branch} already exists with other commits: {detail.strip()[-300:]}") from None

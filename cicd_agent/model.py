@@ -88,6 +88,7 @@ class Decided(StrEnum):
     CANNOT_FIX = "cannot_fix"
     POLICY_REFUSED = "policy_refused"
     PUSH_REFUSED = "push_refused"
+    PR_REFUSED = "pr_refused"
     FIX_OPENED = "fix_opened"
     HEALTHY = "healthy"
     MERGED = "merged"

@@ -1,15 +1,15 @@
 """Notifications: Slack incoming webhooks, Telegram bots and plain JSON webhooks, per event.
 
-Text is escaped for each target (Slack `&<>`, Telegram HTML) with mentions broken, and cut to each
-target's size. Sending never holds the cycle: notices go into a bounded queue that one background thread
-delivers (a full queue drops the newest, counted), drained at exit within a time limit. A failing channel
-is retried with backoff (honouring `Retry-After`), counted, and never raises. Secrets (webhook URLs, bot
-tokens) come from environment variables named in the config and never appear in messages or errors.
+Text is escaped for each target by `cicd_agent.text` (Slack `&<>`, Telegram HTML; controls dropped, mentions
+broken), and cut to each target's size. Sending never holds the cycle: notices go into a bounded queue that
+one background thread delivers (a full queue drops the newest, counted), drained at exit within a time
+limit. A failing channel is retried with backoff (honouring `Retry-After`), counted, and never raises.
+Secrets (webhook URLs, bot tokens) come from environment variables named in the config and never appear in
+messages or errors.
 """
 
 from __future__ import annotations
 
-import html
 import os
 import queue
 import threading
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import requests
 
 from cicd_agent.config import EVENTS, NotificationsConfig
-from cicd_agent.text import break_mentions, iso8601
+from cicd_agent.text import break_mentions, html, iso8601, slack, terminal
 
 SLACK_LIMIT = 39_000
 TELEGRAM_LIMIT = 4_096
@@ -46,7 +46,7 @@ class Notice:
         return {
             "source": "cicd-agent",
             "event": self.event,
-            "text": break_mentions(self.text),
+            "text": break_mentions(terminal(self.text)),
             "repo": self.repo or None,
             "branch": self.branch or None,
             "signature": self.signature or None,
@@ -57,13 +57,12 @@ class Notice:
 
 
 def slack_text(event: str, text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"*cicd-agent* `{event}`: {break_mentions(escaped)}"[:SLACK_LIMIT]
+    return f"*cicd-agent* `{slack(event)}`: {slack(text)}"[:SLACK_LIMIT]
 
 
 def telegram_text(event: str, text: str) -> str:
-    body = f"<b>cicd-agent</b> <code>{html.escape(event)}</code>: "
-    escaped = html.escape(break_mentions(text))
+    body = f"<b>cicd-agent</b> <code>{html(event)}</code>: "
+    escaped = html(text)
     room = TELEGRAM_LIMIT - len(body)
     if len(escaped) > room:  # cut, without leaving half an entity like "&am"
         escaped = escaped[: room - 1]

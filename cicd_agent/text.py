@@ -1,42 +1,194 @@
-"""Rendering untrusted text (log lines, branch names) where GitHub or a chat would interpret it."""
+"""The one escaping layer: strangers' text (log lines, workflow, job, step and branch names, titles) made safe
+for each place the agent writes it.
+
+- terminals: `terminal` drops escape sequences (CSI, OSC, DCS, ...), C0/C1 controls, NUL, bidi overrides
+  and invalid UTF-8, so a log cannot move the cursor, retitle the window or hide text;
+- Markdown on GitHub: `inline` (prose), `code_span`, `fenced` (excerpts), `link`: no mention pings, no
+  links, images or HTML from strangers' text; mentions and issue references are broken with a zero-width
+  space, as Dependabot and Renovate do;
+- chats: `html` (Telegram, HTML-ish contexts), `slack` (`&<>`);
+- the Actions runner: `command_data`, `command_property`, `stop_commands`, so no `::set-env::`,
+  `::add-mask::` ... hidden in text is ever executed;
+- the agent's own metadata block, always the very end of its bodies (`with_metadata`, `read_metadata`);
+- `redact`: tokens out of anything printed.
+"""
 
 from __future__ import annotations
 
+import html as _html
 import json
+import os
 import re
+import secrets as _secrets
 from datetime import UTC, datetime
 from typing import Any
 
 ZWSP = "\u200b"
 BODY_LIMIT = 65_536
+METADATA_PREFIX = "<!-- cicd-agent "
+
+# -- terminals ---------------------------------------------------------------------------------------
+
+_STRING_END = r"(?:\x07|\x1b\\|\x9c|$)"
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI (colours, cursor moves, screen clears)
+    r"|\x9b[0-?]*[ -/]*[@-~]?"  # 8-bit CSI
+    rf"|\x1b[\]PX^_][^\n]*?{_STRING_END}"  # OSC (titles, hyperlinks, clipboard), DCS, SOS, PM, APC
+    rf"|[\x90\x98\x9d\x9e\x9f][^\n]*?{_STRING_END}"  # their 8-bit forms
+    r"|\x1b[ -/]*[0-~]?",  # any other ESC sequence (charsets, keypad modes, a lone ESC)
+    re.MULTILINE,
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def terminal(text: str | bytes, *, newlines: bool = True) -> str:
+    """Text safe to print on a terminal: escape sequences and control characters dropped, invalid UTF-8 and
+    lone surrogates shown as U+FFFD; tabs kept, and newlines unless `newlines` is False (then a space)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    text = _SURROGATES.sub("\ufffd", text)
+    text = text.replace("\r\n", "\n")
+    if not newlines:
+        text = text.replace("\n", " ")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+# -- Markdown (issue, PR and comment bodies, job summaries) -----------------------------------------
+
+_MARKDOWN = re.compile(r"[\\`*_\[\]<>|~!&]")
+_URL = re.compile(r"(?i)\b(https?|ftp|file|javascript|data)(:)(?=//)|\b(www)(\.)")
 
 
 def break_mentions(text: str) -> str:
-    """`@user`, `@org/team` and `#123` would notify or link: a zero-width space after `@`/`#` stops it."""
+    """`@user`, `@org/team`, `#123` and `GH-123` would notify or link: a zero-width space inside stops it."""
     text = re.sub(r"@(?=[A-Za-z0-9])", "@" + ZWSP, text)
+    text = re.sub(r"(?i)\b(GH-)(?=\d)", "\\1" + ZWSP, text)
     return re.sub(r"#(?=\d)", "#" + ZWSP, text)
 
 
-def fenced(text: str) -> str:
-    """A code block no line of `text` can close early."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
+def break_urls(text: str) -> str:
+    """Bare URLs autolink on GitHub: a zero-width space in `https://` and `www.` stops it."""
+    return _URL.sub(lambda m: f"{m.group(1) or m.group(3)}{m.group(2) or m.group(4)}{ZWSP}", text)
 
 
 def inline(text: str) -> str:
-    """One untrusted line inside Markdown prose (titles, list items)."""
-    return break_mentions(re.sub(r"[`*_\[\]<>|]", lambda m: "\\" + m.group(0), text.replace("\n", " ")))
+    """One untrusted line inside Markdown prose (titles, list items, table cells): no formatting, link,
+    image, HTML, mention or autolink survives; newlines become spaces."""
+    escaped = _MARKDOWN.sub(lambda m: "\\" + m.group(0), terminal(text, newlines=False))
+    return break_urls(break_mentions(escaped))
+
+
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def prose(text: str) -> str:
+    """A sentence the agent composed around strangers' text (a fixer's rationale, a decision's reason): its
+    `code spans` are kept as written (nothing inside code pings or links), everything else is `inline`."""
+    text = terminal(text, newlines=False)
+    parts, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts += [inline(text[last : match.start()]), match.group(0)]
+        last = match.end()
+    return "".join([*parts, inline(text[last:])])
+
+
+def title(text: str) -> str:
+    """An issue or pull request title: plain text on one line, mentions and references broken."""
+    return break_mentions(terminal(text, newlines=False)).strip()[:250]
+
+
+def code_span(text: str) -> str:
+    """An untrusted value as inline code: shown as is (nothing inside code pings or links), on one line."""
+    value = terminal(text, newlines=False)
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or not value.strip() else ""
+    return f"{ticks}{pad}{value}{pad}{ticks}"
+
+
+def fenced(text: str, lang: str = "text", *, exact: bool = False) -> str:
+    """A code block no line of `text` can close early. Controls are dropped and mentions broken, unless
+    `exact` (a patch meant to be applied: nothing inside a code block pings or renders anyway)."""
+    if not exact:
+        text = break_mentions(terminal(text))
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s) URL fit for a Markdown link target, or None (another scheme, spaces, brackets)."""
+    url = url.strip()
+    if not re.fullmatch(r"https?://[^\s<>()\"'`\\]+", url):
+        return None
+    return url
+
+
+def link(text: str, url: str) -> str:
+    """A Markdown link with untrusted text; an unsafe URL leaves the text alone, unlinked."""
+    target = safe_url(url)
+    label = inline(text)
+    return f"[{label}]({target})" if target else label
+
+
+# -- chats and HTML-ish contexts ---------------------------------------------------------------------
+
+
+def html(text: str) -> str:
+    """Untrusted text in HTML (Telegram's HTML mode, `<details>`): tags and entities shown, not parsed."""
+    return _html.escape(break_mentions(terminal(text)), quote=True)
+
+
+def slack(text: str) -> str:
+    """Untrusted text in a Slack message: `&<>` escaped (which also stops `<!channel>` and `<url|text>`)."""
+    escaped = terminal(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return break_mentions(escaped)
+
+
+# -- the Actions runner's workflow commands ------------------------------------------------------------
+
+
+def command_data(text: str) -> str:
+    """The message of a workflow command (`::notice::MESSAGE`): GitHub's escaping of %, CR and LF."""
+    return terminal(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def command_property(text: str) -> str:
+    """A property of a workflow command (`title=...`): also `:` and `,` escaped."""
+    return command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def stop_commands(text: str) -> str:
+    """Untrusted text between `::stop-commands::` and a random token: the runner ignores any
+    `::set-env::`, `::add-mask::` ... hidden in it, and it cannot end the block early."""
+    token = _secrets.token_hex(16)
+    return f"::stop-commands::{token}\n{terminal(text)}\n::{token}::"
+
+
+# -- the agent's own metadata block ------------------------------------------------------------------
 
 
 def metadata_comment(data: dict[str, object]) -> str:
     """Machine-readable metadata in an HTML comment that no value can close."""
     payload = json.dumps(data, sort_keys=True).replace("--", "\\u002d\\u002d").replace(">", "\\u003e")
-    return f"<!-- cicd-agent {payload} -->"
+    return f"{METADATA_PREFIX}{payload} -->"
 
 
-def read_metadata(body: str) -> dict[str, Any] | None:
-    match = re.search(r"<!-- cicd-agent (\{.*?\}) -->", body or "", re.DOTALL)
+def with_metadata(body: str, data: dict[str, object]) -> str:
+    """`body` (cut to fit GitHub's limit) followed by the metadata block, always the body's very end: that is
+    the only place `read_metadata` looks, so a block quoted inside an excerpt is never taken for it."""
+    block = metadata_comment(data)
+    return clip(body.rstrip("\n"), BODY_LIMIT - len(block) - 2) + "\n\n" + block
+
+
+def read_metadata(body: str | None) -> dict[str, Any] | None:
+    """The metadata block that ends `body` (trailing whitespace aside), or None."""
+    text = (body or "").rstrip()
+    start = text.rfind(METADATA_PREFIX)
+    if start < 0:
+        return None
+    match = re.fullmatch(r"(\{.*\}) -->", text[start + len(METADATA_PREFIX) :], re.DOTALL)
     if not match:
         return None
     try:
@@ -58,3 +210,26 @@ def iso8601(ts: float | None) -> str | None:
     if not ts:
         return None
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- secrets -------------------------------------------------------------------------------------------
+
+_TOKEN_SHAPES = [
+    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_\w{20,})\b"), ""),  # GitHub's token formats
+    (re.compile(r"(?i)(authorization:\s*(?:basic|bearer|token)\s+)\S+"), r"\1"),  # a header's value
+    (re.compile(r"(?i)(['\"](?:token|bearer)\s+)[^'\"\s]+"), r"\1"),  # a header value quoted in an exception
+    (re.compile(r"(x-access-token:)[^@\s]+"), r"\1"),
+]
+_SECRET_NAMES = re.compile(r"TOKEN|SECRET|PASSWORD|PRIVATE_KEY|WEBHOOK|API_KEY", re.IGNORECASE)
+
+
+def redact(text: str, *known: str | None) -> str:
+    """`text` with the given secrets, the values of secret-looking environment variables, and anything
+    shaped like a GitHub token or an Authorization header value replaced by `***`."""
+    values = [k.strip() for k in known if k and len(k.strip()) >= 6]
+    values += [v.strip() for name, v in os.environ.items() if _SECRET_NAMES.search(name) and len(v.strip()) >= 8]
+    for value in sorted(set(values), key=len, reverse=True):
+        text = text.replace(value, "***")
+    for shape, keep in _TOKEN_SHAPES:
+        text = shape.sub(keep + "***", text)
+    return text

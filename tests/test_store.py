@@ -39,8 +39,30 @@ def test_a_failed_run_is_claimed_once_within_the_ttl(tmp_path: Path) -> None:
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(AgentError, match="cannot be used"):
+    with pytest.raises(AgentError, match=r"is damaged .*move it aside"):
         Store(path)
+
+
+def test_a_read_only_or_locked_database_is_not_called_damaged(tmp_path: Path) -> None:
+    """The real SQLite errors: a write through a read-only connection, and a lock held by another one."""
+    import sqlite3
+
+    from cicd_agent.store.queries import unusable
+
+    Store(tmp_path / "state.db").close()
+    readonly = sqlite3.connect(f"file:{tmp_path / 'state.db'}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        readonly.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    holder = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    waiting = sqlite3.connect(tmp_path / "state.db", timeout=0)
+    with pytest.raises(sqlite3.OperationalError) as locked:
+        waiting.execute("BEGIN IMMEDIATE")
+    holder.execute("ROLLBACK")
+    read_only_line, locked_line = str(unusable(tmp_path, refused.value)), str(unusable(tmp_path, locked.value))
+    assert "is read-only" in read_only_line and "writable" in read_only_line
+    assert "is locked by another process" in locked_line and "wait for it" in locked_line
+    assert "move it aside" not in read_only_line + locked_line
 
 
 def test_dry_run_store_is_a_scratch_copy(tmp_path: Path) -> None:

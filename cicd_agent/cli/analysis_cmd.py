@@ -98,6 +98,10 @@ def explain(
     github = state.github(repo=repo)
     explained = explain_run(github, github.workflow_run(repo, run_id), max_lines=max_lines)
     note = f", baseline run {explained.baseline_run}" if explained.baseline_run else ", no green baseline"
-    missing = " (log no longer available: explained from step names)" if explained.log_missing else ""
+    missing = (
+        f" (log unavailable: {explained.log_note}; explained from the check run and step names)"
+        if explained.log_missing
+        else ""
+    )
     state.result(f"{repo} run {run_id} ({explained.run.html_url}){note}{missing}")
     render(state, explained.analysis, source=f"{repo} run {run_id}")

@@ -85,35 +85,51 @@ class AppState:
     # -- output -------------------------------------------------------------------------------------
 
     def console(self, *, stderr: bool) -> Console:
+        """Rich, with no markup, emoji or highlighting read into strangers' text, and every string it renders
+        made safe for a terminal (`text.terminal`: no escape sequences or control characters)."""
         if stderr not in self._consoles:
             from rich.console import Console
+            from rich.text import Text
 
-            self._consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+            from cicd_agent.text import terminal
+
+            class SafeConsole(Console):
+                def render_str(self, text: str, *args: Any, **kwargs: Any) -> Text:
+                    return super().render_str(terminal(text), *args, **kwargs)
+
+            self._consoles[stderr] = SafeConsole(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
         return self._consoles[stderr]
+
+    def _line(self, message: str) -> None:
+        """One line for people on stderr: it starts with the agent's own words and has no newline inside, so on
+        an Actions runner no text in it can begin a workflow command."""
+        from cicd_agent.text import terminal
+
+        self.console(stderr=True).print(terminal(message, newlines=False), markup=False)
 
     def say(self, message: str) -> None:
         """Progress for people (stderr); not with -q or --json."""
         if self.verbosity >= 0 and not self.json:
-            self.console(stderr=True).print(message, markup=False)
+            self._line(message)
 
     def detail(self, message: str) -> None:
         """More detail (stderr), with -v."""
         if self.verbosity > 0 and not self.json:
-            self.console(stderr=True).print(message, markup=False)
+            self._line(message)
 
     def notice(self, message: str) -> None:
         """What a person waiting must know, such as a long wait (stderr); not with -q."""
         if self.verbosity >= 0:
-            self.console(stderr=True).print(message, markup=False)
+            self._line(message)
 
     def alert(self, message: str) -> None:
-        """An error during a cycle (stderr, even with -q); with --json it is in the document instead."""
+        """A cycle's error (stderr, even with -q); with --json it is in the document instead."""
         if not self.json:
-            self.console(stderr=True).print(message, markup=False)
+            self._line(message)
 
     def warn(self, message: str) -> None:
         """Always on stderr."""
-        self.console(stderr=True).print(f"warning: {message}", markup=False)
+        self._line(f"warning: {message}")
 
     def result(self, message: str) -> None:
         """A command's result for people (stdout); never with --json."""

@@ -20,6 +20,7 @@ from cicd_agent.cli import analysis_cmd, breaker_cmd, config_cmd, ops_cmd, run_c
 from cicd_agent.cli.context import AppState
 from cicd_agent.config import DEFAULT_CONFIG
 from cicd_agent.errors import AgentError
+from cicd_agent.text import redact, terminal
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 GLOBAL_OPTIONS = ("config", "state_dir", "dry_run", "report", "json_output", "verbose", "quiet")
@@ -217,7 +218,7 @@ def invoke(argv: list[str] | None = None) -> int:
         result = command().main(args=argv, standalone_mode=False, prog_name="agent")
         return result if isinstance(result, int) else EXIT_OK
     except AgentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {terminal(redact(str(exc)), newlines=False)}", file=sys.stderr)  # one line, no secret
         return EXIT_ERROR
     except typer.Exit as exc:
         return int(exc.exit_code)

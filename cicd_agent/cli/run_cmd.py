@@ -52,20 +52,21 @@ def _ports(state: AppState, config: Config, credentials: Credentials) -> Ports:
         state_dir=state.state_dir,
         token=credentials.token,
         echo=state.say,
-        alert=state.alert,
         workspace_dir=state.scratch_dir("cicd-agent-workspace-") if state.dry_run else None,
     )
 
 
 def render(state: AppState, report: Report, *, stream: bool = False) -> None:
-    """A cycle's report. Each decision and error was already printed as it happened (stderr), so people get
-    only what was not: which repositories had nothing new."""
+    """A cycle's report. Each decision was printed as it was taken (stderr), so people get what was not: the
+    cycle's errors, each once (shown even with -q), and which repositories had nothing new."""
     offer_settings(state, report)
     if state.json:
         (state.emit_json_line if stream else state.emit_json)(shapes.cycle_report(report))
         return
     if report.idle_repos:
         state.say(f"no new failures: {', '.join(report.idle_repos)}")
+    for error in report.errors:
+        state.alert(f"error: {error}")
 
 
 def offer_settings(state: AppState, report: Report) -> None:
@@ -230,6 +231,11 @@ def run_event(state: AppState, path: Path) -> None:
     if in_actions:
         notice = f"{result.outputs['decision']} {result.outputs['pr-url']}".strip()
         print(action.annotation("notice", notice), file=sys.stderr)
+        for error in result.report.errors:  # each once, as an annotation (escaped: it stays one command)
+            print(action.annotation("error", error), file=sys.stderr)
+    else:
+        for error in result.report.errors:
+            state.alert(f"error: {error}")
     if result.report.errors:
         raise typer.Exit(1)
 

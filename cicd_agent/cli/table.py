@@ -25,6 +25,9 @@ class Column:
 def print_table(state: AppState, columns: list[Column], rows: list[list[str]], *, title: str | None = None) -> None:
     if state.json:
         return
+    from cicd_agent.text import terminal
+
+    rows = [[terminal(cell, newlines=False) for cell in row] for row in rows]  # strangers' names: no escapes
     console = state.console(stderr=False)
     if not console.is_terminal:
         for row in rows:

@@ -1,6 +1,7 @@
 """The GitHub Action mode: exactly the run in a `workflow_run` event is handled, with the state rebuilt from
 GitHub (the runner's disk is thrown away), and the results go to step outputs, the job summary and
-annotations, log text wrapped so it cannot issue workflow commands."""
+annotations; strangers' text is escaped for each (`cicd_agent.text`) and log text wrapped so it cannot issue
+workflow commands."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.config import REPO_NAME
 from cicd_agent.errors import AgentError
 from cicd_agent.github import WorkflowRun, run_from_json
 from cicd_agent.model import Decided, HealthCheck, RemState, is_fix_branch
@@ -22,7 +24,8 @@ from cicd_agent.remediation.check import judge
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.remediation.poll import branch_watched
-from cicd_agent.text import break_mentions, fenced
+from cicd_agent.text import code_span, command_data, command_property, fenced, inline, prose
+from cicd_agent.text import stop_commands as stop_commands
 
 WORKFLOW_TOKEN_WARNING = (
     "the token is the workflow's own GITHUB_TOKEN: pull requests it opens start no workflows, so the fix's CI "
@@ -65,11 +68,11 @@ def run_action(
     warnings = list(warnings or [])
     if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
         warnings.append(WORKFLOW_TOKEN_WARNING)
-    repository = payload.get("repository")
-    if state_from_github and isinstance(repository, dict) and repository.get("full_name"):
-        hydrate(p, str(repository["full_name"]))
+    run, default_branch = event_run(payload)
+    if state_from_github:
+        hydrate(p, run.repo)
     report = Report()
-    run = handle_event(p, payload, report)
+    handle_event(p, run, default_branch, report)
     result = ActionResult(report, run, outputs(report, run.id), warnings)
     if os.environ.get("GITHUB_OUTPUT"):
         write_outputs(Path(os.environ["GITHUB_OUTPUT"]), result.outputs)
@@ -79,34 +82,44 @@ def run_action(
     return result
 
 
-def handle_event(p: Ports, payload: dict[str, Any], report: Report) -> WorkflowRun:
-    """Exactly the run in a `workflow_run` event: a failure on a watched branch is handled; a completed run
-    on the agent's own fix branch decides that fix's health (the Action mode's health check)."""
+def event_run(payload: dict[str, Any]) -> tuple[WorkflowRun, str]:
+    """The event's run and its repository's default branch; anything else is a clear error, checked before
+    anything is asked of GitHub."""
     run_data, repo_data = payload.get("workflow_run"), payload.get("repository")
     if not isinstance(run_data, dict) or not isinstance(repo_data, dict) or "full_name" not in repo_data:
         raise AgentError(
             "the event is not a workflow_run event (no workflow_run/repository in it)",
             fix="trigger the agent with `on: workflow_run`, or pass a saved workflow_run payload",
         )
+    fix = "pass the workflow_run event GitHub sent ($GITHUB_EVENT_PATH) unchanged"
+    name, default = repo_data.get("full_name"), repo_data.get("default_branch") or "main"
+    if not isinstance(name, str) or not REPO_NAME.fullmatch(name):
+        raise AgentError(f"the event's repository.full_name is not OWNER/NAME: {name!r}"[:200], fix=fix)
+    if not isinstance(default, str):
+        raise AgentError("the event's repository.default_branch is not a string", fix=fix)
     try:
-        run = run_from_json(str(repo_data["full_name"]), run_data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AgentError(f"the workflow_run in the event is malformed: {exc}") from None
+        return run_from_json(name, run_data), default
+    except ValueError as exc:
+        raise AgentError(f"the event's workflow_run is malformed: {exc}", fix=fix) from None
+
+
+def handle_event(p: Ports, run: WorkflowRun, default_branch: str, report: Report) -> None:
+    """Exactly the run in a `workflow_run` event: a failure on a watched branch is handled; a completed run
+    on the agent's own fix branch decides that fix's health (the Action mode's health check)."""
     if run.status != "completed":
-        return run
+        return
     if is_fix_branch(run.branch):
         for rem in p.store.remediations(repo=run.repo, states=(RemState.PR_OPEN,)):
             if rem.fix_branch == run.branch:
                 check = p.store.health_check(rem.id) or HealthCheck(rem.id, p.now(), p.now() + p.config.health.max_wait)
                 judge(p, report, rem, check)
-        return run
+        return
     configured = any(r.name.lower() == run.repo.lower() for r in p.config.repos)
     # without a config for this repository, the Action watches its default branch
-    patterns = p.config.repo(run.repo).branches if configured else [str(repo_data.get("default_branch") or "main")]
+    patterns = p.config.repo(run.repo).branches if configured else [default_branch]
     watched = branch_watched(patterns, run.branch)
     if run.conclusion == "failure" and watched and not handle_failure(p, run, report):
         record(p, report, run.ref, Decided.DUPLICATE, "this run was already handled (found on GitHub)")
-    return run
 
 
 def outputs(report: Report, run_id: int) -> dict[str, str]:
@@ -132,30 +145,29 @@ def write_outputs(path: Path, values: dict[str, str]) -> None:
 
 
 def summary(report: Report, run_id: int, warnings: list[str]) -> str:
+    """The job summary (Markdown): every value from a log, a name or a reason goes through `cicd_agent.text`."""
     values = outputs(report, run_id)
     lines = ["## cicd-agent", ""]
-    lines += [f"> **Warning:** {w}" for w in warnings]
+    lines += [f"> **Warning:** {prose(w)}" for w in warnings]
     lines += ["", "| | |", "|---|---|"]
     for name in ("decision", "category", "signature", "pr-url"):
-        lines.append(f"| {name} | `{values[name] or '-'}` |")
+        cell = code_span(values[name] or "-").replace("|", "\\|")  # GFM: a pipe ends a cell even in code
+        lines.append(f"| {name} | {cell} |")
     for d in report.decisions:
-        lines.append(f"\n- {d.decision}: {break_mentions(d.reason)}")
+        lines.append(f"\n- {inline(str(d.decision))}: {prose(d.reason)}")
     explained = report.explained.get(run_id)
     if explained is not None and explained.analysis.excerpt:
-        lines += ["", f"### Error excerpt (failing step: {break_mentions(explained.analysis.failing_step or '?')})", ""]
-        lines.append(fenced(break_mentions("\n".join(f"{e.line:>6} | {e.text}" for e in explained.analysis.excerpt))))
+        step = code_span(explained.analysis.failing_step or "?")
+        lines += ["", f"### Error excerpt (failing step: {step})", ""]
+        lines.append(fenced("\n".join(f"{e.line:>6} | {e.text}" for e in explained.analysis.excerpt)))
     for error in report.errors:
-        lines.append(f"\n**Error:** {break_mentions(error)}")
+        lines.append(f"\n**Error:** {prose(error)}")
     return "\n".join(lines) + "\n"
 
 
-def escape_command(text: str) -> str:
-    """Data in a workflow command (`::notice::...`): GitHub's escaping of %, CR and LF."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
 def annotation(level: str, text: str) -> str:
-    return f"::{level} title=cicd-agent::{escape_command(text)}"
+    """A workflow command the agent means (`::notice ...::`), its text escaped so it stays one command."""
+    return f"::{level} title={command_property('cicd-agent')}::{command_data(text)}"
 
 
 @contextlib.contextmanager
@@ -173,10 +185,3 @@ def commands_stopped(enabled: bool) -> Iterator[None]:
         yield
     finally:
         print(f"::{token}::", file=sys.stderr, flush=True)
-
-
-def stop_commands(text: str) -> str:
-    """Untrusted text (log lines) between `::stop-commands::` and its token: the runner ignores any
-    `::set-output::`, `::add-mask::` ... hidden in it."""
-    token = secrets.token_hex(16)
-    return f"::stop-commands::{token}\n{text}\n::{token}::"

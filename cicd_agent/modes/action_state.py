@@ -1,6 +1,7 @@
 """State kept in GitHub itself, for the Action mode (its runner's disk is gone after each job).
 
-The agent's own labelled pull requests and issues carry machine-readable metadata (signature, branch,
+The agent's own labelled pull requests and issues (written by its own account: anyone else's are ignored) carry
+machine-readable metadata (signature, branch,
 failed run) and outcome labels; from them this module rebuilds a fresh local store at the start of a run:
 the runs already handled (dedup), each remediation and its state, the breakers (healthy fixes count as
 successes, rolled-back ones as failures, a PR a human closed as a rejection, and the `breaker-reset`
@@ -53,12 +54,12 @@ def hydrate(p: Ports, repo: str) -> int:
     """Rebuild `repo`'s state from GitHub into the (empty) store; returns how many items it read."""
     pulls = sorted((pr for pr in p.github.pulls(repo, state="all") if LABEL in pr.labels), key=lambda pr: pr.number)
     for pr in pulls:
-        meta = read_metadata(pr.body)
+        meta = read_metadata(pr.body) if p.github.wrote(pr.author) else None
         if meta and "signature" in meta:
             _hydrate_pull(p, repo, pr, meta)
     issues = p.github.issues(repo, label=LABEL, state="all")
     for issue in issues:
-        meta = read_metadata(issue.body)
+        meta = read_metadata(issue.body) if p.github.wrote(issue.author) else None
         if meta and "signature" in meta:
             _hydrate_issue(p, repo, issue, meta)
     return len(pulls) + len(issues)
@@ -105,7 +106,7 @@ def _hydrate_issue(p: Ports, repo: str, issue: PullRef, meta: dict[str, Any]) ->
     if issue.state != "open":
         return
     for comment in p.github.comments(repo, issue.number):  # later sightings: "Seen again in run ..."
-        seen = read_metadata(comment.body)
+        seen = read_metadata(comment.body) if p.github.wrote(comment.author) else None
         if seen and seen.get("signature") == meta["signature"]:
             _claim(p, repo, seen)
     run = _run(repo, meta)

@@ -28,7 +28,6 @@ def build_ports(
     state_dir: Path,
     token: Token,
     echo: Callable[[str], None],
-    alert: Callable[[str], None] | None = None,
     now: Callable[[], float] = time.time,
     snapshot_dir: Path | None = None,
     workspace_dir: Path | None = None,
@@ -47,7 +46,6 @@ def build_ports(
         snapshot_dir=snapshot_dir or Path(config.state.snapshot_dir),
         now=now,
         echo=echo,
-        alert=alert,
         versions=CachedVersions(GitHubActionVersions(github)),  # once per process, else the dated table
         index=index or index_from(os.environ.get("CICD_AGENT_PACKAGE_INDEX")),
     )

@@ -1,7 +1,8 @@
 """The text the agent writes on GitHub: PR and issue bodies, titles and comments (pure).
 
-Log lines, branch and job names are strangers' text: they are fenced or escaped and their mentions broken,
-and every body carries the agent's machine-readable metadata block (`text.metadata_comment`).
+Log lines, workflow, job, step and branch names are strangers' text: every one goes through `cicd_agent.text`
+(fenced, inline-escaped or in a code span, mentions and autolinks broken), and every body ends with the
+agent's machine-readable metadata block (`text.with_metadata`), the only place it is read from.
 """
 
 from __future__ import annotations
@@ -13,7 +14,17 @@ from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
 from cicd_agent.github import WorkflowRun
 from cicd_agent.model import Incident
-from cicd_agent.text import break_mentions, clip, fenced, inline, metadata_comment
+from cicd_agent.text import (
+    break_mentions,
+    code_span,
+    fenced,
+    inline,
+    link,
+    prose,
+    terminal,
+    title,
+    with_metadata,
+)
 
 BODY_BUDGET = 65_000
 
@@ -23,7 +34,7 @@ def excerpt_block(analysis: Analysis, budget: int) -> str:
     kept: list[str] = []
     used = 0
     for item in analysis.excerpt:
-        line = break_mentions(f"{item.line:>6} | {item.text}")
+        line = f"{item.line:>6} | {item.text}"
         if used + len(line) + 1 > budget - 20:
             kept.append("   ... | (excerpt cut to fit)")
             break
@@ -36,11 +47,15 @@ def header(run: WorkflowRun, explained: Explained) -> list[str]:
     analysis = explained.analysis
     step = inline(analysis.failing_step or "(unknown)")
     job = inline(explained.job.name) if explained.job else "(unknown)"
-    return [
-        f"- Failing run: [{run.name} #{run.id}]({run.html_url}) (attempt {run.attempt}) on `{inline(run.branch)}`",
+    lines = [
+        f"- Failing run: {link(f'{run.name} #{run.id}', run.html_url)} (attempt {run.attempt}) "
+        f"on {code_span(run.branch)}",
         f"- Job: {job}; failing step: {step}",
-        f"- Category: `{analysis.category}`; signature: `{analysis.signature}`",
+        f"- Category: {code_span(analysis.category)}; signature: {code_span(analysis.signature)}",
     ]
+    if explained.log_missing:
+        lines.append(f"- Log unavailable: {inline(explained.log_note)}; explained from the check run and step names")
+    return lines
 
 
 def identity(run: WorkflowRun, signature: str) -> dict[str, Any]:
@@ -55,43 +70,95 @@ def identity(run: WorkflowRun, signature: str) -> dict[str, Any]:
 
 
 def pr_title(plan: FixPlan) -> str:
-    return f"cicd-agent: {plan.title}"
+    return title(f"cicd-agent: {plan.title}")
+
+
+def commit_message(pr_title: str, plan: FixPlan) -> str:
+    """The fix commit's message: GitHub links mentions and references in commit messages too."""
+    return f"{pr_title}\n\n{break_mentions(terminal(plan.rationale))}"
+
+
+def pr_metadata(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> dict[str, Any]:
+    return {
+        **identity(run, explained.analysis.signature),
+        "snapshot": snapshot_id,
+        "rule": rule,
+        "fixer": plan.fixer,
+        "base_sha": run.head_sha,
+        "paths": sorted(c.path for c in plan.changes),
+    }
 
 
 def pr_body(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> str:
-    meta = metadata_comment(
-        {
-            **identity(run, explained.analysis.signature),
-            "snapshot": snapshot_id,
-            "rule": rule,
-            "fixer": plan.fixer,
-            "base_sha": run.head_sha,
-            "paths": sorted(c.path for c in plan.changes),
-        }
-    )
     head = "\n".join(
         [
             "## cicd-agent proposes a fix",
             "",
             *header(run, explained),
-            f"- Rule: `{rule}`; fixer: `{plan.fixer}`",
-            f"- Snapshot for rollback: `{snapshot_id}`",
+            f"- Rule: {code_span(rule)}; fixer: {code_span(plan.fixer)}",
+            f"- Snapshot for rollback: {code_span(snapshot_id)}",
             "",
             "### Why",
             "",
-            break_mentions(plan.rationale),
+            prose(plan.rationale),
             "",
             "### Error excerpt",
             "",
         ]
     )
-    tail = "\n\nIf this fix's CI fails, the agent closes this pull request and deletes its branch.\n\n" + meta
-    budget = BODY_BUDGET - len(head) - len(tail)
-    return clip(head + excerpt_block(explained.analysis, budget) + tail)
+    tail = "\n\nIf this fix's CI fails, the agent closes this pull request and deletes its branch."
+    budget = BODY_BUDGET - len(head) - len(tail) - 1000
+    body = head + excerpt_block(explained.analysis, budget) + tail
+    return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id))
+
+
+PATCH_BUDGET = 40_000
+
+
+def refused_title(plan: FixPlan) -> str:
+    return title(f"cicd-agent: {plan.title} (needs a permission to propose it)")
+
+
+def refused_body(
+    run: WorkflowRun, explained: Explained, plan: FixPlan, *, refused: str, permission: str, branch: str, diff: str
+) -> str:
+    """A fix GitHub would not take (`refused`: "push" or "pull_request"): the patch and the permission missing."""
+    what = "push the fix branch" if refused == "push" else "open the pull request"
+    where = (
+        f"The fix is pushed on branch {code_span(branch)}: a person can open the pull request from it."
+        if refused == "pull_request"
+        else "Nothing was pushed: apply the patch below (`git apply`) to propose it yourself."
+    )
+    patch = diff if len(diff) <= PATCH_BUDGET else diff[:PATCH_BUDGET] + "\n... (patch cut to fit; rerun the fixer)\n"
+    head = "\n".join(
+        [
+            f"## cicd-agent has a fix but GitHub would not let it {what}",
+            "",
+            *header(run, explained),
+            f"- Missing permission: {prose(permission)}",
+            f"- Fixer: {code_span(plan.fixer)}",
+            "",
+            where,
+            "",
+            "### Why",
+            "",
+            prose(plan.rationale),
+            "",
+            "### The patch",
+            "",
+            fenced(patch, "diff", exact=True),
+            "",
+            "### Error excerpt",
+            "",
+        ]
+    )
+    body = head + excerpt_block(explained.analysis, BODY_BUDGET - len(head) - 1000)
+    meta = {**identity(run, explained.analysis.signature), "refused": refused, "fix_branch": branch}
+    return with_metadata(body, meta)
 
 
 def report_title(run: WorkflowRun, analysis: Analysis) -> str:
-    return f"CI failure on {inline(run.branch)}: {analysis.category} ({analysis.signature[:12]})"[:250]
+    return title(f"CI failure on {run.branch}: {analysis.category} ({analysis.signature[:12]})")
 
 
 def report_body(run: WorkflowRun, explained: Explained) -> str:
@@ -105,18 +172,17 @@ def report_body(run: WorkflowRun, explained: Explained) -> str:
             "",
         ]
     )
-    meta = metadata_comment(identity(run, explained.analysis.signature))
-    return clip(head + excerpt_block(explained.analysis, BODY_BUDGET - len(head) - 200) + "\n\n" + meta)
+    body = head + excerpt_block(explained.analysis, BODY_BUDGET - len(head) - 1000)
+    return with_metadata(body, identity(run, explained.analysis.signature))
 
 
 def seen_again(run: WorkflowRun, signature: str) -> str:
-    return f"Seen again in [run {run.id}]({run.html_url}) (attempt {run.attempt}).\n\n" + metadata_comment(
-        identity(run, signature)
-    )
+    text = f"Seen again in {link(f'run {run.id}', run.html_url)} (attempt {run.attempt})."
+    return with_metadata(text, identity(run, signature))
 
 
 def rollback_comment(why: str) -> str:
-    return f"cicd-agent: {why}. Rolling this fix back."
+    return f"cicd-agent: {prose(why)}. Rolling this fix back."
 
 
 def rollback_commit_message(pr_url: str) -> str:
@@ -125,7 +191,7 @@ def rollback_commit_message(pr_url: str) -> str:
 
 def incident_title(incident: Incident) -> str:
     what = f"{incident.category} ({incident.signature[:12]})"
-    return f"cicd-agent: one failure in {len(incident.repos)} repositories: {what}"[:250]
+    return title(f"cicd-agent: one failure in {len(incident.repos)} repositories: {what}")
 
 
 def incident_body(incident: Incident, latest: Explained, window: float) -> str:
@@ -140,19 +206,19 @@ def incident_body(incident: Incident, latest: Explained, window: float) -> str:
             "The agent handles it as one incident: it opens no pull request or issue in the repositories while "
             f"the incident lasts. It ends once {window / 60:g} minutes pass without a new sighting.",
             "",
-            f"- Category: `{analysis.category}`; signature: `{analysis.signature}`",
+            f"- Category: {code_span(analysis.category)}; signature: {code_span(analysis.signature)}",
             f"- Failing step: {inline(analysis.failing_step or '(unknown)')}",
             "",
             "### Affected repositories",
             "",
             *(f"- {inline(repo)}" for repo in incident.repos),
             "",
-            f"### Error excerpt (latest: [{inline(run.repo)} run {run.id}]({run.html_url}))",
+            f"### Error excerpt (latest: {link(f'{run.repo} run {run.id}', run.html_url)})",
             "",
         ]
     )
-    meta = metadata_comment({"storm": incident.signature, "started_at": incident.started_at})
-    return clip(head + excerpt_block(analysis, BODY_BUDGET - len(head) - 200) + "\n\n" + meta)
+    body = head + excerpt_block(analysis, BODY_BUDGET - len(head) - 1000)
+    return with_metadata(body, {"storm": incident.signature, "started_at": incident.started_at})
 
 
 def incident_over(incident: Incident, window: float) -> str:

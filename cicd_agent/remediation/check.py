@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from cicd_agent import health
 from cicd_agent.errors import AgentError
-from cicd_agent.github import PullRef, WorkflowRun
+from cicd_agent.github import PullRef, WorkflowRun, ends_cycle
 from cicd_agent.model import (
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,
@@ -36,7 +36,9 @@ def process_health_checks(p: Ports, report: Report) -> None:
         try:
             judge(p, report, rem, check)
         except AgentError as exc:
-            report.errors.append(f"health check of remediation {rem.id}: {exc}")
+            if ends_cycle(exc):
+                raise
+            report.error(p, f"health check of remediation {rem.id}: {exc}")
 
 
 class Next(StrEnum):

@@ -34,7 +34,6 @@ class Ports:
     snapshot_dir: Path
     now: Callable[[], float]
     echo: Callable[[str], None] = lambda message: None
-    alert: Callable[[str], None] | None = None  # errors a person must see even with -q (default: echo)
     stopping: Callable[[], bool] = lambda: False  # a watcher asked to stop: finish the current failure, then end
     versions: ActionVersions | None = None  # latest action releases for the deprecated-action fixer
     index: PackageIndex | None = None  # verifies distribution names for the missing-dependency fixer
@@ -70,8 +69,8 @@ class Report:
         }
 
     def error(self, p: Ports, message: str) -> None:
+        """An error of this cycle: kept for the report, which prints it (once) when the cycle ends."""
         self.errors.append(message)
-        (p.alert or p.echo)(f"error: {message}")
 
 
 def record(
@@ -85,7 +84,11 @@ def record(
     rule: str = "",
     **detail: Any,
 ) -> None:
-    """One decision: into the audit trail, the cycle's report, and the log."""
+    """One decision: into the audit trail, the cycle's report, and the log. A failure explained without its log
+    says so in the decision's detail."""
+    explained = report.explained.get(run.run_id)
+    if explained is not None and explained.log_missing:
+        detail.setdefault("log", f"unavailable: {explained.log_note}")
     entry = Decision(
         p.now(),
         run.repo,

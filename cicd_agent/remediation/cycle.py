@@ -5,6 +5,8 @@ port, writes through the effects gateway, state through the store."""
 from __future__ import annotations
 
 from cicd_agent import ops
+from cicd_agent.errors import AgentError
+from cicd_agent.github import ends_cycle
 from cicd_agent.remediation.check import process_health_checks
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.poll import handle_new_failures
@@ -16,15 +18,22 @@ __all__ = ["Ports", "Report", "run_cycle"]
 
 
 def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Report:
+    """Each stage copes with its own items' errors; one every repository would meet (the API host unreachable,
+    the rate limit spent) ends the cycle where it is, and the next cycle resumes."""
     started = p.now()
     report = Report()
     p.github.new_cycle()
-    reconcile(p, report)
-    retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
-    process_health_checks(p, report)
-    end_quiet(p, report)
-    if not health_only:
-        handle_new_failures(p, repos, report)
+    try:
+        reconcile(p, report)
+        retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
+        process_health_checks(p, report)
+        end_quiet(p, report)
+        if not health_only:
+            handle_new_failures(p, repos, report)
+    except AgentError as exc:
+        if not ends_cycle(exc):
+            raise
+        report.error(p, f"{exc}; the cycle ends here, the next one resumes")
     ops.record_cycle(
         p.store, at=p.now(), duration=p.now() - started, decisions=len(report.decisions), errors=len(report.errors)
     )

@@ -26,6 +26,8 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
         return False
     explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run)
     report.explained[run.id] = explained
+    if explained.log_missing:  # a degradation, not an outage: explained from the API, handled like any other
+        p.echo(f"{run.repo} run {run.ref.label}: job log unavailable ({explained.log_note}); explained from the API")
     analysis = explained.analysis
     key = run.key(analysis.signature)
     facts: dict[str, Any] = {"signature": analysis.signature, "category": analysis.category} if analysis.failed else {}

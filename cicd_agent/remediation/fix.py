@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cicd_agent import policy, snapshots
 from cicd_agent.effects import file_diff
+from cicd_agent.errors import PermissionMissing
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github import AlreadyExists, PullRef, WorkflowRun
@@ -22,6 +23,7 @@ from cicd_agent.remediation.context import (
     schedule_health_check,
     start_remediation,
 )
+from cicd_agent.remediation.fallback import Proposed, refused
 from cicd_agent.rules import Rule
 
 
@@ -111,16 +113,14 @@ def open_fix(
     )
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
     workspace = p.workspaces.path(run.repo)
-    commit = p.workspaces.commit(workspace, branch, plan.changes, f"{title}\n\n{plan.rationale}")
+    commit = p.workspaces.commit(workspace, branch, plan.changes, bodies.commit_message(title, plan))
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())
+    proposed = Proposed(run, explained, rule, plan, diff)
     try:
         existing = push_branch(p, run.repo, workspace, branch, diff)
-    except WorkflowPushRefused as exc:
-        refused = p.store.update_remediation(rem.id, state=RemState.REFUSED, error=str(exc), now=p.now())
-        count_outcome(p, refused, None)
-        record(p, report, run.ref, Decided.PUSH_REFUSED, str(exc), **facts)
-        return True
+    except WorkflowPushRefused as exc:  # not retried: the patch goes into an issue instead
+        return refused(p, report, rem, exc, proposed)
     p.store.finish_intent(intent, now=p.now())
     if existing is not None:
         reason = f"pull request {existing.html_url} already proposes this fix"
@@ -129,7 +129,10 @@ def open_fix(
         record(p, report, run.ref, Decided.DUPLICATE, reason, **facts)
         return True
     pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=commit, now=p.now())
-    pull = open_pull(p, pushed, diff)
+    try:
+        pull = open_pull(p, pushed, diff)
+    except PermissionMissing as exc:  # the branch is pushed, the pull request may not be opened
+        return refused(p, report, pushed, exc, proposed)
     record(p, report, run.ref, Decided.FIX_OPENED, f"{plan.fixer}: {pull.html_url}", pr=pull.html_url, **facts)
     return True
 

@@ -4,7 +4,11 @@ were handled, so an unchanged list (304) never hides work left for later.
 
 Polls run in parallel on a bounded pool (`github.poll_concurrency`, shrunk when GitHub asks to slow down);
 they only make their request: cursors are read before and written after, in one transaction per cycle, and
-the failures found are decided one at a time."""
+the failures found are decided one at a time.
+
+Errors are per repository and per failure: a repository that answers 5xx (or a failure whose handling does)
+costs that repository this cycle, and the others are still polled and handled and keep their cursors. Only
+what every repository would meet alike (the API host unreachable, the rate limit spent) ends the cycle."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from datetime import UTC, datetime
 
 from cicd_agent.config import RepoConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github import ApiUnavailable, SecondaryRateLimit, WorkflowRun
+from cicd_agent.github import ApiUnavailable, SecondaryRateLimit, WorkflowRun, ends_cycle
 from cicd_agent.model import Decided, RemState, is_fix_branch
 from cicd_agent.pool import Skipped
 from cicd_agent.remediation import storms
@@ -74,12 +78,13 @@ def fetch(p: Ports, repo: str, cursor: tuple[str, str] | None) -> Polled | None:
 
 def poll_all(p: Ports, repos: list[str]) -> list[Polled | BaseException | Skipped[str] | None]:
     """Every repository polled, at most `github.poll_concurrency` at once; results in the repositories' order.
-    An outage (or a limit that asks for a long wait) stops the polls not yet started."""
+    The API host unreachable or the rate limit spent (or a limit that asks for a long wait) stops the polls not
+    yet started; one repository's 5xx does not."""
     cursors = p.store.cursors()
     return p.pool.run(
         repos,
         lambda repo: fetch(p, repo, cursors.get(repo)),
-        stop=lambda result: isinstance(result, ApiUnavailable) or p.stopping(),
+        stop=lambda result: ends_cycle(result) or p.stopping(),
     )
 
 
@@ -87,14 +92,17 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
     """Every repo's new failures, oldest first across repos, at most `max_failures_per_cycle` of them; the
     cursors of the repositories left with nothing to do are saved together, in one transaction."""
     polled: list[Polled] = []
+    stopped = False
     for repo, found in zip(repos, poll_all(p, repos), strict=True):
         if isinstance(found, Skipped):
             continue
-        if isinstance(found, ApiUnavailable):  # the API host is down: stop this cycle instead of hammering it
-            report.error(p, f"{repo}: {found}; cycle stopped, the next one retries")
-            return
+        if isinstance(found, AgentError) and ends_cycle(found):  # every repository would meet it: said once
+            if not stopped:
+                report.error(p, f"{repo}: {found}; polling stopped, the next cycle resumes")
+            stopped = True
+            continue  # what was polled before it is still handled below
         if isinstance(found, AgentError):
-            report.error(p, f"{repo}: {found}")
+            report.error(p, f"{repo}: {found}")  # this repository only: the others were polled
             continue
         if isinstance(found, BaseException):
             raise found  # a bug, not an answer of GitHub's
@@ -115,8 +123,10 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
     budget = p.config.policy.max_failures_per_cycle
     storms.survey(p, report, queue, limit=budget)
     waiting: set[str] = set()
+    unavailable: set[str] = set()  # repositories whose failures wait for the next cycle after an outage
+    halted = False
     for run in queue:
-        if budget <= 0 or p.stopping():
+        if budget <= 0 or halted or run.repo in unavailable or p.stopping():
             waiting.add(run.repo)
             report.deferred += 1
             continue
@@ -127,16 +137,18 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
             report.error(p, f"{run.repo} run {run.id}: {exc}")
             waiting.add(run.repo)
             give_back(p, report, run, exc)
+            halted = ends_cycle(exc)
             if isinstance(exc, ApiUnavailable):
-                budget = 0
+                unavailable.add(run.repo)
     if report.deferred:
-        p.echo(f"{report.deferred} failure(s) left for the next cycle (max_failures_per_cycle)")
+        p.echo(f"{report.deferred} failure(s) left for the next cycle")
     return waiting
 
 
 def give_back(p: Ports, report: Report, run: WorkflowRun, exc: AgentError) -> None:
     """Handling a failure ended in an error: mark what it planned as failed, give the failure back for the next
-    cycle, and after MAX_HANDLING_ERRORS errors GitHub keeps giving (outages do not count) give up on it."""
+    cycle, and after MAX_HANDLING_ERRORS errors GitHub keeps giving (outages and rate limits do not count) give up
+    on it."""
     for rem in p.store.remediations(repo=run.repo, states=(RemState.PLANNED,)):
         if rem.run == run.ref:  # nothing of it reached GitHub
             p.store.update_remediation(rem.id, state=RemState.FAILED, error=str(exc), now=p.now())

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cicd_agent.github import PullRef
+from cicd_agent.errors import AgentError, PermissionMissing
+from cicd_agent.github import PullRef, ends_cycle
 from cicd_agent.model import Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for, schedule_health_check
 from cicd_agent.remediation.fix import open_pull
@@ -61,36 +62,54 @@ def look(p: Ports, rem: Remediation) -> Found:
 
 
 def reconcile(p: Ports, report: Report) -> None:
+    """Each interrupted remediation on its own: one GitHub will not answer about waits for the next cycle."""
     for rem in p.store.remediations(states=INTERRUPTED):
-        found = look(p, rem)
-        step = recovery(rem.strategy, found)
-        if step is Recovery.ADOPT_PULL and found.pull is not None:
-            pull = found.pull
-            p.store.update_remediation(
-                rem.id,
-                state=RemState.PR_OPEN,
-                pr_number=pull.number,
-                pr_url=pull.html_url,
-                head_sha=pull.head_sha,
-                now=p.now(),
-            )
-            schedule_health_check(p, rem.id)
-            record_for(p, report, rem, Decided.ADOPTED, f"found {pull.html_url} from an interrupted cycle")
-        elif step is Recovery.OPEN_PULL:
-            pushed = p.store.update_remediation(rem.id, head_sha=found.branch_head or "", now=p.now())
+        try:
+            recover(p, report, rem)
+        except AgentError as exc:
+            if ends_cycle(exc):
+                raise
+            report.error(p, f"recovering remediation {rem.id} ({rem.repo}): {exc}")
+
+
+def recover(p: Ports, report: Report, rem: Remediation) -> None:
+    """Adopt what reached GitHub of one interrupted remediation, or abandon it."""
+    found = look(p, rem)
+    step = recovery(rem.strategy, found)
+    if step is Recovery.ADOPT_PULL and found.pull is not None:
+        pull = found.pull
+        p.store.update_remediation(
+            rem.id,
+            state=RemState.PR_OPEN,
+            pr_number=pull.number,
+            pr_url=pull.html_url,
+            head_sha=pull.head_sha,
+            now=p.now(),
+        )
+        schedule_health_check(p, rem.id)
+        record_for(p, report, rem, Decided.ADOPTED, f"found {pull.html_url} from an interrupted cycle")
+    elif step is Recovery.OPEN_PULL:
+        pushed = p.store.update_remediation(rem.id, head_sha=found.branch_head or "", now=p.now())
+        try:
             opened = open_pull(p, pushed)
-            record_for(p, report, rem, Decided.ADOPTED, f"pushed branch found; opened {opened.html_url}")
-        elif step is Recovery.ADOPT_ISSUE and found.issue is not None:
-            issue = found.issue
-            p.store.update_remediation(
-                rem.id, state=RemState.REPORTED, pr_number=issue.number, pr_url=issue.html_url, now=p.now()
-            )
-            record_for(p, report, rem, Decided.ADOPTED, f"found issue {issue.html_url} from an interrupted cycle")
-        elif step is Recovery.ADOPT_RERUN:
-            p.store.update_remediation(rem.id, state=RemState.RERUN_REQUESTED, now=p.now())
-            schedule_health_check(p, rem.id)
-        else:
-            abandon(p, report, rem)
+        except PermissionMissing as exc:  # not retried every cycle: the branch stays for a person
+            done = p.store.update_remediation(rem.id, state=RemState.REFUSED, error=str(exc), now=p.now())
+            count_outcome(p, done, None)
+            reason = f"{exc.what}; the fix stays on branch {rem.fix_branch} (missing: {exc.permission})"
+            record_for(p, report, rem, Decided.PR_REFUSED, reason)
+            return
+        record_for(p, report, rem, Decided.ADOPTED, f"pushed branch found; opened {opened.html_url}")
+    elif step is Recovery.ADOPT_ISSUE and found.issue is not None:
+        issue = found.issue
+        p.store.update_remediation(
+            rem.id, state=RemState.REPORTED, pr_number=issue.number, pr_url=issue.html_url, now=p.now()
+        )
+        record_for(p, report, rem, Decided.ADOPTED, f"found issue {issue.html_url} from an interrupted cycle")
+    elif step is Recovery.ADOPT_RERUN:
+        p.store.update_remediation(rem.id, state=RemState.RERUN_REQUESTED, now=p.now())
+        schedule_health_check(p, rem.id)
+    else:
+        abandon(p, report, rem)
 
 
 def abandon(p: Ports, report: Report, rem: Remediation) -> None:

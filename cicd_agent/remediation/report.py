@@ -3,6 +3,7 @@ per failure), else as an issue (once per failure; later sightings comment on it)
 
 from __future__ import annotations
 
+from cicd_agent.effects import same_post
 from cicd_agent.failures import Explained
 from cicd_agent.github import PullRef, WorkflowRun
 from cicd_agent.model import LABEL, Decided, RemState, Strategy
@@ -27,7 +28,9 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
     ]
     if earlier:
         issue = earlier[-1].pr_number
-        p.effects.comment(run.repo, issue, bodies.seen_again(run, analysis.signature))
+        note = bodies.seen_again(run, analysis.signature)
+        if not said_already(p, run.repo, issue, note):
+            p.effects.comment(run.repo, issue, note)
         record(p, report, key, Decided.REPORTED, f"seen again: commented on issue #{issue}", issue=issue, **facts)
         return True
     rem = start_remediation(p, key, analysis.signature, rule.name, Strategy.REPORT)
@@ -48,7 +51,7 @@ def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Expla
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
     for comment in p.github.comments(run.repo, number):
-        meta = read_metadata(comment.body)
+        meta = read_metadata(comment.body) if p.github.wrote(comment.author) else None
         if meta and meta.get("signature") == analysis.signature:
             record(p, report, run.ref, Decided.REPORTED, f"already explained on pull request #{number}", **facts)
             return True
@@ -58,10 +61,16 @@ def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Expla
     return True
 
 
+def said_already(p: Ports, repo: str, number: int, body: str) -> bool:
+    """Whether the agent's own account already posted `body` on #number (an earlier try that got through)."""
+    return any(p.github.wrote(c.author) and same_post(c.body, body) for c in p.github.comments(repo, number))
+
+
 def existing_report(p: Ports, repo: str, branch: str, signature: str) -> PullRef | None:
-    """An open issue the agent filed for this key (its metadata says so): GitHub is the source of truth."""
+    """An open issue the agent filed for this key (its metadata says so): GitHub is the source of truth. Only
+    the agent's own issues count: anyone may write a metadata block."""
     for issue in p.github.issues(repo, label=LABEL):
-        meta = read_metadata(issue.body)
+        meta = read_metadata(issue.body) if p.github.wrote(issue.author) else None
         if meta and meta.get("signature") == signature and meta.get("branch") == branch:
             return issue
     return None

@@ -11,7 +11,7 @@ from cicd_agent.rules import Rule
 def rerun(p: Ports, report: Report, run: WorkflowRun, signature: str, category: str, rule: Rule) -> bool:
     rem = start_remediation(p, run.ref, signature, rule.name, Strategy.RERUN)
     intent = p.store.add_intent(rem.id, "github.rerun_failed_jobs", str(run.id), now=p.now())
-    p.effects.rerun_failed_jobs(run.repo, run.id)
+    p.effects.rerun_failed_jobs(run.repo, run.id, attempt=run.attempt)
     p.store.finish_intent(intent, now=p.now())
     p.store.update_remediation(rem.id, state=RemState.RERUN_REQUESTED, now=p.now())
     schedule_health_check(p, rem.id)

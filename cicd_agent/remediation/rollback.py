@@ -91,7 +91,8 @@ def restore_snapshot(p: Ports, rem: Remediation) -> None:
 def snapshot_from_github(p: Ports, rem: Remediation) -> Snapshot | None:
     """A snapshot rebuilt from the PR's metadata (base commit and paths): the originals are the files at the
     base commit. Used where the local snapshot is gone (an Action runner is thrown away)."""
-    meta = read_metadata(p.github.pull(rem.repo, rem.pr_number).body) or {}
+    pull = p.github.pull(rem.repo, rem.pr_number)
+    meta = (read_metadata(pull.body) if p.github.wrote(pull.author) else None) or {}
     base, paths = meta.get("base_sha"), meta.get("paths")
     if not isinstance(base, str) or not isinstance(paths, list):
         return None

@@ -13,7 +13,7 @@ from dataclasses import replace
 from cicd_agent import storm
 from cicd_agent.errors import AgentError
 from cicd_agent.failures import Explained, explain_run
-from cicd_agent.github import ApiUnavailable, WorkflowRun
+from cicd_agent.github import ApiUnavailable, WorkflowRun, ends_cycle
 from cicd_agent.model import STORM_LABEL, Decided, Decision, Incident, Sighting
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report
@@ -33,7 +33,9 @@ def survey(p: Ports, report: Report, runs: list[WorkflowRun], *, limit: int) -> 
             continue
         try:
             explained = explain_run(p.github, run)
-        except ApiUnavailable:
+        except ApiUnavailable as exc:
+            if ends_cycle(exc):  # a rate limit or no host: the cycle ends, nothing is asked again
+                raise
             return
         except AgentError:
             continue
@@ -101,7 +103,7 @@ def file_issue(p: Ports, incident: Incident, explained: Explained) -> Incident:
         (
             i
             for i in p.github.issues(incident.issue_repo, label=STORM_LABEL)
-            if (read_metadata(i.body) or {}).get("storm") == incident.signature
+            if p.github.wrote(i.author) and (read_metadata(i.body) or {}).get("storm") == incident.signature
         ),
         None,
     )

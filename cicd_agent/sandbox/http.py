@@ -1,8 +1,9 @@
 """The sandbox's HTTP side: the route table and dispatch, and what wraps every answer the way GitHub does.
 
 Per request: test hooks (`/_sandbox/...`) answer directly; otherwise an injected fault may answer instead
-(or delay the real answer), then authentication, routing, the repository looked up once, the handler,
-pagination (`Link`), `ETag`/304 and the rate-limit headers; every request lands in the request log.
+(or delay the real answer, or replace it once the request was performed), then authentication, routing, the
+repository looked up once, the handler, pagination (`Link`), `ETag`/304 and the rate-limit headers; every
+request lands in the request log.
 """
 
 from __future__ import annotations
@@ -88,20 +89,21 @@ def handle(sb: Sandbox, method: str, raw_path: str, headers: dict[str, str], bod
         return _hook(sb, method, path, body)
     fault = sb.take_fault(method, path)
     if fault is not None and not fault.after:
+        time.sleep(fault.delay)
         status, out_headers, payload = _fault_answer(fault)
     else:
         status, out_headers, payload = _api(sb, method, path, query, headers, body)
         if fault is not None:
             time.sleep(fault.delay)
+            if fault.lost:  # done, but the client is told otherwise
+                status, out_headers, payload = _fault_answer(fault)
     with sb.lock:
         sb.requests.append({"method": method, "path": path, "query": parsed.query, "status": status})
     return status, out_headers, payload
 
 
 def _fault_answer(fault: Fault) -> Answer:
-    if fault.delay:
-        time.sleep(fault.delay)
-    headers = {"Content-Type": JSON}
+    headers = {"Content-Type": JSON, **(fault.headers or {})}
     if fault.retry_after is not None:
         headers["Retry-After"] = str(fault.retry_after)
     if fault.body is not None:
@@ -245,13 +247,16 @@ def _handler_class(sb: Sandbox) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, out, payload = handle(sb, self.command, self.path, headers, body)
-            self.send_response(status)
-            for key, value in out.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if payload and self.command != "HEAD":
-                self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                for key, value in out.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if payload and self.command != "HEAD":
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a timeout): as GitHub,
+                self.close_connection = True  # nothing to say about it
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

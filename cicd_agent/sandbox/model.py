@@ -169,6 +169,9 @@ class Fault:
     delay: float = 0.0
     body: str | None = None  # raw body; None gives GitHub's error JSON
     after: bool = False  # perform the request for real, then wait `delay` before answering (a crash window)
+    lost: bool = False  # with `after`: the request is performed but answered with this fault (a write that
+    # happened although the client saw a 5xx)
+    headers: dict[str, str] | None = None  # extra answer headers (a `Location` to redirect to, rate-limit headers)
 
 
 class ApiError(Exception):

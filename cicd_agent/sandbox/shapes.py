@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from cicd_agent.sandbox.model import Comment, Item, Job, Person, Repo, Run, Workflow
@@ -245,6 +246,33 @@ def job(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:
     }
 
 
+_ANNOTATED = re.compile(r"^\S+Z (?:##\[(error|warning|notice)\]|::(error|warning|notice)(?: [^:]*)?::)(.*)$")
+_LEVELS = {"error": "failure", "warning": "warning", "notice": "notice"}
+
+
+def check_annotations(base: str, repo: Repo, run: Run, jb: Job) -> list[dict[str, Any]]:
+    """What GitHub makes of a job's `##[error]` lines and `::error::` commands: its check run's annotations."""
+    found = []
+    for line in jb.log.splitlines():
+        match = _ANNOTATED.match(line)
+        if match:
+            found.append(
+                {
+                    "path": ".github",
+                    "blob_href": f"{base}/{repo.full_name}/blob/{run.head_sha}/.github",
+                    "start_line": 1,
+                    "end_line": 1,
+                    "start_column": None,
+                    "end_column": None,
+                    "annotation_level": _LEVELS[match.group(1) or match.group(2)],
+                    "title": "",
+                    "message": match.group(3),
+                    "raw_details": "",
+                }
+            )
+    return found
+
+
 def check_run(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:
     return {
         "id": jb.id,
@@ -263,7 +291,7 @@ def check_run(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:
             "title": jb.conclusion or jb.status,
             "summary": "",
             "text": None,
-            "annotations_count": 0,
+            "annotations_count": len(check_annotations(base, repo, run, jb)),
             "annotations_url": f"{base}/repos/{repo.full_name}/check-runs/{jb.id}/annotations",
         },
         "check_suite": {"id": run.id},

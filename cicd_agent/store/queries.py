@@ -46,6 +46,35 @@ from cicd_agent.store.schema import MIGRATIONS
 
 WriteObserver = Callable[[str, str], None]
 MAX_HANDLING_ERRORS = 3
+BUSY_TIMEOUT = 30.0  # seconds to wait for another agent process's write lock
+
+
+def unusable(path: Path, exc: sqlite3.Error) -> AgentError:
+    """One clear line for a state database SQLite refuses; moving it aside is advised only when it is damaged."""
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return AgentError(
+            f"state database {path} is locked by another process ({message})",
+            fix=f"another agent run holds it for more than {BUSY_TIMEOUT:g} s: wait for it to finish, or stop it",
+        )
+    if "readonly" in message or "read-only" in message:
+        return AgentError(
+            f"state database {path} is read-only ({message})",
+            fix="make the file and its directory writable, or pass --state-dir with a writable directory",
+        )
+    if "unable to open" in message:
+        return AgentError(
+            f"cannot open state database {path} ({message})",
+            fix="check that its directory exists and is writable, or pass --state-dir",
+        )
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return AgentError(
+            f"state database {path} is damaged ({message})",
+            fix="move it aside to start fresh (what is on GitHub is found again), or point --state-dir elsewhere",
+        )
+    return AgentError(f"state database {path} cannot be used ({message})", fix="check the disk and the file")
+
+
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
@@ -59,17 +88,14 @@ class Store(IncidentQueries):
         self.path = Path(path)
         try:
             # one thread at a time (the watcher runs its jobs on a single worker), but not always the same one
-            conn = conn or sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            conn = conn or sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             if self.db.journal_mode != "wal":
                 self.db.enable_wal()
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise AgentError(
-                f"state database {self.path} cannot be used: {exc}",
-                fix="move it aside to start fresh, or point --state-dir elsewhere",
-            ) from None
+            raise unusable(self.path, exc) from None
         self.on_write = on_write
 
     def close(self) -> None:
@@ -96,13 +122,23 @@ class Store(IncidentQueries):
         if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise unusable(self.path, exc) from None
         try:
             yield
+        except sqlite3.OperationalError as exc:
+            conn.rollback()
+            raise unusable(self.path, exc) from None
         except BaseException:
             conn.rollback()
             raise
-        conn.commit()
+        try:
+            conn.commit()
+        except sqlite3.OperationalError as exc:
+            conn.rollback()
+            raise unusable(self.path, exc) from None
 
     def _wrote(self, action: str, target: str) -> None:
         if self.on_write is not None:

@@ -114,7 +114,7 @@ def test_explain_a_run_whose_log_is_gone(agent: Agent, sandbox: Sandbox, monkeyp
     )
     assert result.code == 0, result.err
     assert result.json()["failing_step"] == "Check formatting"
-    assert "no longer available" in result.json()["excerpt"][0]["text"]
+    assert "job log is unavailable: GitHub no longer has it" in result.json()["excerpt"][0]["text"]
 
 
 def test_explain_unknown_run(agent: Agent, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -148,6 +148,19 @@ def test_a_fault_after_the_work_performs_the_request_then_answers_for_real(sb: S
     assert sb.faults[0].times == 0
 
 
+def test_a_lost_answer_performs_the_request_then_answers_the_fault(sb: Sandbox) -> None:
+    sb.inject(Fault("POST", r"/issues$", status=502, after=True, lost=True))
+    status, _, body = _call(sb, "POST", "/repos/acme/widgets/issues", {"title": "t"})
+    assert (status, body["message"]) == (502, "Injected fault")
+    assert [item.title for item in sb.repo("acme/widgets").items.values()] == ["t"]  # it was done all the same
+
+
+def test_a_fault_can_redirect_and_add_headers(sb: Sandbox) -> None:
+    sb.inject(Fault("GET", r"/logs$", status=302, headers={"Location": "http://127.0.0.1:9/gone"}, body=""))
+    status, headers, _ = _call(sb, "GET", "/repos/acme/widgets/actions/jobs/7/logs")
+    assert (status, headers["Location"]) == (302, "http://127.0.0.1:9/gone")
+
+
 def test_a_304_costs_no_rate_limit(sb: Sandbox) -> None:
     _, first, _ = _call(sb, "GET", "/repos/acme/widgets")
     status, again, body = _call(sb, "GET", "/repos/acme/widgets", **{"if-none-match": first["ETag"]})
@@ -170,3 +183,25 @@ def test_paginate_cuts_a_page_and_links_its_neighbours() -> None:
         list(range(30)),
         '<http://h/l?per_page=30&page=2>; rel="next", <http://h/l?per_page=30&page=2>; rel="last"',
     )
+
+
+def test_a_client_that_went_away_is_not_a_server_error(sb: Sandbox) -> None:
+    """A client that timed out closed its end: writing the answer fails, quietly (no traceback on stderr)."""
+    import io
+
+    from cicd_agent.sandbox.http import _handler_class
+
+    class Gone(io.RawIOBase):
+        def write(self, data: object) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    handler_class = _handler_class(sb)
+    handler: Any = handler_class.__new__(handler_class)
+    request = f"GET /repos/acme/widgets HTTP/1.1\r\nHost: x\r\nAuthorization: token {sb.token}\r\n\r\n"
+    handler.rfile = io.BytesIO(request.encode())
+    handler.wfile = Gone()
+    handler.client_address = ("127.0.0.1", 1)
+    handler.request_version = "HTTP/1.1"
+    handler.handle_one_request()  # raised BrokenPipeError before, which socketserver printed as a traceback
+    assert handler.close_connection is True
+    assert [(e["method"], e["status"]) for e in sb.requests] == [("GET", 200)]

@@ -122,6 +122,11 @@ def test_every_endpoint_conforms(checker: Checker) -> None:
     job_id = jobs["jobs"][0]["id"]
     c.call("GET", f"{r}/actions/jobs/{job_id}", 200)
     c.call("GET", f"{r}/actions/jobs/{job_id}/logs", 302)
+    check = c.call("GET", f"{r}/check-runs/{job_id}", 200)
+    notes = c.call("GET", f"{r}/check-runs/{job_id}/annotations", 200)
+    assert check["output"]["annotations_count"] == len(notes) > 0
+    assert "Process completed with exit code 1." in [n["message"] for n in notes]
+    c.call("GET", f"{r}/check-runs/424242", 404)
     flows = c.call("GET", f"{r}/actions/workflows", 200)
     wf_id = flows["workflows"][0]["id"]
     c.call("GET", f"{r}/actions/workflows/{wf_id}", 200)

@@ -1,0 +1,229 @@
+"""How GitHub's answers and the transport's failures become the agent's errors, and when a request is asked
+again: `AgentRetry` (reads after a 5xx, never a write; rate limits up to `max_rate_limit_wait`), `http_error`
+and `transport_error` (every failure mapped once, for `github.api`)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import requests
+from github import GithubException, GithubRetry, RateLimitExceededException
+from github.GithubException import RateLimitExceededExceedsMaxWait
+from urllib3 import HTTPResponse, Retry
+from urllib3.connectionpool import ConnectionPool
+
+from cicd_agent.errors import AgentError, PermissionMissing
+
+
+class ApiUnavailable(AgentError):
+    """GitHub did not answer this request (a 5xx, a timeout): this repository or failure waits for the next cycle.
+    A write that ended so may still have been done: the effects gateway finds out before anything is retried."""
+
+
+class HostUnreachable(ApiUnavailable):
+    """The API host cannot be reached at all (refused, DNS, connect timeout): stop talking to it this cycle."""
+
+
+class RateLimited(ApiUnavailable):
+    """A rate limit whose wait is longer than `max_rate_limit_wait` (or that retries did not outlast): end the
+    cycle, resume after `wait` seconds. Never counts as an error of the failure being handled."""
+
+    def __init__(self, message: str, *, wait: float | None = None, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix or "the cycle ends here; a later one resumes")
+        self.wait = wait
+
+
+def rate_limited(what: str, wait: float | None) -> RateLimited:
+    when = f"; it resets in about {int(wait)} s" if wait is not None else ""
+    return RateLimited(f"rate limited by GitHub while {what}{when}", wait=wait)
+
+
+class SecondaryRateLimit(RateLimited):
+    """GitHub asked the agent to slow down (a secondary rate limit: too many requests at once or too fast):
+    wait `wait` seconds, then ask again with fewer requests in flight (the polling pool does)."""
+
+    def __init__(self, message: str, *, wait: float) -> None:
+        super().__init__(
+            message, wait=wait, fix="the agent polls with fewer requests in flight; lower github.poll_concurrency"
+        )
+        self.wait: float = wait
+
+
+def secondary_rate_limit(status: int, headers: Mapping[str, Any], message: str) -> float | None:
+    """The wait GitHub asks for when this answer is a secondary rate limit (None: it is not one). GitHub's rules:
+    a 403 or 429 whose primary limit is not spent; `retry-after` seconds, else at least a minute."""
+    lower = {str(k).lower(): str(v) for k, v in headers.items()}
+    if status not in (403, 429) or lower.get("x-ratelimit-remaining") == "0":
+        return None
+    after = lower.get("retry-after", "").strip()
+    if not (after.isdigit() or status == 429 or "secondary rate limit" in message.lower()):
+        return None  # a 403 that is a refusal (a permission), not a limit
+    return float(after) if after.isdigit() else 60.0
+
+
+def ends_cycle(exc: object) -> bool:
+    """Errors every repository would meet alike (the API host unreachable, the rate limit spent): the cycle
+    stops asking GitHub and a later one resumes."""
+    return isinstance(exc, (HostUnreachable, RateLimited))
+
+
+class AlreadyExists(AgentError):
+    """GitHub refused to create something because it exists (a PR for that head, a ref): someone was first."""
+
+
+class BadResponse(AgentError):
+    """GitHub (or something in between) answered a body the agent cannot read: counted like a 4xx."""
+
+
+class LogUnavailable(AgentError):
+    """A job's log cannot be downloaded (expired link, log storage unreachable or refusing): the failure is
+    explained from what the API still gives instead."""
+
+
+ACTIONS_MAY_NOT_OPEN_PRS = (
+    "the repository setting Settings > Actions > General > Workflow permissions > "
+    '"Allow GitHub Actions to create and approve pull requests" (also at the organisation level)'
+)
+PULL_REQUESTS_WRITE = (
+    "`pull-requests: write` (the workflow's `permissions:`, the GitHub App's Pull requests permission, "
+    "or a personal token allowed to open pull requests)"
+)
+
+
+def rate_limit_wait(status: int, headers: Mapping[str, str], now: float, secondary: float) -> float | None:
+    """How long GitHub asks to wait before asking again (GitHub's rules: `retry-after`, else a spent primary
+    limit's `x-ratelimit-reset`, else a minute for a 429); None when a 403 does not say (PyGithub then reads
+    its body)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    after = str(lower.get("retry-after", "")).strip()
+    if after.isdigit():
+        return float(after)
+    reset = str(lower.get("x-ratelimit-reset", "")).strip()
+    if str(lower.get("x-ratelimit-remaining", "")).strip() == "0" and reset.isdigit():
+        return max(int(reset) - now, 0) + 1
+    return secondary if status == 429 else None
+
+
+class AgentRetry(GithubRetry):
+    """PyGithub's retry with two changes. A write (POST, PATCH, PUT, DELETE) is never sent again after a 5xx or
+    a timeout, since it may have been done (the effects gateway looks first); only a rate-limited write, which
+    GitHub did not perform, is. And a rate limit is waited for only up to `max_rate_limit_wait`: a longer wait
+    raises at once instead of sleeping."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allowed_methods", frozenset({"GET", "HEAD", "OPTIONS"}))
+        super().__init__(**kwargs)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code in (403, 429):  # rate limited: the request was not performed, whatever its method
+            return bool(self.total) or self.total is None
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        if response is not None and response.status in (403, 429):
+            wait = rate_limit_wait(response.status, response.headers, time.time(), self.secondary_rate_wait)
+            if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status, {"message": "rate limited"}, dict(response.headers), wait=wait
+                )
+            if response.status == 429:  # PyGithub only looks into 403s: count the try, wait as GitHub asks
+                retry = Retry.increment(self, method, url, response, error, _pool, _stacktrace)
+                retry.get_backoff_time = lambda: wait or 0.0  # type: ignore[method-assign]
+                return retry
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _message(exc: GithubException) -> str:
+    message = exc.data.get("message") if isinstance(exc.data, dict) else str(exc.data)
+    details = (
+        [
+            str(e.get("message") or e.get("code"))
+            for e in (exc.data or {}).get("errors", []) or []
+            if isinstance(e, dict)
+        ]
+        if isinstance(exc.data, dict)
+        else []
+    )
+    return f"{message}: {'; '.join(details)}" if details else str(message)
+
+
+def http_error(exc: GithubException, what: str) -> AgentError:
+    message = _message(exc)
+    headers = {str(k).lower(): str(v) for k, v in (exc.headers or {}).items()}
+    if isinstance(exc, RateLimitExceededExceedsMaxWait):  # AgentRetry would not wait that long
+        return rate_limited(what, exc.wait)
+    spent = exc.status in (403, 429) and headers.get("x-ratelimit-remaining") == "0"
+    if spent or (isinstance(exc, RateLimitExceededException) and "secondary" not in message.lower()):
+        return rate_limited(what, rate_limit_wait(exc.status, headers, time.time(), 60))
+    wait = secondary_rate_limit(exc.status, headers, message)
+    if wait is not None:
+        return SecondaryRateLimit(f"GitHub asked to slow down while {what}: {message}", wait=wait)
+    if exc.status == 422 and "already exists" in message:
+        return AlreadyExists(f"{what}: {message}")
+    if exc.status >= 500:
+        return ApiUnavailable(
+            f"GitHub answered {exc.status} while {what}: {message}",
+            fix="GitHub may be having an outage; the next cycle retries",
+        )
+    if exc.status == 401:
+        return AgentError(
+            f"GitHub refused the token while {what}: {message}",
+            fix="check GITHUB_TOKEN (or the env var your config names)",
+        )
+    if exc.status == 403 and "not permitted to create or approve pull requests" in message:
+        return PermissionMissing(f"GitHub refused {what}: {message}", permission=ACTIONS_MAY_NOT_OPEN_PRS)
+    if exc.status == 403 and what.startswith("opening a pull request") and "not accessible" in message:
+        return PermissionMissing(f"GitHub refused {what}: {message}", permission=PULL_REQUESTS_WRITE)
+    if exc.status == 404:
+        return AgentError(
+            f"not found while {what}: {message}",
+            fix="check the repository name and that the token can see it",
+        )
+    return AgentError(f"GitHub answered {exc.status} while {what}: {message}")
+
+
+CANNOT_CONNECT = r"NewConnectionError|NameResolutionError|Failed to establish a new connection|ProxyError|SSLError"
+
+
+def transport_error(exc: requests.RequestException, what: str, api_url: str, timeout: float) -> AgentError:
+    """A request that got no usable answer: retries used up, no connection, no answer in time, or a request
+    that could not even be made (a bad URL or header: a configuration problem, not an outage)."""
+    exhausted = re.search(r"too many (\d{3}) error responses", str(exc))
+    if exhausted:
+        status = int(exhausted.group(1))
+        if status in (403, 429):
+            return rate_limited(what, None)
+        return ApiUnavailable(
+            f"GitHub answered {status} while {what}, also when asked again",
+            fix="GitHub may be having an outage; the next cycle retries",
+        )
+    if isinstance(exc, requests.ConnectTimeout) or (
+        isinstance(exc, requests.ConnectionError) and re.search(CANNOT_CONNECT, str(exc))
+    ):
+        return HostUnreachable(
+            f"cannot reach GitHub at {api_url} while {what}: {type(exc).__name__}",
+            fix="check GITHUB_API_URL and the network; the next cycle retries",
+        )
+    if isinstance(exc, requests.Timeout):
+        return ApiUnavailable(
+            f"GitHub did not answer within {timeout:g} s while {what}",
+            fix="the next cycle retries; raise github.timeout if GitHub is often this slow",
+        )
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return ApiUnavailable(  # connected, then the answer broke off: the request may have been done
+            f"the connection to GitHub broke while {what}: {type(exc).__name__}",
+            fix="the next cycle retries",
+        )
+    return AgentError(f"cannot send the request while {what}: {type(exc).__name__}: {exc}"[:500])

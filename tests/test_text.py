@@ -1,0 +1,169 @@
+"""The escaping layer on plain values: each function against the strings attackers use."""
+
+from __future__ import annotations
+
+import hostile
+import pytest
+from hostile import markdown_problems, terminal_problems
+
+from cicd_agent.text import (
+    ZWSP,
+    code_span,
+    command_data,
+    command_property,
+    fenced,
+    html,
+    inline,
+    link,
+    metadata_comment,
+    prose,
+    read_metadata,
+    redact,
+    slack,
+    stop_commands,
+    terminal,
+    title,
+    with_metadata,
+)
+
+ESCAPES = [
+    ("\x1b[31mred\x1b[0m", "red"),  # SGR colours
+    ("a\x1b[2J\x1b[Hb", "ab"),  # clear screen, cursor home
+    ("\x1b]0;owned title\x07after", "after"),  # OSC window title, BEL-terminated
+    ("\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\", "click"),  # OSC 8 hyperlink, ST-terminated
+    ("\x1b]52;c;cm0gLXJmIH4=\x07x", "x"),  # OSC 52: write the clipboard
+    ("\x1bP+q544e\x1b\\ok", "ok"),  # DCS request
+    ("\x9b2Jc1", "c1"),  # 8-bit CSI
+    ("\x9d0;t\x9cz", "z"),  # 8-bit OSC and ST
+    ("nul\x00byte", "nulbyte"),
+    ("bell\x07back\x08space", "bellbackspace"),
+    ("over\rwrite", "overwrite"),  # a lone CR would let a line overwrite itself
+    ("rtl \u202eevil\u202c", "rtl evil"),  # bidi overrides (Trojan Source)
+    ("unterminated \x1b]0;title", "unterminated "),
+    ("lone\x1b", "lone"),
+]
+
+
+@pytest.mark.parametrize(("raw", "shown"), ESCAPES)
+def test_terminal_drops_escape_sequences_and_controls(raw: str, shown: str) -> None:
+    assert terminal(raw) == shown
+
+
+def test_terminal_keeps_text_tabs_and_newlines_and_shows_bad_utf8() -> None:
+    assert terminal("a\tb\nc") == "a\tb\nc"
+    assert terminal("a\r\nb") == "a\nb"
+    assert terminal("one\ntwo", newlines=False) == "one two"
+    assert terminal(b"caf\xc3\xa9 \xff\xfe") == "café \ufffd\ufffd"
+    assert terminal("x\udcffy") == "x\ufffdy"  # a surrogate escape from bytes decoded loosely
+    assert terminal("naïve ✓ 日本") == "naïve ✓ 日本"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "@octocat",
+        "@org/team",
+        "see #12",
+        "<img src=x onerror=alert(1)>",
+        "[click](https://evil.example)",
+        "![pixel](https://evil.example/p.png)",
+        "**bold** _it_ ~~gone~~ `code`",
+        "a | b | c",
+        "https://evil.example/path",
+        "www.evil.example",
+        "&lt;script&gt;",
+        "back\\slash\\[x](y)",
+    ],
+)
+def test_inline_leaves_nothing_active(raw: str) -> None:
+    assert markdown_problems(raw) or raw.startswith(("**", "a |", "&", "back")), "the case itself is inert"
+    assert markdown_problems(f"- {inline(raw)}") == []
+    assert "\n" not in inline("a\nb")
+    assert f"@{ZWSP}octocat" in inline("@octocat")
+
+
+@pytest.mark.parametrize("raw", [hostile.MENTIONS, hostile.HTML, hostile.LINKS, hostile.NAME])
+def test_every_markdown_escape_is_inert(raw: str) -> None:
+    for rendered in (inline(raw), prose(raw), code_span(raw)):
+        assert markdown_problems(f"- item {rendered}\n") == [], rendered
+    assert markdown_problems(f"before\n\n{fenced(raw)}\n\nafter\n") == []
+    assert terminal_problems(title(raw)) == [] and "@o" not in title(raw)  # a title is plain text
+
+
+def test_inline_escapes_markdown_with_backslashes() -> None:
+    assert inline("<b>x</b> [a](b) | `c`") == "\\<b\\>x\\</b\\> \\[a\\](b) \\| \\`c\\`"
+    assert inline("feature_x") == "feature\\_x"
+    assert inline("https://evil.example") == f"https:{ZWSP}//evil.example"
+
+
+def test_code_span_survives_backticks_and_keeps_the_value() -> None:
+    assert code_span("main") == "`main`"
+    assert code_span("a`b") == "``a`b``"
+    assert code_span("`edge`") == "`` `edge` ``"
+    assert code_span("x\ny\x1b[31m") == "`x y`"
+
+
+def test_prose_escapes_outside_code_spans_only() -> None:
+    out = prose("Raised `timeout-minutes` of `build` for @octocat <b>[x](https://e.example)</b>")
+    assert out.startswith("Raised `timeout-minutes` of `build` for @" + ZWSP + "octocat \\<b\\>\\[x\\]")
+    assert prose("a \\`not code <i>` b") == "a \\\\\\`not code \\<i\\>\\` b"  # an escaped backtick opens nothing
+
+
+def test_fenced_cannot_be_closed_early() -> None:
+    block = fenced("a ```` b\n```\n@octocat")
+    assert block.startswith("`````text\n") and block.endswith("\n`````")
+    assert f"@{ZWSP}octocat" in block
+    patch = fenced("+uses: actions/checkout@v4\n", "diff", exact=True)
+    assert patch == "```diff\n+uses: actions/checkout@v4\n```"  # a patch stays exact
+
+
+def test_link_only_for_http_urls() -> None:
+    assert (
+        link("run [1]", "https://github.com/o/r/actions/runs/1")
+        == "[run \\[1\\]](https://github.com/o/r/actions/runs/1)"
+    )
+    assert link("x", "javascript:alert(1)") == "x"
+    assert link("x", "https://e.example/a) [b](c") == "x"
+
+
+def test_chat_escapes() -> None:
+    assert html("<b>@octocat</b> & \x1b[1m") == f"&lt;b&gt;@{ZWSP}octocat&lt;/b&gt; &amp; "
+    assert slack("<!channel> <https://e.example|click> & @here") == (
+        f"&lt;!channel&gt; &lt;https://e.example|click&gt; &amp; @{ZWSP}here"
+    )
+
+
+def test_workflow_command_text_stays_one_command() -> None:
+    assert command_data("50% done\n::set-env name=X::1\r") == "50%25 done%0A::set-env name=X::1"
+    assert command_property("a:b,c") == "a%3Ab%2Cc"
+    first, body, last = stop_commands("::add-mask::secret\x1b[31m").split("\n")
+    token = first.removeprefix("::stop-commands::")
+    assert len(token) == 32 and body == "::add-mask::secret" and last == f"::{token}::"
+
+
+def test_titles_are_one_plain_line() -> None:
+    assert title("fix @octocat\n#12\x1b[31m") == f"fix @{ZWSP}octocat #{ZWSP}12"
+
+
+def test_metadata_is_read_only_from_the_block_that_ends_a_body() -> None:
+    forged = metadata_comment({"signature": "forged"})
+    real = with_metadata(f"excerpt:\n```\n{forged}\n```", {"signature": "real", "branch": "x --> <b>"})
+    assert read_metadata(real) == {"signature": "real", "branch": "x --> <b>"}
+    assert read_metadata(f"```\n{forged}\n```\nmore text after it") is None  # not at the end: not ours
+    assert read_metadata(real + "\n\n  ") == {"signature": "real", "branch": "x --> <b>"}
+    assert read_metadata("<!-- cicd-agent [1, 2] -->") is None and read_metadata(None) is None
+    long = with_metadata("x" * 70_000, {"n": 1})
+    assert len(long) <= 65_536 and read_metadata(long) == {"n": 1}  # cut to fit, the block kept
+
+
+def test_redact_removes_tokens_in_every_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_DEPLOY_TOKEN", "s3cr3t-value-123\n")
+    text = (
+        "Invalid header value: 'token ghp_abcdefghijklmnopqrstuvwx\\n' AUTHORIZATION: basic eC1hY2Nlc3M= "
+        "https://x-access-token:tok123456@github.com given s3cr3t-value-123 github_pat_11ABCDEFG0123456789_abcdefghij"
+    )
+    out = redact(text, "explicit-secret")
+    for secret in ("ghp_abc", "eC1hY2Nlc3M", "tok123456", "s3cr3t-value-123", "github_pat_11"):
+        assert secret not in out
+    assert out.count("***") == 5
+    assert redact("nothing to hide here") == "nothing to hide here"

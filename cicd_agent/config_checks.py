@@ -40,7 +40,7 @@ def url_problem(url: str, *, secret_bearing: bool) -> str | None:
         return (
             f"plain http is only allowed to 127.0.0.1, localhost or [::1] ({what} would cross the network unencrypted)"
         )
-    return "expected an https:// URL (or http://127.0.0.1:PORT for a local test server)"
+    return f"{url!r} is not an http(s) URL: use https://HOST/..., or http://127.0.0.1:PORT for a local test server"
 
 
 def _env_keys(config: Config) -> list[tuple[str, str]]:

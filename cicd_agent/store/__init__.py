@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from cicd_agent.errors import AgentError
-from cicd_agent.store.queries import MAX_HANDLING_ERRORS, Store, StoredBreaker, WriteObserver
+from cicd_agent.store.queries import MAX_HANDLING_ERRORS, Store, StoredBreaker, WriteObserver, unusable
 from cicd_agent.store.schema import MIGRATIONS
 
 STATE_FILE = "state.db"
@@ -74,8 +74,5 @@ def memory_copy(path: Path) -> sqlite3.Connection:
             source.close()
     except sqlite3.DatabaseError as exc:
         memory.close()
-        raise AgentError(
-            f"state database {path} cannot be read: {exc}",
-            fix="move it aside to start fresh, or point --state-dir elsewhere",
-        ) from None
+        raise unusable(path, exc) from None
     return memory

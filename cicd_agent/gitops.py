@@ -30,6 +30,11 @@ WORKFLOW_SCOPE = "the `workflow` scope (a classic personal token)"
 WORKFLOWS_PERMISSION = "the Workflows permission, read and write (a GitHub App or a fine-grained token)"
 
 
+# how git says a push found the branch otherwise than expected: not a fast-forward, or two pushes creating the
+# branch at once (the loser's "reference already exists" / "cannot lock ref")
+REJECTED = ("[rejected]", "non-fast-forward", "reference already exists", "cannot lock ref", "failed to update ref")
+
+
 class PushRejected(AgentError):
     """The branch on the remote has commits the push does not (a non-fast-forward): someone pushed it first."""
 
@@ -133,6 +138,6 @@ class GitPusher:
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     permission=WORKFLOWS_PERMISSION if app else WORKFLOW_SCOPE,
                 ) from None
-            if not force and ("[rejected]" in detail or "non-fast-forward" in detail):
+            if not force and any(sign in detail for sign in REJECTED):
                 raise PushRejected(f"{branch} already exists with other commits: {detail.strip()[-300:]}") from None
             raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None

@@ -47,6 +47,7 @@ lock: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis_speed.py
+	$(BIN)/python benchmarks/cli_startup.py
 
 clean:
 	rm -rf $(VENV) $(FLOOR) .pytest_cache .mypy_cache .ruff_cache *.egg-info

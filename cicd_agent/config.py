@@ -95,6 +95,10 @@ class HealthConfig:
     interval: Duration = Duration(120)
     max_wait: Duration = Duration(3600)
     inconclusive_counts_as_failure: bool = False
+    # as Argo Rollouts' analysis: measurements tolerated before the verdict (a failed one re-runs the failed jobs)
+    failure_limit: int = 0
+    inconclusive_limit: int = 0
+    consecutive_error_limit: int = 4
 
 
 @dataclass(frozen=True)

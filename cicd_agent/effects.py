@@ -286,6 +286,13 @@ class Effects:
             lambda: (self._gh().pull(repo, number).state == "closed", None),
         )
 
+    def mark_ready(self, repo: str, number: int) -> None:
+        self._do(
+            Action("github.mark_ready", f"{repo}#{number}", "draft -> ready for review"),
+            lambda: self._gh().mark_ready(repo, number),
+            None,
+        )
+
     def merge_pull(self, repo: str, number: int, message: str) -> str:
         return self._do(
             Action("github.merge_pull", f"{repo}#{number}", message),

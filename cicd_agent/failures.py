@@ -3,12 +3,16 @@
 The baseline is the same job in the last successful run of the same workflow on the same branch. A log that
 cannot be had (expired, 404/410, log storage unreachable or refusing) is a degradation, not an outage: the
 failure is explained from what the API still gives (the check run's annotations and output, the job's step
-names and conclusions), and the explanation says so.
+names and conclusions), and the explanation says so. Both logs are streamed to temporary files and read
+from there by the same streaming code as `agent signature FILE`.
 """
 
 from __future__ import annotations
 
+import re
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from typing import BinaryIO
 
 from cicd_agent.analysis import Analysis, ExcerptLine, analyze
 from cicd_agent.analysis.signature import signature
@@ -24,6 +28,7 @@ class Explained:
     baseline_run: int | None
     log_missing: bool = False
     log_note: str = ""  # why the log was missing, when it was
+    fixer_lines: str = ""  # the log's lines fixers read (`lines_for_fixers`), bounded whatever the log's size
 
 
 def failed_job(jobs: list[Job]) -> Job | None:
@@ -38,8 +43,9 @@ def failed_step_name(job: Job) -> str | None:
     return None
 
 
-def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int, str] | None:
-    """(run id, log) of the same job in the newest green run of this workflow on this branch, if any."""
+def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int, BinaryIO] | None:
+    """(run id, log file) of the same job in the newest green run of this workflow on this branch, if any;
+    the caller closes the file."""
     for candidate in gh.workflow_runs(run.repo, status="success", branch=run.branch, limit=20):
         if candidate.workflow_id != run.workflow_id or candidate.id == run.id:
             continue
@@ -71,11 +77,41 @@ def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> E
     if log is None:
         analysis = degraded_analysis(run, job, check_run_notes(gh, repo, job), why)
         return Explained(run, job, analysis, None, log_missing=True, log_note=why)
-    baseline = baseline_log(gh, run, job.name)
-    analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
+    with ExitStack() as files:
+        files.enter_context(log)
+        baseline = baseline_log(gh, run, job.name)
+        if baseline is not None:
+            files.enter_context(baseline[1])
+        analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
+        for_fixers = lines_for_fixers(log)
     if analysis.failed and failed_step_name(job):  # the API's step name beats the log's group header
         analysis = replace(analysis, failing_step=failed_step_name(job))
-    return Explained(run, job, analysis, baseline[0] if baseline else None)
+    return Explained(run, job, analysis, baseline[0] if baseline else None, fixer_lines=for_fixers)
+
+
+# What fixers read beyond the excerpt: the steps' commands (`##[group]Run ...`: what the job installs), missing
+# modules and the frames that imported them, the files a formatter names, deprecation and workflow-command
+# warnings, the time limit hit, pre-commit hook results.
+_FOR_FIXERS = re.compile(
+    rb"##\[group\]Run |No module named|\.py\", line \d|\.py:\d+: in |[Ww]ould reformat|reformatted |"
+    rb"would be reformatted|--> \S+:\d+:\d+|\[warn\] |deprecat|set-output|save-state|set-env|add-path|"
+    rb"maximum execution time|hook id:|Failed\s*$|Node\.js \d"
+)
+MAX_FIXER_LINES = 5_000
+MAX_FIXER_LINE = 2_000
+
+
+def lines_for_fixers(log: BinaryIO) -> str:
+    """The lines of a job log (an open file, read again from its start) that fixers read: a few thousand lines
+    at most, each cut to a sane length, so a huge log costs one more pass and no memory."""
+    log.seek(0)
+    kept: list[str] = []
+    for raw in log:
+        if _FOR_FIXERS.search(raw):
+            kept.append(raw[:MAX_FIXER_LINE].decode("utf-8", "replace").rstrip("\r\n"))
+            if len(kept) >= MAX_FIXER_LINES:
+                break
+    return "\n".join(kept)
 
 
 def check_run_notes(gh: GitHubClient, repo: str, job: Job) -> CheckRunNotes | None:

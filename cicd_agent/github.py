@@ -10,10 +10,11 @@ import base64
 import functools
 import inspect
 import json
+import tempfile
 import threading
 import urllib.parse
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, UnknownObjectException
@@ -93,6 +94,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
 def _json_or_text(body: str) -> Any:
@@ -289,13 +291,13 @@ class GitHubClient:
         head_sha: str | None = None,
         limit: int = 100,
     ) -> list[WorkflowRun]:
-        runs = self._repo(repo).get_workflow_runs(
-            status=status or NotSet,
-            branch=branch or NotSet,
-            created=created or NotSet,
-            head_sha=head_sha or NotSet,
-        )
-        return [run_of(repo, run) for _, run in zip(range(limit), runs, strict=False)]
+        """Up to `limit` (at most 100: one page) runs, newest first, read from the list itself (PyGithub would
+        fetch each listed run again to give its raw data)."""
+        filters = {"status": status, "branch": branch, "created": created, "head_sha": head_sha}
+        params: dict[str, Any] = {name: value for name, value in filters.items() if value}
+        params["per_page"] = max(1, min(limit, 100))
+        _, data = self.gh.requester.requestJsonAndCheck("GET", f"{self._repo(repo).url}/actions/runs", params)
+        return [run_from_json(repo, item) for item in data.get("workflow_runs", [])[:limit]]
 
     @api("listing failed runs of {repo}")
     def poll_failed_runs(self, repo: str, *, created: str, etag: str | None) -> tuple[bool, list[WorkflowRun], str]:
@@ -346,9 +348,11 @@ class GitHubClient:
         ]
 
     @api("reading the log of job {job_id} in {repo}")
-    def job_log(self, repo: str, job_id: int) -> str | None:
-        """The job's log text, or None when GitHub no longer has it (expired, 404 or 410). A download that
-        fails (log storage unreachable, refusing, or answering 5xx) raises LogUnavailable, not an outage."""
+    def job_log(self, repo: str, job_id: int) -> BinaryIO | None:
+        """The job's log, streamed into an unnamed temporary file and handed back open at its start (the
+        caller closes it: `with gh.job_log(...) as log`), or None when GitHub no longer has it (expired,
+        404 or 410). A log of any size costs disk, not memory. A download that fails (log storage
+        unreachable, refusing, answering 5xx, or breaking off) raises LogUnavailable, not an outage."""
         try:
             job = self._repo(repo).get_workflow_job(job_id)
             location = job.logs_url()
@@ -357,17 +361,24 @@ class GitHubClient:
                 return None
             raise
         # The redirect target is pre-signed and short-lived: fetch it at once, send no token to it.
+        host = urllib.parse.urlsplit(location).hostname or "?"
         try:
-            response = requests.get(location, timeout=60)
+            with requests.get(location, timeout=60, stream=True) as response:
+                if response.status_code in (404, 410):
+                    return None
+                if response.status_code >= 400:
+                    raise LogUnavailable(f"the log storage at {host} answered {response.status_code}")
+                spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
+                try:
+                    for piece in response.iter_content(chunk_size=LOG_CHUNK):
+                        spool.write(piece)
+                    spool.seek(0)
+                except BaseException:
+                    spool.close()
+                    raise
+                return spool
         except requests.RequestException as exc:
-            host = urllib.parse.urlsplit(location).hostname or "?"
             raise LogUnavailable(f"the log storage at {host} cannot be reached ({type(exc).__name__})") from None
-        if response.status_code in (404, 410):
-            return None
-        if response.status_code >= 400:
-            host = urllib.parse.urlsplit(location).hostname or "?"
-            raise LogUnavailable(f"the log storage at {host} answered {response.status_code}")
-        return response.content.decode("utf-8", errors="replace")
 
     @api("reading the check run of job {job_id} in {repo}")
     def check_run_notes(self, repo: str, job_id: int) -> CheckRunNotes:
@@ -519,6 +530,11 @@ class GitHubClient:
     @api("closing pull request #{number} of {repo}")
     def close_pull(self, repo: str, number: int) -> None:
         self._repo(repo).get_pull(number).edit(state="closed")
+
+    @api("marking pull request #{number} of {repo} ready for review")
+    def mark_ready(self, repo: str, number: int) -> None:
+        """A draft becomes ready for review: GraphQL's `markPullRequestReadyForReview` (REST cannot do it)."""
+        self._repo(repo).get_pull(number).mark_ready_for_review()
 
     @api("merging pull request #{number} of {repo}")
     def merge_pull(self, repo: str, number: int, message: str) -> str:

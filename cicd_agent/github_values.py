@@ -73,6 +73,9 @@ class PullRef:
     author: str = ""
     created_at: float | None = None
     closed_at: float | None = None
+    merge_commit: str = ""  # once merged: the commit it landed as (merge, squash or last rebased commit)
+    draft: bool = False
+    node_id: str = ""  # the GraphQL id (marking a draft ready for review takes it)
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,9 @@ def pull_of(pull: Any) -> PullRef:
         head=pull.head.ref,
         head_sha=pull.head.sha,
         base=pull.base.ref,
+        merge_commit=str(pull.raw_data.get("merge_commit_sha") or ""),
+        node_id=str(pull.raw_data.get("node_id") or ""),
+        draft=bool(pull.raw_data.get("draft")),
     )
 
 

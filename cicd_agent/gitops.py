@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -30,17 +33,22 @@ WORKFLOW_SCOPE = "the `workflow` scope (a classic personal token)"
 WORKFLOWS_PERMISSION = "the Workflows permission, read and write (a GitHub App or a fine-grained token)"
 
 
-# how git says a push found the branch otherwise than expected: not a fast-forward, or two pushes creating the
-# branch at once (the loser's "reference already exists" / "cannot lock ref")
-REJECTED = ("[rejected]", "non-fast-forward", "reference already exists", "cannot lock ref", "failed to update ref")
-
-
 class PushRejected(AgentError):
     """The branch on the remote has commits the push does not (a non-fast-forward): someone pushed it first."""
 
 
 class WorkflowPushRefused(PermissionMissing):
     """GitHub refused a push that touches .github/workflows/: the token lacks the workflow scope."""
+
+
+@dataclass(frozen=True)
+class Revert:
+    """A revert made in a workspace: its commit at HEAD; or `already` there; or the files whose same lines
+    changed since (`conflicts`; nothing is left half-done)."""
+
+    sha: str = ""
+    already: bool = False
+    conflicts: tuple[str, ...] = ()
 
 
 def git_env(token: str | None, url: str) -> dict[str, str]:
@@ -110,6 +118,48 @@ class Workspaces:
         handle.git.commit("--quiet", "--no-verify", "-m", message, env=AGENT_IDENTITY)
         return str(handle.head.commit.hexsha)
 
+    def revert(self, repo: str, clone_url: str, onto: str, commit: str, message: str) -> Revert:
+        """On `onto` (a ref of the fresh fetch, or a commit), revert `commit` (a merge commit against its first
+        parent) as one commit with `message`, which must name `commit` so a retry finds it done."""
+        path = self.checkout(repo, clone_url, onto)
+        handle = git.Repo(path)
+        try:
+            if handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"):
+                return Revert(already=True)
+            mainline = ["-m", "1"] if len(handle.commit(commit).parents) > 1 else []
+            try:
+                handle.git.revert("--no-commit", *mainline, commit, env=AGENT_IDENTITY)
+            except git.GitCommandError:
+                conflicts = tuple(handle.git.diff("--name-only", "--diff-filter=U").split())
+                handle.git.reset("--hard", "HEAD")
+                handle.git.revert("--quit")
+                if conflicts:
+                    return Revert(conflicts=conflicts)
+                raise
+            if not handle.git.diff("--cached", "--name-only"):
+                return Revert(already=True)  # the same lines are back already (a person reverted it by hand)
+            handle.git.commit("--quiet", "--no-verify", "-m", message, env=AGENT_IDENTITY)
+        except git.GitCommandError as exc:
+            raise AgentError(
+                f"cannot revert {commit[:12]} in {repo}: {redact(str(exc.stderr or exc), self.token)}"
+            ) from None
+        return Revert(sha=str(handle.head.commit.hexsha))
+
+    def head_diff(self, repo: str) -> str:
+        """The workspace's last commit as a diff (for a dry run's report)."""
+        return str(git.Repo(self.path(repo)).git.show("--format=", "HEAD"))
+
+
+# how git says the branch on the remote has moved, or was created by someone else a moment before (a race)
+PUSHED_FIRST = r"\[rejected\]|non-fast-forward|\(fetch first\)|reference already exists|cannot lock ref"
+
+
+PUSH_ATTEMPTS = 3
+# Two agents pushing the same fix branch at once (two Action runs for one failure): git refuses the
+# slower one while the other holds the ref's lock ("failed to update ref"). Tried again once the lock is
+# free, a forced push goes through and an unforced one is rejected like any push to a taken branch.
+_RACED = re.compile(r"cannot lock ref|reference already exists|failed to update ref|incorrect old value provided")
+
 
 class GitPusher:
     """Pushes a workspace's branch to its origin (used by the effects gateway only)."""
@@ -128,16 +178,29 @@ class GitPusher:
         args = ["origin", f"HEAD:refs/heads/{branch}"]
         if force:
             args.insert(0, "--force")
-        try:
-            handle.git.push(*args, env=git_env(self.token, url))
-        except git.GitCommandError as exc:
-            detail = redact(str(exc.stderr or exc), self.token)
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            try:
+                handle.git.push(*args, env=git_env(self.token, url))
+                return
+            except git.GitCommandError as exc:
+                detail = redact(str(exc.stderr or exc), self.token)
+            if attempt < PUSH_ATTEMPTS and _RACED.search(detail):
+                time.sleep(0.2 * attempt)  # a concurrent push of the same branch held its ref's lock
+                continue
             if "refusing to allow" in detail and "workflow" in detail:
                 app = "`workflows` permission" in detail or "GitHub App" in detail
                 raise WorkflowPushRefused(
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     permission=WORKFLOWS_PERMISSION if app else WORKFLOW_SCOPE,
                 ) from None
-            if not force and any(sign in detail for sign in REJECTED):
-                raise PushRejected(f"{branch} already exists with other commits: {detail.strip()[-300:]}") from None
-            raise AgentError(f"git push of {branch} failed: {detail.strip()[-400:]}") from None
+            if not force and re.search(PUSHED_FIRST, detail):
+                raise PushRejected(f"{branch} has commits the push does not: {remote_says(detail)}") from None
+            raise AgentError(f"git push of {branch} failed: {remote_says(detail)}") from None
+
+
+def remote_says(detail: str) -> str:
+    """What the server answered a push (its `remote:` lines and the rejected ref), without git's local chatter
+    (file paths, hints); the last 400 characters when it said nothing recognisable."""
+    lines = [line.strip().removeprefix("stderr: '").strip() for line in detail.splitlines()]
+    said = [line for line in lines if line.startswith(("remote:", "! ["))]
+    return " ".join(said)[:400] if said else detail.strip()[-400:]

@@ -17,9 +17,13 @@ HEALTHY_LABEL = "cicd-agent:healthy"
 ROLLED_BACK_LABEL = "cicd-agent:rolled-back"
 INCONCLUSIVE_LABEL = "cicd-agent:inconclusive"
 APPROVAL_LABEL = "cicd-agent:needs-approval"
+APPROVED_LABEL = "cicd-agent:approved"  # a person with write access approves a draft fix with it
+REJECTED_LABEL = "cicd-agent:rejected"  # on a fix a person rejected with `/cicd-agent reject`
+REVERT_LABEL = "cicd-agent:revert"  # on a pull request that reverts a merged fix
 STORM_LABEL = "cicd-agent:storm"  # an incident issue: one failure across many repositories
 RESET_LABEL = "cicd-agent:breaker-reset"  # a person resets a breaker in Action mode with it
 FIX_PREFIX = "cicd-agent/fix/"
+REVERT_PREFIX = "cicd-agent/revert/"
 
 
 def fix_branch(signature: str, branch: str) -> str:
@@ -30,6 +34,11 @@ def fix_branch(signature: str, branch: str) -> str:
 
 def is_fix_branch(branch: str) -> bool:
     return branch.startswith(FIX_PREFIX)
+
+
+def revert_branch(pr_number: int) -> str:
+    """Where the revert of a merged fix waits for a person when it does not apply cleanly."""
+    return f"{REVERT_PREFIX}pr-{pr_number}"
 
 
 class Strategy(StrEnum):
@@ -96,6 +105,8 @@ class Decided(StrEnum):
     REJECTED = "rejected"
     ROLLED_BACK = "rolled_back"
     ROLLBACK_PARTIAL = "rollback_partial"
+    APPROVED = "approved"
+    ESCALATED = "escalated"  # the breaker opened: a person was told on GitHub
     ADOPTED = "adopted"
     ABANDONED = "abandoned"
     GAVE_UP = "gave_up"
@@ -164,9 +175,14 @@ class Remediation:
     labels: tuple[str, ...] = ()
     draft: bool = False
     fixer: str = ""
+    # the fix's own evidence: the commit it was made on and the checks (workflow, jobs) that failed there
+    base_sha: str = ""
+    failed_workflow: str = ""
+    failed_jobs: tuple[str, ...] = ()
     # a rollback's progress: the steps done, why it started, the last error
     rollback_done: tuple[str, ...] = ()
     rollback_reason: str = ""
+    revert_url: str = ""  # a merged fix's revert pull request, when the revert needs a person
     error: str = ""
 
     @property
@@ -186,6 +202,10 @@ class HealthCheck:
     attempts: int = 0
     outcome: HealthOutcome | None = None  # None while the check is still due
     updated_at: float = 0.0
+    # measurements so far (Argo Rollouts' analysis counters): failed, inconclusive, consecutive read errors
+    failures: int = 0
+    inconclusives: int = 0
+    errors: int = 0
 
 
 @dataclass(frozen=True)

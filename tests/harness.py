@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -50,6 +51,15 @@ class Loop:
         self.configure(extra)
         self.sandbox.settle()
 
+    def setup_repo(self, name: str, files: dict[str, bytes], *, extra: str = "") -> None:
+        """A repository of the test's own (not a scenario), watched on main, its first CI settled. Its CI can
+        install the scenarios' stub packages (`$SANDBOX_WHEELHOUSE`, also the package index)."""
+        install_scenarios(self.sandbox, [])
+        self.sandbox.add_repo(name, files)
+        self.repos = [name]
+        self.configure(extra)
+        self.sandbox.settle()
+
     def configure(self, extra: str = "") -> None:
         """The config file: the test settings (`extra` lands in [policy], or opens sections of its own) and
         every repository in `self.repos`."""
@@ -65,16 +75,30 @@ class Loop:
     def decisions(self, *args: str) -> list[str]:
         return [d["decision"] for d in self.cycle(*args)["decisions"]]
 
-    def api(self, method: str, path: str, body: Any = None) -> Any:
+    def api(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> Any:
+        """A REST call as the agent's account, or as the person whose `token` (`Sandbox.add_person`) is given."""
         response = requests.request(
             method,
             self.sandbox.base_url + path,
             json=body,
             timeout=10,
-            headers={"Authorization": f"token {self.sandbox.token}"},
+            headers={"Authorization": f"token {token or self.sandbox.token}"},
         )
         assert response.status_code < 400, response.text
         return response.json() if response.content else None
+
+    def commit(self, repo: str, path: str = "NOTES.md", text: str = "notes\n") -> None:
+        """A person's unrelated commit on main, its CI settled: a failure on main happens again."""
+        body = {"message": "unrelated change", "content": base64.b64encode(text.encode()).decode(), "branch": "main"}
+        found = requests.get(
+            f"{self.sandbox.base_url}/repos/{repo}/contents/{path}?ref=main",
+            headers={"Authorization": f"token {self.sandbox.token}"},
+            timeout=10,
+        )
+        if found.ok:
+            body["sha"] = found.json()["sha"]
+        self.api("PUT", f"/repos/{repo}/contents/{path}", body)
+        self.sandbox.settle()
 
     def store(self) -> Store:
         return Store(Path(".cicd-agent") / "state.db")

@@ -1,4 +1,4 @@
-"""Pure decisions: rules (ladder, cooldown, matching), policy, health verdicts, and text for GitHub."""
+"""Pure decisions: rules (ladder, cooldown, matching), policy, and text for GitHub (health: test_health.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 from cicd_agent.analysis import Analysis, ExcerptLine
 from cicd_agent.config import parse_config
 from cicd_agent.fixers import FileChange, FixPlan
-from cicd_agent.health import verdict
 from cicd_agent.policy import APPROVAL_LABEL, PullCounts, check_plan, check_rate
 from cicd_agent.rules import candidates, from_config
 from cicd_agent.text import ZWSP, break_mentions, fenced, metadata_comment, read_metadata
@@ -140,20 +139,6 @@ def test_fleet_rate_limits(counts: PullCounts, expected: str | None) -> None:
 def test_fleet_bounds_of_zero_are_off() -> None:
     config, _ = parse_config("[policy]\nfleet_max_open_prs = 0\nfleet_max_new_prs_per_hour = 0\n")
     assert check_rate(PullCounts(0, 0, 10_000, 10_000), config.policy) is None
-
-
-@pytest.mark.parametrize(
-    ("checks", "expected"),
-    [
-        ([], "pending"),
-        ([("a", "completed", "success"), ("b", "in_progress", None)], "pending"),
-        ([("a", "completed", "success"), ("b", "completed", "skipped")], "success"),
-        ([("a", "completed", "failure"), ("b", "in_progress", None)], "failure"),
-        ([("a", "completed", "timed_out")], "failure"),
-    ],
-)
-def test_health_verdict(checks: list[tuple[str, str, str | None]], expected: str) -> None:
-    assert verdict(checks) == expected
 
 
 def test_untrusted_text_in_pull_requests() -> None:

@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from cicd_agent.errors import AgentError
 from cicd_agent.model import RunRef
@@ -103,20 +104,24 @@ def test_a_failure_given_back_after_errors_is_retried_then_left(tmp_path: Path) 
     assert store.claim_failure(_failure(run_id=2), now=4.0, ttl=100.0)  # deferred: claimed afresh
 
 
+def _database_before(path: Path, migration: str) -> sqlite_utils.Database:
+    """A state database as it was before `migration`: the earlier ones applied and recorded."""
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for name, migrate in MIGRATIONS[: [n for n, _ in MIGRATIONS].index(migration)]:
+        migrate(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    return db
+
+
 def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
     """A database from before migration 0004 keeps every remediation, its PR plan and rollback progress."""
     import json
 
-    import sqlite_utils
-
     from cicd_agent.model import RemState, Strategy
 
     path = tmp_path / "state.db"
-    db = sqlite_utils.Database(path)
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, migrate in MIGRATIONS[:3]:
-        migrate(db)
-        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
+    db = _database_before(path, "0004_typed_remediations")
     detail = {
         "title": "cicd-agent: fix",
         "body": "why",
@@ -220,3 +225,36 @@ def test_reading_an_old_schema_upgrades_only_the_copy(tmp_path: Path) -> None:
     store.close()
     assert _digest(path) == before
     assert Store(path).schema_version() == [name for name, _ in MIGRATIONS]  # a real open upgrades the file
+
+
+def test_migration_0006_keeps_old_rows_and_knows_which_openings_were_announced(tmp_path: Path) -> None:
+    """A database from before migration 0006: its fixes read without their evidence (read from GitHub later),
+    its health checks without measurements, its OPEN breakers as not yet announced."""
+    from cicd_agent.breaker import Breaker, State
+    from cicd_agent.model import FailureKey
+
+    path = tmp_path / "state.db"
+    db = _database_before(path, "0006_fix_evidence")
+    db.table("remediations").insert(
+        {"repo": "o/r", "branch": "main", "signature": "s", "strategy": "fix", "state": "pr_open", "run_id": 7}
+        | {"run_attempt": 1, "created_at": 1.0, "updated_at": 1.0, "detail": "{}"}
+    )
+    db.table("health_checks").insert({"remediation_id": 1, "due_at": 2.0, "deadline": 9.0, "attempts": 1})
+    db.table("breakers").insert(
+        {"repo": "o/r", "branch": "main", "signature": "s", "state": "OPEN", "failures": 3, "opened_at": 5.0}
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    (rem,) = store.remediations()
+    assert (rem.base_sha, rem.failed_workflow, rem.failed_jobs, rem.revert_url) == ("", "", (), "")
+    check = store.health_check(1)
+    assert check is not None and (check.failures, check.inconclusives, check.errors) == (0, 0, 0)
+    key = FailureKey("o/r", "main", "s")
+    assert [b.key for b in store.unannounced_openings()] == [key]
+    store.mark_announced(key, 5.0)
+    assert store.unannounced_openings() == []
+    store.update_breaker(key, lambda b: (Breaker(State.OPEN, 4, opened_at=8.0), []), now=8.0)  # opened again
+    assert [b.key for b in store.unannounced_openings()] == [key]
+    updated = store.update_remediation(1, failed_jobs=("test (3.12)",), base_sha="a" * 40, now=3.0)
+    assert updated.failed_jobs == ("test (3.12)",) and store.remediations()[0].base_sha == "a" * 40

@@ -1,82 +1,75 @@
-"""Categories: an ordered list of rules over the excerpt; the first rule a line matches decides.
+"""Which category a failure is: the catalogue's rows matched against the final failure, latest part first.
 
-Rules later match on the category (`format.check` -> the formatter fixer, ...). Add a rule by adding a
-`CategoryRule` to `RULES` (order matters: specific before general).
+The parts are tried newest first: the failing step's last output lines (with the runner's line that ended
+the step), then its evidence blocks from the last to the first. The first part in which any row matches
+decides, and within it the first row of the catalogue (specific rows come before general ones). So a
+network error the job recovered from earlier in the step does not outrank the compile error at its end.
+When no part matches: a row's step pattern on the failing step's title, then the fallback rows
+(deprecation warnings) anywhere in the log, else `unknown`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from cicd_agent.analysis.catalogue import Compiled, Row, compiled_rows
 
 
 @dataclass(frozen=True)
-class CategoryRule:
+class Decision:
     category: str
-    pattern: re.Pattern[str]
+    tool: str  # "" when unknown
+    line: str | None  # the line that decided
+    compiled: Compiled | None  # the deciding catalogue row
+    part: int  # index of the deciding part in the parts given (-1: decided by step title, warnings or nothing)
+
+    @property
+    def row(self) -> Row | None:
+        return self.compiled.row if self.compiled is not None else None
 
 
-def _rule(category: str, pattern: str) -> CategoryRule:
-    return CategoryRule(category, re.compile(pattern))
+UNKNOWN = Decision("unknown", "", None, None, -1)
 
 
-RULES: list[CategoryRule] = [
-    _rule("actions.deprecated-version", r"uses a deprecated version of|Please update your workflow to use v\d"),
-    _rule("timeout", r"exceeded the maximum execution time|has timed out after \d+ minutes|Job timed out"),
-    _rule(
-        "infra.runner",
-        r"lost communication with the server|runner has received a shutdown signal|No space left on device|"
-        r"The hosted runner .* lost|The runner .* did not connect",
-    ),
-    _rule(
-        "network.transient",
-        r"Read timed out|ReadTimeoutError|ConnectTimeoutError|ECONNRESET|ETIMEDOUT|ECONNREFUSED|EAI_AGAIN|"
-        r"network aborted|socket hang up|Connection reset by peer|Temporary failure in name resolution|"
-        r"Could not resolve host|TLS handshake timeout|returned error: 5\d\d|HTTP Error 5\d\d|502 Bad Gateway|"
-        r"503 Service Unavailable|i/o timeout|RemoteDisconnected",
-    ),
-    _rule(
-        "dependency.missing-module",
-        r"ModuleNotFoundError: No module named|ImportError: No module named|Cannot find module '|"
-        r"cannot find package \"|no required module provides package",
-    ),
-    _rule(
-        "format.check",
-        r"[Ww]ould reformat|files? would be reformatted|Code style issues found|prettier --check|"
-        r"^Diff in .* at line \d+|gofmt|rustfmt|clang-format|isort .*(?:incorrectly sorted|would)",
-    ),
-    _rule(
-        "dependency.resolution",
-        r"ResolutionImpossible|ERESOLVE|Could not find a version that satisfies|No matching distribution found|"
-        r"version solving failed|Could not resolve dependencies|unable to resolve dependency",
-    ),
-    _rule(
-        "compile.error",
-        r"error TS\d+|error\[E\d+\]|error CS\d+|COMPILATION ERROR|Compilation failure|cannot find symbol|"
-        r"undefined reference to|SyntaxError:|IndentationError:|error: expected|\.(?:c|cc|cpp|h|hpp|go|java|kt|"
-        r"swift|rs):\d+(?::\d+)?: (?:fatal )?error|compileJava FAILED|Build FAILED",
-    ),
-    _rule(
-        "test.failure",
-        r"^FAILED .*::|--- FAIL:|Tests run: \d+, Failures: [1-9]|Tests run: \d+, Failures: \d+, Errors: [1-9]|"
-        r"AssertionError|AssertionFailedError|ComparisonFailure|There were failing tests|\d+ failed\b|"
-        r"^FAIL[: ]|FAILED \(failures=|tests? failed|:test FAILED|Test.*FAILED|^E {2,}",
-    ),
-    _rule(
-        "lint",
-        r"Found \d+ errors?\.|\d+ problems? \(\d+ errors?|flake8|eslint|pylint|ruff check|golangci-lint|"
-        r"shellcheck|mypy|: error: .* \[[a-z-]+\]$|^\S+:\d+:\d+: [A-Z]+\d+ |checkstyle|Checkstyle|spotbugs|"
-        r"clippy|rubocop|offenses? detected",
-    ),
-]
+def first_match(lines: Sequence[str], rows: Iterable[Compiled]) -> tuple[Compiled, str] | None:
+    for compiled in rows:
+        for text in lines:
+            if compiled.pattern.search(text):
+                return compiled, text
+    return None
 
 
-def classify(lines: Iterable[str], rules: list[CategoryRule] | None = None) -> tuple[str, str | None]:
-    """(category, the line that decided it); `unknown` with no line when no rule matches."""
+def tool_of(compiled: Compiled, lines: Sequence[str]) -> str:
+    """The row's tool, refined by its `tool_from` pattern (pre-commit: the hook ids that failed)."""
+    if compiled.tool_from is None:
+        return compiled.row.tool
+    found = sorted({m.group(1) for text in lines if (m := compiled.tool_from.search(text))})
+    return f"{compiled.row.tool}:{','.join(found)}" if found else compiled.row.tool
+
+
+def decide(parts: Sequence[Sequence[str]], step: str | None = None, warnings: Sequence[str] = ()) -> Decision:
+    """The category of a failure from its parts, newest first (see the module docstring)."""
+    primary = [c for c in compiled_rows() if not c.row.fallback]
+    for number, lines in enumerate(parts):
+        found = first_match(lines, primary)
+        if found is not None:
+            compiled, text = found
+            everything = [text for part in parts for text in part]
+            return Decision(compiled.row.category, tool_of(compiled, everything), text, compiled, number)
+    if step:
+        for compiled in primary:
+            if compiled.step is not None and compiled.step.search(step):
+                return Decision(compiled.row.category, compiled.row.tool, step, compiled, -1)
+    fallback = first_match(warnings, [c for c in compiled_rows() if c.row.fallback])
+    if fallback is not None:
+        compiled, text = fallback
+        return Decision(compiled.row.category, compiled.row.tool, text, compiled, -1)
+    return UNKNOWN
+
+
+def classify(lines: Iterable[str]) -> tuple[str, str | None]:
+    """(category, the line that decided it) for lines taken as one part; `unknown` with no line."""
     texts = list(lines)
-    for rule in rules or RULES:
-        for text in texts:
-            if rule.pattern.search(text):
-                return rule.category, text
-    return "unknown", None
+    decision = decide([texts], warnings=texts)
+    return decision.category, decision.line

@@ -4,17 +4,20 @@ Line numbers are 1-based after splitting on CRLF, CR or LF, so a lone CR ends a 
 Three shapes are read: the API's (`2024-05-01T12:00:00.1234567Z text`), `gh run view --log`'s
 (`job<TAB>step<TAB>timestamp text`), and plain logs (Jenkins and others).
 
-Logs can be huge, so they are read in chunks of whole lines (`iter_chunks`), and whole-chunk regular
-expressions find the few lines worth a closer look: no Python loop runs over every line.
+Logs can be huge, so they are read in chunks of whole lines (`iter_chunks`) from text, bytes, a path or
+an open binary file, and each chunk's lines are tested in C (`Prefilter.lines`): no Python loop runs over
+every line.
 """
 
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
 # colour codes whose ESC was lost (`[1;31mERROR[m]`): a bare code has a digit; a bare reset `[m` only counts
@@ -44,8 +47,20 @@ def clean(text: str) -> str:
     return text
 
 
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+
+
 def strip_prefix(line: str) -> str:
-    return clean(line)[:MAX_LINE]
+    """`clean` for one line, cut to MAX_LINE; faster than `clean` when the line has no `gh` columns."""
+    if "\t" in line:
+        line = PREFIX.sub("", line, count=1)
+    elif (stamp := _STAMP.match(line)) is not None:
+        line = line[stamp.end() :]
+    if "\x1b" in line:
+        line = ANSI.sub("", line)
+    if "[" in line:
+        line = BARE_CODE.sub("", BARE_PAIR.sub(r"\1", line))
+    return line[:MAX_LINE]
 
 
 def is_binary(data: bytes) -> bool:
@@ -53,15 +68,21 @@ def is_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
 
 
-def iter_chunks(source: str | bytes | Path, chunk: int = CHUNK) -> Iterator[str]:
-    """The input as text chunks of whole lines (LF-terminated, newlines unified), overlong lines cut."""
+Source = str | bytes | Path | BinaryIO
+
+
+def iter_chunks(source: Source, chunk: int = CHUNK) -> Iterator[str]:
+    """The input as text chunks of whole lines (LF-terminated, newlines unified), overlong lines cut.
+    An open file is read from where it stands and left open."""
     pieces: Iterable[str]
     if isinstance(source, Path):
         pieces = _read_file(source, chunk)
-    elif isinstance(source, bytes):
-        pieces = _decode_pieces([source[i : i + chunk] for i in range(0, len(source), chunk)] or [b""])
-    else:
+    elif isinstance(source, str):
         pieces = (source[i : i + chunk] for i in range(0, len(source), chunk))
+    elif not isinstance(source, bytes):
+        pieces = _decode_pieces(iter(lambda: source.read(chunk), b""))
+    else:
+        pieces = _decode_pieces([source[i : i + chunk] for i in range(0, len(source), chunk)] or [b""])
     pending = ""
     cr = False  # the previous piece ended in CR: a following LF belongs to it
     for piece in pieces:
@@ -92,114 +113,55 @@ def _decode_pieces(pieces: Iterable[bytes]) -> Iterator[str]:
     yield decoder.decode(b"", final=True)
 
 
-@dataclass
-class Scan:
-    """What a pass over a log keeps: its size, the interesting lines (and a few around them), steps."""
-
-    total: int = 0
-    text: dict[int, str] = field(default_factory=dict)  # 0-based line index -> cleaned text
-    hits: list[int] = field(default_factory=list)  # indexes of lines a marker pattern matched
-    groups: list[tuple[int, str]] = field(default_factory=list)  # `##[group]` headers: (index, title)
-    step_of: dict[int, str] = field(default_factory=dict)  # `gh run view --log`: index -> step column
-    stamped: bool = False  # lines carry GitHub's timestamp prefix: an Actions job log
-
-
 @dataclass(frozen=True)
 class Prefilter:
     """Cheap tests that every interesting line passes: one fast regex, plus rarer literals found with
-    `str.find` (one long alternation is several times slower than both together)."""
+    `str.find` over the whole chunk (one long alternation would be several times slower than both).
+
+    Where the regex matches few lines it is searched over the whole chunk, jumping to the next line after
+    each hit; where it matches many (a log of nothing but errors) it is tried on each line through `map`,
+    which costs no Python per line."""
 
     pattern: re.Pattern[str]
     literals: tuple[str, ...]
 
-    def line_starts(self, text: str) -> list[int]:
-        """Offsets of the starts of the lines of `text` that pass, sorted, each once."""
-        starts = set(_starts_matching(self.pattern, text))
+    def lines(self, chunk: str, lines: list[str] | None = None) -> list[int]:
+        """0-based indexes of the lines of `chunk` (split on LF, or given as `lines`) that pass, sorted."""
+        lines = chunk.split("\n") if lines is None else lines
+        starts = _sparse_starts(self.pattern, chunk, limit=len(lines) // 8)
+        hits: set[int] = set()
+        if starts is None:
+            hits.update(itertools.compress(itertools.count(), map(self.pattern.search, lines)))
+            starts = []
         for literal in self.literals:
             skip = 1 if literal.startswith("\n") else 0  # "\nE  " marks the line after the LF
-            if skip and text.startswith(literal[1:]):
-                starts.add(0)
-            at = text.find(literal)
+            if skip and chunk.startswith(literal[1:]):
+                starts.append(0)
+            at = chunk.find(literal)
             while at >= 0:
-                starts.add(text.rfind("\n", 0, at + skip) + 1)
-                end = text.find("\n", at + skip)
-                at = text.find(literal, end + 1 - skip) if end >= 0 else -1
-        return sorted(starts)
+                starts.append(chunk.rfind("\n", 0, at + skip) + 1)
+                end = chunk.find("\n", at + skip)
+                at = chunk.find(literal, end + 1 - skip) if end >= 0 else -1
+        if starts:
+            starts.sort()
+            index = last = 0
+            for start in starts:
+                index += chunk.count("\n", last, start)
+                last = start
+                hits.add(index)
+        return sorted(hits)
 
-    def lines(self, text: str) -> list[int]:
-        """0-based indexes of the lines that pass."""
-        return _indexes(text, self.line_starts(text))
 
-
-def _starts_matching(pattern: re.Pattern[str], text: str) -> list[int]:
+def _sparse_starts(pattern: re.Pattern[str], chunk: str, *, limit: int) -> list[int] | None:
+    """Offsets of the starts of the lines `pattern` matches, or None past `limit` of them."""
     starts: list[int] = []
-    pos = 0
-    while (match := pattern.search(text, pos)) is not None:
-        starts.append(text.rfind("\n", 0, match.start()) + 1)
-        end = text.find("\n", match.end())
+    position = 0
+    while (match := pattern.search(chunk, position)) is not None:
+        if len(starts) >= limit:
+            return None
+        starts.append(chunk.rfind("\n", 0, match.start()) + 1)
+        end = chunk.find("\n", match.end())
         if end < 0:
             break
-        pos = end + 1
+        position = end + 1
     return starts
-
-
-def _indexes(text: str, starts: list[int]) -> list[int]:
-    """Line indexes of sorted line-start offsets, counting newlines only between them."""
-    indexes: list[int] = []
-    index = last = 0
-    for start in starts:
-        index += text.count("\n", last, start)
-        last = start
-        indexes.append(index)
-    return indexes
-
-
-def _line_at(text: str, start: int) -> tuple[str, int]:
-    """The line starting at `start` and the offset of the next one."""
-    end = text.find("\n", start)
-    end = len(text) if end < 0 else end
-    return text[start : min(end, start + MAX_LINE)], end + 1
-
-
-def scan(
-    source: str | bytes | Path,
-    prefilter: Prefilter,
-    *,
-    keep: Callable[[str], bool] = lambda text: True,
-    window: int = 4,
-    chunk: int = CHUNK,
-) -> Scan:
-    """One pass: the lines the prefilter passes and `keep` accepts (with `window` lines after each),
-    and the step structure. Lines are sliced out of each chunk, never split all at once."""
-    result = Scan()
-    for raw in iter_chunks(source, chunk):
-        base = result.total
-        result.stamped = result.stamped or PREFIX.match(raw) is not None
-        starts = prefilter.line_starts(raw)
-        spans = [_line_at(raw, start) for start in starts]
-        # one clean() over all the chunk's candidate lines at once: far cheaper than one call per line
-        texts = clean("\n".join(line for line, _ in spans)).split("\n") if spans else []
-        for index, (line, after), text in zip(_indexes(raw, starts), spans, texts, strict=True):
-            text = text[:MAX_LINE]
-            if not keep(text):
-                continue
-            result.hits.append(base + index)
-            result.text[base + index] = text
-            if "\t" in line and (step := GH_CLI_STEP.match(line)):
-                result.step_of[base + index] = step.group(1)
-            for offset in range(1, window + 1):
-                if after >= len(raw):
-                    break
-                following, after = _line_at(raw, after)
-                result.text.setdefault(base + index + offset, strip_prefix(following))
-        if "##[group]" in raw:
-            group_starts = _starts_matching(_GROUP_RAW, raw)
-            for start, index in zip(group_starts, _indexes(raw, group_starts), strict=True):
-                title = strip_prefix(_line_at(raw, start)[0])
-                if title.startswith("##[group]"):
-                    result.groups.append((base + index, title[len("##[group]") :].strip()))
-        result.total += raw.count("\n")
-    return result
-
-
-_GROUP_RAW = re.compile(r"##\[group\]")

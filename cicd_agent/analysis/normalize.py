@@ -16,13 +16,20 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<TS>"),
     (re.compile(r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"), "<DATE>"),
     (re.compile(r"\b\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b"), "<TIME>"),
+    (re.compile(r"\bgw\d+\b"), "gw<N>"),  # pytest-xdist workers: which one ran a test changes every run
+    (re.compile(r"\btmp[a-z0-9_]{8}\b"), "tmp<TMP>"),  # Python's tempfile names
     (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "<UUID>"),
     (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<ADDR>"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "<IP>"),
     # paths: keep the file name, drop the directories (workspace, temp dirs, home, runner paths)
     (re.compile(r"[A-Za-z]:\\(?:[^\\\s:\"'<>|]+\\)+"), "<PATH>/"),
     (re.compile(r"(?:file://)?(?:~|\.{1,2})?(?:/[\w.@+~%-]+)+/"), "<PATH>/"),
-    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}\b"), "<HEX>"),
+    # hex ids (digits and letters a-f, either case), also between `_` or `-` and wherever the digits are
+    (
+        re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,64}(?![0-9A-Za-z])"),
+        "<HEX>",
+    ),
+    (re.compile(r"\d{6,}"), "<N>"),  # long numbers inside names: build ids, temp script names (jenkins123...sh)
     (re.compile(r"(\.\w{1,10})[:(\[](\d+)(?:[:,](\d+))?[)\]]?"), r"\1:<LINE>"),
     (re.compile(r"(?:\blocalhost|<IP>|\b[\w-]+\.[\w.-]+):\d{2,5}\b"), "<HOST>:<PORT>"),
     (re.compile(r"\b(port|pid|PID|thread|Thread|process)([ =:#]+)\d+"), r"\1\2<N>"),
@@ -44,7 +51,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def normalize(line: str) -> str:
     """The template of one line (already stripped of its log prefix or not: both work)."""
     line = PREFIX.sub("", line, count=1)
@@ -55,10 +62,10 @@ def normalize(line: str) -> str:
     return line.strip()
 
 
-def normalize_text(text: str) -> str:
-    """`normalize` applied to every line of a text at once (one pass per rule, in C)."""
-    text = PREFIX.sub("", text)
-    text = ANSI.sub("", text)
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
-    return text
+KEY_LENGTH = 256
+
+
+def key(line: str) -> bytes:
+    """A cheap stand-in for the template, for counting repeats and matching baseline lines: the line's
+    head without its digits (timestamps, counts, line numbers, ports, durations). Two C calls."""
+    return line[:KEY_LENGTH].encode("utf-8", "surrogatepass").translate(None, b"0123456789")

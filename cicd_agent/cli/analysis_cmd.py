@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cicd_agent.analysis import DEFAULT_MAX_LINES
 from cicd_agent.cli import shapes
 from cicd_agent.cli.context import AppState, use
 from cicd_agent.errors import AgentError
@@ -14,7 +15,6 @@ from cicd_agent.errors import AgentError
 if TYPE_CHECKING:
     from cicd_agent.analysis import Analysis
 
-DEFAULT_MAX_LINES = 60  # cicd_agent.analysis.excerpt.DEFAULT_MAX_LINES (a test keeps them equal)
 SIGNATURE_EXAMPLES = """\b
 Examples:
   agent signature job.log --baseline last-green.log
@@ -54,7 +54,8 @@ def render(state: AppState, analysis: Analysis, *, source: str) -> None:
         say(f"{source}: no failure found ({analysis.lines} lines); category none")
         return
     say(f"failing step: {analysis.failing_step or '(unknown)'}")
-    say(f"category:     {analysis.category}")
+    tool = f" ({analysis.tool})" if analysis.tool else ""
+    say(f"category:     {analysis.category}{tool}")
     say(f"signature:    {analysis.signature}")
     say(f"excerpt ({len(analysis.excerpt)} of {analysis.lines} lines):")
     previous = None

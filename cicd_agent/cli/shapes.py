@@ -111,6 +111,7 @@ def analysis(a: Analysis) -> Json:
         "failed": a.failed,
         "signature": a.signature or None,
         "category": a.category or None,
+        "tool": a.tool or None,
         "failing_step": a.failing_step or None,
         "template": a.template or None,
         "lines": a.lines,

@@ -23,6 +23,7 @@ from cicd_agent.modes.action_state import hydrate
 from cicd_agent.remediation.check import judge
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
+from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.poll import branch_watched
 from cicd_agent.text import code_span, command_data, command_property, fenced, inline, prose
 from cicd_agent.text import stop_commands as stop_commands
@@ -73,6 +74,7 @@ def run_action(
         hydrate(p, run.repo)
     report = Report()
     handle_event(p, run, default_branch, report)
+    announce_openings(p, report)
     result = ActionResult(report, run, outputs(report, run.id), warnings)
     if os.environ.get("GITHUB_OUTPUT"):
         write_outputs(Path(os.environ["GITHUB_OUTPUT"]), result.outputs)

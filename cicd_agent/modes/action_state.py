@@ -5,7 +5,8 @@ machine-readable metadata (signature, branch,
 failed run) and outcome labels; from them this module rebuilds a fresh local store at the start of a run:
 the runs already handled (dedup), each remediation and its state, the breakers (healthy fixes count as
 successes, rolled-back ones as failures, a PR a human closed as a rejection, and the `breaker-reset`
-label as an operator reset), and the fixes whose health is still pending.
+label, on a PR or on the issue that announced an open breaker, as an operator reset), and the fixes whose
+health is still pending.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cicd_agent.model import (
     Strategy,
 )
 from cicd_agent.remediation.context import Ports
+from cicd_agent.remediation.escalate import KIND as BREAKER_OPEN
 from cicd_agent.text import read_metadata
 
 FOREVER = float("inf")
@@ -40,29 +42,56 @@ def _claim(p: Ports, repo: str, meta: dict[str, Any]) -> None:
 
 
 def pull_state(pr: PullRef) -> RemState:
-    """What the agent's PR says of its fix: open, healthy, rolled back, or rejected by a person."""
+    """What the agent's PR says of its fix: open (judged or not), merged, rolled back, or rejected by a person.
+    The agent closes a PR only after labelling it (rolled back, or rejected by a `/cicd-agent reject`), so a PR
+    closed unmerged without the rolled-back label was closed by a person, whatever its health: a rejection."""
     if pr.state == "open":
-        return RemState.PR_OPEN
-    if HEALTHY_LABEL in pr.labels or (pr.merged and ROLLED_BACK_LABEL not in pr.labels):
-        return RemState.HEALTHY
+        return RemState.HEALTHY if HEALTHY_LABEL in pr.labels else RemState.PR_OPEN
     if ROLLED_BACK_LABEL in pr.labels:
         return RemState.ROLLED_BACK
-    return RemState.REJECTED
+    return RemState.HEALTHY if pr.merged else RemState.REJECTED
 
 
 def hydrate(p: Ports, repo: str) -> int:
     """Rebuild `repo`'s state from GitHub into the (empty) store; returns how many items it read."""
     pulls = sorted((pr for pr in p.github.pulls(repo, state="all") if LABEL in pr.labels), key=lambda pr: pr.number)
+    issues = p.github.issues(repo, label=LABEL, state="all")
+    resets = reset_points(p, repo, issues)
     for pr in pulls:
         meta = read_metadata(pr.body) if p.github.wrote(pr.author) else None
         if meta and "signature" in meta:
             _hydrate_pull(p, repo, pr, meta)
-    issues = p.github.issues(repo, label=LABEL, state="all")
+        for key, labelled in resets.get(pr.number, []):
+            p.breakers.operator_move(
+                [key], State.CLOSED, who="github", now=p.now(), reason=f"`{RESET_LABEL}` label on #{labelled}"
+            )
     for issue in issues:
         meta = read_metadata(issue.body) if p.github.wrote(issue.author) else None
-        if meta and "signature" in meta:
+        if meta and "signature" in meta and "kind" not in meta:  # a report (a breaker's announcement has a kind)
             _hydrate_issue(p, repo, issue, meta)
     return len(pulls) + len(issues)
+
+
+def reset_points(p: Ports, repo: str, issues: list[PullRef]) -> dict[int, list[tuple[FailureKey, int]]]:
+    """The reset label on an issue announcing an open breaker (or on the report issue that got the announcement
+    as a comment) resets that breaker right after the last pull request the announcement names: keyed by that
+    PR's number, the breakers to reset and the labelled issue."""
+    points: dict[int, list[tuple[FailureKey, int]]] = {}
+    for issue in issues:
+        if RESET_LABEL not in issue.labels:
+            continue
+        if not p.github.wrote(issue.author):
+            continue
+        texts = [issue.body, *(c.body for c in p.github.comments(repo, issue.number) if p.github.wrote(c.author))]
+        announced = [m for m in map(read_metadata, texts) if m and m.get("kind") == BREAKER_OPEN]
+        if not announced:
+            continue
+        last = announced[-1]
+        numbers = [int(ref[1:]) for ref in last.get("tried") or [] if str(ref).startswith("#")]
+        if numbers:
+            key = FailureKey(repo, str(last.get("branch", "")), str(last.get("signature", "")))
+            points.setdefault(max(numbers), []).append((key, issue.number))
+    return points
 
 
 def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> None:
@@ -87,6 +116,9 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
             pr_url=pr.html_url,
             head_sha=pr.head_sha,
             snapshot_id=str(meta.get("snapshot", "")),
+            base_sha=str(meta.get("base_sha", "")),
+            failed_workflow=str(meta.get("workflow", "")),
+            failed_jobs=tuple(str(job) for job in meta.get("jobs") or []),
         )
     )
     if state is RemState.PR_OPEN:

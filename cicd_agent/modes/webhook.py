@@ -29,6 +29,7 @@ from cicd_agent.errors import AgentError
 from cicd_agent.github import WorkflowRun, run_from_json
 from cicd_agent.model import is_fix_branch
 from cicd_agent.modes import watch
+from cicd_agent.remediation.approve import on_event
 from cicd_agent.remediation.check import process_health_checks
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.poll import handle_runs, watched_failure
@@ -113,7 +114,6 @@ class Receiver:
         self.echo = echo
         self.queue: queue.Queue[Delivery] = queue.Queue()
         self.counts: collections.Counter[str] = collections.Counter()  # accepted by event, and "refused"
-        self.for_approvals: collections.deque[tuple[str, Routed]] = collections.deque(maxlen=1000)
         self._lock = threading.Lock()
 
     def answer(self, path: str, headers: dict[str, str], body: bytes, client: str) -> tuple[int, dict[str, str]]:
@@ -204,7 +204,7 @@ class Receiver:
 
 def drain(p: Ports, receiver: Receiver, report: Report) -> int:
     """Everything queued, into the pipeline: failures decided as a poll would, fix-branch runs judged,
-    approval events recorded. Returns how many deliveries were taken."""
+    drafts waiting for approval looked at. Returns how many deliveries were taken."""
     deliveries = receiver.take()
     failures: list[WorkflowRun] = []
     fix_runs = False
@@ -215,7 +215,7 @@ def drain(p: Ports, receiver: Receiver, report: Report) -> int:
         elif routed.kind is Kind.FIX_RUN:
             fix_runs = True
         elif routed.kind is Kind.APPROVAL:
-            record_for_approvals(p, receiver, delivery, routed)
+            approval_event(p, report, delivery, routed)
         else:
             p.echo(f"webhook: {delivery.event} {delivery.id}: ignored: {routed.reason}")
     if fix_runs:
@@ -225,12 +225,17 @@ def drain(p: Ports, receiver: Receiver, report: Report) -> int:
     return len(deliveries)
 
 
-def record_for_approvals(p: Ports, receiver: Receiver, delivery: Delivery, routed: Routed) -> None:
-    """STUB: approvals (a person approving a draft fix by label or `/cicd-agent approve`) are built elsewhere
-    (issue 11). Until then `pull_request` and `issue_comment` deliveries are only recorded here: logged, and
-    kept (the last 1,000) for that code to pick up."""
-    receiver.for_approvals.append((delivery.event, routed))
-    p.echo(f"webhook: {delivery.event} ({routed.action}) on {routed.repo}#{routed.number}: recorded for approvals")
+def approval_event(p: Ports, report: Report, delivery: Delivery, routed: Routed) -> None:
+    """A label or a comment on a pull request: when it is a draft fix waiting for a person's word, it is looked
+    at now (`approve.on_event`: the same code the cycle's polling runs); anything else is only logged."""
+    where = f"{routed.repo}#{routed.number}"
+    try:
+        looked = routed.number > 0 and on_event(p, report, routed.repo, routed.number)
+    except AgentError as exc:
+        report.errors.append(f"webhook: approval on {where}: {exc}")
+        return
+    outcome = "looked at for approval" if looked else "no draft fix waiting for approval"
+    p.echo(f"webhook: {delivery.event} ({routed.action}) on {where}: {outcome}")
 
 
 def serve(

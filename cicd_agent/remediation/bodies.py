@@ -7,13 +7,14 @@ agent's machine-readable metadata block (`text.with_metadata`), the only place i
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from cicd_agent.analysis import Analysis
 from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
 from cicd_agent.github import WorkflowRun
-from cicd_agent.model import Incident
+from cicd_agent.model import RESET_LABEL, FailureKey, Incident, Remediation, RemState
 from cicd_agent.text import (
     break_mentions,
     code_span,
@@ -86,6 +87,8 @@ def pr_metadata(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan
         "fixer": plan.fixer,
         "base_sha": run.head_sha,
         "paths": sorted(c.path for c in plan.changes),
+        "workflow": run.path or run.name,  # the fix's own evidence: the checks that failed in its run
+        "jobs": [explained.job.name] if explained.job else [],
     }
 
 
@@ -181,12 +184,110 @@ def seen_again(run: WorkflowRun, signature: str) -> str:
     return with_metadata(text, identity(run, signature))
 
 
-def rollback_comment(why: str) -> str:
-    return f"cicd-agent: {prose(why)}. Rolling this fix back."
+def rollback_comment(why: str, *, merged: bool = False) -> str:
+    how = ": its change is reverted on the base branch, and nothing changed since is touched" if merged else ""
+    return f"cicd-agent: {prose(why)}. Rolling this fix back{how}."
 
 
-def rollback_commit_message(pr_url: str) -> str:
-    return f"cicd-agent: roll back {pr_url}"
+def unrelated_checks_comment(reason: str, kind: str) -> str:
+    text = (
+        f"cicd-agent: this fix is healthy: {prose(reason)}. The checks failing without the fix too are not "
+        "caused by it; they are left to you."
+    )
+    return with_metadata(text, {"kind": kind})
+
+
+def revert_commit_message(pr_url: str, landed: str) -> str:
+    """Names the reverted commit: a retried rollback finds its revert by it."""
+    return f"cicd-agent: revert {pr_url}\n\nIts CI failed after it was merged.\n\nThis reverts commit {landed}."
+
+
+def revert_title(pr_number: int) -> str:
+    return title(f"cicd-agent: revert #{pr_number} (its CI failed after the merge)")
+
+
+def revert_conflict_note(branch: str, files: tuple[str, ...]) -> str:
+    names = ", ".join(code_span(f) for f in files)
+    return (
+        f"The revert does not apply cleanly on {code_span(branch)}: someone changed the same lines since the fix "
+        f"was merged ({names}). The agent did not overwrite those changes."
+    )
+
+
+def revert_refused_note(branch: str, error: str) -> str:
+    return f"{code_span(branch)} refused a direct push of the revert ({inline(error[-300:])})."
+
+
+def revert_body(rem: Remediation, why: str, note: str) -> str:
+    """A merged fix's revert that needs a person: what happened, why the agent did not push it, what to do."""
+    text = "\n".join(
+        [
+            f"## cicd-agent: revert #{rem.pr_number}",
+            "",
+            f"The fix #{rem.pr_number} was merged, then {prose(why)}.",
+            "",
+            note,
+            "",
+            "This pull request reverts the fix on the commit it was merged as. Where GitHub shows a conflict with "
+            f"{code_span(rem.branch)}, keep the later change and drop the fix's lines; or close this pull request "
+            "to keep the fix.",
+        ]
+    )
+    return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
+
+
+def breaker_open_title(key: FailureKey) -> str:
+    return title(f"cicd-agent stopped trying: a failure on {key.branch} ({key.signature[:12]})")
+
+
+def _outcome(rem: Remediation) -> str:
+    what = f"#{rem.pr_number}" if rem.pr_number else f"rerun of run {rem.run_id} (attempt {rem.run_attempt})"
+    how = {
+        RemState.ROLLED_BACK: "rolled back",
+        RemState.FAILED: "failed again",
+        RemState.REJECTED: "rejected by a person",
+        RemState.INCONCLUSIVE: "inconclusive",
+    }.get(rem.state, str(rem.state))
+    why = f": {prose(rem.rollback_reason)}" if rem.rollback_reason else ""
+    return f"  - {what} ({rem.strategy}, rule {code_span(rem.rule or '-')}): {how}{why}"
+
+
+def breaker_open_body(
+    key: FailureKey,
+    *,
+    category: str,
+    run_url: str,
+    tried: list[Remediation],
+    reset_after: float,
+    meta: dict[str, Any],
+) -> str:
+    """What failed, what was tried, and how a person resets the breaker once the cause is dealt with."""
+    seen = f"; last seen in {link('this run', run_url)}" if run_url else ""
+    command = shlex.join(
+        ["agent", "breaker", "reset", key.repo, "--branch", key.branch, "--signature", key.signature[:12]]
+    )
+    text = "\n".join(
+        [
+            "## cicd-agent stopped trying to fix this failure",
+            "",
+            f"After {len(tried)} failed attempt(s) its circuit breaker opened: the agent opens no pull request for "
+            "this failure until a person resets it (or, once, after the breaker's wait).",
+            "",
+            f"- **What failed:** {code_span(category)} on {code_span(key.branch)}, signature "
+            f"{code_span(key.signature)}{seen}",
+            "- **What was tried:**",
+            *[_outcome(rem) for rem in tried],
+            "",
+            "**How to reset**, once the cause is dealt with: where the agent runs,",
+            "",
+            fenced(f"{command} --reason '...'"),
+            "",
+            f"or, with the GitHub Action, add the {code_span(RESET_LABEL)} label to this issue. Otherwise the agent "
+            f"tries once more after {reset_after / 3600:g} hour(s) (half-open), and the breaker opens again if that "
+            "fails.",
+        ]
+    )
+    return with_metadata(text, meta)
 
 
 def incident_title(incident: Incident) -> str:

@@ -1,14 +1,17 @@
 """One remediation cycle: recover what a killed cycle left, finish unfinished rollbacks, judge the health
-checks that are due, then handle each repository's new failures. Decisions only: reads go through the GitHub
-port, writes through the effects gateway, state through the store."""
+checks that are due, see what people said of draft fixes, handle each repository's new failures, and tell
+GitHub of breakers that opened. Decisions only: reads go through the GitHub port, writes through the effects
+gateway, state through the store."""
 
 from __future__ import annotations
 
 from cicd_agent import ops
 from cicd_agent.errors import AgentError
 from cicd_agent.github import ends_cycle
+from cicd_agent.remediation.approve import process_approvals
 from cicd_agent.remediation.check import process_health_checks
 from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
 from cicd_agent.remediation.rollback import retry_unfinished
@@ -27,9 +30,11 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
         reconcile(p, report)
         retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
         process_health_checks(p, report)
+        process_approvals(p, report)  # drafts a person approved or rejected since
         end_quiet(p, report)
         if not health_only:
             handle_new_failures(p, repos, report)
+        announce_openings(p, report)  # breakers this cycle (or an earlier one) opened
     except AgentError as exc:
         if not ends_cycle(exc):
             raise

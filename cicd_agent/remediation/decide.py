@@ -12,6 +12,7 @@ from cicd_agent.model import ACTIVE, Decided, FailureKey, Incident, Strategy
 from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.fix import fix
+from cicd_agent.remediation.rejection import look_at_settled
 from cicd_agent.remediation.report import report_failure
 from cicd_agent.remediation.rerun import rerun
 from cicd_agent.rules import Rule, candidates, from_config
@@ -45,6 +46,7 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> bool:
             facts.update(incident=incident.id, issue=incident.issue_url)
         record(p, report, run.ref, decision, reason, **facts)
         return True
+    look_at_settled(p, report, key)  # its judged fixes left open: closed by a person since is a rejection
     allowed, why = p.breakers.acquire(key, now)
     if not allowed:
         record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)

@@ -77,6 +77,7 @@ def make_plan(p: Ports, run: WorkflowRun, explained: Explained, rule: Rule) -> F
         workflow_path=run.path,
         job_name=explained.job.name if explained.job else "",
         command=rule.command,
+        log=explained.fixer_lines,
         versions=p.versions,
         index=p.index,
     )
@@ -110,6 +111,9 @@ def open_fix(
         labels=(LABEL, *verdict.labels),
         draft=verdict.draft,
         fixer=plan.fixer,
+        base_sha=run.head_sha,
+        failed_workflow=run.path or run.name,
+        failed_jobs=(explained.job.name,) if explained.job else (),
     )
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
     workspace = p.workspaces.path(run.repo)

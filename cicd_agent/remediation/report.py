@@ -68,9 +68,10 @@ def said_already(p: Ports, repo: str, number: int, body: str) -> bool:
 
 def existing_report(p: Ports, repo: str, branch: str, signature: str) -> PullRef | None:
     """An open issue the agent filed for this key (its metadata says so): GitHub is the source of truth. Only
-    the agent's own issues count: anyone may write a metadata block."""
+    the agent's own issues count: anyone may write a metadata block. Other kinds of issue it files (a breaker's
+    announcement) carry a `kind`."""
     for issue in p.github.issues(repo, label=LABEL):
         meta = read_metadata(issue.body) if p.github.wrote(issue.author) else None
-        if meta and meta.get("signature") == signature and meta.get("branch") == branch:
+        if meta and "kind" not in meta and meta.get("signature") == signature and meta.get("branch") == branch:
             return issue
     return None

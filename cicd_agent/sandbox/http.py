@@ -26,6 +26,7 @@ from cicd_agent.sandbox.routes import (
     checks,
     contents,
     git,
+    graphql,
     history,
     issues,
     pulls,
@@ -59,7 +60,7 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 
 ROUTES: list[tuple[str, re.Pattern[str], RootHandler]] = [
-    *((method, _pattern(template), handler) for method, template, handler in apps.ROOT_ROUTES),
+    *((method, _pattern(template), handler) for method, template, handler in (*apps.ROOT_ROUTES, *graphql.ROOT_ROUTES)),
     *(
         (method, _pattern(REPO + template), _on_repo(handler))
         for module in (apps, runs, contents, git, pulls, issues, checks, history)  # history's greedy ref last

@@ -335,6 +335,9 @@ class Store(IncidentQueries):
                     "attempts": 0,
                     "outcome": "",
                     "updated_at": now,
+                    "failures": 0,
+                    "inconclusives": 0,
+                    "errors": 0,
                 },
                 pk="remediation_id",
             )
@@ -358,8 +361,18 @@ class Store(IncidentQueries):
         outcome: HealthOutcome | None = None,
         due_at: float | None = None,
         attempts: int | None = None,
+        failures: int | None = None,
+        inconclusives: int | None = None,
+        errors: int | None = None,
     ) -> None:
-        changes = {"outcome": outcome, "due_at": due_at, "attempts": attempts}
+        changes = {
+            "outcome": outcome,
+            "due_at": due_at,
+            "attempts": attempts,
+            "failures": failures,
+            "inconclusives": inconclusives,
+            "errors": errors,
+        }
         with self.transaction():
             self.db.table("health_checks").update(
                 remediation_id, {**{k: v for k, v in changes.items() if v is not None}, "updated_at": now}
@@ -443,6 +456,22 @@ class Store(IncidentQueries):
         return [
             breaker_of(r) for r in self.db.table("breakers").rows_where(where, args, order_by="repo, branch, signature")
         ]
+
+    def unannounced_openings(self) -> list[StoredBreaker]:
+        """OPEN breakers whose current opening nobody was told of on GitHub yet."""
+        rows = self.db.table("breakers").rows_where(
+            "state = 'OPEN' AND opened_at IS NOT NULL AND (announced_at IS NULL OR announced_at != opened_at)",
+            order_by="repo, branch, signature",
+        )
+        return [breaker_of(r) for r in rows]
+
+    def mark_announced(self, key: FailureKey, opened_at: float) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE breakers SET announced_at = ? WHERE repo = ? AND branch = ? AND signature = ?",
+                [opened_at, key.repo, key.branch, key.signature],
+            )
+        self._wrote("store.breaker", f"{key.short()} opening announced")
 
     def breaker_events(self, key: FailureKey) -> list[BreakerEvent]:
         rows = self.db.table("breaker_events").rows_where(

@@ -10,7 +10,11 @@ from cicd_agent.breaker import Breaker, State
 from cicd_agent.model import FailureKey, HealthCheck, HealthOutcome, Remediation, RemState, Snapshot, Strategy
 
 REMEDIATION_FIELDS = {f.name for f in dataclasses.fields(Remediation)}
-_JSON_LISTS = ("labels", "rollback_done")
+_JSON_LISTS = ("labels", "rollback_done", "failed_jobs")
+_TEXT = (
+    *("rule", "fix_branch", "pr_url", "head_sha", "snapshot_id", "title", "body", "fixer", "error"),
+    *("base_sha", "failed_workflow", "revert_url"),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +46,7 @@ def remediation_of(row: dict[str, Any]) -> Remediation:
     values["draft"] = bool(values.get("draft"))
     values["strategy"] = Strategy(values["strategy"])
     values["state"] = RemState(values["state"])
-    for name in ("rule", "fix_branch", "pr_url", "head_sha", "snapshot_id", "title", "body", "fixer", "error"):
+    for name in _TEXT:
         values[name] = values.get(name) or ""
     values["pr_number"] = values.get("pr_number") or 0
     return Remediation(**values)
@@ -56,6 +60,9 @@ def health_check_of(row: dict[str, Any]) -> HealthCheck:
         row["attempts"] or 0,
         HealthOutcome(row["outcome"]) if row["outcome"] else None,
         row["updated_at"] or 0.0,
+        row.get("failures") or 0,
+        row.get("inconclusives") or 0,
+        row.get("errors") or 0,
     )
 
 

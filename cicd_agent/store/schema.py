@@ -193,10 +193,23 @@ def _m5_storms(db: sqlite_utils.Database) -> None:
     db.table("incidents").create_index(["signature", "ended_at"])
 
 
+def _m6_fix_evidence(db: sqlite_utils.Database) -> None:
+    """A fix's own evidence (its base commit, the checks that failed there), a merged fix's revert PR, the
+    health check's measurement counters, and which breaker opening was announced on GitHub."""
+    remediations = db.table("remediations")
+    for name, default in (("base_sha", ""), ("failed_workflow", ""), ("failed_jobs", "[]"), ("revert_url", "")):
+        remediations.add_column(name, str, not_null_default=default)
+    checks = db.table("health_checks")
+    for name in ("failures", "inconclusives", "errors"):
+        checks.add_column(name, int, not_null_default=0)
+    db.table("breakers").add_column("announced_at", float)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
     ("0003_handling_errors", _m3_handling_errors),
     ("0004_typed_remediations", _m4_typed_remediations),
     ("0005_storms", _m5_storms),
+    ("0006_fix_evidence", _m6_fix_evidence),
 ]

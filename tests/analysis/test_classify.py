@@ -1,51 +1,31 @@
+"""Which part of a log decides its category, the failing step, and what counts as a failure at all."""
+
 from __future__ import annotations
 
 import pytest
 
 from cicd_agent.analysis import analyze
-from cicd_agent.analysis.classify import classify
+from cicd_agent.analysis.classify import classify, decide
 
 TS = "2024-05-01T12:00:00.0000000Z "
+
+
+def _log(*lines: str) -> str:
+    return "".join(f"{TS}{line}\n" for line in lines)
 
 
 @pytest.mark.parametrize(
     ("lines", "category"),
     [
         (
-            [
-                "Error: This request has been automatically failed because it uses a deprecated version of "
-                "`actions/upload-artifact: v3`."
-            ],
-            "actions.deprecated-version",
-        ),
-        (
-            [
-                "The job running on runner GitHub Actions 3 has exceeded the maximum execution time of 360 minutes.",
-                "##[error]The operation was canceled.",
-            ],
-            "timeout",
-        ),
-        (["The hosted runner: GitHub Actions 9 lost communication with the server."], "infra.runner"),
-        (
             ["E   ModuleNotFoundError: No module named 'x'", "Interrupted: 1 error during collection"],
             "dependency.missing-module",
         ),
-        (
-            ["Would reformat: src/pkg/mod.py", "1 file would be reformatted, 137 files already formatted"],
-            "format.check",
-        ),
-        (["would reformat /home/runner/work/r/r/pkg/cat.py", "Oh no! 💥 💔 💥"], "format.check"),
-        (
-            ["ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', port=443): Read timed out."],
-            "network.transient",
-        ),
-        (["npm ERR! code ECONNRESET", "npm ERR! network aborted"], "network.transient"),
         (["FAILED tests/test_x.py::test_y - assert 1 == 2"], "test.failure"),
         (["--- FAIL: TestX (0.00s)"], "test.failure"),
-        (["src/a.ts(3,5): error TS2322: Type 'string' is not assignable to type 'number'."], "compile.error"),
+        (["src/a.ts(3,5): error TS2322: Type 'string' is not assignable to type 'number'."], "types.check"),
         (["error[E0425]: cannot find value `x` in this scope"], "compile.error"),
         (["Found 3 errors."], "lint"),
-        (["ERROR: ResolutionImpossible"], "dependency.resolution"),
         (["npm ERR! ERESOLVE unable to resolve dependency tree"], "dependency.resolution"),
         (["something odd happened"], "unknown"),
     ],
@@ -56,29 +36,69 @@ def test_categories(lines: list[str], category: str) -> None:
     assert (evidence is None) == (category == "unknown")
 
 
-def test_analysis_reports_the_deciding_line() -> None:
-    log = (
-        f"{TS}##[group]Run pytest\n{TS}E   ModuleNotFoundError: No module named 'yaml'\n"
-        f"{TS}##[error]Process completed with exit code 2.\n"
+def test_the_newest_part_decides_and_within_it_the_first_row() -> None:
+    network = ["WARNING: Retrying after connection broken by 'ReadTimeoutError(\"Read timed out.\")'"]
+    compile_error = ["[ERROR] COMPILATION ERROR :", "[ERROR] App.java:[57,16] cannot find symbol"]
+    assert decide([compile_error, network]).category == "compile.error"
+    assert decide([network, compile_error]).category == "network.transient"
+    # in one part the catalogue's order decides: a test failing because PyPI is down is a network failure
+    both = ["FAILED tests/test_api.py::test_fetch - ConnectionError: Max retries exceeded with url: /simple/"]
+    assert decide([both]).category == "network.transient"
+
+
+def test_a_step_title_decides_only_when_no_output_line_did() -> None:
+    assert decide([["internal/store/cache.go"]], step="Run gofmt -l .").category == "format.check"
+    assert decide([["FAILED t.py::x"]], step="Run gofmt -l . && pytest").category == "test.failure"
+
+
+def test_a_deprecation_warning_decides_only_when_nothing_else_did() -> None:
+    warning = "##[warning]Node.js 16 actions are deprecated. Please update the following actions to use Node.js 20"
+    assert decide([["tar: Exiting with failure status"]], warnings=[warning]).category == "actions.deprecated-version"
+    assert decide([["FAILED t.py::x"]], warnings=[warning]).category == "test.failure"
+
+
+def test_pre_commit_names_the_hooks_that_changed_files() -> None:
+    decision = decide(
+        [
+            [
+                "black....Failed",
+                "- hook id: black",
+                "- files were modified by this hook",
+                "isort....Failed",
+                "- hook id: isort",
+            ]
+        ]
     )
-    result = analyze(log)
+    assert (decision.category, decision.tool) == ("format.check", "pre-commit:black,isort")
+
+
+def test_analysis_reports_the_deciding_line_and_step() -> None:
+    result = analyze(
+        _log(
+            "##[group]Run pytest",
+            "E   ModuleNotFoundError: No module named 'yaml'",
+            "##[error]Process completed with exit code 2.",
+        )
+    )
     assert result.category == "dependency.missing-module"
     assert result.category_evidence == "E   ModuleNotFoundError: No module named 'yaml'"
     assert result.failing_step == "Run pytest"
+    assert result.tool == "python"
 
 
 def test_a_green_actions_log_is_no_failure() -> None:
-    log = f"{TS}##[group]Run pytest\n{TS}collected 3 items\n{TS}3 passed in 0.1s\n{TS}##[endgroup]\n"
-    result = analyze(log)
+    result = analyze(_log("##[group]Run pytest", "collected 3 items", "3 passed in 0.1s", "##[endgroup]"))
     assert (result.category, result.signature, result.excerpt) == ("none", "", [])
 
 
 def test_setup_failure_names_set_up_job() -> None:
-    log = (
-        f"{TS}Getting action download info\n{TS}##[error]This request has been automatically failed because it "
-        f"uses a deprecated version of `actions/cache: v2`.\n"
+    result = analyze(
+        _log(
+            "Getting action download info",
+            "##[error]This request has been automatically failed because it uses a deprecated version of "
+            "`actions/cache: v2`.",
+        )
     )
-    result = analyze(log)
     assert result.failing_step == "Set up job"
     assert result.category == "actions.deprecated-version"
 
@@ -89,3 +109,30 @@ def test_gh_cli_step_column() -> None:
         "build\tRun tests\t2024-05-01T12:00:00.0000000Z ##[error]Process completed with exit code 1.\n"
     )
     assert analyze(log).failing_step == "Run tests"
+
+
+def test_the_runner_explains_itself_on_the_line_after() -> None:
+    result = analyze(
+        _log(
+            "##[group]Run echo ::set-env name=A::b",
+            "##[endgroup]",
+            "##[error]Unable to process command '::set-env name=A::b' successfully.",
+            "##[error]The `set-env` command is disabled. Please upgrade to using Environment Files.",
+        )
+    )
+    assert result.category == "actions.deprecated-version"
+    assert [e.text for e in result.excerpt][-1].startswith("##[error]The `set-env` command is disabled")
+
+
+def test_the_first_runner_error_ends_the_failing_step_not_a_later_cleanup() -> None:
+    result = analyze(
+        _log(
+            "##[group]Run pytest",
+            "FAILED tests/test_a.py::test_b - assert 1 == 2",
+            "##[error]Process completed with exit code 1.",
+            "##[group]Run actions/upload-artifact@v4",
+            "npm ERR! code ECONNRESET",
+            "##[error]Process completed with exit code 1.",
+        )
+    )
+    assert (result.category, result.failing_step) == ("test.failure", "Run pytest")

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 
-from cicd_agent.analysis.excerpt import PREFILTER
-from cicd_agent.analysis.logtext import MAX_LINE, clean, iter_chunks, scan
+from cicd_agent.analysis.logtext import MAX_LINE, clean, iter_chunks, strip_prefix
 
 
 def _lines(source: str | bytes, chunk: int) -> list[str]:
@@ -60,19 +60,19 @@ def test_colour_codes_without_esc_are_stripped_but_brackets_are_kept(raw: str, e
     assert clean(raw) == expected
 
 
-def test_scan_records_steps_and_hits() -> None:
-    log = (
-        "2024-05-01T12:00:00.0000000Z ##[group]Run make test\n"
-        "2024-05-01T12:00:00.0000000Z make test\n"
-        "2024-05-01T12:00:00.0000000Z ##[endgroup]\n"
-        "2024-05-01T12:00:01.0000000Z error: boom\n"
-    )
-    result = scan(log, PREFILTER, window=2)
-    assert result.total == 4
-    assert result.groups == [(0, "Run make test")]
-    assert result.hits == [3] and result.text[3] == "error: boom"
+def test_strip_prefix_agrees_with_clean_line_by_line() -> None:
+    raw = [
+        "job\tstep one\t2024-05-01T12:00:00.1234567Z \x1b[31mred\x1b[0m",
+        "2024-05-01T12:00:01.0000000Z [[1;31mERROR[m] plain",
+        "no prefix [ok]",
+        "2024-05-01T12:00:01Z short stamp",
+    ]
+    assert [strip_prefix(line) for line in raw] == clean("\n".join(raw)).split("\n")
 
 
-def test_empty_input() -> None:
-    result = scan("", PREFILTER)
-    assert result.total == 0 and result.hits == []
+@pytest.mark.parametrize("chunk", [1, 5, 1024])
+def test_an_open_binary_file_is_read_like_bytes(chunk: int) -> None:
+    data = "é\r\nline two\rthree\n".encode()
+    handle = io.BytesIO(data)
+    assert "".join(iter_chunks(handle, chunk)) == "".join(iter_chunks(data, chunk)) == "é\nline two\nthree\n"
+    assert not handle.closed

@@ -124,18 +124,6 @@ def test_shell_completion_completes_commands(agent: Agent) -> None:
     assert agent("completion", "tcsh").code == 1
 
 
-def test_help_imports_none_of_the_heavy_parts() -> None:
-    """`agent --help` stays fast: PyGithub, GitPython, sqlite-utils, APScheduler and requests load only in the
-    commands that use them."""
-    code = (
-        "import sys; from cicd_agent.cli.main import invoke; invoke(['--help']);"
-        "print(sorted(m for m in ('github', 'git', 'sqlite_utils', 'apscheduler', 'requests', 'prometheus_client')"
-        " if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
-
-
 def test_text_from_logs_is_printed_as_written(agent: Agent, tmp_path: Path) -> None:
     """Rich would read `[bold]` as markup and `:warning:` as an emoji; a log line is neither."""
     log = tmp_path / "job.log"

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import pytest
-from breakages import DATA
+from breakages import case
 from harness import Agent
 
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
 
+CORPUS = Path(__file__).resolve().parents[1] / "analysis" / "corpus"
+
 
 def _case(name: str, tmp_path: Path) -> tuple[Path, Path]:
-    fail, passed = tmp_path / "fail.log", tmp_path / "pass.log"
-    fail.write_bytes(gzip.decompress((DATA / name / "fail.log.gz").read_bytes()))
-    passed.write_bytes(gzip.decompress((DATA / name / "pass.log.gz").read_bytes()))
-    return fail, passed
+    found = case(name)
+    return found.fail, found.passed
 
 
 def test_json_is_exactly_one_object(agent: Agent, tmp_path: Path) -> None:
@@ -25,7 +24,7 @@ def test_json_is_exactly_one_object(agent: Agent, tmp_path: Path) -> None:
     result = agent("signature", str(fail), "--baseline", str(passed), "--json")
     assert result.code == 0
     data = result.json()
-    assert set(data) == {"failed", "signature", "template", "category", "failing_step", "lines", "excerpt"}
+    assert set(data) == {"failed", "signature", "template", "category", "tool", "failing_step", "lines", "excerpt"}
     assert data["category"] == "compile.error"
     assert all(set(e) == {"line", "text"} and isinstance(e["line"], int) for e in data["excerpt"])
     assert 1668 in [e["line"] for e in data["excerpt"]]
@@ -36,6 +35,17 @@ def test_human_output_shows_line_numbers(agent: Agent, tmp_path: Path) -> None:
     result = agent("signature", str(fail))
     assert result.code == 0
     assert "   1668 | [ERROR] " in result.out and "category" in result.out
+
+
+def test_a_corpus_log_through_the_cli_is_the_library_analysis(agent: Agent) -> None:
+    from cicd_agent.analysis import analyze
+
+    log = CORPUS / "prettier-check.log"
+    data = agent("signature", str(log), "--json").json()
+    expected = analyze(log)
+    assert (data["category"], data["tool"], data["signature"]) == ("format.check", "prettier", expected.signature)
+    human = agent("-v", "signature", str(log))
+    assert "Code style issues found in 2 files" in human.out and "tool: prettier" in human.out
 
 
 def test_missing_file(agent: Agent) -> None:

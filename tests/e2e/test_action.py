@@ -84,16 +84,63 @@ def test_breaker_state_lives_in_github(loop: Loop, tmp_path: Path) -> None:
         assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "fix_opened"
         loop.sandbox.settle()
         fix_run = max(r.id for r in repo.runs if r.branch.startswith("cicd-agent/fix/"))
-        assert _event(loop, tmp_path, fix_run)["json"]["decisions"][-1]["decision"] == "rolled_back"
+        assert "rolled_back" in [d["decision"] for d in _event(loop, tmp_path, fix_run)["json"]["decisions"]]
         loop.sandbox.rerun(repo, run, failed_only=True)  # the failure happens again
         loop.sandbox.settle()
     blocked = _event(loop, tmp_path, repo.runs[0].id)
     assert blocked["outputs"]["decision"] == "blocked_by_breaker"
+    (announced,) = [i for i in repo.items.values() if not i.is_pull]  # one issue, not one per Action run
+    assert announced.title.startswith("cicd-agent stopped trying") and not announced.comments
     last = max(i.number for i in repo.items.values() if i.is_pull)
     loop.api("POST", f"/repos/demo/bad-fix/issues/{last}/labels", {"labels": ["cicd-agent:breaker-reset"]})
     loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
     loop.sandbox.settle()
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+
+
+def test_the_reset_label_on_the_breaker_issue_resets_it(loop: Loop, tmp_path: Path) -> None:
+    loop.setup("bad-fix")
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nfailure_threshold = 1\n")
+    repo = loop.sandbox.repo("demo/bad-fix")
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    loop.sandbox.settle()
+    fix_run = max(r.id for r in repo.runs if r.branch.startswith("cicd-agent/fix/"))
+    judged = [d["decision"] for d in _event(loop, tmp_path, fix_run)["json"]["decisions"]]
+    assert judged == ["rolled_back", "escalated"]
+    (issue,) = [i for i in repo.items.values() if not i.is_pull]
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
+    loop.sandbox.settle()
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "blocked_by_breaker"
+    person = loop.sandbox.add_person("maintainer", "write")
+    loop.api(
+        "POST",
+        f"/repos/demo/bad-fix/issues/{issue.number}/labels",
+        {"labels": ["cicd-agent:breaker-reset"]},
+        token=person,
+    )
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
+    loop.sandbox.settle()
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    loop.sandbox.settle()  # the second fix fails too: the breaker opens again, told in a new issue
+    fix_run = max(r.id for r in repo.runs if r.branch.startswith("cicd-agent/fix/"))
+    assert "escalated" in [d["decision"] for d in _event(loop, tmp_path, fix_run)["json"]["decisions"]]
+    assert len([i for i in repo.items.values() if not i.is_pull]) == 2
+
+
+def test_a_pull_request_a_person_closed_after_it_went_healthy_is_a_rejection(loop: Loop, tmp_path: Path) -> None:
+    loop.setup("format")
+    repo = loop.sandbox.repo("demo/format-check")
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    loop.sandbox.settle()
+    judged = _event(loop, tmp_path, _fix_branch_run(loop, "demo/format-check"))["json"]["decisions"]
+    assert judged[-1]["decision"] == "healthy"
+    (pull,) = loop.pulls("demo/format-check")
+    person = loop.sandbox.add_person("maintainer", "write")
+    loop.api("PATCH", f"/repos/demo/format-check/pulls/{pull['number']}", {"state": "closed"}, token=person)
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)  # the failure happens again
+    loop.sandbox.settle()
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "blocked_by_breaker"
+    assert len(loop.pulls("demo/format-check")) == 1
 
 
 def test_the_workflow_token_is_named_as_a_problem(loop: Loop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from cicd_agent.github import PullRef, WorkflowRun
 from cicd_agent.model import Decided, HealthOutcome, Incident, Strategy
-from cicd_agent.remediation.check import Next, next_step, rerun_outcome
+from cicd_agent.remediation.check import Limits, Next, next_step, rerun_outcome
 from cicd_agent.remediation.decide import gate
 from cicd_agent.remediation.reconcile import Found, Recovery, recovery
 
@@ -51,12 +51,38 @@ def test_gate_in_a_storm(paused: bool, in_flight: bool, expected: Decided) -> No
         (Strategy.FIX, HealthOutcome.PENDING, 100.0, Next.INCONCLUSIVE),  # the deadline passed
         (Strategy.FIX, HealthOutcome.SUCCESS, 100.0, Next.HEALTHY),  # a late green still counts
         (Strategy.FIX, HealthOutcome.FAILURE, 10.0, Next.ROLLBACK),
+        (Strategy.FIX, HealthOutcome.INCONCLUSIVE, 10.0, Next.INCONCLUSIVE),  # no evidence is coming
         (Strategy.RERUN, HealthOutcome.FAILURE, 10.0, Next.RERUN_FAILED),  # nothing to roll back
         (Strategy.RERUN, HealthOutcome.SUCCESS, 10.0, Next.HEALTHY),
     ],
 )
 def test_next_step(strategy: Strategy, outcome: HealthOutcome, now: float, expected: Next) -> None:
-    assert next_step(strategy, outcome, now=now, deadline=100.0) is expected
+    counts = {
+        "failures": int(outcome is HealthOutcome.FAILURE),
+        "inconclusives": int(outcome is HealthOutcome.INCONCLUSIVE),
+    }
+    assert next_step(strategy, outcome, now=now, deadline=100.0, **counts) is expected
+
+
+@pytest.mark.parametrize(
+    ("outcome", "failures", "inconclusives", "now", "expected"),
+    [
+        (HealthOutcome.FAILURE, 1, 0, 10.0, Next.REMEASURE),  # within failure_limit 1: re-run the failed jobs
+        (HealthOutcome.FAILURE, 2, 0, 10.0, Next.ROLLBACK),  # past it
+        (HealthOutcome.INCONCLUSIVE, 0, 2, 10.0, Next.WAIT),  # within inconclusive_limit 2: measure again
+        (HealthOutcome.INCONCLUSIVE, 0, 3, 10.0, Next.INCONCLUSIVE),
+        (HealthOutcome.INCONCLUSIVE, 0, 1, 100.0, Next.INCONCLUSIVE),  # past the deadline, no more measuring
+        (HealthOutcome.SUCCESS, 1, 2, 10.0, Next.HEALTHY),  # green after a failed measurement is healthy
+    ],
+)
+def test_next_step_within_the_limits(
+    outcome: HealthOutcome, failures: int, inconclusives: int, now: float, expected: Next
+) -> None:
+    limits = Limits(failure=1, inconclusive=2)
+    step = next_step(
+        Strategy.FIX, outcome, now=now, deadline=100.0, failures=failures, inconclusives=inconclusives, limits=limits
+    )
+    assert step is expected
 
 
 def _run(attempt: int, status: str, conclusion: str | None) -> WorkflowRun:

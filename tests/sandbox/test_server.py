@@ -25,7 +25,8 @@ def _failed_job_log(sb: Sandbox, repo: str) -> str:
     job = next(j for j in gh.jobs(repo, run.id) if j.conclusion == "failure")
     log = gh.job_log(repo, job.id)
     assert log is not None
-    return log
+    with log:
+        return log.read().decode("utf-8")
 
 
 @pytest.mark.parametrize(

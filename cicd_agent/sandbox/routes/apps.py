@@ -1,5 +1,5 @@
-"""The account side: the repository itself, the rate limit, who a token is (`/user`, the GraphQL viewer),
-GitHub Apps (`/app`, installation tokens), and a collaborator's permission."""
+"""The account side: the repository itself, the rate limit, who a token is (`/user`; the GraphQL viewer is in
+`graphql`), GitHub Apps (`/app`, installation tokens), and a collaborator's permission."""
 
 from __future__ import annotations
 
@@ -57,15 +57,6 @@ def get_user(sb: Sandbox, call: Call) -> Response:
     return Response(200, shapes_people.private_user(sb.base_url, actor))
 
 
-def graphql(sb: Sandbox, call: Call) -> Response:
-    """Only `{ viewer { login } }`: the one query that names the account of any token, an app's included."""
-    actor = sb.require(call.actor, "none")
-    query = call.data.get("query", "") if isinstance(call.data, dict) else ""
-    if "viewer" not in query:
-        return Response(200, {"errors": [{"message": "the sandbox answers only the viewer query"}]})
-    return Response(200, {"data": {"viewer": {"login": actor.login}}})
-
-
 def get_repo(sb: Sandbox, repo: Repo, call: Call) -> Response:
     return Response(200, shapes.repository(sb.base_url, repo))
 
@@ -82,7 +73,6 @@ ROOT_ROUTES: RootRoutes = [
     ("POST", "/app/installations/{installation_id}/access_tokens", create_installation_token),
     ("GET", "/app", get_app),
     ("GET", "/user", get_user),
-    ("POST", "/graphql", graphql),
 ]
 ROUTES: RepoRoutes = [
     ("GET", "", get_repo),

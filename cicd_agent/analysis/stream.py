@@ -1,0 +1,293 @@
+"""The one pass over a job log: its evidence blocks, the step that failed and that step's last output lines.
+
+Linear time and flat memory on any log. Each chunk's lines are tested in C (`PREFILTER`); only the lines
+that pass are looked at in Python, and a line in the run of a block whose score cannot grow only moves
+its end (blocks.py keeps the blocks, a bounded number of them). A line seen three times already (by
+`key`) is not evidence again. The baseline's evidence keys are a set of at most `MAX_KNOWN` entries.
+
+The failing step's region ends at the runner's first `##[error]` line for the step (its exit-code line, a
+timeout, a rejected action); its blocks and the output lines just before that line are "the final
+failure", which outranks what the job survived earlier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+
+from cicd_agent.analysis.blocks import GAP, Block, Builder
+from cicd_agent.analysis.evidence import PREFILTER, line_weight
+from cicd_agent.analysis.logtext import CHUNK, GH_CLI_STEP, PREFIX, Source, iter_chunks, strip_prefix
+from cicd_agent.analysis.normalize import key
+
+TAIL = 10  # the failing step's last output lines kept
+REPEATS = 3  # a line (by key) is evidence at most this many times
+MAX_KEYS = 50_000  # keys counted for REPEATS before the count starts again
+MAX_KNOWN = 100_000  # baseline keys kept
+MAX_WARNINGS = 8
+FOLLOW = 3  # `##[error]` lines right after the one that ended the step, kept with it
+_BACK = 200  # lines looked at backwards for the tail
+
+RUNNER_ERROR = re.compile(
+    r"##\[error\](?:Process completed with exit code \d+|The process '[^']*' failed with exit code \d+|"
+    r"The operation was canceled|The job running on runner .* has exceeded|The runner has received a shutdown|"
+    r"The action '.*' has timed out|This request has been automatically failed|The hosted runner|"
+    r"The self-hosted runner)"
+)
+STATUS = re.compile(
+    r"^(?:Finished: (SUCCESS|FAILURE|UNSTABLE|ABORTED|NOT_BUILT)|\[INFO\] (BUILD SUCCESS)|"
+    r"(BUILD SUCCESSFUL)|(BUILD FAILURE)|\[INFO\] (BUILD FAILURE))"
+)
+_GROUP = re.compile(r"##\[(group|endgroup)\](.*)")
+_AFTER_STEPS = ("Post job cleanup.", "Cleaning up orphan processes")
+
+
+@dataclass
+class Scan:
+    """What one pass keeps of a log: bounded whatever the log's size."""
+
+    total: int  # lines
+    blocks: list[Block]  # evidence blocks for the excerpt (lines seen in the baseline left out)
+    raw_blocks: list[Block]  # the same, baseline ignored
+    region: list[Block]  # the final failure's blocks (baseline ignored), in log order
+    tail: list[tuple[int, str]]  # the failing step's last output lines (index, text)
+    error: tuple[int, str] | None  # the runner's line that ended the failing step
+    follow: list[tuple[int, str]]  # the `##[error]` lines right after it (the runner saying why)
+    step: str | None  # the failing step's title
+    stamped: bool  # lines carry GitHub's timestamps: an Actions job log
+    grouped: bool  # the log has `##[group]` sections
+    status: str | None  # the last build status word printed (SUCCESS, FAILURE, ...)
+    saw_error: bool  # a `##[error]` line was printed
+    strongest: int  # the strongest evidence weight seen
+    warnings: list[tuple[int, str]]  # deprecation lines (index, text), for when nothing else explains a failure
+
+    def succeeded(self) -> bool:
+        """Did the job pass? GitHub marks a failed step with `##[error]`; other CI print a final status.
+        An Actions log without `##[error]` passed unless strong evidence says otherwise (a truncated log)."""
+        if self.saw_error:
+            return False
+        if self.status is not None:
+            return self.status.startswith("SUCCESS") or self.status.startswith("BUILD SUCCESS")
+        return self.grouped and self.strongest < 3
+
+
+class _Scanner:
+    def __init__(self, known: set[bytes] | None) -> None:
+        self.known = known
+        self.raw = Builder()
+        self.filtered = Builder() if known is not None else self.raw
+        self.builders = (self.raw,) if known is None else (self.raw, self.filtered)
+        self.total = 0
+        self.seen: dict[bytes, int] = {}
+        self.stamped = False
+        self.grouped = False
+        self.status: str | None = None
+        self.strongest = 0
+        self.warnings: list[tuple[int, str]] = []
+        self.run_title: str | None = None  # the current step (`##[group]Run ...`)
+        self.group_title: str | None = None
+        self.step_start = -1  # its `##[group]` line
+        self.header_end = -1  # the `##[endgroup]` that closes its header
+        self.column: str | None = None  # `gh run view --log`: the step column of the last line looked at
+        self.previous: deque[str] = deque(maxlen=_BACK)  # the last lines before the current chunk (raw)
+        self.error: tuple[int, str] | None = None
+        self.follow: list[tuple[int, str]] = []  # `##[error]` lines right after it
+        self.runner_error = False
+        self.tail: list[tuple[int, str]] = []
+        self.step: str | None = None
+        self.region_start = -1
+        self.region_blocks: list[Block] | None = None
+
+    def feed(self, chunk: str) -> None:
+        lines = chunk.split("\n")
+        count = len(lines) - 1
+        base = self.total
+        if base == 0:
+            self.stamped = PREFIX.match(chunk) is not None
+        for builder in self.builders:
+            builder.fill(lines, base)
+        events = _group_events(chunk) if "##[" in chunk else []
+        event = 0
+        raw, filtered = self.raw, self.filtered
+        for local in PREFILTER.lines(chunk, lines):
+            if local >= count:
+                break
+            while event < len(events) and events[event][0] <= local:
+                self._group(base + events[event][0], *events[event][1:])
+                event += 1
+            line = lines[local]
+            index = base + local
+            block = raw.open
+            if (
+                block is not None
+                and block.saturated
+                and index - block.end <= GAP
+                and "##[" not in line
+                and "BUILD" not in line
+                and "Finished:" not in line
+                and (filtered is raw or (filtered.open is not None and filtered.open.saturated))
+            ):
+                raw.extend(index)
+                if filtered is not raw:
+                    filtered.extend(index)
+                continue
+            self._line(index, line, lines, base)
+        for at, kind, title in events[event:]:
+            self._group(base + at, kind, title)
+        self.previous.extend(lines[max(0, count - _BACK) : count])
+        self.total += count
+
+    def _line(self, index: int, line: str, lines: list[str], base: int) -> None:
+        text = strip_prefix(line)
+        if "\t" in line and (column := GH_CLI_STEP.match(line)):
+            self.column = column.group(1)
+        if text.startswith("##[error]"):
+            self._error(index, text, lines, base)
+        elif ("BUILD" in text or "Finished:" in text) and (status := STATUS.match(text)) is not None:
+            self.status = next(g for g in status.groups() if g)
+        if "deprecated" in text and len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append((index, text))
+        weight = line_weight(text)
+        if not weight:
+            return
+        if weight > self.strongest:
+            self.strongest = weight
+        line_key = key(text)
+        seen = self.seen.get(line_key, 0)
+        if seen >= REPEATS:
+            return
+        if len(self.seen) >= MAX_KEYS:
+            self.seen.clear()
+        self.seen[line_key] = seen + 1
+        step = self.current_step()
+        self.raw.add(index, weight, text, step, lines, base)
+        if self.filtered is not self.raw and line_key not in (self.known or ()):
+            self.filtered.add(index, weight, text, step, lines, base)
+
+    def _error(self, index: int, text: str, lines: list[str], base: int) -> None:
+        runner = RUNNER_ERROR.match(text) is not None
+        if self.error is not None and (self.runner_error or not runner):
+            last = self.follow[-1][0] if self.follow else self.error[0]
+            if index - last <= 2 and len(self.follow) < FOLLOW:  # the runner's next words on the same failure
+                self.follow.append((index, text))
+            return
+        self.follow = []
+        # the first runner error line ends the failing step; until one is seen, the first `##[error]`
+        self.error, self.runner_error = (index, text), runner
+        self.step = self.current_step()
+        self.region_start = max(self.step_start, self.header_end)
+        self.region_blocks = self.raw.newest(self.step_start)
+        self.tail = self._tail(index, lines, base, list(self.previous))
+
+    def _tail(self, index: int, lines: list[str], base: int, previous: list[str]) -> list[tuple[int, str]]:
+        """The output lines just before line `index` (in `lines`, which start at line `base`, or in the
+        `previous` lines before them), within the current step, newest last."""
+        found: list[tuple[int, str]] = []
+        local = index - base - 1
+        looked = 0
+        while len(found) < TAIL and looked < _BACK and index - 1 - looked > self.region_start:
+            at = index - 1 - looked
+            raw = lines[local - looked] if local - looked >= 0 else _at(previous, local - looked)
+            if raw is None:
+                break
+            text = strip_prefix(raw)
+            if text.startswith(_AFTER_STEPS):
+                found.clear()  # what follows is the runner cleaning up, not the step's output
+            elif text.strip() and not text.startswith(("##[group]", "##[endgroup]", "##[debug]")):
+                found.append((at, text))
+            looked += 1
+        return found[::-1]
+
+    def _group(self, index: int, kind: str, title: str) -> None:
+        self.grouped = True
+        if kind == "endgroup":
+            if self.header_end < self.step_start:
+                self.header_end = index
+            return
+        title = title.strip()
+        self.group_title = title
+        if title.startswith("Run "):
+            self.run_title, self.step_start = title, index
+
+    def current_step(self) -> str | None:
+        if self.column is not None:
+            return self.column
+        if self.run_title or self.group_title:
+            return self.run_title or self.group_title
+        return "Set up job" if self.stamped else None  # no group yet: set-up failed (e.g. a rejected action)
+
+    def finish(self) -> Scan:
+        region = [b.settle() for b in (self.region_blocks if self.region_blocks is not None else self.raw.newest(-1))]
+        if self.error is None:
+            self.region_start = max(self.step_start, self.header_end)
+            previous = list(self.previous)
+            self.tail = self._tail(self.total, previous, self.total - len(previous), [])
+        tail = self.tail
+        step = self.step if self.error is not None else (region[-1].step if region else None)
+        return Scan(
+            total=self.total,
+            blocks=self.filtered.blocks(),
+            raw_blocks=self.raw.blocks(),
+            region=region,
+            tail=tail,
+            error=self.error,
+            follow=self.follow,
+            step=step,
+            stamped=self.stamped,
+            grouped=self.grouped,
+            status=self.status,
+            saw_error=self.error is not None,
+            strongest=self.strongest,
+            warnings=self.warnings,
+        )
+
+
+def _at(previous: list[str], offset: int) -> str | None:
+    """Line `offset` (negative) counted back from the end of the previous chunk's kept lines."""
+    return previous[offset] if -len(previous) <= offset < 0 else None
+
+
+def _group_events(chunk: str) -> list[tuple[int, str, str]]:
+    """(line index, group or endgroup, title) of the chunk's `##[group]`/`##[endgroup]` lines, in order."""
+    starts: list[int] = []
+    for marker in ("##[group]", "##[endgroup]"):
+        at = chunk.find(marker)
+        while at >= 0:
+            starts.append(chunk.rfind("\n", 0, at) + 1)
+            at = chunk.find(marker, at + len(marker))
+    starts = sorted(set(starts))
+    events: list[tuple[int, str, str]] = []
+    index = last = 0
+    for start in starts:
+        index += chunk.count("\n", last, start)
+        last = start
+        end = chunk.find("\n", start)
+        match = _GROUP.match(strip_prefix(chunk[start : end if end >= 0 else len(chunk)]))
+        if match:
+            events.append((index, match.group(1), match.group(2)))
+    return events
+
+
+def scan(source: Source, known: set[bytes] | None = None) -> Scan:
+    """One pass over a log; `known` holds the keys of lines a green run of the same job printed too."""
+    scanner = _Scanner(known)
+    for chunk in iter_chunks(source, CHUNK):
+        scanner.feed(chunk)
+    return scanner.finish()
+
+
+def baseline_keys(source: Source) -> set[bytes]:
+    """The keys of a green log's evidence lines (at most MAX_KNOWN of them): what it prints anyway."""
+    keys: set[bytes] = set()
+    for chunk in iter_chunks(source, CHUNK):
+        lines = chunk.split("\n")
+        for local in PREFILTER.lines(chunk, lines):
+            if len(keys) >= MAX_KNOWN:
+                return keys
+            if local < len(lines) - 1:
+                text = strip_prefix(lines[local])
+                line_key = key(text)
+                if line_key not in keys and line_weight(text):
+                    keys.add(line_key)
+    return keys

@@ -1,0 +1,93 @@
+"""A person saying no to a fix: closing its pull request unmerged, in any state (while its CI runs, after it went
+green or inconclusive: seen when that failure comes back), or `/cicd-agent reject` (see `approve`). Who closed
+it decides: the agent's own account closing it (its rollback, or another agent's) is no rejection. A rejection
+counts a failure on the breaker and forces it open, so no new PR comes for that failure until a person resets
+it."""
+
+from __future__ import annotations
+
+from cicd_agent.errors import AgentError
+from cicd_agent.github import PullRef, ends_cycle
+from cicd_agent.model import REJECTED_LABEL, Decided, FailureKey, HealthOutcome, Remediation, RemState, Strategy
+from cicd_agent.remediation.context import Ports, Report, count_outcome, record_for
+
+SETTLED = (RemState.HEALTHY, RemState.INCONCLUSIVE)  # judged, but the PR stays open for a person to merge
+
+
+def closer(p: Ports, repo: str, number: int) -> str:
+    """Who closed an issue or pull request last ("" when GitHub names nobody, e.g. a deleted account)."""
+    closes = [e for e in p.github.issue_events(repo, number) if e.event == "closed"]
+    return closes[-1].actor if closes else ""
+
+
+def is_agent(p: Ports, login: str) -> bool:
+    """The account the agent writes as (any agent sharing its credentials)."""
+    return p.github.wrote(login)
+
+
+def closed_unmerged(p: Ports, report: Report, rem: Remediation, pull: PullRef) -> None:
+    who = closer(p, rem.repo, pull.number)
+    if is_agent(p, who):
+        return closed_by_agent(p, report, rem, who)
+    rejected(p, report, rem, f"{pull.html_url} was closed without merging by {who or 'an unknown account'}")
+
+
+def closed_by_agent(p: Ports, report: Report, rem: Remediation, who: str) -> None:
+    """Closed by the agent's own account, yet not by this remediation's rollback: another agent (or an earlier
+    run whose state is gone) rolled it back. Not a person's rejection; counted nowhere here."""
+    now = p.now()
+    _settle_check(p, rem, HealthOutcome.CANCELLED)
+    done = p.store.update_remediation(rem.id, state=RemState.ROLLED_BACK, now=now)
+    count_outcome(p, done, None)
+    reason = f"{rem.pr_url} was closed by the agent's own account ({who}), not by a person: no rejection"
+    record_for(p, report, rem, Decided.ROLLED_BACK, reason)
+
+
+def rejected(p: Ports, report: Report, rem: Remediation, reason: str) -> None:
+    """A failure for the breaker, and no new PR for this key until a reset."""
+    now = p.now()
+    _settle_check(p, rem, HealthOutcome.REJECTED)
+    p.store.update_remediation(rem.id, state=RemState.REJECTED, now=now)
+    p.breakers.reject(
+        rem.key,
+        now=now,
+        remediation_id=rem.id,
+        run=rem.run.label,
+        reason=f"{reason}: waiting for a reset",
+    )
+    record_for(p, report, rem, Decided.REJECTED, reason)
+
+
+def reject_pull(p: Ports, report: Report, rem: Remediation, who: str, how: str) -> None:
+    """A person rejected the fix without closing it (`/cicd-agent reject`): the agent closes it for them,
+    labelled so that state rebuilt from GitHub reads it as a rejection. Each step is safe to repeat."""
+    p.effects.add_labels(rem.repo, rem.pr_number, [REJECTED_LABEL])
+    p.effects.close_pull(rem.repo, rem.pr_number)
+    p.effects.delete_branch(rem.repo, rem.fix_branch)
+    rejected(p, report, rem, f"{rem.pr_url} was rejected by {who} ({how})")
+
+
+def _settle_check(p: Ports, rem: Remediation, outcome: HealthOutcome) -> None:
+    check = p.store.health_check(rem.id)
+    if check is not None and check.outcome is None:
+        p.store.update_health_check(rem.id, outcome=outcome, now=p.now())
+
+
+def look_at_settled(p: Ports, report: Report, key: FailureKey) -> None:
+    """Before the agent acts on a failure again: its fixes already judged whose PR was left open for a person.
+    Merged since is recorded; closed unmerged since is a rejection (unless the agent's own account closed it),
+    so the breaker stops a new PR. Asked only when the failure comes back: nothing is spent meanwhile."""
+    for rem in p.store.remediations(key=key, states=SETTLED, strategy=Strategy.FIX):
+        if not rem.pr_number:
+            continue
+        try:
+            pull = p.github.pull(rem.repo, rem.pr_number)
+            if pull.merged:
+                p.store.update_remediation(rem.id, state=RemState.MERGED, now=p.now())
+                record_for(p, report, rem, Decided.MERGED, f"{rem.pr_url} was merged")
+            elif pull.state == "closed":
+                closed_unmerged(p, report, rem, pull)
+        except AgentError as exc:
+            if ends_cycle(exc):
+                raise
+            report.errors.append(f"looking at {rem.pr_url}: {exc}")

@@ -1,0 +1,81 @@
+"""The category catalogue: each example is classified by its own row, the strategies agree with the
+built-in rules, the documented table is current, and the tools issue 13 names are all covered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis import Analysis
+from cicd_agent.analysis.catalogue import ROWS, STRATEGY, Row, markdown
+from cicd_agent.analysis.classify import decide
+from cicd_agent.rules import DEFAULT_RULES, candidates
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "categories.md"
+EXAMPLES = [(row, example) for row in ROWS for example in row.examples]
+
+
+@pytest.mark.parametrize(
+    ("row", "example"), EXAMPLES, ids=[f"{r.category}:{r.tool}:{i}" for i, (r, _) in enumerate(EXAMPLES)]
+)
+def test_each_example_is_classified_by_its_own_row(row: Row, example: str) -> None:
+    decision = decide([] if row.fallback else [[example]], warnings=[example] if row.fallback else [])
+    assert decision.row is row, (decision.category, decision.tool)
+    assert decision.line == example
+
+
+def test_every_row_has_an_example() -> None:
+    assert all(row.examples for row in ROWS)
+
+
+@pytest.mark.parametrize("category", sorted(STRATEGY))
+def test_the_strategy_column_is_what_the_built_in_rules_do(category: str) -> None:
+    analysis = Analysis("0" * 64, "", category, "Run x", [], None, 1)
+    fired = candidates(DEFAULT_RULES, analysis, "o/r", "main", reruns_done=0, last_fired={}, now=0.0)
+    assert fired[0].strategy == STRATEGY[category]
+
+
+def test_the_categories_the_rules_match_on_keep_their_names() -> None:
+    assert {rule.category for rule in DEFAULT_RULES if rule.category} <= set(STRATEGY)
+
+
+def test_docs_categories_md_is_current() -> None:
+    assert DOC.read_text(encoding="utf-8") == markdown(), "docs/categories.md says how to regenerate it"
+
+
+@pytest.mark.parametrize(
+    ("category", "tools"),
+    [
+        ("format.check", {"black", "ruff", "prettier", "gofmt", "rustfmt", "clang-format", "pre-commit"}),
+        ("lint", {"flake8", "pylint", "ruff", "eslint", "golangci-lint", "clippy"}),
+        ("types.check", {"mypy", "tsc"}),
+        ("dependency.resolution", {"pip", "uv", "poetry", "npm", "cargo", "go", "maven-gradle"}),
+        ("dependency.lockfile", {"npm", "yarn", "pnpm", "poetry", "uv", "cargo", "go"}),
+        ("dependency.missing-module", {"python", "node", "go"}),
+        ("network.transient", {"dns", "connection", "registry-5xx", "docker", "apt"}),
+        ("infra.runner", {"github-actions"}),
+        ("infra.out-of-memory", {"kernel", "node", "jvm"}),
+        ("infra.disk-full", {"any"}),
+        ("timeout", {"github-actions"}),
+        ("actions.deprecated-version", {"github-actions"}),
+        ("test.failure", {"pytest", "jest", "go", "junit", "cargo"}),
+        ("test.flaky", {"any"}),
+    ],
+)
+def test_the_catalogue_covers_the_tools_issue_13_lists(category: str, tools: set[str]) -> None:
+    assert tools <= {row.tool for row in ROWS if row.category == category}
+
+
+def test_every_github_deprecation_wording_is_covered() -> None:
+    texts = [example for row in ROWS if row.category == "actions.deprecated-version" for example in row.examples]
+    for wording in (
+        "Node.js 12",
+        "Node.js 16",
+        "Node.js 20",
+        "set-output",
+        "set-env",
+        "deprecated version of",
+        "node12",
+    ):
+        assert any(wording in text for text in texts), wording

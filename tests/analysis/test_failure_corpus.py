@@ -1,0 +1,66 @@
+"""The corpus of GitHub-shaped logs (tests/analysis/corpus): every catalogue wording is classified as its
+own row, every failure gets its own signature, and a re-run of the same failure keeps it."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from noise import rerun_noise
+
+from cicd_agent.analysis import Analysis, analyze
+
+CORPUS = Path(__file__).parent / "corpus"
+EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))
+ANALYSES: dict[str, Analysis] = {}
+
+
+def analysis(name: str) -> Analysis:
+    if name not in ANALYSES:
+        ANALYSES[name] = analyze(CORPUS / f"{name}.log")
+    return ANALYSES[name]
+
+
+def test_every_log_has_an_expectation_and_there_are_at_least_40() -> None:
+    logs = {p.stem for p in CORPUS.glob("*.log")}
+    assert logs == {row["log"] for row in EXPECTED}
+    assert len(logs) >= 40
+
+
+@pytest.mark.parametrize("row", EXPECTED, ids=[row["log"] for row in EXPECTED])
+def test_category_and_tool(row: dict[str, str]) -> None:
+    result = analysis(row["log"])
+    assert result.category == row["category"], result.category_evidence
+    if row["tool"]:
+        assert result.tool == row["tool"]
+    assert (result.failing_step and result.failing_step != "Set up job") or row["log"] == "upload-artifact-v3"
+    assert result.excerpt and len(result.excerpt) <= 60
+    assert "Process completed with exit code" not in result.template or row["category"] == "infra.out-of-memory"
+
+
+def test_signatures_are_distinct_unless_the_expectations_say_the_same_failure() -> None:
+    by_signature: dict[str, list[str]] = {}
+    for row in EXPECTED:
+        by_signature.setdefault(analysis(row["log"]).signature, []).append(row["log"])
+    expected_groups = {}
+    for row in EXPECTED:
+        expected_groups.setdefault(row["same_as"] or row["log"], []).append(row["log"])
+    assert sorted(map(sorted, by_signature.values())) == sorted(map(sorted, expected_groups.values()))
+
+
+@pytest.mark.parametrize("row", EXPECTED, ids=[row["log"] for row in EXPECTED])
+def test_a_rerun_of_the_same_failure_keeps_its_signature(row: dict[str, str]) -> None:
+    text = (CORPUS / f"{row['log']}.log").read_text(encoding="utf-8")
+    for seed in (1, 2):
+        noisy = rerun_noise(text, seed)
+        assert noisy != text
+        assert analyze(noisy).signature == analysis(row["log"]).signature, seed
+
+
+def test_the_deciding_line_is_in_the_excerpt() -> None:
+    for row in EXPECTED:
+        result = analysis(row["log"])
+        if result.category_evidence and not result.category_evidence.startswith("Run "):  # not a step title
+            shown = [e.text for e in result.excerpt]
+            assert result.category_evidence in shown, row["log"]

@@ -1,0 +1,58 @@
+"""Normalisation: what a re-run changes becomes a placeholder; what identifies the failure stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.analysis.normalize import key, normalize
+
+
+@pytest.mark.parametrize(
+    ("line", "template"),
+    [
+        ("2024-05-01T12:00:00.1234567Z at 2024-05-01 12:00:00", "at <TS>"),
+        ("File /home/runner/work/r/r/pkg/mod.py:12:5 bad", "File <PATH>/mod.py:<LINE> bad"),
+        (r"C:\Users\me\AppData\Local\Temp\x\mod.py failed", "<PATH>/mod.py failed"),
+        ("object at 0x7f3a2b1c0d10", "object at <ADDR>"),
+        ("id 123e4567-e89b-12d3-a456-426614174000", "id <UUID>"),
+        ("listening on 127.0.0.1:54321", "listening on <HOST>:<PORT>"),
+        ("worker pid 4242 died", "worker pid <N> died"),
+        ("commit 3f786850e387550fdab836ed7e6dc881de23001b", "commit <HEX>"),
+        ("took 12.5s, 3 ms", "took <DUR>, <DUR>"),
+        ("progress 45% (12/30)", "progress <PCT> (<N>/<N>)"),
+        ("ModuleNotFoundError: No module named 'yaml'", "ModuleNotFoundError: No module named 'yaml'"),
+        # re-run noise issue 13 found
+        ("[gw3] [ 50%] FAILED tests/test_a.py::test_x", "[gw<N>] [ <PCT>] FAILED tests/test_a.py::test_x"),
+        ("cache = Cache('/work/tmpa8x7_2kq')", "cache = Cache('<PATH>/tmp<TMP>')"),
+        ("wrote tmpa8x7_2kq.json", "wrote tmp<TMP>.json"),
+        ("cache key linux-pip-4f2c81a9", "cache key linux-pip-<HEX>"),
+        ("container build_3f2a9c81b7 exited", "container build_<HEX> exited"),
+        ("image 9C1F2E7A3 pulled", "image <HEX> pulled"),
+        ("python /tmp/jenkins6935586436688970599.py", "python <PATH>/jenkins<N>.py"),
+    ],
+)
+def test_normalize(line: str, template: str) -> None:
+    assert normalize(line) == template
+
+
+@pytest.mark.parametrize(
+    ("one", "two"),
+    [
+        ("=== 1 failed, 23 passed in 3.20s ===", "=== 1 failed, 24 passed, 2 skipped in 4.10s ==="),
+        ("1 file would be reformatted, 137 files already formatted", "1 file would be reformatted"),
+        ("Oh no! 1 file would be reformatted, 4 files would be left unchanged.", "Oh no! 1 file would be reformatted."),
+        ("[gw0] FAILED tests/test_a.py::test_x", "[gw7] FAILED tests/test_a.py::test_x"),
+    ],
+)
+def test_what_passed_and_who_ran_it_does_not_change_the_template(one: str, two: str) -> None:
+    assert normalize(one) == normalize(two)
+
+
+def test_what_failed_still_does() -> None:
+    assert normalize("FAILED tests/test_a.py::test_x") != normalize("FAILED tests/test_a.py::test_y")
+    assert normalize("F401 `os` imported but unused") != normalize("F401 `sys` imported but unused")
+
+
+def test_key_drops_digits_only() -> None:
+    assert key("a.c:12: error: 'x' undeclared") == key("a.c:345: error: 'x' undeclared")
+    assert key("a.c:12: error: 'x' undeclared") != key("a.c:12: error: 'y' undeclared")

@@ -4,7 +4,6 @@ commands that only look (or only plan) leave the disk exactly as it was."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import re
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from breakages import DATA
 from harness import Loop
 
 from cicd_agent.cli import main as cli_main
@@ -45,8 +43,9 @@ def _world(loop: Loop) -> dict[str, str]:
     assert sorted(d["decision"] for d in data["decisions"]) == ["fix_opened", "reported"]
     fixed = next(d for d in data["decisions"] if d["decision"] == "fix_opened")
     (snapshot,) = loop.agent("snapshots", "list", "--json").json()
-    log = Path("job.log")
-    log.write_bytes(gzip.decompress((DATA / "jimfs_1890" / "fail.log.gz").read_bytes()))
+    Path("job.log").write_text(
+        (Path(__file__).resolve().parents[1] / "analysis" / "corpus" / "black-check.log").read_text()
+    )
     repo = fixed["repo"]
     event = {
         "action": "completed",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import shlex
@@ -13,10 +12,10 @@ import time
 from pathlib import Path
 
 import requests
-from breakages import DATA
 from harness import Loop, free_port
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+CORPUS = Path(__file__).resolve().parents[1] / "analysis" / "corpus"  # real job logs kept with the tests
 LONG_RUNNING = ("--watch", "sandbox serve")  # run until stopped: started, checked, stopped with SIGTERM
 
 
@@ -66,8 +65,10 @@ def test_every_command_in_the_readme_runs_as_written(loop: Loop, tmp_path: Path)
     loop.setup("format", "unfixable")
     first = loop.cycle()  # a fix in flight and a breaker for it
     fixed = next(d for d in first["decisions"] if d["decision"] == "fix_opened")
-    Path("job.log").write_bytes(gzip.decompress((DATA / "jimfs_1890" / "fail.log.gz").read_bytes()))
-    Path("last-green.log").write_bytes(gzip.decompress((DATA / "jimfs_1890" / "pass.log.gz").read_bytes()))
+    failed_log = (CORPUS / "black-check.log").read_text()
+    Path("job.log").write_text(failed_log)
+    green = [line for line in failed_log.splitlines() if "reformat" not in line and "error" not in line.lower()]
+    Path("last-green.log").write_text("\n".join(green) + "\n")
     names = {"OWNER/NAME": fixed["repo"], "RUN_ID": str(fixed["run_id"]), "SIGNATURE": fixed["signature"][:12]}
     fresh = tmp_path / "fresh"  # `agent init` and the check of what it wrote, where no config exists yet
     fresh.mkdir()

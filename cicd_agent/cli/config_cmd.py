@@ -69,7 +69,8 @@ def check(ctx: typer.Context) -> None:
         for problem in problems:
             state.console(stderr=True).print(f"error: {path}: {problem}", markup=False)
     else:
-        state.result(f"{path}: OK ({len(config.repos)} repositories, {len(config.rules)} rules)")
+        repos, rules = len(config.repos), len(config.rules)
+        state.result(f"{path}: OK ({repos} {'repository' if repos == 1 else 'repositories'}, {rules} rule(s))")
     if problems:
         raise typer.Exit(1)
 

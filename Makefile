@@ -1,10 +1,15 @@
 # make demo | make test | make lint -- each creates .venv and installs the project when missing or stale.
+# make test-floor: the tests again, with every runtime dependency at the lowest version pyproject declares.
+# make lock: regenerate requirements.lock (the GitHub Action's pinned, hashed dependencies).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+FLOOR := .venv-floor
+FLOOR_STAMP := $(FLOOR)/.installed-stamp
+WORKFLOWS := action.yml .github/workflows/*.yml docs/examples/*.yml
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-floor lint lock bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cicd-agent needs Python 3.11 or newer: set PYTHON=python3.11 (or newer)")'
@@ -12,22 +17,37 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
+$(FLOOR_STAMP): pyproject.toml tools/floors.py
+	@test -x $(FLOOR)/bin/python || $(PYTHON) -m venv $(FLOOR)
+	$(PYTHON) tools/floors.py > $(FLOOR)/floors.txt
+	$(FLOOR)/bin/python -m pip install --quiet --disable-pip-version-check -c $(FLOOR)/floors.txt -e '.[dev]'
+	@touch $(FLOOR_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/agent demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+test-floor: $(FLOOR_STAMP)
+	@echo "dependencies at their declared floors:" $$(cat $(FLOOR)/floors.txt)
+	$(FLOOR)/bin/python -m pytest
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/zizmor --offline --quiet action.yml .github/workflows docs/examples
+	$(BIN)/zizmor --offline --quiet --persona auditor $(WORKFLOWS)
 	$(BIN)/actionlint .github/workflows/*.yml docs/examples/*.yml
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 \
+		--no-emit-package pip --custom-compile-command "make lock" --quiet -o requirements.lock
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis_speed.py
 	$(BIN)/python benchmarks/cli_startup.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(FLOOR) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -11,14 +11,17 @@ import getpass
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cicd_agent import breaker as machine
 from cicd_agent.breaker import OPENED, Breaker, Policy, State, Transition
 from cicd_agent.config import Config
-from cicd_agent.effects import Effects
 from cicd_agent.errors import AgentError
 from cicd_agent.model import BreakerEvent, Decision, FailureKey
 from cicd_agent.store import Store, StoredBreaker
+
+if TYPE_CHECKING:  # the read commands use Breakers without PyGithub, which effects imports
+    from cicd_agent.effects import Effects
 
 Move = Callable[[Breaker, Policy], tuple[Breaker, list[Transition]]]
 
@@ -99,6 +102,11 @@ class Breakers:
             raise AgentError(f"no breaker for {key.short()}", fix="see `agent breaker list`")
         return self._view(stored, now), self.store.breaker_events(key)
 
+    def last_event(self, key: FailureKey) -> BreakerEvent | None:
+        """The breaker's latest change: when, by whom, why."""
+        events = self.store.breaker_events(key)
+        return events[-1] if events else None
+
     def resolve(self, repo: str, *, branch: str | None, signature: str | None, every: bool) -> list[FailureKey]:
         """The breakers an operator command names. A signature prefix is fine when it is unambiguous."""
         keys = [b.key for b in self.store.breakers(repo=repo) if branch is None or b.key.branch == branch]
@@ -145,7 +153,11 @@ class Breakers:
         for transition in transitions:
             if transition.to_state in OPENED:
                 self.effects.notify(
-                    "breaker_opened", f"breaker {transition.to_state} for {key.short()}: {transition.reason} (by {who})"
+                    "breaker_opened",
+                    f"breaker {transition.to_state} for {key.short()}: {transition.reason} (by {who})",
+                    repo=key.repo,
+                    branch=key.branch,
+                    signature=key.signature,
                 )
 
     def _apply(

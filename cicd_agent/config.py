@@ -7,6 +7,8 @@ Tokens are never stored in the file: a repository names the environment variable
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import os
 import re
 import tomllib
@@ -30,6 +32,14 @@ class Duration(float):
     """Seconds; written in the file as a number of seconds or a string like "5m", "24h", "7d"."""
 
 
+class NumericId(str):
+    """A numeric id (a GitHub App's, an installation's): written as a number or a string of digits."""
+
+
+class IdText(str):
+    """An id written as a number or a string (a Telegram chat: `-100123` or `"@channel"`)."""
+
+
 def parse_duration(value: object) -> Duration:
     if isinstance(value, bool):
         raise ValueError('expected a duration such as 300, "5m", "24h" or "7d"')
@@ -51,9 +61,9 @@ class GitHubConfig:
     max_rate_limit_wait: Duration = Duration(120)
     write_interval: Duration = Duration(1)  # seconds between mutating requests, as GitHub asks
     poll_concurrency: int = 4  # repositories polled at once (halved while GitHub asks to slow down; 1: serial)
-    app_id: str = ""  # a GitHub App instead of a token: its id,
+    app_id: NumericId = NumericId("")  # a GitHub App instead of a token: its id,
     app_private_key_env: str = ""  # the variable holding its private key (PEM),
-    installation_id: int = 0  # and the installation on the repositories
+    installation_id: NumericId = NumericId("")  # and the installation on the repositories
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,7 @@ class RuleConfig:
 class NotificationsConfig:
     slack_webhook_env: str = ""
     telegram_token_env: str = ""
-    telegram_chat_id: str = ""
+    telegram_chat_id: IdText = IdText("")
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str = ""
     webhook_url_env: str = ""
@@ -164,6 +174,13 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    address: str = "127.0.0.1"  # where `run --watch` serves /metrics and /healthz ("0.0.0.0": every interface)
+    port: int = 0  # 0: not served unless --metrics-port says so
+    unhealthy_after: int = 3  # /healthz answers 503 after this many failed cycles in a row
+
+
+@dataclass(frozen=True)
 class Config:
     github: GitHubConfig = field(default_factory=GitHubConfig)
     repos: list[RepoConfig] = field(default_factory=list)
@@ -174,6 +191,7 @@ class Config:
     rules: list[RuleConfig] = field(default_factory=list)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     storm: StormConfig = field(default_factory=StormConfig)
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     source: str = ""
@@ -208,6 +226,14 @@ def check_api_url(url: str, *, where: str) -> str:
 
 
 STRATEGIES = tuple(str(s) for s in Strategy)
+EVENTS = (
+    "breaker_opened",
+    "rollback",
+    "rollback_partial",
+    "fix_healthy",
+    "storm",
+    "gave_up",
+)  # what [notifications] can send
 
 
 @dataclass(frozen=True)
@@ -262,7 +288,9 @@ def parse_config(text: str, *, source: str = "<string>") -> tuple[Config, list[P
     problems: list[Problem] = []
     values = _build(Config, raw, "", problems, text)
     config = dataclasses.replace(values, source=source) if isinstance(values, Config) else Config()
-    problems.extend(_check_semantics(config, text))
+    from cicd_agent.config_checks import check_semantics
+
+    problems.extend(check_semantics(config, lambda key: find_line(text, key)))
     return config, problems
 
 
@@ -276,6 +304,9 @@ def find_line(text: str, dotted: str) -> int | None:
     parts = [p for p in re.split(r"\.|\[\d+\]", dotted) if p]
     if not parts:
         return None
+    if len(parts) == 1:  # a top-level key, or a whole section (`[polcy]`)
+        top = re.compile(r"^\s*(?:\[\[?\s*" + re.escape(parts[0]) + r"\s*\]\]?\s*$|" + re.escape(parts[0]) + r"\s*=)")
+        return next((n + 1 for n, line in enumerate(text.splitlines()) if top.match(line)), None)
     indexes = [int(i) for i in re.findall(r"\[(\d+)\]", dotted)]
     lines = text.splitlines()
     start = 0
@@ -310,8 +341,12 @@ def _build(cls: type, table: object, prefix: str, problems: list[Problem], text:
     for key, value in table.items():
         dotted = f"{prefix}.{key}" if prefix else key
         if key not in fields:
+            what = "section" if isinstance(value, dict | list) and not prefix else "key"
+            guess = difflib.get_close_matches(key, sorted(fields), n=1, cutoff=0.6)
+            hint = f"did you mean `{guess[0]}`? " if guess else ""
             known = ", ".join(sorted(fields))
-            problems.append(Problem(dotted, f"unknown key (known keys: {known})", find_line(text, dotted)))
+            message = f"unknown {what}; {hint}(known {what}s here: {known})"
+            problems.append(Problem(dotted, message, find_line(text, dotted)))
             continue
         try:
             kwargs[key] = _convert(hints[key], value, dotted, problems, text)
@@ -324,6 +359,14 @@ def _convert(hint: Any, value: object, dotted: str, problems: list[Problem], tex
     origin = typing.get_origin(hint)
     if hint is Duration:
         return parse_duration(value)
+    if hint is NumericId:
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            raise ValueError(f'expected a numeric id (123456 or "123456"), got {_kind(value)}')
+        return NumericId(str(value))
+    if hint is IdText:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(f"expected a number or a string, got {_kind(value)}")
+        return IdText(str(value))
     if dataclasses.is_dataclass(hint):
         return _build(typing.cast(type, hint), value, dotted, problems, text)
     if origin is list:
@@ -353,71 +396,13 @@ def _kind(value: object) -> str:
     return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
 
 
-def _check_semantics(config: Config, text: str) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def add(key: str, message: str) -> None:
-        problems.append(Problem(key, message, find_line(text, key)))
-
-    seen: set[str] = set()
-    for index, repo in enumerate(config.repos):
-        key = f"repos[{index}].name"
-        if not REPO_NAME.match(repo.name):
-            add(key, f"expected OWNER/NAME, got {repo.name!r}")
-        elif repo.name.lower() in seen:
-            add(key, f"repository {repo.name} is listed twice")
-        seen.add(repo.name.lower())
-        if not repo.branches:
-            add(f"repos[{index}].branches", "list at least one branch or glob")
-    for index, rule in enumerate(config.rules):
-        if rule.strategy not in STRATEGIES:
-            add(f"rules[{index}].strategy", f"expected one of {', '.join(STRATEGIES)}, got {rule.strategy!r}")
-        if rule.strategy == "fix" and not (rule.fixer or rule.command):
-            add(f"rules[{index}].fixer", "a `fix` rule needs a fixer name or a command")
-        if rule.excerpt_regex:
-            try:
-                re.compile(rule.excerpt_regex)
-            except re.error as exc:
-                add(f"rules[{index}].excerpt_regex", f"invalid regular expression: {exc}")
-    known_events = ("breaker_opened", "rollback", "rollback_partial", "fix_healthy", "storm", "gave_up")
-    for index, event in enumerate(config.notifications.events):
-        if event not in known_events:
-            add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(known_events)})")
-    try:
-        from apscheduler.triggers.cron import CronTrigger
-
-        CronTrigger.from_crontab(config.schedule.cleanup_cron)
-    except ValueError as exc:
-        add("schedule.cleanup_cron", f"invalid cron expression: {exc}")
-    if config.schedule.poll_interval <= 0 or config.schedule.health_interval <= 0:
-        add("schedule.poll_interval", "poll_interval and health_interval must be positive")
-    gh = config.github
-    if gh.app_id and (not gh.app_private_key_env or not gh.installation_id):
-        add("github.app_id", "a GitHub App also needs app_private_key_env and installation_id")
-    if config.storm.min_repos == 1:
-        add("storm.min_repos", "must be 0 (off) or at least 2: one repository is not a storm")
-    if config.storm.issue_repo and not REPO_NAME.match(config.storm.issue_repo):
-        add("storm.issue_repo", f"expected OWNER/NAME, got {config.storm.issue_repo!r}")
-    if not 1 <= config.github.poll_concurrency <= 100:
-        add("github.poll_concurrency", "must be 1 to 100 (GitHub allows at most 100 concurrent requests)")
-    if config.breaker.failure_threshold < 1:
-        add("breaker.failure_threshold", "must be at least 1")
-    if gh.api_url:
-        try:
-            check_api_url(gh.api_url, where="github.api_url")
-        except AgentError as exc:
-            add("github.api_url", exc.what)
-    for env_key, name in (
-        ("github.token_env", config.github.token_env),
-        ("webhook.secret_env", config.webhook.secret_env),
-    ):
-        if name and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            add(env_key, "must be the NAME of an environment variable, not a secret")
-    if not config.webhook.path.startswith("/"):
-        add("webhook.path", f"must start with /, got {config.webhook.path!r}")
-    if not 0 < config.webhook.port < 65536:
-        add("webhook.port", f"expected a TCP port (1 to 65535), got {config.webhook.port}")
-    return problems
+def toml_value(value: object) -> str:
+    """A value as TOML writes it (for the settings the agent suggests)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value) if isinstance(value, str | list) else str(value)
 
 
 def token_for(config: Config, repo: str | None = None) -> str | None:
@@ -438,81 +423,5 @@ def token_for(config: Config, repo: str | None = None) -> str | None:
     return None
 
 
-STARTER_CONFIG = """\
-# cicd-agent configuration. Durations are seconds or strings like "30s", "5m", "24h", "7d".
-# Tokens never go in this file: name the environment variable that holds one.
-
-[github]
-# api_url = "https://github.example.com/api/v3"   # GitHub Enterprise Server; default: $GITHUB_API_URL or github.com
-token_env = "GITHUB_TOKEN"                         # a personal token or GitHub App token; GH_TOKEN also works
-poll_concurrency = 4                               # repositories polled at once; 1 polls one after another
-
-# One [[repos]] table per repository to watch.
-[[repos]]
-name = "octo-org/octo-repo"
-branches = ["main", "release/*"]                   # globs; failures on other branches are ignored
-
-[state]
-dir = ".cicd-agent"                                # SQLite state lives in <dir>/state.db
-snapshot_dir = "snapshots"                         # file contents saved before every change
-snapshot_retention = "7d"
-dedup_ttl = "7d"                                   # how far back failed runs are listed (each handled once)
-lease = "10m"                                      # a killed cycle's work is taken over after this (longer
-                                                   # than handling one failure takes)
-
-[breaker]
-failure_threshold = 3                              # failed remediations of one failure before it opens
-reset_after = "24h"                                # then one trial is allowed (half-open)
-
-[health]
-delay = "5m"                                       # first look at the fix's CI
-interval = "2m"
-max_wait = "60m"                                   # no verdict by then: inconclusive (no rollback)
-failure_limit = 0                                  # failed measurements tolerated (each re-runs the failed jobs)
-inconclusive_limit = 0                             # inconclusive measurements tolerated before the verdict
-consecutive_error_limit = 4                        # errors reading CI in a row before giving up (inconclusive)
-
-[policy]
-allowed_paths = ["**"]
-max_files = 10
-max_changed_lines = 200
-# edits under .github/workflows/ need this and a token allowed to push them (workflow scope)
-allow_workflow_changes = false
-needs_approval = false                             # true: PRs open as drafts labelled cicd-agent:needs-approval
-max_open_prs = 5                                   # per repository
-max_new_prs_per_hour = 2
-fleet_max_open_prs = 50                            # across every repository (0: no bound)
-fleet_max_new_prs_per_hour = 20
-
-# Rules are tried by priority (lowest first); built-in defaults follow them.
-# [[rules]]
-# name = "format"
-# category = "format.check"
-# strategy = "fix"                                 # rerun | fix | report | ignore
-# command = ["make", "fmt"]
-
-[schedule]
-poll_interval = "5m"
-health_interval = "1m"
-cleanup_cron = "0 2 * * *"
-
-[storm]
-# the same failure in this many repositories within `window` is one incident: one issue, one notification,
-# no per-repository pull requests or issues until `window` passes without a new sighting (0: off)
-min_repos = 5
-window = "1h"
-# issue_repo = "octo-org/ci-incidents"            # where the incident's issue goes (unset: notification only)
-
-[webhook]
-# `agent serve`: a GitHub App's webhook (events workflow_run, pull_request, issue_comment) delivered here
-secret_env = "CICD_AGENT_WEBHOOK_SECRET"           # the variable holding the webhook secret
-host = "127.0.0.1"                                 # put a TLS proxy in front to receive from github.com
-port = 8787
-path = "/webhook"
-
-[notifications]
-# slack_webhook_env = "SLACK_WEBHOOK_URL"
-# telegram_token_env = "TELEGRAM_BOT_TOKEN"
-# telegram_chat_id = "123456"
-events = ["breaker_opened", "rollback", "rollback_partial", "storm", "gave_up"]
-"""
+# what `agent init` writes: every section, commented (a test checks it is valid)
+STARTER_CONFIG = (Path(__file__).parent / "data" / "starter.toml").read_text(encoding="utf-8")

@@ -148,6 +148,36 @@ def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     return decorate
 
 
+WAIT_NOTICE_SECONDS = 3.0  # a wait at least this long is announced
+
+
+class AnnouncedRetry(AgentRetry):
+    """The agent's retry, saying what it waits for before a wait of a few seconds or more (a rate limit's
+    reset, a `Retry-After`, a backoff after a 5xx)."""
+
+    on_wait: Callable[[str], None] | None = None
+
+    def new(self, **kw: Any) -> AnnouncedRetry:
+        retry = super().new(**kw)
+        retry.on_wait = self.on_wait
+        return retry
+
+    def sleep(self, response: Any = None) -> None:
+        after = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
+        wait = after or self.get_backoff_time()
+        if wait >= WAIT_NOTICE_SECONDS and self.on_wait is not None:
+            status = getattr(response, "status", None)
+            why = (
+                "GitHub's rate limit"
+                if status in (403, 429)
+                else f"GitHub after an HTTP {status}"
+                if status
+                else "GitHub after a failed connection"
+            )
+            self.on_wait(f"waiting {wait:.0f}s for {why}, then retrying ({self.total} retries left)")
+        super().sleep(response)
+
+
 class GitHubClient:
     """Thin adapter over PyGithub. One instance per API host and token."""
 
@@ -161,14 +191,17 @@ class GitHubClient:
         retries: int = 3,
         max_rate_limit_wait: float = 120,
         seconds_between_writes: float = 1.0,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
-        retry = AgentRetry(
+        """`on_wait` hears of every wait of a few seconds or more, before it starts."""
+        retry = AnnouncedRetry(
             total=retries,
             backoff_factor=0.5,
             backoff_jitter=0.25,
             max_rate_limit_wait=max_rate_limit_wait,
             retry_after_max=int(max_rate_limit_wait) + 1,
         )
+        retry.on_wait = on_wait
         self.api_url = check_api_url(api_url, where="the GitHub API URL")
         self.timeout = timeout
         self._auth = auth or (Auth.Token(token) if token else None)

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import secrets as _secrets
+from datetime import UTC, datetime
 from typing import Any
 
 ZWSP = "\u200b"
@@ -202,6 +203,13 @@ def clip(text: str, limit: int = BODY_LIMIT) -> str:
         return text
     note = "\n\n(truncated to fit GitHub's 65,536-character limit)"
     return text[: limit - len(note)] + note
+
+
+def iso8601(ts: float | None) -> str | None:
+    """A time for machines: ISO 8601, UTC, to the second (`2026-11-01T12:00:00Z`); None for "never"."""
+    if not ts:
+        return None
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- secrets -------------------------------------------------------------------------------------------

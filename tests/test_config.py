@@ -29,7 +29,17 @@ def test_starter_config_is_valid_and_typed() -> None:
         ('[[rules]]\nname = "x"\nstrategy = "explode"\n', "rules[0].strategy", 3, "expected one of"),
         ('[[rules]]\nstrategy = "fix"\n', "rules[0].fixer", None, "needs a fixer"),
         ('[[rules]]\nstrategy = "report"\nexcerpt_regex = "("\n', "rules[0].excerpt_regex", 3, "regular expression"),
-        ('[github]\ntoken_env = "ghp_abc def"\n', "github.token_env", 2, "NAME of an environment variable"),
+        ('[github]\ntoken_env = "MY TOKEN"\n', "github.token_env", 2, "NAME of an environment variable"),
+        ('[github]\ntoken_env = "ghp_abc def"\n', "github.token_env", 2, "looks like a secret"),
+        ("[polcy]\nmax_files = 1\n", "polcy", 1, "unknown section; did you mean `policy`?"),
+        ("[policy]\nmax_file = 1\n", "policy.max_file", 2, "did you mean `max_files`?"),
+        ('[[rules]]\nname = "x"\nstrategy = "fix"\nfixer = "formater"\n', "rules[0].fixer", 4, "unknown fixer"),
+        ('[health]\ndelay = "10m"\nmax_wait = "5m"\n', "health.max_wait", 3, "shorter than health.delay"),
+        ('[github]\napi_url = "ftp://ghe.example/api"\n', "github.api_url", 2, "https://"),
+        ('[github]\napi_url = "http://ghe.example/api/v3"\n', "github.api_url", 2, "plain http is only allowed"),
+        ('[notifications]\nwebhook_url = "file:///etc/passwd"\n', "notifications.webhook_url", 2, "https://"),
+        ('[github]\napp_id = "my-app"\n', "github.app_id", 2, "numeric id"),
+        ("[metrics]\nunhealthy_after = 0\n", "metrics.unhealthy_after", 2, "at least 1"),
         ("surprise = 1\n", "surprise", 1, "unknown key"),
         ('[policy]\nallow_workflow_changes = "yes"\n', "policy.allow_workflow_changes", 2, "true or false"),
         ("[storm]\nmin_repos = 1\n", "storm.min_repos", 2, "one repository is not a storm"),
@@ -88,3 +98,66 @@ def test_token_comes_from_the_named_variable_only(monkeypatch: pytest.MonkeyPatc
     assert token_for(config) == "t1"
     monkeypatch.setenv("B_TOKEN", "t2")
     assert token_for(config, "a/b") == "t2"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "ghp_" + "a1B2" * 9,
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+        "0123456789abcdef0123456789abcdef01234567",
+        "xoxb-1234-5678-abcdefgh",
+        "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+        "Zq8Lm2Np4Rt6Vx8Bz0Cd2Ef4Gh6Jk8Mn",
+    ],
+)
+def test_a_secret_pasted_into_an_env_key_is_refused_and_never_repeated(secret: str) -> None:
+    text = f'[notifications]\nslack_webhook_env = "{secret}"\n[[repos]]\nname = "a/b"\ntoken_env = "{secret}"\n'
+    _, problems = parse_config(text)
+    assert [(p.key, p.line) for p in problems] == [("notifications.slack_webhook_env", 2), ("repos[0].token_env", 5)]
+    assert all("looks like a secret" in p.message and secret not in str(p) for p in problems)
+
+
+@pytest.mark.parametrize("name", ["GITHUB_TOKEN", "MY_ORG_BOT_TOKEN_2", "gh_token", "SLACK_WEBHOOK_URL"])
+def test_ordinary_variable_names_are_fine(name: str) -> None:
+    _, problems = parse_config(f'[github]\ntoken_env = "{name}"\n')
+    assert problems == []
+
+
+def test_numeric_ids_are_numbers_or_digit_strings() -> None:
+    config, problems = parse_config(
+        '[github]\napp_id = 12345\napp_private_key_env = "APP_KEY"\ninstallation_id = "678"\n'
+        "[notifications]\ntelegram_chat_id = -1001234\n"
+    )
+    assert problems == []
+    assert (config.github.app_id, config.github.installation_id) == ("12345", "678")
+    assert config.notifications.telegram_chat_id == "-1001234"
+
+
+@pytest.mark.parametrize("url", ["https://ghe.example/api/v3", "http://127.0.0.1:8080", "http://localhost:9/api"])
+def test_api_urls_that_are_allowed(url: str) -> None:
+    _, problems = parse_config(f'[github]\napi_url = "{url}"\n')
+    assert problems == []
+
+
+def test_the_published_schema_is_generated_from_the_dataclasses() -> None:
+    import json
+
+    from cicd_agent.config_schema import config_schema
+
+    published = json.loads((Path(__file__).parents[1] / "docs" / "config.schema.json").read_text())
+    assert published == config_schema(), "regenerate it: agent config schema > docs/config.schema.json"
+
+
+def test_the_schema_accepts_the_starter_config_and_refuses_what_the_loader_refuses() -> None:
+    import tomllib
+
+    import jsonschema
+
+    from cicd_agent.config_schema import config_schema
+
+    validator = jsonschema.Draft202012Validator(config_schema())
+    assert list(validator.iter_errors(tomllib.loads(STARTER_CONFIG))) == []
+    for text in ("[polcy]\nmax_files = 1\n", '[policy]\nmax_files = "3"\n', '[[rules]]\nstrategy = "explode"\n'):
+        assert list(validator.iter_errors(tomllib.loads(text))), text
+        assert parse_config(text)[1], text

@@ -27,7 +27,7 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
     effects.delete_branch("demo/format-check", "cicd-agent/fix/abc/main")
     effects.put_file("demo/format-check", "app.py", "x = 1\n", branch="b", message="m", sha="s", previous="x=1\n")
     pull = effects.open_pull("demo/format-check", head="b", base="main", title="t", body="body", labels=["cicd-agent"])
-    effects.notify("breaker_opened", "o/r main abc")
+    effects.notify("breaker_opened", "o/r main abc", repo="o/r")
     assert pull.number == 0
     assert sandbox.requests == []
     assert notes.log == []
@@ -37,18 +37,30 @@ def test_dry_run_effects_perform_nothing_and_report_everything(sandbox: Sandbox,
         "[DRY-RUN] github.open_pull demo/format-check:b->main",
         "[DRY-RUN] notify breaker_opened",
     ]
+    recorder.skip_store_write("store.decision", "o/r fix_opened")
+    recorder.skip_store_write("store.decision", "o/r rerun")
+    recorder.suggest("policy.allow_workflow_changes", True, "o/r run 1#1: the fix edits .github/workflows/")
+    assert recorder.summary() == (
+        "4 write(s) skipped (3 to GitHub, 1 notification); 2 state-database write(s) made on an in-memory copy only"
+    )
     recorder.write_report(tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text())
-    assert [a["kind"] for a in data["skipped"]] == [
+    assert [a["kind"] for a in data["writes"]] == [
         "github.delete_branch",
         "github.put_file",
         "github.open_pull",
         "notify",
     ]
-    assert "-x=1\n+x = 1\n" in data["skipped"][1]["diff"]
+    assert "-x=1\n+x = 1\n" in data["writes"][1]["diff"]
+    assert data["state_database_writes"] == {"store.decision": 2}
+    assert data["settings"][0]["key"] == "policy.allow_workflow_changes"
     recorder.write_report(tmp_path / "r.md")
     markdown = (tmp_path / "r.md").read_text()
     assert "4 write(s) skipped" in markdown and "```diff\n--- a/app.py" in markdown
+    # the writes lead; the settings that refused plans come with the patch; the store is one summary line
+    assert markdown.index("github.delete_branch") < markdown.index("## Settings") < markdown.index("## State database")
+    assert "```toml\n[policy]\nallow_workflow_changes = true\n```" in markdown
+    assert markdown.count("store.decision") == 1
 
 
 def test_real_effects_write_through_the_api(sandbox: Sandbox) -> None:
@@ -82,5 +94,6 @@ def test_real_effects_write_through_the_api(sandbox: Sandbox) -> None:
 def test_markdown_report_fences_diffs_containing_backticks() -> None:
     from cicd_agent.effects import render_markdown
 
-    text = render_markdown([Action("github.put_file", "o/r:b:README.md", "m", "+```\n")])
-    assert "````diff" in text
+    recorder = DryRunRecorder()
+    recorder.skip(Action("github.put_file", "o/r:b:README.md", "m", "+```\n"))
+    assert "````diff" in render_markdown(recorder)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 import responses
+from harness import wait_for
 
 from cicd_agent.config import parse_config
-from cicd_agent.notify import TELEGRAM_LIMIT, Channel, Notifier, channels_from, slack_text, telegram_text
+from cicd_agent.notify import TELEGRAM_LIMIT, Channel, Notice, Notifier, channels_from, slack_text, telegram_text
 from cicd_agent.text import ZWSP
 
 SLACK = "https://hooks.slack.test/services/T/B/SECRET"
@@ -41,7 +45,18 @@ def test_each_channel_gets_its_own_payload() -> None:
     for url in (SLACK, TELEGRAM, HOOK):
         responses.add(responses.POST, url, json={"ok": True})
     notifier, _ = _notifier(Channel("slack", SLACK), Channel("telegram", TELEGRAM, "42"), Channel("webhook", HOOK))
-    notifier.send("rollback", "demo/r main: rolled back #3 @team")
+    notice = Notice(
+        "rollback",
+        "demo/r main: rolled back #3 @team",
+        repo="demo/r",
+        branch="main",
+        signature="ab" * 32,
+        url="https://github.test/demo/r/pull/3",
+        run="77#1",
+        at=1_700_000_000.0,
+    )
+    notifier.send(notice)
+    assert notifier.close(10) == 0
     bodies = {call.request.url: json.loads(call.request.body) for call in responses.calls}
     assert bodies[SLACK]["text"].startswith("*cicd-agent* `rollback`:")
     assert bodies[TELEGRAM]["chat_id"] == "42" and bodies[TELEGRAM]["parse_mode"] == "HTML"
@@ -49,6 +64,12 @@ def test_each_channel_gets_its_own_payload() -> None:
         "source": "cicd-agent",
         "event": "rollback",
         "text": f"demo/r main: rolled back #{ZWSP}3 @{ZWSP}team",
+        "repo": "demo/r",
+        "branch": "main",
+        "signature": "ab" * 32,
+        "url": "https://github.test/demo/r/pull/3",
+        "run": "77#1",
+        "at": "2023-11-14T22:13:20Z",
     }
     assert (notifier.sent, notifier.failed) == (3, 0)
 
@@ -59,7 +80,8 @@ def test_retries_with_backoff_and_retry_after() -> None:
     responses.add(responses.POST, SLACK, status=429, headers={"Retry-After": "7"})
     responses.add(responses.POST, SLACK, status=200)
     notifier, waits = _notifier(Channel("slack", SLACK), backoff=0.5)
-    notifier.send("breaker_opened", "x")
+    notifier.send(Notice("breaker_opened", "x"))
+    notifier.close(10)
     assert waits == [0.5, 7.0] and notifier.sent == 1 and len(responses.calls) == 3
 
 
@@ -68,7 +90,8 @@ def test_a_failing_channel_is_counted_and_never_raises() -> None:
     responses.add(responses.POST, SLACK, body=requests.ConnectionError("down"))
     responses.add(responses.POST, HOOK, status=404)
     notifier, waits = _notifier(Channel("slack", SLACK), Channel("webhook", HOOK), retries=2, backoff=1.0)
-    notifier.send("rollback_partial", "x")
+    notifier.send(Notice("rollback_partial", "x"))
+    notifier.close(10)
     assert (notifier.sent, notifier.failed) == (0, 2)
     assert waits == [1.0, 2.0]  # the slack retries; a 404 is not retried
     assert len([c for c in responses.calls if c.request.url == HOOK]) == 1
@@ -77,7 +100,8 @@ def test_a_failing_channel_is_counted_and_never_raises() -> None:
 @responses.activate
 def test_events_not_configured_are_not_sent() -> None:
     notifier, _ = _notifier(Channel("webhook", HOOK), events=("rollback",))
-    notifier.send("fix_healthy", "green")
+    notifier.send(Notice("fix_healthy", "green"))
+    notifier.close(10)
     assert len(responses.calls) == 0 and notifier.log == [("fix_healthy", "green")]
 
 
@@ -107,5 +131,68 @@ def test_secrets_never_appear_in_messages(event: str) -> None:
     responses.add(responses.POST, TELEGRAM, status=500)
     printed: list[str] = []
     notifier = Notifier([Channel("telegram", TELEGRAM, "1")], echo=printed.append, sleep=lambda _: None, retries=1)
-    notifier.send(event, "text")
+    notifier.send(Notice(event, "text"))
+    notifier.close(10)
     assert printed and not any("TOKEN123" in line for line in printed)
+
+
+class _HangingHook:
+    """A webhook on loopback that holds every request until released (a channel that hangs)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.received: list[dict[str, object]] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.release.wait(30)
+                hook.received.append(json.loads(body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hanging_hook() -> Iterator[_HangingHook]:
+    hook = _HangingHook()
+    yield hook
+    hook.close()
+
+
+def test_sending_never_holds_the_caller_and_exit_drains_within_a_limit(hanging_hook: _HangingHook) -> None:
+    warnings: list[str] = []
+    notifier = Notifier([Channel("webhook", hanging_hook.url)], warn=warnings.append, retries=0, timeout=30)
+    for n in range(3):
+        notifier.send(Notice("rollback", f"r{n}"))  # each returns at once, while the first delivery hangs
+    assert notifier.pending() == 3 and hanging_hook.received == []
+    assert notifier.close(0.3) == 3
+    assert warnings == ["3 notification(s) not sent within 0.3s at exit"]
+
+
+def test_a_full_queue_drops_the_newest_and_counts(hanging_hook: _HangingHook) -> None:
+    warnings: list[str] = []
+    notifier = Notifier([Channel("webhook", hanging_hook.url)], warn=warnings.append, retries=0, queue_size=1)
+    notifier.send(Notice("rollback", "first"))  # taken by the worker, held by the hook
+    wait_for(lambda: notifier._queue is not None and notifier._queue.qsize() == 0, "the worker to take the first")
+    notifier.send(Notice("rollback", "second"))  # fills the queue
+    notifier.send(Notice("rollback", "third"))  # dropped
+    hanging_hook.release.set()
+    assert notifier.close(30) == 0
+    assert (notifier.sent, notifier.dropped) == (2, 1)
+    assert [r["text"] for r in hanging_hook.received] == ["first", "second"]
+    assert warnings == ["the notification queue is full (1): rollback dropped"]

@@ -244,6 +244,74 @@ def test_claims_from_before_leases_keep_their_meaning(tmp_path: Path) -> None:
     assert claims == [Claim.DECIDED, Claim.TAKEN_OVER, Claim.DECIDED]
 
 
+def _listing(*dirs: Path) -> dict[str, str]:
+    """Every file under the directories with its content digest."""
+    return {str(p): _digest(p) for d in dirs for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_a_dry_run_and_a_read_leave_the_state_dir_and_the_temp_dir_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cicd_agent.store import read_store
+
+    state, temp = tmp_path / "state", tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    real = open_store(state, dry_run=False)
+    real.set_meta("paused", "yes")
+    real.close()  # the last connection: SQLite removes its -wal and -shm
+    before = _listing(state, temp)
+    assert [Path(p).name for p in before] == ["state.db"]
+    for store in (open_store(state, dry_run=True), read_store(state)):
+        assert store.get_meta("paused") == "yes"
+        store.set_meta("paused", None)  # on the in-memory copy
+        store.close()
+    assert _listing(state, temp) == before
+
+
+def test_reading_while_a_writer_is_open_sees_its_commits_and_adds_no_file(tmp_path: Path) -> None:
+    from cicd_agent.store import read_store
+
+    writer = open_store(tmp_path, dry_run=False)
+    writer.set_meta("k", "v1")  # committed, maybe only in the -wal so far
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert "state.db-wal" in files
+    reader = read_store(tmp_path)
+    assert reader.get_meta("k") == "v1"
+    reader.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+    writer.close()
+
+
+def test_reading_a_missing_database_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    from cicd_agent.store import NoState, read_store
+
+    with pytest.raises(NoState, match="no state yet"):
+        read_store(tmp_path / "nowhere")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_reading_an_old_schema_upgrades_only_the_copy(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    from cicd_agent.store import read_store
+
+    path = tmp_path / "state.db"
+    db = sqlite_utils.Database(path)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    first_name, first = MIGRATIONS[0]
+    first(db)
+    db.execute("INSERT INTO _migrations VALUES (?, 'then')", [first_name])
+    db.conn.commit()
+    db.close()
+    before = _digest(path)
+    store = read_store(tmp_path)
+    assert store.schema_version() == [name for name, _ in MIGRATIONS]
+    store.close()
+    assert _digest(path) == before
+    assert Store(path).schema_version() == [name for name, _ in MIGRATIONS]  # a real open upgrades the file
+
+
 def test_migration_0006_keeps_old_rows_and_knows_which_openings_were_announced(tmp_path: Path) -> None:
     """A database from before migration 0006: its fixes read without their evidence (read from GitHub later),
     its health checks without measurements, its OPEN breakers as not yet announced."""

@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07|\[[0-9;]*m")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
+# colour codes whose ESC was lost (`[1;31mERROR[m]`): a bare code has a digit; a bare reset `[m` only counts
+# after a bare code on its line, so `error: [mypy] x [misc]` keeps its brackets
+BARE_PAIR = re.compile(r"\[\d[0-9;]*m([^\n]*?)\[m")
+BARE_CODE = re.compile(r"\[\d[0-9;]*m")
 PREFIX = re.compile(r"^(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.MULTILINE)
 GH_CLI_STEP = re.compile(r"^[^\t\n]*\t([^\t\n]*)\t\d{4}-\d\d-\d\dT", re.MULTILINE)
 MAX_LINE = 2000  # longer lines are cut for analysis: a 50 MB single line must not blow up
@@ -36,8 +40,10 @@ def unify_newlines(text: str) -> str:
 def clean(text: str) -> str:
     """Drop the `gh` columns, timestamps and colour codes of every line; line count is unchanged."""
     text = PREFIX.sub("", text)
-    if "\x1b" in text or "[" in text:
+    if "\x1b" in text:
         text = ANSI.sub("", text)
+    if "[" in text:
+        text = BARE_CODE.sub("", BARE_PAIR.sub(r"\1", text))
     return text
 
 
@@ -50,8 +56,10 @@ def strip_prefix(line: str) -> str:
         line = PREFIX.sub("", line, count=1)
     elif (stamp := _STAMP.match(line)) is not None:
         line = line[stamp.end() :]
-    if "\x1b" in line or "[" in line:
+    if "\x1b" in line:
         line = ANSI.sub("", line)
+    if "[" in line:
+        line = BARE_CODE.sub("", BARE_PAIR.sub(r"\1", line))
     return line[:MAX_LINE]
 
 

@@ -6,14 +6,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from cicd_agent.analysis import DEFAULT_MAX_LINES
-from cicd_agent.cli.context import JSON_OPTION, AppState
+from cicd_agent.cli import shapes
+from cicd_agent.cli.context import AppState, use
 from cicd_agent.errors import AgentError
 
 if TYPE_CHECKING:
     from cicd_agent.analysis import Analysis
+
+SIGNATURE_EXAMPLES = """\b
+Examples:
+  agent signature job.log --baseline last-green.log
+  gh run view 123456 --log-failed > job.log && agent signature job.log --json"""
+EXPLAIN_EXAMPLES = """\b
+Examples:
+  agent explain --repo octo-org/app 123456789
+  agent explain --repo octo-org/app 123456789 --json"""
 
 
 def _log_file(path: Path, what: str) -> Path:
@@ -38,38 +47,39 @@ def _log_file(path: Path, what: str) -> Path:
 
 def render(state: AppState, analysis: Analysis, *, source: str) -> None:
     if state.json:
-        state.emit_json(analysis.to_json())
+        state.emit_json(shapes.analysis(analysis))
         return
-    out = state.out
+    say = state.result
     if not analysis.failed:
-        out.print(f"{escape(source)}: no failure found ({analysis.lines} lines); category none")
+        say(f"{source}: no failure found ({analysis.lines} lines); category none")
         return
-    out.print(f"[bold]failing step[/]: {escape(analysis.failing_step or '(unknown)')}")
-    tool = f" ({escape(analysis.tool)})" if analysis.tool else ""
-    out.print(f"[bold]category[/]:     {analysis.category}{tool}")
-    out.print(f"[bold]signature[/]:    {analysis.signature}")
-    out.print(f"[bold]excerpt[/] ({len(analysis.excerpt)} of {analysis.lines} lines):")
+    say(f"failing step: {analysis.failing_step or '(unknown)'}")
+    tool = f" ({analysis.tool})" if analysis.tool else ""
+    say(f"category:     {analysis.category}{tool}")
+    say(f"signature:    {analysis.signature}")
+    say(f"excerpt ({len(analysis.excerpt)} of {analysis.lines} lines):")
     previous = None
     for item in analysis.excerpt:
         if previous is not None and item.line != previous + 1:
-            out.print("   ...")
-        out.print(f"{item.line:>7} | {escape(item.text)}", soft_wrap=True)
+            say("   ...")
+        say(f"{item.line:>7} | {item.text}")
         previous = item.line
     if state.verbosity > 0:
-        out.print("[bold]template[/]:")
-        out.print(escape(analysis.template))
+        say("template:")
+        say(analysis.template)
 
 
 def signature(
     ctx: typer.Context,
-    json_flag: bool = JSON_OPTION,
     logfile: Path = typer.Argument(..., help="A job log: GitHub API text, `gh run view --log` output, or plain."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="The log of the last green run of the same job."),
-    max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", min=1, help="Excerpt size limit."),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", metavar="LOGFILE", help="The log of the last green run of the same job."
+    ),
+    max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", metavar="N", min=1, help="Excerpt size limit."),
 ) -> None:
     from cicd_agent.analysis import analyze
 
-    state: AppState = ctx.obj.command(json_flag)
+    state = use(ctx)
     log = _log_file(logfile, "log file")
     base = _log_file(baseline, "baseline") if baseline is not None else None
     render(state, analyze(log, base, max_lines=max_lines), source=str(logfile))
@@ -77,24 +87,22 @@ def signature(
 
 def explain(
     ctx: typer.Context,
-    json_flag: bool = JSON_OPTION,
     run_id: int = typer.Argument(..., help="The workflow run's id (the number in its URL)."),
-    repo: str = typer.Option(..., "--repo", help="OWNER/NAME."),
-    max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", min=1, help="Excerpt size limit."),
+    repo: str = typer.Option(..., "--repo", metavar="OWNER/NAME", help="The repository."),
+    max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", metavar="N", min=1, help="Excerpt size limit."),
 ) -> None:
-    from cicd_agent.failures import explain_run  # PyGithub: only for the command that talks to GitHub
+    from cicd_agent.failures import explain_run
 
-    state: AppState = ctx.obj.command(json_flag)
+    state = use(ctx)
     if repo.count("/") != 1:
         raise AgentError(f"--repo must be OWNER/NAME, got {repo!r}")
     github = state.github(repo=repo)
     explained = explain_run(github, github.workflow_run(repo, run_id), max_lines=max_lines)
-    if not state.json:
-        note = f", baseline run {explained.baseline_run}" if explained.baseline_run else ", no green baseline"
-        missing = (
-            f" (log unavailable: {escape(explained.log_note)}; explained from the check run and step names)"
-            if explained.log_missing
-            else ""
-        )
-        state.out.print(f"{escape(repo)} run {run_id} ({escape(explained.run.html_url)}){note}{missing}")
+    note = f", baseline run {explained.baseline_run}" if explained.baseline_run else ", no green baseline"
+    missing = (
+        f" (log unavailable: {explained.log_note}; explained from the check run and step names)"
+        if explained.log_missing
+        else ""
+    )
+    state.result(f"{repo} run {run_id} ({explained.run.html_url}){note}{missing}")
     render(state, explained.analysis, source=f"{repo} run {run_id}")

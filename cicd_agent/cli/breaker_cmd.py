@@ -5,104 +5,131 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from cicd_agent.breaker import State
-from cicd_agent.cli.context import BY_OPT, JSON_OPTION, REASON_OPT, AppState, when
+from cicd_agent.cli import shapes
+from cicd_agent.cli.context import BY_OPT, REASON_OPT, AppState, use
+from cicd_agent.cli.shapes import when
+from cicd_agent.cli.table import Column, print_table
 from cicd_agent.errors import AgentError
-from cicd_agent.model import FailureKey
 
 if TYPE_CHECKING:
-    from cicd_agent.breakers import Breakers, BreakerView
+    from cicd_agent.breakers import Breakers
+
+STATES = tuple(State.__members__)
+LIST_EXAMPLES = """\b
+Examples:
+  agent breaker list --state OPEN
+  agent breaker list | while IFS=$'\\t' read -r repo branch signature rest; do
+    agent breaker reset "$repo" --branch "$branch" --signature "$signature" --reason "fixed by hand"
+  done
+Piped, each breaker is one tab-separated line: repo, branch, full signature, state, failures, opened at,
+half-open at, last failure run."""
+MOVE_EXAMPLES = """\b
+Examples:
+  agent breaker reset octo-org/app --branch main --signature 3f2a9c1b7d4e --reason "fixed the lockfile"
+  agent breaker trip octo-org/app --all --reason "freeze for the release\""""
 
 app = typer.Typer(
-    help="See and steer the circuit breakers (one per repo, branch and failure signature).", no_args_is_help=True
+    help="See and steer the circuit breakers. One per repository, branch and failure signature.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
-REPO_ARG = typer.Argument(..., help="OWNER/NAME.")
-BRANCH_OPT = typer.Option(None, "--branch", help="Only this branch.")
-SIGNATURE_OPT = typer.Option(None, "--signature", help="A signature or an unambiguous prefix of one.")
+REPO_ARG = typer.Argument(..., help="The repository, OWNER/NAME.")
+BRANCH_OPT = typer.Option(None, "--branch", metavar="BRANCH", help="Only this branch.")
+SIGNATURE_OPT = typer.Option(
+    None, "--signature", metavar="SIGNATURE", help="A signature or an unambiguous prefix of one."
+)
 ALL_OPT = typer.Option(False, "--all", help="Every breaker that matches, not just one.")
 
 
 def _breakers(state: AppState, *, moving: bool = False) -> Breakers:
     from cicd_agent.breakers import Breakers
 
-    return Breakers(state.store(), state.config(), state.effects() if moving else None)
+    if moving:
+        return Breakers(state.store(), state.config(), state.effects())
+    return Breakers(state.read_store(), state.config())
 
 
-def _breaker_dict(view: BreakerView) -> dict[str, object]:
-    return {
-        **asdict(view),
-        "opened_at": when(view.opened_at) if view.opened_at else None,
-        "half_open_at": when(view.half_open_at) if view.half_open_at else None,
-        "updated_at": when(view.updated_at),
-    }
-
-
-@app.command("list", help="List breakers: state, failures, opened at, next half-open time, last failure run.")
+@app.command(
+    "list",
+    help="List breakers: state, failures, opened at, next half-open time, last failure run.",
+    epilog=LIST_EXAMPLES,
+)
 def list_(
     ctx: typer.Context,
-    json_flag: bool = JSON_OPTION,
-    state_filter: str | None = typer.Option(None, "--state", help="CLOSED, OPEN, HALF_OPEN, FORCED_OPEN, DISABLED."),
-    repo: str | None = typer.Option(None, "--repo", help="Only this repository."),
+    state_filter: str | None = typer.Option(
+        None, "--state", metavar="STATE", help=f"Only this state: {', '.join(STATES)}."
+    ),
+    repo: str | None = typer.Option(None, "--repo", metavar="OWNER/NAME", help="Only this repository."),
 ) -> None:
-    state: AppState = ctx.obj.command(json_flag)
-    if state_filter and state_filter.upper() not in State.__members__:
-        raise AgentError(f"unknown state {state_filter!r}", fix=f"use one of {', '.join(State.__members__)}")
-    views = _breakers(state).views(time.time(), repo=repo, state=state_filter)
+    state = use(ctx)
+    if state_filter and state_filter.upper() not in STATES:
+        raise AgentError(f"unknown state {state_filter!r}", fix=f"use one of {', '.join(STATES)}")
+    breakers = _breakers(state)
+    views = breakers.views(time.time(), repo=repo, state=state_filter)
     if state.json:
-        state.emit_json([_breaker_dict(v) for v in views])
+        state.emit_json([shapes.breaker(v, breakers.last_event(v.key)) for v in views])
         return
     if not views:
-        state.out.print("no breakers")
+        state.say("no breakers" + (" that match" if state_filter or repo else ""))
         return
-    table = Table()
-    for column in ("repo", "branch", "signature", "state", "failures", "opened at", "half-open at", "last failure"):
-        table.add_column(column)
-    for v in views:
-        table.add_row(
-            escape(v.repo),
-            escape(v.branch),
-            v.signature[:12],
+    columns = [
+        Column("repo"),
+        Column("branch"),
+        Column("signature", keep_whole=True, short=12),
+        Column("state", keep_whole=True),
+        Column("failures"),
+        Column("opened at"),
+        Column("half-open at"),
+        Column("last failure"),
+    ]
+    rows = [
+        [
+            v.repo,
+            v.branch,
+            v.signature,
             v.state,
             str(v.failures),
             when(v.opened_at),
             when(v.half_open_at),
-            escape(v.last_failure_run or "-"),
-        )
-    state.out.print(table)
+            v.last_failure_run or "-",
+        ]
+        for v in views
+    ]
+    print_table(state, columns, rows)
 
 
-@app.command("show", help="One breaker with its full history.")
+@app.command("show", help="One breaker with its full history: every change, by whom and why.")
 def show(
     ctx: typer.Context,
     repo: str = REPO_ARG,
-    branch: str = typer.Argument(..., help="Branch."),
-    signature: str = typer.Argument(..., help="Signature (or an unambiguous prefix)."),
-    json_flag: bool = JSON_OPTION,
+    branch: str = typer.Argument(..., help="The branch."),
+    signature: str = typer.Argument(..., help="The signature (or an unambiguous prefix)."),
 ) -> None:
-    state: AppState = ctx.obj.command(json_flag)
+    state = use(ctx)
     breakers = _breakers(state)
     (key,) = breakers.resolve(repo, branch=branch, signature=signature, every=False)
     view, events = breakers.show(key, time.time())
     if state.json:
-        state.emit_json({**_breaker_dict(view), "history": [{**asdict(e), "at": when(e.at)} for e in events]})
+        state.emit_json(
+            {
+                **shapes.breaker(view, events[-1] if events else None),
+                "history": [shapes.breaker_event(e) for e in events],
+            }
+        )
         return
-    state.out.print(f"{escape(view.repo)} {escape(view.branch)} {view.signature}")
-    state.out.print(
+    state.result(f"{view.repo} {view.branch} {view.signature}")
+    state.result(
         f"state {view.state}, {view.failures} failure(s), opened {when(view.opened_at)}, "
-        f"half-open at {when(view.half_open_at)}, last failure run {escape(view.last_failure_run or '-')}"
+        f"half-open at {when(view.half_open_at)}, last failure run {view.last_failure_run or '-'}"
     )
     for e in events:
-        state.out.print(
-            f"  {when(e.at)}  {e.from_state} -> {e.to_state}  by {escape(e.actor or '-')}: {escape(e.reason)}"
-        )
+        state.result(f"  {when(e.at)}  {e.from_state} -> {e.to_state}  by {e.actor or '-'}: {e.reason}")
 
 
 def _operator(
@@ -114,13 +141,17 @@ def _operator(
     every: bool,
     reason: str,
     by: str | None,
-    json_flag: bool,
 ) -> None:
     from cicd_agent.breakers import actor
+    from cicd_agent.model import FailureKey
+    from cicd_agent.store import STATE_FILE
 
-    state: AppState = ctx.obj.command(json_flag)
+    state = use(ctx)
+    target = to
+    if not (state.state_dir / STATE_FILE).is_file() and (target is State.CLOSED or not (branch and signature)):
+        state.read_store()  # says there is no state yet (and creates none)
     breakers = _breakers(state, moving=True)
-    if to is State.CLOSED or not (branch and signature):
+    if target is State.CLOSED or not (branch and signature):
         keys = breakers.resolve(repo, branch=branch, signature=signature, every=every)
     else:  # trip/disable may name a key that has no breaker yet (block a failure before it recurs)
         try:
@@ -129,12 +160,13 @@ def _operator(
             if not re.fullmatch(r"[0-9a-f]{64}", signature):
                 raise
             keys = [FailureKey(repo, branch, signature)]
-    done = breakers.operator_move(keys, to, reason=reason, who=actor(by), now=time.time())
+    who = actor(by)
+    done = breakers.operator_move(keys, target, reason=reason, who=who, now=time.time())
     if state.json:
-        state.emit_json([_breaker_dict(v) for v in done])
+        state.emit_json([shapes.breaker(v, breakers.last_event(v.key)) for v in done])
         return
     for v in done:
-        state.out.print(f"{escape(v.repo)} {escape(v.branch)} {v.signature[:12]}: now {v.state}")
+        state.result(f"{v.repo} {v.branch} {v.signature[:12]}: now {v.state} (by {who}: {reason})")
 
 
 def _operator_command(to: State) -> Callable[..., None]:
@@ -146,9 +178,8 @@ def _operator_command(to: State) -> Callable[..., None]:
         every: bool = ALL_OPT,
         reason: str = REASON_OPT,
         by: str | None = BY_OPT,
-        json_flag: bool = JSON_OPTION,
     ) -> None:
-        _operator(ctx, to, repo, branch, signature, every, reason, by, json_flag)
+        _operator(ctx, to, repo, branch, signature, every, reason, by)
 
     return command
 
@@ -159,4 +190,4 @@ for _name, _to, _help in (
     ("disable", State.DISABLED, "Never open these breakers (the agent keeps trying)."),
     ("enable", State.CLOSED, "Undo disable or trip: back to CLOSED with count 0."),
 ):
-    app.command(_name, help=_help)(_operator_command(_to))
+    app.command(_name, help=_help, epilog=MOVE_EXAMPLES)(_operator_command(_to))

@@ -1,43 +1,54 @@
-"""`agent init` and `agent config check`."""
+"""`agent init`, `agent config check` and `agent config schema`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
-from cicd_agent.cli.context import JSON_OPTION, AppState
-from cicd_agent.config import STARTER_CONFIG, ConfigError, parse_config
+from cicd_agent.cli.context import use
 from cicd_agent.errors import AgentError
 
+INIT_EXAMPLES = """\b
+Examples:
+  agent init                       cicd-agent.toml in this directory
+  agent --config ops/agent.toml init --force"""
+CHECK_EXAMPLES = """\b
+Examples:
+  agent config check
+  agent config check --json        {"file": ..., "valid": false, "problems": [{"key", "line", "message"}]}"""
 
-def init(
-    ctx: typer.Context,
-    json_flag: bool = JSON_OPTION,
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-) -> None:
-    state: AppState = ctx.obj.command(json_flag)
+
+def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:
+    from cicd_agent.config import STARTER_CONFIG
+
+    state = use(ctx)
     path = state.config_path
     if path.exists() and not force:
         raise AgentError(f"{path} already exists", fix="pass --force to overwrite it, or --config another path")
-    if state.dry_run:
+    if state.recorder is not None:
         from cicd_agent.effects import Action, file_diff
 
-        assert state.recorder is not None
         state.recorder.skip(
             Action("file.write", str(path), "starter configuration", file_diff(str(path), None, STARTER_CONFIG))
         )
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(STARTER_CONFIG, encoding="utf-8")
-    except OSError as exc:
-        raise AgentError(f"cannot write {path}: {exc}") from None
-    state.info(f"wrote {path}: edit the [[repos]] table, then run `agent config check`")
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(STARTER_CONFIG, encoding="utf-8")
+        except OSError as exc:
+            raise AgentError(f"cannot write {path}: {exc}") from None
+    if state.json:
+        state.emit_json({"file": str(path), "written": state.recorder is None})
+    elif state.recorder is None:
+        state.say(f"wrote {path}: edit the [[repos]] table, then run `agent config check`")
 
 
-def check(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
-    state: AppState = ctx.obj.command(json_flag)
+def check(ctx: typer.Context) -> None:
+    from cicd_agent.config import parse_config
+
+    state = use(ctx)
     path: Path = state.config_path
     if not path.exists():
         raise AgentError(f"config file {path} not found", fix="create one with `agent init`, or pass --config PATH")
@@ -54,11 +65,18 @@ def check(ctx: typer.Context, json_flag: bool = JSON_OPTION) -> None:
                 "problems": [{"key": p.key, "line": p.line, "message": p.message} for p in problems],
             }
         )
-        if problems:
-            raise typer.Exit(1)
-        return
-    if problems:
+    elif problems:
         for problem in problems:
-            state.err.print(f"{path}: {problem}", markup=False)
-        raise ConfigError(str(path), problems)
-    state.out.print(f"{path}: OK ({len(config.repos)} repositories, {len(config.rules)} rules)", markup=False)
+            state.console(stderr=True).print(f"error: {path}: {problem}", markup=False)
+    else:
+        repos, rules = len(config.repos), len(config.rules)
+        state.result(f"{path}: OK ({repos} {'repository' if repos == 1 else 'repositories'}, {rules} rule(s))")
+    if problems:
+        raise typer.Exit(1)
+
+
+def schema(ctx: typer.Context) -> None:
+    from cicd_agent.config_schema import config_schema
+
+    use(ctx)
+    print(json.dumps(config_schema(), indent=2))

@@ -1,95 +1,165 @@
-"""What every command shares: global options, and the config, store, GitHub and effects built from them."""
+"""What every command shares: the global options, the output channels, and the config, store, GitHub and
+effects built from them, each on first use (so `agent --help` imports none of the heavy parts).
+
+Output: people read stderr (progress, warnings, errors: one line per event) and a command's result on
+stdout (a table, a status); with `--json` stdout carries exactly one JSON document (JSON Lines for a
+stream) and nothing else.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from cicd_agent.config import Config, load_config
+from cicd_agent.config import DEFAULT_CONFIG
 from cicd_agent.errors import AgentError
-from cicd_agent.text import terminal
 
-if TYPE_CHECKING:  # imported where used: `agent --help` must not pay for PyGithub, GitPython, sqlite-utils
+if TYPE_CHECKING:
+    from rich.console import Console
+
     from cicd_agent.auth import Credentials
+    from cicd_agent.config import Config
     from cicd_agent.effects import DryRunRecorder, Effects
     from cicd_agent.github import GitHubClient
     from cicd_agent.store import Store
 
-JSON_OPTION = typer.Option(False, "--json", help="Machine-readable output on stdout (same as the global --json).")
-REASON_OPT = typer.Option(..., "--reason", help="Why (recorded in the history).")
-BY_OPT = typer.Option(None, "--by", help="Who (default: the GitHub actor in Actions, else the OS user).")
-
-
-def when(ts: float | None) -> str:
-    """A time for people and for --json: UTC, to the second."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%SZ") if ts else "-"
-
-
-class SafeConsole(Console):
-    """A console that drops escape sequences and control characters from every string it renders (prints and
-    table cells alike), so no log line, branch or workflow name can drive the terminal. Its own styles are
-    added after, so they still work."""
-
-    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Text:
-        return super().render_str(terminal(text), *args, **kwargs)
+REASON_OPT = typer.Option(..., "--reason", metavar="TEXT", help="Why (recorded in the history).")
+BY_OPT = typer.Option(
+    None, "--by", metavar="NAME", help="Who (default: the GitHub actor in Actions, else the OS user)."
+)
+NOTIFY_DRAIN_SECONDS = 10.0  # at exit, queued notifications get this long to go out
 
 
 @dataclass
 class AppState:
-    config_path: Path
-    state_dir_option: Path | None
-    dry_run: bool
-    report: Path | None
-    json: bool
-    verbosity: int
-    out: Console = field(default_factory=lambda: SafeConsole(highlight=False, soft_wrap=True))
-    err: Console = field(default_factory=lambda: SafeConsole(stderr=True, highlight=False, soft_wrap=True))
+    """The global options (set before or after the subcommand) and what the command builds from them."""
+
+    config_path: Path = Path(DEFAULT_CONFIG)
+    state_dir_option: Path | None = None
+    dry_run: bool = False
+    report: Path | None = None
+    json: bool = False
+    verbose: int = 0
+    quiet: bool = False
+    _consoles: dict[bool, Console] = field(default_factory=dict)
     _config: Config | None = None
     _store: Store | None = None
     _effects: Effects | None = None
-    recorder: DryRunRecorder | None = None
+    _recorder: DryRunRecorder | None = None
     _credentials: Credentials | None = None
+    _cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    started: bool = False
 
-    def __post_init__(self) -> None:
-        if self.report is not None and not self.dry_run:
-            raise AgentError("--report only applies to a dry run", fix="add --dry-run, or drop --report")
-        if self.dry_run:
-            from cicd_agent.effects import DryRunRecorder
+    def set_global(self, name: str, value: Any) -> None:
+        """A global option given after the subcommand (`agent run --dry-run`): it adds to what came before."""
+        attr = {"config": "config_path", "state_dir": "state_dir_option", "json_output": "json"}.get(name, name)
+        if attr == "verbose":
+            self.verbose += int(value)
+        elif isinstance(value, bool):
+            setattr(self, attr, getattr(self, attr) or value)
+        else:  # a path (some Typer versions hand the callback the raw string)
+            setattr(self, attr, Path(value))
 
-            self.recorder = DryRunRecorder(echo=self.say_dry_run)
+    def begin(self) -> AppState:
+        """Called by every command once all options are parsed: check them, set up library logging."""
+        if not self.started:
+            self.started = True
+            if self.report is not None and not self.dry_run:
+                raise AgentError("--report only applies to a dry run", fix="add --dry-run, or drop --report")
+            from cicd_agent.cli.logs import configure_logging
 
-    def command(self, json_flag: bool = False) -> AppState:
-        """The state for a command; its own --json adds to the global one."""
-        self.json = self.json or json_flag
+            configure_logging(self.verbosity)
         return self
+
+    @property
+    def verbosity(self) -> int:
+        return -1 if self.quiet else self.verbose
 
     # -- output -------------------------------------------------------------------------------------
 
-    def say_dry_run(self, line: str) -> None:
-        (self.err if self.json else self.out).print(terminal(line, newlines=False), markup=False)
+    def console(self, *, stderr: bool) -> Console:
+        """Rich, with no markup, emoji or highlighting read into strangers' text, and every string it renders
+        made safe for a terminal (`text.terminal`: no escape sequences or control characters)."""
+        if stderr not in self._consoles:
+            from rich.console import Console
+            from rich.text import Text
 
-    def info(self, message: str) -> None:
-        """A progress line: always one line that starts with the agent's own words (so on an Actions runner no
-        text inside it can begin a workflow command)."""
+            from cicd_agent.text import terminal
+
+            class SafeConsole(Console):
+                def render_str(self, text: str, *args: Any, **kwargs: Any) -> Text:
+                    return super().render_str(terminal(text), *args, **kwargs)
+
+            self._consoles[stderr] = SafeConsole(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+        return self._consoles[stderr]
+
+    def _line(self, message: str) -> None:
+        """One line for people on stderr: it starts with the agent's own words and has no newline inside, so on
+        an Actions runner no text in it can begin a workflow command."""
+        from cicd_agent.text import terminal
+
+        self.console(stderr=True).print(terminal(message, newlines=False), markup=False)
+
+    def say(self, message: str) -> None:
+        """Progress for people (stderr); not with -q or --json."""
         if self.verbosity >= 0 and not self.json:
-            self.err.print(terminal(message, newlines=False), markup=False)
+            self._line(message)
 
-    def emit_json(self, value: Any, *, one_line: bool = False) -> None:
-        sys.stdout.write(json.dumps(value, indent=None if one_line else 2, default=str) + "\n")
+    def detail(self, message: str) -> None:
+        """More detail (stderr), with -v."""
+        if self.verbosity > 0 and not self.json:
+            self._line(message)
+
+    def notice(self, message: str) -> None:
+        """What a person waiting must know, such as a long wait (stderr); not with -q."""
+        if self.verbosity >= 0:
+            self._line(message)
+
+    def alert(self, message: str) -> None:
+        """A cycle's error (stderr, even with -q); with --json it is in the document instead."""
+        if not self.json:
+            self._line(message)
+
+    def warn(self, message: str) -> None:
+        """Always on stderr."""
+        self._line(f"warning: {message}")
+
+    def result(self, message: str) -> None:
+        """A command's result for people (stdout); never with --json."""
+        if not self.json:
+            self.console(stderr=False).print(message, markup=False)
+
+    def emit_json(self, value: Any) -> None:
+        """The one JSON document of a command, on stdout."""
+        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    def emit_json_line(self, value: Any) -> None:
+        """One line of a JSON Lines stream (`run --watch --json`)."""
+        sys.stdout.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
         sys.stdout.flush()
 
     # -- shared objects -----------------------------------------------------------------------------
 
+    @property
+    def recorder(self) -> DryRunRecorder | None:
+        if self.dry_run and self._recorder is None:
+            from cicd_agent.effects import DryRunRecorder
+
+            self._recorder = DryRunRecorder(echo=self.notice, echo_store=self.detail)
+        return self._recorder
+
     def config(self, *, required: bool = False) -> Config:
         if self._config is None:
+            from cicd_agent.config import load_config
+
             self._config = load_config(self.config_path, required=required)
         return self._config
 
@@ -98,12 +168,26 @@ class AppState:
         return self.state_dir_option or Path(self.config().state.dir)
 
     def store(self) -> Store:
-        from cicd_agent.store import open_store
-
+        """The store for a command that writes (a dry run: an in-memory copy)."""
         if self._store is None:
-            on_write = self.recorder.skip_store_write if self.recorder else None
+            from cicd_agent.store import open_store
+
+            recorder = self.recorder
+            on_write = recorder.skip_store_write if recorder else None
             self._store = open_store(self.state_dir, dry_run=self.dry_run, on_write=on_write)
         return self._store
+
+    def read_store(self) -> Store:
+        """The store for a command that only reads: never creates a database; says so when there is none."""
+        if self._store is None:
+            from cicd_agent.store import read_store
+
+            self._store = read_store(self.state_dir)
+        return self._store
+
+    def scratch_dir(self, prefix: str) -> Path:
+        """A temporary directory removed when the command ends."""
+        return Path(self._cleanup.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
 
     def github(self, api_url: str | None = None, repo: str | None = None) -> GitHubClient:
         from cicd_agent.github import GitHubClient
@@ -119,34 +203,52 @@ class AppState:
             retries=gh.max_retries,
             max_rate_limit_wait=gh.max_rate_limit_wait,
             seconds_between_writes=gh.write_interval,
+            on_wait=self.notice,
         )
 
     def credentials(self, repo: str | None = None) -> Credentials:
         """One set per process: an App's installation token is minted by the client that uses it."""
-        from cicd_agent.auth import credentials_for
-
         if self._credentials is None:
+            from cicd_agent.auth import credentials_for
+
             self._credentials = credentials_for(self.config(), repo)
         return self._credentials
 
     def effects(self, github: GitHubClient | None = None) -> Effects:
-        from cicd_agent.effects import Effects
-        from cicd_agent.notify import Notifier, channels_from
-
         if self._effects is None:
+            from cicd_agent.effects import Effects
+            from cicd_agent.notify import Notifier, channels_from
+
             settings = self.config().notifications
-            notifier = Notifier(channels_from(settings), events=tuple(settings.events), echo=self.info)
+            notifier = Notifier(
+                channels_from(settings), events=tuple(settings.events), echo=self.detail, warn=self.warn
+            )
             self._effects = Effects(github, notifier=notifier, recorder=self.recorder)
         return self._effects
 
     def finish(self) -> None:
-        """Close the store; after a dry run, print the summary and write the report."""
-        if self._store is not None:
-            self._store.close()
-        if self.recorder is None:
+        """Deliver queued notifications, close the store, remove temporary directories; after a dry run,
+        print the summary and write the report."""
+        try:
+            if self._effects is not None:
+                self._effects.notifier.close(NOTIFY_DRAIN_SECONDS)
+            if self._store is not None:
+                self._store.close()
+        finally:
+            self._cleanup.close()
+        recorder = self._recorder
+        if recorder is None:
             return
         if self.report is not None:
-            self.recorder.write_report(self.report)
-        count = len(self.recorder.actions)
+            recorder.write_report(self.report)
         where = f"; report: {self.report}" if self.report else ""
-        self.err.print(f"[DRY-RUN] {count} write(s) skipped, nothing changed{where}", markup=False)
+        self.notice(f"[DRY-RUN] {recorder.summary()}, nothing changed{where}")
+
+
+def use(ctx: typer.Context) -> AppState:
+    """The command's state, with every global option parsed."""
+    state = ctx.find_object(AppState)
+    if state is None:  # a command invoked on its own (not through `agent`)
+        state = AppState()
+        ctx.obj = state
+    return state.begin()

@@ -5,21 +5,32 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from cicd_agent.cli.context import JSON_OPTION, AppState
-from cicd_agent.config import Config
+from cicd_agent.cli import shapes
+from cicd_agent.cli.context import AppState, use
 from cicd_agent.errors import AgentError
 
 if TYPE_CHECKING:
     from cicd_agent.auth import Credentials
-    from cicd_agent.remediation.cycle import Ports, Report
+    from cicd_agent.config import Config
+    from cicd_agent.remediation.context import Ports, Report
+
+RUN_EXAMPLES = """\b
+Examples:
+  agent run                                    one cycle over the config's repositories
+  agent run --dry-run --report plan.md         the same, writing nothing: every write it would make in plan.md
+  agent run --repo octo-org/app --json         one repository; the cycle's decisions as JSON
+  agent run --watch --metrics-port 9464        keep running (one JSON line per cycle with --json)
+  agent run --event "$GITHUB_EVENT_PATH"       the GitHub Action mode"""
+SERVE_EXAMPLES = """\b
+Examples:
+  agent serve --port 8000 --metrics-port 9464   webhooks on :8000 (secret in $[webhook] secret_env)"""
+PAUSE_ENV = "CICD_AGENT_PAUSE"  # Action mode: a repository variable passed in by the workflow pauses the agent
 
 
 def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
@@ -40,45 +51,65 @@ def _ports(state: AppState, config: Config, credentials: Credentials) -> Ports:
         state.store(),
         state_dir=state.state_dir,
         token=credentials.token,
-        echo=state.info,
+        echo=state.say,
+        workspace_dir=state.scratch_dir("cicd-agent-workspace-") if state.dry_run else None,
     )
 
 
-def render(state: AppState, report: Report) -> None:
+def render(state: AppState, report: Report, *, stream: bool = False) -> None:
+    """A cycle's report. Each decision was printed as it was taken (stderr), so people get what was not: the
+    cycle's errors, each once (shown even with -q), and which repositories had nothing new."""
+    offer_settings(state, report)
     if state.json:
-        state.emit_json(report.to_json())
+        (state.emit_json_line if stream else state.emit_json)(shapes.cycle_report(report))
         return
-    for d in report.decisions:
-        rule = f" [{d.rule}]" if d.rule else ""
-        state.out.print(
-            f"{escape(d.repo)} run {d.run_id}#{d.run_attempt} {escape(d.branch)}: "
-            f"{d.decision}{escape(rule)}: {escape(d.reason)}"
-        )
     if report.idle_repos:
-        state.out.print(f"no new failures: {escape(', '.join(report.idle_repos))}")
-    if report.deferred:
-        state.out.print(f"{report.deferred} failure(s) wait for the next cycle")
+        state.say(f"no new failures: {', '.join(report.idle_repos)}")
     for error in report.errors:
-        state.err.print(f"error: {escape(error)}")
+        state.alert(f"error: {error}")
+
+
+def offer_settings(state: AppState, report: Report) -> None:
+    """A plan a setting refused: say which setting, and put the change in the dry-run report."""
+    for d in report.decisions:
+        setting = d.detail.get("setting")
+        if isinstance(setting, dict) and setting.get("key"):
+            key, value = str(setting["key"]), setting.get("value")
+            if state.recorder is not None:
+                state.recorder.suggest(key, value, f"{d.repo} run {d.run_id}#{d.run_attempt}: {d.reason}")
 
 
 def run(
     ctx: typer.Context,
-    repo: list[str] = typer.Option([], "--repo", help="OWNER/NAME; repeatable (default: the config's repos)."),
+    repo: list[str] = typer.Option(
+        [], "--repo", metavar="OWNER/NAME", help="A repository; repeatable.", show_default="the config's repos"
+    ),
     health_only: bool = typer.Option(False, "--health-only", help="Only process due health checks and rollbacks."),
     watch_flag: bool = typer.Option(
-        False, "--watch", help="Keep running: cycles, health checks and cleanup on schedule."
+        False, "--watch", help="Keep running: cycles, health checks and cleanup on the config's [schedule]."
     ),
     event: Path | None = typer.Option(
-        None, "--event", help="Handle exactly the run in this workflow_run event payload (the GitHub Action mode)."
+        None,
+        "--event",
+        metavar="PATH",
+        help="Handle exactly the run in this workflow_run event payload (the GitHub Action mode).",
     ),
-    metrics_port: int | None = typer.Option(None, "--metrics-port", help="With --watch: serve /metrics and /healthz."),
-    json_flag: bool = JSON_OPTION,
+    metrics_port: int | None = typer.Option(
+        None,
+        "--metrics-port",
+        metavar="PORT",
+        help="With --watch: serve /metrics and /healthz on this port.",
+        show_default="[metrics] port",
+    ),
+    metrics_address: str | None = typer.Option(
+        None,
+        "--metrics-address",
+        metavar="ADDRESS",
+        help="With --watch: the address to serve them on.",
+        show_default="[metrics] address",
+    ),
 ) -> None:
-    from cicd_agent.modes import watch
-    from cicd_agent.remediation.cycle import run_cycle
-
-    state: AppState = ctx.obj.command(json_flag)
+    state = use(ctx)
     if event is not None:
         run_event(state, event)
         return
@@ -86,13 +117,18 @@ def run(
     repos = repo or [r.name for r in config.repos]
     if not repos and not health_only:
         raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
-    if metrics_port is not None and not watch_flag:
-        raise AgentError("--metrics-port needs --watch", fix="or print the metrics once with `agent metrics`")
+    if (metrics_port is not None or metrics_address is not None) and not watch_flag:
+        raise AgentError("--metrics-port and --metrics-address need --watch", fix="or print them once: `agent metrics`")
     credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
     ports = _ports(state, config, credentials)
     if watch_flag:
-        watch.watch(ports, repos, on_report=lambda report: render(state, report), metrics_port=metrics_port)
+        from cicd_agent.modes import watch
+
+        bind = _metrics_bind(config, metrics_address, metrics_port)
+        watch.watch(ports, repos, on_report=lambda r: render(state, r, stream=True), metrics=bind)
         return
+    from cicd_agent.remediation.cycle import run_cycle
+
     report = run_cycle(ports, repos, health_only=health_only)
     render(state, report)
     if report.errors:
@@ -101,15 +137,23 @@ def run(
 
 def serve(
     ctx: typer.Context,
-    repo: list[str] = typer.Option([], "--repo", help="OWNER/NAME; repeatable (default: the config's repos)."),
-    host: str | None = typer.Option(None, "--host", help="Listen address [default: the config's webhook.host]."),
-    port: int | None = typer.Option(None, "--port", help="Listen port [default: the config's webhook.port]."),
-    metrics_port: int | None = typer.Option(None, "--metrics-port", help="Also serve /metrics and /healthz."),
-    json_flag: bool = JSON_OPTION,
+    repo: list[str] = typer.Option(
+        [], "--repo", metavar="OWNER/NAME", help="A repository; repeatable.", show_default="the config's repos"
+    ),
+    host: str | None = typer.Option(
+        None, "--host", metavar="ADDRESS", help="Listen address.", show_default="[webhook] host"
+    ),
+    port: int | None = typer.Option(None, "--port", metavar="PORT", help="Listen port.", show_default="[webhook] port"),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", metavar="PORT", help="Also serve /metrics and /healthz.", show_default="[metrics] port"
+    ),
+    metrics_address: str | None = typer.Option(
+        None, "--metrics-address", metavar="ADDRESS", help="Where to serve them.", show_default="[metrics] address"
+    ),
 ) -> None:
     from cicd_agent.modes import webhook
 
-    state: AppState = ctx.obj.command(json_flag)
+    state = use(ctx)
     config = state.config(required=True)
     repos = repo or [r.name for r in config.repos]
     if not repos:
@@ -127,55 +171,86 @@ def serve(
         secret=secret,
         host=host or config.webhook.host,
         port=config.webhook.port if port is None else port,
-        on_report=lambda report: render(state, report),
-        metrics_port=metrics_port,
+        on_report=lambda report: render(state, report, stream=True),
+        metrics=_metrics_bind(config, metrics_address, metrics_port),
     )
+
+
+def _metrics_bind(config: Config, address: str | None, port: int | None) -> tuple[str, int | None]:
+    """Where /metrics and /healthz are served: the options, else [metrics]; no port, not served."""
+    return address or config.metrics.address, port if port is not None else config.metrics.port or None
 
 
 def run_event(state: AppState, path: Path) -> None:
     """The Action mode: state comes from GitHub (the agent's labelled PRs and issues), not from the runner's
     disk, unless --state-dir names one."""
+    from cicd_agent import ops
     from cicd_agent.modes import action
 
     payload = action.read_event(path)
     config = state.config(required=False)
+    warnings = []
+    if not state.config_path.exists():
+        warnings.append(
+            f"no {state.config_path} on the default branch: using the defaults (the repository's default branch "
+            "is watched; fixes that edit workflows are refused). Check out the default branch's config before this "
+            "step (see docs/examples/cicd-agent.yml)."
+        )
     credentials = _credentials(
         state, config, fix="pass the action a token input (a GitHub App token or a personal token)"
     )
     from_github = state.state_dir_option is None
     if from_github:
-        state.state_dir_option = Path(tempfile.mkdtemp(prefix="cicd-agent-action-"))
-    ports = _ports(state, config, credentials)
-    result = action.run_action(
-        ports,
-        payload,
-        state_from_github=from_github,
-        token=credentials.token(),
-        event_name=os.environ.get("GITHUB_EVENT_NAME", ""),
-    )
+        state.state_dir_option = state.scratch_dir("cicd-agent-action-")
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    with action.commands_stopped(in_actions):
+        ports = _ports(state, config, credentials)
+        pause_reason = os.environ.get(PAUSE_ENV, "").strip()
+        if pause_reason:
+            ops.pause(ports.store, reason=pause_reason, who=f"repository variable {PAUSE_ENV}", now=time.time())
+            warnings.append(
+                f"paused by the repository variable {PAUSE_ENV}: {pause_reason} (analysed, nothing changed)"
+            )
+        result = action.run_action(
+            ports,
+            payload,
+            state_from_github=from_github,
+            token=credentials.token(),
+            warnings=warnings,
+            event_name=os.environ.get("GITHUB_EVENT_NAME", ""),
+        )
+        offer_settings(state, result.report)
+        if state.json:
+            state.emit_json(
+                {
+                    **shapes.cycle_report(result.report),
+                    "outputs": shapes.nulls(result.outputs),
+                    "warnings": result.warnings,
+                }
+            )
     for warning in result.warnings:
         if in_actions:
-            print(action.annotation("warning", warning))
+            print(action.annotation("warning", warning), file=sys.stderr)
         else:
-            state.err.print(f"warning: {warning}", markup=False)
-    report = result.report
-    if state.json:
-        state.emit_json({**report.to_json(), "outputs": result.outputs, "warnings": result.warnings})
-    elif in_actions:
-        print(action.annotation("notice", f"{result.outputs['decision']} {result.outputs['pr-url']}".strip()))
-        lines = [f"{d.repo} run {d.run_id}#{d.run_attempt}: {d.decision}: {d.reason}" for d in report.decisions]
-        print(action.stop_commands("\n".join(lines)))  # decisions quote log text: no workflow commands from it
-        for error in report.errors:  # each once, as an annotation (escaped: it stays one command)
-            print(action.annotation("error", error))
+            state.warn(warning)
+    if in_actions:
+        notice = f"{result.outputs['decision']} {result.outputs['pr-url']}".strip()
+        print(action.annotation("notice", notice), file=sys.stderr)
+        for error in result.report.errors:  # each once, as an annotation (escaped: it stays one command)
+            print(action.annotation("error", error), file=sys.stderr)
     else:
-        render(state, report)
-    if report.errors:
+        for error in result.report.errors:
+            state.alert(f"error: {error}")
+    if result.report.errors:
         raise typer.Exit(1)
 
 
 def metrics(ctx: typer.Context) -> None:
     from cicd_agent import metrics as prometheus
 
-    state: AppState = ctx.obj
-    sys.stdout.write(prometheus.exposition(state.store(), state.config(), time.time()))
+    state = use(ctx)
+    status = prometheus.status_of(state.read_store(), state.config(), time.time())
+    if state.json:
+        state.emit_json(prometheus.samples(status))
+    else:
+        sys.stdout.write(prometheus.exposition(status))

@@ -2,76 +2,107 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from cicd_agent.cli.context import JSON_OPTION, AppState
+from cicd_agent.cli.context import use
+from cicd_agent.cli.table import Column, print_table
 from cicd_agent.errors import AgentError
 
-app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True)
+if TYPE_CHECKING:
+    from cicd_agent.modes.demo import ScenarioResult
+
+app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command("serve", help="Serve the sandbox GitHub on 127.0.0.1 until interrupted.")
 def serve(
     ctx: typer.Context,
-    json_flag: bool = JSON_OPTION,
-    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
-    scenario: str = typer.Option("demo", "--scenario", help="demo (all), none, or one scenario's name."),
-    root: Path | None = typer.Option(None, "--root", help="Directory for its bare repositories [default: a temp dir]."),
+    port: int = typer.Option(0, "--port", metavar="PORT", help="Port on 127.0.0.1 (0 picks a free one)."),
+    scenario: str = typer.Option(
+        "demo", "--scenario", metavar="NAME", help="demo (all), none, or one scenario's name."
+    ),
+    root: Path | None = typer.Option(
+        None,
+        "--root",
+        metavar="DIR",
+        help="Directory for its bare repositories (kept).",
+        show_default="a temporary directory, removed at exit",
+    ),
 ) -> None:
     from cicd_agent.modes.demo import start_sandbox
 
-    state: AppState = ctx.obj.command(json_flag)
-    sandbox = start_sandbox(root, port=port, scenario=scenario)
-    if state.json:
-        # one line: whoever started it reads it before the server's lifetime ends
-        state.emit_json({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)}, one_line=True)
-    else:
-        state.out.print(f"sandbox GitHub at {sandbox.base_url}  (repositories under {sandbox.root})", markup=False)
-        state.out.print(f"  export GITHUB_API_URL={sandbox.base_url}", markup=False)
-        state.out.print(f"  export GITHUB_TOKEN={sandbox.token}", markup=False)
-        state.out.print("Ctrl-C to stop.", markup=False)
+    state = use(ctx)
+    stop = threading.Event()  # SIGINT or SIGTERM, even one that comes while it is still starting
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        sandbox = start_sandbox(root or state.scratch_dir("cicd-agent-sandbox-"), port=port, scenario=scenario)
+        try:
+            if state.json:
+                # one line: whoever started it reads it while the server runs
+                state.emit_json_line({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)})
+            else:
+                state.result(f"sandbox GitHub at {sandbox.base_url}  (repositories under {sandbox.root})")
+                state.result(f"  export GITHUB_API_URL={sandbox.base_url}")
+                state.result(f"  export GITHUB_TOKEN={sandbox.token}")
+                state.say("Ctrl-C to stop.")
+            stop.wait()
+        finally:
+            sandbox.close()
     finally:
-        sandbox.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def demo(
     ctx: typer.Context,
-    json_flag: bool = JSON_OPTION,
-    cycles: int = typer.Option(30, "--max-cycles", min=1, help="Give up after this many cycles."),
+    cycles: int = typer.Option(30, "--max-cycles", metavar="N", min=1, help="Give up after this many cycles."),
 ) -> None:
     from cicd_agent.modes.demo import run_demo
 
-    state: AppState = ctx.obj.command(json_flag)
-    result = run_demo(recorder=state.recorder, echo=state.info, max_cycles=cycles)
+    state = use(ctx)
+    result = run_demo(recorder=state.recorder, echo=state.say, max_cycles=cycles)
     if state.json:
         state.emit_json(
             {
                 "scenarios": [
-                    {"name": r.name, "outcome": r.outcome, "pr": r.pr, "signature": r.signature}
+                    {
+                        "name": r.name,
+                        "expected": r.expected,
+                        "outcome": r.outcome,
+                        "pr": r.pr,
+                        "signature": r.signature or None,
+                    }
                     for r in result.scenarios
                 ],
                 "breakers": result.breakers,
             }
         )
     else:
-        table = Table(title="cicd-agent demo: each scenario's end")
-        for column in ("scenario", "expected", "outcome", "pull request / issue", "signature"):
-            table.add_column(column, overflow="fold")
-        for r in result.scenarios:
-            mark = "" if r.outcome == r.expected else " (!)"
-            where = r.pr.split("/", 3)[-1] if r.pr else "-"  # owner/name/pull/N: the sandbox's host is temporary
-            table.add_row(r.name, r.expected, r.outcome + mark, where, r.signature[:12])
-        state.out.print(table)
+        rows = [_row(r, planned=state.dry_run) for r in result.scenarios]
+        columns = [
+            Column("scenario", keep_whole=True),
+            Column("planned" if state.dry_run else "end", keep_whole=True),
+            Column("PR / issue"),
+            Column("signature", keep_whole=True, short=12),
+        ]
+        title = "cicd-agent demo: the first cycle's plan" if state.dry_run else "cicd-agent demo: each scenario's end"
+        print_table(state, columns, rows, title=title)
     if result.missed and not state.dry_run:
         raise AgentError(
             f"scenarios that did not reach their end: {', '.join(result.missed)}",
             fix="rerun with -v to see each cycle's decisions",
         )
+
+
+def _row(r: ScenarioResult, *, planned: bool) -> list[str]:
+    """One scenario: its end (and what was expected, when that differs), where, its signature."""
+    outcome = r.outcome if planned or r.outcome == r.expected else f"{r.outcome} (expected {r.expected})"
+    where = "-"
+    if r.pr and r.pr.startswith("http"):  # a dry run's placeholder is "(dry run: ...)"
+        where = r.pr.split("/", 3)[-1].replace("/pull/", "#").replace("/issues/", " issue #")
+    return [r.name, outcome, where, r.signature or "-"]

@@ -9,10 +9,13 @@ how a failure deferred by the PR rate limits gets its next chance when its branc
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import secrets
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,12 +64,18 @@ def read_event(path: Path) -> dict[str, Any]:
 
 
 def run_action(
-    p: Ports, payload: dict[str, Any], *, state_from_github: bool, token: str | None, event_name: str = ""
+    p: Ports,
+    payload: dict[str, Any],
+    *,
+    state_from_github: bool,
+    token: str | None,
+    warnings: list[str] | None = None,
+    event_name: str = "",
 ) -> ActionResult:
     """Handle the event (its run, or a sweep of the repository for a scheduled run); with `state_from_github`,
     first rebuild the state from the agent's labelled PRs and issues. Writes the step outputs and the job summary
-    when the runner provides their files."""
-    warnings = []
+    (with `warnings` first) when the runner provides their files."""
+    warnings = list(warnings or [])
     if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
         warnings.append(WORKFLOW_TOKEN_WARNING)
     sweep = event_name in SWEEP_EVENTS or "schedule" in payload
@@ -214,3 +223,20 @@ def summary(report: Report, subject: RunRef | None, warnings: list[str]) -> str:
 def annotation(level: str, text: str) -> str:
     """A workflow command the agent means (`::notice ...::`), its text escaped so it stays one command."""
     return f"::{level} title={command_property('cicd-agent')}::{command_data(text)}"
+
+
+@contextlib.contextmanager
+def commands_stopped(enabled: bool) -> Iterator[None]:
+    """While the agent runs on a runner, everything it prints (log text among it) is data: the runner
+    ignores workflow commands between `::stop-commands::<token>` and `::<token>::` (on stderr, where every
+    message for people goes, so they stay in order; with --json, stdout holds one indented JSON document,
+    whose lines cannot start a command)."""
+    if not enabled:
+        yield
+        return
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}", file=sys.stderr, flush=True)  # stderr: where people's output goes
+    try:
+        yield
+    finally:
+        print(f"::{token}::", file=sys.stderr, flush=True)

@@ -3,13 +3,14 @@ until each scenario reaches its end (fixed, rerun, reported, or breaker open).""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.breaker import OPENED
-from cicd_agent.config import Config, parse_config
+from cicd_agent.config import Config, parse_config, toml_value
 from cicd_agent.effects import DryRunRecorder, Effects
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
@@ -103,9 +104,9 @@ def _recur(sandbox: Sandbox, store: Store, scenario: Scenario) -> None:
             sandbox.rerun(repo, run, failed_only=True)
 
 
-def start_sandbox(root: Path | None, *, port: int = 0, scenario: str = "demo", auto_ci: bool = True) -> Sandbox:
+def start_sandbox(root: Path, *, port: int = 0, scenario: str = "demo", auto_ci: bool = True) -> Sandbox:
     """The sandbox GitHub on 127.0.0.1 with all scenarios (`demo`), none, or one of them."""
-    sandbox = Sandbox(root or Path(tempfile.mkdtemp(prefix="cicd-agent-sandbox-")))
+    sandbox = Sandbox(root)
     if scenario == "demo":
         install_scenarios(sandbox)
         host_actions(sandbox, [s.name for s in SCENARIOS])
@@ -124,31 +125,57 @@ def start_sandbox(root: Path | None, *, port: int = 0, scenario: str = "demo", a
 
 def run_demo(*, recorder: DryRunRecorder | None, echo: Callable[[str], None], max_cycles: int = 30) -> DemoResult:
     """Cycle after cycle, with the sandbox's CI settled in between, until each scenario reaches its end.
-    A dry run (`recorder` set) shows the first cycle's plan only."""
-    sandbox = start_sandbox(None, auto_ci=False)
-    work = Path(tempfile.mkdtemp(prefix="cicd-agent-demo-"))
-    try:
-        echo(f"sandbox GitHub at {sandbox.base_url}; demo state in {work}")
-        store = open_store(work, dry_run=recorder is not None, on_write=recorder.skip_store_write if recorder else None)
+    A dry run (`recorder` set) shows the first cycle's plan only. Everything it makes lives in one temporary
+    directory, removed at the end."""
+    config = demo_config(SCENARIOS)
+    echo("demo settings (changed from the defaults):")
+    for key, value, default in changed_settings(config):
+        echo(f"  {key} = {value}   (default {default})")
+    with tempfile.TemporaryDirectory(prefix="cicd-agent-demo-") as tmp:
+        work = Path(tmp)
+        sandbox = start_sandbox(work / "sandbox", auto_ci=False)
         try:
-            effects = Effects(None, notifier=Notifier([], echo=echo), recorder=recorder)
-            github = GitHubClient(sandbox.base_url, sandbox.token, seconds_between_writes=0)
-            ports = build_ports(
-                demo_config(SCENARIOS),
-                github,
-                effects,
-                store,
-                state_dir=work,
-                token=sandbox.token,
-                echo=echo,
-                snapshot_dir=work / "snapshots",
-                index=demo_index(sandbox),
+            echo(f"sandbox GitHub at {sandbox.base_url}")
+            store = open_store(
+                work / "state", dry_run=recorder is not None, on_write=recorder.skip_store_write if recorder else None
             )
-            return _cycles(sandbox, ports, 1 if recorder is not None else max_cycles)
+            effects = Effects(None, notifier=Notifier([], echo=echo), recorder=recorder)
+            try:
+                github = GitHubClient(sandbox.base_url, sandbox.token, seconds_between_writes=0)
+                ports = build_ports(
+                    config,
+                    github,
+                    effects,
+                    store,
+                    state_dir=work / "state",
+                    token=sandbox.token,
+                    echo=echo,
+                    snapshot_dir=work / "snapshots",
+                    workspace_dir=work / "workspaces",
+                    index=demo_index(sandbox),
+                )
+                return _cycles(sandbox, ports, 1 if recorder is not None else max_cycles)
+            finally:
+                store.close()
+                effects.notifier.close(1.0)
         finally:
-            store.close()
-    finally:
-        sandbox.close()
+            sandbox.close()
+
+
+def changed_settings(config: Config) -> list[tuple[str, str, str]]:
+    """(dotted key, value, default) of every setting of `config` that differs from the defaults (the tables
+    of repositories and rules aside)."""
+    defaults = Config()
+    changed = []
+    for section in dataclasses.fields(Config):
+        mine, theirs = getattr(config, section.name), getattr(defaults, section.name)
+        if not dataclasses.is_dataclass(mine):
+            continue
+        for item in dataclasses.fields(mine):
+            value, default = getattr(mine, item.name), getattr(theirs, item.name)
+            if value != default:
+                changed.append((f"{section.name}.{item.name}", toml_value(value), toml_value(default)))
+    return changed
 
 
 def _cycles(sandbox: Sandbox, ports: Ports, max_cycles: int) -> DemoResult:

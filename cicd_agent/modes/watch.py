@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
 
+from apscheduler.events import EVENT_SCHEDULER_START
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,36 +25,72 @@ from apscheduler.triggers.interval import IntervalTrigger
 from cicd_agent import metrics, snapshots
 from cicd_agent.config import Config
 from cicd_agent.errors import AgentError
+from cicd_agent.metrics import Health
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
-from cicd_agent.store import Store
+from cicd_agent.store import Store, read_store
+from cicd_agent.text import iso8601
 
 
 @dataclass
 class Watcher:
     config: Config
-    cycle: Callable[[bool], None]  # health_only -> None
+    cycle: Callable[[bool], bool]  # health_only -> the cycle went well (no error)
     cleanup: Callable[[], None]
     echo: Callable[[str], None]
     stop_event: threading.Event = field(default_factory=threading.Event)
-    last_success: float = 0.0
+    started: float = field(default_factory=time.time)
+    last_success: float = 0.0  # the last full cycle without an error
+    cycles: int = 0
+    failed_cycles: int = 0
+    failed_in_a_row: int = 0
+    last_error: str = ""
+    running: bool = False  # the scheduler has started (and its signal handlers are in place)
     jobs: list[tuple[str, Callable[[], None], float]] = field(default_factory=list)  # name, job, every N seconds
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
 
-    def _guard(self, job: Callable[[], None], name: str) -> Callable[[], None]:
+    def _count(self, ok: bool, error: str = "") -> None:
+        self.cycles += 1
+        if ok:
+            self.failed_in_a_row, self.last_success = 0, time.time()
+        else:
+            self.failed_cycles += 1
+            self.failed_in_a_row += 1
+            self.last_error = error
+
+    def _guard(self, job: Callable[[], bool | None], name: str) -> Callable[[], None]:
         def run() -> None:
             if self.stopping():
                 return
             try:
-                job()
-                self.last_success = time.time()
+                ok = job()
+                error = "" if ok is not False else "the cycle ended with errors"
             except AgentError as exc:
+                ok, error = False, str(exc)
                 self.echo(f"error in {name}: {exc}")
             except Exception as exc:  # a bug must not kill the watcher: report it and go on
+                ok, error = False, f"{type(exc).__name__}: {exc}"
                 self.echo(f"unexpected error in {name} ({type(exc).__name__}): {exc}")
+            if name == "cycle":
+                self._count(ok is not False, error)
 
         return run
+
+    def health(self) -> Health:
+        """Unhealthy after `metrics.unhealthy_after` failed cycles in a row, or when no cycle has gone well
+        for three poll intervals (the scheduler is stuck)."""
+        if not self.running:
+            return Health(False, "starting", self.failed_in_a_row, iso8601(self.last_success))
+        limit = self.config.metrics.unhealthy_after
+        stale = time.time() - (self.last_success or self.started) > 3 * self.config.schedule.poll_interval + 60
+        if self.failed_in_a_row >= limit:
+            reason = f"{self.failed_in_a_row} failed cycles in a row (last: {self.last_error})"
+        elif stale:
+            reason = "no cycle has ended well for three poll intervals"
+        else:
+            reason = "ok"
+        return Health(reason == "ok", reason, self.failed_in_a_row, iso8601(self.last_success))
 
     def scheduler(self) -> BlockingScheduler:
         schedule = self.config.schedule
@@ -83,14 +120,22 @@ class Watcher:
     def run(self) -> None:
         scheduler = self.scheduler()
 
+        def started(event: object) -> None:
+            self.running = True
+            if self.stopping():  # a signal came while the scheduler was starting
+                scheduler.shutdown(wait=False)
+
         def stop(signum: int, frame: FrameType | None) -> None:
             self.echo(f"received {signal.Signals(signum).name}: finishing the job in progress, then stopping")
             self.stop_event.set()
-            scheduler.shutdown(wait=True)
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
 
+        scheduler.add_listener(started, EVENT_SCHEDULER_START)
         previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            scheduler.start()
+            if not self.stopping():
+                scheduler.start()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -102,16 +147,19 @@ def watch(
     repos: list[str],
     *,
     on_report: Callable[[Report], None],
-    metrics_port: int | None = None,
+    metrics: tuple[str, int | None] = ("127.0.0.1", None),
     jobs: list[tuple[str, Callable[[], None], float]] | None = None,
     process_metrics: Callable[[], dict[str, float]] | None = None,
 ) -> None:
-    """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; `jobs` run
-    on the same single worker (so nothing overlaps), `process_metrics` adds to `/metrics`."""
+    """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
+    metrics port, `/metrics` and `/healthz` on (address, port). `jobs` run on the same single worker (so
+    nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters)."""
     config = ports.config
 
-    def cycle(health_only: bool) -> None:
-        on_report(run_cycle(ports, repos, health_only=health_only))
+    def cycle(health_only: bool) -> bool:
+        report = run_cycle(ports, repos, health_only=health_only)
+        on_report(report)
+        return not report.errors
 
     def cleanup() -> None:
         snapshots.cleanup(
@@ -120,8 +168,9 @@ def watch(
 
     watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=jobs or [])
     ports.stopping = watcher.stopping
-    if metrics_port is not None:
-        serve_metrics(ports, watcher, metrics_port, process_metrics)
+    address, port = metrics
+    if port is not None:
+        serve_metrics(ports, watcher, address, port, process_metrics)
     ports.echo(
         f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
@@ -130,34 +179,42 @@ def watch(
 
 
 def serve_metrics(
-    ports: Ports, watcher: Watcher, port: int, extra: Callable[[], dict[str, float]] | None = None
+    ports: Ports,
+    watcher: Watcher,
+    address: str,
+    port: int,
+    extra: Callable[[], dict[str, float]] | None = None,
 ) -> None:
-    """`/metrics` from the store (read on a connection of its own) and this process, `/healthz` from the last
-    successful job."""
+    """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
+    and this process; `/healthz` from the watcher's cycles."""
     config = ports.config
-    started = time.time()
+    dry_run = ports.effects.recorder is not None
 
     def render() -> str:
-        store = Store(ports.store.path)
+        store = read_store(ports.store.path.parent) if dry_run else Store(ports.store.path)
         try:
-            notifier = ports.effects.notifier
-            process = {
-                "github_calls": float(ports.github.calls),
-                "rate_limit_remaining": float(ports.github.rate_limit_seen()),
-                "notifications_sent": float(getattr(notifier, "sent", 0)),
-                "notifications_failed": float(getattr(notifier, "failed", 0)),
-                **(extra() if extra else {}),
-            }
-            return metrics.exposition(store, config, time.time(), process)
+            status = metrics.status_of(store, config, time.time())
         finally:
             store.close()
-
-    def alive() -> bool:
-        last = watcher.last_success or started
-        return time.time() - last < 3 * config.schedule.poll_interval + 60
+        notifier = ports.effects.notifier
+        live = metrics.Live(
+            github_calls=ports.github.calls,
+            notifications_sent=getattr(notifier, "sent", 0),
+            notifications_failed=getattr(notifier, "failed", 0),
+            notifications_dropped=getattr(notifier, "dropped", 0),
+            cycles=watcher.cycles,
+            failed_cycles=watcher.failed_cycles,
+            failed_cycles_in_a_row=watcher.failed_in_a_row,
+            rate_limit_remaining=ports.github.rate_limit_seen(),
+            extra=extra() if extra else {},
+        )
+        return metrics.exposition(status, live)
 
     try:
-        metrics.serve(port, render, alive)
+        metrics.serve(address, port, render, watcher.health)
     except OSError as exc:
-        raise AgentError(f"cannot serve metrics on 127.0.0.1:{port}: {exc}", fix="pick another port") from None
-    ports.echo(f"metrics on http://127.0.0.1:{port}/metrics")
+        raise AgentError(
+            f"cannot serve metrics on {address}:{port}: {exc}", fix="pick another --metrics-port or --metrics-address"
+        ) from None
+    host = f"[{address}]" if ":" in address else address
+    ports.echo(f"metrics on http://{host}:{port}/metrics, health on /healthz")

@@ -155,8 +155,8 @@ class Receiver:
         with self._lock:
             counts = dict(self.counts)
         return {
-            "webhook_deliveries_queued": float(sum(v for k, v in counts.items() if k != "refused")),
-            "webhook_deliveries_refused": float(counts.get("refused", 0)),
+            "webhook_deliveries_queued_total": float(sum(v for k, v in counts.items() if k != "refused")),
+            "webhook_deliveries_refused_total": float(counts.get("refused", 0)),
             "webhook_queue_length": float(self.queue.qsize()),
         }
 
@@ -246,7 +246,7 @@ def serve(
     host: str,
     port: int,
     on_report: Callable[[Report], None],
-    metrics_port: int | None = None,
+    metrics: tuple[str, int | None] = ("127.0.0.1", None),
 ) -> None:
     """Receive webhooks on host:port while the watcher polls on its schedule, until SIGTERM/SIGINT."""
     receiver = Receiver(secret, p.config.webhook.path, p.echo)
@@ -263,7 +263,7 @@ def serve(
             p,
             repos,
             on_report=on_report,
-            metrics_port=metrics_port,
+            metrics=metrics,
             jobs=[("webhook deliveries", drain_job, DRAIN_EVERY)],
             process_metrics=receiver.metrics,
         )

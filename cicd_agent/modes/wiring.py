@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +19,6 @@ from cicd_agent.store import Store
 Token = str | Callable[[], str | None] | None
 
 
-def workspace_root(state_dir: Path, dry_run: bool) -> Path:
-    """Clones live in the state dir; a dry run clones into a temp dir it throws away."""
-    if dry_run:
-        return Path(tempfile.mkdtemp(prefix="cicd-agent-workspace-"))
-    return state_dir / "workspaces"
-
-
 def build_ports(
     config: Config,
     github: GitHubClient,
@@ -38,8 +30,11 @@ def build_ports(
     echo: Callable[[str], None],
     now: Callable[[], float] = time.time,
     snapshot_dir: Path | None = None,
+    workspace_dir: Path | None = None,
     index: PackageIndex | None = None,
 ) -> Ports:
+    """`workspace_dir`: where clones go (default: the state dir's `workspaces/`; a dry run passes a temporary
+    directory its caller removes, so nothing is left behind)."""
     effects.github = github
     effects.pusher = GitPusher(token)
     return Ports(
@@ -47,7 +42,7 @@ def build_ports(
         github=github,
         effects=effects,
         store=store,
-        workspaces=Workspaces(workspace_root(state_dir, effects.recorder is not None), token),
+        workspaces=Workspaces(workspace_dir or state_dir / "workspaces", token),
         snapshot_dir=snapshot_dir or Path(config.state.snapshot_dir),
         now=now,
         echo=echo,

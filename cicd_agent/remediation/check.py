@@ -249,7 +249,7 @@ def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict, pull:
     what = f"pull request {rem.pr_url}" if rem.strategy is Strategy.FIX else "the rerun"
     decision = (report, Decided(state), f"{what}: {measured.reason}")
     conclude(p, rem, state, outcome=HealthOutcome.SUCCESS, success=True, decision=decision)
-    p.effects.notify("fix_healthy", f"{rem.repo} {rem.branch}: {what} is green")
+    p.effects.notify_remediation("fix_healthy", f"{rem.repo} {rem.branch}: {what} is green", rem)
 
 
 def said_before(p: Ports, rem: Remediation, kind: str) -> bool:

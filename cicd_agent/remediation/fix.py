@@ -49,7 +49,7 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         return None
     verdict = policy.check_plan(plan, p.config.policy)
     if not verdict.allowed:
-        record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **facts)
+        record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **verdict.detail(), **facts)
         return None
     open_fix(p, report, run, explained, rule, plan, verdict, branch)
     return Handled.DECIDED

@@ -164,4 +164,4 @@ def failed_attempt(p: Ports, report: Report, rem: Remediation, exc: AgentError) 
     decision = (report, Decided.GAVE_UP, reason)
     error = str(exc)[:500]
     conclude(p, rem, RemState.FAILED, outcome=None, success=None, decision=decision, errors=errors, error=error)
-    p.effects.notify("gave_up", f"{rem.repo} {rem.branch}: gave up on remediation {rem.id}: {reason}")
+    p.effects.notify_remediation("gave_up", f"{rem.repo} {rem.branch}: gave up on remediation {rem.id}: {reason}", rem)

@@ -56,7 +56,9 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef
         p.store.update_remediation(
             rem.id, state=RemState.ROLLBACK_PARTIAL, rollback_done=tuple(done), error=str(exc)[:500], now=p.now()
         )
-        p.effects.notify("rollback_partial", f"{repo} #{number}: rollback stopped after {done or 'nothing'}: {exc}")
+        p.effects.notify_remediation(
+            "rollback_partial", f"{repo} #{number}: rollback stopped after {done or 'nothing'}: {exc}", rem
+        )
         record_for(p, report, rem, Decided.ROLLBACK_PARTIAL, f"will retry: {exc}")
         return
     current = p.store.remediation(rem.id) or rem
@@ -65,7 +67,7 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef
         outcome += f"; its revert needs a person: {current.revert_url}"
     decision = (report, Decided.ROLLED_BACK, outcome)
     conclude(p, rem, RemState.ROLLED_BACK, outcome=HealthOutcome.FAILURE, success=False, decision=decision)
-    p.effects.notify("rollback", f"{repo} {rem.branch}: rolled back {outcome}")
+    p.effects.notify_remediation("rollback", f"{repo} {rem.branch}: rolled back {outcome}", rem)
 
 
 Step = Callable[[], list[str]]  # a step's action; returns the names of later steps it makes unnecessary

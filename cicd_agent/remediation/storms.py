@@ -83,6 +83,8 @@ def incident_for(p: Ports, explained: Explained) -> Incident | None:
             "storm",
             f"the same failure ({incident.category}, {signature[:12]}) in {len(incident.repos)} repositories "
             f"({named}): one incident, no per-repository remediation{issue}",
+            signature=signature,
+            url=incident.issue_url,
         )
         return incident
     incident = p.store.save_incident(storm.joined(active, {repo}, now))
@@ -129,7 +131,8 @@ def end_quiet(p: Ports, report: Report) -> None:
             continue
         ended = p.store.save_incident(replace(incident, ended_at=now))
         reason = f"no new sighting for {window:g}s: the incident over {len(ended.repos)} repositories is over"
-        p.effects.notify("storm", f"the same failure ({ended.category}, {ended.signature[:12]}): {reason}")
+        text = f"the same failure ({ended.category}, {ended.signature[:12]}): {reason}"
+        p.effects.notify("storm", text, signature=ended.signature, url=ended.issue_url)
         decision = Decision(now, "*", Decided.STORM_ENDED, reason, signature=ended.signature)
         p.store.record_decision(decision)
         report.decisions.append(decision)

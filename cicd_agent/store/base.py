@@ -48,11 +48,14 @@ def unusable(path: Path, exc: sqlite3.Error) -> AgentError:
 class StoreBase:
     """The connection and its transactions. Every write reports itself to `on_write`."""
 
-    def __init__(self, path: Path | str, *, on_write: WriteObserver | None = None) -> None:
+    def __init__(
+        self, path: Path | str, *, on_write: WriteObserver | None = None, conn: sqlite3.Connection | None = None
+    ) -> None:
+        """`conn`: an open connection to use instead of opening `path` (an in-memory copy of it)."""
         self.path = Path(path)
         try:
             # one thread at a time (the watcher runs its jobs on a single worker), but not always the same one
-            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, check_same_thread=False)
+            conn = conn or sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             if self.db.journal_mode != "wal":

@@ -118,11 +118,26 @@ class FailureQueries(StoreBase):
                 )
         self._wrote("store.decision", f"{decision.repo} {decision.decision}")
 
-    def decisions(self, *, repo: str | None = None, since: float | None = None) -> list[Decision]:
+    def decisions(
+        self,
+        *,
+        repo: str | None = None,
+        since: float | None = None,
+        decision: str | None = None,
+        signature: str | None = None,
+    ) -> list[Decision]:
+        """The audit trail, oldest first; `signature` may be a prefix."""
         where, args = where_clause(
-            ("repo = ?", [repo]) if repo else None, ("at >= ?", [since]) if since is not None else None
+            ("repo = ?", [repo]) if repo else None,
+            ("at >= ?", [since]) if since is not None else None,
+            ("decision = ?", [decision]) if decision else None,
+            ("signature LIKE ? ESCAPE '\\'", [_like_prefix(signature.lower())]) if signature else None,
         )
         rows = self.db.table("decisions").rows_where(where, args, order_by="at, id")
         return [
             Decision(**{**row, "rule": row["rule"] or "", "detail": json.loads(row["detail"] or "{}")}) for row in rows
         ]
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -46,6 +46,20 @@ def test_clean_removes_prefixes_and_colours_but_keeps_line_count() -> None:
     assert clean(raw).split("\n") == ["red", "[ERROR] plain", "no prefix [ok]", ""]
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("error: [mypy] x [misc]", "error: [mypy] x [misc]"),  # ordinary brackets that start with m
+        ("src/a.py:3: error: Name [name-defined] [m]", "src/a.py:3: error: Name [name-defined] [m]"),
+        ("[INFO] [1;31mBUILD FAILURE[m", "[INFO] BUILD FAILURE"),  # Maven with its ESC lost
+        ("[[1;31mERROR[m] [1m[31mx[m y", "[ERROR] x y"),
+        ("\x1b[1m[mypy]\x1b[m done", "[mypy] done"),
+    ],
+)
+def test_colour_codes_without_esc_are_stripped_but_brackets_are_kept(raw: str, expected: str) -> None:
+    assert clean(raw) == expected
+
+
 def test_strip_prefix_agrees_with_clean_line_by_line() -> None:
     raw = [
         "job\tstep one\t2024-05-01T12:00:00.1234567Z \x1b[31mred\x1b[0m",

@@ -35,6 +35,7 @@ def _digest() -> str:
 
 
 def test_list_on_an_empty_store_prints_an_empty_array(agent: Agent) -> None:
+    _seed({})
     result = agent("breaker", "list", "--json")
     assert result.code == 0 and result.out.strip() == "[]"
 
@@ -68,9 +69,12 @@ def test_reset_records_who_and_why(agent: Agent) -> None:
     assert "now CLOSED" in result.out
     shown = agent("breaker", "show", "o/r", "main", SIG, "--json").json()
     assert (shown["state"], shown["failures"]) == ("CLOSED", 0)
-    assert shown["history"][-1]["actor"] == "ana" and shown["history"][-1]["reason"] == "lockfile fixed"
+    assert shown["history"][-1]["by"] == "ana" and shown["history"][-1]["reason"] == "lockfile fixed"
+    assert shown["last_change"] == shown["history"][-1]
     history = agent("history", "--json").json()
-    assert history[-1]["decision"] == "breaker_closed" and history[-1]["reason"] == "lockfile fixed"
+    last = history[-1]
+    assert (last["decision"], last["by"], last["reason"]) == ("breaker_closed", "ana", "lockfile fixed")
+    assert "breaker_closed by ana: lockfile fixed" in agent("history", "--decision", "breaker_closed").out
 
 
 def test_reset_errors(agent: Agent) -> None:
@@ -103,13 +107,15 @@ def test_dry_run_reset_changes_nothing_and_reports(agent: Agent, tmp_path: Path)
     report = tmp_path / "plan.json"
     result = agent("--dry-run", "--report", str(report), "breaker", "reset", "o/r", "--all", "--reason", "try")
     assert result.code == 0, result.err
-    assert "[DRY-RUN] store.breaker o/r main" in result.out
+    assert "[DRY-RUN] 0 write(s) skipped; 2 state-database write(s) made on an in-memory copy only" in result.err
     assert _digest() == before
     assert agent("breaker", "list", "--json").json()[0]["state"] == "OPEN"
     import json
 
-    kinds = [a["kind"] for a in json.loads(report.read_text())["skipped"]]
-    assert kinds.count("store.breaker") == 1 and "store.decision" in kinds
+    document = json.loads(report.read_text())
+    assert document["writes"] == [] and document["state_database_writes"] == {"store.breaker": 1, "store.decision": 1}
+    verbose = agent("--dry-run", "breaker", "reset", "o/r", "--all", "--reason", "try", "-v")
+    assert "[DRY-RUN] store.breaker o/r main" in verbose.err
 
 
 def test_pause_resume_status_history(agent: Agent) -> None:
@@ -120,7 +126,7 @@ def test_pause_resume_status_history(agent: Agent) -> None:
     assert status["breakers"] == {"OPEN": 1} and status["open_breakers"][0]["signature"] == SIG
     assert status["pending_health_checks"] == 0 and status["last_cycle"] is None
     text = agent("status").out
-    assert "PAUSED by ana" in text and "OPEN 1" in text
+    assert "by ana: release freeze" in text and "OPEN 1" in text
     assert agent("resume").code == 0
     again = agent("resume")
     assert again.code == 1 and "not paused" in again.err
@@ -132,6 +138,28 @@ def test_pause_resume_status_history(agent: Agent) -> None:
     assert bad.code == 1 and "--since" in bad.err
 
 
-@pytest.mark.parametrize("args", [["breaker", "list"], ["status"], ["history"]])
-def test_read_commands_on_a_fresh_directory(agent: Agent, args: list[str]) -> None:
-    assert agent(*args).code == 0
+@pytest.mark.parametrize(
+    "args", [["breaker", "list"], ["status"], ["history"], ["snapshots", "list"], ["metrics"], ["status", "--json"]]
+)
+def test_read_commands_in_a_fresh_directory_say_there_is_no_state_and_create_none(
+    agent: Agent, args: list[str]
+) -> None:
+    result = agent(*args)
+    assert result.code == 1 and result.out == ""
+    assert "no state yet: .cicd-agent/state.db does not exist" in result.err and "healthy" not in result.err
+    assert list(Path().iterdir()) == []
+
+
+def test_piped_breaker_list_feeds_breaker_reset(agent: Agent) -> None:
+    """Piped (not a terminal), each breaker is one tab-separated line with the whole signature."""
+    _seed({("o/r", "main", SIG): 3, ("o/r", "release/1.x", OTHER): 3})
+    listed = agent("breaker", "list", "--state", "OPEN")
+    rows = [line.split("\t") for line in listed.out.splitlines()]
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        ("o/r", "main", SIG, "OPEN"),
+        ("o/r", "release/1.x", OTHER, "OPEN"),
+    ]
+    for repo, branch, signature, *_ in rows:
+        reset = agent("breaker", "reset", repo, "--branch", branch, "--signature", signature, "--reason", "by hand")
+        assert reset.code == 0, reset.err
+    assert agent("breaker", "list", "--state", "OPEN").out == ""

@@ -26,7 +26,7 @@ def test_init_dry_run_writes_nothing(agent: Agent) -> None:
     result = agent("--dry-run", "init")
     assert result.code == 0
     assert not Path("cicd-agent.toml").exists()
-    assert "[DRY-RUN] file.write cicd-agent.toml" in result.out
+    assert "[DRY-RUN] file.write cicd-agent.toml" in result.err and result.out == ""
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_bad_config_is_one_clear_line_and_exit_1(agent: Agent, text: str, expect
     Path("cicd-agent.toml").write_text(text)
     result = agent("config", "check")
     assert result.code == 1
-    assert expected in result.err
+    assert expected in result.err and result.err.count(expected) == 1  # each problem once
     assert "Traceback" not in result.err + result.out
 
 

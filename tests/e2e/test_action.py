@@ -80,6 +80,7 @@ def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop: L
     assert out["pr-url"].endswith("/demo/format-check/pull/1")
     assert "## cicd-agent" in step["summary"] and "would be reformatted" in step["summary"]
     assert "| decision | `fix_opened` |" in step["summary"]
+    assert "no cicd-agent.toml on the default branch: using the defaults" in step["summary"]
     again = _event(loop, tmp_path, failed)  # the same event delivered twice: known from GitHub, no new PR
     assert again["outputs"]["decision"] == "duplicate"
     assert len(loop.pulls("demo/format-check")) == 1
@@ -295,3 +296,35 @@ def test_a_deferred_failure_gets_its_next_chance_from_a_scheduled_run(loop: Loop
     assert swept["outputs"]["decision"] == "fix_opened"
     assert len(loop.pulls("demo/format-check")) == 2
     assert [d["decision"] for d in _sweep(loop, "demo/format-check")["decisions"]] == []  # nothing twice
+
+
+def test_the_repository_variable_pauses_the_action(loop: Loop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loop.setup("format")
+    monkeypatch.setenv("CICD_AGENT_PAUSE", "release freeze until Monday")
+    step = _event(loop, tmp_path, loop.sandbox.repo("demo/format-check").runs[0].id)
+    assert step["outputs"]["decision"] == "paused" and loop.pulls("demo/format-check") == []
+    summary = step["summary"].replace("\\", "")  # the summary escapes Markdown (`CICD\_AGENT\_PAUSE`)
+    assert "paused by the repository variable CICD_AGENT_PAUSE: release freeze until Monday" in summary
+    monkeypatch.delenv("CICD_AGENT_PAUSE")
+    repo = loop.sandbox.repo("demo/format-check")
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)  # the failure happens again
+    loop.sandbox.settle()
+    again = _event(loop, tmp_path, loop.sandbox.repo("demo/format-check").runs[0].id)
+    assert again["outputs"]["decision"] == "fix_opened"
+
+
+def test_on_a_runner_the_agents_own_output_cannot_issue_workflow_commands(
+    loop: Loop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop.setup("unfixable")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(_payload(loop, loop.sandbox.repo("demo/failing-test").runs[0].id)))
+    result = loop.agent("run", "--event", str(event))
+    assert result.code == 0, result.err
+    lines = result.err.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("::stop-commands::"))
+    token = lines[start].split("::")[2]
+    end = lines.index(f"::{token}::")
+    assert any("reported" in line for line in lines[start:end])  # the decisions are inside the block
+    assert all(line.startswith("::") and "title=cicd-agent" in line for line in lines[end + 1 :])  # annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from harness import Agent
 
 from cicd_agent.sandbox.scenarios import SCENARIOS
@@ -31,3 +34,18 @@ def test_dry_run_demo_plans_one_cycle_and_writes_nothing(agent: Agent) -> None:
     outcomes = {s["name"]: s["outcome"] for s in result.json()["scenarios"]}
     assert outcomes["format"] == "pr_open" and outcomes["transient"] == "rerun_requested"
     assert not {"fixed", "rerun", "breaker-open"} & set(outcomes.values())
+
+
+def test_the_demo_says_which_settings_it_changes_and_fits_80_columns(
+    agent: Agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal, as `make demo` runs in one (NO_COLOR keeps it plain)
+    result = agent("demo", "--dry-run")
+    assert result.code == 0, result.err
+    assert "demo settings (changed from the defaults):" in result.err
+    assert "  policy.allow_workflow_changes = true   (default false)" in result.err
+    assert "  health.delay = 0   (default 300)" in result.err
+    rows = [line for line in result.out.splitlines() if line.split(" ")[0] in {s.name for s in SCENARIOS}]
+    assert [row.split()[0] for row in rows] == [s.name for s in SCENARIOS]  # one line per scenario
+    assert all(len(row) <= 80 and re.search(r"\b[0-9a-f]{12}\s*$", row) for row in rows), result.out

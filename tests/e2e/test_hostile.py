@@ -146,10 +146,10 @@ def test_hostile_strings_ping_nobody_inject_nothing_execute_nothing(
     consoles["dry run"] = loop.agent("--dry-run", "--report", str(plan), "run")
     consoles["run"] = first = loop.agent("run")
     assert first.code == 0, first.err
-    assert "fix_opened" in first.out and "reported" in first.out
+    assert "fix_opened" in first.err and "reported" in first.err  # decisions are for people: stderr
     loop.sandbox.settle()  # the fix's CI fails: rolled back, notified
     consoles["run again"] = second = loop.agent("run")
-    assert "rolled_back" in second.out, second.out + second.err
+    assert "rolled_back" in second.err, second.out + second.err
     failed = next(r for r in loop.sandbox.repo("evil/reported").runs if r.branch == BRANCH)
     consoles["explain"] = loop.agent("explain", "--repo", "evil/reported", str(failed.id))
     log = tmp_path / "job.log"

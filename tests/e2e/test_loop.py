@@ -9,6 +9,7 @@ from pathlib import Path
 
 from harness import Loop
 
+from cicd_agent.store import open_store
 from cicd_agent.text import read_metadata
 
 
@@ -115,7 +116,8 @@ def test_an_open_pull_request_for_the_same_failure_is_a_duplicate(loop: Loop) ->
 
 def test_a_failure_whose_fix_is_in_flight_gets_no_second_one(loop: Loop) -> None:
     loop.setup("format")
-    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text().replace("delay = 0", 'delay = "1h"'))
+    config = Path("cicd-agent.toml").read_text().replace("delay = 0", 'delay = "1h"')
+    Path("cicd-agent.toml").write_text(config.replace('max_wait = "10m"', 'max_wait = "2h"'))
     assert loop.decisions() == ["fix_opened"]
     _push_commit(loop, "demo/format-check")
     assert loop.decisions() == ["in_flight"]
@@ -142,7 +144,7 @@ def test_a_pull_request_closed_by_a_human_is_a_rejection(loop: Loop) -> None:
 
 def test_dry_run_writes_nothing_and_reports_every_write(loop: Loop, tmp_path: Path) -> None:
     loop.setup("format", "transient", "unfixable")
-    loop.agent("status")  # creates the state database
+    open_store(".cicd-agent", dry_run=False).close()  # creates the state database
     db = Path(".cicd-agent") / "state.db"
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     refs = {name: loop.sandbox.repo(name).bare.branches() for name in loop.repos}
@@ -160,7 +162,7 @@ def test_dry_run_writes_nothing_and_reports_every_write(loop: Loop, tmp_path: Pa
         "[DRY-RUN] github.rerun_failed_jobs demo/flaky-network",
         "[DRY-RUN] github.open_issue demo/failing-test",
     ):
-        assert line in result.out
+        assert result.err.count(line) == 1
     text = report.read_text()
     assert "```diff\n--- a/app.py\n+++ b/app.py" in text and "+def add(a, b):" in text
     assert "github.rerun_failed_jobs" in text and "github.open_issue" in text and "store.remediation" in text

@@ -3,6 +3,7 @@ health check still pending in the store; metrics and liveness over HTTP."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -66,7 +67,7 @@ def test_watch_survives_a_restart_with_a_pending_health_check(tmp_path: Path) ->
         first.send_signal(signal.SIGTERM)
         out, err = first.communicate(timeout=60)
         assert first.returncode == 0, err
-        assert "fix_opened" in out
+        assert out == "" and err.count("fix_opened") == 1  # each decision once, for people on stderr
         assert "SIGTERM" in err and "stopped" in err
         store = Store(Path(".cicd-agent") / "state.db")
         assert store.pending_health_checks() == 1
@@ -76,14 +77,62 @@ def test_watch_survives_a_restart_with_a_pending_health_check(tmp_path: Path) ->
         try:
             wait_for(lambda: _states() == ["healthy"], "the restarted watcher to finish the health check")
             metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-            assert 'cicd_agent_remediations{state="healthy"} 1' in metrics
-            assert "cicd_agent_pending_health_checks 0" in metrics
-            assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json() == {"alive": True}
+            assert 'cicd_agent_remediations{state="healthy"} 1.0' in metrics
+            assert "cicd_agent_pending_health_checks 0.0" in metrics
+            assert "# TYPE cicd_agent_failures_seen_total counter" in metrics
+            health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+            assert health.status_code == 200 and health.json()["healthy"] is True
         finally:
             second.send_signal(signal.SIGINT)
             second.communicate(timeout=60)
         assert second.returncode == 0
         assert len([i for i in sandbox.repo("demo/format-check").items.values() if i.is_pull]) == 1
+    finally:
+        sandbox.close()
+        for name in ("GITHUB_API_URL", "GITHUB_TOKEN"):
+            os.environ.pop(name, None)
+
+
+def test_watch_json_is_json_lines_and_healthz_fails_after_failed_cycles(tmp_path: Path) -> None:
+    from cicd_agent.sandbox.model import Fault
+
+    sandbox = Sandbox(tmp_path / "sandbox")
+    install_scenarios(sandbox, ["format"])
+    sandbox.serve(auto_ci=True)
+    sandbox.inject(Fault("GET", r"/actions/runs$", status=502, times=10_000))  # GitHub is down
+    try:
+        Path("cicd-agent.toml").write_text(
+            CONFIG.replace("write_interval = 0", "write_interval = 0\nmax_retries = 0")
+            + "[metrics]\nunhealthy_after = 2\n"
+        )
+        os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
+        port = free_port()
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "cicd_agent", "run", "--watch", "--metrics-port", str(port), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+
+            def unhealthy() -> bool:
+                try:
+                    return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 503
+                except requests.ConnectionError:
+                    return False
+
+            wait_for(unhealthy, "/healthz to report the failed cycles")
+            verdict = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+            assert verdict["healthy"] is False and verdict["failed_cycles_in_a_row"] >= 2
+            assert "failed cycles in a row" in verdict["reason"]
+        finally:
+            watcher.send_signal(signal.SIGTERM)
+            out, err = watcher.communicate(timeout=60)
+        assert watcher.returncode == 0, err
+        reports = [json.loads(line) for line in out.splitlines()]  # JSON Lines: one document per line
+        assert len(reports) >= 2 and all(set(r) == {"decisions", "idle_repos", "deferred", "errors"} for r in reports)
+        assert any("502" in e for r in reports for e in r["errors"])
+        assert "Traceback" not in err
     finally:
         sandbox.close()
         for name in ("GITHUB_API_URL", "GITHUB_TOKEN"):

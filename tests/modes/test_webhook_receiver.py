@@ -106,7 +106,7 @@ def test_a_signed_delivery_is_queued_and_answered_202(receiver: tuple[Receiver, 
     (queued,) = box.take()
     assert (queued.event, queued.payload["workflow_run"]["id"]) == ("workflow_run", 7)
     assert box.take() == [] and logged == []
-    assert box.metrics()["webhook_deliveries_queued"] == 1
+    assert box.metrics()["webhook_deliveries_queued_total"] == 1
 
 
 def test_a_bad_signature_is_refused_401_and_logged(receiver: tuple[Receiver, str, list[str]]) -> None:
@@ -117,7 +117,7 @@ def test_a_bad_signature_is_refused_401_and_logged(receiver: tuple[Receiver, str
     assert box.take() == []
     assert len(logged) == 2 and "refused delivery 72d3162e-cc78-11e3-81ab-4c9367dc0958 from 127.0.0.1" in logged[0]
     assert SECRET not in "".join(logged)
-    assert box.metrics()["webhook_deliveries_refused"] == 2
+    assert box.metrics()["webhook_deliveries_refused_total"] == 2
 
 
 def test_other_answers(receiver: tuple[Receiver, str, list[str]]) -> None:

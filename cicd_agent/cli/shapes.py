@@ -1,0 +1,166 @@
+"""The JSON every command prints with `--json`: one shape per thing, the same in every command.
+
+Times are ISO 8601 in UTC (`2026-11-01T12:00:00Z`); what is missing is `null`, never `""` or `0`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cicd_agent.text import iso8601
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis import Analysis
+    from cicd_agent.breakers import BreakerView
+    from cicd_agent.model import BreakerEvent, Decision, Snapshot
+    from cicd_agent.remediation.context import Report
+
+Json = dict[str, Any]
+
+
+iso = iso8601  # a time for --json: ISO 8601, UTC, to the second; None for "never"
+
+
+def when(ts: float | None) -> str:
+    """A time for people: UTC, to the minute ("-" for never)."""
+    if not ts:
+        return "-"
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%MZ")
+
+
+def nulls(value: Any) -> Any:
+    """Empty strings (at any depth) become None: one way to say "missing"."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):
+        return {k: nulls(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [nulls(v) for v in value]
+    return value
+
+
+def decision(d: Decision) -> Json:
+    by = d.detail.get("by")
+    return {
+        "at": iso(d.at),
+        "repo": d.repo,
+        "branch": d.branch or None,
+        "run_id": d.run_id or None,
+        "run_attempt": d.run_attempt or None,
+        "signature": d.signature or None,
+        "decision": str(d.decision),
+        "rule": d.rule or None,
+        "reason": d.reason or None,
+        "by": str(by) if by else None,
+        "detail": nulls({k: v for k, v in d.detail.items() if k != "by"}),
+    }
+
+
+def cycle_report(report: Report) -> Json:
+    return {
+        "decisions": [decision(d) for d in report.decisions],
+        "idle_repos": list(report.idle_repos),
+        "deferred": report.deferred,
+        "errors": list(report.errors),
+    }
+
+
+def breaker_event(e: BreakerEvent) -> Json:
+    return {
+        "at": iso(e.at),
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "reason": e.reason or None,
+        "by": e.actor or None,
+        "remediation_id": e.remediation_id,
+    }
+
+
+def breaker(view: BreakerView, last: BreakerEvent | None = None) -> Json:
+    return {
+        "repo": view.repo,
+        "branch": view.branch,
+        "signature": view.signature,
+        "state": view.state,
+        "failures": view.failures,
+        "opened_at": iso(view.opened_at),
+        "half_open_at": iso(view.half_open_at),
+        "last_failure_run": view.last_failure_run or None,
+        "updated_at": iso(view.updated_at),
+        "last_change": breaker_event(last) if last is not None else None,
+    }
+
+
+def snapshot(s: Snapshot, *, contents: bool = False) -> Json:
+    shape: Json = {
+        "id": s.id,
+        "repo": s.repo,
+        "branch": s.branch,
+        "base_sha": s.base_sha,
+        "created_at": iso(s.created_at),
+        "files": sorted(s.files),
+    }
+    if contents:
+        shape["contents"] = {path: s.files[path] for path in sorted(s.files)}  # null: the file did not exist
+    return shape
+
+
+def analysis(a: Analysis) -> Json:
+    return {
+        "failed": a.failed,
+        "signature": a.signature or None,
+        "category": a.category or None,
+        "tool": a.tool or None,
+        "failing_step": a.failing_step or None,
+        "template": a.template or None,
+        "lines": a.lines,
+        "excerpt": [{"line": e.line, "text": e.text} for e in a.excerpt],
+    }
+
+
+def storm(incident: dict[str, Any]) -> Json:
+    """A storm incident (`ops.status`'s dict of a `model.Incident`)."""
+    return {
+        "signature": incident["signature"],
+        "category": incident["category"] or None,
+        "repos": list(incident["repos"]),
+        "started_at": iso(incident["started_at"]),
+        "last_seen_at": iso(incident["last_seen"]),
+        "ended_at": iso(incident["ended_at"]),
+        "issue_url": incident["issue_url"] or None,
+    }
+
+
+def _view(fields: dict[str, Any]) -> BreakerView:
+    from cicd_agent.breakers import BreakerView
+
+    return BreakerView(**fields)
+
+
+def status(data: dict[str, Any], *, state_db: str) -> Json:
+    """`ops.status` as JSON: epoch times become ISO, the pause and the last cycle become objects or null."""
+    paused = data["paused"]
+    last = data["last_cycle"]
+    return {
+        "state_db": state_db,
+        "paused": None
+        if not paused
+        else {"reason": paused.get("reason") or None, "by": paused.get("by") or None, "at": iso(paused.get("at"))},
+        "failures_seen": data["failures_seen"],
+        "duplicates": data["duplicates"],
+        "remediations": data["remediations"],
+        "breakers": data["breakers"],
+        "open_breakers": [breaker(_view(b)) for b in data["open_breakers"]],
+        "pending_health_checks": data["pending_health_checks"],
+        "storms": [storm(i) for i in data["storms"]],
+        "storms_ended": data["storms_ended"],
+        "last_cycle": None
+        if not last
+        else {
+            "at": iso(last.get("at")),
+            "duration_seconds": round(float(last.get("duration", 0.0)), 3),
+            "decisions": last.get("decisions"),
+            "errors": last.get("errors"),
+        },
+    }

@@ -7,8 +7,6 @@ that is what makes `--dry-run` provable.
 from __future__ import annotations
 
 import base64
-import functools
-import inspect
 import json
 import tempfile
 import threading
@@ -26,19 +24,19 @@ from urllib3 import Retry
 from cicd_agent.config import check_api_url
 from cicd_agent.errors import AgentError
 from cicd_agent.github_errors import (
-    AgentRetry,
     AlreadyExists,
+    AnnouncedRetry,
     ApiUnavailable,
     BadResponse,
     HostUnreachable,
     LogUnavailable,
     RateLimited,
     SecondaryRateLimit,
+    api,
     ends_cycle,
-    http_error,
+    json_or_text,
     rate_limit_wait,
     secondary_rate_limit,
-    transport_error,
 )
 from cicd_agent.github_values import (
     Annotation,
@@ -62,7 +60,7 @@ from cicd_agent.github_values import (
     run_from_json,
     run_of,
 )
-from cicd_agent.text import redact
+from cicd_agent.github_writes import GitHubWrites
 
 __all__ = [
     "AlreadyExists",
@@ -98,87 +96,7 @@ MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-def _json_or_text(body: str) -> Any:
-    """An error answer's body as GitHub's JSON, or its first characters when it is not JSON."""
-    try:
-        return json.loads(body or "{}")
-    except json.JSONDecodeError:
-        return {"message": body[:200]}
-
-
-def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    bound = inspect.signature(method).bind_partial(None, *args, **kwargs)
-    values = {k: (v[:12] if k == "sha" and isinstance(v, str) else v) for k, v in bound.arguments.items()}
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError):
-        return template
-
-
-def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Map every failure of one port call once: GitHub's answers, transport errors and unreadable bodies
-    become AgentErrors that say what the agent was doing (`what`, formatted with the call's arguments), with
-    any token redacted."""
-
-    def decorate(method: Callable[..., T]) -> Callable[..., T]:
-        @functools.wraps(method)
-        def wrapper(self: GitHubClient, *args: Any, **kwargs: Any) -> T:
-            with self._calls_lock:  # polls count from several threads
-                self.calls += 1
-            doing = _describe(what, method, args, kwargs)
-            try:
-                return method(self, *args, **kwargs)
-            except AgentError as exc:
-                exc.what = redact(exc.what, self._token)
-                raise
-            except requests.RequestException as exc:
-                error = transport_error(exc, doing, self.api_url, self.timeout)
-            except GithubException as exc:
-                error = http_error(exc, doing)
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError is a ValueError
-                error = BadResponse(
-                    f"GitHub answered something unreadable while {doing}: {type(exc).__name__}: {exc}"[:500],
-                    fix="a proxy or GitHub itself sent a malformed body; the next cycle retries",
-                )
-            error.what = redact(error.what, self._token)
-            raise error from None
-
-        return wrapper
-
-    return decorate
-
-
-WAIT_NOTICE_SECONDS = 3.0  # a wait at least this long is announced
-
-
-class AnnouncedRetry(AgentRetry):
-    """The agent's retry, saying what it waits for before a wait of a few seconds or more (a rate limit's
-    reset, a `Retry-After`, a backoff after a 5xx)."""
-
-    on_wait: Callable[[str], None] | None = None
-
-    def new(self, **kw: Any) -> AnnouncedRetry:
-        retry = super().new(**kw)
-        retry.on_wait = self.on_wait
-        return retry
-
-    def sleep(self, response: Any = None) -> None:
-        after = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
-        wait = after or self.get_backoff_time()
-        if wait >= WAIT_NOTICE_SECONDS and self.on_wait is not None:
-            status = getattr(response, "status", None)
-            why = (
-                "GitHub's rate limit"
-                if status in (403, 429)
-                else f"GitHub after an HTTP {status}"
-                if status
-                else "GitHub after a failed connection"
-            )
-            self.on_wait(f"waiting {wait:.0f}s for {why}, then retrying ({self.total} retries left)")
-        super().sleep(response)
-
-
-class GitHubClient:
+class GitHubClient(GitHubWrites):
     """Thin adapter over PyGithub. One instance per API host and token."""
 
     def __init__(
@@ -316,7 +234,7 @@ class GitHubClient:
             if status == 304:
                 return False, [], etag or ""
             if status >= 400:
-                raise GithubException(status, _json_or_text(body), response_headers)
+                raise GithubException(status, json_or_text(body), response_headers)
             runs += [run_from_json(repo, item) for item in json.loads(body)["workflow_runs"]]  # unreadable: BadResponse
             if page == 1:
                 first_etag = str(response_headers.get("etag") or "")
@@ -494,88 +412,6 @@ class GitHubClient:
     def labels(self, repo: str, number: int) -> list[str]:
         return [label.name for label in self._repo(repo).get_issue(number).labels]
 
-    @api("reading check runs of {sha} in {repo}")
-    def check_conclusions(self, repo: str, sha: str) -> list[tuple[str, str, str | None]]:
-        """(name, status, conclusion) of every check run on a commit."""
-        commit = self._repo(repo).get_commit(sha)
-        return [(c.name, c.status, c.conclusion) for c in commit.get_check_runs()]
-
     def rate_limit_seen(self) -> int:
         """The remaining core rate limit from the last response's headers (-1 before any): costs no request."""
         return int(self.gh.requester.rate_limiting[0])
-
-    # -- writes: called by effects.Effects only --------------------------------------------------
-
-    @api("deleting branch {branch} of {repo}")
-    def delete_branch(self, repo: str, branch: str) -> bool:
-        """Delete a branch with one DELETE; False when it was already gone (GitHub answers 422 "Reference does
-        not exist", or 404), so a retried rollback is idempotent."""
-        url = f"{self._repo(repo).url}/git/refs/heads/{urllib.parse.quote(branch, safe='/')}"
-        status, headers, body = self.gh.requester.requestJson("DELETE", url)
-        if status in (404, 422):
-            return False
-        if status >= 400:
-            raise GithubException(status, _json_or_text(body), headers)
-        return True
-
-    @api("writing {path} on {branch} of {repo}")
-    def put_file(self, repo: str, path: str, text: str, *, branch: str, message: str, sha: str | None) -> str:
-        r = self._repo(repo)
-        if sha:
-            result = r.update_file(path, message, text, sha, branch=branch)
-        else:
-            result = r.create_file(path, message, text, branch=branch)
-        return str(result["commit"].sha)
-
-    @api("deleting {path} on {branch} of {repo}")
-    def delete_file(self, repo: str, path: str, *, branch: str, message: str, sha: str) -> str:
-        result: dict[str, Any] = self._repo(repo).delete_file(path, message, sha, branch=branch)
-        return str(result["commit"].sha)
-
-    @api("opening a pull request from {head} in {repo}")
-    def create_pull(self, repo: str, *, head: str, base: str, title: str, body: str, draft: bool) -> PullRef:
-        return pull_of(self._repo(repo).create_pull(base=base, head=head, title=title, body=body, draft=draft))
-
-    @api("closing pull request #{number} of {repo}")
-    def close_pull(self, repo: str, number: int) -> None:
-        self._repo(repo).get_pull(number).edit(state="closed")
-
-    @api("marking pull request #{number} of {repo} ready for review")
-    def mark_ready(self, repo: str, number: int) -> None:
-        """A draft becomes ready for review: GraphQL's `markPullRequestReadyForReview` (REST cannot do it)."""
-        self._repo(repo).get_pull(number).mark_ready_for_review()
-
-    @api("merging pull request #{number} of {repo}")
-    def merge_pull(self, repo: str, number: int, message: str) -> str:
-        return str(self._repo(repo).get_pull(number).merge(commit_message=message).sha)
-
-    @api("commenting on #{number} of {repo}")
-    def comment(self, repo: str, number: int, body: str) -> None:
-        self._repo(repo).get_issue(number).create_comment(body)
-
-    @api("labelling #{number} of {repo}")
-    def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
-        self._repo(repo).get_issue(number).add_to_labels(*labels)
-
-    @api("removing label {label} from #{number} of {repo}")
-    def remove_label(self, repo: str, number: int, label: str) -> bool:
-        """Take a label off; False when it was not there (so a retry is harmless)."""
-        try:
-            self._repo(repo).get_issue(number).remove_from_labels(label)
-            return True
-        except GithubException as exc:  # 404 "Label does not exist"
-            if exc.status == 404:
-                return False
-            raise
-
-    @api("opening an issue in {repo}")
-    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> PullRef:
-        return issue_of(self._repo(repo).create_issue(title=title, body=body, labels=labels))
-
-    @api("editing issue #{number} of {repo}")
-    def edit_issue(self, repo: str, number: int, *, body: str | None = None, state: str | None = None) -> None:
-        self._repo(repo).get_issue(number).edit(body=NotSet if body is None else body, state=state or NotSet)
-
-    @api("asking to re-run run {run_id} of {repo}")
-    def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
-        self._repo(repo).get_workflow_run(run_id).rerun_failed_jobs()

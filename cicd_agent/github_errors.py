@@ -4,11 +4,14 @@ and `transport_error` (every failure mapped once, for `github.api`)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from github import GithubException, GithubRetry, RateLimitExceededException
@@ -17,6 +20,9 @@ from urllib3 import HTTPResponse, Retry
 from urllib3.connectionpool import ConnectionPool
 
 from cicd_agent.errors import AgentError, PermissionMissing
+from cicd_agent.text import redact
+
+T = TypeVar("T")
 
 
 class ApiUnavailable(AgentError):
@@ -227,3 +233,86 @@ def transport_error(exc: requests.RequestException, what: str, api_url: str, tim
             fix="the next cycle retries",
         )
     return AgentError(f"cannot send the request while {what}: {type(exc).__name__}: {exc}"[:500])
+
+
+# -- one mapping of every port call's failures, and the retry that says what it waits for --------------
+
+
+def json_or_text(body: str) -> Any:
+    """An error answer's body as GitHub's JSON, or its first characters when it is not JSON."""
+    try:
+        return json.loads(body or "{}")
+    except json.JSONDecodeError:
+        return {"message": body[:200]}
+
+
+def _describe(template: str, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    bound = inspect.signature(method).bind_partial(None, *args, **kwargs)
+    values = {k: (v[:12] if k == "sha" and isinstance(v, str) else v) for k, v in bound.arguments.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template
+
+
+def api(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Map every failure of one port call once: GitHub's answers, transport errors and unreadable bodies
+    become AgentErrors that say what the agent was doing (`what`, formatted with the call's arguments), with
+    any token redacted."""
+
+    def decorate(method: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(method)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+            with self._calls_lock:  # polls count from several threads
+                self.calls += 1
+            doing = _describe(what, method, args, kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except AgentError as exc:
+                exc.what = redact(exc.what, self._token)
+                raise
+            except requests.RequestException as exc:
+                error = transport_error(exc, doing, self.api_url, self.timeout)
+            except GithubException as exc:
+                error = http_error(exc, doing)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+                error = BadResponse(
+                    f"GitHub answered something unreadable while {doing}: {type(exc).__name__}: {exc}"[:500],
+                    fix="a proxy or GitHub itself sent a malformed body; the next cycle retries",
+                )
+            error.what = redact(error.what, self._token)
+            raise error from None
+
+        return wrapper
+
+    return decorate
+
+
+WAIT_NOTICE_SECONDS = 3.0  # a wait at least this long is announced
+
+
+class AnnouncedRetry(AgentRetry):
+    """The agent's retry, saying what it waits for before a wait of a few seconds or more (a rate limit's
+    reset, a `Retry-After`, a backoff after a 5xx)."""
+
+    on_wait: Callable[[str], None] | None = None
+
+    def new(self, **kw: Any) -> AnnouncedRetry:
+        retry = super().new(**kw)
+        retry.on_wait = self.on_wait
+        return retry
+
+    def sleep(self, response: Any = None) -> None:
+        after = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
+        wait = after or self.get_backoff_time()
+        if wait >= WAIT_NOTICE_SECONDS and self.on_wait is not None:
+            status = getattr(response, "status", None)
+            why = (
+                "GitHub's rate limit"
+                if status in (403, 429)
+                else f"GitHub after an HTTP {status}"
+                if status
+                else "GitHub after a failed connection"
+            )
+            self.on_wait(f"waiting {wait:.0f}s for {why}, then retrying ({self.total} retries left)")
+        super().sleep(response)

@@ -10,7 +10,8 @@ import responses
 from e2e.test_auth import app_keys
 from github import Auth
 
-from cicd_agent.effects import DryRunRecorder, Effects
+from cicd_agent.dryrun import DryRunRecorder
+from cicd_agent.effects import Effects
 from cicd_agent.errors import AgentError
 from cicd_agent.github import FileChange, GitHubClient, IssueEvent
 from cicd_agent.notify import Notifier

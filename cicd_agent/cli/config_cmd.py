@@ -28,7 +28,8 @@ def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="
     if path.exists() and not force:
         raise AgentError(f"{path} already exists", fix="pass --force to overwrite it, or --config another path")
     if state.recorder is not None:
-        from cicd_agent.effects import Action, file_diff
+        from cicd_agent.dryrun import Action
+        from cicd_agent.effects import file_diff
 
         state.recorder.skip(
             Action("file.write", str(path), "starter configuration", file_diff(str(path), None, STARTER_CONFIG))

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
     from cicd_agent.auth import Credentials
     from cicd_agent.config import Config
-    from cicd_agent.effects import DryRunRecorder, Effects
+    from cicd_agent.dryrun import DryRunRecorder
+    from cicd_agent.effects import Effects
     from cicd_agent.github import GitHubClient
     from cicd_agent.store import Store
 
@@ -151,7 +152,7 @@ class AppState:
     @property
     def recorder(self) -> DryRunRecorder | None:
         if self.dry_run and self._recorder is None:
-            from cicd_agent.effects import DryRunRecorder
+            from cicd_agent.dryrun import DryRunRecorder
 
             self._recorder = DryRunRecorder(echo=self.notice, echo_store=self.detail)
         return self._recorder

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from cicd_agent.breaker import OPENED
 from cicd_agent.config import Config, parse_config, toml_value
-from cicd_agent.effects import DryRunRecorder, Effects
+from cicd_agent.dryrun import DryRunRecorder
+from cicd_agent.effects import Effects
 from cicd_agent.errors import AgentError
 from cicd_agent.github import GitHubClient
 from cicd_agent.model import RemState, Strategy

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from cicd_agent.sandbox import shapes
+from cicd_agent.sandbox import shapes, shapes_actions
 from cicd_agent.sandbox.model import Repo, Run
 from cicd_agent.sandbox.routes.runs import run_json
 
@@ -62,7 +62,7 @@ class Webhooks:
             payload = {
                 "action": "completed",
                 "workflow_run": run_json(sb, repo, run),
-                "workflow": shapes.workflow(sb.base_url, repo, wf) if wf else None,
+                "workflow": shapes_actions.workflow(sb.base_url, repo, wf) if wf else None,
                 "repository": shapes.repository(sb.base_url, repo),
                 "sender": shapes.user(sb.base_url, "sandbox-bot", 1, "Bot"),
             }

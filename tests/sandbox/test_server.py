@@ -67,8 +67,8 @@ def test_push_through_git_starts_ci_and_a_fix_goes_green(sandbox: Sandbox, tmp_p
     gh = GitHubClient(sandbox.base_url, sandbox.token, seconds_between_writes=0)
     runs = gh.workflow_runs("demo/format-check", branch="fix")
     assert [(r.status, r.conclusion) for r in runs] == [("completed", "success")]
-    checks = gh.check_conclusions("demo/format-check", runs[0].head_sha)
-    assert checks == [("test", "completed", "success")]
+    jobs = gh.jobs("demo/format-check", runs[0].id)
+    assert [(j.name, j.status, j.conclusion) for j in jobs] == [("test", "completed", "success")]
 
 
 def test_transient_failure_passes_on_rerun(sandbox: Sandbox) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.sandbox import shapes
+from cicd_agent.sandbox import shapes, shapes_actions
 from cicd_agent.sandbox.model import ApiError, Call, Job, Repo, Response, Run
 from cicd_agent.sandbox.routes import RepoRoutes
 from cicd_agent.sandbox.routes.contents import commit_for
@@ -20,7 +20,7 @@ def _latest_jobs_for(repo: Repo, sha: str) -> list[tuple[Run, Job]]:
 
 def list_check_runs(sb: Sandbox, repo: Repo, call: Call) -> Response:
     sha = commit_for(repo, call.params["ref"])
-    runs = [shapes.check_run(sb.base_url, repo, run, jb) for run, jb in _latest_jobs_for(repo, sha)]
+    runs = [shapes_actions.check_run(sb.base_url, repo, run, jb) for run, jb in _latest_jobs_for(repo, sha)]
     return Response(200, {"total_count": len(runs), "check_runs": runs}, page_key="check_runs", paginate=True)
 
 
@@ -35,12 +35,12 @@ def _job(repo: Repo, check_run_id: str) -> tuple[Run, Job]:
 
 def get_check_run(sb: Sandbox, repo: Repo, call: Call) -> Response:
     run, jb = _job(repo, call.params["check_run_id"])
-    return Response(200, shapes.check_run(sb.base_url, repo, run, jb))
+    return Response(200, shapes_actions.check_run(sb.base_url, repo, run, jb))
 
 
 def list_annotations(sb: Sandbox, repo: Repo, call: Call) -> Response:
     run, jb = _job(repo, call.params["check_run_id"])
-    return Response(200, shapes.check_annotations(sb.base_url, repo, run, jb), paginate=True)
+    return Response(200, shapes_actions.check_annotations(sb.base_url, repo, run, jb), paginate=True)
 
 
 def combined_status(sb: Sandbox, repo: Repo, call: Call) -> Response:

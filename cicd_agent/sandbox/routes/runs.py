@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.sandbox import shapes
+from cicd_agent.sandbox import shapes, shapes_actions
 from cicd_agent.sandbox.model import ApiError, Call, Job, Repo, Response, Run, Workflow
 from cicd_agent.sandbox.routes import RepoRoutes
 
@@ -21,7 +21,7 @@ def _find_run(repo: Repo, run_id: str) -> Run:
 
 
 def run_json(sb: Sandbox, repo: Repo, run: Run) -> dict[str, Any]:
-    data = shapes.workflow_run(sb.base_url, repo, run)
+    data = shapes_actions.workflow_run(sb.base_url, repo, run)
     # as GitHub does: the open pull requests (of this repository) whose head is the run's branch
     data["pull_requests"] = [
         shapes.pull_request_minimal(sb.base_url, repo, item)
@@ -77,7 +77,7 @@ def list_runs(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 
 def list_workflows(sb: Sandbox, repo: Repo, call: Call) -> Response:
-    flows = [shapes.workflow(sb.base_url, repo, wf) for wf in repo.workflows.values()]
+    flows = [shapes_actions.workflow(sb.base_url, repo, wf) for wf in repo.workflows.values()]
     return Response(200, {"total_count": len(flows), "workflows": flows}, page_key="workflows", paginate=True)
 
 
@@ -89,7 +89,7 @@ def _workflow(repo: Repo, workflow_id: str) -> Workflow:
 
 
 def get_workflow(sb: Sandbox, repo: Repo, call: Call) -> Response:
-    return Response(200, shapes.workflow(sb.base_url, repo, _workflow(repo, call.params["workflow_id"])))
+    return Response(200, shapes_actions.workflow(sb.base_url, repo, _workflow(repo, call.params["workflow_id"])))
 
 
 def list_workflow_runs(sb: Sandbox, repo: Repo, call: Call) -> Response:
@@ -127,7 +127,7 @@ def rerun_all(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 
 def _jobs_page(sb: Sandbox, repo: Repo, run: Run, jobs: list[Job]) -> Response:
-    body = {"total_count": len(jobs), "jobs": [shapes.job(sb.base_url, repo, run, j) for j in jobs]}
+    body = {"total_count": len(jobs), "jobs": [shapes_actions.job(sb.base_url, repo, run, j) for j in jobs]}
     return Response(200, body, page_key="jobs", paginate=True)
 
 
@@ -157,7 +157,7 @@ def _job(sb: Sandbox, repo: Repo, job_id: str) -> tuple[Run, Job]:
 
 def get_job(sb: Sandbox, repo: Repo, call: Call) -> Response:
     run, jb = _job(sb, repo, call.params["job_id"])
-    return Response(200, shapes.job(sb.base_url, repo, run, jb))
+    return Response(200, shapes_actions.job(sb.base_url, repo, run, jb))
 
 
 def get_job_logs(sb: Sandbox, repo: Repo, call: Call) -> Response:

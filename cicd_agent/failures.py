@@ -84,6 +84,9 @@ def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> E
             files.enter_context(baseline[1])
         analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
         for_fixers = lines_for_fixers(log)
+    if not analysis.failed:  # the job failed, yet its log says nothing of it: ask the API what it knows
+        notes = check_run_notes(gh, repo, job)
+        analysis = degraded_analysis(run, job, notes, "it shows no failure", silent_log=True)
     if analysis.failed and failed_step_name(job):  # the API's step name beats the log's group header
         analysis = replace(analysis, failing_step=failed_step_name(job))
     return Explained(run, job, analysis, baseline[0] if baseline else None, fixer_lines=for_fixers)
@@ -124,11 +127,15 @@ def check_run_notes(gh: GitHubClient, repo: str, job: Job) -> CheckRunNotes | No
         return None
 
 
-def degraded_analysis(run: WorkflowRun, job: Job, notes: CheckRunNotes | None, why: str) -> Analysis:
-    """No log: explain from what the API still says. The failure annotations (and the check run's output) are
-    analysed as a log would be; without any, the failed step's name is all there is."""
+def degraded_analysis(
+    run: WorkflowRun, job: Job, notes: CheckRunNotes | None, why: str, *, silent_log: bool = False
+) -> Analysis:
+    """No log, or a log that shows no failure although the job failed (a lost runner's message is only an
+    annotation): explain from what the API still says. The failure annotations (and the check run's output)
+    are analysed as a log would be; without any, the failed step's name is all there is."""
     step = failed_step_name(job)
-    note = ExcerptLine(0, f"(the job log is unavailable: {why}; explained from the check run and step names)")
+    what = "the job log shows no failure" if silent_log else f"the job log is unavailable: {why}"
+    note = ExcerptLine(0, f"({what}; explained from the check run and step names)")
     lines = [f"##[error]{a.message}" for a in (notes.annotations if notes else []) if a.level == "failure"]
     lines += [line for text in (notes.output if notes else []) for line in text.splitlines()]
     if lines:

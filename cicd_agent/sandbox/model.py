@@ -34,6 +34,8 @@ class Job:
     started_at: str | None = None
     completed_at: str | None = None
     log: str = ""
+    # annotations GitHub adds that the log does not show (a lost runner's message): (level, message)
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

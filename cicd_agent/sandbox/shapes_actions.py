@@ -110,25 +110,23 @@ _LEVELS = {"error": "failure", "warning": "warning", "notice": "notice"}
 
 def check_annotations(base: str, repo: Repo, run: Run, jb: Job) -> list[dict[str, Any]]:
     """What GitHub makes of a job's `##[error]` lines and `::error::` commands: its check run's annotations."""
-    found = []
-    for line in jb.log.splitlines():
-        match = _ANNOTATED.match(line)
-        if match:
-            found.append(
-                {
-                    "path": ".github",
-                    "blob_href": f"{base}/{repo.full_name}/blob/{run.head_sha}/.github",
-                    "start_line": 1,
-                    "end_line": 1,
-                    "start_column": None,
-                    "end_column": None,
-                    "annotation_level": _LEVELS[match.group(1) or match.group(2)],
-                    "title": "",
-                    "message": match.group(3),
-                    "raw_details": "",
-                }
-            )
-    return found
+    marked = [m for m in map(_ANNOTATED.match, jb.log.splitlines()) if m]
+    levelled = [(_LEVELS[m.group(1) or m.group(2)], m.group(3)) for m in marked] + jb.notes
+    return [
+        {
+            "path": ".github",
+            "blob_href": f"{base}/{repo.full_name}/blob/{run.head_sha}/.github",
+            "start_line": 1,
+            "end_line": 1,
+            "start_column": None,
+            "end_column": None,
+            "annotation_level": level,
+            "title": "",
+            "message": message,
+            "raw_details": "",
+        }
+        for level, message in levelled
+    ]
 
 
 def check_run(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:

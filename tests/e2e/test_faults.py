@@ -203,6 +203,16 @@ def test_a_log_storage_refusing_the_download_is_a_degradation(loop: Loop) -> Non
     assert "answered 403" in outcome["decisions"][0]["detail"]["log"]
 
 
+def test_a_failed_job_whose_log_shows_nothing_is_explained_from_its_annotations(loop: Loop) -> None:
+    """A lost runner: its log just stops, and GitHub tells what happened only in the check run's annotation."""
+    loop.setup("transient")
+    (job,) = loop.sandbox.repo("demo/flaky-network").runs[0].current_jobs()
+    job.log = "".join(line + "\n" for line in job.log.splitlines()[:3] if "##[error]" not in line)
+    job.notes = [("failure", "The hosted runner: GitHub Actions 9 lost communication with the server.")]
+    (decided,) = loop.cycle()["decisions"]
+    assert (decided["decision"], decided["detail"]["category"]) == ("rerun", "infra.runner")
+
+
 # -- permission fallbacks --------------------------------------------------------------------------------
 
 

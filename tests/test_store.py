@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -343,3 +346,51 @@ def test_migration_0006_keeps_old_rows_and_knows_which_openings_were_announced(t
     assert [b.key for b in store.unannounced_openings()] == [key]
     updated = store.update_remediation(1, failed_jobs=("test (3.12)",), base_sha="a" * 40, now=3.0)
     assert updated.failed_jobs == ("test (3.12)",) and store.remediations()[0].base_sha == "a" * 40
+
+
+def test_a_transaction_is_all_or_nothing_across_the_library_writes(tmp_path: Path) -> None:
+    """sqlite-utils before 4.0 committed at the end of each write, even inside an open transaction: a
+    failure half-way would keep the first half, and another process could slip in between."""
+    store = Store(tmp_path / "state.db")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.db.table("meta").upsert({"key": "first", "value": "1"}, pk="key")
+        store.db.table("meta").upsert({"key": "second", "value": "2"}, pk="key")
+        raise RuntimeError("half-way")
+    assert store.get_meta("first") is None and store.get_meta("second") is None
+
+
+def _open_write_close(path: str) -> list[str]:
+    store = Store(path)
+    try:
+        store.set_meta("opened", "yes")
+        return store.schema_version()
+    finally:
+        store.close()
+
+
+def test_processes_opening_new_databases_at_once_each_see_them_migrated_once(tmp_path: Path) -> None:
+    """Agents started together on a fresh state dir: the first to switch the file to WAL made the others
+    fail with "database is locked" at once (SQLite does not wait on that switch), about one start in 40."""
+    paths = [str(tmp_path / f"state-{n}.db") for n in range(25)]
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        versions = pool.map(_open_write_close, [path for path in paths for _ in range(6)], chunksize=1)
+    assert versions == [[name for name, _ in MIGRATIONS]] * len(versions)
+    for path in paths:
+        assert sqlite_utils.Database(path).execute("SELECT count(*) FROM _migrations").fetchone() == (len(MIGRATIONS),)
+
+
+def test_opening_waits_for_a_writer_before_switching_a_new_file_to_wal(tmp_path: Path) -> None:
+    """SQLite refuses the switch to WAL at once (no busy wait) while another connection is writing."""
+    path = tmp_path / "state.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE early (a)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO early VALUES (1)")
+    finish = threading.Timer(0.3, writer.execute, ["COMMIT"])
+    finish.start()
+    try:
+        store = Store(path)
+    finally:
+        finish.join()
+    assert store.db.journal_mode == "wal"
+    assert store.schema_version() == [name for name, _ in MIGRATIONS]

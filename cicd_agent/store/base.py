@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,7 @@ class StoreBase:
             conn = conn or sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            if self.db.journal_mode != "wal":
-                self.db.enable_wal()
+            self._enable_wal()
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise unusable(self.path, exc) from None
@@ -69,6 +69,22 @@ class StoreBase:
         self.db.close()
 
     # -- plumbing ---------------------------------------------------------------------------------
+
+    def _enable_wal(self) -> None:
+        """Switch to WAL, waiting out other processes opening the same new file: SQLite answers that switch
+        with "database is locked" at once rather than calling the busy handler, so it is retried here."""
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        pause = 0.01
+        while True:
+            try:
+                if self.db.journal_mode != "wal":
+                    self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
 
     def _migrate(self) -> None:
         with self.transaction():

@@ -1,18 +1,23 @@
-"""The category catalogue: each example is classified by its own row, the strategies agree with the
-built-in rules, the documented table is current, and the tools issue 13 names are all covered."""
+"""The category catalogue (a data file): each example is classified by its own row (so every row is
+reachable), every category is described and documented, the strategies agree with the built-in rules, the
+documented table is current, the tools issue 13 names are all covered, and a broken data file is refused
+with the row and key named."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.analysis import Analysis
-from cicd_agent.analysis.catalogue import ROWS, STRATEGY, Row, markdown
+from cicd_agent.analysis.catalogue import CatalogueError, Row, catalogue, markdown, parse, rows, strategy
 from cicd_agent.analysis.classify import decide
 from cicd_agent.rules import DEFAULT_RULES, candidates
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "categories.md"
+ROWS = rows()
+STRATEGY = strategy()
 EXAMPLES = [(row, example) for row in ROWS for example in row.examples]
 
 
@@ -42,6 +47,42 @@ def test_the_categories_the_rules_match_on_keep_their_names() -> None:
 
 def test_docs_categories_md_is_current() -> None:
     assert DOC.read_text(encoding="utf-8") == markdown(), "docs/categories.md says how to regenerate it"
+
+
+def test_every_category_is_described_and_documented() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    for category in catalogue().categories.values():
+        assert category.description.strip()
+        assert f"| `{category.name}` | {category.strategy} |" in doc
+
+
+GOOD = {
+    "categories": {"lint": {"strategy": "report", "description": "A linter reported problems."}},
+    "rows": [{"category": "lint", "tool": "x", "pattern": "error", "examples": ["error: no"]}],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d["rows"][0].update(category="lnt"), "rows[0].category"),
+        (lambda d: d["rows"][0].update(pattern="(unclosed"), "rows[0].pattern"),
+        (lambda d: d["rows"][0].update(step="[a-"), "rows[0].step"),
+        (lambda d: d["rows"][0].update(examples=[]), "rows[0].examples"),
+        (lambda d: d["rows"][0].update(patern="x"), "unknown keys patern"),
+        (lambda d: d["categories"]["lint"].update(strategy="retry"), "categories.lint.strategy"),
+        (lambda d: d["categories"]["lint"].update(description=" "), "categories.lint.description"),
+        (lambda d: d["categories"].update(extra={"strategy": "fix", "description": "d"}), "without a row: extra"),
+    ],
+)
+def test_a_broken_data_file_is_refused_naming_the_row_and_key(change, named: str) -> None:  # type: ignore[no-untyped-def]
+    import copy
+
+    data = copy.deepcopy(GOOD)
+    assert parse(copy.deepcopy(GOOD)).rows[0].strategy == "report"
+    change(data)
+    with pytest.raises(CatalogueError, match=re.escape(named)):
+        parse(data)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 Evidence lines at most GAP apart form a block. A block keeps the text of its first HEAD lines only (and
 KEEP_AFTER lines after each of their evidence lines); once its score cannot grow (its head is kept, its
-strongest weight is 3 and its sum is capped) further lines only move its end. Closed blocks are kept per
+strongest weight is at least 3 and its sum is capped) further lines only move its end. Closed blocks are kept per
 score class, the newest RETAIN of each, and classes that no excerpt could reach are forgotten.
 """
 
@@ -15,6 +15,8 @@ from cicd_agent.analysis.logtext import strip_prefix
 GAP = 3  # evidence lines at most this far apart belong to one block
 HEAD = 12  # a block keeps the text of at most this many lines from its start (the first lines say the most)
 KEEP_AFTER = 3  # lines kept after each kept evidence line (continuations, a pre-commit hook's details)
+KEEP_REPORT = 10  # ...and after a line that explains (weight 4): the diff or stack under an assertion or race
+EXPLAINS = 4  # the weight of a line that explains a failure (evidence.py)
 RETAIN = 64  # closed blocks kept per score class
 RECENT = 16  # the newest closed blocks, where the final failure is looked for
 _PRUNE_EVERY = 256  # closed blocks between two prunings of the score classes no excerpt can reach
@@ -79,8 +81,9 @@ class Builder:
             block.weights[index] = weight
             block.lines[index] = text
             block._raw.pop(index, None)
-            self._keep(block, index + 1, index + KEEP_AFTER, lines, base)
-        block.saturated = block.strongest == 3 and block.total >= 15 and index >= block.start + HEAD
+            after = KEEP_REPORT if weight >= EXPLAINS else KEEP_AFTER
+            self._keep(block, index + 1, index + after, lines, base)
+        block.saturated = block.strongest >= 3 and block.total >= 15 and index >= block.start + HEAD
 
     def extend(self, index: int) -> None:
         """A line in a saturated block's run: only its end moves."""

@@ -14,7 +14,7 @@ from cicd_agent.analysis.classify import decide
 from cicd_agent.analysis.excerpt import ExcerptLine, excerpt
 from cicd_agent.analysis.logtext import Source
 from cicd_agent.analysis.signature import digest, signed_lines
-from cicd_agent.analysis.stream import Scan, baseline_keys, scan
+from cicd_agent.analysis.stream import TAIL_CLASSIFIED, Scan, baseline_keys, scan
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def analyze(log: Source, baseline: Source | None = None, *, max_lines: int = DEF
 def final_parts(scanned: Scan) -> list[tuple[list[str], Block | None]]:
     """The final failure's parts, newest first: the failing step's last output lines with the line that
     ended it, then its evidence blocks from the last to the first (each with its block)."""
-    tail = [text for _, text in scanned.tail]
+    tail = [text for _, text in scanned.tail[-TAIL_CLASSIFIED:]]
     if scanned.error is not None:
         tail += [scanned.error[1], *(text for _, text in scanned.follow)]
     blocks: list[tuple[list[str], Block | None]] = [

@@ -1,5 +1,10 @@
-"""Evidence: how strongly one log line says "this is what broke" (0 to 3), and the cheap tests that find
+"""Evidence: how strongly one log line says "this is what broke" (0 to 4), and the cheap tests that find
 the few lines worth weighing.
+
+Weight 4 is for the lines that *explain* a failure rather than announce or count it: an assertion and its
+expected/received diff (pytest's `E` lines, jest's `●` report, JUnit's `expected: <..> but was: <..>`), a race or
+sanitizer report, a crash or panic, a package manager's root cause (`E: Unable to locate package`). The excerpt
+keeps them ahead of summaries, and a block keeps more of the lines after them (the report under its header).
 
 Every pattern starts with a literal where it can: Python's `re` then skips to that literal in C, which
 is what keeps a log of a million error lines within a few times the cost of one regex pass. A word
@@ -42,8 +47,24 @@ _STRONG = [
     _any(r"Permission denied|No such file or directory|command not found|not found in|No space left on device"),
     _any(r"Allocation failed|OutOfMemoryError|out of memory"),
 ]
+# Weight 4: what explains a failure (see the module docstring).
+_EXPLAINING = _any(
+    r"AssertionError|AssertionFailedError|ComparisonFailure|assert(?:ion)? failed|assertion `.*` failed",
+    r"Assert\.\w+\(\) Failure|Assert\.\w+ failed|Failed asserting that|Expected values to be strictly equal",
+    r"expected:? ?<.*> but was|expect\(.*\)\.\w+\(|Error Trace:|Not equal:|Failure/Error:",
+    r"WARNING: DATA RACE|Previous (?:write|read) at|(?:Address|Thread|Memory|UndefinedBehavior|Leak)Sanitizer",
+    r"panic(?<!\wpanic): |panicked at|Segmentation fault|SIGSEGV|SIGABRT|Fatal Python error|fatal runtime error",
+    r"A fatal error has been detected by the Java Runtime|Problematic frame:",
+    r"Unable to locate package|has no installation candidate|unable to select packages|\(no such package\)",
+    r"No matching distribution found|Could not find a version that satisfies|version solving failed",
+    r"No solution found when resolving|Could not resolve dependencies for|ERR_PNPM_\w+|\bYN0028\b",
+)
+# ...and at the start of a line: pytest's `E` lines, jest's `●` report header
+_EXPLAINING_START = re.compile(r"E {2,}\S|[ \t]*● ")
+# A runner's one-line summary of a failure names the assertion, but it is the summary, not the report
+_SUMMARY_START = re.compile(r"(?:FAILED|ERROR) \S+::")
 # Weight 3, only at the start of a line (tried with `match`, which fails fast).
-_STRONG_START = re.compile(r"E {2,}\S|FAIL[ \t]|fatal:|(?:[ \t]*\w+[.:])*\w*(?:Error|Exception|Failure)\b(?::|$)")
+_STRONG_START = re.compile(r"FAIL[ \t]|fatal:|(?:[ \t]*\w+[.:])*\w*(?:Error|Exception|Failure)\b(?::|$)")
 # Weight 2: an error or failure word.
 _MEDIUM = [
     _any(r"Error(?<!\wError):|ERROR(?<!\wERROR)(?!\w)|error(?<![\w[]error)(?!\w)"),
@@ -91,6 +112,8 @@ PREFILTER = Prefilter(
         "undefined reference",
         "Expected ",
         "No such file",
+        "●",  # jest's report header (free on ASCII text: `str.find` knows at once it is not there)
+        "DATA RACE",
         "exceeded the maximum",
         "Killed",
         "Diff in ",
@@ -125,7 +148,9 @@ def line_weight(text: str) -> int:
 
 
 def _weigh(text: str) -> int:
-    if any(p.search(text) for p in _STRONG) or _STRONG_START.match(text):
+    if (_EXPLAINING.search(text) or _EXPLAINING_START.match(text)) and not _SUMMARY_START.match(text):
+        weight = 4
+    elif any(p.search(text) for p in _STRONG) or _STRONG_START.match(text):
         weight = 3
     elif any(p.search(text) for p in _MEDIUM) or _MEDIUM_START.match(text):
         weight = 2
@@ -139,6 +164,8 @@ def _weigh(text: str) -> int:
 
 # (weight, pattern) pairs, for the tests that check every pattern has a sample the prefilter passes.
 PATTERNS: list[tuple[int, re.Pattern[str]]] = [
+    (4, _EXPLAINING),
+    (4, _EXPLAINING_START),
     *[(3, p) for p in _STRONG],
     (3, _STRONG_START),
     *[(2, p) for p in _MEDIUM],

@@ -48,6 +48,9 @@ def clean(text: str) -> str:
 
 
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+# BuildKit's progress prefix inside `docker build` output (`#6 2.708 E: Unable to locate package x`): the step
+# number and its elapsed seconds, which hide the tool's own line (and its start) from every pattern
+_BUILDKIT = re.compile(r"#\d+ \d+\.\d+ ")
 
 
 def strip_prefix(line: str) -> str:
@@ -56,6 +59,8 @@ def strip_prefix(line: str) -> str:
         line = PREFIX.sub("", line, count=1)
     elif (stamp := _STAMP.match(line)) is not None:
         line = line[stamp.end() :]
+    if line[:1] == "#" and (step := _BUILDKIT.match(line)) is not None:
+        line = line[step.end() :]
     if "\x1b" in line:
         line = ANSI.sub("", line)
     if "[" in line:

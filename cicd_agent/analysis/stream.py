@@ -21,7 +21,8 @@ from cicd_agent.analysis.evidence import PREFILTER, line_weight
 from cicd_agent.analysis.logtext import CHUNK, GH_CLI_STEP, PREFIX, Source, iter_chunks, strip_prefix
 from cicd_agent.analysis.normalize import key
 
-TAIL = 10  # the failing step's last output lines kept
+TAIL = 16  # the failing step's last output lines kept (shown whole when they decided the category)
+TAIL_CLASSIFIED = 10  # ...of which the last ones are the final failure's first part
 REPEATS = 3  # a line (by key) is evidence at most this many times
 MAX_KEYS = 50_000  # keys counted for REPEATS before the count starts again
 MAX_KNOWN = 100_000  # baseline keys kept

@@ -8,6 +8,8 @@ from cicd_agent.analysis.evidence import PATTERNS, PREFILTER, line_weight
 
 # One real line per evidence pattern (same order as PATTERNS).
 SAMPLES = [
+    "AssertionError: expected 'Draft' to be 'Published' // Object.is equality",
+    "  ● totals › applies the member discount",
     "src/main.rs:3:5: error[E0425]: cannot find value",
     "ERROR: Could not find a version that satisfies the requirement numpy==9.9.9",
     "tests/test_x.py::test_y FAILED",
@@ -26,7 +28,7 @@ SAMPLES = [
     "ERROR: ResolutionImpossible",
     "bash: line 1: foo: command not found",
     "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
-    "E   assert 1 == 2",
+    "fatal: unable to access 'https://github.com/acme/tool.git/'",
     "Error: something broke",
     "make: *** [Makefile:12: all] failed",
     "Error while loading the configuration",
@@ -64,9 +66,15 @@ def test_noise_is_not_evidence(line: str) -> None:
 
 
 def test_weights_order_what_broke_over_words() -> None:
+    assert line_weight("E       AssertionError: assert 'pending' == 'settled'") == 4
+    assert line_weight("WARNING: DATA RACE") == 4
     assert line_weight("src/a.c:3:1: error: expected ';'") == 3
     assert line_weight("the request failed") == 2
     assert line_weight("##[error]Process completed with exit code 2.") == 1
+
+
+def test_a_summary_naming_the_assertion_is_not_the_report() -> None:
+    assert line_weight("FAILED tests/test_ledger.py::test_settle - AssertionError: assert 'a' == 'b'") == 3
 
 
 def test_prefilter_literal_at_a_chunk_start_and_after_a_newline() -> None:

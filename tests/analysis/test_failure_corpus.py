@@ -1,5 +1,6 @@
 """The corpus of GitHub-shaped logs (tests/analysis/corpus): every catalogue wording is classified as its
-own row, every failure gets its own signature, and a re-run of the same failure keeps it."""
+own row, the lines that explain each failure are in its excerpt, every failure gets its own signature, and a
+re-run of the same failure keeps it."""
 
 from __future__ import annotations
 
@@ -22,10 +23,18 @@ def analysis(name: str) -> Analysis:
     return ANALYSES[name]
 
 
-def test_every_log_has_an_expectation_and_there_are_at_least_40() -> None:
+def test_every_log_has_an_expectation_and_there_are_at_least_150() -> None:
     logs = {p.stem for p in CORPUS.glob("*.log")}
     assert logs == {row["log"] for row in EXPECTED}
-    assert len(logs) >= 40
+    assert len(logs) >= 150
+
+
+def test_every_class_has_several_members() -> None:
+    """Held-back logs measure each class with more members than any list: the corpus keeps several too."""
+    per_category: dict[str, int] = {}
+    for row in EXPECTED:
+        per_category[row["category"]] = per_category.get(row["category"], 0) + 1
+    assert all(count >= 3 for count in per_category.values()), per_category
 
 
 @pytest.mark.parametrize("row", EXPECTED, ids=[row["log"] for row in EXPECTED])
@@ -56,6 +65,13 @@ def test_a_rerun_of_the_same_failure_keeps_its_signature(row: dict[str, str]) ->
         noisy = rerun_noise(text, seed)
         assert noisy != text
         assert analyze(noisy).signature == analysis(row["log"]).signature, seed
+
+
+@pytest.mark.parametrize("row", [r for r in EXPECTED if r["explains"]], ids=lambda r: r["log"])
+def test_the_lines_that_explain_are_in_the_excerpt(row: dict[str, str]) -> None:
+    shown = "\n".join(e.text for e in analysis(row["log"]).excerpt)
+    for part in row["explains"].split(" && "):
+        assert part in shown, part
 
 
 def test_the_deciding_line_is_in_the_excerpt() -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cicd_agent.analysis.blocks import GAP, Block, Builder
 from cicd_agent.analysis.evidence import PREFILTER, line_weight
+from cicd_agent.analysis.failing import FailingTests
 from cicd_agent.analysis.logtext import CHUNK, GH_CLI_STEP, PREFIX, Source, iter_chunks, strip_prefix
 from cicd_agent.analysis.normalize import key
 
@@ -62,6 +63,8 @@ class Scan:
     saw_error: bool  # a `##[error]` line was printed
     strongest: int  # the strongest evidence weight seen
     warnings: list[tuple[int, str]]  # deprecation lines (index, text), for when nothing else explains a failure
+    failed_tests: list[str] = field(default_factory=list)  # the failing step's failing tests, sorted
+    tests_overflowed: bool = False  # more distinct failing tests than failing.MAX_NAMES
 
     def succeeded(self) -> bool:
         """Did the job pass? GitHub marks a failed step with `##[error]`; other CI print a final status.
@@ -99,6 +102,7 @@ class _Scanner:
         self.step: str | None = None
         self.region_start = -1
         self.region_blocks: list[Block] | None = None
+        self.tests = FailingTests()
 
     def feed(self, chunk: str) -> None:
         lines = chunk.split("\n")
@@ -106,6 +110,7 @@ class _Scanner:
         base = self.total
         if base == 0:
             self.stamped = PREFIX.match(chunk) is not None
+        self.tests.feed(chunk, base)
         for builder in self.builders:
             builder.fill(lines, base)
         events = _group_events(chunk) if "##[" in chunk else []
@@ -226,6 +231,7 @@ class _Scanner:
             self.tail = self._tail(self.total, previous, self.total - len(previous), [])
         tail = self.tail
         step = self.step if self.error is not None else (region[-1].step if region else None)
+        last = self.error[0] if self.error is not None else self.total
         return Scan(
             total=self.total,
             blocks=self.filtered.blocks(),
@@ -241,6 +247,8 @@ class _Scanner:
             saw_error=self.error is not None,
             strongest=self.strongest,
             warnings=self.warnings,
+            failed_tests=self.tests.between(self.region_start, last),
+            tests_overflowed=self.tests.overflowed,
         )
 
 

@@ -53,6 +53,7 @@ def header(run: WorkflowRun, explained: Explained) -> list[str]:
         f"on {code_span(run.branch)}",
         f"- Job: {job}; failing step: {step}",
         f"- Category: {code_span(analysis.category)}; signature: {code_span(analysis.signature)}",
+        f"- What failed: {inline(analysis.summary)}",
     ]
     if explained.log_missing:
         lines.append(f"- Log unavailable: {inline(explained.log_note)}; explained from the check run and step names")

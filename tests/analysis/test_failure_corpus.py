@@ -45,7 +45,11 @@ def test_category_and_tool(row: dict[str, str]) -> None:
         assert result.tool == row["tool"]
     assert (result.failing_step and result.failing_step != "Set up job") or row["log"] == "upload-artifact-v3"
     assert result.excerpt and len(result.excerpt) <= 60
-    assert "Process completed with exit code" not in result.template or row["category"] == "infra.out-of-memory"
+    # the runner's exit-code line is evidence only where the code is the signal that killed the process
+    assert "Process completed with exit code" not in result.template or row["category"] in (
+        "infra.out-of-memory",
+        "crash",
+    )
 
 
 def test_signatures_are_distinct_unless_the_expectations_say_the_same_failure() -> None:
@@ -80,3 +84,22 @@ def test_the_deciding_line_is_in_the_excerpt() -> None:
         if result.category_evidence and not result.category_evidence.startswith("Run "):  # not a step title
             shown = [e.text for e in result.excerpt]
             assert result.category_evidence in shown, row["log"]
+
+
+@pytest.mark.parametrize("row", [r for r in EXPECTED if r["category"] == "unknown"], ids=lambda r: r["log"])
+def test_an_unknown_failure_still_names_its_command_and_its_last_error(row: dict[str, str]) -> None:
+    result = analysis(row["log"])
+    assert result.command and f"`{result.command}`" in result.summary
+    assert result.exit_code is not None and f"exited with code {result.exit_code}" in result.summary
+    assert result.last_error and result.last_error in result.summary
+    assert result.last_error in [e.text.strip() for e in result.excerpt]
+
+
+def test_rate_limits_say_so_and_the_wait_they_state() -> None:
+    limited = [r["log"] for r in EXPECTED if r["log"].startswith("rate-") or r["log"] == "docker-rate-limit"]
+    assert len(limited) >= 15
+    assert all(analysis(name).rate_limited for name in limited)
+    assert analysis("rate-codecov").retry_after == 1068
+    assert analysis("rate-gh-secondary").retry_after == 60
+    others = [r["log"] for r in EXPECTED if r["category"] == "network.transient" and r["log"] not in limited]
+    assert others and not any(analysis(name).rate_limited for name in others)

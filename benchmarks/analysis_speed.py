@@ -153,8 +153,8 @@ def child_analyze(path: str, baseline: str | None = None) -> dict[str, object]:
 
 
 def child_pipeline(url: str, token: str, repo: str, run_id: str) -> dict[str, object]:
-    from cicd_agent.failures import explain_run
-    from cicd_agent.github import GitHubClient
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.remediation.explain import explain_run
 
     gh = GitHubClient(url, token, seconds_between_writes=0)
     started = time.perf_counter()

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import responses
 
-from cicd_agent.action_versions import FALLBACK, FALLBACK_DATE, CachedVersions, GitHubActionVersions, version_tuple
-from cicd_agent.github import GitHubClient
+from cicd_agent.fixers.action_versions import (
+    FALLBACK,
+    FALLBACK_DATE,
+    CachedVersions,
+    GitHubActionVersions,
+    version_tuple,
+)
+from cicd_agent.github.client import GitHubClient
 
 API = "https://api.github.com:443"  # PyGithub names the port in the URLs it requests
 COMMIT = "a" * 40

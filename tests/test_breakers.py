@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent import ops
 from cicd_agent.breaker import State
-from cicd_agent.breakers import Breakers, actor
-from cicd_agent.config import parse_config
-from cicd_agent.effects import Effects
+from cicd_agent.config.settings import parse_config
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.effects.notify import Notifier
 from cicd_agent.errors import AgentError
 from cicd_agent.model import FailureKey
-from cicd_agent.notify import Notifier
+from cicd_agent.remediation import operations
+from cicd_agent.remediation.breaker_service import Breakers, actor
 from cicd_agent.store import Store
 
 KEY = FailureKey("o/r", "main", "ab" * 32)
@@ -94,11 +94,11 @@ def test_actor(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_pause_and_resume(tmp_path: Path) -> None:
     breakers, _ = _setup(tmp_path)
     store = breakers.store
-    assert ops.paused(store) is None
-    ops.pause(store, reason="release freeze", who="ana", now=1.0)
-    assert ops.paused(store) == {"reason": "release freeze", "by": "ana", "at": 1.0}
-    assert ops.resume(store, who="ana", now=2.0) is True
-    assert ops.resume(store, who="ana", now=3.0) is False
+    assert operations.paused(store) is None
+    operations.pause(store, reason="release freeze", who="ana", now=1.0)
+    assert operations.paused(store) == {"reason": "release freeze", "by": "ana", "at": 1.0}
+    assert operations.resume(store, who="ana", now=2.0) is True
+    assert operations.resume(store, who="ana", now=3.0) is False
 
 
 def _hammer(path: str, count: int) -> None:

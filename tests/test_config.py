@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.config import STARTER_CONFIG, find_line, parse_config, parse_duration
+from cicd_agent.config.settings import STARTER_CONFIG, find_line, parse_config, parse_duration
 
 
 def test_starter_config_is_valid_and_typed() -> None:
@@ -90,7 +90,7 @@ def test_api_url_prefers_file_then_environment(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_token_comes_from_the_named_variable_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from cicd_agent.config import token_for
+    from cicd_agent.config.settings import token_for
 
     config, _ = parse_config('[github]\ntoken_env = "MY_TOKEN"\n[[repos]]\nname = "a/b"\ntoken_env = "B_TOKEN"\n')
     assert token_for(config) is None
@@ -143,7 +143,7 @@ def test_api_urls_that_are_allowed(url: str) -> None:
 def test_the_published_schema_is_generated_from_the_dataclasses() -> None:
     import json
 
-    from cicd_agent.config_schema import config_schema
+    from cicd_agent.config.schema import config_schema
 
     published = json.loads((Path(__file__).parents[1] / "docs" / "config.schema.json").read_text())
     assert published == config_schema(), "regenerate it: agent config schema > docs/config.schema.json"
@@ -154,7 +154,7 @@ def test_the_schema_accepts_the_starter_config_and_refuses_what_the_loader_refus
 
     import jsonschema
 
-    from cicd_agent.config_schema import config_schema
+    from cicd_agent.config.schema import config_schema
 
     validator = jsonschema.Draft202012Validator(config_schema())
     assert list(validator.iter_errors(tomllib.loads(STARTER_CONFIG))) == []

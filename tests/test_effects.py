@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cicd_agent.dryrun import Action, DryRunRecorder
-from cicd_agent.effects import Effects, file_diff
-from cicd_agent.github import GitHubClient
-from cicd_agent.notify import Notifier
+from cicd_agent.effects.dryrun import Action, DryRunRecorder
+from cicd_agent.effects.gateway import Effects, file_diff
+from cicd_agent.effects.notify import Notifier
+from cicd_agent.github.client import GitHubClient
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
 
@@ -93,7 +93,7 @@ def test_real_effects_write_through_the_api(sandbox: Sandbox) -> None:
 
 
 def test_markdown_report_fences_diffs_containing_backticks() -> None:
-    from cicd_agent.dryrun import render_markdown
+    from cicd_agent.effects.dryrun import render_markdown
 
     recorder = DryRunRecorder()
     recorder.skip(Action("github.put_file", "o/r:b:README.md", "m", "+```\n"))

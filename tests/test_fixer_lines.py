@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from cicd_agent.failures import MAX_FIXER_LINES, lines_for_fixers
 from cicd_agent.fixers.install_commands import commands_in_log
+from cicd_agent.remediation.explain import MAX_FIXER_LINES, lines_for_fixers
 
 TS = "2026-11-30T10:00:00.0000000Z "
 LOG = "".join(

@@ -10,11 +10,11 @@ import responses
 from e2e.test_auth import app_keys
 from github import Auth
 
-from cicd_agent.dryrun import DryRunRecorder
-from cicd_agent.effects import Effects
+from cicd_agent.effects.dryrun import DryRunRecorder
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.effects.notify import Notifier
 from cicd_agent.errors import AgentError
-from cicd_agent.github import FileChange, GitHubClient, IssueEvent
-from cicd_agent.notify import Notifier
+from cicd_agent.github.client import FileChange, GitHubClient, IssueEvent
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.action_repos import add_release, install_action_repos
 from cicd_agent.sandbox.scenarios import install_scenarios

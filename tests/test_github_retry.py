@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.github import ApiUnavailable, GitHubClient, RateLimited, rate_limit_wait
+from cicd_agent.github.client import ApiUnavailable, GitHubClient, RateLimited, rate_limit_wait
 from cicd_agent.sandbox import Fault, Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
 

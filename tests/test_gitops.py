@@ -10,7 +10,7 @@ import git
 import pytest
 
 from cicd_agent.errors import AgentError
-from cicd_agent.gitops import GitPusher, Workspaces
+from cicd_agent.github.gitops import GitPusher, Workspaces
 from cicd_agent.sandbox.bare import BareRepo
 
 TEXT = b"one\ntwo\nthree\nfour\nfive\n"
@@ -87,7 +87,7 @@ def test_a_push_racing_another_for_the_same_branch_goes_through_once_the_lock_is
 
 
 def test_an_unforced_push_that_raced_is_rejected_once_the_branch_is_taken(tmp_path: Path) -> None:
-    from cicd_agent.gitops import PushRejected
+    from cicd_agent.github.gitops import PushRejected
 
     origin, work = _workspace(tmp_path)
     other = git.Repo.clone_from(str(origin), tmp_path / "other")

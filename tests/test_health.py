@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.health import Check, CheckId, verdict
 from cicd_agent.model import HealthOutcome
+from cicd_agent.remediation.verdict import Check, CheckId, verdict
 
 CI = ".github/workflows/ci.yml"
 LINT = ".github/workflows/lint.yml"

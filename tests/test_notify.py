@@ -12,8 +12,16 @@ import requests
 import responses
 from harness import wait_for
 
-from cicd_agent.config import parse_config
-from cicd_agent.notify import TELEGRAM_LIMIT, Channel, Notice, Notifier, channels_from, slack_text, telegram_text
+from cicd_agent.config.settings import parse_config
+from cicd_agent.effects.notify import (
+    TELEGRAM_LIMIT,
+    Channel,
+    Notice,
+    Notifier,
+    channels_from,
+    slack_text,
+    telegram_text,
+)
 from cicd_agent.text import ZWSP
 
 SLACK = "https://hooks.slack.test/services/T/B/SECRET"

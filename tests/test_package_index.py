@@ -12,7 +12,7 @@ import pytest
 import requests
 import responses
 
-from cicd_agent.package_index import IndexUnavailable, PyPIIndex, WheelhouseIndex, modules_in
+from cicd_agent.fixers.package_index import IndexUnavailable, PyPIIndex, WheelhouseIndex, modules_in
 
 PYPI = "https://pypi.org"
 FILES = "https://files.pythonhosted.org/packages/ab/cd"

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from cicd_agent.pool import Pool, Skipped, regrown, shrunk
+from cicd_agent.github.pool import Pool, Skipped, regrown, shrunk
 
 
 @pytest.mark.parametrize(("size", "after"), [(8, 4), (5, 2), (2, 1), (1, 1)])

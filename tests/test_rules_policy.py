@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.analysis import Analysis, ExcerptLine
-from cicd_agent.config import parse_config
+from cicd_agent.config.settings import parse_config
 from cicd_agent.fixers import FileChange, FixPlan
-from cicd_agent.policy import APPROVAL_LABEL, PullCounts, check_plan, check_rate
-from cicd_agent.rules import candidates, from_config
+from cicd_agent.remediation.policy import APPROVAL_LABEL, PullCounts, check_plan, check_rate
+from cicd_agent.remediation.rules import candidates, from_config
 from cicd_agent.text import ZWSP, break_mentions, fenced, metadata_comment, read_metadata
 
 TRANSIENT = Analysis("ab" * 32, "", "network.transient", None, [ExcerptLine(1, "Read timed out.")], None, 1)

@@ -7,9 +7,9 @@ import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from cicd_agent.config import Config, MetricsConfig
-from cicd_agent.github import GitHubClient
-from cicd_agent.metrics import Live, exposition, samples
+from cicd_agent.config.settings import Config, MetricsConfig
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.modes.metrics import Live, exposition, samples
 from cicd_agent.modes.watch import Watcher
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.model import Fault

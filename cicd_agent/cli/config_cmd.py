@@ -21,15 +21,15 @@ Examples:
 
 
 def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:
-    from cicd_agent.config import STARTER_CONFIG
+    from cicd_agent.config.settings import STARTER_CONFIG
 
     state = use(ctx)
     path = state.config_path
     if path.exists() and not force:
         raise AgentError(f"{path} already exists", fix="pass --force to overwrite it, or --config another path")
     if state.recorder is not None:
-        from cicd_agent.dryrun import Action
-        from cicd_agent.effects import file_diff
+        from cicd_agent.effects.dryrun import Action
+        from cicd_agent.effects.gateway import file_diff
 
         state.recorder.skip(
             Action("file.write", str(path), "starter configuration", file_diff(str(path), None, STARTER_CONFIG))
@@ -47,7 +47,7 @@ def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="
 
 
 def check(ctx: typer.Context) -> None:
-    from cicd_agent.config import parse_config
+    from cicd_agent.config.settings import parse_config
 
     state = use(ctx)
     path: Path = state.config_path
@@ -77,7 +77,7 @@ def check(ctx: typer.Context) -> None:
 
 
 def schema(ctx: typer.Context) -> None:
-    from cicd_agent.config_schema import config_schema
+    from cicd_agent.config.schema import config_schema
 
     use(ctx)
     print(json.dumps(config_schema(), indent=2))

@@ -12,8 +12,8 @@ from cicd_agent.text import iso8601
 
 if TYPE_CHECKING:
     from cicd_agent.analysis import Analysis
-    from cicd_agent.breakers import BreakerView
     from cicd_agent.model import BreakerEvent, Decision, Snapshot
+    from cicd_agent.remediation.breaker_service import BreakerView
     from cicd_agent.remediation.context import Report
 
 Json = dict[str, Any]
@@ -133,7 +133,7 @@ def storm(incident: dict[str, Any]) -> Json:
 
 
 def _view(fields: dict[str, Any]) -> BreakerView:
-    from cicd_agent.breakers import BreakerView
+    from cicd_agent.remediation.breaker_service import BreakerView
 
     return BreakerView(**fields)
 

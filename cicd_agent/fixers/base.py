@@ -9,9 +9,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.action_versions import ActionVersions
 from cicd_agent.analysis import Analysis
-from cicd_agent.package_index import PackageIndex
+from cicd_agent.fixers.action_versions import ActionVersions
+from cicd_agent.fixers.package_index import PackageIndex
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from github import GithubException
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github import AlreadyExists, PullRef
-from cicd_agent.gitops import PushRejected
+from cicd_agent.github.client import AlreadyExists, PullRef
+from cicd_agent.github.gitops import PushRejected
 from cicd_agent.model import (
     LABEL,
     REVERT_LABEL,

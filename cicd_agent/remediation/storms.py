@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cicd_agent import storm
 from cicd_agent.errors import AgentError
-from cicd_agent.failures import Explained, explain_run
-from cicd_agent.github import ApiUnavailable, WorkflowRun, ends_cycle
+from cicd_agent.github.client import ApiUnavailable, WorkflowRun, ends_cycle
 from cicd_agent.model import STORM_LABEL, Decided, Decision, Incident, Sighting
 from cicd_agent.remediation import bodies
+from cicd_agent.remediation import storm_detection as storm
 from cicd_agent.remediation.context import Ports, Report
-from cicd_agent.storm import Step
+from cicd_agent.remediation.explain import Explained, explain_run
+from cicd_agent.remediation.storm_detection import Step
 from cicd_agent.text import read_metadata
 
 

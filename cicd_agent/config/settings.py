@@ -288,7 +288,7 @@ def parse_config(text: str, *, source: str = "<string>") -> tuple[Config, list[P
     problems: list[Problem] = []
     values = _build(Config, raw, "", problems, text)
     config = dataclasses.replace(values, source=source) if isinstance(values, Config) else Config()
-    from cicd_agent.config_checks import check_semantics
+    from cicd_agent.config.checks import check_semantics
 
     problems.extend(check_semantics(config, lambda key: find_line(text, key)))
     return config, problems
@@ -424,4 +424,4 @@ def token_for(config: Config, repo: str | None = None) -> str | None:
 
 
 # what `agent init` writes: every section, commented (a test checks it is valid)
-STARTER_CONFIG = (Path(__file__).parent / "data" / "starter.toml").read_text(encoding="utf-8")
+STARTER_CONFIG = Path(__file__).with_name("starter.toml").read_text(encoding="utf-8")

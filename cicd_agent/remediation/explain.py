@@ -17,7 +17,7 @@ from typing import BinaryIO
 from cicd_agent.analysis import Analysis, ExcerptLine, analyze
 from cicd_agent.analysis.signature import signature
 from cicd_agent.errors import AgentError
-from cicd_agent.github import ApiUnavailable, CheckRunNotes, GitHubClient, Job, LogUnavailable, WorkflowRun
+from cicd_agent.github.client import ApiUnavailable, CheckRunNotes, GitHubClient, Job, LogUnavailable, WorkflowRun
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from cicd_agent.config import toml_value
+from cicd_agent.config.settings import toml_value
 from cicd_agent.errors import AgentError
 from cicd_agent.text import code_span, inline
 

@@ -8,7 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from cicd_agent.effects import Effects
+from cicd_agent.effects.gateway import Effects
 from cicd_agent.fixers import FixPlan
 from cicd_agent.model import ACTIVE, Snapshot
 from cicd_agent.store import Store

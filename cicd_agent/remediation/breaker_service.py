@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 from cicd_agent import breaker as machine
 from cicd_agent.breaker import OPENED, Breaker, Policy, State, Transition
-from cicd_agent.config import Config
+from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
 from cicd_agent.model import BreakerEvent, Decision, FailureKey
 from cicd_agent.store import Store, StoredBreaker
 
 if TYPE_CHECKING:  # the read commands use Breakers without PyGithub, which effects imports
-    from cicd_agent.effects import Effects
+    from cicd_agent.effects.gateway import Effects
 
 Move = Callable[[Breaker, Policy], tuple[Breaker, list[Transition]]]
 

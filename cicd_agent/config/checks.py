@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from cicd_agent.config import EVENTS, REPO_NAME, STRATEGIES, Config, Problem
+from cicd_agent.config.settings import EVENTS, REPO_NAME, STRATEGIES, Config, Problem
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # token shapes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack (xoxb- ...), a PEM, a URL

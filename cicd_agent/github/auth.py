@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from github import Auth
 
-from cicd_agent.config import Config, token_for
+from cicd_agent.config.settings import Config, token_for
 from cicd_agent.errors import AgentError
 
 

@@ -15,9 +15,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from cicd_agent import ops
-from cicd_agent.breakers import Breakers
-from cicd_agent.config import Config
+from cicd_agent.config.settings import Config
+from cicd_agent.remediation import operations
+from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
 
 
@@ -53,7 +53,7 @@ def _counter(name: str, doc: str, value: float) -> CounterMetricFamily:
 
 
 class StateCollector(Collector):
-    """The state's counts (`ops.status`, read just before), and the watcher's own counters when there is one."""
+    """The state's counts (`operations.status`, read just before), and the watcher's own counters when there is one."""
 
     def __init__(self, status: dict[str, Any], live: Live | None) -> None:
         self._status, self._live = status, live
@@ -124,7 +124,7 @@ def _live_metrics(live: Live) -> Iterator[Metric]:
 
 
 def status_of(store: Store, config: Config, now: float) -> dict[str, Any]:
-    return ops.status(Breakers(store, config), now)
+    return operations.status(Breakers(store, config), now)
 
 
 def _registry(status: dict[str, Any], live: Live | None) -> CollectorRegistry:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient
+from cicd_agent.github.client import GitHubClient
 
 FALLBACK_DATE = "2026-08-20"  # the newest tags then, read from the actions' repositories and pinned real workflows
 # action -> (latest release tag, its commit SHA, whether a moving major tag `vN` exists)

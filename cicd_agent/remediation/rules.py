@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from cicd_agent.analysis import Analysis
-from cicd_agent.config import Config, RuleConfig
+from cicd_agent.config.settings import Config, RuleConfig
 from cicd_agent.model import Strategy
 
 

@@ -6,7 +6,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
-from cicd_agent.config import PolicyConfig, toml_value
+from cicd_agent.config.settings import PolicyConfig, toml_value
 from cicd_agent.fixers import FixPlan
 from cicd_agent.model import APPROVAL_LABEL
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from cicd_agent.config import EVENTS, NotificationsConfig
+from cicd_agent.config.settings import EVENTS, NotificationsConfig
 from cicd_agent.text import break_mentions, html, iso8601, slack, terminal
 
 SLACK_LIMIT = 39_000

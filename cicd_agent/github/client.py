@@ -21,9 +21,9 @@ from github.PaginatedList import PaginatedList
 from github.WorkflowJob import WorkflowJob
 from urllib3 import Retry
 
-from cicd_agent.config import check_api_url
+from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
-from cicd_agent.github_errors import (
+from cicd_agent.github.errors import (
     AlreadyExists,
     AnnouncedRetry,
     ApiUnavailable,
@@ -38,7 +38,7 @@ from cicd_agent.github_errors import (
     rate_limit_wait,
     secondary_rate_limit,
 )
-from cicd_agent.github_values import (
+from cicd_agent.github.values import (
     Annotation,
     CheckRunNotes,
     Comment,
@@ -60,7 +60,7 @@ from cicd_agent.github_values import (
     run_from_json,
     run_of,
 )
-from cicd_agent.github_writes import GitHubWrites
+from cicd_agent.github.writes import GitHubWrites
 
 __all__ = [
     "AlreadyExists",

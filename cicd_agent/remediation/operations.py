@@ -7,9 +7,9 @@ from dataclasses import asdict
 from typing import Any
 
 from cicd_agent.breaker import State
-from cicd_agent.breakers import Breakers
 from cicd_agent.errors import AgentError
 from cicd_agent.model import Decided, Decision
+from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
 
 PAUSE_KEY = "paused"

@@ -1,4 +1,4 @@
-"""Health checks: measure each remediation whose check is due from its own evidence (`health.verdict`), and act
+"""Health checks: measure each remediation whose check is due from its own evidence (`verdict.verdict`), and act
 on the verdict: healthy, inconclusive (no evidence within `max_wait`, or past the inconclusive limit), another
 measurement (a failure within `failure_limit` re-runs the failed jobs), rejected when a person closed the PR,
 else roll back. Reading errors count against `consecutive_error_limit`."""
@@ -8,12 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cicd_agent import health
-from cicd_agent.config import HealthConfig
+from cicd_agent.config.settings import HealthConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.failures import failed_job
-from cicd_agent.github import GitHubClient, PullRef, WorkflowRun, ends_cycle
-from cicd_agent.health import FAILED, Check, CheckId, Verdict
+from cicd_agent.github.client import GitHubClient, PullRef, WorkflowRun, ends_cycle
 from cicd_agent.model import (
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,
@@ -25,10 +22,12 @@ from cicd_agent.model import (
     RemState,
     Strategy,
 )
-from cicd_agent.remediation import bodies
+from cicd_agent.remediation import bodies, verdict
 from cicd_agent.remediation.context import Ports, Report, conclude, working_on
+from cicd_agent.remediation.explain import failed_job
 from cicd_agent.remediation.rejection import closed_unmerged
 from cicd_agent.remediation.rollback import rollback
+from cicd_agent.remediation.verdict import FAILED, Check, CheckId, Verdict
 from cicd_agent.text import read_metadata
 
 JUDGED = (RemState.PR_OPEN, RemState.RERUN_REQUESTED)
@@ -148,7 +147,7 @@ def fix_verdict(p: Ports, rem: Remediation) -> Verdict:
     on_fix = commit_checks(p.github, rem.repo, rem.head_sha)
     others_failing = any(c.conclusion in FAILED and c.id not in targets for c in on_fix)
     on_base = commit_checks(p.github, rem.repo, rem.base_sha) if others_failing and rem.base_sha else []
-    return health.verdict(targets, on_fix, on_base)
+    return verdict.verdict(targets, on_fix, on_base)
 
 
 def measure(p: Ports, rem: Remediation) -> tuple[Verdict | None, PullRef | None]:

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from cicd_agent.dryrun import Action, DryRunRecorder
+from cicd_agent.effects.dryrun import Action, DryRunRecorder
+from cicd_agent.effects.notify import Notice
 from cicd_agent.errors import AgentError
-from cicd_agent.github import ApiUnavailable, GitHubClient, PullRef, RateLimited
+from cicd_agent.github.client import ApiUnavailable, GitHubClient, PullRef, RateLimited
 from cicd_agent.model import Remediation
-from cicd_agent.notify import Notice
 from cicd_agent.text import inline, read_metadata
 
 T = TypeVar("T")

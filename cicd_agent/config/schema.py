@@ -8,7 +8,7 @@ import dataclasses
 import typing
 from typing import Any
 
-from cicd_agent.config import EVENTS, STRATEGIES, Config, Duration, IdText, NumericId
+from cicd_agent.config.settings import EVENTS, STRATEGIES, Config, Duration, IdText, NumericId
 
 DESCRIPTIONS = {
     "github": "The GitHub API and the credentials (named by environment variable, never written here).",

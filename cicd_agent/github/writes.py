@@ -9,8 +9,8 @@ from typing import Any
 from github import Github, GithubException
 from github.GithubObject import NotSet
 
-from cicd_agent.github_errors import api, json_or_text
-from cicd_agent.github_values import PullRef, issue_of, pull_of
+from cicd_agent.github.errors import api, json_or_text
+from cicd_agent.github.values import PullRef, issue_of, pull_of
 
 
 class GitHubWrites:

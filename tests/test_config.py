@@ -161,3 +161,10 @@ def test_the_schema_accepts_the_starter_config_and_refuses_what_the_loader_refus
     for text in ("[polcy]\nmax_files = 1\n", '[policy]\nmax_files = "3"\n', '[[rules]]\nstrategy = "explode"\n'):
         assert list(validator.iter_errors(tomllib.loads(text))), text
         assert parse_config(text)[1], text
+
+
+def test_the_fixer_names_the_config_accepts_are_the_fixers_there_are() -> None:
+    from cicd_agent.fixers import FIXERS
+    from cicd_agent.model import FIXER_NAMES
+
+    assert sorted(FIXER_NAMES) == sorted(FIXERS)

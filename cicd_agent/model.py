@@ -330,6 +330,7 @@ class Incident:
 # against this list without importing the fixers).
 FIXER_NAMES = ("deprecated-action", "missing-dependency", "formatter", "timeout", "command")
 
+
 @dataclass(frozen=True)
 class FileChange:
     """One file a fix writes: its content before (None: it did not exist) and after (None: the fix deletes it)."""

@@ -4,11 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.config.settings import STARTER_CONFIG, find_line, parse_config, parse_duration
+from cicd_agent.config.parse import find_line, parse_config
+from cicd_agent.config.settings import parse_duration
+from cicd_agent.config.starter import starter_config
 
 
 def test_starter_config_is_valid_and_typed() -> None:
-    config, problems = parse_config(STARTER_CONFIG)
+    config, problems = parse_config(starter_config())
     assert problems == []
     assert config.repos[0].name == "octo-org/octo-repo"
     assert config.repos[0].branches == ["main", "release/*"]
@@ -157,7 +159,7 @@ def test_the_schema_accepts_the_starter_config_and_refuses_what_the_loader_refus
     from cicd_agent.config.schema import config_schema
 
     validator = jsonschema.Draft202012Validator(config_schema())
-    assert list(validator.iter_errors(tomllib.loads(STARTER_CONFIG))) == []
+    assert list(validator.iter_errors(tomllib.loads(starter_config()))) == []
     for text in ("[polcy]\nmax_files = 1\n", '[policy]\nmax_files = "3"\n', '[[rules]]\nstrategy = "explode"\n'):
         assert list(validator.iter_errors(tomllib.loads(text))), text
         assert parse_config(text)[1], text

@@ -14,7 +14,8 @@ from cicd_agent.effects.dryrun import DryRunRecorder
 from cicd_agent.effects.gateway import Effects
 from cicd_agent.effects.notify import Notifier
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import ChangedFile, GitHubClient, IssueEvent
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.values import ChangedFile, IssueEvent
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.action_repos import add_release, install_action_repos
 from cicd_agent.sandbox.scenarios import install_scenarios

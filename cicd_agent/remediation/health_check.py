@@ -10,7 +10,9 @@ from enum import StrEnum
 
 from cicd_agent.config.settings import HealthConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import GitHubClient, PullRef, WorkflowRun, ends_cycle
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.errors import ends_cycle
+from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import (
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,

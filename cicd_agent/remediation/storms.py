@@ -16,7 +16,8 @@ from dataclasses import replace
 from enum import StrEnum
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import ApiUnavailable, WorkflowRun, ends_cycle
+from cicd_agent.github.errors import ApiUnavailable, ends_cycle
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import STORM_LABEL, Decided, Decision, Incident, Sighting
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report

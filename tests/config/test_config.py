@@ -147,7 +147,7 @@ def test_the_published_schema_is_generated_from_the_dataclasses() -> None:
 
     from cicd_agent.config.schema import config_schema
 
-    published = json.loads((Path(__file__).parents[1] / "docs" / "config.schema.json").read_text())
+    published = json.loads((Path(__file__).parents[2] / "docs" / "config.schema.json").read_text())
     assert published == config_schema(), "regenerate it: agent config schema > docs/config.schema.json"
 
 

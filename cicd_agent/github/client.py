@@ -1,6 +1,6 @@
 """The GitHub port: the PyGithub calls the agent makes, returning plain dataclasses.
 
-Reads are used freely (also in a dry run). Writes are here too, but only `effects.Effects` calls them:
+Reads are used freely (also in a dry run). Writes are here too, but only `effects.gateway.Effects` calls them:
 that is what makes `--dry-run` provable.
 """
 

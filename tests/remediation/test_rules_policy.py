@@ -1,4 +1,4 @@
-"""Pure decisions: rules (ladder, cooldown, matching), policy, and text for GitHub (health: remediation/test_verdict.py)."""
+"""Pure decisions: rules (ladder, cooldown, matching), policy, and text for GitHub (the verdict: test_verdict.py)."""
 
 from __future__ import annotations
 

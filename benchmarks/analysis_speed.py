@@ -15,7 +15,7 @@ decoded). Each is timed in its own fresh process around its work only (imports e
 
 pipeline: a `--mb` MiB failing log and a `--mb` MiB green baseline, made of the real CiDiff logs from
 ../shared/datasets/ci-breakages repeated (the committed corpus when the dataset is absent), are served by
-the sandbox GitHub (its own process, on loopback); a fresh process runs `failures.explain_run` against it:
+the sandbox GitHub (its own process, on loopback); a fresh process runs `remediation.explain.explain_run` against it:
 the run, its jobs, the green run and both logs streamed to temporary files, then the same streaming
 analysis. Its peak RSS is the figure (target < 300 MiB); its time is shown next to the analysis of the
 same two files read from disk (`analyze(log, baseline)`) and the reference pass over both files.
@@ -153,8 +153,8 @@ def child_analyze(path: str, baseline: str | None = None) -> dict[str, object]:
 
 
 def child_pipeline(url: str, token: str, repo: str, run_id: str) -> dict[str, object]:
-    from cicd_agent.failures import explain_run
-    from cicd_agent.github import GitHubClient
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.remediation.explain import explain_run
 
     gh = GitHubClient(url, token, seconds_between_writes=0)
     started = time.perf_counter()

@@ -97,7 +97,7 @@ def explain(
     repo: str = typer.Option(..., "--repo", metavar="OWNER/NAME", help="The repository."),
     max_lines: int = typer.Option(DEFAULT_MAX_LINES, "--max-lines", metavar="N", min=1, help="Excerpt size limit."),
 ) -> None:
-    from cicd_agent.failures import explain_run
+    from cicd_agent.remediation.explain import explain_run
 
     state = use(ctx)
     if repo.count("/") != 1:

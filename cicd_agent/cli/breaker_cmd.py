@@ -17,7 +17,7 @@ from cicd_agent.cli.table import Column, print_table
 from cicd_agent.errors import AgentError
 
 if TYPE_CHECKING:
-    from cicd_agent.breakers import Breakers
+    from cicd_agent.remediation.breaker_service import Breakers
 
 STATES = tuple(State.__members__)
 LIST_EXAMPLES = """\b
@@ -48,7 +48,7 @@ ALL_OPT = typer.Option(False, "--all", help="Every breaker that matches, not jus
 
 
 def _breakers(state: AppState, *, moving: bool = False) -> Breakers:
-    from cicd_agent.breakers import Breakers
+    from cicd_agent.remediation.breaker_service import Breakers
 
     if moving:
         return Breakers(state.store(), state.config(), state.effects())
@@ -142,8 +142,8 @@ def _operator(
     reason: str,
     by: str | None,
 ) -> None:
-    from cicd_agent.breakers import actor
     from cicd_agent.model import FailureKey
+    from cicd_agent.remediation.breaker_service import actor
     from cicd_agent.store import STATE_FILE
 
     state = use(ctx)

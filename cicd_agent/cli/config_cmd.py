@@ -21,23 +21,23 @@ Examples:
 
 
 def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:
-    from cicd_agent.config import STARTER_CONFIG
+    from cicd_agent.config.starter import starter_config
 
     state = use(ctx)
     path = state.config_path
     if path.exists() and not force:
         raise AgentError(f"{path} already exists", fix="pass --force to overwrite it, or --config another path")
     if state.recorder is not None:
-        from cicd_agent.dryrun import Action
-        from cicd_agent.effects import file_diff
+        from cicd_agent.effects.dryrun import Action
+        from cicd_agent.effects.gateway import file_diff
 
         state.recorder.skip(
-            Action("file.write", str(path), "starter configuration", file_diff(str(path), None, STARTER_CONFIG))
+            Action("file.write", str(path), "starter configuration", file_diff(str(path), None, starter_config()))
         )
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(STARTER_CONFIG, encoding="utf-8")
+            path.write_text(starter_config(), encoding="utf-8")
         except OSError as exc:
             raise AgentError(f"cannot write {path}: {exc}") from None
     if state.json:
@@ -47,7 +47,7 @@ def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="
 
 
 def check(ctx: typer.Context) -> None:
-    from cicd_agent.config import parse_config
+    from cicd_agent.config.parse import parse_config
 
     state = use(ctx)
     path: Path = state.config_path
@@ -77,7 +77,7 @@ def check(ctx: typer.Context) -> None:
 
 
 def schema(ctx: typer.Context) -> None:
-    from cicd_agent.config_schema import config_schema
+    from cicd_agent.config.schema import config_schema
 
     use(ctx)
     print(json.dumps(config_schema(), indent=2))

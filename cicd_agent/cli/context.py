@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cicd_agent.config import DEFAULT_CONFIG
+from cicd_agent.config.settings import DEFAULT_CONFIG
 from cicd_agent.errors import AgentError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from cicd_agent.auth import Credentials
-    from cicd_agent.config import Config
-    from cicd_agent.dryrun import DryRunRecorder
-    from cicd_agent.effects import Effects
-    from cicd_agent.github import GitHubClient
+    from cicd_agent.config.settings import Config
+    from cicd_agent.effects.dryrun import DryRunRecorder
+    from cicd_agent.effects.gateway import Effects
+    from cicd_agent.github.auth import Credentials
+    from cicd_agent.github.client import GitHubClient
     from cicd_agent.store import Store
 
 REASON_OPT = typer.Option(..., "--reason", metavar="TEXT", help="Why (recorded in the history).")
@@ -152,14 +152,14 @@ class AppState:
     @property
     def recorder(self) -> DryRunRecorder | None:
         if self.dry_run and self._recorder is None:
-            from cicd_agent.dryrun import DryRunRecorder
+            from cicd_agent.effects.dryrun import DryRunRecorder
 
             self._recorder = DryRunRecorder(echo=self.notice, echo_store=self.detail)
         return self._recorder
 
     def config(self, *, required: bool = False) -> Config:
         if self._config is None:
-            from cicd_agent.config import load_config
+            from cicd_agent.config.parse import load_config
 
             self._config = load_config(self.config_path, required=required)
         return self._config
@@ -191,7 +191,7 @@ class AppState:
         return Path(self._cleanup.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
 
     def github(self, api_url: str | None = None, repo: str | None = None) -> GitHubClient:
-        from cicd_agent.github import GitHubClient
+        from cicd_agent.github.client import GitHubClient
 
         config = self.config()
         credentials = self.credentials(repo)
@@ -210,15 +210,15 @@ class AppState:
     def credentials(self, repo: str | None = None) -> Credentials:
         """One set per process: an App's installation token is minted by the client that uses it."""
         if self._credentials is None:
-            from cicd_agent.auth import credentials_for
+            from cicd_agent.github.auth import credentials_for
 
             self._credentials = credentials_for(self.config(), repo)
         return self._credentials
 
     def effects(self, github: GitHubClient | None = None) -> Effects:
         if self._effects is None:
-            from cicd_agent.effects import Effects
-            from cicd_agent.notify import Notifier, channels_from
+            from cicd_agent.effects.gateway import Effects
+            from cicd_agent.effects.notify import Notifier, channels_from
 
             settings = self.config().notifications
             notifier = Notifier(

@@ -18,7 +18,7 @@ import typer
 from cicd_agent import __version__
 from cicd_agent.cli import analysis_cmd, breaker_cmd, config_cmd, ops_cmd, run_cmd, sandbox_cmd, snapshots_cmd
 from cicd_agent.cli.context import AppState
-from cicd_agent.config import DEFAULT_CONFIG
+from cicd_agent.config.settings import DEFAULT_CONFIG
 from cicd_agent.errors import AgentError
 from cicd_agent.text import redact, terminal
 

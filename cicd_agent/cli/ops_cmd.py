@@ -27,21 +27,21 @@ Examples:
 
 
 def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT) -> None:
-    from cicd_agent import ops
-    from cicd_agent.breakers import actor
+    from cicd_agent.remediation import operations
+    from cicd_agent.remediation.breaker_service import actor
 
     state = use(ctx)
     now = time.time()
     who = actor(by)
-    ops.pause(state.store(), reason=reason, who=who, now=now)
+    operations.pause(state.store(), reason=reason, who=who, now=now)
     if state.json:
         state.emit_json({"paused": {"reason": reason, "by": who, "at": shapes.iso(now)}})
     state.say("paused: cycles will analyse and report, but take no remediation until `agent resume`")
 
 
 def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
-    from cicd_agent import ops
-    from cicd_agent.breakers import actor
+    from cicd_agent.remediation import operations
+    from cicd_agent.remediation.breaker_service import actor
     from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
@@ -49,7 +49,7 @@ def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
         raise AgentError(f"the agent is not paused (there is no state in {state.state_dir} yet)")
     who = actor(by)
     now = time.time()
-    if not ops.resume(state.store(), who=who, now=now):
+    if not operations.resume(state.store(), who=who, now=now):
         raise AgentError("the agent is not paused")
     if state.json:
         state.emit_json({"paused": None, "resumed": {"by": who, "at": shapes.iso(now)}})
@@ -57,7 +57,7 @@ def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
 
 
 def _since(value: str | None, now: float) -> float | None:
-    from cicd_agent.config import parse_duration
+    from cicd_agent.config.settings import parse_duration
 
     if value is None:
         return None
@@ -124,12 +124,12 @@ def history(
 
 
 def status(ctx: typer.Context) -> None:
-    from cicd_agent import ops
-    from cicd_agent.breakers import Breakers
+    from cicd_agent.remediation import operations
+    from cicd_agent.remediation.breaker_service import Breakers
     from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
-    data = ops.status(Breakers(state.read_store(), state.config()), time.time())
+    data = operations.status(Breakers(state.read_store(), state.config()), time.time())
     if state.json:
         state.emit_json(shapes.status(data, state_db=str(state.state_dir / STATE_FILE)))
         return

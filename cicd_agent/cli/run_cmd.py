@@ -16,8 +16,8 @@ from cicd_agent.cli.context import AppState, use
 from cicd_agent.errors import AgentError
 
 if TYPE_CHECKING:
-    from cicd_agent.auth import Credentials
-    from cicd_agent.config import Config
+    from cicd_agent.config.settings import Config
+    from cicd_agent.github.auth import Credentials
     from cicd_agent.remediation.context import Ports, Report
 
 RUN_EXAMPLES = """\b
@@ -184,8 +184,8 @@ def _metrics_bind(config: Config, address: str | None, port: int | None) -> tupl
 def run_event(state: AppState, path: Path) -> None:
     """The Action mode: state comes from GitHub (the agent's labelled PRs and issues), not from the runner's
     disk, unless --state-dir names one."""
-    from cicd_agent import ops
     from cicd_agent.modes import action
+    from cicd_agent.remediation import operations
 
     payload = action.read_event(path)
     config = state.config(required=False)
@@ -207,7 +207,7 @@ def run_event(state: AppState, path: Path) -> None:
         ports = _ports(state, config, credentials)
         pause_reason = os.environ.get(PAUSE_ENV, "").strip()
         if pause_reason:
-            ops.pause(ports.store, reason=pause_reason, who=f"repository variable {PAUSE_ENV}", now=time.time())
+            operations.pause(ports.store, reason=pause_reason, who=f"repository variable {PAUSE_ENV}", now=time.time())
             warnings.append(
                 f"paused by the repository variable {PAUSE_ENV}: {pause_reason} (analysed, nothing changed)"
             )
@@ -246,7 +246,7 @@ def run_event(state: AppState, path: Path) -> None:
 
 
 def metrics(ctx: typer.Context) -> None:
-    from cicd_agent import metrics as prometheus
+    from cicd_agent.modes import metrics as prometheus
 
     state = use(ctx)
     status = prometheus.status_of(state.read_store(), state.config(), time.time())

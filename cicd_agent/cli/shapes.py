@@ -12,8 +12,8 @@ from cicd_agent.text import iso8601
 
 if TYPE_CHECKING:
     from cicd_agent.analysis import Analysis
-    from cicd_agent.breakers import BreakerView
     from cicd_agent.model import BreakerEvent, Decision, Snapshot
+    from cicd_agent.remediation.breaker_service import BreakerView
     from cicd_agent.remediation.context import Report
 
 Json = dict[str, Any]
@@ -125,7 +125,7 @@ def analysis(a: Analysis) -> Json:
 
 
 def storm(incident: dict[str, Any]) -> Json:
-    """A storm incident (`ops.status`'s dict of a `model.Incident`)."""
+    """A storm incident (`operations.status`'s dict of a `model.Incident`)."""
     return {
         "signature": incident["signature"],
         "category": incident["category"] or None,
@@ -138,13 +138,13 @@ def storm(incident: dict[str, Any]) -> Json:
 
 
 def _view(fields: dict[str, Any]) -> BreakerView:
-    from cicd_agent.breakers import BreakerView
+    from cicd_agent.remediation.breaker_service import BreakerView
 
     return BreakerView(**fields)
 
 
 def status(data: dict[str, Any], *, state_db: str) -> Json:
-    """`ops.status` as JSON: epoch times become ISO, the pause and the last cycle become objects or null."""
+    """`operations.status` as JSON: epoch times become ISO, the pause and the last cycle become objects or null."""
     paused = data["paused"]
     last = data["last_cycle"]
     return {

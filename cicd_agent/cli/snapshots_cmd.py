@@ -62,7 +62,7 @@ def show(ctx: typer.Context, snapshot_id: str = typer.Argument(..., help="The sn
 
 @app.command("cleanup", help="Delete snapshots older than the retention (state.snapshot_retention, default 7d).")
 def cleanup(ctx: typer.Context) -> None:
-    from cicd_agent import snapshots
+    from cicd_agent.remediation import snapshots
 
     state = use(ctx)
     config = state.config()

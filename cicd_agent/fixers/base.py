@@ -9,16 +9,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.action_versions import ActionVersions
 from cicd_agent.analysis import Analysis
-from cicd_agent.package_index import PackageIndex
-
-
-@dataclass(frozen=True)
-class FileChange:
-    path: str  # relative to the repository root, with forward slashes
-    before: str | None  # None: the file did not exist
-    after: str | None  # None: the fix deletes it
+from cicd_agent.fixers.action_versions import ActionVersions
+from cicd_agent.fixers.package_index import PackageIndex
+from cicd_agent.model import FileChange
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 
-from cicd_agent.package_index import canonical
+from cicd_agent.fixers.package_index import canonical
 
 TEST_TOOLS = {"pytest", "nose", "nose2", "tox", "nox", "coverage", "pytest-cov", "hypothesis", "mock"}
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.nodes import Node
 
-from cicd_agent.action_versions import ActionVersion, ActionVersions, CachedVersions, version_tuple
 from cicd_agent.fixers import artifact_names, workflow_commands
 from cicd_agent.fixers.action_messages import Named, deprecated_commands, named_actions
+from cicd_agent.fixers.action_versions import ActionVersion, ActionVersions, CachedVersions, version_tuple
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, run_tool, tool
 from cicd_agent.fixers.line_edits import LineEdits
 from cicd_agent.fixers.workflow_yaml import Uses, action_files, compose, quoted_like, uses_in

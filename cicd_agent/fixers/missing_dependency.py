@@ -22,7 +22,7 @@ from cicd_agent.fixers import dependency_files as deps
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, repo_path, run_tool, tool
 from cicd_agent.fixers.import_names import candidates, looks_like_typo
 from cicd_agent.fixers.install_commands import Install, commands_in_log, commands_of_job, installs
-from cicd_agent.package_index import Distribution, IndexUnavailable, PackageIndex, canonical
+from cicd_agent.fixers.package_index import Distribution, IndexUnavailable, PackageIndex, canonical
 
 NAME = "missing-dependency"
 _MISSING = re.compile(r"No module named ['\"]?([A-Za-z_][\w.]*)['\"]?")

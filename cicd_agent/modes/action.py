@@ -20,16 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.config import REPO_NAME, Config, RepoConfig
+from cicd_agent.config.settings import REPO_NAME, Config, RepoConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github import WorkflowRun, run_from_json
+from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import UNFINISHED_ROLLBACK, Decided, Handled, HealthCheck, RemState, RunRef, is_fix_branch
 from cicd_agent.modes.action_state import hydrate
-from cicd_agent.remediation.check import judge
 from cicd_agent.remediation.context import Ports, Report, record, record_for
 from cicd_agent.remediation.cycle import run_cycle
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.remediation.escalate import announce_openings
+from cicd_agent.remediation.health_check import judge
 from cicd_agent.remediation.poll import branch_watched
 from cicd_agent.remediation.rollback import rollback
 from cicd_agent.text import code_span, command_data, command_property, fenced, inline, prose

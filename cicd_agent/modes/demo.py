@@ -10,15 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.breaker import OPENED
-from cicd_agent.config import Config, parse_config, toml_value
-from cicd_agent.dryrun import DryRunRecorder
-from cicd_agent.effects import Effects
+from cicd_agent.config.parse import parse_config
+from cicd_agent.config.settings import Config, toml_value
+from cicd_agent.effects.dryrun import DryRunRecorder
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.effects.notify import Notifier
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient
+from cicd_agent.fixers.package_index import WheelhouseIndex
+from cicd_agent.github.client import GitHubClient
 from cicd_agent.model import RemState, Strategy
 from cicd_agent.modes.wiring import build_ports
-from cicd_agent.notify import Notifier
-from cicd_agent.package_index import WheelhouseIndex
 from cicd_agent.remediation.cycle import Ports, run_cycle
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.action_repos import install_action_repos

@@ -22,10 +22,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from cicd_agent import metrics, snapshots
-from cicd_agent.config import Config
+from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.metrics import Health
+from cicd_agent.modes import metrics
+from cicd_agent.modes.metrics import Health
+from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
 from cicd_agent.store import Store, read_store
 from cicd_agent.text import iso8601

@@ -24,14 +24,14 @@ from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from cicd_agent.config import Config
+from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.github import WorkflowRun, run_from_json
+from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import is_fix_branch
 from cicd_agent.modes import watch
 from cicd_agent.remediation.approve import on_event
-from cicd_agent.remediation.check import process_health_checks
 from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.health_check import process_health_checks
 from cicd_agent.remediation.poll import handle_runs, watched_failure
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB

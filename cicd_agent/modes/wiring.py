@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cicd_agent.action_versions import CachedVersions, GitHubActionVersions
-from cicd_agent.config import Config
-from cicd_agent.effects import Effects
-from cicd_agent.github import GitHubClient
-from cicd_agent.gitops import GitPusher, Workspaces
-from cicd_agent.package_index import PackageIndex, index_from
+from cicd_agent.config.settings import Config
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.fixers.action_versions import CachedVersions, GitHubActionVersions
+from cicd_agent.fixers.package_index import PackageIndex, index_from
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.gitops import GitPusher, Workspaces
 from cicd_agent.remediation.context import Ports
 from cicd_agent.store import Store
 

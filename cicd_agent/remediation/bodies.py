@@ -11,10 +11,10 @@ import shlex
 from typing import Any
 
 from cicd_agent.analysis import Analysis
-from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
-from cicd_agent.github import WorkflowRun
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import RESET_LABEL, FailureKey, Incident, Remediation, RemState
+from cicd_agent.remediation.explain import Explained
 from cicd_agent.text import (
     break_mentions,
     code_span,

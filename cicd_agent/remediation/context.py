@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.action_versions import ActionVersions
-from cicd_agent.breakers import Breakers
-from cicd_agent.config import Config
-from cicd_agent.effects import Effects
-from cicd_agent.failures import Explained
-from cicd_agent.github import GitHubClient
-from cicd_agent.gitops import Workspaces
+from cicd_agent.config.settings import Config
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.fixers.action_versions import ActionVersions
+from cicd_agent.fixers.package_index import PackageIndex
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.gitops import Workspaces
+from cicd_agent.github.pool import Pool
 from cicd_agent.model import Decided, Decision, HealthOutcome, Remediation, RemState, RunRef, Strategy
-from cicd_agent.package_index import PackageIndex
-from cicd_agent.pool import Pool
+from cicd_agent.remediation.breaker_service import Breakers
+from cicd_agent.remediation.explain import Explained
 from cicd_agent.store import Store
 
 

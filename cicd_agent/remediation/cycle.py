@@ -5,13 +5,13 @@ gateway, state through the store."""
 
 from __future__ import annotations
 
-from cicd_agent import ops
 from cicd_agent.errors import AgentError
-from cicd_agent.github import ends_cycle
+from cicd_agent.github.errors import ends_cycle
+from cicd_agent.remediation import operations
 from cicd_agent.remediation.approve import process_approvals
-from cicd_agent.remediation.check import process_health_checks
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.escalate import announce_openings
+from cicd_agent.remediation.health_check import process_health_checks
 from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
 from cicd_agent.remediation.rollback import retry_unfinished
@@ -39,7 +39,7 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
         if not ends_cycle(exc):
             raise
         report.error(p, f"{exc}; the cycle ends here, the next one resumes")
-    ops.record_cycle(
+    operations.record_cycle(
         p.store, at=p.now(), duration=p.now() - started, decisions=len(report.decisions), errors=len(report.errors)
     )
     return report

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from cicd_agent import ops
-from cicd_agent.failures import Explained, explain_run
-from cicd_agent.github import WorkflowRun
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Strategy
-from cicd_agent.remediation import storms
+from cicd_agent.remediation import operations, storms
 from cicd_agent.remediation.context import Ports, Report, record
+from cicd_agent.remediation.explain import Explained, explain_run
 from cicd_agent.remediation.fix import fix
 from cicd_agent.remediation.rejection import look_at_settled
 from cicd_agent.remediation.report import report_failure
 from cicd_agent.remediation.rerun import rerun
-from cicd_agent.rules import Rule, candidates, from_config
+from cicd_agent.remediation.rules import Rule, candidates, from_config
 
 
 def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
@@ -43,7 +42,7 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     analysis = explained.analysis
     key = run.key(analysis.signature)
     facts: dict[str, Any] = {"signature": analysis.signature, "category": analysis.category} if analysis.failed else {}
-    paused = bool(ops.paused(p.store))
+    paused = bool(operations.paused(p.store))
     incident = None if paused else storms.incident_for(p, explained)
     stop = gate(
         failed=analysis.failed,

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cicd_agent.errors import PermissionMissing
-from cicd_agent.failures import Explained
 from cicd_agent.fixers import FixPlan
-from cicd_agent.github import WorkflowRun
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import LABEL, Decided, Remediation, RemState
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, conclude, record
+from cicd_agent.remediation.explain import Explained
 from cicd_agent.remediation.report import existing_report, said_already
-from cicd_agent.rules import Rule
+from cicd_agent.remediation.rules import Rule
 
 
 @dataclass(frozen=True)

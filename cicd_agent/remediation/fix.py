@@ -7,15 +7,14 @@ agent pushed for the same base is adopted, never overwritten, and its pull reque
 
 from __future__ import annotations
 
-from cicd_agent import policy, snapshots
-from cicd_agent.effects import file_diff
+from cicd_agent.effects.gateway import file_diff
 from cicd_agent.errors import PermissionMissing
-from cicd_agent.failures import Explained
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
-from cicd_agent.github import AlreadyExists, PullRef, WorkflowRun
-from cicd_agent.gitops import PushRejected, WorkflowPushRefused
+from cicd_agent.github.errors import AlreadyExists
+from cicd_agent.github.gitops import PushRejected, WorkflowPushRefused
+from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import LABEL, Decided, Handled, Remediation, RemState, RunRef, Strategy, fix_branch
-from cicd_agent.remediation import bodies
+from cicd_agent.remediation import bodies, policy, snapshots
 from cicd_agent.remediation.context import (
     Ports,
     Report,
@@ -23,8 +22,9 @@ from cicd_agent.remediation.context import (
     schedule_health_check,
     start_remediation,
 )
+from cicd_agent.remediation.explain import Explained
 from cicd_agent.remediation.fallback import Proposed, refused
-from cicd_agent.rules import Rule
+from cicd_agent.remediation.rules import Rule
 from cicd_agent.text import read_metadata
 
 

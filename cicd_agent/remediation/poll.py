@@ -20,11 +20,12 @@ import fnmatch
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cicd_agent.config import RepoConfig
+from cicd_agent.config.settings import RepoConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github import ApiUnavailable, SecondaryRateLimit, WorkflowRun, ends_cycle
+from cicd_agent.github.errors import ApiUnavailable, SecondaryRateLimit, ends_cycle
+from cicd_agent.github.pool import Skipped
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import Decided, Handled, RemState, is_fix_branch
-from cicd_agent.pool import Skipped
 from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure

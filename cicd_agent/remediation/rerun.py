@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cicd_agent.github import WorkflowRun
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import Decided, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, record, schedule_health_check, start_remediation
-from cicd_agent.rules import Rule
+from cicd_agent.remediation.rules import Rule
 
 
 def rerun(p: Ports, report: Report, run: WorkflowRun, signature: str, category: str, rule: Rule) -> bool:

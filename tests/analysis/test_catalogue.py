@@ -13,7 +13,7 @@ import pytest
 from cicd_agent.analysis import Analysis
 from cicd_agent.analysis.catalogue import CatalogueError, Row, catalogue, markdown, parse, rows, strategy
 from cicd_agent.analysis.classify import decide
-from cicd_agent.rules import DEFAULT_RULES, candidates
+from cicd_agent.remediation.rules import DEFAULT_RULES, candidates
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "categories.md"
 ROWS = rows()

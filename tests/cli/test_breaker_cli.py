@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from harness import Agent
 
-from cicd_agent.breakers import Breakers
-from cicd_agent.config import Config
-from cicd_agent.effects import Effects
+from cicd_agent.config.settings import Config
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.effects.notify import Notifier
 from cicd_agent.model import FailureKey
-from cicd_agent.notify import Notifier
+from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
 
 SIG = "c0ffee" + "1" * 58

@@ -26,4 +26,4 @@ def test_agent_signature_needs_none_of_them_either(tmp_path) -> None:  # type: i
 
 
 def test_a_command_that_talks_to_github_gets_them() -> None:
-    assert "github" in _imported("import cicd_agent.cli.analysis_cmd as c, cicd_agent.failures")
+    assert "github" in _imported("import cicd_agent.cli.analysis_cmd as c, cicd_agent.remediation.explain")

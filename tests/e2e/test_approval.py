@@ -9,12 +9,12 @@ from typing import Any
 
 from harness import Loop
 
-from cicd_agent.config import load_config
-from cicd_agent.effects import Effects
-from cicd_agent.github import GitHubClient
+from cicd_agent.config.parse import load_config
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.effects.notify import Notifier
+from cicd_agent.github.client import GitHubClient
 from cicd_agent.modes.webhook import Receiver, drain
 from cicd_agent.modes.wiring import build_ports
-from cicd_agent.notify import Notifier
 from cicd_agent.remediation.approve import on_event
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.sandbox.webhooks import signature

@@ -15,10 +15,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.action_versions import CachedVersions
 from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext
-from cicd_agent.package_index import WheelhouseIndex
+from cicd_agent.fixers.action_versions import CachedVersions
+from cicd_agent.fixers.package_index import WheelhouseIndex
 
 TS = "2024-05-01T12:00:00.0000000Z "
 VERSIONS = {"ruff": importlib.metadata.version("ruff"), "black": importlib.metadata.version("black")}

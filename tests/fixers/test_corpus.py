@@ -8,7 +8,7 @@ import pytest
 from fixer_corpus import Case, build_wheelhouse, run_case
 from fixer_corpus.all import CASES
 
-from cicd_agent.package_index import WheelhouseIndex
+from cicd_agent.fixers.package_index import WheelhouseIndex
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from pathlib import Path
 import responses
 from fixer_corpus import TS, checkout
 
-from cicd_agent.action_versions import FALLBACK_DATE, CachedVersions, GitHubActionVersions
 from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
-from cicd_agent.github import GitHubClient
+from cicd_agent.fixers.action_versions import FALLBACK_DATE, CachedVersions, GitHubActionVersions
+from cicd_agent.github.client import GitHubClient
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.action_repos import install_action_repos
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.github import PullRef, WorkflowRun
+from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import (
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,
@@ -18,8 +18,8 @@ from cicd_agent.model import (
     settles,
 )
 from cicd_agent.modes.action_state import pull_state
-from cicd_agent.remediation.check import Limits, Next, next_step, rerun_outcome
 from cicd_agent.remediation.decide import gate
+from cicd_agent.remediation.health_check import Limits, Next, next_step, rerun_outcome
 from cicd_agent.remediation.poll import window_start
 from cicd_agent.remediation.reconcile import Found, Recovery, recovery
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github import GitHubClient
+from cicd_agent.github.client import GitHubClient
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
 

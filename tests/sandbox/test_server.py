@@ -9,7 +9,7 @@ import git
 import pytest
 import requests
 
-from cicd_agent.github import GitHubClient
+from cicd_agent.github.client import GitHubClient
 from cicd_agent.sandbox import Fault, Sandbox
 from cicd_agent.sandbox import app as sandbox_app
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios

@@ -1,0 +1,169 @@
+"""What a well-typed config can still get wrong: names, relations between settings, URLs, pasted secrets.
+
+Pure: a `Config` and a way to find a key's line in, the problems out. A value that looks like a secret is
+never repeated in a message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from cicd_agent.config.settings import EVENTS, REPO_NAME, STRATEGIES, Config, Problem
+from cicd_agent.model import FIXER_NAMES
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# token shapes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack (xoxb- ...), a PEM, a URL
+SECRET_SHAPES = re.compile(r"^(gh[pousr]_|github_pat_|xox[abposr]-)|-----BEGIN|://|^[0-9a-f]{40}$")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+Lines = Callable[[str], int | None]
+
+
+def looks_like_secret(value: str) -> bool:
+    """A token rather than the name of the variable holding one (names are short words, usually UPPER_SNAKE)."""
+    if SECRET_SHAPES.search(value):
+        return True
+    mixed = bool(re.search(r"[a-z]", value) and re.search(r"[A-Z]", value) and re.search(r"\d", value))
+    return len(value) >= 30 and mixed and "_" not in value
+
+
+def url_problem(url: str, *, secret_bearing: bool) -> str | None:
+    """https anywhere; plain http only to this machine (a token must not cross a network in clear text)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and parts.hostname in LOOPBACK:
+        return None
+    if parts.scheme == "http" and parts.hostname:
+        what = "the token" if secret_bearing else "what it sends"
+        return (
+            f"plain http is only allowed to 127.0.0.1, localhost or [::1] ({what} would cross the network unencrypted)"
+        )
+    return f"{url!r} is not an http(s) URL: use https://HOST/..., or http://127.0.0.1:PORT for a local test server"
+
+
+def _env_keys(config: Config) -> list[tuple[str, str]]:
+    """(dotted key, value) of every setting that names an environment variable."""
+    keys = [
+        ("github.token_env", config.github.token_env),
+        ("github.app_private_key_env", config.github.app_private_key_env),
+        ("notifications.slack_webhook_env", config.notifications.slack_webhook_env),
+        ("notifications.telegram_token_env", config.notifications.telegram_token_env),
+        ("notifications.webhook_url_env", config.notifications.webhook_url_env),
+        ("webhook.secret_env", config.webhook.secret_env),
+    ]
+    keys += [(f"repos[{i}].token_env", repo.token_env) for i, repo in enumerate(config.repos)]
+    return [(key, value) for key, value in keys if value]
+
+
+def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(key: str, message: str) -> None:
+        problems.append(Problem(key, message, line_of(key)))
+
+    _check_repos(config, add)
+    _check_rules(config, add)
+    _check_env_names(config, add)
+    _check_urls(config, add)
+    _check_durations(config, add)
+    for index, event in enumerate(config.notifications.events):
+        if event not in EVENTS:
+            add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(EVENTS)})")
+    try:
+        from apscheduler.triggers.cron import CronTrigger
+
+        CronTrigger.from_crontab(config.schedule.cleanup_cron)
+    except ValueError as exc:
+        add("schedule.cleanup_cron", f"invalid cron expression: {exc}")
+    gh = config.github
+    if gh.app_id and (not gh.app_private_key_env or not gh.installation_id):
+        add("github.app_id", "a GitHub App also needs app_private_key_env and installation_id")
+    if config.breaker.failure_threshold < 1:
+        add("breaker.failure_threshold", "must be at least 1")
+    if config.storm.min_repos == 1:
+        add("storm.min_repos", "must be 0 (off) or at least 2: one repository is not a storm")
+    if config.storm.issue_repo and not REPO_NAME.match(config.storm.issue_repo):
+        add("storm.issue_repo", f"expected OWNER/NAME, got {config.storm.issue_repo!r}")
+    if not 1 <= config.github.poll_concurrency <= 100:
+        add("github.poll_concurrency", "must be 1 to 100 (GitHub allows at most 100 concurrent requests)")
+    if not config.webhook.path.startswith("/"):
+        add("webhook.path", f"must start with /, got {config.webhook.path!r}")
+    if not 0 < config.webhook.port < 65536:
+        add("webhook.port", f"expected a TCP port (1 to 65535), got {config.webhook.port}")
+    if config.metrics.unhealthy_after < 1:
+        add("metrics.unhealthy_after", "must be at least 1")
+    if config.metrics.port > 65535:
+        add("metrics.port", "must be a TCP port (0 to 65535)")
+    return problems
+
+
+def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
+    seen: set[str] = set()
+    for index, repo in enumerate(config.repos):
+        key = f"repos[{index}].name"
+        if not REPO_NAME.match(repo.name):
+            add(key, f"expected OWNER/NAME, got {repo.name!r}")
+        elif repo.name.lower() in seen:
+            add(key, f"repository {repo.name} is listed twice")
+        seen.add(repo.name.lower())
+        if not repo.branches:
+            add(f"repos[{index}].branches", "list at least one branch or glob")
+
+
+def _check_rules(config: Config, add: Callable[[str, str], None]) -> None:
+    known_fixers = sorted(FIXER_NAMES)
+    for index, rule in enumerate(config.rules):
+        if rule.strategy not in STRATEGIES:
+            add(f"rules[{index}].strategy", f"expected one of {', '.join(STRATEGIES)}, got {rule.strategy!r}")
+        if rule.strategy == "fix" and not (rule.fixer or rule.command):
+            add(f"rules[{index}].fixer", "a `fix` rule needs a fixer name or a command")
+        if rule.fixer and rule.fixer not in known_fixers:
+            add(f"rules[{index}].fixer", f"unknown fixer {rule.fixer!r} (known: {', '.join(known_fixers)})")
+        if rule.excerpt_regex:
+            try:
+                re.compile(rule.excerpt_regex)
+            except re.error as exc:
+                add(f"rules[{index}].excerpt_regex", f"invalid regular expression: {exc}")
+
+
+def _check_env_names(config: Config, add: Callable[[str, str], None]) -> None:
+    for key, value in _env_keys(config):
+        if looks_like_secret(value):
+            add(
+                key,
+                "this looks like a secret itself (its value is not shown): put it in an environment variable, "
+                "name the variable here, and revoke the secret, since it was written in a file",
+            )
+        elif not ENV_NAME.match(value):
+            add(key, "must be the NAME of an environment variable (letters, digits and _), not a token")
+
+
+def _check_urls(config: Config, add: Callable[[str, str], None]) -> None:
+    checks = [
+        ("github.api_url", config.github.api_url, True),
+        ("notifications.telegram_api_url", config.notifications.telegram_api_url, True),
+        ("notifications.webhook_url", config.notifications.webhook_url, False),
+    ]
+    for key, url, secret_bearing in checks:
+        problem = url_problem(url, secret_bearing=secret_bearing) if url else None
+        if problem:
+            add(key, problem)
+
+
+def _check_durations(config: Config, add: Callable[[str, str], None]) -> None:
+    health, schedule = config.health, config.schedule
+    if health.max_wait < health.delay:
+        add(
+            "health.max_wait",
+            f"{health.max_wait:g}s is shorter than health.delay ({health.delay:g}s): the deadline would pass "
+            "before the first look at the fix's CI",
+        )
+    if schedule.poll_interval <= 0:
+        add("schedule.poll_interval", "must be positive")
+    if schedule.health_interval <= 0:
+        add("schedule.health_interval", "must be positive")
+    if config.github.timeout <= 0:
+        add("github.timeout", "must be positive")

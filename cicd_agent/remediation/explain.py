@@ -1,0 +1,151 @@
+"""From a failed workflow run to its analysis: pick the failed job, fetch its log and a green baseline.
+
+The baseline is the same job in the last successful run of the same workflow on the same branch. A log that
+cannot be had (expired, 404/410, log storage unreachable or refusing) is a degradation, not an outage: the
+failure is explained from what the API still gives (the check run's annotations and output, the job's step
+names and conclusions), and the explanation says so. Both logs are streamed to temporary files and read
+from there by the same streaming code as `agent signature FILE`.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from typing import BinaryIO
+
+from cicd_agent.analysis import Analysis, ExcerptLine, analyze
+from cicd_agent.analysis.signature import signature
+from cicd_agent.errors import AgentError
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.errors import ApiUnavailable, LogUnavailable
+from cicd_agent.github.values import CheckRunNotes, Job, WorkflowRun
+
+
+@dataclass(frozen=True)
+class Explained:
+    run: WorkflowRun
+    job: Job | None
+    analysis: Analysis
+    baseline_run: int | None
+    log_missing: bool = False
+    log_note: str = ""  # why the log was missing, when it was
+    fixer_lines: str = ""  # the log's lines fixers read (`lines_for_fixers`), bounded whatever the log's size
+
+
+def failed_job(jobs: list[Job]) -> Job | None:
+    failed = [j for j in jobs if j.conclusion in ("failure", "timed_out", "cancelled")]
+    return failed[0] if failed else None
+
+
+def failed_step_name(job: Job) -> str | None:
+    for name, conclusion in job.steps:
+        if conclusion in ("failure", "cancelled", "timed_out"):
+            return name
+    return None
+
+
+def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int, BinaryIO] | None:
+    """(run id, log file) of the same job in the newest green run of this workflow on this branch, if any;
+    the caller closes the file."""
+    for candidate in gh.workflow_runs(run.repo, status="success", branch=run.branch, limit=20):
+        if candidate.workflow_id != run.workflow_id or candidate.id == run.id:
+            continue
+        for job in gh.jobs(run.repo, candidate.id):
+            if job.name == job_name and job.conclusion == "success":
+                try:
+                    log = gh.job_log(run.repo, job.id)
+                except LogUnavailable:
+                    return None
+                if log is not None:
+                    return candidate.id, log
+        return None
+    return None
+
+
+def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> Explained:
+    """The run as listed (a poll, a webhook) is explained as it is: it is not fetched again."""
+    repo, run_id = run.repo, run.id
+    if run.status != "completed":
+        raise AgentError(f"run {run_id} of {repo} is still {run.status}", fix="wait until it completes")
+    job = failed_job(gh.jobs(repo, run_id))
+    if job is None:
+        raise AgentError(f"run {run_id} of {repo} has no failed job (conclusion: {run.conclusion})")
+    try:
+        log = gh.job_log(repo, job.id)
+        why = "GitHub no longer has it (expired or deleted)"
+    except LogUnavailable as exc:
+        log, why = None, exc.what
+    if log is None:
+        analysis = degraded_analysis(run, job, check_run_notes(gh, repo, job), why)
+        return Explained(run, job, analysis, None, log_missing=True, log_note=why)
+    with ExitStack() as files:
+        files.enter_context(log)
+        baseline = baseline_log(gh, run, job.name)
+        if baseline is not None:
+            files.enter_context(baseline[1])
+        analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
+        for_fixers = lines_for_fixers(log)
+    if not analysis.failed:  # the job failed, yet its log says nothing of it: ask the API what it knows
+        notes = check_run_notes(gh, repo, job)
+        analysis = degraded_analysis(run, job, notes, "it shows no failure", silent_log=True)
+    if analysis.failed and failed_step_name(job):  # the API's step name beats the log's group header
+        analysis = replace(analysis, failing_step=failed_step_name(job))
+    return Explained(run, job, analysis, baseline[0] if baseline else None, fixer_lines=for_fixers)
+
+
+# What fixers read beyond the excerpt: the steps' commands (`##[group]Run ...`: what the job installs), missing
+# modules and the frames that imported them, the files a formatter names, deprecation and workflow-command
+# warnings, the time limit hit, pre-commit hook results.
+_FOR_FIXERS = re.compile(
+    rb"##\[group\]Run |No module named|\.py\", line \d|\.py:\d+: in |[Ww]ould reformat|reformatted |"
+    rb"would be reformatted|--> \S+:\d+:\d+|\[warn\] |deprecat|set-output|save-state|set-env|add-path|"
+    rb"maximum execution time|hook id:|Failed\s*$|Node\.js \d"
+)
+MAX_FIXER_LINES = 5_000
+MAX_FIXER_LINE = 2_000
+
+
+def lines_for_fixers(log: BinaryIO) -> str:
+    """The lines of a job log (an open file, read again from its start) that fixers read: a few thousand lines
+    at most, each cut to a sane length, so a huge log costs one more pass and no memory."""
+    log.seek(0)
+    kept: list[str] = []
+    for raw in log:
+        if _FOR_FIXERS.search(raw):
+            kept.append(raw[:MAX_FIXER_LINE].decode("utf-8", "replace").rstrip("\r\n"))
+            if len(kept) >= MAX_FIXER_LINES:
+                break
+    return "\n".join(kept)
+
+
+def check_run_notes(gh: GitHubClient, repo: str, job: Job) -> CheckRunNotes | None:
+    """The job's check run annotations and output, or None when GitHub will not say (an outage still waits)."""
+    try:
+        return gh.check_run_notes(repo, job.id)
+    except ApiUnavailable:
+        raise
+    except AgentError:
+        return None
+
+
+def degraded_analysis(
+    run: WorkflowRun, job: Job, notes: CheckRunNotes | None, why: str, *, silent_log: bool = False
+) -> Analysis:
+    """No log, or a log that shows no failure although the job failed (a lost runner's message is only an
+    annotation): explain from what the API still says. The failure annotations (and the check run's output)
+    are analysed as a log would be; without any, the failed step's name is all there is."""
+    step = failed_step_name(job)
+    what = "the job log shows no failure" if silent_log else f"the job log is unavailable: {why}"
+    note = ExcerptLine(0, f"({what}; explained from the check run and step names)")
+    lines = [f"##[error]{a.message}" for a in (notes.annotations if notes else []) if a.level == "failure"]
+    lines += [line for text in (notes.output if notes else []) for line in text.splitlines()]
+    if lines:
+        found = analyze("\n".join(lines))
+        if found.failed:
+            return replace(found, failing_step=step or found.failing_step, excerpt=[note, *found.excerpt])
+    digest, template = signature(
+        "unknown", [(3, 0, f"log unavailable: workflow {run.name} job {job.name} step {step}")]
+    )
+    text = f"job {job.name!r} failed at step {step!r}"
+    return Analysis(digest, template, "unknown", step, [note, ExcerptLine(0, text)], None, 0)

@@ -37,6 +37,7 @@ class Analysis:
     failed_tests: tuple[str, ...] = ()  # the failing tests the failing step names, sorted
     rate_limited: bool = False  # a transient failure that says it was rate limited: re-run after a wait
     retry_after: float | None = None  # the wait it states, in seconds (None: none stated, a default applies)
+    failed_at: float | None = None  # when the failing step ended, by the log's own timestamps (epoch seconds)
 
     @property
     def failed(self) -> bool:
@@ -108,6 +109,7 @@ def analyze(log: Source, baseline: Source | None = None, *, max_lines: int = DEF
         failed_tests=tuple(scanned.failed_tests),
         rate_limited=limited,
         retry_after=stated_wait(t for part in texts for t in part) if limited else None,
+        failed_at=scanned.error_at,
     )
 
 

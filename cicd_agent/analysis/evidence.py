@@ -47,18 +47,40 @@ _STRONG = [
     _any(r"Permission denied|No such file or directory|command not found|not found in|No space left on device"),
     _any(r"Allocation failed|OutOfMemoryError|out of memory"),
 ]
-# Weight 4: what explains a failure (see the module docstring).
-_EXPLAINING = _any(
-    r"AssertionError|AssertionFailedError|ComparisonFailure|assert(?:ion)? failed|assertion `.*` failed",
-    r"Assert\.\w+\(\) Failure|Assert\.\w+ failed|Failed asserting that|Expected values to be strictly equal",
-    r"expected:? ?<.*> but was|expect\(.*\)\.\w+\(|Error Trace:|Not equal:|Failure/Error:",
-    r"WARNING: DATA RACE|Previous (?:write|read) at|(?:Address|Thread|Memory|UndefinedBehavior|Leak)Sanitizer",
-    r"panic(?<!\wpanic): |panicked at|Segmentation fault|SIGSEGV|SIGABRT|Fatal Python error|fatal runtime error",
-    r"A fatal error has been detected by the Java Runtime|Problematic frame:",
-    r"Unable to locate package|has no installation candidate|unable to select packages|\(no such package\)",
-    r"No matching distribution found|Could not find a version that satisfies|version solving failed",
-    r"No solution found when resolving|Could not resolve dependencies for|ERR_PNPM_\w+|\bYN0028\b",
-)
+# Weight 4: what explains a failure (see the module docstring), as (a word the line must contain, the pattern,
+# or None when the word says it all): a substring test costs a fraction of a regex search, and a compiler's
+# error line, the commonest evidence, holds none of these words.
+_EXPLAINING: list[tuple[str, re.Pattern[str] | None]] = [
+    (
+        "ssert",
+        _any(
+            r"Assertion(?:Error|FailedError)|assert(?:ion)? failed|assertion `.*` failed",
+            r"Assert\.\w+(?:\(\) Failure| failed)|Failed asserting that",
+        ),
+    ),
+    ("ComparisonFailure", None),
+    ("strictly equal", None),  # node's assert: Expected values to be strictly equal
+    ("but was", re.compile(r"expected:? ?<.*> but was")),
+    ("Error Trace:", None),
+    ("Not equal:", None),
+    ("Failure/Error:", None),
+    ("DATA RACE", None),
+    ("Sanitizer", None),
+    ("panic", re.compile(r"panic(?<!\wpanic): ")),
+    ("Segmentation fault", None),
+    ("SIG", re.compile(r"SIG(?:SEGV|ABRT)\b")),
+    ("atal", _any(r"Fatal Python error|fatal runtime error|A fatal error has been detected by the Java Runtime")),
+    ("nable to", _any(r"Unable to locate package|unable to select packages")),
+    ("No matching distribution found", None),
+    ("Could not find a version that satisfies", None),
+    ("version solving failed", None),
+    ("Could not resolve dependencies for", None),
+]
+_ON_ERROR_LINES = [  # what an `ERROR:` line can explain: a sanitizer's report, a package manager's root cause
+    row
+    for row in _EXPLAINING
+    if row[0] in ("Sanitizer", "nable to", "No matching distribution found", "Could not find a version that satisfies")
+]
 # ...and at the start of a line: pytest's `E` lines, jest's `●` report header
 _EXPLAINING_START = re.compile(r"E {2,}\S|[ \t]*● ")
 # A runner's one-line summary of a failure names the assertion, but it is the summary, not the report
@@ -114,6 +136,8 @@ PREFILTER = Prefilter(
         "No such file",
         "●",  # jest's report header (free on ASCII text: `str.find` knows at once it is not there)
         "DATA RACE",
+        "Unable to locate package",  # apt's root cause inside a `docker build` step
+        "Segmentation fault",
         "exceeded the maximum",
         "Killed",
         "Diff in ",
@@ -147,10 +171,23 @@ def line_weight(text: str) -> int:
     return weight
 
 
+def _explains(text: str, rows: list[tuple[str, re.Pattern[str] | None]]) -> bool:
+    if not _EXPLAINING_START.match(text) and not any(
+        word in text and (p is None or p.search(text)) for word, p in rows
+    ):
+        return False
+    return not _SUMMARY_START.match(text)
+
+
 def _weigh(text: str) -> int:
-    if (_EXPLAINING.search(text) or _EXPLAINING_START.match(text)) and not _SUMMARY_START.match(text):
+    strong = _strong(text)
+    # a compiler's `error:` line, the commonest evidence of all and the bulk of a flood of them, explains no more
+    # than it says (weight 3, at no extra cost); an `ERROR:` line is looked at for a package manager's root cause
+    if strong == 0:
+        weight = 3
+    elif _explains(text, _ON_ERROR_LINES if strong == 1 else _EXPLAINING):
         weight = 4
-    elif any(p.search(text) for p in _STRONG) or _STRONG_START.match(text):
+    elif strong >= 0:
         weight = 3
     elif any(p.search(text) for p in _MEDIUM) or _MEDIUM_START.match(text):
         weight = 2
@@ -162,9 +199,17 @@ def _weigh(text: str) -> int:
     return 0 if noisy else weight
 
 
+def _strong(text: str) -> int:
+    """The index of the first weight-3 pattern the line shows (len(_STRONG): only at its start), or -1."""
+    for index, pattern in enumerate(_STRONG):
+        if pattern.search(text):
+            return index
+    return len(_STRONG) if _STRONG_START.match(text) else -1
+
+
 # (weight, pattern) pairs, for the tests that check every pattern has a sample the prefilter passes.
 PATTERNS: list[tuple[int, re.Pattern[str]]] = [
-    (4, _EXPLAINING),
+    *[(4, p or re.compile(re.escape(word))) for word, p in _EXPLAINING],
     (4, _EXPLAINING_START),
     *[(3, p) for p in _STRONG],
     (3, _STRONG_START),

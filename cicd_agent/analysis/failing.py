@@ -1,10 +1,12 @@
 """The failing tests a log names, whatever order the runner printed them in: what a test failure's
 signature is made of (the set, sorted, not the assertions kept in order).
 
-Found in the same one pass, chunk by chunk, without a Python loop over every line: each marker below is
-searched in the whole chunk (`str.find`, in C; a marker a chunk cannot hold, like `●` in ASCII text, costs
-nothing), and only the lines holding one are matched against the runners' own shapes. At most MAX_NAMES
-distinct names are kept (beyond them the set would depend on order, so `overflowed` says so).
+Found in the same one pass, without a Python loop over every line: the scan hands over each line it weighs
+that holds an ASCII marker (every such line passes its prefilter, and a line holding `FAIL` never goes by in a
+saturated block's fast path), and the few markers that are not ASCII (`●`, `×`) are searched in the whole
+chunk (`str.find`: free in ASCII text, which cannot hold them). Only those lines are matched against the
+runners' own shapes. At most MAX_NAMES distinct names are kept (beyond them the set would depend on order, so
+`overflowed` says so).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from cicd_agent.analysis.logtext import strip_prefix
 
 MAX_NAMES = 500
 # every shape below holds one of these (tests/analysis/test_failing.py checks the samples)
-MARKERS = ("FAIL", "Failed ", "●", "✕", "×", "›", "ERROR ", "rspec ./")
+LINE_MARKERS = ("FAIL", "Failed ", "ERROR ")  # looked for in the lines the scan weighs
+CHUNK_MARKERS = ("●", "✕", "×", "›")  # looked for in each chunk
 
 # One pattern per runner; group 1 (and 2, when the runner splits it) names the test.
 _SHAPES = [
@@ -30,7 +33,6 @@ _SHAPES = [
     re.compile(r"^\[ERROR\] (\S+?) -- Time elapsed: .*<<< (?:FAILURE|ERROR)!"),  # surefire 3
     re.compile(r"^(\w+)\((\S+)\)\s+Time elapsed: .*<<< (?:FAILURE|ERROR)!"),  # surefire 2, JUnit 4
     re.compile(r"^\s*Failed (\S+) \[[\d.]+ ?\w+\]\s*$"),  # dotnet test
-    re.compile(r"^rspec \./\S+ # (.+)$"),  # rspec (the description: the line number moves)
     re.compile(r"^\s*\d+\) \[([\w -]+)\] › (.+?)\s*─*$"),  # playwright
     re.compile(r"^FAIL: (\w+) \((\S+)\)"),  # unittest
 ]
@@ -43,12 +45,23 @@ class FailingTests:
     first_seen: dict[str, int] = field(default_factory=dict)
     overflowed: bool = False
 
+    def add(self, index: int, text: str) -> None:
+        """Line `index` (prefix-stripped), handed over by the scan when it holds a LINE_MARKER."""
+        if not self.overflowed and (name := named_test(text)) is not None and name not in self.first_seen:
+            self._keep(name, index)
+
+    def _keep(self, name: str, index: int) -> None:
+        if len(self.first_seen) >= MAX_NAMES:
+            self.overflowed = True
+        else:
+            self.first_seen[name] = index
+
     def feed(self, chunk: str, base: int) -> None:
-        """Look at one chunk of whole lines whose first line is line `base` (0-based)."""
-        if self.overflowed:
+        """Look for the CHUNK_MARKERS in one chunk of whole lines whose first line is line `base` (0-based)."""
+        if self.overflowed or chunk.isascii():
             return
         starts: set[int] = set()
-        for marker in MARKERS:
+        for marker in CHUNK_MARKERS:
             at = chunk.find(marker)
             while at >= 0:
                 start = chunk.rfind("\n", 0, at) + 1
@@ -59,10 +72,7 @@ class FailingTests:
             end = chunk.find("\n", start)
             name = named_test(strip_prefix(chunk[start : end if end >= 0 else len(chunk)]))
             if name is not None and name not in self.first_seen:
-                if len(self.first_seen) >= MAX_NAMES:
-                    self.overflowed = True
-                    return
-                self.first_seen[name] = base + chunk.count("\n", 0, start)
+                self._keep(name, base + chunk.count("\n", 0, start))
 
     def between(self, first: int, last: int) -> list[str]:
         """The names first seen on lines first..last, sorted."""

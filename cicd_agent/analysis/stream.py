@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from cicd_agent.analysis.blocks import GAP, Block, Builder
 from cicd_agent.analysis.evidence import PREFILTER, line_weight
@@ -42,6 +43,7 @@ STATUS = re.compile(
     r"(BUILD SUCCESSFUL)|(BUILD FAILURE)|\[INFO\] (BUILD FAILURE))"
 )
 _GROUP = re.compile(r"##\[(group|endgroup)\](.*)")
+_STAMPED = re.compile(r"(?:^|\t)(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
 _AFTER_STEPS = ("Post job cleanup.", "Cleaning up orphan processes")
 
 
@@ -63,6 +65,7 @@ class Scan:
     saw_error: bool  # a `##[error]` line was printed
     strongest: int  # the strongest evidence weight seen
     warnings: list[tuple[int, str]]  # deprecation lines (index, text), for when nothing else explains a failure
+    error_at: float | None = None  # when the line that ended the failing step was printed (epoch seconds)
     failed_tests: list[str] = field(default_factory=list)  # the failing step's failing tests, sorted
     tests_overflowed: bool = False  # more distinct failing tests than failing.MAX_NAMES
 
@@ -96,6 +99,7 @@ class _Scanner:
         self.column: str | None = None  # `gh run view --log`: the step column of the last line looked at
         self.previous: deque[str] = deque(maxlen=_BACK)  # the last lines before the current chunk (raw)
         self.error: tuple[int, str] | None = None
+        self.error_at: float | None = None  # when the runner printed it (its timestamp), if it says
         self.follow: list[tuple[int, str]] = []  # `##[error]` lines right after it
         self.runner_error = False
         self.tail: list[tuple[int, str]] = []
@@ -132,6 +136,7 @@ class _Scanner:
                 and "##[" not in line
                 and "BUILD" not in line
                 and "Finished:" not in line
+                and "FAIL" not in line  # a failing test's line (failing.py) is always looked at
                 and (filtered is raw or (filtered.open is not None and filtered.open.saturated))
             ):
                 raw.extend(index)
@@ -146,6 +151,8 @@ class _Scanner:
 
     def _line(self, index: int, line: str, lines: list[str], base: int) -> None:
         text = strip_prefix(line)
+        if "FAIL" in text or "Failed " in text or "ERROR " in text:  # failing.LINE_MARKERS
+            self.tests.add(index, text)
         if "\t" in line and (column := GH_CLI_STEP.match(line)):
             self.column = column.group(1)
         if text.startswith("##[error]"):
@@ -181,6 +188,7 @@ class _Scanner:
         self.follow = []
         # the first runner error line ends the failing step; until one is seen, the first `##[error]`
         self.error, self.runner_error = (index, text), runner
+        self.error_at = stamped_at(lines[index - base])
         self.step = self.current_step()
         self.region_start = max(self.step_start, self.header_end)
         self.region_blocks = self.raw.newest(self.step_start)
@@ -247,9 +255,19 @@ class _Scanner:
             saw_error=self.error is not None,
             strongest=self.strongest,
             warnings=self.warnings,
+            error_at=self.error_at,
             failed_tests=self.tests.between(self.region_start, last),
             tests_overflowed=self.tests.overflowed,
         )
+
+
+def stamped_at(line: str) -> float | None:
+    """The time GitHub stamped on a raw log line, in epoch seconds (None: the line carries no stamp)."""
+    found = _STAMPED.search(line[:80])
+    try:
+        return datetime.fromisoformat(found.group(1)).timestamp() if found else None
+    except ValueError:
+        return None
 
 
 def _at(previous: list[str], offset: int) -> str | None:

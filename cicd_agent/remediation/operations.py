@@ -43,6 +43,9 @@ def record_cycle(store: Store, *, at: float, duration: float, decisions: int, er
     )
 
 
+FLAKIEST = 10  # flaky tests `agent status` lists
+
+
 def status(breakers: Breakers, now: float) -> dict[str, Any]:
     """What `agent status` shows."""
     store = breakers.store
@@ -56,6 +59,7 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "pending_health_checks": store.pending_health_checks(),
         "storms": [asdict(i) for i in store.incidents(active=True)],
         "storms_ended": len(store.incidents(active=False)),
+        "flaky_tests": store.flaky_tests(limit=FLAKIEST),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
     }

@@ -223,6 +223,34 @@ def _m7_leases(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["seen_at"])
 
 
+def _m8_flake_ledger(db: sqlite_utils.Database) -> None:
+    """The flake ledger: tests (or jobs) that failed and then passed on a re-run of the same commit, per
+    repository; the re-runs spent on known flakes (a per-repository budget); the tests each re-run was for."""
+    db.table("flaky_tests").create(
+        {
+            "repo": str,
+            "name": str,
+            "flakes": int,
+            "first_at": float,
+            "last_at": float,
+            "last_run_id": int,
+            "last_signature": str,
+            "issue_number": int,
+            "issue_url": str,
+            "reported_flakes": int,
+        },
+        pk=("repo", "name"),
+        not_null={"flakes"},
+        defaults={"flakes": 0, "issue_number": 0, "reported_flakes": 0},
+    )
+    db.table("flaky_tests").create_index(["repo", "flakes"])
+    db.table("flake_reruns").create(
+        {"id": int, "repo": str, "at": float, "run_id": int, "run_attempt": int, "signature": str}, pk="id"
+    )
+    db.table("flake_reruns").create_index(["repo", "at"])
+    db.table("rerun_tests").create({"remediation_id": int, "repo": str, "names": str}, pk="remediation_id")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
@@ -231,4 +259,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
+    ("0008_flake_ledger", _m8_flake_ledger),
 ]

@@ -93,8 +93,8 @@ def _row(index: int, table: dict[str, Any], categories: dict[str, Category]) -> 
     if not isinstance(examples, list) or not examples or not all(isinstance(e, str) for e in examples):
         raise CatalogueError(f"{where}.examples: a list of at least one line from a real log")
     for key in ("pattern", "step", "tool_from"):
-        try:
-            re.compile(table.get(key, ""))
+        try:  # compiled as `compiled_rows` compiles it: that one is then `re`'s cached copy, not a second compile
+            re.compile(table.get(key, ""), 0 if key == "step" else re.MULTILINE)
         except (re.error, TypeError) as exc:
             raise CatalogueError(f"{where}.{key}: not a regular expression ({exc})") from None
     if not table.get("pattern") or not isinstance(table.get("tool"), str):

@@ -67,10 +67,9 @@ _EXPLAINING: list[tuple[str, re.Pattern[str] | None]] = [
     ("DATA RACE", None),
     ("Sanitizer", None),
     ("panic", re.compile(r"panic(?<!\wpanic): ")),
-    ("Segmentation fault", None),
     ("SIG", re.compile(r"SIG(?:SEGV|ABRT)\b")),
     ("atal", _any(r"Fatal Python error|fatal runtime error|A fatal error has been detected by the Java Runtime")),
-    ("nable to", _any(r"Unable to locate package|unable to select packages")),
+    ("nable to select packages", None),
     ("No matching distribution found", None),
     ("Could not find a version that satisfies", None),
     ("version solving failed", None),
@@ -79,7 +78,13 @@ _EXPLAINING: list[tuple[str, re.Pattern[str] | None]] = [
 _ON_ERROR_LINES = [  # what an `ERROR:` line can explain: a sanitizer's report, a package manager's root cause
     row
     for row in _EXPLAINING
-    if row[0] in ("Sanitizer", "nable to", "No matching distribution found", "Could not find a version that satisfies")
+    if row[0]
+    in (
+        "Sanitizer",
+        "nable to select packages",
+        "No matching distribution found",
+        "Could not find a version that satisfies",
+    )
 ]
 # ...and at the start of a line: pytest's `E` lines, jest's `●` report header
 _EXPLAINING_START = re.compile(r"E {2,}\S|[ \t]*● ")
@@ -136,8 +141,6 @@ PREFILTER = Prefilter(
         "No such file",
         "●",  # jest's report header (free on ASCII text: `str.find` knows at once it is not there)
         "DATA RACE",
-        "Unable to locate package",  # apt's root cause inside a `docker build` step
-        "Segmentation fault",
         "exceeded the maximum",
         "Killed",
         "Diff in ",

@@ -18,7 +18,6 @@ SAMPLES = [
     "WARNING: DATA RACE",
     "==3141==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000050",
     "panic: assignment to entry in nil map",
-    "/home/runner/work/_temp/x.sh: line 1:  3452 Segmentation fault      (core dumped) ./tests",
     "npm ERR! signal SIGSEGV",
     "# A fatal error has been detected by the Java Runtime Environment:",
     "ERROR: unable to select packages:",

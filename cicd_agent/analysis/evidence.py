@@ -148,6 +148,7 @@ PREFILTER = Prefilter(
         "deprecated",
         "SUCCESS",  # Jenkins' and Maven's final status
     ),
+    marks=("E   ", "●", "DATA RACE", "panic:"),  # lines that may explain: never passed by in a saturated run
 )
 
 

@@ -129,24 +129,30 @@ class Prefilter:
 
     pattern: re.Pattern[str]
     literals: tuple[str, ...]
+    marks: tuple[str, ...] = ()  # literals whose lines `lines` also reports apart (`marked`)
 
-    def lines(self, chunk: str, lines: list[str] | None = None) -> list[int]:
-        """0-based indexes of the lines of `chunk` (split on LF, or given as `lines`) that pass, sorted."""
+    def lines(self, chunk: str, lines: list[str] | None = None, marked: set[int] | None = None) -> list[int]:
+        """0-based indexes of the lines of `chunk` (split on LF, or given as `lines`) that pass, sorted; the
+        lines holding one of `marks` are also added to `marked` when it is given."""
         lines = chunk.split("\n") if lines is None else lines
         starts = _sparse_starts(self.pattern, chunk, limit=len(lines) // 8)
         hits: set[int] = set()
         if starts is None:
             hits.update(itertools.compress(itertools.count(), map(self.pattern.search, lines)))
             starts = []
+        marked_starts: set[int] = set()
         for literal in self.literals:
             skip = 1 if literal.startswith("\n") else 0  # "\nE  " marks the line after the LF
             if skip and chunk.startswith(literal[1:]):
                 starts.append(0)
+            found = len(starts)
             at = chunk.find(literal)
             while at >= 0:
                 starts.append(chunk.rfind("\n", 0, at + skip) + 1)
                 end = chunk.find("\n", at + skip)
                 at = chunk.find(literal, end + 1 - skip) if end >= 0 else -1
+            if marked is not None and literal in self.marks:
+                marked_starts.update(starts[found:])
         if starts:
             starts.sort()
             index = last = 0
@@ -154,6 +160,9 @@ class Prefilter:
                 index += chunk.count("\n", last, start)
                 last = start
                 hits.add(index)
+                if start in marked_starts:
+                    assert marked is not None
+                    marked.add(index)
         return sorted(hits)
 
 

@@ -120,7 +120,8 @@ class _Scanner:
         events = _group_events(chunk) if "##[" in chunk else []
         event = 0
         raw, filtered = self.raw, self.filtered
-        for local in PREFILTER.lines(chunk, lines):
+        marked: set[int] = set()  # lines with a literal of a line that explains (evidence.PREFILTER.marks)
+        for local in PREFILTER.lines(chunk, lines, marked):
             if local >= count:
                 break
             while event < len(events) and events[event][0] <= local:
@@ -137,6 +138,7 @@ class _Scanner:
                 and "BUILD" not in line
                 and "Finished:" not in line
                 and "FAIL" not in line  # a failing test's line (failing.py) is always looked at
+                and (not marked or local not in marked)  # so is a line that may explain
                 and (filtered is raw or (filtered.open is not None and filtered.open.saturated))
             ):
                 raw.extend(index)

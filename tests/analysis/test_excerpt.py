@@ -85,3 +85,13 @@ def test_a_report_that_explains_comes_before_summaries_that_count() -> None:
     texts = [e.text for e in analyze(log, max_lines=11).excerpt]  # the step's last lines (7), then one block
     assert all(line in texts for line in report), texts
     assert not any(line in texts for line in summaries)
+
+
+def test_a_report_right_after_a_run_of_summaries_is_not_passed_by() -> None:
+    """A block of summaries whose score cannot grow lets later lines only move its end; a line that may
+    explain is never among them (hypothesis found this one)."""
+    summaries = [f"error: stage {name} failed" for name in "abcdefghijklmnop"]  # distinct: each one counts
+    report = ["  ● cart › keeps items after reload", "", "    Expected: 3", "    Received: 0"]
+    lines = ["##[group]Run make ci", "make ci", "##[endgroup]", *summaries, *report, *["compiling"] * 8]
+    log = "".join(f"{TS}{line}\n" for line in [*lines, "##[error]Process completed with exit code 1."])
+    assert "  ● cart › keeps items after reload" in [e.text for e in analyze(log).excerpt]

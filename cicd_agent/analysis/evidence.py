@@ -86,6 +86,17 @@ _ON_ERROR_LINES = [  # what an `ERROR:` line can explain: a sanitizer's report, 
         "Could not find a version that satisfies",
     )
 ]
+_ON_MAVEN_LINES = [  # what Maven's `[ERROR]` line can explain: an assertion, an artifact it cannot resolve
+    row
+    for row in _EXPLAINING
+    if row[0] in ("ssert", "ComparisonFailure", "but was", "Could not resolve dependencies for")
+]
+_WEAKER_WORDS = ("Error Trace:", "Not equal:", "Failure/Error:", "DATA RACE", "atal", "version solving failed")
+_ON_WEAKER_LINES = [  # what a line with no weight-3 word can explain (a stack frame, a warning cannot)
+    row for row in _EXPLAINING if row[0] in (*_WEAKER_WORDS, "Could not resolve dependencies for")
+]
+# the rows worth looking for, by the weight-3 pattern that matched (its index in _STRONG; -1: none did)
+_NARROWED = {1: _ON_ERROR_LINES, 3: _ON_MAVEN_LINES, -1: _ON_WEAKER_LINES}
 # ...and at the start of a line: pytest's `E` lines, jest's `●` report header
 _EXPLAINING_START = re.compile(r"E {2,}\S|[ \t]*● ")
 # A runner's one-line summary of a failure names the assertion, but it is the summary, not the report
@@ -189,7 +200,7 @@ def _weigh(text: str) -> int:
     # than it says (weight 3, at no extra cost); an `ERROR:` line is looked at for a package manager's root cause
     if strong == 0:
         weight = 3
-    elif _explains(text, _ON_ERROR_LINES if strong == 1 else _EXPLAINING):
+    elif _explains(text, _NARROWED.get(strong, _EXPLAINING)):
         weight = 4
     elif strong >= 0:
         weight = 3

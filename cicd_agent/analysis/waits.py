@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 
 RATE_LIMITED = re.compile(
-    r"(?i)(?:HTTP(?:/[\d.]+)?|status|code|error|got|returned|received|\bE)\W{0,3}429\b|\b429\W{0,3}(?:too many|\(|-)|"
-    r"too many requests|toomanyrequests|rate[ -]?limit|throttl|abuse detection|quota exceeded|"
+    r"(?i)(?:HTTP(?:/[\d.]+)?|status|code|error|got|returned|received)\W{0,3}429\b|\b429\W{0,3}(?:too many|\(|-)|"
+    r"\bcode E429\b|too many requests|toomanyrequests|rate[ -]?limit|throttl|abuse detection|quota exceeded|"
     r"\brate exceeded\b|\bSlowDown\b"
 )
 _UNITS = {"ms": 0.001, "µs": 0.000001, "us": 0.000001, "h": 3600.0, "hour": 3600.0, "hours": 3600.0}

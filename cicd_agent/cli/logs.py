@@ -10,7 +10,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-LIBRARIES = ("apscheduler", "github", "urllib3", "git")
+LIBRARIES = ("apscheduler", "github", "urllib3", "git", "waitress")
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]

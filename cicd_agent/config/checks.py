@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from cicd_agent.config.settings import EVENTS, REPO_NAME, STRATEGIES, Config, Problem
+from cicd_agent.config.settings import EVENTS, FORK_FAILURES, REPO_NAME, STRATEGIES, Config, Problem
 from cicd_agent.config.urls import NOT_A_URL, url_problem
 from cicd_agent.model import FIXER_NAMES
 from cicd_agent.text import redact
@@ -51,6 +51,7 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
 
     _check_repos(config, add)
     _check_rules(config, add)
+    _check_forks(config, add)
     _check_env_names(config, add)
     _check_urls(config, add)
     _check_durations(config, add)
@@ -96,6 +97,12 @@ def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
         seen.add(repo.name.lower())
         if not repo.branches:
             add(f"repos[{index}].branches", "list at least one branch or glob")
+
+
+def _check_forks(config: Config, add: Callable[[str, str], None]) -> None:
+    if config.policy.fork_failures not in FORK_FAILURES:
+        expected = " or ".join(repr(v) for v in FORK_FAILURES)
+        add("policy.fork_failures", f"expected {expected}, got {config.policy.fork_failures!r}")
 
 
 def _check_rules(config: Config, add: Callable[[str, str], None]) -> None:

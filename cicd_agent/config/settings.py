@@ -109,6 +109,7 @@ class PolicyConfig:
     fleet_max_new_prs_per_hour: int = 20
     auto_merge: bool = False
     max_failures_per_cycle: int = 20
+    fork_failures: str = "skip"  # a fork's failed run: "skip" (recorded) or "comment" on the fork's pull request
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ def check_api_url(url: str, *, where: str) -> str:
 
 
 STRATEGIES = tuple(str(s) for s in Strategy)
+FORK_FAILURES = ("skip", "comment")
 EVENTS = (
     "breaker_opened",
     "rollback",

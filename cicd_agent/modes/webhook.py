@@ -98,7 +98,7 @@ def route(config: Config, delivery: Delivery) -> Routed:
             return Routed(Kind.IGNORED, f"malformed workflow_run: {type(exc).__name__}", repo=repo.name)
         if is_fix_branch(run.branch):
             return Routed(Kind.FIX_RUN, run=run, repo=repo.name, action=action)
-        if watched_failure(repo, run):
+        if watched_failure(repo, run, config.policy.fork_failures):
             return Routed(Kind.FAILURE, run=run, repo=repo.name, action=action)
         return Routed(Kind.IGNORED, f"{run.conclusion} on {run.branch[:100]!r}: nothing to do", repo=repo.name)
     if event in APPROVAL_EVENTS:

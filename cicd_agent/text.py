@@ -214,6 +214,41 @@ def iso8601(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# -- strangers' documents ---------------------------------------------------------------------------
+
+MAX_DEPTH = 64  # GitHub's event payloads nest about 6 deep, a config file 3
+
+
+def nesting_depth(value: object) -> int:
+    """How deep lists and dicts nest in `value` (a scalar: 0), found without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def depth_problem(value: object, limit: int = MAX_DEPTH) -> str | None:
+    depth = nesting_depth(value)
+    return f"it nests {depth} levels deep (at most {limit})" if depth > limit else None
+
+
+def load_json(text: str | bytes, limit: int = MAX_DEPTH) -> Any:
+    """JSON from a stranger, nested at most `limit` deep: a ValueError for anything else, never a RecursionError
+    (the parser's own limit ends a document nested thousands deep; `limit` the ones it still reads)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"it nests deeper than Python's parser reads (at most {limit})") from None
+    problem = depth_problem(value, limit)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 # -- secrets -------------------------------------------------------------------------------------------
 
 _TOKEN_SHAPES = [

@@ -1,8 +1,11 @@
 """The one escaping layer: strangers' text (log lines, workflow, job, step and branch names, titles) made safe
 for each place the agent writes it.
 
-- terminals: `terminal` drops escape sequences (CSI, OSC, DCS, ...), C0/C1 controls, NUL, bidi overrides
-  and invalid UTF-8, so a log cannot move the cursor, retitle the window or hide text;
+- terminals: `terminal` drops escape sequences (CSI, OSC, DCS, ...), C0/C1 controls, NUL, bidirectional and
+  zero-width characters (`INVISIBLE`) and invalid UTF-8, so a log cannot move the cursor, retitle the window,
+  reorder or hide text; every Markdown function below starts from it;
+- JSON for people (`--json`): `json_for_people` writes those characters as `\\uXXXX` escapes, so the data stays
+  exact for a program and shows as it is to a person;
 - Markdown on GitHub: `inline` (prose), `code_span`, `fenced` (excerpts), `link`: no mention pings, no
   links, images or HTML from strangers' text; mentions and issue references are broken with a zero-width
   space, as Dependabot and Renovate do;
@@ -40,7 +43,12 @@ _ESCAPES = re.compile(
     r"|\x1b[ -/]*[0-~]?",  # any other ESC sequence (charsets, keypad modes, a lone ESC)
     re.MULTILINE,
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# invisible and direction-changing characters: a name or a log line can use them to show one thing and be another
+# (Trojan Source): bidi embeddings, overrides and isolates, the Arabic letter mark, zero-width spaces and joiners,
+# left-to-right and right-to-left marks, word joiners and invisible operators, line and paragraph separators,
+# the byte order mark, interlinear annotations, the Mongolian vowel separator, the soft hyphen
+INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+_CONTROLS = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
@@ -54,6 +62,16 @@ def terminal(text: str | bytes, *, newlines: bool = True) -> str:
     if not newlines:
         text = text.replace("\n", " ")
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+_INVISIBLE_IN_JSON = re.compile(f"[\\x7f-\\x9f{INVISIBLE}]")
+
+
+def json_for_people(value: Any, **dumps: Any) -> str:
+    """`json.dumps(value, ensure_ascii=False, **dumps)` with controls and invisible or direction-changing
+    characters escaped (`\\u202e`): the same data for a program, nothing hidden or reordered on a screen."""
+    text = json.dumps(value, ensure_ascii=False, **dumps)
+    return _INVISIBLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 # -- Markdown (issue, PR and comment bodies, job summaries) -----------------------------------------

@@ -9,7 +9,6 @@ stream) and nothing else.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -143,13 +142,17 @@ class AppState:
             self.console(stderr=False).print(message, markup=False)
 
     def emit_json(self, value: Any) -> None:
-        """The one JSON document of a command, on stdout."""
-        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        """The one JSON document of a command, on stdout (strangers' invisible characters escaped)."""
+        from cicd_agent.text import json_for_people
+
+        sys.stdout.write(json_for_people(value, indent=2) + "\n")
         sys.stdout.flush()
 
     def emit_json_line(self, value: Any) -> None:
         """One line of a JSON Lines stream (`run --watch --json`)."""
-        sys.stdout.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
+        from cicd_agent.text import json_for_people
+
+        sys.stdout.write(json_for_people(value, separators=(",", ":")) + "\n")
         sys.stdout.flush()
 
     # -- shared objects -----------------------------------------------------------------------------

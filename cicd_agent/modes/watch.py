@@ -153,6 +153,7 @@ def watch(
     jobs: list[tuple[str, Callable[[], None], float]] | None = None,
     process_metrics: Callable[[], dict[str, float]] | None = None,
     routes: list[Route] | None = None,
+    server_name: str = "metrics",
 ) -> None:
     """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
     metrics port, `/metrics` and `/healthz` (and `routes`) on (address, port). `jobs` run on the same single
@@ -174,7 +175,7 @@ def watch(
     address, port = metrics
     listener = None
     if port is not None:
-        listener = serve_metrics(ports, watcher, address, port, process_metrics, routes or [])
+        listener = serve_metrics(ports, watcher, address, port, process_metrics, routes or [], server_name)
     ports.echo(
         f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
@@ -193,6 +194,7 @@ def serve_metrics(
     port: int,
     extra: Callable[[], dict[str, float]] | None = None,
     routes: list[Route] | None = None,
+    name: str = "metrics",
 ) -> Listener:
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
     and this process; `/healthz` from the watcher's cycles; `routes` beside them."""
@@ -220,6 +222,6 @@ def serve_metrics(
         return metrics.exposition(status, live)
 
     served = [*metrics.routes(render, watcher.health), *(routes or [])]
-    listener = server.serve("metrics", address, port, served, ports.echo, fix="pick another --metrics-port or address")
+    listener = server.serve(name, address, port, served, ports.echo, fix="pick another --metrics-port or address")
     ports.echo(f"metrics on {listener.url}/metrics, health on /healthz")
     return listener

@@ -227,7 +227,9 @@ def serve(
     receiver = Receiver(secret, p.config.webhook.path, p.echo)
     shared = metrics == (host, port)
     listener = None
-    if not shared:
+    if shared:
+        p.echo(f"receiving webhooks on {receiver.path}, beside /metrics and /healthz")
+    else:
         listener = server.serve("webhook", host, port, [receiver.route()], p.echo, fix="pick another --port")
         p.echo(f"receiving webhooks on {listener.url}{receiver.path}")
 
@@ -248,6 +250,7 @@ def serve(
             jobs=[("webhook deliveries", drain_job, DRAIN_EVERY)],
             process_metrics=process_metrics,
             routes=[receiver.route()] if shared else None,
+            server_name="webhook" if shared else "metrics",
         )
     finally:
         if listener is not None:

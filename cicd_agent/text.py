@@ -219,6 +219,8 @@ _TOKEN_SHAPES = [
     (re.compile(r"(?i)(authorization:\s*(?:basic|bearer|token)\s+)\S+"), r"\1"),  # a header's value
     (re.compile(r"(?i)(['\"](?:token|bearer)\s+)[^'\"\s]+"), r"\1"),  # a header value quoted in an exception
     (re.compile(r"(x-access-token:)[^@\s]+"), r"\1"),
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+(?=@)"), r"\1"),  # a password inside a URL
+    (re.compile(r"(?i)(_auth(?:Token)?\s*=\s*)\S+"), r"\1"),  # npm's .npmrc credentials
 ]
 _SECRET_NAMES = re.compile(r"TOKEN|SECRET|PASSWORD|PRIVATE_KEY|WEBHOOK|API_KEY", re.IGNORECASE)
 

@@ -19,6 +19,7 @@ from typing import Any
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 
+from cicd_agent.fixers import toml_arrays
 from cicd_agent.fixers.package_index import canonical
 
 TEST_TOOLS = {"pytest", "nose", "nose2", "tox", "nox", "coverage", "pytest-cov", "hypothesis", "mock"}
@@ -165,32 +166,30 @@ def project_name(data: dict[str, Any]) -> str | None:
     return canonical(name) if isinstance(name, str) else None
 
 
-def add_to_pyproject(text: str, place: Place, requirement: str, poetry_constraint: str) -> str:
-    """The pyproject text with `requirement` appended to `place` (tomlkit keeps everything else)."""
+def add_to_pyproject(text: str, place: Place, requirement: str, poetry_constraint: str) -> str | None:
+    """The pyproject text with `requirement` added to `place`, every other line as it was (None: this layout
+    cannot be edited that way). PEP 621 and dependency-group arrays are edited as text (toml_arrays); a
+    missing `[project] dependencies` is created; Poetry tables get a `name = "constraint"` line."""
+    if place.kind in ("project", "extra", "group"):
+        path = {
+            "project": ["project", "dependencies"],
+            "extra": ["project", "optional-dependencies", place.name],
+            "group": ["dependency-groups", place.name],
+        }[place.kind]
+        edited = toml_arrays.add_item(text, path, requirement, toml_arrays.array_indent(text))
+        if edited is None and place.kind == "project" and toml_arrays.find_array(text, path) is None:
+            edited = toml_arrays.add_key(text, ["project"], "dependencies", requirement)
+        return edited
     doc = tomlkit.parse(text)
-    if place.kind == "project":
-        _append(doc["project"]["dependencies"], requirement)
-    elif place.kind == "extra":
-        _append(doc["project"]["optional-dependencies"][place.name], requirement)
-    elif place.kind == "group":
-        _append(doc["dependency-groups"][place.name], requirement)
-    elif place.kind == "poetry":
-        poetry = doc["tool"]["poetry"]
-        if place.name == "main":
-            table = poetry["dependencies"]
-        elif place.name == "dev" and "dev-dependencies" in poetry:
-            table = poetry["dev-dependencies"]
-        else:
-            table = poetry["group"][place.name]["dependencies"]
-        table[Requirement(requirement).name] = poetry_constraint
+    poetry = doc["tool"]["poetry"]
+    if place.name == "main":
+        table = poetry["dependencies"]
+    elif place.name == "dev" and "dev-dependencies" in poetry:
+        table = poetry["dev-dependencies"]
+    else:
+        table = poetry["group"][place.name]["dependencies"]
+    table[Requirement(requirement).name] = poetry_constraint
     return tomlkit.dumps(doc)
-
-
-def _append(array: Any, item: str) -> None:
-    multiline = "\n" in array.as_string()
-    array.append(item)
-    if multiline:
-        array.multiline(True)
 
 
 # -- setup.cfg --------------------------------------------------------------------------------------------

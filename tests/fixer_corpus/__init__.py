@@ -19,6 +19,7 @@ from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext
 from cicd_agent.fixers.action_versions import CachedVersions
 from cicd_agent.fixers.package_index import WheelhouseIndex
+from fixer_corpus.actions import CorpusActions
 
 TS = "2024-05-01T12:00:00.0000000Z "
 VERSIONS = {"ruff": importlib.metadata.version("ruff"), "black": importlib.metadata.version("black")}
@@ -72,7 +73,7 @@ def context(case: Case, root: Path, index: WheelhouseIndex, tool_cache: Path) ->
         workflow_path=case.workflow,
         job_name=case.job,
         log=log,
-        versions=CachedVersions(None),
+        versions=CachedVersions(CorpusActions()),
         index=index,
         tool_cache=tool_cache,
     )

@@ -11,6 +11,7 @@ that would stay in the failing job refuses the whole plan: a PR that cannot go g
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from yaml.nodes import Node
@@ -76,6 +77,9 @@ def _latest_bump(versions: ActionVersions, use: Uses, why: str) -> Bump | str:
     if not re.fullmatch(r"v?\d+(?:\.\d+)*", use.ref) and not _SHA.fullmatch(use.ref):
         return f"{use.action}@{use.ref} follows a branch: choose a release to pin by hand"
     target = versions.latest(use.repo)
+    listed = retirement(use.action, use.ref, use.comment)
+    if listed is not None and listed.replacement:
+        return f"{use.repo} is {said(listed)}: moving to another action is a change for a person"
     if target is None:
         return f"cannot find the latest release of {use.repo} (the API did not answer; not in the table)"
     if target.major < 0 or version_tuple(target.tag) <= current_version(use):
@@ -92,12 +96,19 @@ def _latest_bump(versions: ActionVersions, use: Uses, why: str) -> Bump | str:
 def _reach_bump(versions: ActionVersions, use: Uses, named: list[Named], problems: list[Problem]) -> Bump | str:
     if not re.fullmatch(r"v?\d+(?:\.\d+)*", use.ref) and not _SHA.fullmatch(use.ref):
         return f"{use.action}@{use.ref} follows a branch: choose a release to pin by hand"
-    chosen = clean_release(versions, use.action, current_version(use), named)
+    chosen = clean_release(versions, use.action, current_version(use), named, _fits(versions, use))
     if isinstance(chosen, str):
         return f"{use.action}@{use.ref} runs {problems[0].shown()}; {chosen}"
     target, note = chosen
-    ref = new_ref(use, target)
-    return Bump(use, target, ref, f"it runs {problems[0].shown()}; {note}")
+    return Bump(use, target, new_ref(use, target), f"it runs {problems[0].shown()}; {note}")
+
+
+def _fits(versions: ActionVersions, use: Uses) -> Callable[[ActionVersion], str | None]:
+    def fits(target: ActionVersion) -> str | None:
+        checked = action_inputs.check(versions, use, target.tag)
+        return checked if isinstance(checked, str) else None
+
+    return fits
 
 
 def plan(versions: ActionVersions, work: list[FileWork], named: list[Named], scope: set[tuple[str, int]]) -> list[str]:
@@ -150,10 +161,11 @@ def plan(versions: ActionVersions, work: list[FileWork], named: list[Named], sco
 
 
 def _checked_target(versions: ActionVersions, bump: Bump, named: list[Named]) -> Bump | str:
-    """The bump, if its target reaches nothing deprecated and the step's inputs fit it (renames added)."""
+    """The bump, if its target reaches nothing deprecated and the step's inputs fit it (renames added); else
+    the newest release that does, for a reference moved for what it reaches."""
     inner = reach_problems(versions, bump.use.action, bump.target.tag, named)
     if inner:
-        chosen = clean_release(versions, bump.use.action, current_version(bump.use), named)
+        chosen = clean_release(versions, bump.use.action, current_version(bump.use), named, _fits(versions, bump.use))
         if isinstance(chosen, str):
             return f"{bump.use.action}@{bump.target.tag} runs {inner[0].shown()}; {chosen}"
         bump = Bump(bump.use, chosen[0], new_ref(bump.use, chosen[0]), f"{bump.why}; {chosen[1]}")

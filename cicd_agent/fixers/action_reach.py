@@ -9,6 +9,7 @@ of a called action or workflow whose whole reach is clean: the latest, else the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import yaml
@@ -31,7 +32,7 @@ class Problem:
     via: str = ""  # the chain of references it was reached through ("a/b@v1 -> c/d/.github/workflows/x.yml@v2")
 
     def shown(self) -> str:
-        inside = f" (reached through {self.via})" if self.via else ""
+        inside = f" (reached through {self.via})" if " -> " in self.via else ""
         return f"{self.action}@{self.ref}{inside}: {self.why}"
 
 
@@ -142,27 +143,36 @@ def releases(versions: ActionVersions, repo: str) -> list[tuple[str, str]]:
 
 
 def clean_release(
-    versions: ActionVersions, action: str, current: tuple[int, int, int], named: list[Named]
+    versions: ActionVersions,
+    action: str,
+    current: tuple[int, int, int],
+    named: list[Named],
+    fits: Callable[[ActionVersion], str | None] = lambda _: None,
 ) -> tuple[ActionVersion, str] | str:
-    """(the release to move to, a note) whose reach is clean and newer than `current`; else why none is."""
+    """(the release to move to, a note): the newest release of the pinned major, else the latest release,
+    that is newer than `current`, is not itself deprecated, whose whole reach is clean and that `fits` (the
+    step's inputs); else why there is none."""
     repo = "/".join(action.split("/")[:2]).lower()
-    latest = versions.latest(repo)
-    candidates: list[ActionVersion] = [latest] if latest is not None else []
-    for tag, sha in releases(versions, repo):
-        if version_tuple(tag) > current and version_tuple(tag)[0] in (current[0], latest.major if latest else -1):
-            candidates.append(ActionVersion(repo, tag, sha, None, "GitHub API"))
+    tagged = [ActionVersion(repo, t, sha, None, "GitHub API") for t, sha in releases(versions, repo)]
+    candidates = [c for c in tagged if version_tuple(c.tag)[0] == current[0]]
+    latest = versions.latest(repo) or (tagged[0] if tagged else None)
+    if latest is not None:
+        candidates.append(latest)
     looked: list[str] = []
     for candidate in candidates:
         if version_tuple(candidate.tag) <= current:
             continue
-        problems = reach_problems(versions, action, candidate.tag, named)
+        itself = own_problem(action, candidate.tag, "", named)
+        problems = [itself] if itself else reach_problems(versions, action, candidate.tag, named)
+        misfit = fits(candidate) if problems == [] else None
         if problems is None:
             looked.append(f"{candidate.tag} (cannot be read)")
-            continue
-        if problems:
+        elif problems:
             looked.append(f"{candidate.tag} ({problems[0].shown()})")
-            continue
-        return candidate, f"every action {action}@{candidate.tag} runs was read: none is deprecated"
-    if not candidates:
-        return f"cannot list the releases of {repo}"
-    return f"no release of {repo} newer than the pinned one runs only current actions: " + "; ".join(looked[:3])
+        elif misfit:
+            looked.append(f"{candidate.tag} ({misfit})")
+        else:
+            return candidate, f"{action}@{candidate.tag} was read: nothing it runs is deprecated"
+    if not looked:
+        return f"found no release of {repo} newer than the pinned one"
+    return f"no release of {repo} newer than the pinned one will do: " + "; ".join(dict.fromkeys(looked[:3]))

@@ -143,6 +143,9 @@ class CorpusActions:
         row = FALLBACK.get(repo)
         if row is not None and ref == row[1]:
             return row[0]
+        by_sha = {sha_of(repo, t): t for t in tags}
+        if ref in by_sha:
+            return by_sha[ref]
         same_major = [t for t in tags if version_tuple(t)[0] == version_tuple(ref)[0] and "." not in ref]
         return max(same_major, key=version_tuple) if same_major else None
 
@@ -163,3 +166,52 @@ def sha_of(action: str, tag: str) -> str:
     if row is not None and row[0] == tag:
         return row[1]
     return hashlib.sha1(f"{action.lower()}@{tag}".encode()).hexdigest()
+
+
+def tox_workflow(cache: str, upload: str, *, inputs: str = "envs toxdeps coverage libraries") -> str:
+    """A reusable tox workflow (the shape of astronomy projects' shared CI), running these action versions."""
+    declared = "".join(
+        f"      {name}:\n        description: {name}\n        required: {'true' if name == 'envs' else 'false'}\n"
+        f"        type: string\n" + ("" if name == "envs" else "        default: ''\n")
+        for name in inputs.split()
+    )
+    return (
+        "name: Test Python package\non:\n  workflow_call:\n    inputs:\n"
+        + declared
+        + "    secrets:\n      CODECOV_TOKEN:\n        required: false\n"
+        "jobs:\n  tox:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+        f"      - uses: actions/cache@{cache}\n        with:\n          path: .tox\n"
+        "          key: tox-${{ hashFiles('tox.ini') }}\n"
+        "      - run: pipx run tox -e py\n"
+        f"      - uses: actions/upload-artifact@{upload}\n        with:\n"
+        "          name: results\n          path: results.xml\n"
+    )
+
+
+HOOKS_ACTION_OLD = action_yml(
+    _plain("extra_args"),
+    steps="- uses: actions/setup-python@v2\n- uses: actions/cache@v2\n  with:\n    path: ~/.cache/pre-commit\n"
+    "    key: pre-commit-${{ hashFiles('.pre-commit-config.yaml') }}\n- run: pre-commit run --all-files\n  shell: bash",
+)
+HOOKS_ACTION = HOOKS_ACTION_OLD.replace("actions/cache@v2", "actions/cache@v4").replace(
+    "setup-python@v2", "setup-python@v5"
+)
+WF = ".github/workflows/tox.yml"
+REPOS |= {
+    "astro-ci/workflows": [
+        (_tags("v1.7.0 v1.8.0"), {WF: tox_workflow("v3", "v3")}),
+        (_tags("v1.9.0 v1.10.0"), {WF: tox_workflow("v4", "v4")}),
+        (_tags("v2.0.0 v2.1.0"), {WF: tox_workflow("v4", "v4", inputs="envs coverage libraries")}),
+    ],
+    "shared-ci/workflows": [
+        (_tags("v2.0.0 v2.1.0 v2.2.0"), {WF: tox_workflow("v2", "v4")}),
+        (_tags("v3.0.0"), {WF: tox_workflow("v4", "v4", inputs="environments coverage")}),
+    ],
+    "hooks-ci/run": [
+        (_tags("v1.0.0 v1.0.2"), {"action.yml": HOOKS_ACTION_OLD}),
+        (_tags("v1.1.0 v1.1.1"), {"action.yml": HOOKS_ACTION}),
+    ],
+    "actions/create-release": [
+        (_tags("v1.0.0 v1.1.4"), {"action.yml": action_yml(_plain("tag_name", "release_name"))})
+    ],
+}

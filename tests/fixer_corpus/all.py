@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from fixer_corpus import Case, deprecated_actions, formatters, missing_dependencies, timeouts
+from fixer_corpus import Case, deprecated_actions, formatters, missing_dependencies, reached_actions, timeouts
 
-CASES: list[Case] = [*deprecated_actions.CASES, *missing_dependencies.CASES, *formatters.CASES, *timeouts.CASES]
+CASES: list[Case] = [
+    *deprecated_actions.CASES,
+    *reached_actions.CASES,
+    *missing_dependencies.CASES,
+    *formatters.CASES,
+    *timeouts.CASES,
+]

@@ -29,7 +29,8 @@ TEST_TOOLS = {"pytest", "nose", "nose2", "tox", "nox", "coverage", "pytest-cov",
 class Place:
     """Where a requirement can be written: a requirements file, or a list inside pyproject/setup.cfg."""
 
-    kind: str  # requirements | project | extra | group | poetry | setup.cfg | setup.cfg-extra
+    kind: str  # requirements | project | extra | group | poetry | setup.cfg | setup.cfg-extra | setup.py |
+    # setup.py-extra | pipfile | hatch | pdm-dev
     file: str
     name: str = ""  # the extra or group ("" for the main list)
 
@@ -42,6 +43,11 @@ class Place:
             "poetry": f"Poetry group {self.name}" if self.name != "main" else "[tool.poetry.dependencies]",
             "setup.cfg": "[options] install_requires",
             "setup.cfg-extra": f"[options.extras_require] {self.name}",
+            "setup.py": "install_requires",
+            "setup.py-extra": f"extras_require {self.name}",
+            "pipfile": f"[{self.name}]",
+            "hatch": f"environment {self.name.replace(':', ' ')}",
+            "pdm-dev": f"[tool.pdm.dev-dependencies] {self.name}",
         }[self.kind]
         return f"{self.file} {where}".strip()
 
@@ -247,7 +253,10 @@ def add_to_setup_cfg(text: str, place: Place, requirement: str) -> str | None:
 
 
 def places_in(workspace: Path) -> dict[Place, list[str]]:
-    """Every dependency list of pyproject.toml and setup.cfg (requirements files are found per install)."""
+    """Every dependency list of pyproject.toml, setup.cfg, setup.py, Pipfile and hatch environments
+    (requirements files are found per install)."""
+    from cicd_agent.fixers import more_manifests  # it builds on Place
+
     places: dict[Place, list[str]] = {}
     pyproject = workspace / "pyproject.toml"
     if pyproject.is_file():
@@ -256,10 +265,22 @@ def places_in(workspace: Path) -> dict[Place, list[str]]:
     cfg = workspace / "setup.cfg"
     if cfg.is_file():
         places |= setup_cfg_places(cfg.read_text(encoding="utf-8", errors="replace"))
-    return places
+    return places | more_manifests.places_in(workspace)
+
+
+def can_create_project_list(workspace: Path) -> bool:
+    """pyproject.toml has a [project] table without `dependencies`, and does not declare them dynamic."""
+    try:
+        data = tomllib.loads((workspace / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    project = data.get("project")
+    return (
+        isinstance(project, dict) and "dependencies" not in project and "dependencies" not in project.get("dynamic", [])
+    )
 
 
 def names_of(place: Place, entries: list[str]) -> set[str]:
-    if place.kind == "poetry":
+    if place.kind in ("poetry", "pipfile"):
         return {canonical(e) for e in entries}
     return {n for e in entries if (n := requirement_name(e))}

@@ -117,7 +117,27 @@ DISTRIBUTIONS: dict[str, str] = {
     "annotated_types": "annotated-types",
     "charset_normalizer": "charset-normalizer",
     "email_validator": "email-validator",
+    # modules the standard library dropped (3.12, 3.13), and the distributions that provide them since
+    "distutils": "setuptools",
+    "asyncore": "pyasyncore",
+    "asynchat": "pyasynchat",
+    "imghdr": "standard-imghdr",
+    "cgi": "legacy-cgi",
+    "cgitb": "legacy-cgi",
+    "telnetlib": "standard-telnetlib",
+    "audioop": "audioop-lts",
+    "pipes": "standard-pipes",
+    "sndhdr": "standard-sndhdr",
+    "uu": "standard-uu",
+    "nntplib": "standard-nntplib",
+    "xdrlib": "standard-xdrlib",
+    "mailcap": "standard-mailcap",
+    "chunk": "standard-chunk",
+    "aifc": "standard-aifc",
+    "sunau": "standard-sunau",
 }
+# a module a distribution provides without shipping it under that name (setuptools' distutils shim)
+SHIPPED_AS: dict[str, str] = {"distutils": "_distutils_hack"}
 # well-known distributions whose import name is the distribution's own, for the typo guard
 POPULAR: frozenset[str] = frozenset(
     name.lower()

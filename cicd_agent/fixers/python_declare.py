@@ -8,14 +8,16 @@ from __future__ import annotations
 import tomllib
 
 from cicd_agent.fixers import dependency_files as deps
-from cicd_agent.fixers import file_formatters, lockers
-from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read
+from cicd_agent.fixers import file_formatters, lockers, more_manifests
+from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, tool
 from cicd_agent.fixers.package_index import Distribution, canonical
 
 NAME = "missing-dependency"
 
 
-def write(ctx: FixContext, place: deps.Place, dist: Distribution, module: str, tests: bool) -> FixPlan | CannotFix:
+def write(
+    ctx: FixContext, place: deps.Place, dist: Distribution, module: str, tests: bool, note: str = ""
+) -> FixPlan | CannotFix:
     before = read(ctx.workspace, place.file) or ""
     requirement = dist.name
     if place.kind == "requirements":
@@ -31,6 +33,8 @@ def write(ctx: FixContext, place: deps.Place, dist: Distribution, module: str, t
         after: str | None = deps.add_requirement_line(before, requirement)
     elif place.file == "setup.cfg":
         after = deps.add_to_setup_cfg(before, place, requirement)
+    elif place.kind in ("setup.py", "setup.py-extra", "pipfile", "hatch", "pdm-dev"):
+        after = more_manifests.add(before, place, requirement, dist.name)
     else:
         after = deps.add_to_pyproject(before, place, requirement, f"^{dist.version}")
     if after is None:
@@ -52,7 +56,7 @@ def write(ctx: FixContext, place: deps.Place, dist: Distribution, module: str, t
         NAME,
         f"Declare missing dependency {dist.name}",
         f"The job failed with `ModuleNotFoundError: No module named '{module}'` ({kind}). Added {requirement}"
-        f"{renamed} to {place.shown()}, where the job installs from. Verified on the package index: {dist.name} "
+        f"{renamed} to {place.shown()}, where the job installs from{note}. Verified on the package index: {dist.name} "
         f"{dist.version} exists and its wheel ships `{module}`. Re-parsed the edited file"
         + (f"; {shaped_note}" if shaped_note else "")
         + (f"; regenerated {', '.join(c.path for c in lock)}" if lock else "")
@@ -68,12 +72,19 @@ def check_added(place: deps.Place, before: str, after: str, dist: str) -> str | 
         return None if new - old == {canonical(dist)} else f"re-reading {place.file} did not show exactly {dist} added"
     if place.file == "setup.cfg":
         old_places, new_places = deps.setup_cfg_places(before), deps.setup_cfg_places(after)
+    elif place.file != "pyproject.toml":
+        old_places, new_places = (
+            more_manifests.places_of(place.file, before),
+            more_manifests.places_of(place.file, after),
+        )
     else:
         try:
-            old_places = deps.pyproject_places(tomllib.loads(before))
-            new_places = deps.pyproject_places(tomllib.loads(after))
+            old_places = deps.pyproject_places(tomllib.loads(before)) | more_manifests.places_of(place.file, before)
+            new_places = deps.pyproject_places(tomllib.loads(after)) | more_manifests.places_of(place.file, after)
         except tomllib.TOMLDecodeError as exc:
             return f"the edited pyproject.toml does not parse: {exc}"
+    if place not in new_places:
+        return f"re-reading {place.file} did not find {place.shown()}"
     for key in set(old_places) | set(new_places):
         added = deps.names_of(key, new_places.get(key, [])) - deps.names_of(key, old_places.get(key, []))
         expected = {canonical(dist)} if key == place else set()
@@ -83,8 +94,13 @@ def check_added(place: deps.Place, before: str, after: str, dist: str) -> str | 
 
 
 def relock(ctx: FixContext, place: deps.Place, changes: list[FileChange]) -> list[FileChange] | CannotFix:
-    """Regenerate the project's lock file after a pyproject edit, with its own locker; refuse without one."""
-    if place.file != "pyproject.toml":
+    """Regenerate the project's lock file after a manifest edit, with its own locker; refuse without one."""
+    if place.file == "Pipfile" and (ctx.workspace / "Pipfile.lock").is_file():
+        binary = tool("pipenv")
+        if binary is None:
+            return CannotFix(NAME, "Pipfile.lock must be regenerated with `pipenv lock`, and pipenv is not installed")
+        return lockers.relock(ctx, NAME, changes, lockers.Locker("Pipfile.lock", [binary, "lock"]))
+    if place.file != "pyproject.toml" or place.kind in ("hatch",):
         return []
     locker = lockers.python_locker(ctx.workspace)
     if isinstance(locker, CannotFix):

@@ -19,17 +19,17 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 
 from cicd_agent.fixers import dependency_files as deps
-from cicd_agent.fixers import python_declare
+from cicd_agent.fixers import python_declare, python_places
 from cicd_agent.fixers.base import CannotFix, FixContext, FixPlan, read, repo_path
-from cicd_agent.fixers.import_names import candidates, looks_like_typo
+from cicd_agent.fixers.import_names import SHIPPED_AS, candidates, looks_like_typo
 from cicd_agent.fixers.install_commands import Install, commands_in_log, commands_of_job, installs
 from cicd_agent.fixers.package_index import Distribution, IndexUnavailable, PackageIndex, canonical
+from cicd_agent.fixers.python_versions import ci_python, stdlib
 
 NAME = "missing-dependency"  # the fixer this module serves
 _MISSING = re.compile(r"No module named ['\"]?([A-Za-z_][\w.]*)['\"]?")
 _FRAME = re.compile(r"(?:File \"(?P<a>[^\"]+\.py)\", line \d+|(?P<b>[^\s:\"']+\.py):\d+: in )")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ", re.MULTILINE)
-_TESTISH = re.compile(r"(^|[-_/.])(tests?|testing|dev|ci|check)([-_/.]|$)")
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".tox", ".nox", "build", "dist", "site-packages"}
 
 
@@ -109,7 +109,7 @@ def verified(index: PackageIndex, module: str) -> Distribution | CannotFix:
             continue
         if not dist.has_wheel:
             return CannotFix(NAME, f"{dist.name} has no wheel on the index: cannot verify that it ships `{module}`")
-        if dist.ships(module):
+        if dist.ships(module) or dist.ships(SHIPPED_AS.get(module.split(".")[0], "\0")):
             return dist
     return CannotFix(
         NAME,
@@ -124,8 +124,12 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     if module is None:
         return CannotFix(NAME, "the log names no missing module")
     top = module.split(".")[0]
-    if top in sys.stdlib_module_names:
-        return CannotFix(NAME, f"{top} is in the standard library: the Python version, not a dependency, is wrong")
+    version = ci_python(text)
+    if top in (stdlib(version) if version else sys.stdlib_module_names):
+        shown = f" of Python {version[0]}.{version[1]}, which CI runs" if version else ""
+        return CannotFix(
+            NAME, f"{top} is in the standard library{shown}: the Python version, not a dependency, is wrong"
+        )
     where = own_code(ctx.workspace, top)
     if where is not None:
         return CannotFix(NAME, f"{top} is the project's own code ({where}): an import path problem, not a dependency")
@@ -141,19 +145,36 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     if project is not None and canonical(dist.name) == project:
         return CannotFix(NAME, f"{dist.name} is this project itself: an install problem, not a missing dependency")
     scripts = commands_of_job(ctx.workspace, ctx.workflow_path, ctx.job_name) + commands_in_log(ctx.log)
-    plan = installs(scripts)
+    plan = installs(scripts, ctx.workspace)
     places = _all_places(ctx.workspace, plan)
-    for place, entries in places.items():
-        if canonical(dist.name) in deps.names_of(place, entries):
-            return CannotFix(NAME, f"{dist.name} is already declared in {place.shown()}: {_installed_note(plan)}")
-    via = through_extras(ctx.index, places, canonical(dist.name))
+    declared = [p for p, entries in places.items() if canonical(dist.name) in deps.names_of(p, entries)]
+    by_name = {canonical(n) for i in plan if i.kind == "package" and (n := deps.requirement_name(i.value) or "")}
+    reached, _ = python_places.installed(ctx.workspace, places, plan)
+    known = any(i.kind != "package" for i in plan)
+    if canonical(dist.name) in by_name or [p for p in declared if p in reached or not known]:
+        where = next((p.shown() for p in declared if p in reached or not known), "the job's own install command")
+        return CannotFix(NAME, f"{dist.name} is already declared in {where}: {_installed_note(plan)}")
+    via = through_extras(
+        ctx.index, {p: e for p, e in places.items() if p in reached or not known}, canonical(dist.name)
+    )
     if via is not None:
         return CannotFix(NAME, f"{dist.name} is already declared through {via}: {_installed_note(plan)}")
     tests = test_only(ctx.workspace, text, top)
-    chosen = choose_place(ctx.workspace, places, plan, tests)
+    chosen = python_places.choose(ctx.workspace, places, plan, tests)
     if isinstance(chosen, str):
+        if declared:
+            shown = ", ".join(p.shown() for p in declared)
+            return CannotFix(
+                NAME,
+                f"{dist.name} is already declared in {shown}, which the job does not install: {_installed_note(plan)}",
+            )
         return CannotFix(NAME, chosen)
-    return python_declare.write(ctx, chosen, dist, module, tests)
+    note = (
+        f" (also declared in {', '.join(p.shown() for p in declared)}, which the job does not install)"
+        if declared
+        else ""
+    )
+    return python_declare.write(ctx, chosen, dist, module, tests, note)
 
 
 def through_extras(index: PackageIndex, places: dict[deps.Place, list[str]], wanted: str) -> str | None:
@@ -199,80 +220,3 @@ def _all_places(workspace: Path, plan: list[Install]) -> dict[deps.Place, list[s
             text = read(workspace, included) or ""
             places[deps.Place("requirements", included)] = deps.requirement_lines(text)
     return places
-
-
-def _testish(name: str) -> bool:
-    return bool(_TESTISH.search(name.lower()))
-
-
-def choose_place(
-    workspace: Path, places: dict[deps.Place, list[str]], plan: list[Install], tests: bool
-) -> deps.Place | str:
-    """Where the dependency goes, or why that cannot be told."""
-    chosen = _from_installs(workspace, places, plan, tests) if plan else _from_layout(places, tests)
-    if chosen is None:
-        kind = "test-only import (the traceback is in the tests)" if tests else "runtime import"
-        seen = "; ".join(sorted(p.shown() for p in places)) or "none"
-        how = (
-            "the job installs " + ", ".join(f"{i.kind} {i.value}".strip() for i in plan)
-            if plan
-            else "no install command read"
-        )
-        return f"cannot tell where this {kind} belongs ({how}; dependency lists: {seen})"
-    return chosen
-
-
-def _from_installs(
-    workspace: Path, places: dict[deps.Place, list[str]], plan: list[Install], tests: bool
-) -> deps.Place | None:
-    files: list[str] = []
-    for install in plan:
-        if install.kind == "requirements":
-            files += [f for f in deps.requirements_includes(workspace, install.value) if f not in files]
-    project_installed = any(i.kind in ("project", "poetry") and i.value in ("", "main") for i in plan) or any(
-        deps.requirements_names(read(workspace, f) or "")[1] for f in files
-    )
-    self_extras = {e for f in files for e in deps.requirements_names(read(workspace, f) or "")[1] if e}
-    extras = [i.value for i in plan if i.kind in ("extra", "poetry-extra")] + sorted(self_extras)
-    groups = [i.value for i in plan if i.kind in ("group", "poetry") and i.value != "main"]
-    if tests:
-        options = [p for p in places if p.kind == "extra" and (p.name in extras or "*" in extras)]
-        options += [p for p in places if p.kind in ("group", "poetry") and (p.name in groups or "*" in groups)]
-        options += [p for p in places if p.kind == "setup.cfg-extra" and p.name in extras]
-        options += [
-            p
-            for p in places
-            if p.kind == "requirements"
-            and p.file in files
-            and (_testish(p.file) or deps.TEST_TOOLS & deps.names_of(p, places[p]))
-        ]
-        options.sort(key=lambda p: not _testish(p.name or p.file))
-        return options[0] if options else None
-    runtime = [f for f in files if not _testish(f)]
-    if project_installed:
-        for kind, name in (("project", ""), ("poetry", "main"), ("setup.cfg", "")):
-            place = deps.Place(kind, "setup.cfg" if kind == "setup.cfg" else "pyproject.toml", name)
-            if place in places:
-                return place
-        dynamic = deps.dynamic_requirements(workspace)
-        if dynamic is not None:  # [tool.setuptools.dynamic] dependencies = {file = [...]}
-            return deps.Place("requirements", dynamic)
-    if runtime:
-        return deps.Place("requirements", runtime[0])
-    return deps.Place("requirements", files[0]) if len(files) == 1 else None
-
-
-def _from_layout(places: dict[deps.Place, list[str]], tests: bool) -> deps.Place | None:
-    """No install command could be read: only an unambiguous layout decides."""
-    if tests:
-        options = [p for p in places if p.kind != "project" and p.kind != "setup.cfg" and _testish(p.name or p.file)]
-        options = [p for p in options if not (p.kind == "poetry" and p.name == "main")]
-        return options[0] if len(options) == 1 else None
-    runtime = [
-        p
-        for p in places
-        if p.kind in ("project", "setup.cfg")
-        or (p.kind == "poetry" and p.name == "main")
-        or (p.kind == "requirements" and not _testish(p.file) and "/" not in p.file)
-    ]
-    return runtime[0] if len(runtime) == 1 else None

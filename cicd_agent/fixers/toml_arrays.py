@@ -156,8 +156,17 @@ def add_item(text: str, path: list[str], value: str, default_indent: str = "    
     """`text` with `value` added to the array at `path`; None when there is no such array or its layout is
     not one item per line or all on one line."""
     array = find_array(text, path)
-    if array is None:
-        return None
+    return insert(text, array, value, default_indent) if array is not None else None
+
+
+def insert_at(text: str, bracket: int, value: str, default_indent: str = "    ") -> str | None:
+    """`value` added to the list whose `[` is at offset `bracket` (a TOML array or a Python list of strings)."""
+    array = _scan(text, bracket)
+    return insert(text, array, value, default_indent) if array is not None else None
+
+
+def insert(text: str, array: Array, value: str, default_indent: str = "    ") -> str | None:
+    """`value` added to `array` of `text`, in the array's own layout."""
     strings = _strings(array)
     quote = strings[0].text[0] if strings else '"'
     if quote == "'" and "'" in value:

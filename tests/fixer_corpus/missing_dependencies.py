@@ -422,7 +422,7 @@ CASES = [
     Case(
         "setup-py-only",
         N,
-        "dependencies declared in setup.py code: nothing to edit safely",
+        "dependencies declared in setup.py's install_requires list: the list is edited in its own layout",
         {
             "setup.py": "from setuptools import setup\n\nsetup(name='old', install_requires=['requests'])\n",
             "old/__init__.py": "import yaml\n",
@@ -432,7 +432,7 @@ CASES = [
         collecting(
             "tests/test_old.py", [("tests/test_old.py", 1, "import old"), ("old/__init__.py", 1, "import yaml")], "yaml"
         ),
-        refusal="cannot tell where this runtime import belongs",
+        edits={"setup.py": [("install_requires=['requests']", "install_requires=['requests', 'PyYAML']")]},
     ),
     Case(
         "typo-in-the-import",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cicd_agent.fixers import command, deprecated_action, formatter, guard, missing_dependency, timeout
+from cicd_agent.fixers import command, deprecated_action, formatter, guard, lockfile, missing_dependency, timeout
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan
 
 Fixer = Callable[[FixContext], FixPlan | CannotFix]
@@ -34,6 +34,7 @@ FIXERS: dict[str, Fixer] = {
     for name, fixer in {
         deprecated_action.NAME: deprecated_action.fix,
         missing_dependency.NAME: missing_dependency.fix,
+        lockfile.NAME: lockfile.fix,
         formatter.NAME: formatter.fix,
         timeout.NAME: timeout.fix,
         command.NAME: command.fix,

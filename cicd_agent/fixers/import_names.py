@@ -307,3 +307,13 @@ def looks_like_typo(module: str) -> str | None:
         return None
     close = sorted((_distance(top, known), known) for known in POPULAR if abs(len(known) - len(top)) <= 1)
     return close[0][1] if close and close[0][0] <= 1 else None
+
+
+def near(name: str, known: frozenset[str]) -> str | None:
+    """The well-known name `name` is one edit away from (a likely typo), if any; names under 5 letters and
+    well-known names themselves are never flagged."""
+    lowered = name.lower()
+    if lowered in known or len(lowered) < 5:
+        return None
+    close = sorted((_distance(lowered, k), k) for k in known if abs(len(k) - len(lowered)) <= 1)
+    return close[0][1] if close and close[0][0] <= 1 else None

@@ -22,6 +22,7 @@ class Locker:
     check: list[str] = field(default_factory=list)  # then passes only when the lock matches the manifest
     env: dict[str, str] = field(default_factory=dict)
     others: tuple[str, ...] = ()  # further files the locker may rewrite (go.mod beside go.sum)
+    then: tuple[tuple[str, ...], ...] = ()  # commands run after `argv`, before the check (`go mod tidy`)
 
     def shown(self) -> str:
         return " ".join(Path(self.argv[0]).name if i == 0 else a for i, a in enumerate(self.argv))
@@ -58,9 +59,9 @@ def relock(ctx: FixContext, fixer: str, changes: list[FileChange], locker: Locke
     try:
         for change in changes:
             (ctx.workspace / change.path).write_text(change.after or "", encoding="utf-8")
-        problem = _run(ctx, locker.argv, locker, directory) or (
-            _run(ctx, locker.check, locker, directory) if locker.check else None
-        )
+        problem = None
+        for argv in (locker.argv, *(list(step) for step in locker.then), *([locker.check] if locker.check else [])):
+            problem = problem or _run(ctx, argv, locker, directory)
         if problem:
             return CannotFix(fixer, f"{problem}; the lock is not regenerated")
         after = {path: read(ctx.workspace, path) for path in (locker.lock, *locker.others)}

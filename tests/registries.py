@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote
 
 
@@ -34,14 +34,14 @@ def npm_tarball(name: str, version: str, files: dict[str, str] | None = None) ->
 
 
 class NpmHandler(SimpleHTTPRequestHandler):
-    packages: dict[str, list[str]] = {}
+    packages: ClassVar[dict[str, list[str]]] = {}
     base = ""
-    requests_seen: list[str] = []
+    requests_seen: ClassVar[list[str]] = []
 
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         path = unquote(self.path.split("?")[0]).lstrip("/")
         self.requests_seen.append(path)
         if "/-/" in path:

@@ -107,6 +107,8 @@ NETWORK_ENV = frozenset(
         "UV_DEFAULT_INDEX",
         "UV_EXTRA_INDEX_URL",
         "UV_FIND_LINKS",
+        "UV_NO_INDEX",
+        "PIP_NO_INDEX",
         "UV_NATIVE_TLS",
         "UV_INSECURE_HOST",
         "UV_KEYRING_PROVIDER",

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
+import os
+import re
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext
@@ -39,6 +42,7 @@ class Case:
     workflow: str = ".github/workflows/ci.yml"
     job: str = "test"  # the failed job as GitHub shows it
     trusted: bool = True
+    generated: tuple[str, ...] = ()  # files a locker writes: must change and name the new dependency
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,9 @@ def expected_after(case: Case) -> dict[str, str]:
 
 def run_case(case: Case, work: Path, index: WheelhouseIndex) -> Outcome:
     root = checkout(work / "checkout", case.files)
-    result = FIXERS[case.fixer](context(case, root, index, work / "tools"))
+    offline = {"UV_FIND_LINKS": str(index.directory), "UV_NO_INDEX": "1", "UV_CACHE_DIR": str(work / "uv-cache")}
+    with mock.patch.dict(os.environ, offline):
+        result = FIXERS[case.fixer](context(case, root, index, work / "tools"))
     if isinstance(result, CannotFix):
         if case.refusal and case.refusal in result.why:
             return Outcome("refused", result.why)
@@ -103,9 +109,20 @@ def run_case(case: Case, work: Path, index: WheelhouseIndex) -> Outcome:
         return Outcome("wrong", f"planned where a refusal was expected: {result.rationale}")
     got = {c.path: c.after for c in result.changes}
     want = expected_after(case)
+    for path in case.generated:
+        text = got.pop(path, None)
+        if text is None or text == case.files.get(path) or not _names_added(case, text):
+            return Outcome("wrong", f"{path} was not regenerated with the new dependency")
     if got != want:
         return Outcome("wrong", _difference(want, got))
     return Outcome("correct", result.rationale)
+
+
+def _names_added(case: Case, text: str) -> bool:
+    """Whether a regenerated lock names what the expected manifest edits add."""
+    added = [new for edits in case.edits.values() for old, new in edits]
+    words = {w.lower() for new in added for w in re.findall(r"[A-Za-z][\w.-]+", new)}
+    return any(f'"{w}"' in text.lower() for w in words)
 
 
 def _difference(want: dict[str, str], got: dict[str, str | None]) -> str:
@@ -147,6 +164,11 @@ CATALOG: dict[str, tuple[str, list[str], list[str]]] = {
     "matplotlib": ("3.9.2", ["matplotlib/__init__.py", "mpl_toolkits/__init__.py"], []),
     "reqeusts": ("0.0.1", ["reqeusts/__init__.py"], []),  # a typosquat that exists on the index
     "hypothesis": ("6.118.0", ["hypothesis/__init__.py"], []),
+    "click": ("8.1.7", ["click/__init__.py"], []),
+    "pytest": ("8.3.3", ["pytest/__init__.py"], []),
+    "pytest-cov": ("5.0.0", ["pytest_cov/__init__.py"], []),
+    "ruff": ("0.7.4", ["ruff/__init__.py"], []),
+    "setuptools": ("75.6.0", ["setuptools/__init__.py", "_distutils_hack/__init__.py"], []),
 }
 
 

@@ -60,7 +60,10 @@ def test_a_missing_module_is_required_at_its_latest_version(tmp_path: Path, prox
 def test_a_missing_go_sum_entry_is_tidied(tmp_path: Path, proxy: str) -> None:
     go_mod = GO_MOD + "\nrequire example.org/slug v1.0.0\n"
     root = checkout(tmp_path / "repo", {"go.mod": go_mod, "main.go": MAIN})
-    log = "main.go:6:2: missing go.sum entry for module providing package example.org/slug (imported by example.com/shop); to add:\n\tgo get example.com/shop"
+    log = (
+        "main.go:6:2: missing go.sum entry for module providing package example.org/slug (imported by "
+        "example.com/shop); to add:\n\tgo get example.com/shop"
+    )
     plan = _run(root, log, "lockfile")
     assert isinstance(plan, FixPlan), plan
     assert [c.path for c in plan.changes] == ["go.sum"]

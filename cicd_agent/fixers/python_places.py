@@ -106,14 +106,14 @@ def _from_installs(
     reached, files = installed(workspace, places, plan)
     project = any(p.kind in RUNTIME_KINDS or (p.kind == "poetry" and p.name == "main") for p in reached)
     project = project or any(i.kind in ("project", "poetry") and i.value in ("", "main") for i in plan)
-    if tests:
+    if tests:  # a list named for tests, or one that holds the test tools already
         options = [
             p
             for p in reached
-            if p.kind in ("extra", "group", "setup.cfg-extra", "setup.py-extra", "pdm-dev", "hatch")
-            or (p.kind == "poetry" and p.name != "main")
-            or (p.kind == "pipfile" and p.name == "dev-packages")
-            or (p.kind == "requirements" and (testish(p.file) or deps.TEST_TOOLS & deps.names_of(p, places[p])))
+            if p.kind not in RUNTIME_KINDS
+            and not (p.kind == "poetry" and p.name == "main")
+            and not (p.kind == "pipfile" and p.name == "packages")
+            and (testish(p.name or p.file) or bool(deps.TEST_TOOLS & deps.names_of(p, places[p])))
         ]
         options.sort(
             key=lambda p: (not testish(p.name or p.file), p.kind == "hatch" and "extra" not in p.name, p.shown())

@@ -25,7 +25,7 @@ from cicd_agent.fixers.package_index import WheelhouseIndex
 from fixer_corpus.actions import CorpusActions
 
 TS = "2024-05-01T12:00:00.0000000Z "
-VERSIONS = {"ruff": importlib.metadata.version("ruff"), "black": importlib.metadata.version("black")}
+VERSIONS = {name: importlib.metadata.version(name) for name in ("ruff", "black", "pyproject-fmt")}
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,9 @@ class Outcome:
 
 def fill(text: str) -> str:
     """Cases pin the formatter versions this environment has (so no download is needed)."""
-    return text.replace("{ruff}", VERSIONS["ruff"]).replace("{black}", VERSIONS["black"])
+    for name, version in VERSIONS.items():
+        text = text.replace("{" + name + "}", version)
+    return text
 
 
 def checkout(root: Path, files: dict[str, str]) -> Path:
@@ -168,6 +170,8 @@ CATALOG: dict[str, tuple[str, list[str], list[str]]] = {
     "pytest": ("8.3.3", ["pytest/__init__.py"], []),
     "pytest-cov": ("5.0.0", ["pytest_cov/__init__.py"], []),
     "ruff": ("0.7.4", ["ruff/__init__.py"], []),
+    "time-machine": ("2.16.0", ["time_machine.py"], []),
+    "trustme": ("1.2.0", ["trustme/__init__.py"], []),
     "setuptools": ("75.6.0", ["setuptools/__init__.py", "_distutils_hack/__init__.py"], []),
 }
 

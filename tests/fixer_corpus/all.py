@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from fixer_corpus import Case, deprecated_actions, formatters, missing_dependencies, reached_actions, timeouts
+from fixer_corpus import (
+    Case,
+    deprecated_actions,
+    formatters,
+    install_paths,
+    missing_dependencies,
+    reached_actions,
+    timeouts,
+)
 
 CASES: list[Case] = [
     *deprecated_actions.CASES,
     *reached_actions.CASES,
     *missing_dependencies.CASES,
+    *install_paths.CASES,
     *formatters.CASES,
     *timeouts.CASES,
 ]

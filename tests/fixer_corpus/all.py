@@ -8,6 +8,7 @@ from fixer_corpus import (
     formatters,
     install_paths,
     missing_dependencies,
+    node_go,
     reached_actions,
     timeouts,
 )
@@ -17,6 +18,7 @@ CASES: list[Case] = [
     *reached_actions.CASES,
     *missing_dependencies.CASES,
     *install_paths.CASES,
+    *node_go.CASES,
     *formatters.CASES,
     *timeouts.CASES,
 ]

@@ -319,7 +319,7 @@ CASES = [
                 ('test = ["pytest>=8", "pytest-cov"]', 'test = ["pytest>=8", "pytest-cov", "freezegun"]')
             ]
         },
-        generated=("uv.lock",),
+        generated={"uv.lock": 'name = "freezegun"'},
     ),
     Case(
         "dependency-group-pip",
@@ -555,7 +555,7 @@ CASES = [
             "tests/test_x.py", [("tests/test_x.py", 1, "import tidy"), ("tidy/__init__.py", 1, "import rich")], "rich"
         ),
         edits={"pyproject.toml": [('dependencies = ["click>=8"]', 'dependencies = ["click>=8", "rich"]')]},
-        generated=("uv.lock",),
+        generated={"uv.lock": 'name = "rich"'},
     ),
     Case(
         "declared-with-another-spelling",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import os
-import re
 import subprocess
 import zipfile
 from dataclasses import dataclass, field

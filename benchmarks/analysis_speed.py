@@ -15,7 +15,7 @@ decoded). Each is timed in its own fresh process around its work only (imports e
 
 pipeline: a `--mb` MiB failing log and a `--mb` MiB green baseline, made of the real CiDiff logs from
 ../shared/datasets/ci-breakages repeated (the committed corpus when the dataset is absent), are served by
-the sandbox GitHub (its own process, on loopback); a fresh process runs `failures.explain_run` against it:
+the sandbox GitHub (its own process, on loopback); a fresh process runs `remediation.explain.explain_run` against it:
 the run, its jobs, the green run and both logs streamed to temporary files, then the same streaming
 analysis. Its peak RSS is the figure (target < 300 MiB); its time is shown next to the analysis of the
 same two files read from disk (`analyze(log, baseline)`) and the reference pass over both files.

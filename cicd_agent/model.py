@@ -324,3 +324,17 @@ class Incident:
     issue_number: int = 0
     issue_url: str = ""
     id: int = 0
+
+
+# The built-in fixers, by the names rules use (`fixers.FIXERS` maps each to its code; the config checks names
+# against this list without importing the fixers).
+FIXER_NAMES = ("deprecated-action", "missing-dependency", "lockfile", "formatter", "timeout", "command")
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file a fix writes: its content before (None: it did not exist) and after (None: the fix deletes it)."""
+
+    path: str  # relative to the repository root, with forward slashes
+    before: str | None
+    after: str | None

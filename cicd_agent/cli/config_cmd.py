@@ -21,7 +21,7 @@ Examples:
 
 
 def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:
-    from cicd_agent.config.settings import STARTER_CONFIG
+    from cicd_agent.config.starter import starter_config
 
     state = use(ctx)
     path = state.config_path
@@ -32,12 +32,12 @@ def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="
         from cicd_agent.effects.gateway import file_diff
 
         state.recorder.skip(
-            Action("file.write", str(path), "starter configuration", file_diff(str(path), None, STARTER_CONFIG))
+            Action("file.write", str(path), "starter configuration", file_diff(str(path), None, starter_config()))
         )
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(STARTER_CONFIG, encoding="utf-8")
+            path.write_text(starter_config(), encoding="utf-8")
         except OSError as exc:
             raise AgentError(f"cannot write {path}: {exc}") from None
     if state.json:
@@ -47,7 +47,7 @@ def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="
 
 
 def check(ctx: typer.Context) -> None:
-    from cicd_agent.config.settings import parse_config
+    from cicd_agent.config.parse import parse_config
 
     state = use(ctx)
     path: Path = state.config_path

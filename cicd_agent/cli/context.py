@@ -159,7 +159,7 @@ class AppState:
 
     def config(self, *, required: bool = False) -> Config:
         if self._config is None:
-            from cicd_agent.config.settings import load_config
+            from cicd_agent.config.parse import load_config
 
             self._config = load_config(self.config_path, required=required)
         return self._config

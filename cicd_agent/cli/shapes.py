@@ -120,7 +120,7 @@ def analysis(a: Analysis) -> Json:
 
 
 def storm(incident: dict[str, Any]) -> Json:
-    """A storm incident (`ops.status`'s dict of a `model.Incident`)."""
+    """A storm incident (`operations.status`'s dict of a `model.Incident`)."""
     return {
         "signature": incident["signature"],
         "category": incident["category"] or None,
@@ -139,7 +139,7 @@ def _view(fields: dict[str, Any]) -> BreakerView:
 
 
 def status(data: dict[str, Any], *, state_db: str) -> Json:
-    """`ops.status` as JSON: epoch times become ISO, the pause and the last cycle become objects or null."""
+    """`operations.status` as JSON: epoch times become ISO, the pause and the last cycle become objects or null."""
     paused = data["paused"]
     last = data["last_cycle"]
     return {

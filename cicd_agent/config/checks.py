@@ -11,6 +11,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from cicd_agent.config.settings import EVENTS, REPO_NAME, STRATEGIES, Config, Problem
+from cicd_agent.model import FIXER_NAMES
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # token shapes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack (xoxb- ...), a PEM, a URL
@@ -113,12 +114,7 @@ def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
 
 
 def _check_rules(config: Config, add: Callable[[str, str], None]) -> None:
-    named = [rule.fixer for rule in config.rules if rule.fixer]
-    known_fixers: list[str] = []
-    if named:  # the fixers import their parsers: only when a rule names one
-        from cicd_agent.fixers import FIXERS
-
-        known_fixers = sorted(FIXERS)
+    known_fixers = sorted(FIXER_NAMES)
     for index, rule in enumerate(config.rules):
         if rule.strategy not in STRATEGIES:
             add(f"rules[{index}].strategy", f"expected one of {', '.join(STRATEGIES)}, got {rule.strategy!r}")

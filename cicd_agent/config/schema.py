@@ -9,6 +9,7 @@ import typing
 from typing import Any
 
 from cicd_agent.config.settings import EVENTS, STRATEGIES, Config, Duration, IdText, NumericId
+from cicd_agent.model import FIXER_NAMES
 
 DESCRIPTIONS = {
     "github": "The GitHub API and the credentials (named by environment variable, never written here).",
@@ -53,13 +54,11 @@ DURATION = {
 
 
 def config_schema() -> dict[str, Any]:
-    from cicd_agent.fixers import FIXERS
-
-    enums = {**ENUMS, "rules.fixer": ("", *sorted(FIXERS))}
+    enums = {**ENUMS, "rules.fixer": ("", *sorted(FIXER_NAMES))}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "cicd-agent.toml",
-        "description": "Configuration of cicd-agent (generated from cicd_agent/config.py by `agent config schema`).",
+        "description": "Configuration of cicd-agent (generated from cicd_agent/config/ by `agent config schema`).",
         **_object(Config, "", enums),
     }
 

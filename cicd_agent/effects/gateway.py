@@ -22,7 +22,9 @@ from typing import Protocol, TypeVar
 from cicd_agent.effects.dryrun import Action, DryRunRecorder
 from cicd_agent.effects.notify import Notice
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import ApiUnavailable, GitHubClient, PullRef, RateLimited
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.errors import ApiUnavailable, RateLimited
+from cicd_agent.github.values import PullRef
 from cicd_agent.model import Remediation
 from cicd_agent.text import inline, read_metadata
 

@@ -13,14 +13,8 @@ from pathlib import Path
 from cicd_agent.analysis import Analysis
 from cicd_agent.fixers.action_versions import ActionVersions
 from cicd_agent.fixers.package_index import PackageIndex
+from cicd_agent.model import FileChange
 from cicd_agent.text import redact, terminal
-
-
-@dataclass(frozen=True)
-class FileChange:
-    path: str  # relative to the repository root, with forward slashes
-    before: str | None  # None: the file did not exist
-    after: str | None  # None: the fix deletes it
 
 
 @dataclass(frozen=True)

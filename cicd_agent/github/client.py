@@ -1,6 +1,6 @@
 """The GitHub port: the PyGithub calls the agent makes, returning plain dataclasses.
 
-Reads are used freely (also in a dry run). Writes are here too, but only `effects.Effects` calls them:
+Reads are used freely (also in a dry run). Writes are here too, but only `effects.gateway.Effects` calls them:
 that is what makes `--dry-run` provable.
 """
 
@@ -24,19 +24,10 @@ from urllib3 import Retry
 from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
 from cicd_agent.github.errors import (
-    AlreadyExists,
     AnnouncedRetry,
-    ApiUnavailable,
-    BadResponse,
-    HostUnreachable,
     LogUnavailable,
-    RateLimited,
-    SecondaryRateLimit,
     api,
-    ends_cycle,
     json_or_text,
-    rate_limit_wait,
-    secondary_rate_limit,
 )
 from cicd_agent.github.values import (
     Annotation,
@@ -44,7 +35,6 @@ from cicd_agent.github.values import (
     Comment,
     CommitInfo,
     Comparison,
-    FileChange,
     FileContent,
     IssueEvent,
     Job,
@@ -61,35 +51,6 @@ from cicd_agent.github.values import (
     run_of,
 )
 from cicd_agent.github.writes import GitHubWrites
-
-__all__ = [
-    "AlreadyExists",
-    "Annotation",
-    "ApiUnavailable",
-    "BadResponse",
-    "CheckRunNotes",
-    "Comment",
-    "CommitInfo",
-    "Comparison",
-    "FileChange",
-    "FileContent",
-    "GitHubClient",
-    "HostUnreachable",
-    "IssueEvent",
-    "Job",
-    "LogUnavailable",
-    "PullRef",
-    "RateLimited",
-    "RepoInfo",
-    "SecondaryRateLimit",
-    "Tag",
-    "WorkflowRun",
-    "api",
-    "ends_cycle",
-    "rate_limit_wait",
-    "run_from_json",
-    "secondary_rate_limit",
-]
 
 T = TypeVar("T")
 MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most

@@ -18,7 +18,7 @@ from pathlib import Path
 import git
 
 from cicd_agent.errors import AgentError, PermissionMissing
-from cicd_agent.fixers import FileChange
+from cicd_agent.model import FileChange
 from cicd_agent.text import redact
 
 AGENT_IDENTITY = {

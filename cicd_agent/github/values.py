@@ -130,7 +130,7 @@ class Tag:
 
 
 @dataclass(frozen=True)
-class FileChange:
+class ChangedFile:
     """A file a commit (or a comparison) changed, with its diff hunks as GitHub gives them (`@@ ...` lines
     only; None for a binary file or one too large to show)."""
 
@@ -147,7 +147,7 @@ class CommitInfo:
     sha: str
     parents: tuple[str, ...]
     message: str
-    files: tuple[FileChange, ...]
+    files: tuple[ChangedFile, ...]
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class Comparison:
     behind_by: int
     merge_base: str
     commits: tuple[str, ...]
-    files: tuple[FileChange, ...]
+    files: tuple[ChangedFile, ...]
 
 
 def run_of(repo: str, run: Any) -> WorkflowRun:
@@ -268,7 +268,7 @@ def event_of(event: Any) -> IssueEvent:
     return IssueEvent(event.event, login_of(event.actor), label, event.created_at.timestamp())
 
 
-def file_change_of(file: Any) -> FileChange:
-    return FileChange(
+def file_change_of(file: Any) -> ChangedFile:
+    return ChangedFile(
         file.filename, file.status, file.patch, file.additions, file.deletions, file.previous_filename or None
     )

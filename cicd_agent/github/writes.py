@@ -1,4 +1,4 @@
-"""The GitHub port's writes (a mixin of `GitHubClient`): called by `effects.Effects` only, which is what makes
+"""The GitHub port's writes (a mixin of `GitHubClient`): called by `effects.gateway.Effects` only, which is what makes
 `--dry-run` provable. Each is one request where GitHub allows it."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from typing import Any
 
 from cicd_agent.config.settings import REPO_NAME, Config, RepoConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import WorkflowRun, run_from_json
+from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import UNFINISHED_ROLLBACK, Decided, Handled, HealthCheck, RemState, RunRef, is_fix_branch
 from cicd_agent.modes.action_state import hydrate
 from cicd_agent.remediation.context import Ports, Report, record, record_for

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from cicd_agent.breaker import State
-from cicd_agent.github.client import PullRef
+from cicd_agent.github.values import PullRef
 from cicd_agent.model import (
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.breaker import OPENED
-from cicd_agent.config.settings import Config, parse_config, toml_value
+from cicd_agent.config.parse import parse_config
+from cicd_agent.config.settings import Config, toml_value
 from cicd_agent.effects.dryrun import DryRunRecorder
 from cicd_agent.effects.gateway import Effects
 from cicd_agent.effects.notify import Notifier

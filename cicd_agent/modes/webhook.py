@@ -26,7 +26,7 @@ from typing import Any
 
 from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import WorkflowRun, run_from_json
+from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import is_fix_branch
 from cicd_agent.modes import watch
 from cicd_agent.remediation.approve import on_event

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import Comment, IssueEvent, ends_cycle
+from cicd_agent.github.errors import ends_cycle
+from cicd_agent.github.values import Comment, IssueEvent
 from cicd_agent.model import APPROVAL_LABEL, APPROVED_LABEL, Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, record_for
 from cicd_agent.remediation.rejection import is_agent, reject_pull

@@ -12,7 +12,7 @@ from typing import Any
 
 from cicd_agent.analysis import Analysis
 from cicd_agent.fixers import FixPlan
-from cicd_agent.github.client import WorkflowRun
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import RESET_LABEL, FailureKey, Incident, Remediation, RemState
 from cicd_agent.remediation.explain import Explained
 from cicd_agent.text import (

@@ -6,7 +6,7 @@ gateway, state through the store."""
 from __future__ import annotations
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import ends_cycle
+from cicd_agent.github.errors import ends_cycle
 from cicd_agent.remediation import operations
 from cicd_agent.remediation.approve import process_approvals
 from cicd_agent.remediation.context import Ports, Report

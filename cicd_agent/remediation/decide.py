@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cicd_agent.github.client import WorkflowRun
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Strategy
 from cicd_agent.remediation import operations, storms
 from cicd_agent.remediation.context import Ports, Report, record

@@ -8,7 +8,8 @@ knows."""
 from __future__ import annotations
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import PullRef, ends_cycle
+from cicd_agent.github.errors import ends_cycle
+from cicd_agent.github.values import PullRef
 from cicd_agent.model import LABEL, RESET_LABEL, Decided, FailureKey, Remediation, RemState, RunRef
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.breaker_service import policy_for

@@ -17,7 +17,9 @@ from typing import BinaryIO
 from cicd_agent.analysis import Analysis, ExcerptLine, analyze
 from cicd_agent.analysis.signature import signature
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import ApiUnavailable, CheckRunNotes, GitHubClient, Job, LogUnavailable, WorkflowRun
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.errors import ApiUnavailable, LogUnavailable
+from cicd_agent.github.values import CheckRunNotes, Job, WorkflowRun
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from cicd_agent.errors import PermissionMissing
 from cicd_agent.fixers import FixPlan
-from cicd_agent.github.client import WorkflowRun
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import LABEL, Decided, Remediation, RemState
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, conclude, record

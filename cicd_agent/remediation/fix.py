@@ -10,8 +10,9 @@ from __future__ import annotations
 from cicd_agent.effects.gateway import file_diff
 from cicd_agent.errors import PermissionMissing
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
-from cicd_agent.github.client import AlreadyExists, PullRef, WorkflowRun
+from cicd_agent.github.errors import AlreadyExists
 from cicd_agent.github.gitops import PushRejected, WorkflowPushRefused
+from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import LABEL, Decided, Handled, Remediation, RemState, RunRef, Strategy, fix_branch
 from cicd_agent.remediation import bodies, policy, snapshots
 from cicd_agent.remediation.context import (

@@ -1,4 +1,4 @@
-"""Health checks: measure each remediation whose check is due from its own evidence (`verdict.verdict`), and act
+"""Health checks: measure each remediation whose check is due from its own evidence (`verdict.of_checks`), and act
 on the verdict: healthy, inconclusive (no evidence within `max_wait`, or past the inconclusive limit), another
 measurement (a failure within `failure_limit` re-runs the failed jobs), rejected when a person closed the PR,
 else roll back. Reading errors count against `consecutive_error_limit`."""
@@ -10,7 +10,9 @@ from enum import StrEnum
 
 from cicd_agent.config.settings import HealthConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import GitHubClient, PullRef, WorkflowRun, ends_cycle
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.errors import ends_cycle
+from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import (
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,
@@ -147,7 +149,7 @@ def fix_verdict(p: Ports, rem: Remediation) -> Verdict:
     on_fix = commit_checks(p.github, rem.repo, rem.head_sha)
     others_failing = any(c.conclusion in FAILED and c.id not in targets for c in on_fix)
     on_base = commit_checks(p.github, rem.repo, rem.base_sha) if others_failing and rem.base_sha else []
-    return verdict.verdict(targets, on_fix, on_base)
+    return verdict.of_checks(targets, on_fix, on_base)
 
 
 def measure(p: Ports, rem: Remediation) -> tuple[Verdict | None, PullRef | None]:

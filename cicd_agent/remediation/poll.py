@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 
 from cicd_agent.config.settings import RepoConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import ApiUnavailable, SecondaryRateLimit, WorkflowRun, ends_cycle
+from cicd_agent.github.errors import ApiUnavailable, SecondaryRateLimit, ends_cycle
 from cicd_agent.github.pool import Skipped
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import Decided, Handled, RemState, is_fix_branch
 from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record

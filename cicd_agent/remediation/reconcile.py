@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cicd_agent.errors import AgentError, PermissionMissing
-from cicd_agent.github.client import ApiUnavailable, PullRef, ends_cycle
+from cicd_agent.github.errors import ApiUnavailable, ends_cycle
+from cicd_agent.github.values import PullRef
 from cicd_agent.model import Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import (
     Ports,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from cicd_agent.breaker import State
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import PullRef, ends_cycle
+from cicd_agent.github.errors import ends_cycle
+from cicd_agent.github.values import PullRef
 from cicd_agent.model import (
     REJECTED_LABEL,
     ROLLED_BACK_LABEL,

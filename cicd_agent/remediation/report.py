@@ -4,7 +4,7 @@ per failure), else as an issue (once per failure; later sightings comment on it)
 from __future__ import annotations
 
 from cicd_agent.effects.gateway import same_post
-from cicd_agent.github.client import PullRef, WorkflowRun
+from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import LABEL, Decided, RemState, Strategy
 from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, record, start_remediation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cicd_agent.github.client import WorkflowRun
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import Decided, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, record, schedule_health_check, start_remediation
 from cicd_agent.remediation.rules import Rule

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from github import GithubException
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import AlreadyExists, PullRef
+from cicd_agent.github.errors import AlreadyExists
 from cicd_agent.github.gitops import PushRejected
+from cicd_agent.github.values import PullRef
 from cicd_agent.model import (
     LABEL,
     REVERT_LABEL,

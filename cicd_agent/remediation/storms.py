@@ -1,4 +1,8 @@
-"""Storms: the same failure in many repositories at once is one incident (`storm.py` decides).
+"""Storms: the same failure in many repositories at once is one incident, not N remediations.
+
+A broken shared action, a registry outage or an expired organisation secret fails every repository the same
+way; fixing each repository on its own floods people with pull requests and issues. The decisions are pure
+(`assess`, `is_over`, `joined`); the stage around them reads and writes through the ports.
 
 A cycle first explains its new failures (`survey`) and records each as a sighting, so the storm is seen
 before the first of them is remediated. Each failure then asks `incident_for`: past the threshold it is part
@@ -9,16 +13,46 @@ issue of its own. An incident without a new sighting for a whole window ends (`e
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import StrEnum
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import ApiUnavailable, WorkflowRun, ends_cycle
+from cicd_agent.github.errors import ApiUnavailable, ends_cycle
+from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import STORM_LABEL, Decided, Decision, Incident, Sighting
 from cicd_agent.remediation import bodies
-from cicd_agent.remediation import storm_detection as storm
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.explain import Explained, explain_run
-from cicd_agent.remediation.storm_detection import Step
 from cicd_agent.text import read_metadata
+
+
+class Step(StrEnum):
+    """What one more sighting of a signature means."""
+
+    NONE = "none"  # below the threshold: handle the failure in its repository as usual
+    START = "start"  # the threshold is reached: open the incident
+    JOIN = "join"  # an incident is open and this repository is new to it
+    AGAIN = "again"  # an incident is open and already lists this repository
+
+
+def assess(active: Incident | None, repos: frozenset[str], repo: str, *, min_repos: int) -> Step:
+    """`repos`: every repository that showed the signature within the window (this one included)."""
+    if active is not None:
+        return Step.AGAIN if repo.lower() in {r.lower() for r in active.repos} else Step.JOIN
+    if min_repos >= 2 and len({r.lower() for r in repos}) >= min_repos:
+        return Step.START
+    return Step.NONE
+
+
+def is_over(incident: Incident, now: float, window: float) -> bool:
+    """An incident ends when its signature has not been seen for a whole window."""
+    return incident.ended_at is None and now - incident.last_seen > window
+
+
+def joined(incident: Incident, repos: frozenset[str] | set[str], now: float) -> Incident:
+    """The incident after new sightings: every repository it lists, and the time of the last one."""
+    known = {r.lower() for r in incident.repos}
+    listed = (*incident.repos, *(r for r in sorted(repos) if r.lower() not in known))
+    return replace(incident, repos=tuple(sorted(listed, key=str.lower)), last_seen=max(incident.last_seen, now))
 
 
 def survey(p: Ports, report: Report, runs: list[WorkflowRun], *, limit: int) -> None:
@@ -60,7 +94,7 @@ def incident_for(p: Ports, explained: Explained) -> Incident | None:
     p.store.add_sighting(sighting(explained, now))
     active = p.store.active_incident(signature)
     repos = p.store.sighting_repos(signature, since=now - settings.window)
-    step = storm.assess(active, repos, repo, min_repos=settings.min_repos)
+    step = assess(active, repos, repo, min_repos=settings.min_repos)
     if step is Step.NONE:
         return None
     if active is None:  # Step.START
@@ -87,7 +121,7 @@ def incident_for(p: Ports, explained: Explained) -> Incident | None:
             url=incident.issue_url,
         )
         return incident
-    incident = p.store.save_incident(storm.joined(active, {repo}, now))
+    incident = p.store.save_incident(joined(active, {repo}, now))
     if not incident.issue_number:
         return file_issue(p, incident, explained)  # a crash or an error came between the incident and its issue
     if step is Step.JOIN:
@@ -120,7 +154,7 @@ def end_quiet(p: Ports, report: Report) -> None:
     window = p.config.storm.window
     for incident in p.store.incidents(active=True):
         now = p.now()
-        if not storm.is_over(incident, now, window):
+        if not is_over(incident, now, window):
             continue
         try:
             if incident.issue_number:

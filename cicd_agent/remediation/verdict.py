@@ -96,7 +96,7 @@ def _names(ids: Iterable[CheckId]) -> str:
 NOTHING = Seen("absent", frozenset())
 
 
-def verdict(targets: Sequence[CheckId], fix: Sequence[Check], base: Sequence[Check]) -> Verdict:
+def of_checks(targets: Sequence[CheckId], fix: Sequence[Check], base: Sequence[Check]) -> Verdict:
     """Judge the fix's commit (`fix`) by its `targets`, comparing its other failures with `base` (the commit it
     was made on). Without targets every check is one (nothing is known of what the fix was for)."""
     on_fix, on_base = combine(fix), combine(base)

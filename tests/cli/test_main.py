@@ -48,12 +48,12 @@ def test_usage_error_exits_2(agent: Agent) -> None:
 def test_unexpected_error_exits_3_with_a_crash_log_of_the_users_own(
     agent: Agent, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import cicd_agent.config.settings
+    import cicd_agent.config.parse
 
     def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("surprise")
 
-    monkeypatch.setattr(cicd_agent.config.settings, "parse_config", boom)
+    monkeypatch.setattr(cicd_agent.config.parse, "parse_config", boom)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     open("cicd-agent.toml", "w").close()
     result = agent("config", "check")

@@ -9,7 +9,7 @@ from typing import Any
 
 from harness import Loop
 
-from cicd_agent.config.settings import load_config
+from cicd_agent.config.parse import load_config
 from cicd_agent.effects.gateway import Effects
 from cicd_agent.effects.notify import Notifier
 from cicd_agent.github.client import GitHubClient

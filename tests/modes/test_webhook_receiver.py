@@ -11,7 +11,7 @@ import pytest
 import requests
 from harness import Agent
 
-from cicd_agent.config.settings import parse_config
+from cicd_agent.config.parse import parse_config
 from cicd_agent.modes.webhook import Delivery, Kind, Receiver, route, signature_ok
 from cicd_agent.sandbox.webhooks import signature
 

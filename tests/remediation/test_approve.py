@@ -3,7 +3,7 @@ only the latest word of someone trusted counts."""
 
 from __future__ import annotations
 
-from cicd_agent.github.client import Comment, IssueEvent
+from cicd_agent.github.values import Comment, IssueEvent
 from cicd_agent.remediation.approve import Signal, Verb, decide, signals
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.github.client import PullRef, WorkflowRun
+from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import (
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,

@@ -14,7 +14,8 @@ from cicd_agent.effects.dryrun import DryRunRecorder
 from cicd_agent.effects.gateway import Effects
 from cicd_agent.effects.notify import Notifier
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import FileChange, GitHubClient, IssueEvent
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.values import ChangedFile, IssueEvent
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.action_repos import add_release, install_action_repos
 from cicd_agent.sandbox.scenarios import install_scenarios
@@ -157,7 +158,7 @@ def test_commit_and_compare_give_files_with_their_hunks(sandbox: Sandbox) -> Non
     commit = gh.commit(REPO, head)
     assert commit.parents == (main,) and commit.message.startswith("Format app.py")
     assert commit.files == (
-        FileChange(
+        ChangedFile(
             "app.py",
             "modified",
             "@@ -1,2 +1,2 @@\n-def add(a,b):\n-    return a+b\n+def add(a, b):\n+    return a + b",

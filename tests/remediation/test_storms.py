@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.model import Incident
-from cicd_agent.remediation.storm_detection import Step, assess, is_over, joined
+from cicd_agent.remediation.storms import Step, assess, is_over, joined
 
 OPEN = Incident("sig", "network", 100.0, 200.0, ("o/a", "o/b", "o/c"))
 

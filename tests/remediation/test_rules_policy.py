@@ -1,11 +1,11 @@
-"""Pure decisions: rules (ladder, cooldown, matching), policy, and text for GitHub (health: test_health.py)."""
+"""Pure decisions: rules (ladder, cooldown, matching), policy, and text for GitHub (the verdict: test_verdict.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from cicd_agent.analysis import Analysis, ExcerptLine
-from cicd_agent.config.settings import parse_config
+from cicd_agent.config.parse import parse_config
 from cicd_agent.fixers import FileChange, FixPlan
 from cicd_agent.remediation.policy import APPROVAL_LABEL, PullCounts, check_plan, check_rate
 from cicd_agent.remediation.rules import candidates, from_config

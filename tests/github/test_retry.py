@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.github.client import ApiUnavailable, GitHubClient, RateLimited, rate_limit_wait
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.errors import ApiUnavailable, RateLimited, rate_limit_wait
 from cicd_agent.sandbox import Fault, Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
 

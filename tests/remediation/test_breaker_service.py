@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.breaker import State
-from cicd_agent.config.settings import parse_config
+from cicd_agent.config.parse import parse_config
 from cicd_agent.effects.gateway import Effects
 from cicd_agent.effects.notify import Notifier
 from cicd_agent.errors import AgentError

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.model import HealthOutcome
-from cicd_agent.remediation.verdict import Check, CheckId, verdict
+from cicd_agent.remediation.verdict import Check, CheckId, of_checks
 
 CI = ".github/workflows/ci.yml"
 LINT = ".github/workflows/lint.yml"
@@ -59,25 +59,25 @@ def running(job: str, workflow: str = CI, run: int = 1) -> Check:
     ],
 )
 def test_verdict(fix: list[Check], base: list[Check], expected: HealthOutcome) -> None:
-    assert verdict([TARGET], fix, base).outcome is expected
+    assert of_checks([TARGET], fix, base).outcome is expected
 
 
 def test_unrelated_and_regressions_are_named() -> None:
-    healthy = verdict([TARGET], [ok("format"), bad("test", run=3)], [bad("format"), bad("test")])
+    healthy = of_checks([TARGET], [ok("format"), bad("test", run=3)], [bad("format"), bad("test")])
     assert healthy.unrelated == (CheckId(CI, "test"),) and healthy.regressions == ()
     assert "`.github/workflows/ci.yml / format` passing" in healthy.reason and "unrelated" in healthy.reason
-    broken = verdict([TARGET], [ok("format", run=4), bad("test", run=5)], [bad("format"), ok("test")])
+    broken = of_checks([TARGET], [ok("format", run=4), bad("test", run=5)], [bad("format"), ok("test")])
     assert broken.regressions == (CheckId(CI, "test"),)
     assert broken.failed_runs == (5,)  # the runs a new measurement re-runs
 
 
 def test_without_targets_every_check_counts() -> None:
-    assert verdict([], [ok("format"), bad("test")], [bad("test")]).outcome is HealthOutcome.FAILURE
-    assert verdict([], [ok("format"), ok("test")], []).outcome is HealthOutcome.SUCCESS
+    assert of_checks([], [ok("format"), bad("test")], [bad("test")]).outcome is HealthOutcome.FAILURE
+    assert of_checks([], [ok("format"), ok("test")], []).outcome is HealthOutcome.SUCCESS
 
 
 def test_a_failure_on_a_later_attempt_says_how_many_were_made() -> None:
     """A rebuilt state forgets how many failed measurements it made; the re-run attempt remembers."""
     again = Check(CI, "format", "completed", "failure", run_id=7, attempt=2)
-    measured = verdict([TARGET], [again, ok("lint", LINT, run=8)], [])
+    measured = of_checks([TARGET], [again, ok("lint", LINT, run=8)], [])
     assert (measured.outcome, measured.attempt, measured.failed_runs) == (HealthOutcome.FAILURE, 2, (7,))

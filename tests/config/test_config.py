@@ -4,11 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.config.settings import STARTER_CONFIG, find_line, parse_config, parse_duration
+from cicd_agent.config.parse import find_line, parse_config
+from cicd_agent.config.settings import parse_duration
+from cicd_agent.config.starter import starter_config
 
 
 def test_starter_config_is_valid_and_typed() -> None:
-    config, problems = parse_config(STARTER_CONFIG)
+    config, problems = parse_config(starter_config())
     assert problems == []
     assert config.repos[0].name == "octo-org/octo-repo"
     assert config.repos[0].branches == ["main", "release/*"]
@@ -145,7 +147,7 @@ def test_the_published_schema_is_generated_from_the_dataclasses() -> None:
 
     from cicd_agent.config.schema import config_schema
 
-    published = json.loads((Path(__file__).parents[1] / "docs" / "config.schema.json").read_text())
+    published = json.loads((Path(__file__).parents[2] / "docs" / "config.schema.json").read_text())
     assert published == config_schema(), "regenerate it: agent config schema > docs/config.schema.json"
 
 
@@ -157,7 +159,14 @@ def test_the_schema_accepts_the_starter_config_and_refuses_what_the_loader_refus
     from cicd_agent.config.schema import config_schema
 
     validator = jsonschema.Draft202012Validator(config_schema())
-    assert list(validator.iter_errors(tomllib.loads(STARTER_CONFIG))) == []
+    assert list(validator.iter_errors(tomllib.loads(starter_config()))) == []
     for text in ("[polcy]\nmax_files = 1\n", '[policy]\nmax_files = "3"\n', '[[rules]]\nstrategy = "explode"\n'):
         assert list(validator.iter_errors(tomllib.loads(text))), text
         assert parse_config(text)[1], text
+
+
+def test_the_fixer_names_the_config_accepts_are_the_fixers_there_are() -> None:
+    from cicd_agent.fixers import FIXERS
+    from cicd_agent.model import FIXER_NAMES
+
+    assert sorted(FIXER_NAMES) == sorted(FIXERS)

@@ -12,7 +12,7 @@ import requests
 import responses
 from harness import wait_for
 
-from cicd_agent.config.settings import parse_config
+from cicd_agent.config.parse import parse_config
 from cicd_agent.effects.notify import (
     TELEGRAM_LIMIT,
     Channel,

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github.client import GitHubClient, SecondaryRateLimit, secondary_rate_limit
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.errors import SecondaryRateLimit, secondary_rate_limit
 from cicd_agent.sandbox import Fault, Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
 

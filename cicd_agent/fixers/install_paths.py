@@ -172,11 +172,12 @@ def _tox_env(env: dict[str, Any]) -> list[tuple[str, str]]:
             found.append(("requirements", match.group(1).replace("{toxinidir}/", "")))
         elif line and not line.startswith(("-", "#", "{", ".")):
             found.append(("package", line))
+    installs_project = str(env.get("skip_install", "false")).lower() != "true"
     for key, kind in (("extras", "extra"), ("dependency_groups", "group")):
         value = env.get(key, [])
         items = re.split(r"[\s,]+", value) if isinstance(value, str) else [str(v) for v in value]
-        found += [(kind, item) for item in items if item]
-    if str(env.get("skip_install", "false")).lower() != "true":
+        found += [(kind, item) for item in items if item and (installs_project or kind == "group")]
+    if installs_project:
         found.append(("project", ""))
     return found
 

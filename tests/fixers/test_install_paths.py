@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (real config files are kept whole on one line each)
 """What CI installs, read through make targets, scripts, tox, nox, hatch, pdm, uv run and pipenv (never run)."""
 
 from __future__ import annotations

@@ -142,7 +142,7 @@ def plan(versions: ActionVersions, work: list[FileWork], named: list[Named], sco
                 continue
             chosen[(w.path, use.line)] = bump
     missing = [n for n in named if n not in found_named]
-    if missing and (not chosen or any(n.fatal for n in missing)):
+    if missing:  # a named action nowhere to be found stays in the job: no partial plan
         names = ", ".join(f"{n.action}@{n.ref}" if n.ref else n.action for n in missing)
         raise Refused(f"no workflow or action file uses {names}, and no action or workflow they call does")
     _together(versions, work, chosen)

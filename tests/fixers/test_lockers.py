@@ -70,6 +70,6 @@ def test_a_failure_names_the_command_and_its_last_lines_without_credentials(
     assert "failed with exit code 2:" in result.why and "the lock is not regenerated" in result.why
     assert "GOPROXY=https://goproxy.corp.example" in result.why  # the last lines are shown
     assert "AWS_SECRET_ACCESS_KEY=-" in result.why  # not passed to the locker at all
-    assert "UV_INDEX_URL=https://ci:***@pypi.corp.example/simple" in result.why
+    assert "UV_INDEX_URL=https://***@pypi.corp.example/simple" in result.why
     assert "UV_INDEX_CORP_PASSWORD=***" in result.why
     assert "s3cret-index-pass" not in result.why and "another-secret-value" not in result.why

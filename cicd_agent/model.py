@@ -288,6 +288,30 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Unsettled:
+    """A failed run claimed and not yet settled: being handled now (its lease), or given back (deferred by the PR
+    rate limits, or its handling ended in an error) for a later cycle; `last` is its latest decision."""
+
+    run: RunRef
+    seen_at: float
+    lease_until: float
+    errors: int
+    last: Decision | None = None
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Work a cycle holds until `until`: a failed run it is deciding, or a remediation it is working on. A killed
+    cycle's work waits for its lease to end, then another cycle takes it over."""
+
+    kind: str  # "failure" or "remediation"
+    repo: str
+    branch: str
+    what: str  # "run 12#1", "remediation 3 (pr_open)"
+    until: float
+
+
+@dataclass(frozen=True)
 class BreakerEvent:
     at: float
     from_state: str

@@ -17,7 +17,8 @@ Examples:
 CHECK_EXAMPLES = """\b
 Examples:
   agent config check
-  agent config check --json        {"file": ..., "valid": false, "problems": [{"key", "line", "message"}]}"""
+  agent config check --json
+      {"file": ..., "valid": false, "problems": [{"key", "line", ...}]}"""
 
 
 def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:

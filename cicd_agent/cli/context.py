@@ -12,6 +12,7 @@ import contextlib
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,8 @@ class AppState:
     _credentials: Credentials | None = None
     _cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     started: bool = False
+    no_state: Path | None = None  # the state database a read command found missing
+    line_filter: Callable[[str], None] | None = None  # where stderr lines go instead (a watcher's `Collapse`)
 
     def set_global(self, name: str, value: Any) -> None:
         """A global option given after the subcommand (`agent run --dry-run`): it adds to what came before."""
@@ -103,10 +106,18 @@ class AppState:
 
     def _line(self, message: str) -> None:
         """One line for people on stderr: it starts with the agent's own words and has no newline inside, so on
-        an Actions runner no text in it can begin a workflow command."""
+        an Actions runner no text in it can begin a workflow command. A watcher passes it through its
+        `line_filter` (`modes.quiet`: what it said last time is not said again)."""
         from cicd_agent.text import terminal
 
-        self.console(stderr=True).print(terminal(message, newlines=False), markup=False)
+        line = terminal(message, newlines=False)
+        if self.line_filter is not None:
+            self.line_filter(line)
+        else:
+            self.print_line(line)
+
+    def print_line(self, line: str) -> None:
+        self.console(stderr=True).print(line, markup=False)
 
     def say(self, message: str) -> None:
         """Progress for people (stderr); not with -q or --json."""
@@ -179,12 +190,26 @@ class AppState:
         return self._store
 
     def read_store(self) -> Store:
-        """The store for a command that only reads: never creates a database; says so when there is none."""
+        """The store for a command that only reads: never creates a database. Without one (nothing has run here
+        yet) it is an empty one in memory, so the command's answer is the empty one (zeros, empty lists), and
+        `no_state` names the database that does not exist."""
         if self._store is None:
-            from cicd_agent.store import read_store
+            from cicd_agent.store import STATE_FILE, NoState, open_store, read_store
 
-            self._store = read_store(self.state_dir)
+            try:
+                self._store = read_store(self.state_dir)
+            except NoState:
+                self.no_state = self.state_dir / STATE_FILE
+                self._store = open_store(self.state_dir, dry_run=True)
         return self._store
+
+    def nothing_yet(self) -> bool:
+        """After `read_store`: with no state yet, say so (stderr) and answer True, so a command for people prints
+        nothing more; with --json the command prints its empty document instead (False)."""
+        if self.no_state is None:
+            return False
+        self.notice(f"no state yet: {self.no_state} does not exist (nothing has run with this state directory)")
+        return not self.json
 
     def scratch_dir(self, prefix: str) -> Path:
         """A temporary directory removed when the command ends."""

@@ -18,18 +18,29 @@ from cicd_agent.errors import AgentError
 if TYPE_CHECKING:
     from cicd_agent.config.settings import Config
     from cicd_agent.github.auth import Credentials
+    from cicd_agent.modes.quiet import Collapse
     from cicd_agent.remediation.context import Ports, Report
 
 RUN_EXAMPLES = """\b
 Examples:
-  agent run                                    one cycle over the config's repositories
-  agent run --dry-run --report plan.md         the same, writing nothing: every write it would make in plan.md
-  agent run --repo octo-org/app --json         one repository; the cycle's decisions as JSON
-  agent run --watch --metrics-port 9464        keep running (one JSON line per cycle with --json)
-  agent run --event "$GITHUB_EVENT_PATH"       the GitHub Action mode"""
+  agent run
+      one cycle over the config's repositories
+  agent run --dry-run --report plan.md
+      the same, writing nothing: every write it would make, in plan.md
+  agent run --repo octo-org/app --json
+      one repository; the cycle's decisions as JSON
+  agent run --watch --metrics-port 9464
+      keep running (one JSON line per cycle with --json); /metrics,
+      /healthz and the /dashboard page on 127.0.0.1:9464
+  agent run --event "$GITHUB_EVENT_PATH"
+      the GitHub Action mode"""
 SERVE_EXAMPLES = """\b
 Examples:
-  agent serve --port 8000 --metrics-port 9464   webhooks on :8000 (secret in $[webhook] secret_env)"""
+  agent serve --port 8000 --metrics-port 9464
+      webhooks on :8000 (the secret in the variable [webhook] secret_env
+      names); /metrics, /healthz and /dashboard on 127.0.0.1:9464
+Try it by hand: `agent sandbox serve --webhook http://127.0.0.1:8000/webhook
+--webhook-secret S` delivers the sandbox's events here."""
 PAUSE_ENV = "CICD_AGENT_PAUSE"  # Action mode: a repository variable passed in by the workflow pauses the agent
 
 
@@ -125,7 +136,9 @@ def run(
         from cicd_agent.modes import watch
 
         bind = _metrics_bind(config, metrics_address, metrics_port)
-        watch.watch(ports, repos, on_report=lambda r: render(state, r, stream=True), metrics=bind)
+        watch.watch(
+            ports, repos, on_report=lambda r: render(state, r, stream=True), metrics=bind, collapse=_collapse(state)
+        )
         return
     from cicd_agent.remediation.cycle import run_cycle
 
@@ -168,12 +181,22 @@ def serve(
     webhook.serve(
         _ports(state, config, credentials),
         repos,
+        collapse=_collapse(state),
         secret=secret,
         host=host or config.webhook.host,
         port=config.webhook.port if port is None else port,
         on_report=lambda report: render(state, report, stream=True),
         metrics=_metrics_bind(config, metrics_address, metrics_port),
     )
+
+
+def _collapse(state: AppState) -> Collapse:
+    """A long-running mode's lines for people: what a job said the last time it ran is not said again."""
+    from cicd_agent.modes.quiet import Collapse
+
+    collapse = Collapse(state.print_line)
+    state.line_filter = collapse.line
+    return collapse
 
 
 def _metrics_bind(config: Config, address: str | None, port: int | None) -> tuple[str, int | None]:
@@ -209,7 +232,7 @@ def run_event(state: AppState, path: Path) -> None:
         if pause_reason:
             operations.pause(ports.store, reason=pause_reason, who=f"repository variable {PAUSE_ENV}", now=time.time())
             warnings.append(
-                f"paused by the repository variable {PAUSE_ENV}: {pause_reason} (analysed, nothing changed)"
+                f"paused by the repository variable {PAUSE_ENV}: {pause_reason} (analysed and judged, nothing written)"
             )
         result = action.run_action(
             ports,
@@ -250,6 +273,8 @@ def metrics(ctx: typer.Context) -> None:
 
     state = use(ctx)
     status = prometheus.status_of(state.read_store(), state.config(), time.time())
+    if state.no_state is not None:  # the metrics of an empty state: zeros
+        state.notice(f"no state yet: {state.no_state} does not exist (every metric is zero)")
     if state.json:
         state.emit_json(prometheus.samples(status))
     else:

@@ -26,6 +26,7 @@ from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
 from cicd_agent.modes import metrics
 from cicd_agent.modes.metrics import Health
+from cicd_agent.modes.quiet import Collapse
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
 from cicd_agent.store import Store, read_store
@@ -47,6 +48,7 @@ class Watcher:
     last_error: str = ""
     running: bool = False  # the scheduler has started (and its signal handlers are in place)
     jobs: list[tuple[str, Callable[[], None], float]] = field(default_factory=list)  # name, job, every N seconds
+    collapse: Collapse | None = None  # lines a job said last time are not said again
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
@@ -64,6 +66,8 @@ class Watcher:
         def run() -> None:
             if self.stopping():
                 return
+            if self.collapse is not None:
+                self.collapse.start(name)
             try:
                 ok = job()
                 error = "" if ok is not False else "the cycle ended with errors"
@@ -73,6 +77,9 @@ class Watcher:
             except Exception as exc:  # a bug must not kill the watcher: report it and go on
                 ok, error = False, f"{type(exc).__name__}: {exc}"
                 self.echo(f"unexpected error in {name} ({type(exc).__name__}): {exc}")
+            finally:
+                if self.collapse is not None:
+                    self.collapse.end(name)
             if name == "cycle":
                 self._count(ok is not False, error)
 
@@ -151,6 +158,7 @@ def watch(
     metrics: tuple[str, int | None] = ("127.0.0.1", None),
     jobs: list[tuple[str, Callable[[], None], float]] | None = None,
     process_metrics: Callable[[], dict[str, float]] | None = None,
+    collapse: Collapse | None = None,
 ) -> None:
     """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
     metrics port, `/metrics` and `/healthz` on (address, port). `jobs` run on the same single worker (so
@@ -167,7 +175,7 @@ def watch(
             ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
         )
 
-    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=jobs or [])
+    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=jobs or [], collapse=collapse)
     ports.stopping = watcher.stopping
     address, port = metrics
     if port is not None:

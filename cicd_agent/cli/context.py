@@ -37,6 +37,7 @@ BY_OPT = typer.Option(
     None, "--by", metavar="NAME", help="Who (default: the GitHub actor in Actions, else the OS user)."
 )
 NOTIFY_DRAIN_SECONDS = 10.0  # at exit, queued notifications get this long to go out
+NO_TOKEN = "no token: reading anonymously (60 requests/hour), writes will fail"
 
 
 @dataclass
@@ -238,6 +239,8 @@ class AppState:
             from cicd_agent.github.auth import credentials_for
 
             self._credentials = credentials_for(self.config(), repo)
+            if self._credentials.kind == "none":  # said once: the credentials are made once per process
+                self.warn(f"{NO_TOKEN} (set ${self.config().github.token_env}, or a GitHub App in [github])")
         return self._credentials
 
     def effects(self, github: GitHubClient | None = None) -> Effects:

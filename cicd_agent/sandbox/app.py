@@ -16,6 +16,8 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from git.exc import GitError
+
 from cicd_agent.sandbox import shapes
 from cicd_agent.sandbox.accounts import Accounts
 from cicd_agent.sandbox.bare import BareRepo
@@ -280,7 +282,12 @@ class Sandbox(Accounts):
 
     def _ci_loop(self) -> None:
         while not self._stop.wait(0.2):
-            self.settle()
+            try:
+                self.settle()
+            except (OSError, GitError):
+                if not self._stop.wait(2.0):  # Ctrl-C reaches the git processes too (the whole process group gets
+                    raise  # it): an error is the stop's when a stop follows at once
+                return
 
     def close(self) -> None:
         self._stop.set()
@@ -289,6 +296,7 @@ class Sandbox(Accounts):
             self._server.server_close()
         for thread in self._threads:
             thread.join(timeout=30)
+        self.webhooks.close()
 
     # -- faults, rate limit ----------------------------------------------------------------------------
 

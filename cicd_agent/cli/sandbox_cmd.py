@@ -67,7 +67,8 @@ def serve(
     if webhook is not None:
         problem = url_problem(webhook, secret_bearing=False)
         if problem:
-            raise AgentError(f"--webhook {problem}", fix="pass http://127.0.0.1:PORT/webhook (where `agent serve` listens)")
+            fix = "pass http://127.0.0.1:PORT/webhook (where `agent serve` listens)"
+            raise AgentError(f"--webhook {problem}", fix=fix)
         if not webhook_secret:
             raise AgentError("--webhook needs --webhook-secret", fix="the secret `agent serve` checks signatures with")
     stop = threading.Event()  # SIGINT or SIGTERM, even one that comes while it is still starting

@@ -12,7 +12,8 @@ for each place the agent writes it.
 - the Actions runner: `command_data`, `command_property`, `stop_commands`, so no `::set-env::`,
   `::add-mask::` ... hidden in text is ever executed;
 - the agent's own metadata block, always the very end of its bodies (`with_metadata`, `read_metadata`);
-- `redact`: tokens out of anything printed.
+- `redact`: tokens, passwords and secret URLs out of anything printed or logged (`remember_secrets` adds
+  the ones this process was given).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import os
 import re
 import secrets as _secrets
+import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
 
@@ -233,14 +235,35 @@ _TOKEN_SHAPES = [
     (re.compile(r"(?i)(authorization:\s*(?:basic|bearer|token)\s+)\S+"), r"\1"),  # a header's value
     (re.compile(r"(?i)(['\"](?:token|bearer)\s+)[^'\"\s]+"), r"\1"),  # a header value quoted in an exception
     (re.compile(r"(x-access-token:)[^@\s]+"), r"\1"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]+(?=@)"), r"\1"),  # credentials in a URL (user:password@)
+    (re.compile(r"\b(bot)?\d{6,12}:[A-Za-z0-9_-]{30,}"), r"\1"),  # a Telegram bot token
+    (re.compile(r"((?:hooks\.slack\.com)?/(?:services|workflows|triggers)/)[A-Za-z0-9_/-]{16,}"), r"\1"),  # Slack
+    (re.compile(r"(?i)([?&](?:access_token|token|key|secret|sig|signature|password|code)=)[^&#\s\"']+"), r"\1"),
 ]
 _SECRET_NAMES = re.compile(r"TOKEN|SECRET|PASSWORD|PRIVATE_KEY|WEBHOOK|API_KEY", re.IGNORECASE)
+_REMEMBERED: set[str] = set()  # the secrets this process was given (`remember_secrets`)
+
+
+def remember_secrets(*values: str | None) -> None:
+    """Secrets this process was given (tokens, webhook URLs, bot tokens, passwords): `redact` removes them from
+    everything it cleans from now on. Of a URL also its password and its path with query (a library's debug
+    line shows `POST /services/T0/B0/XXXX`, not the URL), when long enough to be the secret."""
+    for value in values:
+        value = (value or "").strip()
+        if len(value) < 6:
+            continue
+        _REMEMBERED.add(value)
+        if "://" in value:
+            parts = urllib.parse.urlsplit(value)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            _REMEMBERED.update(v for v in (parts.password or "", path) if len(v) >= 8)
 
 
 def redact(text: str, *known: str | None) -> str:
-    """`text` with the given secrets, the values of secret-looking environment variables, and anything
-    shaped like a GitHub token or an Authorization header value replaced by `***`."""
-    values = [k.strip() for k in known if k and len(k.strip()) >= 6]
+    """`text` with the given secrets, the remembered ones, the values of secret-looking environment variables,
+    credentials inside URLs, and anything shaped like a GitHub token, an Authorization header value, a Telegram
+    bot token or a Slack webhook's path replaced by `***`."""
+    values = [k.strip() for k in known if k and len(k.strip()) >= 6] + list(_REMEMBERED)
     values += [v.strip() for name, v in os.environ.items() if _SECRET_NAMES.search(name) and len(v.strip()) >= 8]
     for value in sorted(set(values), key=len, reverse=True):
         text = text.replace(value, "***")

@@ -19,6 +19,7 @@ from cicd_agent.text import (
     prose,
     read_metadata,
     redact,
+    remember_secrets,
     slack,
     stop_commands,
     terminal,
@@ -167,3 +168,19 @@ def test_redact_removes_tokens_in_every_shape(monkeypatch: pytest.MonkeyPatch) -
         assert secret not in out
     assert out.count("***") == 5
     assert redact("nothing to hide here") == "nothing to hide here"
+
+
+def test_redact_removes_credentials_in_urls_bot_tokens_slack_paths_and_remembered_secrets() -> None:
+    remember_secrets("https://chat.example/hooks/room-7/Abcdefgh12345678", "short")
+    text = (
+        "cannot reach GitHub at http://u:S3cretPw@127.0.0.1:80/api; "
+        "POST https://api.telegram.org/bot123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/sendMessage; "
+        'hooks.slack.com:443 "POST /services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX HTTP/1.1"; '
+        "GET /x?access_token=abc123&page=2; "
+        '"POST /hooks/room-7/Abcdefgh12345678 HTTP/1.1"; postgresql://agent:pgpass@db/state'
+    )
+    out = redact(text)
+    for secret in ("S3cretPw", "AAHfiqks", "XXXXXXXX", "abc123", "Abcdefgh12345678", "pgpass"):
+        assert secret not in out
+    assert "http://***@127.0.0.1:80/api" in out and "page=2" in out and "/bot***/sendMessage" in out
+    assert redact("short, 12:34:56, v1.2.3, user@example.com") == "short, 12:34:56, v1.2.3, user@example.com"

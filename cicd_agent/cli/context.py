@@ -96,22 +96,22 @@ class AppState:
             from rich.console import Console
             from rich.text import Text
 
-            from cicd_agent.text import terminal
+            from cicd_agent.text import redact, terminal
 
             class SafeConsole(Console):
                 def render_str(self, text: str, *args: Any, **kwargs: Any) -> Text:
-                    return super().render_str(terminal(text), *args, **kwargs)
+                    return super().render_str(terminal(redact(text)), *args, **kwargs)
 
             self._consoles[stderr] = SafeConsole(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
         return self._consoles[stderr]
 
     def _line(self, message: str) -> None:
         """One line for people on stderr: it starts with the agent's own words and has no newline inside, so on
-        an Actions runner no text in it can begin a workflow command. A watcher passes it through its
-        `line_filter` (`modes.quiet`: what it said last time is not said again)."""
-        from cicd_agent.text import terminal
+        an Actions runner no text in it can begin a workflow command; no secret either (`redact`). A watcher passes
+        it through its `line_filter` (`modes.quiet`: what it said last time is not said again)."""
+        from cicd_agent.text import redact, terminal
 
-        line = terminal(message, newlines=False)
+        line = terminal(redact(message), newlines=False)
         if self.line_filter is not None:
             self.line_filter(line)
         else:
@@ -174,6 +174,7 @@ class AppState:
             from cicd_agent.config.parse import load_config
 
             self._config = load_config(self.config_path, required=required)
+            _remember_secrets(self._config)
         return self._config
 
     @property
@@ -272,6 +273,17 @@ class AppState:
             recorder.write_report(self.report)
         where = f"; report: {self.report}" if self.report else ""
         self.notice(f"[DRY-RUN] {recorder.summary()}, nothing changed{where}")
+
+
+def _remember_secrets(config: Config) -> None:
+    """Every secret the config points at (the variables it names, a webhook URL written in it), so that `redact`
+    removes them from every line, log record, report and crash file, whatever the variables are called."""
+    import os
+
+    from cicd_agent.config.checks import env_keys
+    from cicd_agent.text import remember_secrets
+
+    remember_secrets(config.notifications.webhook_url, *(os.environ.get(name) for _, name in env_keys(config)))
 
 
 def use(ctx: typer.Context) -> AppState:

@@ -60,12 +60,12 @@ def serve(
         help="What the deliveries are signed with (X-Hub-Signature-256).",
     ),
 ) -> None:
-    from cicd_agent.config.checks import url_problem
+    from cicd_agent.config.urls import url_problem
     from cicd_agent.modes.demo import start_sandbox
 
     state = use(ctx)
     if webhook is not None:
-        problem = url_problem(webhook, secret_bearing=False)
+        problem = url_problem(webhook, carries="the signed events")
         if problem:
             fix = "pass http://127.0.0.1:PORT/webhook (where `agent serve` listens)"
             raise AgentError(f"--webhook {problem}", fix=fix)

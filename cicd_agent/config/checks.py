@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
-from cicd_agent.config.settings import EVENTS, REPO_NAME, STRATEGIES, Config, Problem
+from cicd_agent.config.settings import EVENTS, FORK_FAILURES, REPO_NAME, STRATEGIES, Config, Problem
+from cicd_agent.config.urls import NOT_A_URL, url_problem
 from cicd_agent.model import FIXER_NAMES
+from cicd_agent.text import redact
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # token shapes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack (xoxb- ...), a PEM, a URL
 SECRET_SHAPES = re.compile(r"^(gh[pousr]_|github_pat_|xox[abposr]-)|-----BEGIN|://|^[0-9a-f]{40}$")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 Lines = Callable[[str], int | None]
 
@@ -29,22 +29,7 @@ def looks_like_secret(value: str) -> bool:
     return len(value) >= 30 and mixed and "_" not in value
 
 
-def url_problem(url: str, *, secret_bearing: bool) -> str | None:
-    """https anywhere; plain http only to this machine (a token must not cross a network in clear text)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and parts.hostname in LOOPBACK:
-        return None
-    if parts.scheme == "http" and parts.hostname:
-        what = "the token" if secret_bearing else "what it sends"
-        return (
-            f"plain http is only allowed to 127.0.0.1, localhost or [::1] ({what} would cross the network unencrypted)"
-        )
-    return f"{url!r} is not an http(s) URL: use https://HOST/..., or http://127.0.0.1:PORT for a local test server"
-
-
-def _env_keys(config: Config) -> list[tuple[str, str]]:
+def env_keys(config: Config) -> list[tuple[str, str]]:
     """(dotted key, value) of every setting that names an environment variable."""
     keys = [
         ("github.token_env", config.github.token_env),
@@ -66,6 +51,7 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
 
     _check_repos(config, add)
     _check_rules(config, add)
+    _check_forks(config, add)
     _check_env_names(config, add)
     _check_urls(config, add)
     _check_durations(config, add)
@@ -113,6 +99,12 @@ def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
             add(f"repos[{index}].branches", "list at least one branch or glob")
 
 
+def _check_forks(config: Config, add: Callable[[str, str], None]) -> None:
+    if config.policy.fork_failures not in FORK_FAILURES:
+        expected = " or ".join(repr(v) for v in FORK_FAILURES)
+        add("policy.fork_failures", f"expected {expected}, got {config.policy.fork_failures!r}")
+
+
 def _check_rules(config: Config, add: Callable[[str, str], None]) -> None:
     known_fixers = sorted(FIXER_NAMES)
     for index, rule in enumerate(config.rules):
@@ -130,7 +122,7 @@ def _check_rules(config: Config, add: Callable[[str, str], None]) -> None:
 
 
 def _check_env_names(config: Config, add: Callable[[str, str], None]) -> None:
-    for key, value in _env_keys(config):
+    for key, value in env_keys(config):
         if looks_like_secret(value):
             add(
                 key,
@@ -143,14 +135,16 @@ def _check_env_names(config: Config, add: Callable[[str, str], None]) -> None:
 
 def _check_urls(config: Config, add: Callable[[str, str], None]) -> None:
     checks = [
-        ("github.api_url", config.github.api_url, True),
-        ("notifications.telegram_api_url", config.notifications.telegram_api_url, True),
-        ("notifications.webhook_url", config.notifications.webhook_url, False),
+        ("github.api_url", config.github.api_url, "the token"),
+        ("notifications.telegram_api_url", config.notifications.telegram_api_url, "the bot's token"),
+        ("notifications.webhook_url", config.notifications.webhook_url, "what it sends"),
     ]
-    for key, url, secret_bearing in checks:
-        problem = url_problem(url, secret_bearing=secret_bearing) if url else None
+    for key, url, carries in checks:
+        problem = url_problem(url, carries=carries) if url else None
+        if problem == NOT_A_URL:
+            problem += ": use https://HOST/..., or http://127.0.0.1:PORT for a local test server"
         if problem:
-            add(key, problem)
+            add(key, f"{redact(url)!r} {problem}")
 
 
 def _check_durations(config: Config, add: Callable[[str, str], None]) -> None:

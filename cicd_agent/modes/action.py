@@ -32,7 +32,7 @@ from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.health_check import judge
 from cicd_agent.remediation.held import unless_paused
-from cicd_agent.remediation.poll import branch_watched
+from cicd_agent.remediation.poll import watched_failure
 from cicd_agent.remediation.rollback import rollback
 from cicd_agent.text import code_span, command_data, command_property, fenced, inline, prose
 from cicd_agent.text import stop_commands as stop_commands
@@ -162,8 +162,8 @@ def handle_event(p: Ports, run: WorkflowRun, report: Report) -> RunRef:
         return run.ref
     if is_fix_branch(run.branch):
         return check_fix(p, report, run)
-    watched = branch_watched(p.config.repo(run.repo).branches, run.branch)
-    if run.conclusion == "failure" and watched and handle_failure(p, run, report) is Handled.DUPLICATE:
+    watched = watched_failure(p.config.repo(run.repo), run, p.config.policy.fork_failures)
+    if watched and handle_failure(p, run, report) is Handled.DUPLICATE:
         record(p, report, run.ref, Decided.DUPLICATE, "this run was already handled (found on GitHub)")
     return run.ref
 

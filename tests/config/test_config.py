@@ -38,7 +38,12 @@ def test_starter_config_is_valid_and_typed() -> None:
         ('[[rules]]\nname = "x"\nstrategy = "fix"\nfixer = "formater"\n', "rules[0].fixer", 4, "unknown fixer"),
         ('[health]\ndelay = "10m"\nmax_wait = "5m"\n', "health.max_wait", 3, "shorter than health.delay"),
         ('[github]\napi_url = "ftp://ghe.example/api"\n', "github.api_url", 2, "https://"),
-        ('[github]\napi_url = "http://ghe.example/api/v3"\n', "github.api_url", 2, "plain http is only allowed"),
+        (
+            '[github]\napi_url = "http://ghe.example/api/v3"\n',
+            "github.api_url",
+            2,
+            "plain http is only allowed to 127.0.0.1",
+        ),
         ('[notifications]\nwebhook_url = "file:///etc/passwd"\n', "notifications.webhook_url", 2, "https://"),
         ('[github]\napp_id = "my-app"\n', "github.app_id", 2, "numeric id"),
         ("[metrics]\nunhealthy_after = 0\n", "metrics.unhealthy_after", 2, "at least 1"),

@@ -9,12 +9,19 @@ build chain, nothing fetched from elsewhere (a Content-Security-Policy forbids i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from cicd_agent.breaker import State
+from cicd_agent.config.settings import Config
 from cicd_agent.model import Remediation
+from cicd_agent.modes.server import Request, Response, Route
+from cicd_agent.remediation import fleet_view
+from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.remediation.fleet_view import Fleet, Timeline
+from cicd_agent.store import Store
 from cicd_agent.text import iso8601, page, page_url
 
 REFRESH_SECONDS = 30
@@ -154,7 +161,7 @@ def fleet_page(view: Fleet) -> str:
     rows = [
         [
             "now" if h["due_now"] else when(h["due_at"]),
-            link(h["pr_url"] or f"remediation {h['remediation_id']}", h["pr_url"]),
+            link(f"{h['repo']} #{h['pr_number']}" if h["pr_number"] else h["repo"], h["pr_url"]),
             page(h["awaiting"]),
             when(h["deadline"]),
         ]
@@ -248,3 +255,23 @@ def answer(path: str, query: str, fleet: Callable[[], Fleet], timeline: Callable
     if found is None:
         return Page(404, not_found(f"no remediation {number}"))
     return Page(200, timeline_page(found))
+
+
+def routes(
+    reading: Callable[[], AbstractContextManager[Store]], config: Config, clock: Callable[[], float] = time.time
+) -> list[Route]:
+    """`/` and `/dashboard` (the fleet), `/dashboard/remediation?id=N` (a timeline), read from the store that
+    `reading` opens for each request (a connection of its own, as /metrics reads it)."""
+    web = fleet_view.web_url(config.api_url())
+
+    def handle(request: Request) -> Response:
+        with reading() as store:
+            found = answer(
+                "/dashboard" if request.path == "/" else request.path,
+                request.query,
+                lambda: fleet_view.fleet(Breakers(store, config), clock()),
+                lambda number: fleet_view.timeline(store, number, web),
+            )
+        return Response.text(found.status, found.html, "text/html; charset=utf-8")
+
+    return [Route("/", handle), Route("/dashboard", handle), Route("/dashboard/remediation", handle)]

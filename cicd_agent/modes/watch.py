@@ -8,10 +8,11 @@ A signal lets the job in progress finish its current write, then the watcher exi
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
@@ -24,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.modes import metrics, server
+from cicd_agent.modes import dashboard, metrics, server
 from cicd_agent.modes.metrics import Health
 from cicd_agent.modes.quiet import Collapse
 from cicd_agent.modes.server import Listener, Route
@@ -203,16 +204,21 @@ def serve_metrics(
     routes: list[Route] | None = None,
 ) -> Listener:
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
-    and this process; `/healthz` from the watcher's cycles; `routes` beside them."""
+    and this process; `/healthz` from the watcher's cycles; the dashboard pages; `routes` beside them."""
     config = ports.config
     dry_run = ports.effects.recorder is not None
 
-    def render() -> str:
+    @contextlib.contextmanager
+    def reading() -> Iterator[Store]:
         store = read_store(ports.store.path.parent) if dry_run else Store(ports.store.path)
         try:
-            status = metrics.status_of(store, config, time.time())
+            yield store
         finally:
             store.close()
+
+    def render() -> str:
+        with reading() as store:
+            status = metrics.status_of(store, config, time.time())
         notifier = ports.effects.notifier
         live = metrics.Live(
             github_calls=ports.github.calls,
@@ -227,7 +233,7 @@ def serve_metrics(
         )
         return metrics.exposition(status, live)
 
-    served = [*metrics.routes(render, watcher.health), *(routes or [])]
+    served = [*metrics.routes(render, watcher.health), *dashboard.routes(reading, config), *(routes or [])]
     listener = server.serve("metrics", address, port, served, ports.echo, fix="pick another --metrics-port or address")
-    ports.echo(f"metrics on {listener.url}/metrics, health on /healthz")
+    ports.echo(f"metrics on {listener.url}/metrics, health on /healthz, the dashboard on {listener.url}/dashboard")
     return listener

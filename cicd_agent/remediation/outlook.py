@@ -36,6 +36,7 @@ def health_checks(store: Store, now: float) -> list[dict[str, Any]]:
                 "strategy": str(rem.strategy),
                 "state": str(rem.state),
                 "pr_url": rem.pr_url,
+                "pr_number": rem.pr_number,
                 "due_at": check.due_at,
                 "due_now": check.due_at <= now,
                 "deadline": check.deadline,

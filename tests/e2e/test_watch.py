@@ -130,7 +130,9 @@ def test_watch_json_is_json_lines_and_healthz_fails_after_failed_cycles(tmp_path
             out, err = watcher.communicate(timeout=60)
         assert watcher.returncode == 0, err
         reports = [json.loads(line) for line in out.splitlines()]  # JSON Lines: one document per line
-        assert len(reports) >= 2 and all(set(r) == {"decisions", "idle_repos", "deferred", "errors"} for r in reports)
+        assert len(reports) >= 2 and all(
+            set(r) == {"decisions", "idle_repos", "deferred", "errors", "paused", "held"} for r in reports
+        )
         assert any("502" in e for r in reports for e in r["errors"])
         assert "Traceback" not in err
     finally:

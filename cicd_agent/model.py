@@ -22,6 +22,7 @@ REJECTED_LABEL = "cicd-agent:rejected"  # on a fix a person rejected with `/cicd
 REVERT_LABEL = "cicd-agent:revert"  # on a pull request that reverts a merged fix
 STORM_LABEL = "cicd-agent:storm"  # an incident issue: one failure across many repositories
 RESET_LABEL = "cicd-agent:breaker-reset"  # a person resets a breaker in Action mode with it
+DASHBOARD_LABEL = "cicd-agent:dashboard"  # the one dashboard issue per repository
 FIX_PREFIX = "cicd-agent/fix/"
 REVERT_PREFIX = "cicd-agent/revert/"
 

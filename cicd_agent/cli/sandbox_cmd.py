@@ -15,8 +15,7 @@ from cicd_agent.cli.table import Column, print_table
 from cicd_agent.errors import AgentError
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.demo import ScenarioResult
-    from cicd_agent.sandbox import Sandbox
+    from cicd_agent.modes.demo import SandboxFacts, ScenarioResult
 
 app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True, rich_markup_mode=None)
 
@@ -61,7 +60,7 @@ def serve(
     ),
 ) -> None:
     from cicd_agent.config.urls import url_problem
-    from cicd_agent.modes.demo import start_sandbox
+    from cicd_agent.modes.demo import sandbox_facts, start_sandbox
 
     state = use(ctx)
     if webhook is not None:
@@ -78,7 +77,7 @@ def serve(
         try:
             if webhook and webhook_secret:
                 sandbox.webhooks.configure(webhook, webhook_secret)
-            _announce(state, sandbox, webhook)
+            _announce(state, sandbox_facts(sandbox), webhook)
             stop.wait()
         finally:
             sandbox.close()
@@ -87,36 +86,29 @@ def serve(
             signal.signal(sig, handler)
 
 
-def _announce(state: AppState, sandbox: Sandbox, webhook: str | None) -> None:
+def _announce(state: AppState, facts: SandboxFacts, webhook: str | None) -> None:
     """What a person needs to point the agent at the sandbox: its repositories and the environment to copy."""
-    from cicd_agent.modes.demo import DEMO_SETTINGS
-    from cicd_agent.sandbox.scenarios import SCENARIOS
-
-    index = str(sandbox.root / "wheelhouse")  # the stub packages the scenarios' CI installs
-    repos = sorted(sandbox.repos)
-    env = {"GITHUB_API_URL": sandbox.base_url, "GITHUB_TOKEN": sandbox.token, "CICD_AGENT_PACKAGE_INDEX": index}
     if state.json:  # one line: whoever started it reads it while the server runs
         state.emit_json_line(
             {
-                "api_url": sandbox.base_url,
-                "token": sandbox.token,
-                "root": str(sandbox.root),
-                "repositories": repos,
-                "environment": env,
+                "api_url": facts.api_url,
+                "token": facts.token,
+                "root": facts.root,
+                "repositories": facts.repositories,
+                "environment": facts.environment,
                 "webhook": webhook,
             }
         )
         return
-    ends = {s.repo: s.expected for s in SCENARIOS}
-    failing = [repo for repo in repos if repo in ends]
-    lines = [f"sandbox GitHub at {sandbox.base_url} (bare repositories under {sandbox.root})", "repositories:"]
-    lines += [f"  {repo}  (its CI fails; in the demo: {ends[repo]})" for repo in failing]
-    lines += [f"  {repo}  (an action's releases, for the fixer)" for repo in repos if repo not in ends]
+    lines = [f"sandbox GitHub at {facts.api_url} (bare repositories under {facts.root})", "repositories:"]
+    lines += [f"  {repo}  (its CI fails; in the demo: {end})" for repo, end in facts.failing.items()]
+    lines += [
+        f"  {repo}  (an action's releases, for the fixer)" for repo in facts.repositories if repo not in facts.failing
+    ]
     lines.append("the environment to try the agent against it (another shell):")
-    lines += [f"  export {name}={shlex.quote(value)}" for name, value in env.items()]
+    lines += [f"  export {name}={shlex.quote(value)}" for name, value in facts.environment.items()]
     lines.append("and a cicd-agent.toml: the demo's settings (no waiting, workflow edits allowed), the repositories")
-    lines += [f"  {line}" for line in DEMO_SETTINGS.strip().splitlines()]
-    lines += [line for repo in failing for line in ("  [[repos]]", f'  name = "{repo}"')]
+    lines += [f"  {line}" for line in facts.config.splitlines()]
     if webhook:
         lines.append(f"webhooks: workflow_run, pull_request and issue_comment events go to {webhook}, signed")
         lines.append("  (run `agent serve` with the same secret in $CICD_AGENT_WEBHOOK_SECRET)")

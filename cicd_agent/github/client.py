@@ -145,6 +145,15 @@ class GitHubClient(GitHubWrites):
         _, data = self.gh.requester.graphql_query("query { viewer { login } }", {})
         return str(data["data"]["viewer"]["login"])
 
+    @api("asking who last edited issue #{number} of {repo}")
+    def issue_editor(self, repo: str, number: int) -> str | None:
+        """Who last edited an issue's body (GraphQL's `editor`: REST does not say); None when nobody did."""
+        owner, name = repo.split("/", 1)
+        query = "query($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { issue(number: $number) { editor { login } } } }"  # noqa: E501
+        _, data = self.gh.requester.graphql_query(query, {"owner": owner, "name": name, "number": number})
+        editor = ((data.get("data") or {}).get("repository") or {}).get("issue", {}).get("editor")
+        return str(editor["login"]) if editor else None
+
     def repository(self, repo: str) -> RepoInfo:
         """The repository's info, asked for once per cycle (`new_cycle` forgets it)."""
         key = repo.lower()

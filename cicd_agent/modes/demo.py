@@ -106,6 +106,33 @@ def _recur(sandbox: Sandbox, store: Store, scenario: Scenario) -> None:
             sandbox.rerun(repo, run, failed_only=True)
 
 
+@dataclass(frozen=True)
+class SandboxFacts:
+    """What `agent sandbox serve` tells a person: where it is and what to copy to point the agent at it."""
+
+    api_url: str
+    token: str
+    root: str
+    repositories: list[str]
+    failing: dict[str, str]  # the scenarios' repositories -> the end the demo reaches
+    environment: dict[str, str]  # GITHUB_API_URL, GITHUB_TOKEN, CICD_AGENT_PACKAGE_INDEX
+    config: str  # a cicd-agent.toml watching the failing repositories with the demo's settings
+
+
+def sandbox_facts(sandbox: Sandbox) -> SandboxFacts:
+    ends = {s.repo: s.expected for s in SCENARIOS}
+    repos = sorted(sandbox.repos)
+    failing = {repo: ends[repo] for repo in repos if repo in ends}
+    environment = {
+        "GITHUB_API_URL": sandbox.base_url,
+        "GITHUB_TOKEN": sandbox.token,
+        "CICD_AGENT_PACKAGE_INDEX": str(demo_index(sandbox).directory),  # the stub packages the scenarios install
+    }
+    tables = "".join(f'[[repos]]\nname = "{repo}"\n' for repo in failing)
+    config = DEMO_SETTINGS.strip() + "\n" + tables
+    return SandboxFacts(sandbox.base_url, sandbox.token, str(sandbox.root), repos, failing, environment, config.strip())
+
+
 def start_sandbox(root: Path, *, port: int = 0, scenario: str = "demo", auto_ci: bool = True) -> Sandbox:
     """The sandbox GitHub on 127.0.0.1 with all scenarios (`demo`), none, or one of them."""
     sandbox = Sandbox(root)

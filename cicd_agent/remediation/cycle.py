@@ -10,6 +10,7 @@ from cicd_agent.github.errors import ends_cycle
 from cicd_agent.remediation import operations
 from cicd_agent.remediation.approve import process_approvals
 from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.dashboard_issue import update_dashboards
 from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.health_check import process_health_checks
 from cicd_agent.remediation.held import unless_paused
@@ -38,6 +39,8 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
             if not health_only:
                 handle_new_failures(q, repos, report)
             announce_openings(q, report)  # breakers this cycle (or an earlier one) opened
+            if not health_only:
+                update_dashboards(q, report, repos)  # the dashboard issues, and the boxes people ticked there
     except AgentError as exc:
         if not ends_cycle(exc):
             raise

@@ -54,6 +54,8 @@ def edit_item(sb: Sandbox, item: Item, call: Call) -> None:
     if "title" in data:
         item.title = str(data["title"])
     if "body" in data:
+        if data["body"] != item.body:
+            item.editor = actor
         item.body = data["body"]
     if data.get("state") in ("open", "closed") and data["state"] != item.state:
         item.state = data["state"]

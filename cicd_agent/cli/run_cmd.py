@@ -142,10 +142,34 @@ def run(
         return
     from cicd_agent.remediation.cycle import run_cycle
 
+    if health_only:
+        say_health_checks_waiting(state, ports, before=True)
     report = run_cycle(ports, repos, health_only=health_only)
     render(state, report)
+    if health_only:
+        say_health_checks_waiting(state, ports, before=False)
     if report.errors:
         raise typer.Exit(1)
+
+
+def say_health_checks_waiting(state: AppState, ports: Ports, *, before: bool) -> None:
+    """`run --health-only`: before, what is due now (it is judged: reading CI takes a while); after, what is
+    still waiting and until when, so a health check not due yet is never a silent no-op."""
+    from cicd_agent.remediation import outlook
+
+    now = time.time()
+    checks = outlook.health_checks(ports.store, now)
+    due = [h for h in checks if h["due_now"]]
+    if before:
+        if due:
+            state.say(f"judging {len(due)} health check(s) due now: reading their CI")
+        return
+    for h in checks:
+        when = "due now" if h["due_now"] else f"due in {h['due_at'] - now:.0f}s ({shapes.iso(h['due_at'])})"
+        where = h["pr_url"] or f"{h['repo']} {h['branch']} (remediation {h['remediation_id']})"
+        state.say(f"health check of {where}: {when}; waits for {h['awaiting']}")
+    if not checks:
+        state.say("no health check waiting")
 
 
 def serve(

@@ -124,7 +124,8 @@ def demo(
     from cicd_agent.modes.demo import run_demo
 
     state = use(ctx)
-    result = run_demo(recorder=state.recorder, echo=state.say, max_cycles=cycles)
+    # with --json the document is the result and the progress still goes to stderr, so a wait is never silent
+    result = run_demo(recorder=state.recorder, echo=state.notice if state.json else state.say, max_cycles=cycles)
     if state.json:
         state.emit_json(
             {

@@ -224,9 +224,9 @@ def status_lines(data: dict[str, Any]) -> list[str]:
         for d in data["deferred"]:
             retry = f"retry at {when(d['retry_at'])}" if d["retry_at"] else f"retry: {d['waits_for']}"
             lines.append(f"  {d['repo']} run {d['run_id']}#{d['run_attempt']} ({d['branch']}): {retry}; {d['reason']}")
-    budget = data["budget"]
-    if budget:
-        lines.append("request budget: " + ", ".join(f"{k} {v}" for k, v in budget.items()))
+    for b in data["budget"]:
+        per = "minute" if b["period_seconds"] == 60 else "hour"
+        lines.append(f"budget {b['name']}: {b['spent']} of {b['limit']} a {per} spent")
     for i in data["storms"]:
         issue = f": {i['issue_url']}" if i["issue_url"] else ""
         lines.append(

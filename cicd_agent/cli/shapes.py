@@ -231,7 +231,7 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
         "deferred": [deferred(d) for d in data["deferred"]],
         "storms": [storm(i) for i in data["storms"]],
         "storms_ended": data["storms_ended"],
-        "budget": data["budget"],
+        "budget": list(data["budget"]),
         "last_cycle": None
         if not last
         else {

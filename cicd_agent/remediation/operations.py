@@ -140,7 +140,7 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
         "held": held(store),
-        # The fleet's request budget (GitHub's secondary limits, shared by every host: the scale issue's budget
-        # fills this slot): None until a budget is kept, else {"spent", "limit", "window_seconds", ...}.
-        "budget": None,
+        # The fleet's request budget (GitHub's limits, shared by every host: the scale issue's budget fills this
+        # slot): one {"name", "limit", "period_seconds", "spent", ...} per limit; empty until a budget is kept.
+        "budget": [],
     }

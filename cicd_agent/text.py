@@ -1,8 +1,11 @@
 """The one escaping layer: strangers' text (log lines, workflow, job, step and branch names, titles) made safe
 for each place the agent writes it.
 
-- terminals: `terminal` drops escape sequences (CSI, OSC, DCS, ...), C0/C1 controls, NUL, bidi overrides
-  and invalid UTF-8, so a log cannot move the cursor, retitle the window or hide text;
+- terminals: `terminal` drops escape sequences (CSI, OSC, DCS, ...), C0/C1 controls, NUL, bidirectional and
+  zero-width characters (`INVISIBLE`) and invalid UTF-8, so a log cannot move the cursor, retitle the window,
+  reorder or hide text; every Markdown function below starts from it;
+- JSON for people (`--json`): `json_for_people` writes those characters as `\\uXXXX` escapes, so the data stays
+  exact for a program and shows as it is to a person;
 - Markdown on GitHub: `inline` (prose), `code_span`, `fenced` (excerpts), `link`: no mention pings, no
   links, images or HTML from strangers' text; mentions and issue references are broken with a zero-width
   space, as Dependabot and Renovate do;
@@ -42,7 +45,12 @@ _ESCAPES = re.compile(
     r"|\x1b[ -/]*[0-~]?",  # any other ESC sequence (charsets, keypad modes, a lone ESC)
     re.MULTILINE,
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# invisible and direction-changing characters: a name or a log line can use them to show one thing and be another
+# (Trojan Source): bidi embeddings, overrides and isolates, the Arabic letter mark, zero-width spaces and joiners,
+# left-to-right and right-to-left marks, word joiners and invisible operators, line and paragraph separators,
+# the byte order mark, interlinear annotations, the Mongolian vowel separator, the soft hyphen
+INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+_CONTROLS = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
@@ -56,6 +64,16 @@ def terminal(text: str | bytes, *, newlines: bool = True) -> str:
     if not newlines:
         text = text.replace("\n", " ")
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+_INVISIBLE_IN_JSON = re.compile(f"[\\x7f-\\x9f{INVISIBLE}]")
+
+
+def json_for_people(value: Any, **dumps: Any) -> str:
+    """`json.dumps(value, ensure_ascii=False, **dumps)` with controls and invisible or direction-changing
+    characters escaped (`\\u202e`): the same data for a program, nothing hidden or reordered on a screen."""
+    text = json.dumps(value, ensure_ascii=False, **dumps)
+    return _INVISIBLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 # -- Markdown (issue, PR and comment bodies, job summaries) -----------------------------------------
@@ -226,6 +244,41 @@ def iso8601(ts: float | None) -> str | None:
     if not ts:
         return None
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- strangers' documents ---------------------------------------------------------------------------
+
+MAX_DEPTH = 64  # GitHub's event payloads nest about 6 deep, a config file 3
+
+
+def nesting_depth(value: object) -> int:
+    """How deep lists and dicts nest in `value` (a scalar: 0), found without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def depth_problem(value: object, limit: int = MAX_DEPTH) -> str | None:
+    depth = nesting_depth(value)
+    return f"it nests {depth} levels deep (at most {limit})" if depth > limit else None
+
+
+def load_json(text: str | bytes, limit: int = MAX_DEPTH) -> Any:
+    """JSON from a stranger, nested at most `limit` deep: a ValueError for anything else, never a RecursionError
+    (the parser's own limit ends a document nested thousands deep; `limit` the ones it still reads)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"it nests deeper than Python's parser reads (at most {limit})") from None
+    problem = depth_problem(value, limit)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 # -- secrets -------------------------------------------------------------------------------------------

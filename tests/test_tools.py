@@ -123,3 +123,16 @@ def test_the_snippet_script_pins_the_current_commit(tmp_path: Path) -> None:
     assert line == f"octo-org/cicd-agent@{head} # v9.9.9"
     pinned = action_snippet.workflow(line)
     assert f"- uses: {line}\n" in pinned and pinned.count("/cicd-agent@") == 1
+
+
+@pytest.mark.parametrize("workflow", ["docs/examples/cicd-agent.yml", ".github/workflows/cicd-agent.yml"])
+def test_the_agent_workflow_gives_its_own_token_only_what_it_uses(workflow: str) -> None:
+    """The agent acts with the token it is given (an App's or a person's); the job's GITHUB_TOKEN only checks
+    the repository out, and the action hands the agent the input, never the job's token, as GITHUB_TOKEN."""
+    data = yaml.safe_load((ROOT / workflow).read_text())
+    assert data["permissions"] == {}
+    for job in data["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "agent"]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ inputs.token }}"

@@ -9,7 +9,6 @@ stream) and nothing else.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 import tempfile
 from collections.abc import Callable
@@ -78,6 +77,11 @@ class AppState:
             self.started = True
             if self.report is not None and not self.dry_run:
                 raise AgentError("--report only applies to a dry run", fix="add --dry-run, or drop --report")
+            if self.report is not None and self.report.suffix.lower() not in (".md", ".json"):
+                raise AgentError(
+                    f"--report {self.report}: a report is Markdown or JSON",
+                    fix="name the file *.md or *.json",
+                )
             from cicd_agent.cli.logs import configure_logging
 
             configure_logging(self.verbosity)
@@ -150,13 +154,17 @@ class AppState:
             self.console(stderr=False).print(message, markup=False)
 
     def emit_json(self, value: Any) -> None:
-        """The one JSON document of a command, on stdout."""
-        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        """The one JSON document of a command, on stdout (strangers' invisible characters escaped)."""
+        from cicd_agent.text import json_for_people
+
+        sys.stdout.write(json_for_people(value, indent=2) + "\n")
         sys.stdout.flush()
 
     def emit_json_line(self, value: Any) -> None:
         """One line of a JSON Lines stream (`run --watch --json`)."""
-        sys.stdout.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
+        from cicd_agent.text import json_for_people
+
+        sys.stdout.write(json_for_people(value, separators=(",", ":")) + "\n")
         sys.stdout.flush()
 
     # -- shared objects -----------------------------------------------------------------------------
@@ -273,6 +281,14 @@ class AppState:
             recorder.write_report(self.report)
         where = f"; report: {self.report}" if self.report else ""
         self.notice(f"[DRY-RUN] {recorder.summary()}, nothing changed{where}")
+
+
+def checked_port(port: int, option: str) -> int:
+    """A TCP port from the command line (0: any free one); anything else is a clear error, before any is opened."""
+    if not 0 <= port <= 65535:
+        shown = str(port) if len(str(port)) <= 12 else f"{str(port)[:12]}..."
+        raise AgentError(f"{option} {shown} is not a port", fix="pass a port from 1 to 65535 (0: any free port)")
+    return port
 
 
 def _remember_secrets(config: Config) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cicd_agent.cli.context import AppState, use
+from cicd_agent.cli.context import AppState, checked_port, use
 from cicd_agent.cli.table import Column, print_table
 from cicd_agent.errors import AgentError
 
@@ -63,6 +63,7 @@ def serve(
     from cicd_agent.modes.demo import sandbox_facts, start_sandbox
 
     state = use(ctx)
+    port = checked_port(port, "--port")
     if webhook is not None:
         problem = url_problem(webhook, carries="the signed events")
         if problem:

@@ -182,10 +182,11 @@ def run_from_json(repo: str, data: object) -> WorkflowRun:
         raise ValueError(f"pull_requests must be a list, got {_kind(pulls)}")
     head_name = _text(head_repo, "full_name")
     fork = bool(head_name and head_name.lower() != repo.lower())
+    run_id = _number(data, "id", None)
     branch = _text(data, "head_branch")
     return WorkflowRun(
         repo=repo,
-        id=_number(data, "id", None),
+        id=run_id,
         attempt=_number(data, "run_attempt", 1) or 1,
         name=_text(data, "name"),
         workflow_id=_number(data, "workflow_id", 0),

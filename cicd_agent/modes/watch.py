@@ -162,6 +162,7 @@ def watch(
     process_metrics: Callable[[], dict[str, float]] | None = None,
     collapse: Collapse | None = None,
     routes: list[Route] | None = None,
+    server_name: str = "metrics",
 ) -> None:
     """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
     metrics port, `/metrics` and `/healthz` (and `routes`) on (address, port). `jobs` run on the same single
@@ -183,7 +184,7 @@ def watch(
     address, port = metrics
     listener = None
     if port is not None:
-        listener = serve_metrics(ports, watcher, address, port, process_metrics, routes or [])
+        listener = serve_metrics(ports, watcher, address, port, process_metrics, routes or [], server_name)
     ports.echo(
         f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
@@ -202,6 +203,7 @@ def serve_metrics(
     port: int,
     extra: Callable[[], dict[str, float]] | None = None,
     routes: list[Route] | None = None,
+    name: str = "metrics",
 ) -> Listener:
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
     and this process; `/healthz` from the watcher's cycles; the dashboard pages; `routes` beside them."""
@@ -234,6 +236,6 @@ def serve_metrics(
         return metrics.exposition(status, live)
 
     served = [*metrics.routes(render, watcher.health), *dashboard.routes(reading, config), *(routes or [])]
-    listener = server.serve("metrics", address, port, served, ports.echo, fix="pick another --metrics-port or address")
+    listener = server.serve(name, address, port, served, ports.echo, fix="pick another --metrics-port or address")
     ports.echo(f"metrics on {listener.url}/metrics, health on /healthz, the dashboard on {listener.url}/dashboard")
     return listener

@@ -16,7 +16,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import hmac
-import json
 import queue
 import re
 import threading
@@ -37,6 +36,7 @@ from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.health_check import process_health_checks
 from cicd_agent.remediation.held import unless_paused
 from cicd_agent.remediation.poll import handle_runs, watched_failure
+from cicd_agent.text import load_json
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
 QUEUE_LIMIT = 1000  # deliveries waiting for the worker; past it 503 (polling catches them up)
@@ -170,10 +170,10 @@ class Receiver:
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
-    """The body as a JSON object, or None (not JSON, not an object, or nested past what Python parses)."""
+    """The body as a JSON object, or None (not JSON, not an object, or nested too deep)."""
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        payload = load_json(body)
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, nested too deep
         return None
     return payload if isinstance(payload, dict) else None
 
@@ -233,7 +233,9 @@ def serve(
     receiver = Receiver(secret, p.config.webhook.path, p.echo)
     shared = metrics == (host, port)
     listener = None
-    if not shared:
+    if shared:
+        p.echo(f"receiving webhooks on {receiver.path}, beside /metrics and /healthz")
+    else:
         listener = server.serve("webhook", host, port, [receiver.route()], p.echo, fix="pick another --port")
         p.echo(f"receiving webhooks on {listener.url}{receiver.path}")
 
@@ -255,6 +257,7 @@ def serve(
             process_metrics=process_metrics,
             routes=[receiver.route()] if shared else None,
             collapse=collapse,
+            server_name="webhook" if shared else "metrics",
         )
     finally:
         if listener is not None:

@@ -73,6 +73,8 @@ def awaiting(rem: Remediation) -> bool:
 def process_approvals(p: Ports, report: Report) -> None:
     """Every draft fix still waiting for a person's word."""
     for rem in p.store.remediations(states=AWAITING, strategy=Strategy.FIX):
+        if p.stopping():
+            return  # a watcher asked to stop: looked at next time
         if not awaiting(rem):
             continue
         try:

@@ -90,6 +90,8 @@ def update_dashboards(p: Ports, report: Report, repos: list[str]) -> None:
     if not p.config.dashboard.issue:
         return
     for repo in repos:
+        if p.stopping():
+            return
         try:
             update(p, report, repo)
         except AgentError as exc:

@@ -23,6 +23,7 @@ from urllib3 import Retry
 
 from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
+from cicd_agent.github.edits import EditReads
 from cicd_agent.github.errors import (
     AnnouncedRetry,
     LogUnavailable,
@@ -57,7 +58,7 @@ MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-class GitHubClient(GitHubWrites):
+class GitHubClient(GitHubWrites, EditReads):
     """Thin adapter over PyGithub. One instance per API host and token."""
 
     def __init__(
@@ -144,15 +145,6 @@ class GitHubClient(GitHubWrites):
         # names its bot
         _, data = self.gh.requester.graphql_query("query { viewer { login } }", {})
         return str(data["data"]["viewer"]["login"])
-
-    @api("asking who last edited issue #{number} of {repo}")
-    def issue_editor(self, repo: str, number: int) -> str | None:
-        """Who last edited an issue's body (GraphQL's `editor`: REST does not say); None when nobody did."""
-        owner, name = repo.split("/", 1)
-        query = "query($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { issue(number: $number) { editor { login } } } }"  # noqa: E501
-        _, data = self.gh.requester.graphql_query(query, {"owner": owner, "name": name, "number": number})
-        editor = ((data.get("data") or {}).get("repository") or {}).get("issue", {}).get("editor")
-        return str(editor["login"]) if editor else None
 
     def repository(self, repo: str) -> RepoInfo:
         """The repository's info, asked for once per cycle (`new_cycle` forgets it)."""

@@ -18,6 +18,7 @@ from cicd_agent.errors import AgentError
 from cicd_agent.github.errors import ends_cycle
 from cicd_agent.github.values import Comment, IssueEvent
 from cicd_agent.model import APPROVAL_LABEL, APPROVED_LABEL, Decided, Remediation, RemState, Strategy
+from cicd_agent.remediation import retry
 from cicd_agent.remediation.context import Ports, Report, record_for
 from cicd_agent.remediation.rejection import is_agent, reject_pull
 
@@ -84,13 +85,14 @@ def process_approvals(p: Ports, report: Report) -> None:
 
 
 def on_event(p: Ports, report: Report, repo: str, number: int) -> bool:
-    """A webhook's entry: pull request `number` of `repo` was labelled or commented on. False when it is no
-    draft of the agent's waiting for approval (nothing to do)."""
+    """A webhook's (or the Action's) entry: pull request `number` of `repo` was labelled or commented on. False
+    when it is no draft of the agent's waiting for approval, nor a rejected fix a `/cicd-agent retry` may resume
+    (nothing to do)."""
     for rem in p.store.remediations(repo=repo, states=AWAITING, strategy=Strategy.FIX):
         if rem.pr_number == number and awaiting(rem):
             process_approval(p, report, rem)
             return True
-    return False
+    return retry.on_event(p, report, repo, number)
 
 
 def process_approval(p: Ports, report: Report, rem: Remediation) -> None:

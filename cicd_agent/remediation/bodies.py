@@ -79,7 +79,9 @@ def commit_message(pr_title: str, plan: FixPlan) -> str:
     return f"{pr_title}\n\n{break_mentions(terminal(plan.rationale))}"
 
 
-def pr_metadata(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> dict[str, Any]:
+def pr_metadata(
+    run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str, change: str = ""
+) -> dict[str, Any]:
     return {
         **identity(run, explained.analysis.signature),
         "snapshot": snapshot_id,
@@ -89,10 +91,13 @@ def pr_metadata(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan
         "paths": sorted(c.path for c in plan.changes),
         "workflow": run.path or run.name,  # the fix's own evidence: the checks that failed in its run
         "jobs": [explained.job.name] if explained.job else [],
+        "change": change,  # the change's digest: a rolled-back change is not proposed again for this failure
     }
 
 
-def pr_body(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> str:
+def pr_body(
+    run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str, change: str = ""
+) -> str:
     head = "\n".join(
         [
             "## cicd-agent proposes a fix",
@@ -109,10 +114,13 @@ def pr_body(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, sn
             "",
         ]
     )
-    tail = "\n\nIf this fix's CI fails, the agent closes this pull request and deletes its branch."
+    tail = (
+        "\n\nIf this fix's CI fails, the agent closes this pull request and deletes its branch (a branch holding a "
+        "commit someone else made is kept)."
+    )
     budget = BODY_BUDGET - len(head) - len(tail) - 1000
     body = head + excerpt_block(explained.analysis, budget) + tail
-    return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id))
+    return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id, change))
 
 
 PATCH_BUDGET = 40_000
@@ -184,57 +192,10 @@ def seen_again(run: WorkflowRun, signature: str) -> str:
     return with_metadata(text, identity(run, signature))
 
 
-def rollback_comment(why: str, number: int, *, merged: bool = False) -> str:
-    """Carries metadata, so a retried rollback finds it instead of posting it again."""
-    how = ": its change is reverted on the base branch, and nothing changed since is touched" if merged else ""
-    return with_metadata(f"cicd-agent: {prose(why)}. Rolling this fix back{how}.", {"rollback": number})
-
-
-def unrelated_checks_comment(reason: str, kind: str) -> str:
-    text = (
-        f"cicd-agent: this fix is healthy: {prose(reason)}. The checks failing without the fix too are not "
-        "caused by it; they are left to you."
-    )
-    return with_metadata(text, {"kind": kind})
-
-
-def revert_commit_message(pr_url: str, landed: str) -> str:
-    """Names the reverted commit: a retried rollback finds its revert by it."""
-    return f"cicd-agent: revert {pr_url}\n\nIts CI failed after it was merged.\n\nThis reverts commit {landed}."
-
-
-def revert_title(pr_number: int) -> str:
-    return title(f"cicd-agent: revert #{pr_number} (its CI failed after the merge)")
-
-
-def revert_conflict_note(branch: str, files: tuple[str, ...]) -> str:
-    names = ", ".join(code_span(f) for f in files)
-    return (
-        f"The revert does not apply cleanly on {code_span(branch)}: someone changed the same lines since the fix "
-        f"was merged ({names}). The agent did not overwrite those changes."
-    )
-
-
-def revert_refused_note(branch: str, error: str) -> str:
-    return f"{code_span(branch)} refused a direct push of the revert ({inline(error[-300:])})."
-
-
-def revert_body(rem: Remediation, why: str, note: str) -> str:
-    """A merged fix's revert that needs a person: what happened, why the agent did not push it, what to do."""
-    text = "\n".join(
-        [
-            f"## cicd-agent: revert #{rem.pr_number}",
-            "",
-            f"The fix #{rem.pr_number} was merged, then {prose(why)}.",
-            "",
-            note,
-            "",
-            "This pull request reverts the fix on the commit it was merged as. Where GitHub shows a conflict with "
-            f"{code_span(rem.branch)}, keep the later change and drop the fix's lines; or close this pull request "
-            "to keep the fix.",
-        ]
-    )
-    return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
+def reset_command(key: FailureKey) -> str:
+    """The command that resets a failure's breaker where the agent runs."""
+    command = ["agent", "breaker", "reset", key.repo, "--branch", key.branch, "--signature", key.signature[:12]]
+    return f"{shlex.join(command)} --reason '...'"
 
 
 def breaker_open_title(key: FailureKey) -> str:
@@ -264,9 +225,6 @@ def breaker_open_body(
 ) -> str:
     """What failed, what was tried, and how a person resets the breaker once the cause is dealt with."""
     seen = f"; last seen in {link('this run', run_url)}" if run_url else ""
-    command = shlex.join(
-        ["agent", "breaker", "reset", key.repo, "--branch", key.branch, "--signature", key.signature[:12]]
-    )
     text = "\n".join(
         [
             "## cicd-agent stopped trying to fix this failure",
@@ -281,7 +239,7 @@ def breaker_open_body(
             "",
             "**How to reset**, once the cause is dealt with: where the agent runs,",
             "",
-            fenced(f"{command} --reason '...'"),
+            fenced(reset_command(key)),
             "",
             f"or, with the GitHub Action, add the {code_span(RESET_LABEL)} label to this issue. Otherwise the agent "
             f"tries once more after {reset_after / 3600:g} hour(s) (half-open), and the breaker opens again if that "

@@ -169,7 +169,7 @@ def test_commit_and_compare_give_files_with_their_hunks(sandbox: Sandbox) -> Non
     other = _branch_with_change(gh, "person", "def add(a, b):  # by a person\n    return a+b\n")
     compared = gh.compare(REPO, "fix", "person")
     assert (compared.status, compared.ahead_by, compared.behind_by) == ("diverged", 1, 1)
-    assert compared.merge_base == main and compared.commits == (other,)
+    assert compared.merge_base == main and [c.sha for c in compared.commits] == [other]
     assert [f.path for f in compared.files] == ["app.py"]
     assert gh.compare(REPO, main, "fix").status == "ahead"
 

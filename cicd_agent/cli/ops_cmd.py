@@ -151,6 +151,8 @@ def status(ctx: typer.Context) -> None:
             f"STORM since {when(i['started_at'])}: {i['category']} {i['signature'][:12]} in "
             f"{len(i['repos'])} repositories ({', '.join(i['repos'])}){issue}"
         )
+    for held in data["leases"]:  # another host's, or a killed process's: it waits until then
+        say(f"waiting for a lease held elsewhere until {when(held['until'])}: {held['repo']} {held['what']}")
     last = data["last_cycle"]
     errors = f", {last['errors']} error(s)" if last and last.get("errors") else ""
     say(f"last cycle: {when(last['at']) + errors if last else 'never'}")

@@ -155,6 +155,7 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
         "pending_health_checks": data["pending_health_checks"],
         "storms": [storm(i) for i in data["storms"]],
         "storms_ended": data["storms_ended"],
+        "leases": [{"what": h["what"], "repo": h["repo"], "until": iso(h["until"])} for h in data.get("leases", [])],
         "last_cycle": None
         if not last
         else {

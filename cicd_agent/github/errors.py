@@ -219,7 +219,7 @@ def http_error(exc: GithubException, what: str) -> AgentError:
         return PermissionMissing(f"GitHub refused {what}: {message}", permission=PULL_REQUESTS_WRITE)
     if exc.status == 403 and SCOPE_WORDS.search(message):
         return ScopeMissing(
-            f"the token was refused: it may not do this ({what}): {message}",
+            f"the token was refused while {what} (a permission it lacks): {message}",
             fix=f"grant the token the permission this needs (docs/deploy.md lists each and why); {REFUSED_FIX}",
         )
     if exc.status == 404:

@@ -80,7 +80,7 @@ def commit_message(pr_title: str, plan: FixPlan) -> str:
 
 
 def pr_metadata(
-    run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str, change: str = ""
+    run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str, *, change: str, commit: str
 ) -> dict[str, Any]:
     return {
         **identity(run, explained.analysis.signature),
@@ -92,11 +92,12 @@ def pr_metadata(
         "workflow": run.path or run.name,  # the fix's own evidence: the checks that failed in its run
         "jobs": [explained.job.name] if explained.job else [],
         "change": change,  # the change's digest: a rolled-back change is not proposed again for this failure
+        "commit": commit,  # the fix commit the agent made: any other commit on its branch is someone else's
     }
 
 
 def pr_body(
-    run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str, change: str = ""
+    run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str, *, change: str, commit: str
 ) -> str:
     head = "\n".join(
         [
@@ -120,7 +121,7 @@ def pr_body(
     )
     budget = BODY_BUDGET - len(head) - len(tail) - 1000
     body = head + excerpt_block(explained.analysis, budget) + tail
-    return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id, change))
+    return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id, change=change, commit=commit))
 
 
 PATCH_BUDGET = 40_000

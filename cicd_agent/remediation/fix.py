@@ -127,6 +127,14 @@ def open_fix(
     snapshot = snapshots.capture(run.repo, run.branch, run.head_sha, plan, p.now())
     title = bodies.pr_title(plan)
     change = tried.digest(plan.changes)
+    workspace = p.workspaces.path(run.repo)
+    # the failed run in the message: agents fixing the same run make the same commit, a recurrence a new one
+    message = f"{bodies.commit_message(title, plan)}\n\nFailed run: {run.html_url} (attempt {run.attempt})"
+    commit = p.workspaces.commit(workspace, branch, plan.changes, message)  # local: nothing reaches GitHub yet
+
+    def body(fix_commit: str) -> str:
+        return bodies.pr_body(run, explained, rule.name, plan, snapshot.id, change=change, commit=fix_commit)
+
     rem = start_remediation(
         p,
         run.ref,
@@ -136,7 +144,8 @@ def open_fix(
         fix_branch=branch,
         snapshot_id=snapshot.id,
         title=title,
-        body=bodies.pr_body(run, explained, rule.name, plan, snapshot.id, change),
+        body=body(commit),
+        head_sha=commit,
         labels=(LABEL, *verdict.labels),
         draft=verdict.draft,
         fixer=plan.fixer,
@@ -146,10 +155,6 @@ def open_fix(
         diff_digest=change,
     )
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
-    workspace = p.workspaces.path(run.repo)
-    # the failed run in the message: agents fixing the same run make the same commit, a recurrence a new one
-    message = f"{bodies.commit_message(title, plan)}\n\nFailed run: {run.html_url} (attempt {run.attempt})"
-    commit = p.workspaces.commit(workspace, branch, plan.changes, message)
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())
     proposed = Proposed(run, explained, rule, plan, diff)
@@ -164,7 +169,8 @@ def open_fix(
         conclude(p, rem, RemState.FAILED, outcome=None, success=None, decision=decision, error=exc.what[:500])
         return None
     p.store.finish_intent(intent, now=p.now())
-    pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=head, now=p.now())
+    # the fix commit is the PR's record of what the agent made (another agent's, when it was adopted)
+    pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=head, body=body(head), now=p.now())
     try:
         pull = open_pull(p, pushed, diff)
     except PermissionMissing as exc:  # the branch is pushed, the pull request may not be opened

@@ -58,4 +58,6 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "storms_ended": len(store.incidents(active=False)),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
+        # held by another process (another host, or one killed mid-work whose lease must run out first)
+        "leases": store.leases_held(now),
     }

@@ -116,13 +116,13 @@ def recover(p: Ports, report: Report, rem: Remediation) -> None:
             state=RemState.PR_OPEN,
             pr_number=pull.number,
             pr_url=pull.html_url,
-            head_sha=pull.head_sha,
+            head_sha=rem.head_sha or pull.head_sha,  # the fix commit, whatever was pushed on it since
             now=p.now(),
         )
         schedule_health_check(p, rem.id)
         record_for(p, report, rem, Decided.ADOPTED, f"found {pull.html_url} from an interrupted cycle")
     elif step is Recovery.OPEN_PULL:
-        pushed = p.store.update_remediation(rem.id, head_sha=found.branch_head or "", now=p.now())
+        pushed = p.store.update_remediation(rem.id, head_sha=rem.head_sha or found.branch_head or "", now=p.now())
         try:
             opened = open_pull(p, pushed)
         except PermissionMissing as exc:  # not retried every cycle: the branch stays for a person

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 from collections.abc import Iterable
 
+from cicd_agent.breaker import State
 from cicd_agent.errors import AgentError
 from cicd_agent.github.errors import ends_cycle
 from cicd_agent.github.values import WorkflowRun
@@ -36,13 +37,22 @@ def digest(changes: Iterable[FileChange]) -> str:
 
 
 def rolled_back_before(p: Ports, key: FailureKey, change: str) -> Remediation | None:
-    """The latest fix of this failure with the same change that was rolled back (or is being rolled back)."""
+    """The latest fix of this failure with the same change that was rolled back (or is being rolled back) since
+    a person last reset its breaker: a reset (`agent breaker reset`, the reset label, `/cicd-agent retry`) says
+    the cause was dealt with, so the same change may be tried again."""
+    reset = last_reset(p, key)
     same = [
         rem
         for rem in p.store.remediations(key=key, states=ROLLED_BACK, strategy=Strategy.FIX)
-        if rem.diff_digest == change
+        if rem.diff_digest == change and rem.updated_at >= reset
     ]
     return same[-1] if same else None
+
+
+def last_reset(p: Ports, key: FailureKey) -> float:
+    """When a person last closed this failure's breaker (0: never)."""
+    resets = [e.at for e in p.store.breaker_events(key) if e.to_state == str(State.CLOSED) and e.actor != "agent"]
+    return max(resets, default=0.0)
 
 
 def merged_fix_of(p: Ports, run: WorkflowRun) -> tuple[Remediation, bool] | None:

@@ -126,6 +126,24 @@ class Store(FailureQueries, IncidentQueries):
         with self.transaction():
             self.db.execute(f"UPDATE remediations SET lease_until = 0 WHERE {where}", args)
 
+    def leases_held(self, now: float) -> list[dict[str, Any]]:
+        """The work some process holds a lease on right now (remediations, then claimed failed runs not yet
+        decided), the soonest to run out first: `what`, `repo`, `until`."""
+        rows = self.db.execute(
+            "SELECT id, repo, state, pr_url, lease_until FROM remediations WHERE lease_until > ?", [now]
+        ).fetchall()
+        held = [
+            {"what": f"remediation {i} ({state}{f', {url}' if url else ''})", "repo": repo, "until": until}
+            for i, repo, state, url, until in rows
+        ]
+        rows = self.db.execute(
+            "SELECT repo, run_id, run_attempt, lease_until FROM failures WHERE decided = 0 AND lease_until > ?", [now]
+        ).fetchall()
+        held += [
+            {"what": f"failed run {run}#{attempt}", "repo": repo, "until": until} for repo, run, attempt, until in rows
+        ]
+        return sorted(held, key=lambda h: (h["until"], h["what"]))
+
     def remediation_counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, COUNT(*) FROM remediations GROUP BY state ORDER BY state").fetchall()
         return {str(state): int(count) for state, count in rows}

@@ -73,6 +73,7 @@ def create_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
         base_sha=base_sha or "",
         draft=bool(data.get("draft")),
     )
+    sb.pull_request_opened(repo, item)
     return Response(201, _pull_json(sb, repo, item))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,17 @@ SETTINGS = (
     "[state]\nlease = 0\n"
     + DEMO_SETTINGS.replace("write_interval = 0\n", "write_interval = 0\nmax_retries = 1\n")
     + "{extra}\n"
+)
+
+
+# A configured command fixer for the bad-fix scenario that tries a different change each time, every one broken
+# (it pins the broken package with a fresh comment): a failure whose fixes keep failing, so its breaker counts
+# each. The built-in fixer proposes the same change every time, and a change once rolled back is never proposed
+# again for the same failure.
+FLAILING = (
+    '[[rules]]\nname = "flailing"\ncategory = "dependency.missing-module"\nstrategy = "fix"\npriority = 1\n'
+    f"command = [{json.dumps(sys.executable)}, \"-c\", "
+    '"import time; open(\'requirements.txt\', \'a\').write(f\'notarealpkg==1.0  # try {time.time_ns()}\\\\n\')"]\n'
 )
 
 

@@ -128,10 +128,10 @@ def event_repository(payload: dict[str, Any]) -> tuple[str, str]:
 
 
 def said_on_pull(payload: dict[str, Any]) -> int | None:
-    """The pull request a person's `issue_comment` (created) or `pull_request` (labeled) event names; None for
-    any other event. Only its number is taken: what was said is read from GitHub, never from the payload."""
+    """The pull request a person's `issue_comment` (created) or pull request event (labeled, closed) names; None
+    for any other event. Only its number is taken: what was said is read from GitHub, never from the payload."""
     item = payload.get("issue") if "comment" in payload else payload.get("pull_request")
-    if not isinstance(item, dict) or payload.get("action") not in ("created", "labeled"):
+    if not isinstance(item, dict) or payload.get("action") not in ("created", "labeled", "closed"):
         return None
     if "comment" in payload and "pull_request" not in item:
         return None  # a comment on an issue, not on a pull request

@@ -33,9 +33,10 @@ from cicd_agent.model import (
     RunRef,
     Strategy,
 )
-from cicd_agent.remediation.comments import RESUMED
+from cicd_agent.remediation.comments import RESUMED, STOPPED
 from cicd_agent.remediation.context import Ports
 from cicd_agent.remediation.escalate import KIND as BREAKER_OPEN
+from cicd_agent.remediation.rejection import tell_stopped
 from cicd_agent.text import read_metadata
 
 
@@ -171,6 +172,8 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
     elif state is RemState.REJECTED:
         reason = f"pull request #{pr.number} was closed without merging"
         p.breakers.reject(key, now=when, reason=reason, remediation_id=rem.id)
+        if not any(m.get("kind") == STOPPED for m in said):  # a person closed it since the agent last ran: told once
+            tell_stopped(p, rem, f"{pr.html_url} was closed without merging")
         for resumed in (m for m in said if m.get("kind") == RESUMED):  # the agent answered a `/cicd-agent retry`
             reason = f"`/cicd-agent retry` on #{pr.number} (answered by the agent)"
             p.breakers.operator_move([key], State.CLOSED, who="github", now=float(resumed["at"]), reason=reason)

@@ -8,6 +8,7 @@ agent's machine-readable metadata block (`text.with_metadata`), the only place i
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from typing import Any
 
 from cicd_agent.analysis import Analysis
@@ -173,12 +174,20 @@ def report_title(run: WorkflowRun, analysis: Analysis) -> str:
     return title(f"CI failure on {run.branch}: {analysis.category} ({analysis.signature[:12]})")
 
 
-def report_body(run: WorkflowRun, explained: Explained) -> str:
+def report_body(run: WorkflowRun, explained: Explained, tried: Sequence[Remediation] = ()) -> str:
+    """`tried`: the fixes of this failure that were rolled back (their change is not proposed again)."""
+    tried_lines = [
+        f"- Tried and rolled back: {link(f'pull request {r.pr_number}', r.pr_url)}"
+        + (f" ({prose(r.rollback_reason)})" if r.rollback_reason else "")
+        for r in tried
+        if r.pr_url
+    ]
     head = "\n".join(
         [
             "## cicd-agent could not fix this failure automatically",
             "",
             *header(run, explained),
+            *tried_lines,
             "",
             "### Error excerpt",
             "",
@@ -212,7 +221,15 @@ def _outcome(rem: Remediation) -> str:
         RemState.INCONCLUSIVE: "inconclusive",
     }.get(rem.state, str(rem.state))
     why = f": {prose(rem.rollback_reason)}" if rem.rollback_reason else ""
-    return f"  - {what} ({rem.strategy}, rule {code_span(rem.rule or '-')}): {how}{why}"
+    base = rem.pr_url.split("/pull/", 1)[0]
+    undone = (
+        f"; its revert waits for a person: {link('revert pull request', rem.revert_url)}"
+        if rem.revert_url
+        else f"; reverted by {link(rem.revert_sha[:12], f'{base}/commit/{rem.revert_sha}')}"
+        if rem.revert_sha
+        else ""
+    )
+    return f"  - {what} ({rem.strategy}, rule {code_span(rem.rule or '-')}): {how}{why}{undone}"
 
 
 def breaker_open_body(

@@ -63,13 +63,18 @@ def rejected(p: Ports, report: Report, rem: Remediation, reason: str) -> None:
     transaction. The PR first gets one comment saying so and how to resume (found before it is posted again, so
     a kill before the transaction still ends with one)."""
     if rem.pr_number and not said_before(p, rem, comments.STOPPED):
-        p.effects.comment(rem.repo, rem.pr_number, comments.stopped_comment(rem, reason))
+        tell_stopped(p, rem, reason)
     with p.store.transaction():
         decision = (report, Decided.REJECTED, reason)
         conclude(p, rem, RemState.REJECTED, outcome=HealthOutcome.REJECTED, success=False, decision=decision)
         p.breakers.operator_move(
             [rem.key], State.FORCED_OPEN, reason=f"{reason}: waiting for a reset", who="agent", now=p.now()
         )
+
+
+def tell_stopped(p: Ports, rem: Remediation, reason: str) -> None:
+    """The one comment on a fix a person said no to: the agent stops proposing fixes for it, and how to resume."""
+    p.effects.comment(rem.repo, rem.pr_number, comments.stopped_comment(rem, reason))
 
 
 def reject_pull(p: Ports, report: Report, rem: Remediation, who: str, how: str) -> None:

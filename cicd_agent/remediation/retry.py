@@ -57,7 +57,7 @@ def on_event(p: Ports, report: Report, repo: str, number: int) -> bool:
 def look_for_retry(p: Ports, report: Report, rem: Remediation) -> bool:
     """Reset the breaker when someone with write access said `/cicd-agent retry` since it was forced open."""
     event = p.breakers.last_event(rem.key)
-    since = event.at if event is not None else rem.updated_at
+    since = int(event.at if event is not None else rem.updated_at)  # GitHub's times are whole seconds
     asked = [c for c in p.github.comments(rem.repo, rem.pr_number) if c.created_at >= since and COMMAND.search(c.body)]
     for comment in reversed(asked):
         if is_agent(p, comment.author) or p.github.permission(rem.repo, comment.author) not in WRITERS:

@@ -17,7 +17,7 @@ from github import GithubException
 from cicd_agent.errors import AgentError
 from cicd_agent.github.errors import AlreadyExists, Refused, ends_cycle
 from cicd_agent.github.gitops import PushRejected
-from cicd_agent.github.values import PullRef
+from cicd_agent.github.values import CommitRef, PullRef
 from cicd_agent.model import (
     LABEL,
     REVERT_LABEL,
@@ -86,6 +86,8 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str]) 
     comment once. A branch holding a commit someone else made is never deleted: the comment names those."""
     repo, number = rem.repo, rem.pr_number
     earlier = p.store.intent_pending(rem.id, "rollback.delete_branch")  # killed while deleting: maybe ours
+    posted_before = p.store.intent_pending(rem.id, "rollback.comment")  # killed while commenting: maybe posted
+    kept: list[tuple[CommitRef, ...]] = []  # the commits of others the branch holds, as this run found them
 
     def label() -> list[str]:
         if ROLLED_BACK_LABEL not in pull.labels:
@@ -99,7 +101,8 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str]) 
 
     def delete_branch() -> list[str]:
         found = held(p.github, repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
-        if found is not None and found.others:
+        kept.append(found.others if found is not None else ())
+        if kept[-1]:
             return []  # kept: the comment names the commits and who made them
         deleted = found is not None and p.effects.delete_branch(repo, rem.fix_branch)
         # gone already: whoever deleted it comments (a merged PR's branch may have gone with the merge)
@@ -111,12 +114,18 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str]) 
 
     def comment() -> list[str]:
         current = p.store.remediation(rem.id) or rem
-        found = held(p.github, repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
-        kept = found.others if found is not None else ()
-        said.extend(comments.rollback_summary(current, kept=kept, merged=pull.merged))
-        mine = (c for c in p.github.comments(repo, number) if p.github.wrote(c.author))
-        if not any(is_rollback_comment(c.body, number) for c in mine):  # a kill may have left it posted
-            p.effects.comment(repo, number, comments.rollback_comment(current, why, kept=kept, merged=pull.merged))
+        if not kept:  # the branch was dealt with by an earlier run: as it is now
+            found = held(p.github, repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
+            kept.append(found.others if found is not None else ())
+        others = kept[-1]
+        said.extend(comments.rollback_summary(current, kept=others, merged=pull.merged))
+        # looked for only when it may be there: a kill while posting it, or a kept branch (no delete decided
+        # which of several agents comments)
+        if posted_before or others:
+            mine = (c for c in p.github.comments(repo, number) if p.github.wrote(c.author))
+            if any(is_rollback_comment(c.body, number) for c in mine):
+                return []
+        p.effects.comment(repo, number, comments.rollback_comment(current, why, kept=others, merged=pull.merged))
         return []
 
     found: list[tuple[str, Step]] = [("label", label), ("close", close), ("delete_branch", delete_branch)]

@@ -163,7 +163,7 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
             failed_jobs=tuple(str(job) for job in meta.get("jobs") or []),
             labels=tuple(label for label in (LABEL, APPROVAL_LABEL) if label in pr.labels) or (LABEL,),
             rollback_done=done,
-            rollback_reason="the fix's CI failed" if done else "",
+            rollback_reason="the fix's CI failed" if state is RemState.ROLLED_BACK or done else "",
         )
     )
     when = outcome_time(pr, now)

@@ -44,7 +44,7 @@ def rolled_back_before(p: Ports, key: FailureKey, change: str) -> Remediation | 
     same = [
         rem
         for rem in p.store.remediations(key=key, states=ROLLED_BACK, strategy=Strategy.FIX)
-        if rem.diff_digest == change and rem.updated_at >= reset
+        if rem.diff_digest == change and rem.rollback_reason and rem.updated_at >= reset  # judged, then rolled back
     ]
     return same[-1] if same else None
 

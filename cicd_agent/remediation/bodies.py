@@ -212,6 +212,15 @@ def breaker_open_title(key: FailureKey) -> str:
     return title(f"cicd-agent stopped trying: a failure on {key.branch} ({key.signature[:12]})")
 
 
+def repo_url(rem: Remediation) -> str:
+    """The repository's web address, from its PR's (`https://github.com/o/r/pull/3`)."""
+    return rem.pr_url.split("/pull/", 1)[0]
+
+
+def commit_url(rem: Remediation, sha: str) -> str:
+    return f"{repo_url(rem)}/commit/{sha}"
+
+
 def _outcome(rem: Remediation) -> str:
     what = f"#{rem.pr_number}" if rem.pr_number else f"rerun of run {rem.run_id} (attempt {rem.run_attempt})"
     how = {
@@ -221,11 +230,10 @@ def _outcome(rem: Remediation) -> str:
         RemState.INCONCLUSIVE: "inconclusive",
     }.get(rem.state, str(rem.state))
     why = f": {prose(rem.rollback_reason)}" if rem.rollback_reason else ""
-    base = rem.pr_url.split("/pull/", 1)[0]
     undone = (
         f"; its revert waits for a person: {link('revert pull request', rem.revert_url)}"
         if rem.revert_url
-        else f"; reverted by {link(rem.revert_sha[:12], f'{base}/commit/{rem.revert_sha}')}"
+        else f"; reverted by {link(rem.revert_sha[:12], commit_url(rem, rem.revert_sha))}"
         if rem.revert_sha
         else ""
     )

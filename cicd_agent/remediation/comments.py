@@ -12,13 +12,8 @@ from collections.abc import Sequence
 from cicd_agent.github.values import CommitRef
 from cicd_agent.model import RESET_LABEL, Remediation
 from cicd_agent.remediation import ownership
-from cicd_agent.remediation.bodies import reset_command
+from cicd_agent.remediation.bodies import commit_url, repo_url, reset_command
 from cicd_agent.text import code_span, inline, link, prose, title, with_metadata
-
-
-def repo_url(rem: Remediation) -> str:
-    """The repository's web address, from its PR's (`https://github.com/o/r/pull/3`)."""
-    return rem.pr_url.split("/pull/", 1)[0]
 
 
 def rollback_summary(rem: Remediation, *, kept: Sequence[CommitRef], merged: bool) -> list[str]:
@@ -29,7 +24,7 @@ def rollback_summary(rem: Remediation, *, kept: Sequence[CommitRef], merged: boo
     if merged and rem.revert_url:
         said.append(f"its revert needs a person: {rem.revert_url}")
     elif merged and rem.revert_sha:
-        said.append(f"reverted on {rem.branch} by {repo_url(rem)}/commit/{rem.revert_sha}")
+        said.append(f"reverted on {rem.branch} by {commit_url(rem, rem.revert_sha)}")
     elif merged:
         said.append(f"its change was already gone from {rem.branch}")
     return said
@@ -55,7 +50,7 @@ def rollback_comment(rem: Remediation, why: str, *, kept: Sequence[CommitRef], m
             f"why, and nothing on {code_span(rem.branch)} was overwritten."
         )
     elif merged and rem.revert_sha:
-        commit = link(rem.revert_sha[:12], f"{repo_url(rem)}/commit/{rem.revert_sha}")
+        commit = link(rem.revert_sha[:12], commit_url(rem, rem.revert_sha))
         lines.append(
             f"- It was merged; commit {commit} reverts it on {code_span(rem.branch)}, keeping what was committed since."
         )

@@ -10,6 +10,7 @@ from typing import Any
 from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Remediation, RemState, Strategy
 from cicd_agent.remediation import operations, storms, tried
+from cicd_agent.remediation.bodies import commit_url
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.explain import Explained, explain_run
 from cicd_agent.remediation.fix import fix
@@ -95,7 +96,7 @@ def caused_by_fix(
     undone = (
         f"its revert needs a person: {fix.revert_url}"
         if fix.revert_url
-        else f"reverted by {fix.pr_url.split('/pull/', 1)[0]}/commit/{fix.revert_sha}"
+        else f"reverted by {commit_url(fix, fix.revert_sha)}"
         if fix.revert_sha
         else "being rolled back"
         if fix.state is not RemState.ROLLED_BACK

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from e2e.test_crash import _run_until_killed
+from e2e.test_crash import _kill_while_pushing, _run_until_killed
 from e2e.test_revert import ADDED, _edit, _requirements
 from e2e.test_revert import REPO as MERGED
 from e2e.test_revert import _setup as _merged_fix
@@ -89,6 +89,20 @@ def test_a_person_s_edit_after_the_merge_gets_the_revert_pr_linked_in_the_commen
     loop.sandbox.settle()
     loop.cycle()
     assert len(_comments(loop, MERGED, number)) == 1 and len(loop.pulls(MERGED, state="open")) == 1
+
+
+def test_a_revert_pushed_just_before_a_kill_is_named_in_the_one_comment(loop: Loop) -> None:
+    _, number = _merged_fix(loop)
+    loop.sandbox.settle()
+    _kill_while_pushing(loop, MERGED, after_update=True)  # the revert is on main, nothing recorded after it
+    revert = loop.sandbox.repo(MERGED).bare.branches()["main"]
+    assert "This reverts commit" in str(loop.sandbox.repo(MERGED).bare.repo.commit(revert).message)
+    assert _comments(loop, MERGED, number) == []
+    rolled = [d for d in loop.cycle()["decisions"] if d["decision"] == "rolled_back"]
+    assert len(rolled) == 1 and f"/commit/{revert}" in rolled[0]["reason"]
+    (comment,) = _comments(loop, MERGED, number)
+    assert f"/commit/{revert}" in comment["body"]
+    assert loop.sandbox.repo(MERGED).bare.branches()["main"] == revert  # reverted once
 
 
 def test_a_reverted_fix_s_failure_is_its_own_and_the_same_change_is_not_proposed_again(loop: Loop) -> None:

@@ -23,6 +23,7 @@ from urllib3 import Retry
 
 from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
+from cicd_agent.github.edits import EditReads
 from cicd_agent.github.errors import (
     AnnouncedRetry,
     LogUnavailable,
@@ -43,6 +44,7 @@ from cicd_agent.github.values import (
     Tag,
     WorkflowRun,
     comment_of,
+    commit_ref_of,
     event_of,
     file_change_of,
     issue_of,
@@ -57,7 +59,7 @@ MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-class GitHubClient(GitHubWrites):
+class GitHubClient(GitHubWrites, EditReads):
     """Thin adapter over PyGithub. One instance per API host and token."""
 
     def __init__(
@@ -369,7 +371,7 @@ class GitHubClient(GitHubWrites):
             comparison.ahead_by,
             comparison.behind_by,
             comparison.merge_base_commit.sha,
-            tuple(c.sha for c in comparison.commits),
+            tuple(commit_ref_of(c) for c in comparison.commits),
             tuple(file_change_of(f) for f in comparison.files),
         )
 

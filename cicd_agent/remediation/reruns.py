@@ -3,7 +3,7 @@
 A rate limit (HTTP 429, "too many requests", an API quota, in any tool's words) is transient, but re-running at
 once only meets the same limit: it is re-run after the wait its log states (`retry-after`, Codecov's `Expected
 time to availability`), counted from when the step failed, else after `[reruns] rate_limit_backoff`. Until then
-the failure is held back: no cycle claims it, so it is not explained again.
+the failure is held back: no cycle claims it, so it is not explained again; `agent status` lists it deferred.
 
 The flake ledger: a re-run that passes means the failure's tests (or its job, where the log names no test)
 failed and then passed on the same commit: each is recorded as flaky once more; so are the tests of a failure
@@ -16,6 +16,8 @@ recovered, not that a test is flaky.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import LABEL, Decided, FlakyTest, Remediation, RunRef, Strategy
@@ -56,6 +58,9 @@ def rate_limit_due(p: Ports, run: WorkflowRun, explained: Explained) -> float:
     return since + wait
 
 
+RATE_LIMIT_WAIT = "a rate limit's wait"  # a held failure's `waits_for` in `agent status`
+
+
 def hold_for_rate_limit(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rules: list[Rule]) -> bool:
     """Hold a rate-limited failure back until its wait is over, when the rule that would act re-runs it.
     False: it is not rate limited, another strategy applies, or the wait is over (re-run now)."""
@@ -70,7 +75,8 @@ def hold_for_rate_limit(p: Ports, report: Report, run: WorkflowRun, explained: E
         f"the {analysis.retry_after:g} s its log states" if analysis.retry_after is not None else "the default backoff"
     )
     reason = f"rate limited: re-run after {stated}, at {iso8601(due)}"
-    record(p, report, run.ref, Decided.DEFERRED, reason, signature=analysis.signature, category=analysis.category)
+    facts: dict[str, Any] = {"category": analysis.category, "retry_at": iso8601(due), "waits_for": RATE_LIMIT_WAIT}
+    record(p, report, run.ref, Decided.DEFERRED, reason, signature=analysis.signature, **facts)
     return True
 
 

@@ -223,7 +223,15 @@ def _m7_leases(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["seen_at"])
 
 
-def _m8_flake_ledger(db: sqlite_utils.Database) -> None:
+def _m8_people(db: sqlite_utils.Database) -> None:
+    """What a rollback did (the revert commit), where a merged fix landed, and the change a fix made, so the same
+    change is never proposed again for the same failure."""
+    remediations = db.table("remediations")
+    for name in ("revert_sha", "landed_sha", "diff_digest"):
+        remediations.add_column(name, str, not_null_default="")
+
+
+def _m9_flake_ledger(db: sqlite_utils.Database) -> None:
     """The flake ledger: tests (or jobs) that failed and then passed on a re-run of the same commit, per
     repository; the re-runs spent on known flakes (a per-repository budget); the tests each re-run was for."""
     db.table("flaky_tests").create(
@@ -259,5 +267,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
-    ("0008_flake_ledger", _m8_flake_ledger),
+    ("0008_people", _m8_people),
+    ("0009_flake_ledger", _m9_flake_ledger),
 ]

@@ -14,6 +14,7 @@ from cicd_agent.effects.gateway import Effects
 from cicd_agent.effects.notify import Notifier
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.modes.wiring import build_ports
+from cicd_agent.remediation import operations
 from cicd_agent.remediation.context import Ports
 from cicd_agent.remediation.cycle import run_cycle
 from cicd_agent.store import Store
@@ -89,6 +90,10 @@ def test_a_rate_limit_is_re_run_after_the_wait_its_log_states(loop: Loop) -> Non
         (held,) = run_cycle(ports, loop.repos).decisions
         assert held.decision == "deferred" and "900 s its log states" in held.reason
         assert run_cycle(ports, loop.repos).decisions == []  # held back: not explained again, nothing decided
+        outlook = operations.status(ports.breakers, now[0])
+        (deferred,) = outlook["deferred"]  # `agent status` says what it waits for and when, not a lease held
+        assert deferred["waits_for"] == "a rate limit's wait" and now[0] + 800 < deferred["retry_at"] <= now[0] + 901
+        assert outlook["leases"] == []
         assert loop.sandbox.repo(REPO).runs[0].attempt == 1
         now[0] += 901
         assert [d.decision for d in run_cycle(ports, loop.repos).decisions] == ["rerun"]

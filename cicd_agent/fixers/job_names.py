@@ -102,9 +102,7 @@ def find_job(root: Node | None, shown: str) -> tuple[str, MappingNode] | str | N
     return _one_job(jobs(root), called, shown)
 
 
-def _one_job(
-    candidates: list[tuple[str, MappingNode]], name: str, shown: str
-) -> tuple[str, MappingNode] | str | None:
+def _one_job(candidates: list[tuple[str, MappingNode]], name: str, shown: str) -> tuple[str, MappingNode] | str | None:
     matches = [(job_id, job) for job_id, job in candidates if _shown_as(job_id, job, name)]
     exact = [(job_id, job) for job_id, job in matches if _shown_as(job_id, job, name, exact=True)]
     if len(exact) == 1:  # a job whose name matches without guessing beats one whose expression could be anything

@@ -33,7 +33,7 @@ members = ["backend"]
 UV_BACKEND = """[project]
 name = "app"
 version = "0.1.0"
-requires-python = ">=3.12"
+requires-python = ">=3.10"
 dependencies = [
     "httpx",
 ]
@@ -65,7 +65,7 @@ jobs:
 """
 UV_FILES = {
     "pyproject.toml": UV_ROOT,
-    "uv.lock": 'version = 1\nrequires-python = ">=3.12"\n',
+    "uv.lock": 'version = 1\nrequires-python = ">=3.10"\n',
     "backend/pyproject.toml": UV_BACKEND,
     "backend/app/__init__.py": "",
     "backend/app/main.py": "import httpx\n",

@@ -43,7 +43,8 @@ def commands_of_job(workspace: Path, workflow_path: str, job_name: str) -> list[
 def job_runs(workspace: Path, workflow_path: str, job_name: str) -> list[Run]:
     """The failing job's `run:` scripts with their directories: the step's `working-directory`, else the
     job's or the workflow's `defaults.run.working-directory`, changed by plain `cd dir` inside the script."""
-    return [piece for run in _step_runs(workspace, workflow_path, job_name) for piece in split_cd(run.directory, run.script)]
+    steps = _step_runs(workspace, workflow_path, job_name)
+    return [piece for run in steps for piece in split_cd(run.directory, run.script)]
 
 
 def _step_runs(workspace: Path, workflow_path: str, job_name: str) -> list[Run]:

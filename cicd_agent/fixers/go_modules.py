@@ -85,13 +85,15 @@ def module_dir(workspace: Path, text: str, directories: list[str] | None = None)
             path = repo_path(workspace / place, match.group("path"))
             if path:
                 return _module_above(workspace, posixpath.normpath(f"{place}/{path}"))
-    owners = {found for d in places if d != "." and (found := _module_above(workspace, f"{d}/x.go")) is not None}
+    owners = {owner for d in places if d != "." and (owner := _module_above(workspace, f"{d}/x.go")) is not None}
     if len(owners) == 1:
         return owners.pop()
     if (workspace / "go.mod").is_file():
         return "."
-    found = [p.parent.relative_to(workspace).as_posix() for p in workspace.glob("**/go.mod") if "vendor" not in p.parts]
-    return found[0] if len(found) == 1 else None
+    modules = [
+        p.parent.relative_to(workspace).as_posix() for p in workspace.glob("**/go.mod") if "vendor" not in p.parts
+    ]
+    return modules[0] if len(modules) == 1 else None
 
 
 def _module_above(workspace: Path, path: str) -> str | None:

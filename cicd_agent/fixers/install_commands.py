@@ -89,7 +89,7 @@ def _join(base: str, path: str) -> str:
 def split_cd(directory: str, script: str) -> list[Run]:
     """`script` cut where a plain `cd dir` (or `pushd dir`) changes the directory the rest runs in."""
     runs: list[Run] = []
-    current, pending = directory, []
+    current, pending = directory, list[str]()
     for piece in re.split(r"\n|&&|;", re.sub(r"\\\r?\n", " ", script)):
         try:
             words = shlex.split(piece, comments=True)

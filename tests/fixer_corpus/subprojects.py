@@ -350,6 +350,33 @@ jobs:
     uses: acme/shared-workflows/.github/workflows/build.yml@v2
 """
 
+MATRIX_DIR_WF = """name: packages
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        package: [libs/core, libs/cli]
+    defaults:
+      run:
+        working-directory: ${{ matrix.package }}
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -e ".[test]"
+      - run: pytest
+"""
+ROOT_INSTALL_WF = """name: core
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -e . -e "./libs/core[test]"
+      - run: pytest libs/core/tests
+"""
+
 CASES: list[Case] = [
     Case(
         "uv-workspace-member-test-import",
@@ -491,5 +518,24 @@ CASES: list[Case] = [
         refusal="acme/shared-workflows",
         fix_exists=False,
         job="release / build",
+    ),
+    Case(
+        "package-directory-from-the-matrix",
+        M,
+        "a monorepo matrix over packages: the working directory is `${{ matrix.package }}`",
+        {**LIBS_FILES, WF: MATRIX_DIR_WF},
+        LIBS_LOG,
+        refusal="a directory its workflow computes",
+        job="test (libs/core)",
+    ),
+    Case(
+        "package-installed-from-the-root",
+        M,
+        "the root project and libs/core installed together from the root: the import is libs/core's",
+        {**LIBS_FILES, WF: ROOT_INSTALL_WF},
+        LIBS_LOG.replace("tests/test_render.py:1", "libs/core/tests/test_render.py:1").replace(
+            "acme_core/render.py:1", "libs/core/acme_core/render.py:1"
+        ),
+        refusal="belongs to the project in libs/core",
     ),
 ]

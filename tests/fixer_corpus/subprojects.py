@@ -394,12 +394,18 @@ CASES: list[Case] = [
         "uv-workspace-member-runtime-import",
         M,
         "the same workspace: the app itself imports a module nobody declared",
-        {**UV_FILES, "backend/app/main.py": "import httpx\nimport yaml\n", "backend/tests/test_api.py": "from app.main import x\n"},
+        {
+            **UV_FILES,
+            "backend/app/main.py": "import httpx\nimport yaml\n",
+            "backend/tests/test_api.py": "from app.main import x\n",
+        },
         collecting(
             "tests/test_api.py",
             [("tests/test_api.py", 1, "from app.main import x"), ("app/main.py", 2, "import yaml")],
             "yaml",
-        ).replace("/proj/proj/tests", "/proj/proj/backend/tests").replace("/proj/proj/app", "/proj/proj/backend/app"),
+        )
+        .replace("/proj/proj/tests", "/proj/proj/backend/tests")
+        .replace("/proj/proj/app", "/proj/proj/backend/app"),
         edits={"backend/pyproject.toml": [('    "httpx",\n]', '    "httpx",\n    "PyYAML",\n]')]},
         generated={"uv.lock": 'name = "pyyaml"'},
         job="test-backend",
@@ -418,9 +424,7 @@ CASES: list[Case] = [
         "`cd service && pip install -r requirements.txt`; the root requirements.txt is the docs'",
         SERVICE_FILES,
         traceback([("service/app/worker.py", 1, "import dateutil.parser")], "dateutil"),
-        edits={
-            "service/requirements.txt": [("rich==13.9.4\n", "rich==13.9.4\npython-dateutil==2.9.0.post0\n")]
-        },
+        edits={"service/requirements.txt": [("rich==13.9.4\n", "rich==13.9.4\npython-dateutil==2.9.0.post0\n")]},
     ),
     Case(
         "go-module-of-a-multi-module-repository",
@@ -428,9 +432,7 @@ CASES: list[Case] = [
         "one go.mod per exporter; the job runs `go test ./...` in exporters/zipkin, whose file the error names relative to it",
         GO_MULTI_FILES,
         GO_MULTI_LOG,
-        edits={
-            "exporters/zipkin/go.mod": [("go 1.22\n", "go 1.22\n\nrequire example.org/slug v1.1.0\n")]
-        },
+        edits={"exporters/zipkin/go.mod": [("go 1.22\n", "go 1.22\n\nrequire example.org/slug v1.1.0\n")]},
         generated={"exporters/zipkin/go.sum": "example.org/slug v1.1.0 h1:"},
     ),
     Case(

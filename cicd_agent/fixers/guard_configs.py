@@ -189,7 +189,7 @@ def _line_of(after: str, before: str, needle: str) -> int:
 # settings that make a check stricter when on (turned off: weakened), and laxer when on (turned on: weakened);
 # matched on the key without case, `_` or `-` (`fail_ci_if_error`, `disallow_untyped_defs`, `noImplicitAny`)
 _STRICT_SWITCH = re.compile(
-    r"strict\w*|failciif\w*|failon\w*|requirecitopass|disallow\w*|warnunused\w*|warnreturnany|checkuntypeddefs"
+    r"\w*strict\w*|failciif\w*|failon\w*|requirecitopass|disallow\w*|warnunused\w*|warnreturnany|checkuntypeddefs"
     r"|noimplicit\w*|nounused\w*|\w*warningsaserrors|werror|erroronwarnings?|forbid\w*"
 )
 _LAX_SWITCH = re.compile(

@@ -217,9 +217,7 @@ def project_directory(workspace: Path, text: str, runs: list[Run]) -> str | Cann
     `working-directory`, a `cd`), which must be the project that holds the importing file."""
     installing = list(
         dict.fromkeys(
-            r.directory
-            for r in runs
-            if _runs_tool(r.script) or installs([r.script], workspace / r.directory if r.directory else None)
+            r.directory for r in runs if installs([r.script], workspace / r.directory if r.directory else None)
         )
     )
     if "" in installing:
@@ -251,11 +249,6 @@ def project_directory(workspace: Path, text: str, runs: list[Run]) -> str | Cann
             "declare it by hand where that project's CI installs from",
         )
     return installing[0]
-
-
-def _runs_tool(script: str) -> bool:
-    """A script that runs a tool that installs the project's environment itself (tox, nox, hatch, uv run)."""
-    return bool(re.search(r"(?:^|[\s/])(?:tox|nox|hatch|uv|poetry|pdm|pipenv|make)\b", script))
 
 
 def through_extras(index: PackageIndex, places: dict[deps.Place, list[str]], wanted: str) -> str | None:

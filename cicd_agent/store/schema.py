@@ -223,6 +223,14 @@ def _m7_leases(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["seen_at"])
 
 
+def _m8_people(db: sqlite_utils.Database) -> None:
+    """What a rollback did (the revert commit), where a merged fix landed, and the change a fix made, so the same
+    change is never proposed again for the same failure."""
+    remediations = db.table("remediations")
+    for name in ("revert_sha", "landed_sha", "diff_digest"):
+        remediations.add_column(name, str, not_null_default="")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
@@ -231,4 +239,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
+    ("0008_people", _m8_people),
 ]

@@ -128,16 +128,18 @@ class Sandbox(Accounts):
     # -- CI -----------------------------------------------------------------------------------------
 
     def settle(self) -> int:
-        """Start workflows for every new push, run every queued run; returns how many runs ran."""
+        """Start workflows for every new push, run every queued run; returns how many runs ran. Once `close()`
+        was called it stops after the run in progress (the rest stay queued)."""
         ran = 0
         with self.ci_lock:
-            while True:
+            while not self._stop.is_set():
                 self._queue_pushes()
                 queued = self._next_queued()
                 if queued is None:
                     return ran
                 self._execute(*queued)
                 ran += 1
+            return ran
 
     def _queue_pushes(self) -> None:
         with self.lock:

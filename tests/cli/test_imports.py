@@ -53,7 +53,7 @@ def test_a_cycle_imports_gitpython_and_a_fixer_only_when_it_fixes_with_them(
     Path("cicd-agent.toml").write_text(DEMO_SETTINGS + f'[[repos]]\nname = "{repo}"\n')
     monkeypatch.setenv("GITHUB_API_URL", sandbox.base_url)
     monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
-    names = ("git", *FIXER_MODULES)
+    names = ("git", "apscheduler", *FIXER_MODULES)
     cycle = "from cicd_agent.cli.main import invoke; invoke(['run', '--json'])"
     probe = f"{cycle}; import sys; print(' '.join(m for m in {names!r} if m in sys.modules), file=sys.stderr)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

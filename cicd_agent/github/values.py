@@ -163,10 +163,6 @@ class Comparison:
     files: tuple[ChangedFile, ...]
 
 
-def run_of(repo: str, run: Any) -> WorkflowRun:
-    return run_from_json(repo, run.raw_data)
-
-
 def run_from_json(repo: str, data: object) -> WorkflowRun:
     """A workflow run from GitHub's JSON (an API answer or an event payload). A field of the wrong type is a
     ValueError that names it, never a crash later on."""

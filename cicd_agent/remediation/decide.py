@@ -11,7 +11,7 @@ from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Strategy
 from cicd_agent.remediation import operations, storms
 from cicd_agent.remediation.context import Ports, Report, record
-from cicd_agent.remediation.explain import Explained, explain_run
+from cicd_agent.remediation.explain import Explained, explain_run, release, with_baseline
 from cicd_agent.remediation.fix import fix
 from cicd_agent.remediation.rejection import look_at_settled
 from cicd_agent.remediation.report import report_failure
@@ -34,8 +34,18 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
 
 
 def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
+    unexplained = report.unexplained.pop(run.ref, None)
+    if unexplained is not None:  # the survey asked GitHub this cycle already: once is enough
+        raise unexplained
+    explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run, baseline=False)
+    try:
+        return decide_explained(p, run, report, explained)
+    finally:
+        release(explained)  # the failed log, kept open in case the baseline was needed
+
+
+def decide_explained(p: Ports, run: WorkflowRun, report: Report, explained: Explained) -> Handled:
     now = p.now()
-    explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run)
     report.explained[run.id] = explained
     if explained.log_missing:  # a degradation, not an outage: explained from the API, handled like any other
         p.echo(f"{run.repo} run {run.ref.label}: job log unavailable ({explained.log_note}); explained from the API")
@@ -61,6 +71,7 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     if not allowed:
         record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)
         return Handled.DECIDED
+    explained = report.explained[run.id] = with_baseline(p.github, explained)  # a rule acts: its excerpt counts
     rules = candidates(
         from_config(p.config),
         analysis,

@@ -155,14 +155,21 @@ MAX_FIXER_LINES = 5_000
 MAX_FIXER_LINE = 2_000
 
 
+SKIP = 1024 * 1024  # bytes read at a time past the kept head of an overlong line
+
+
 def lines_for_fixers(log: BinaryIO) -> str:
     """The lines of a job log (an open file, read again from its start) that fixers read: a few thousand lines
-    at most, each cut to a sane length, so a huge log costs one more pass and no memory."""
+    at most, each cut to a sane length (a marker counts within the part kept), so a huge log costs one more
+    pass and no memory: no line is read whole, however long (a 200 MB line is read 1 MiB at a time)."""
     log.seek(0)
     kept: list[str] = []
-    for raw in log:
+    while raw := log.readline(MAX_FIXER_LINE):
+        if not raw.endswith(b"\n"):  # cut: the rest of the line is skipped, never held
+            while (rest := log.readline(SKIP)) and not rest.endswith(b"\n"):
+                pass
         if _FOR_FIXERS.search(raw):
-            kept.append(raw[:MAX_FIXER_LINE].decode("utf-8", "replace").rstrip("\r\n"))
+            kept.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
             if len(kept) >= MAX_FIXER_LINES:
                 break
     return "\n".join(kept)

@@ -223,7 +223,7 @@ def _m7_leases(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["seen_at"])
 
 
-def _m8_responses(db: sqlite_utils.Database) -> None:
+def _m9_responses(db: sqlite_utils.Database) -> None:
     """GitHub's answers to the reads the agent repeats, with their validators (ETag or Last-Modified), so the
     next cycle asks conditionally: a 304 costs no rate limit."""
     db.table("responses").create({"key": str, "validator": str, "body": str, "used_at": float}, pk="key")
@@ -238,5 +238,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
-    ("0008_responses", _m8_responses),
+    ("0009_responses", _m9_responses),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from cicd_agent.fixers.install_commands import commands_in_log
+from cicd_agent.remediation import explain
 from cicd_agent.remediation.explain import MAX_FIXER_LINES, lines_for_fixers
 
 TS = "2026-11-30T10:00:00.0000000Z "
@@ -50,3 +51,15 @@ def test_a_huge_log_gives_a_bounded_digest() -> None:
     kept = lines_for_fixers(io.BytesIO(noisy.encode()))
     lines = kept.split("\n")
     assert len(lines) == MAX_FIXER_LINES and max(len(line) for line in lines) <= 2_000
+
+
+def test_a_line_longer_than_the_reads_is_cut_and_the_lines_after_it_still_read() -> None:
+    """A job that prints one enormous line (a minified bundle, a base64 blob): its head is kept when it names
+    what fixers look for, the rest is skipped piece by piece, and the lines after it are read as usual."""
+    huge = f"{TS}Would reformat: src/a.py " + "x" * (3 * explain.SKIP + 17) + "No module named 'late'\n"
+    log = huge + f"{TS}Would reformat: src/b.py\n" + f"{TS}" + "y" * (explain.SKIP + 5) + "\n" + LOG
+    kept = lines_for_fixers(io.BytesIO(log.encode())).split("\n")
+    assert kept[0].startswith(f"{TS}Would reformat: src/a.py xxx") and len(kept[0].encode()) == 2_000
+    assert kept[1] == f"{TS}Would reformat: src/b.py"
+    assert "late" not in "\n".join(kept)  # past the kept head: not a line fixers can use
+    assert kept[2:] == lines_for_fixers(io.BytesIO(LOG.encode())).split("\n")

@@ -33,22 +33,19 @@ from cicd_agent.github.errors import (
     api,
     json_or_text,
 )
+from cicd_agent.github.history import GitHubHistory
 from cicd_agent.github.values import (
     Annotation,
     CheckRunNotes,
     Comment,
-    CommitInfo,
-    Comparison,
     FileContent,
     IssueEvent,
     Job,
     PullRef,
     RepoInfo,
-    Tag,
     WorkflowRun,
     comment_of,
     event_of,
-    file_change_of,
     issue_of,
     pull_of,
     run_from_json,
@@ -60,7 +57,7 @@ MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-class GitHubClient(GitHubWrites):
+class GitHubClient(GitHubHistory, GitHubWrites):
     """Thin adapter over PyGithub. One instance per API host and token."""
 
     def __init__(
@@ -349,49 +346,6 @@ class GitHubClient(GitHubWrites):
             if exc.status == 404:
                 return "none"
             raise
-
-    @api("reading the latest release of {repo}")
-    def latest_release(self, repo: str) -> str | None:
-        """The latest release's tag, or None when the repository has no release."""
-        try:
-            return str(self._repo(repo).get_latest_release().tag_name)
-        except UnknownObjectException:
-            return None
-
-    @api("listing the tags of {repo}")
-    def tags(self, repo: str) -> list[Tag]:
-        return [Tag(t.name, t.commit.sha) for t in self._repo(repo).get_tags()]
-
-    @api("reading ref {ref} of {repo}")
-    def ref_sha(self, repo: str, ref: str) -> str | None:
-        """The commit a ref (`heads/main`, `tags/v4`) points at, an annotated tag peeled; None when absent."""
-        r = self._repo(repo)
-        try:
-            target = r.get_git_ref(ref).object
-        except UnknownObjectException:
-            return None
-        if target.type == "tag":
-            return str(r.get_git_tag(target.sha).object.sha)
-        return str(target.sha)
-
-    @api("reading commit {sha} of {repo}")
-    def commit(self, repo: str, sha: str) -> CommitInfo:
-        """A commit: its parents, message and the files it changed (against its first parent)."""
-        c = self._repo(repo).get_commit(sha)
-        files = tuple(file_change_of(f) for f in c.files)
-        return CommitInfo(c.sha, tuple(p.sha for p in c.parents), c.commit.message, files)
-
-    @api("comparing {base}...{head} in {repo}")
-    def compare(self, repo: str, base: str, head: str) -> Comparison:
-        comparison = self._repo(repo).compare(base, head)
-        return Comparison(
-            comparison.status,
-            comparison.ahead_by,
-            comparison.behind_by,
-            comparison.merge_base_commit.sha,
-            tuple(c.sha for c in comparison.commits),
-            tuple(file_change_of(f) for f in comparison.files),
-        )
 
     @api("reading the labels of #{number} in {repo}")
     def labels(self, repo: str, number: int) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cicd_agent.cli.entry import KEPT, help_file  # noqa: E402
+from cicd_agent.cli.entry import KEPT, help_file, typer_version  # noqa: E402
 
 
 def rendered(columns: int) -> str:
@@ -31,7 +31,7 @@ def main() -> None:
     for width in KEPT:
         path = help_file(width)
         assert path is not None
-        path.write_text(rendered(width), encoding="utf-8")
+        path.write_text(f"typer {typer_version()}\n" + rendered(width), encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from cicd_agent.cli.entry import KEPT, help_file
+from cicd_agent.cli.entry import KEPT, help_file, kept_help, typer_version
 
 TOOL = "run `.venv/bin/python tools/cli_help.py` after changing a command, an option or the help"
 
@@ -22,6 +22,8 @@ def _agent(*args: str, columns: int, probe: str = "") -> subprocess.CompletedPro
 
 @pytest.mark.parametrize("columns", [80, 100, 180])
 def test_the_kept_help_is_what_typer_renders(columns: int) -> None:
+    """With the Typer that rendered the kept text, the text is what it renders now; with another (the floor
+    run's), the help is rendered by it, not taken from the file."""
     path = help_file(columns)
     assert path is not None and min(columns, 100) in KEPT
     typer = subprocess.run(
@@ -31,7 +33,12 @@ def test_the_kept_help_is_what_typer_renders(columns: int) -> None:
         env={"COLUMNS": str(columns), "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
         check=True,
     )
-    assert path.read_text(encoding="utf-8") == typer.stdout, TOOL
+    header, _, text = path.read_text(encoding="utf-8").partition("\n")
+    if header == f"typer {typer_version()}":
+        assert text == typer.stdout and kept_help(columns) == text, TOOL
+    else:
+        assert header.startswith("typer ") and kept_help(columns) is None
+        assert _agent("--help", columns=columns).stdout == typer.stdout
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
@@ -39,14 +46,16 @@ def test_help_is_printed_without_loading_typer(flag: str) -> None:
     probe = "print(' '.join(m for m in ('typer', 'click', 'cicd_agent.cli.main') if m in sys.modules), file=sys.stderr)"
     done = _agent(flag, columns=80, probe=probe)
     assert done.returncode == 0
-    assert done.stdout == (help_file(80) or help_file(100)).read_text(encoding="utf-8")  # type: ignore[union-attr]
+    if kept_help(80) is None:  # another Typer than the one that rendered the kept text: it renders the help
+        pytest.skip(f"Typer {typer_version()} (not the one that rendered the kept text) renders the help itself")
+    assert done.stdout == kept_help(80)
     assert done.stderr.strip() == ""
 
 
 def test_another_width_or_command_goes_through_typer() -> None:
     narrow = _agent("--help", columns=60)
     assert narrow.returncode == 0 and "Usage: agent [OPTIONS] COMMAND [ARGS]..." in narrow.stdout
-    kept = {path.read_text(encoding="utf-8") for width in KEPT if (path := help_file(width))}
+    kept = {path.read_text(encoding="utf-8").partition("\n")[2] for width in KEPT if (path := help_file(width))}
     assert narrow.stdout not in kept  # wrapped to 58 columns by Typer, not a kept text
     version = _agent("--version", columns=80)
     assert version.returncode == 0 and version.stdout.startswith("agent (cicd-agent) ")

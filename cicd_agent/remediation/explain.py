@@ -14,6 +14,7 @@ part of a storm, blocked by its breaker or already in flight costs no green-run 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
@@ -155,24 +156,75 @@ MAX_FIXER_LINES = 5_000
 MAX_FIXER_LINE = 2_000
 
 
-SKIP = 1024 * 1024  # bytes read at a time past the kept head of an overlong line
+PIECE = 1024 * 1024  # bytes read at a time: a line longer than that is never held whole
+# a literal each marker above contains (tests/remediation/test_fixer_lines.py holds it): found with `bytes.find`,
+# many times faster than the alternation, so only the lines holding one are tried with `_FOR_FIXERS`
+_LITERALS = (
+    b"##[group]Run ",
+    b"No module named",
+    b'.py", line ',
+    b".py:",
+    b"ould reformat",
+    b"reformatted",
+    b"--> ",
+    b"[warn] ",
+    b"deprecat",
+    b"set-output",
+    b"save-state",
+    b"set-env",
+    b"add-path",
+    b"maximum execution time",
+    b"hook id:",
+    b"Failed",
+    b"Node.js ",
+)
 
 
 def lines_for_fixers(log: BinaryIO) -> str:
     """The lines of a job log (an open file, read again from its start) that fixers read: a few thousand lines
-    at most, each cut to a sane length (a marker counts within the part kept), so a huge log costs one more
-    pass and no memory: no line is read whole, however long (a 200 MB line is read 1 MiB at a time)."""
+    at most, each cut to its first 2,000 bytes (a marker counts within them). One more pass over the file in
+    1 MiB pieces, searched in C; no line is held whole, however long (a 200 MB line neither)."""
     log.seek(0)
     kept: list[str] = []
-    while raw := log.readline(MAX_FIXER_LINE):
-        if not raw.endswith(b"\n"):  # cut: the rest of the line is skipped, never held
-            while (rest := log.readline(SKIP)) and not rest.endswith(b"\n"):
-                pass
-        if _FOR_FIXERS.search(raw):
-            kept.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
-            if len(kept) >= MAX_FIXER_LINES:
-                break
+
+    def keep(head: bytes) -> bool:
+        """Keep a line's head when it carries a marker; False once there are enough."""
+        if _FOR_FIXERS.search(head):
+            kept.append(head.decode("utf-8", "replace").rstrip("\r\n"))
+        return len(kept) < MAX_FIXER_LINES
+
+    pending = b""  # the head of a line that runs on past the piece read (at most MAX_FIXER_LINE bytes)
+    while piece := log.read(PIECE):
+        end = piece.find(b"\n")
+        if end < 0:
+            pending += piece[: MAX_FIXER_LINE - len(pending)]
+            continue
+        if not keep(pending + piece[: max(0, min(end + 1, MAX_FIXER_LINE - len(pending)))]):
+            break
+        last = piece.rfind(b"\n")
+        if not _scan(piece, end + 1, last + 1, keep):
+            break
+        pending = piece[last + 1 : last + 1 + MAX_FIXER_LINE]
+    if pending and len(kept) < MAX_FIXER_LINES:
+        keep(pending)
     return "\n".join(kept)
+
+
+def _scan(data: bytes, start: int, stop: int, keep: Callable[[bytes], bool]) -> bool:
+    """Offer `keep` the head of each line of `data[start:stop]` (whole lines) holding one of the literals."""
+    starts: set[int] = set()
+    for literal in _LITERALS:
+        at = data.find(literal, start, stop)
+        while at >= 0:
+            begin = data.rfind(b"\n", start, at) + 1 or start
+            end = data.find(b"\n", at, stop)
+            starts.add(max(begin, start))
+            at = data.find(literal, end + 1, stop) if end >= 0 else -1
+    for begin in sorted(starts):
+        end = data.find(b"\n", begin, stop)
+        if not keep(data[begin : min((stop if end < 0 else end + 1), begin + MAX_FIXER_LINE)]):
+            return False
+    return True
 
 
 def check_run_notes(gh: GitHubClient, repo: str, job: Job) -> CheckRunNotes | None:

@@ -9,7 +9,7 @@ from typing import Any
 from github import UnknownObjectException
 
 from cicd_agent.github.errors import api
-from cicd_agent.github.values import CommitInfo, Comparison, Tag, file_change_of
+from cicd_agent.github.values import CommitInfo, Comparison, Tag, commit_ref_of, file_change_of
 
 
 class GitHubHistory:
@@ -55,6 +55,6 @@ class GitHubHistory:
             comparison.ahead_by,
             comparison.behind_by,
             comparison.merge_base_commit.sha,
-            tuple(c.sha for c in comparison.commits),
+            tuple(commit_ref_of(c) for c in comparison.commits),
             tuple(file_change_of(f) for f in comparison.files),
         )

@@ -223,6 +223,14 @@ def _m7_leases(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["seen_at"])
 
 
+def _m8_people(db: sqlite_utils.Database) -> None:
+    """What a rollback did (the revert commit), where a merged fix landed, and the change a fix made, so the same
+    change is never proposed again for the same failure."""
+    remediations = db.table("remediations")
+    for name in ("revert_sha", "landed_sha", "diff_digest"):
+        remediations.add_column(name, str, not_null_default="")
+
+
 def _m9_responses(db: sqlite_utils.Database) -> None:
     """GitHub's answers to the reads the agent repeats, with their validators (ETag or Last-Modified), so the
     next cycle asks conditionally: a 304 costs no rate limit."""
@@ -238,5 +246,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
+    ("0008_people", _m8_people),
     ("0009_responses", _m9_responses),
 ]

@@ -231,7 +231,14 @@ def _m8_people(db: sqlite_utils.Database) -> None:
         remediations.add_column(name, str, not_null_default="")
 
 
-def _m9_flake_ledger(db: sqlite_utils.Database) -> None:
+def _m9_responses(db: sqlite_utils.Database) -> None:
+    """GitHub's answers to the reads the agent repeats, with their validators (ETag or Last-Modified), so the
+    next cycle asks conditionally: a 304 costs no rate limit."""
+    db.table("responses").create({"key": str, "validator": str, "body": str, "used_at": float}, pk="key")
+    db.table("responses").create_index(["used_at"])
+
+
+def _m10_flake_ledger(db: sqlite_utils.Database) -> None:
     """The flake ledger: tests (or jobs) that failed and then passed on a re-run of the same commit, per
     repository; the re-runs spent on known flakes (a per-repository budget); the tests each re-run was for."""
     db.table("flaky_tests").create(
@@ -268,5 +275,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
     ("0008_people", _m8_people),
-    ("0009_flake_ledger", _m9_flake_ledger),
+    ("0009_responses", _m9_responses),
+    ("0010_flake_ledger", _m10_flake_ledger),
 ]

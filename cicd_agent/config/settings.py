@@ -113,6 +113,16 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class RerunConfig:
+    """Re-runs that wait (a rate limit) or are budgeted (known flaky tests)."""
+
+    rate_limit_backoff: Duration = Duration(300)  # the wait before re-running a rate limit whose log states none
+    flaky_budget: int = 5  # re-runs of known flaky tests per repository per `flaky_window` (0: never re-run them)
+    flaky_window: Duration = Duration(86400)
+    flaky_report_after: int = 3  # flakes of one test before its issue is opened (then updated, never duplicated)
+
+
+@dataclass(frozen=True)
 class StormConfig:
     """One signature failing in `min_repos` or more repositories within `window` is one incident (0: off)."""
 
@@ -197,6 +207,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     storm: StormConfig = field(default_factory=StormConfig)
+    reruns: RerunConfig = field(default_factory=RerunConfig)
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     source: str = ""

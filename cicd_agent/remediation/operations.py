@@ -120,6 +120,9 @@ def left_for_next_cycle(store: Store) -> list[RunRef]:
     return [RunRef(**r) for r in json.loads(value)] if value else []
 
 
+FLAKIEST = 10  # flaky tests `agent status` lists
+
+
 def status(breakers: Breakers, now: float) -> dict[str, Any]:
     """What `agent status` shows: the counts, and what is next and when (`outlook`)."""
     store = breakers.store
@@ -133,10 +136,11 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "open_breakers": [asdict(v) for v in views if v.state in (State.OPEN, State.FORCED_OPEN, State.HALF_OPEN)],
         "pending_health_checks": store.pending_health_checks(),
         "health_checks": outlook.health_checks(store, now),
-        "leases": [asdict(lease) for lease in store.leases(now)],
+        "leases": [asdict(lease) for lease in outlook.leases(store, now)],
         "deferred": outlook.deferred(store, left_for_next_cycle(store), breakers.config, now),
         "storms": [asdict(i) for i in store.incidents(active=True)],
         "storms_ended": len(store.incidents(active=False)),
+        "flaky_tests": store.flaky_tests(limit=FLAKIEST),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
         "held": held(store),

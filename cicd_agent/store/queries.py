@@ -3,8 +3,8 @@
 WAL mode and `BEGIN IMMEDIATE` transactions make it safe for several agent processes at once: a
 read-modify-write (a breaker count, a claim, a lease) holds the write lock from its read to its commit.
 Rows go in and come out as the model's dataclasses (`cicd_agent.model`), never as dicts. The plumbing is in
-`base`, failed runs and decisions in `failures`, storms in `incidents`; the rest (remediations, intents, health
-checks, snapshots, cursors, breakers) here.
+`base`, failed runs and decisions in `failures`, storms in `incidents`, the flake ledger in `flakes`; the rest
+(remediations, intents, health checks, snapshots, cursors, breakers) here.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from cicd_agent.model import (
 )
 from cicd_agent.store.base import RUN_KEY, WriteObserver, unusable, where_clause
 from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
+from cicd_agent.store.flakes import FlakeQueries
 from cicd_agent.store.incidents import IncidentQueries
 from cicd_agent.store.pending import PendingQueries
 from cicd_agent.store.responses import ResponseQueries
@@ -48,7 +49,7 @@ __all__ = ["MAX_HANDLING_ERRORS", "Store", "StoredBreaker", "WriteObserver", "un
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store(FailureQueries, PendingQueries, IncidentQueries, ResponseQueries):
+class Store(FailureQueries, PendingQueries, IncidentQueries, ResponseQueries, FlakeQueries):
     """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------

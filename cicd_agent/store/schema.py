@@ -238,6 +238,34 @@ def _m9_responses(db: sqlite_utils.Database) -> None:
     db.table("responses").create_index(["used_at"])
 
 
+def _m10_flake_ledger(db: sqlite_utils.Database) -> None:
+    """The flake ledger: tests (or jobs) that failed and then passed on a re-run of the same commit, per
+    repository; the re-runs spent on known flakes (a per-repository budget); the tests each re-run was for."""
+    db.table("flaky_tests").create(
+        {
+            "repo": str,
+            "name": str,
+            "flakes": int,
+            "first_at": float,
+            "last_at": float,
+            "last_run_id": int,
+            "last_signature": str,
+            "issue_number": int,
+            "issue_url": str,
+            "reported_flakes": int,
+        },
+        pk=("repo", "name"),
+        not_null={"flakes"},
+        defaults={"flakes": 0, "issue_number": 0, "reported_flakes": 0},
+    )
+    db.table("flaky_tests").create_index(["repo", "flakes"])
+    db.table("flake_reruns").create(
+        {"id": int, "repo": str, "at": float, "run_id": int, "run_attempt": int, "signature": str}, pk="id"
+    )
+    db.table("flake_reruns").create_index(["repo", "at"])
+    db.table("rerun_tests").create({"remediation_id": int, "repo": str, "names": str}, pk="remediation_id")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
@@ -248,4 +276,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0007_leases", _m7_leases),
     ("0008_people", _m8_people),
     ("0009_responses", _m9_responses),
+    ("0010_flake_ledger", _m10_flake_ledger),
 ]

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import postgres
 import pytest
 from harness import Agent, Result
 
@@ -72,3 +73,21 @@ def agent(capsys: pytest.CaptureFixture[str]) -> Agent:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.Server]:
+    """One real PostgreSQL server for the session, in a temporary directory of its own (the postgres user must
+    reach it), removed at the end; skipped, with the reason, only where none can be installed."""
+    why = postgres.unavailable()
+    if why:
+        pytest.skip(why)
+    server = postgres.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: postgres.Server) -> str:
+    """A fresh schema of its own on the session's server: the URL an agent is given."""
+    return postgres_server.schema()

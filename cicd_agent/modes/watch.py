@@ -28,7 +28,6 @@ from cicd_agent.modes import metrics
 from cicd_agent.modes.metrics import Health
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
-from cicd_agent.store import Store, read_store
 from cicd_agent.text import iso8601
 
 
@@ -189,10 +188,9 @@ def serve_metrics(
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
     and this process; `/healthz` from the watcher's cycles."""
     config = ports.config
-    dry_run = ports.effects.recorder is not None
 
     def render() -> str:
-        store = read_store(ports.store.path.parent) if dry_run else Store(ports.store.path)
+        store = ports.store.reopen()  # a dry run's: a new copy of the real state
         try:
             status = metrics.status_of(store, config, time.time())
         finally:

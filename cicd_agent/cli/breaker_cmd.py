@@ -144,11 +144,10 @@ def _operator(
 ) -> None:
     from cicd_agent.model import FailureKey
     from cicd_agent.remediation.breaker_service import actor
-    from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
     target = to
-    if not (state.state_dir / STATE_FILE).is_file() and (target is State.CLOSED or not (branch and signature)):
+    if not state.state_exists() and (target is State.CLOSED or not (branch and signature)):
         state.read_store()  # says there is no state yet (and creates none)
     breakers = _breakers(state, moving=True)
     if target is State.CLOSED or not (branch and signature):

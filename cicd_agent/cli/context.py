@@ -44,6 +44,8 @@ class AppState:
 
     config_path: Path = Path(DEFAULT_CONFIG)
     state_dir_option: Path | None = None
+    state_url_option: str | None = None  # --state-url, else $CICD_AGENT_STATE_URL
+    local_state: bool = False  # the Action's throw-away store: the config's state.url does not apply
     dry_run: bool = False
     report: Path | None = None
     json: bool = False
@@ -60,9 +62,16 @@ class AppState:
 
     def set_global(self, name: str, value: Any) -> None:
         """A global option given after the subcommand (`agent run --dry-run`): it adds to what came before."""
-        attr = {"config": "config_path", "state_dir": "state_dir_option", "json_output": "json"}.get(name, name)
+        attr = {
+            "config": "config_path",
+            "state_dir": "state_dir_option",
+            "state_url": "state_url_option",
+            "json_output": "json",
+        }.get(name, name)
         if attr == "verbose":
             self.verbose += int(value)
+        elif attr == "state_url_option":
+            self.state_url_option = str(value)
         elif isinstance(value, bool):
             setattr(self, attr, getattr(self, attr) or value)
         else:  # a path (some Typer versions hand the callback the raw string)
@@ -168,6 +177,23 @@ class AppState:
     def state_dir(self) -> Path:
         return self.state_dir_option or Path(self.config().state.dir)
 
+    @property
+    def state_url(self) -> str:
+        """The shared state database's URL ("" for the SQLite file in the state dir): --state-url, else
+        $CICD_AGENT_STATE_URL, else the config's `state.url`."""
+        from cicd_agent.store import check_url
+
+        if self.state_url_option:
+            return check_url(self.state_url_option, where="--state-url (or $CICD_AGENT_STATE_URL)")
+        url = "" if self.local_state else self.config().state.url
+        return check_url(url, where=f"state.url in {self.config_path}") if url else ""
+
+    def state_exists(self) -> bool:
+        """Whether the state database is there already (creates nothing)."""
+        from cicd_agent.store import state_exists
+
+        return state_exists(self.state_dir, url=self.state_url)
+
     def store(self) -> Store:
         """The store for a command that writes (a dry run: an in-memory copy)."""
         if self._store is None:
@@ -175,7 +201,7 @@ class AppState:
 
             recorder = self.recorder
             on_write = recorder.skip_store_write if recorder else None
-            self._store = open_store(self.state_dir, dry_run=self.dry_run, on_write=on_write)
+            self._store = open_store(self.state_dir, dry_run=self.dry_run, on_write=on_write, url=self.state_url)
         return self._store
 
     def read_store(self) -> Store:
@@ -183,7 +209,7 @@ class AppState:
         if self._store is None:
             from cicd_agent.store import read_store
 
-            self._store = read_store(self.state_dir)
+            self._store = read_store(self.state_dir, url=self.state_url)
         return self._store
 
     def scratch_dir(self, prefix: str) -> Path:

@@ -42,11 +42,10 @@ def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT)
 def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
     from cicd_agent.remediation import operations
     from cicd_agent.remediation.breaker_service import actor
-    from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
-    if not state.dry_run and not (state.state_dir / STATE_FILE).is_file():  # nothing to resume: create nothing
-        raise AgentError(f"the agent is not paused (there is no state in {state.state_dir} yet)")
+    if not state.dry_run and not state.state_exists():  # nothing to resume: create nothing
+        raise AgentError("the agent is not paused (there is no state yet)")
     who = actor(by)
     now = time.time()
     if not operations.resume(state.store(), who=who, now=now):
@@ -126,12 +125,12 @@ def history(
 def status(ctx: typer.Context) -> None:
     from cicd_agent.remediation import operations
     from cicd_agent.remediation.breaker_service import Breakers
-    from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
-    data = operations.status(Breakers(state.read_store(), state.config()), time.time())
+    store = state.read_store()
+    data = operations.status(Breakers(store, state.config()), time.time())
     if state.json:
-        state.emit_json(shapes.status(data, state_db=str(state.state_dir / STATE_FILE)))
+        state.emit_json(shapes.status(data, state_db=store.where))
         return
     say = state.result
     if data["paused"]:

@@ -199,9 +199,10 @@ def run_event(state: AppState, path: Path) -> None:
     credentials = _credentials(
         state, config, fix="pass the action a token input (a GitHub App token or a personal token)"
     )
-    from_github = state.state_dir_option is None
-    if from_github:
+    from_github = state.state_dir_option is None and not state.state_url_option
+    if from_github:  # a throw-away SQLite store, rebuilt from GitHub (the runner is thrown away after the step)
         state.state_dir_option = state.scratch_dir("cicd-agent-action-")
+        state.local_state = True
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     with action.commands_stopped(in_actions):
         ports = _ports(state, config, credentials)

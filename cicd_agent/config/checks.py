@@ -97,7 +97,23 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
         add("metrics.unhealthy_after", "must be at least 1")
     if config.metrics.port > 65535:
         add("metrics.port", "must be a TCP port (0 to 65535)")
+    _check_state_url(config.state.url, add)
     return problems
+
+
+def _check_state_url(url: str, add: Callable[[str, str], None]) -> None:
+    """A PostgreSQL URL, without a password in it (the file is no place for secrets)."""
+    if not url:
+        return
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("postgresql", "postgres"):
+        add("state.url", "expected postgresql://USER@HOST:PORT/DATABASE (empty: the SQLite file in state.dir)")
+    elif parts.password or "password=" in parts.query:
+        add(
+            "state.url",
+            "the URL holds a password (not shown): put it in PGPASSWORD or ~/.pgpass, or pass the whole URL in "
+            "CICD_AGENT_STATE_URL, and change the password, since it was written in a file",
+        )
 
 
 def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:

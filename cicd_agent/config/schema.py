@@ -24,10 +24,14 @@ DESCRIPTIONS = {
     "repos.branches": "Branch globs; failures on other branches are ignored.",
     "repos.token_env": "A token variable for this repository only.",
     "state": "Where the state lives.",
-    "state.dir": "The state database is <dir>/state.db.",
+    "state.dir": "The SQLite state database is <dir>/state.db (clones go to <dir>/workspaces either way).",
+    "state.url": "A PostgreSQL database shared by several hosts: postgresql://USER@HOST:PORT/DATABASE (the password "
+    "in PGPASSWORD or ~/.pgpass, not here). Empty: the SQLite file in state.dir. $CICD_AGENT_STATE_URL and "
+    "--state-url win over it.",
     "state.snapshot_retention": "How long the file contents saved before each change are kept.",
     "state.dedup_ttl": "How far back failed runs are listed; each is handled once.",
-    "state.lease": "How long a claim on a failure or a remediation holds; a killed cycle's work is taken over then.",
+    "state.lease": "How long a claim on a failure or a remediation holds without its host renewing it (a "
+    "heartbeat renews it every third of it while the work runs): a dead host's work is taken over after it.",
     "breaker.failure_threshold": "Failed remediations of one failure before its breaker opens.",
     "breaker.reset_after": "Then one trial is allowed (half-open).",
     "health.delay": "First look at the fix's CI.",

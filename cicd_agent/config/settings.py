@@ -72,10 +72,12 @@ class RepoConfig:
 @dataclass(frozen=True)
 class StateConfig:
     dir: str = ".cicd-agent"
+    url: str = ""  # a PostgreSQL database shared by several hosts (empty: the SQLite file in `dir`)
     snapshot_dir: str = "snapshots"
     snapshot_retention: Duration = Duration(7 * 86400)
     dedup_ttl: Duration = Duration(7 * 86400)
-    lease: Duration = Duration(600)  # a claim on a failure or a remediation: after it, another cycle takes over
+    # a claim on a failure or a remediation, renewed while the work runs: a dead host's work is taken over after it
+    lease: Duration = Duration(30)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ __all__ = [
     "Store",
     "StoredBreaker",
     "WriteObserver",
+    "check_url",
     "open_store",
     "read_store",
     "state_exists",

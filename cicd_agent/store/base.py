@@ -29,7 +29,7 @@ def newer_schema(backend: Backend, unknown: list[str]) -> AgentError:
     return AgentError(
         f"the state database {backend.where} was written by a newer cicd-agent (schema {schema}; this one knows "
         f"{len(MIGRATIONS)})",
-        fix=f"upgrade cicd-agent, or use another state database ({other})",
+        fix=f"upgrade cicd-agent, or point {other} at another state database",
     )
 
 

@@ -1,9 +1,12 @@
-"""Shared fixtures: an isolated home and working directory, and a sandbox GitHub on loopback."""
+"""Shared fixtures: an isolated home and working directory, a sandbox GitHub on loopback, and the state store
+on either backend: `backend` is "sqlite" (a file in the test's directory) or "postgresql" (a schema of its own
+on the session's real server); `new_store()` opens one more connection to the same database, as another host
+would."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import postgres
@@ -13,6 +16,10 @@ from harness import Agent, Result
 from cicd_agent.cli.main import invoke
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
+from cicd_agent.store import Store
+from cicd_agent.store.postgres import PostgresBackend
+
+OpenStore = Callable[[], Store]
 
 
 @pytest.fixture(autouse=True)
@@ -91,3 +98,27 @@ def postgres_server() -> Iterator[postgres.Server]:
 def postgres_url(postgres_server: postgres.Server) -> str:
     """A fresh schema of its own on the session's server: the URL an agent is given."""
     return postgres_server.schema()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def new_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenStore]:
+    opened: list[Store] = []
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else ""
+
+    def make() -> Store:
+        opened.append(Store(PostgresBackend(url)) if url else Store(tmp_path / "state.db"))
+        return opened[-1]
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(new_store: OpenStore) -> Store:
+    return new_store()

@@ -35,9 +35,11 @@ Agent = Callable[..., Result]  # agent("run", "--json") -> Result
 
 
 # the demo's settings (no waiting, workflow edits allowed), failing fast on outages, a killed cycle's claims taken
-# over at once (one agent at a time); `extra` lands in [policy]
+# over at once (one agent at a time), a request budget no test reaches (tests/e2e/test_budget.py holds to a small
+# one); `extra` lands in [policy]
 SETTINGS = (
     "[state]\nlease = 0\n"
+    "[budget]\npoints_per_minute = 60000\ncreations_per_minute = 6000\ncreations_per_hour = 60000\n"
     + DEMO_SETTINGS.replace("write_interval = 0\n", "write_interval = 0\nmax_retries = 1\n")
     + "{extra}\n"
 )

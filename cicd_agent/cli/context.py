@@ -12,6 +12,7 @@ import contextlib
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,6 +212,10 @@ class AppState:
 
             self._store = read_store(self.state_dir, url=self.state_url)
         return self._store
+
+    def on_finish(self, stop: Callable[[], None]) -> None:
+        """Call `stop` when the command ends (background work of the command's own)."""
+        self._cleanup.callback(stop)
 
     def scratch_dir(self, prefix: str) -> Path:
         """A temporary directory removed when the command ends."""

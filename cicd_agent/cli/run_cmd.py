@@ -41,14 +41,19 @@ def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
 
 
 def _ports(state: AppState, config: Config, credentials: Credentials) -> Ports:
+    from cicd_agent.modes.fleet import pace_requests, start_heartbeat
     from cicd_agent.modes.wiring import build_ports
 
     github = state.github()
+    store = state.store()
+    if not state.dry_run:  # the leases this process takes are renewed while its work runs
+        state.on_finish(start_heartbeat(config, store))
+    state.on_finish(pace_requests(config, github, store, on_wait=state.notice))
     return build_ports(
         config,
         github,
         state.effects(github),
-        state.store(),
+        store,
         state_dir=state.state_dir,
         token=credentials.token,
         echo=state.say,

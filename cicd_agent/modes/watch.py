@@ -28,7 +28,10 @@ from cicd_agent.modes import metrics
 from cicd_agent.modes.metrics import Health
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
+from cicd_agent.remediation.takeover import take_over
 from cicd_agent.text import iso8601
+
+TAKEOVER_EVERY = 5.0  # seconds at least between looks for a dead host's work (half the lease otherwise)
 
 
 @dataclass
@@ -162,11 +165,22 @@ def watch(
         return not report.errors
 
     def cleanup() -> None:
-        snapshots.cleanup(
-            ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
-        )
+        if ports.store.lead():  # once per fleet
+            snapshots.cleanup(
+                ports.effects,
+                ports.store,
+                ports.snapshot_dir,
+                retention=config.state.snapshot_retention,
+                now=time.time(),
+            )
 
-    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=jobs or [])
+    def takeover() -> None:
+        report = Report()
+        if take_over(ports, report):
+            on_report(report)
+
+    every = [("takeover", takeover, max(TAKEOVER_EVERY, config.state.lease / 2)), *(jobs or [])]
+    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=every)
     ports.stopping = watcher.stopping
     address, port = metrics
     if port is not None:

@@ -1,7 +1,11 @@
 """One remediation cycle: recover what a killed cycle left, finish unfinished rollbacks, judge the health
 checks that are due, see what people said of draft fixes, handle each repository's new failures, and tell
 GitHub of breakers that opened. Decisions only: reads go through the GitHub port, writes through the effects
-gateway, state through the store."""
+gateway, state through the store.
+
+Several hosts on one store share the work item by item (each leases what it works on), but what must happen
+once per fleet (the sweep over every repository, approvals, the end of storms, breaker announcements) runs on
+the leader only: the host that holds the store's leader lock (on SQLite, every host; there is one machine)."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
 from cicd_agent.remediation.rollback import retry_unfinished
 from cicd_agent.remediation.storms import end_quiet
+from cicd_agent.remediation.takeover import take_over
 
 __all__ = ["Ports", "Report", "run_cycle"]
 
@@ -27,14 +32,16 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     report = Report()
     p.github.new_cycle()
     try:
+        take_over(p, report)  # a dead host's claims first (recovery may give them back)
         reconcile(p, report)
         retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
         process_health_checks(p, report)
-        process_approvals(p, report)  # drafts a person approved or rejected since
-        end_quiet(p, report)
-        if not health_only:
-            handle_new_failures(p, repos, report)
-        announce_openings(p, report)  # breakers this cycle (or an earlier one) opened
+        if p.store.lead():
+            process_approvals(p, report)  # drafts a person approved or rejected since
+            end_quiet(p, report)
+            if not health_only:
+                handle_new_failures(p, repos, report)
+            announce_openings(p, report)  # breakers this cycle (or an earlier one) opened
     except AgentError as exc:
         if not ends_cycle(exc):
             raise

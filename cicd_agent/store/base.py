@@ -5,7 +5,10 @@ module uses."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import secrets
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,11 +36,18 @@ def newer_schema(backend: Backend, unknown: list[str]) -> AgentError:
     )
 
 
-class StoreBase:
-    """The backend and its transactions. Every write reports itself to `on_write`."""
+def new_owner() -> str:
+    """Who holds a lease: this host and process, and a random part (a pid is reused after a restart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
-    def __init__(self, where: Path | str | Backend, *, on_write: WriteObserver | None = None) -> None:
+
+class StoreBase:
+    """The backend and its transactions. Every write reports itself to `on_write`. `owner` names this process
+    on the leases it takes (its heartbeat renews only those)."""
+
+    def __init__(self, where: Path | str | Backend, *, on_write: WriteObserver | None = None, owner: str = "") -> None:
         """`where`: a backend, or the path of a SQLite file."""
+        self.owner = owner or new_owner()
         self.sql: Backend = where if isinstance(where, Backend) else SqliteBackend(where)
         try:
             self._migrate()
@@ -60,8 +70,8 @@ class StoreBase:
         self.sql.close()
 
     def reopen(self) -> Any:
-        """The same store on a connection of its own (for another thread), of the same class."""
-        return type(self)(self.sql.reopen())
+        """The same store on a connection of its own (for another thread), of the same class and owner."""
+        return type(self)(self.sql.reopen(), owner=self.owner)
 
     # -- plumbing ---------------------------------------------------------------------------------
 

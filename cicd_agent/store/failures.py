@@ -35,6 +35,7 @@ class FailureQueries(StoreBase):
                     "duplicates": 0,
                     "decided": 0,
                     "lease_until": now + lease,
+                    "leased_by": self.owner,
                 },
                 ignore=True,
             )
@@ -48,7 +49,7 @@ class FailureQueries(StoreBase):
                 self.sql.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [row["id"]])
                 claim = Claim.DECIDED
             else:
-                self.sql.execute("UPDATE failures SET lease_until = ? WHERE id = ?", [now + lease, row["id"]])
+                self.sql.update("failures", {"id": row["id"]}, {"lease_until": now + lease, "leased_by": self.owner})
                 claim = Claim.TAKEN_OVER
         if claim is not Claim.HELD:
             self._wrote("store.failure", f"{run.repo} run {run.label}")
@@ -78,6 +79,14 @@ class FailureQueries(StoreBase):
                 f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
                 [run.repo, run.run_id, run.attempt],
             )
+
+    def stop_renewing(self, run: RunRef) -> None:
+        """The work on a claimed failure stopped without a decision and without giving it back (an unexpected
+        error): the heartbeat no longer renews its lease, so it runs out and a later cycle takes it over."""
+        self.sql.execute(
+            f"UPDATE failures SET leased_by = '' WHERE {RUN_KEY} AND decided = 0 AND leased_by = ?",
+            [run.repo, run.run_id, run.attempt, self.owner],
+        )
 
     def release_failure(self, run: RunRef, *, error: bool = False) -> int:
         """Give a claimed failure back so a later cycle handles it again (deferred, or its handling failed:

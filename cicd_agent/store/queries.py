@@ -30,6 +30,7 @@ from cicd_agent.model import (
 )
 from cicd_agent.store.base import RUN_KEY, WriteObserver, where_clause
 from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
+from cicd_agent.store.fleet import FleetQueries
 from cicd_agent.store.incidents import IncidentQueries
 from cicd_agent.store.rows import (
     REMEDIATION_FIELDS,
@@ -49,7 +50,7 @@ BREAKER_KEY = "repo = ? AND branch = ? AND signature = ?"
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store(FailureQueries, IncidentQueries):
+class Store(FailureQueries, IncidentQueries, FleetQueries):
     """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------
@@ -61,6 +62,7 @@ class Store(FailureQueries, IncidentQueries):
         record["updated_at"] = rem.created_at
         record["detail"] = "{}"
         record["lease_until"] = lease_until
+        record["leased_by"] = self.owner if lease_until else ""
         with self.transaction():
             new_id = self.sql.add("remediations", record)
         self._wrote("store.remediation", f"{rem.repo} {rem.strategy} -> {rem.state}")
@@ -110,7 +112,7 @@ class Store(FailureQueries, IncidentQueries):
                 [remediation_id, now],
             )
             taken = free is not None and self.sql.update(
-                "remediations", {"id": remediation_id}, {"lease_until": now + lease}
+                "remediations", {"id": remediation_id}, {"lease_until": now + lease, "leased_by": self.owner}
             )
         if taken:
             self._wrote("store.lease", f"#{remediation_id}")

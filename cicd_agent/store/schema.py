@@ -235,6 +235,16 @@ def _m7_leases(db: Backend) -> None:
     db.create_index("failures", ["seen_at"])
 
 
+def _m8_fleet(db: Backend) -> None:
+    """Several hosts on one database: who holds each lease (its heartbeat renews only its own), the hosts seen
+    (`agent status`, the request budget's share of each), and the points of the request budget spent per window
+    (the fleet's, shared)."""
+    db.add_column("failures", "leased_by", str, "")
+    db.add_column("remediations", "leased_by", str, "")
+    db.create_table("hosts", {"id": str, "hostname": str, "pid": int, "started_at": float, "seen_at": float}, pk="id")
+    db.create_table("budget", {"bucket": str, "starts": float, "spent": int}, pk=("bucket", "starts"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Backend], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
@@ -243,4 +253,5 @@ MIGRATIONS: list[tuple[str, Callable[[Backend], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
+    ("0008_fleet", _m8_fleet),
 ]

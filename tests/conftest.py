@@ -6,20 +6,18 @@ would."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import postgres
 import pytest
-from harness import Agent, Result
+from harness import Agent, OpenStore, Result
 
 from cicd_agent.cli.main import invoke
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
 from cicd_agent.store import Store
 from cicd_agent.store.postgres import PostgresBackend
-
-OpenStore = Callable[[], Store]
 
 
 @pytest.fixture(autouse=True)

@@ -32,6 +32,7 @@ class Result:
 
 
 Agent = Callable[..., Result]  # agent("run", "--json") -> Result
+OpenStore = Callable[[], Store]  # one more connection to the test's store (conftest's `new_store`), as a host
 
 
 # the demo's settings (no waiting, workflow edits allowed), failing fast on outages, a killed cycle's claims taken

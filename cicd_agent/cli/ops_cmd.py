@@ -153,3 +153,10 @@ def status(ctx: typer.Context) -> None:
     last = data["last_cycle"]
     errors = f", {last['errors']} error(s)" if last and last.get("errors") else ""
     say(f"last cycle: {when(last['at']) + errors if last else 'never'}")
+    hosts = data["hosts"]
+    say(f"hosts running: {len(hosts)}")
+    for h in hosts:
+        say(f"  {h['hostname']} pid {h['pid']}, since {when(h['started_at'])}")
+    for b in data["budget"]:
+        per = "minute" if b["period_seconds"] == 60 else "hour"
+        say(f"budget {b['name']}: {b['spent']} of {b['limit']} a {per} spent")

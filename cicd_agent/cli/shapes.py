@@ -155,6 +155,17 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
         "pending_health_checks": data["pending_health_checks"],
         "storms": [storm(i) for i in data["storms"]],
         "storms_ended": data["storms_ended"],
+        "hosts": [
+            {
+                "id": h["id"],
+                "hostname": h["hostname"],
+                "pid": h["pid"],
+                "started_at": iso(h["started_at"]),
+                "seen_at": iso(h["seen_at"]),
+            }
+            for h in data.get("hosts", [])
+        ],
+        "budget": data.get("budget", []),
         "last_cycle": None
         if not last
         else {

@@ -98,7 +98,19 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
     if config.metrics.port > 65535:
         add("metrics.port", "must be a TCP port (0 to 65535)")
     _check_state_url(config.state.url, add)
+    _check_budget(config, add)
     return problems
+
+
+def _check_budget(config: Config, add: Callable[[str, str], None]) -> None:
+    budget = config.budget
+    for name in ("in_flight", "points_per_minute", "creations_per_minute", "creations_per_hour", "requests_per_hour"):
+        if getattr(budget, name) < 0:
+            add(f"budget.{name}", "must be 0 (not paced) or more")
+    if budget.in_flight > 100:
+        add("budget.in_flight", "must be at most 100 (GitHub allows at most 100 concurrent requests)")
+    if config.state.lease and config.state.lease < 3:
+        add("state.lease", "must be at least 3s (a heartbeat renews it every third), or 0")
 
 
 def _check_state_url(url: str, add: Callable[[str, str], None]) -> None:

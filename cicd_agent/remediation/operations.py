@@ -7,7 +7,9 @@ from dataclasses import asdict
 from typing import Any
 
 from cicd_agent.breaker import State
+from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
+from cicd_agent.github.budget import buckets
 from cicd_agent.model import Decided, Decision
 from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
@@ -58,4 +60,33 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "storms_ended": len(store.incidents(active=False)),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
+        "hosts": [asdict(h) for h in store.hosts(now=now, within=alive_within(breakers.config))],
+        "budget": budget_spent(store, breakers.config, now),
     }
+
+
+def alive_within(config: Config) -> float:
+    """A host that missed three heartbeats (a third of the lease apart) is no longer counted."""
+    return max(float(config.state.lease), 20.0)
+
+
+def budget_spent(store: Store, config: Config, now: float) -> list[dict[str, Any]]:
+    """Each limit of the fleet's request budget with what the fleet spent of it in the last period (minute or
+    hour), counted in the windows that began within it (so at most 7/6 of the limit)."""
+    spent = store.spent(since=now - 3600)
+    found = []
+    for bucket in buckets(config.budget).values():
+        recent = [s for s in spent if s.bucket == bucket.name and s.starts > now - bucket.period]
+        window = next((s.spent for s in recent if s.starts == bucket.starts(now)), 0)
+        found.append(
+            {
+                "name": bucket.name,
+                "limit": bucket.limit,
+                "period_seconds": bucket.period,
+                "spent": sum(s.spent for s in recent),
+                "window_seconds": bucket.window,
+                "window_spent": window,
+                "window_cap": bucket.cap,
+            }
+        )
+    return found

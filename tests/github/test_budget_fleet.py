@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
-from conftest import OpenStore
+from harness import OpenStore
 
 from cicd_agent.config.settings import BudgetConfig
 from cicd_agent.github.budget import Budget

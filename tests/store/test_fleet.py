@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import OpenStore
+from harness import OpenStore
 
 from cicd_agent.breaker import Breaker, Policy, record_failure
 from cicd_agent.model import BreakerEvent, Claim, Decided, Decision, FailureKey, Remediation, RemState, RunRef, Strategy

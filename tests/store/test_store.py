@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from conftest import OpenStore
+from harness import OpenStore
 
 from cicd_agent.breaker import Policy
 from cicd_agent.errors import AgentError

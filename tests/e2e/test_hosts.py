@@ -150,7 +150,6 @@ def test_three_hosts_take_over_a_killed_fix_and_a_killed_rollback(
     assert [b.breaker.failures for b in store.breakers(repo=BAD_FIX)] == [1]
     assert store.remediations(states=ACTIVE) == [] and store.pending_health_checks() == 0
     assert store.expired_leases(now=time.time() + 3600) == 0  # no claim left held by anyone
-    print(
-        f"takeover after kill -9: fix {fix_taken_over - killed_fix:.1f}s, rollback {rollback_taken_over - killed_rollback:.1f}s"
-    )
+    fix, rollback = fix_taken_over - killed_fix, rollback_taken_over - killed_rollback
+    print(f"takeover after kill -9: fix {fix:.1f}s, rollback {rollback:.1f}s")
     store.close()

@@ -1,6 +1,8 @@
 # make demo | make test | make lint -- each creates .venv and installs the project when missing or stale.
 # make test-floor: the tests again, with every runtime dependency at the lowest version pyproject declares.
 # make lock: regenerate requirements.lock (the GitHub Action's pinned, hashed dependencies).
+# make test and test-floor install Debian's postgresql package when it is missing (the store's tests run on
+# SQLite and on a real PostgreSQL they start themselves); without root they say how, and those tests skip.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +11,7 @@ FLOOR := .venv-floor
 FLOOR_STAMP := $(FLOOR)/.installed-stamp
 WORKFLOWS := action.yml .github/workflows/*.yml docs/examples/*.yml
 
-.PHONY: demo test test-floor lint lock bench clean
+.PHONY: demo test test-floor lint lock bench clean postgres
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cicd-agent needs Python 3.11 or newer: set PYTHON=python3.11 (or newer)")'
@@ -26,10 +28,16 @@ $(FLOOR_STAMP): pyproject.toml tools/floors.py
 demo: $(STAMP)
 	$(BIN)/agent demo
 
-test: $(STAMP)
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else echo "PostgreSQL is not installed: sudo apt-get install postgresql (its tests skip without it)"; fi; }
+
+test: $(STAMP) postgres
 	$(BIN)/python -m pytest
 
-test-floor: $(FLOOR_STAMP)
+test-floor: $(FLOOR_STAMP) postgres
 	@echo "dependencies at their declared floors:" $$(cat $(FLOOR)/floors.txt)
 	$(FLOOR)/bin/python -m pytest
 

@@ -165,14 +165,9 @@ def watch(
         return not report.errors
 
     def cleanup() -> None:
-        if ports.store.lead():  # once per fleet
-            snapshots.cleanup(
-                ports.effects,
-                ports.store,
-                ports.snapshot_dir,
-                retention=config.state.snapshot_retention,
-                now=time.time(),
-            )
+        snapshots.cleanup(
+            ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
+        )
 
     def takeover() -> None:
         report = Report()

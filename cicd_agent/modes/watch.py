@@ -1,7 +1,8 @@
 """`agent run --watch`: cycles under APScheduler until SIGTERM/SIGINT.
 
-Jobs: a full cycle every `poll_interval`, due health checks every `health_interval`, snapshot cleanup on a
-cron. One worker thread runs them, so no two ever overlap (a cycle longer than its interval is coalesced,
+Jobs: a full cycle every `poll_interval`, due health checks every `health_interval`, a look for a dead host's
+expired leases every half lease (at least 5 s), snapshot cleanup on a cron. One worker thread runs them, so no two
+ever overlap (a cycle longer than its interval is coalesced,
 never run twice at once). Pending health checks live in the store, so a restarted watcher picks them up.
 A signal lets the job in progress finish its current write, then the watcher exits.
 """

@@ -39,10 +39,7 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         return Handled.DECIDED
     rate = policy.check_rate(pull_counts(p, run.repo), p.config.policy)
     if rate:
-        p.store.release_failure(run.ref)  # handled again by a later cycle: its repository's cursor waits
-        p.breakers.record(run.key(analysis.signature), success=None, now=p.now())
-        record(p, report, run.ref, Decided.DEFERRED, rate, **facts)
-        return Handled.DEFERRED
+        return defer(p, report, run, rate, facts)
     plan = make_plan(p, run, explained, rule)
     if isinstance(plan, CannotFix):
         record(p, report, run.ref, Decided.CANNOT_FIX, f"{plan.fixer}: {plan.why}", **facts)
@@ -51,8 +48,15 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     if not verdict.allowed:
         record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **verdict.detail(), **facts)
         return None
-    open_fix(p, report, run, explained, rule, plan, verdict, branch)
-    return Handled.DECIDED
+    return open_fix(p, report, run, explained, rule, plan, verdict, branch)
+
+
+def defer(p: Ports, report: Report, run: WorkflowRun, rate: str, facts: dict[str, str]) -> Handled:
+    """The PR rate limits are reached: handled again by a later cycle (its repository's cursor waits)."""
+    p.store.release_failure(run.ref)
+    p.breakers.record(run.key(facts["signature"]), success=None, now=p.now())
+    record(p, report, run.ref, Decided.DEFERRED, rate, **facts)
+    return Handled.DEFERRED
 
 
 def already_proposed(p: Ports, run: RunRef, branch: str) -> str | None:
@@ -67,15 +71,19 @@ def already_proposed(p: Ports, run: RunRef, branch: str) -> str | None:
     return None
 
 
+OPENING = (RemState.PLANNED, RemState.PUSHED, RemState.PR_OPEN)  # open, or on their way to be
+
+
 def pull_counts(p: Ports, repo: str) -> policy.PullCounts:
-    """The agent's fix PRs open now and opened in the last hour, in `repo` and in every repository."""
+    """The agent's fix PRs open now (or being opened by another cycle or host) and opened in the last hour, in
+    `repo` and in every repository."""
     fixes = p.store.remediations(strategy=Strategy.FIX)
     hour_ago = p.now() - 3600
     mine = [r for r in fixes if r.repo.lower() == repo.lower()]
     return policy.PullCounts(
-        open=sum(1 for r in mine if r.state is RemState.PR_OPEN),
+        open=sum(1 for r in mine if r.state in OPENING),
         new_last_hour=sum(1 for r in mine if r.created_at >= hour_ago),
-        fleet_open=sum(1 for r in fixes if r.state is RemState.PR_OPEN),
+        fleet_open=sum(1 for r in fixes if r.state in OPENING),
         fleet_new_last_hour=sum(1 for r in fixes if r.created_at >= hour_ago),
     )
 
@@ -111,28 +119,34 @@ def open_fix(
     plan: FixPlan,
     verdict: policy.Verdict,
     branch: str,
-) -> None:
+) -> Handled:
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
     snapshot = snapshots.capture(run.repo, run.branch, run.head_sha, plan, p.now())
     title = bodies.pr_title(plan)
-    rem = start_remediation(
-        p,
-        run.ref,
-        analysis.signature,
-        rule.name,
-        Strategy.FIX,
-        fix_branch=branch,
-        snapshot_id=snapshot.id,
-        title=title,
-        body=bodies.pr_body(run, explained, rule.name, plan, snapshot.id),
-        labels=(LABEL, *verdict.labels),
-        draft=verdict.draft,
-        fixer=plan.fixer,
-        base_sha=run.head_sha,
-        failed_workflow=run.path or run.name,
-        failed_jobs=(explained.job.name,) if explained.job else (),
-    )
+    with p.store.transaction():  # the bounds again, and the new fix counted at once: hosts take turns here
+        p.store.lock("pull-request-bounds")
+        rate = policy.check_rate(pull_counts(p, run.repo), p.config.policy)
+        if rate is None:
+            rem = start_remediation(
+                p,
+                run.ref,
+                analysis.signature,
+                rule.name,
+                Strategy.FIX,
+                fix_branch=branch,
+                snapshot_id=snapshot.id,
+                title=title,
+                body=bodies.pr_body(run, explained, rule.name, plan, snapshot.id),
+                labels=(LABEL, *verdict.labels),
+                draft=verdict.draft,
+                fixer=plan.fixer,
+                base_sha=run.head_sha,
+                failed_workflow=run.path or run.name,
+                failed_jobs=(explained.job.name,) if explained.job else (),
+            )
+    if rate is not None:  # another cycle or host opened one meanwhile
+        return defer(p, report, run, rate, facts)
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
     workspace = p.workspaces.path(run.repo)
     # the failed run in the message: agents fixing the same run make the same commit, a recurrence a new one
@@ -145,15 +159,16 @@ def open_fix(
         head = push_branch(p, rem, run.head_sha, commit, diff)
     except WorkflowPushRefused as exc:  # not retried: the patch goes into an issue instead
         refused(p, report, rem, exc, proposed)
-        return
+        return Handled.DECIDED
     p.store.finish_intent(intent, now=p.now())
     pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=head, now=p.now())
     try:
         pull = open_pull(p, pushed, diff)
     except PermissionMissing as exc:  # the branch is pushed, the pull request may not be opened
         refused(p, report, pushed, exc, proposed)
-        return
+        return Handled.DECIDED
     record(p, report, run.ref, Decided.FIX_OPENED, f"{plan.fixer}: {pull.html_url}", pr=pull.html_url, **facts)
+    return Handled.DECIDED
 
 
 def push_branch(p: Ports, rem: Remediation, base: str, commit: str, diff: str) -> str:

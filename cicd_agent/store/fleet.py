@@ -79,6 +79,11 @@ class FleetQueries:
         rows = self.sql.rows("SELECT * FROM hosts WHERE seen_at >= ? ORDER BY started_at, id", [now - within])
         return [Host(r["id"], r["hostname"], int(r["pid"]), r["started_at"], r["seen_at"]) for r in rows]
 
+    def lock(self, name: str) -> None:
+        """Within a transaction: take turns with every other host on `name` until it ends (work with no row to
+        lock, such as counting the fleet's pull requests before opening one)."""
+        self.sql.lock(name)
+
     def lead(self) -> bool:
         """Whether this host leads the fleet's once-per-fleet work now (always, on SQLite)."""
         return self.sql.lead("fleet")

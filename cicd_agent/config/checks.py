@@ -109,8 +109,6 @@ def _check_budget(config: Config, add: Callable[[str, str], None]) -> None:
             add(f"budget.{name}", "must be 0 (not paced) or more")
     if budget.in_flight > 100:
         add("budget.in_flight", "must be at most 100 (GitHub allows at most 100 concurrent requests)")
-    if config.state.lease and config.state.lease < 3:
-        add("state.lease", "must be at least 3s (a heartbeat renews it every third), or 0")
 
 
 def _check_state_url(url: str, add: Callable[[str, str], None]) -> None:

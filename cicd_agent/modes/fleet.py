@@ -11,6 +11,7 @@ from cicd_agent.config.settings import Config
 from cicd_agent.github.budget import Budget
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.store import Store
+from cicd_agent.store.fleet import alive_within
 from cicd_agent.store.heartbeat import Heartbeat
 
 
@@ -20,7 +21,7 @@ class StoreLedger:
 
     def __init__(self, store: Store, *, lease: float) -> None:
         self.store = store
-        self.alive_within = max(3 * lease, 60.0)  # a host that missed three beats is gone
+        self.alive_within = alive_within(lease)
         self._lock = threading.Lock()
 
     def reserve(self, bucket: str, *, starts: float, want: int, cap: int, now: float) -> int:

@@ -13,6 +13,7 @@ from cicd_agent.github.budget import buckets
 from cicd_agent.model import Decided, Decision
 from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
+from cicd_agent.store.fleet import alive_within
 
 PAUSE_KEY = "paused"
 LAST_CYCLE_KEY = "last_cycle"
@@ -60,14 +61,9 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "storms_ended": len(store.incidents(active=False)),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
-        "hosts": [asdict(h) for h in store.hosts(now=now, within=alive_within(breakers.config))],
+        "hosts": [asdict(h) for h in store.hosts(now=now, within=alive_within(breakers.config.state.lease))],
         "budget": budget_spent(store, breakers.config, now),
     }
-
-
-def alive_within(config: Config) -> float:
-    """A host that missed three heartbeats (a third of the lease apart) is no longer counted."""
-    return max(float(config.state.lease), 20.0)
 
 
 def budget_spent(store: Store, config: Config, now: float) -> list[dict[str, Any]]:

@@ -19,6 +19,12 @@ BUDGET_KEPT = 2 * 3600.0  # seconds of spent budget windows kept (for `agent sta
 HOSTS_KEPT = 86400.0  # a host not seen for this long is forgotten
 
 
+def alive_within(lease: float) -> float:
+    """How recently a host must have been seen to count as alive: it beats every third of the lease, so one
+    that missed three beats (or any host, with a very short lease, for 20 s) is gone."""
+    return max(float(lease), 20.0)
+
+
 @dataclass(frozen=True)
 class Host:
     id: str

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import postgres
 import pytest
-from harness import Agent, Result
+from harness import Agent, Loop, Result
 
 from cicd_agent.store import MIGRATIONS, Store
 from cicd_agent.store.postgres import PostgresBackend
@@ -107,3 +107,16 @@ def test_a_schema_written_by_a_newer_release_is_refused_and_left_as_it_was(
     assert store.get_meta("paused") == '{"reason": "kept"}'
     assert store.schema_version() == sorted([*(name for name, _ in MIGRATIONS), "0042_from_the_future"])
     store.close()
+
+
+def test_status_shows_what_the_fleet_spent_of_its_budget(loop: Loop, postgres_url: str) -> None:
+    loop.setup("unfixable")
+    assert loop.agent("--state-url", postgres_url, "run").code == 0
+    status = loop.agent("--state-url", postgres_url, "status", "--json").json()
+    budget = {b["name"]: b for b in status["budget"]}
+    assert set(budget) == {"points", "creations_minute", "creations_hour", "primary"}
+    assert budget["points"]["spent"] >= 5  # reads of the cycle, and its report (a write: 5 points)
+    assert budget["creations_minute"]["spent"] >= 1 and budget["points"]["limit"] == 60000  # the tests' [budget]
+    assert status["hosts"] == []  # the one-shot run left when it ended
+    text = loop.agent("--state-url", postgres_url, "status").out
+    assert "budget points:" in text and "of 60000 a minute spent" in text

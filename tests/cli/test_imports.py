@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("github", "git", "sqlite_utils", "apscheduler", "requests", "yaml", "cicd_agent.remediation.cycle")
+HEAVY = ("github", "git", "sqlite_utils", "psycopg", "apscheduler", "requests", "yaml", "cicd_agent.remediation.cycle")
 
 
 def _imported(code: str) -> list[str]:

@@ -181,8 +181,9 @@ def watch(
     address, port = metrics
     if port is not None:
         serve_metrics(ports, watcher, address, port, process_metrics)
+    named = ", ".join(repos[:10]) + (f" and {len(repos) - 10} more" if len(repos) > 10 else "")
     ports.echo(
-        f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
+        f"watching {named}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
     )
     watcher.run()

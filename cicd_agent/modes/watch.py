@@ -25,8 +25,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.modes import metrics
+from cicd_agent.modes import metrics, server
 from cicd_agent.modes.metrics import Health
+from cicd_agent.modes.server import Listener, Route
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
 from cicd_agent.remediation.takeover import take_over
@@ -154,10 +155,12 @@ def watch(
     metrics: tuple[str, int | None] = ("127.0.0.1", None),
     jobs: list[tuple[str, Callable[[], None], float]] | None = None,
     process_metrics: Callable[[], dict[str, float]] | None = None,
+    routes: list[Route] | None = None,
+    server_name: str = "metrics",
 ) -> None:
     """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
-    metrics port, `/metrics` and `/healthz` on (address, port). `jobs` run on the same single worker (so
-    nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters)."""
+    metrics port, `/metrics` and `/healthz` (and `routes`) on (address, port). `jobs` run on the same single
+    worker (so nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters)."""
     config = ports.config
 
     def cycle(health_only: bool) -> bool:
@@ -179,14 +182,19 @@ def watch(
     watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=every)
     ports.stopping = watcher.stopping
     address, port = metrics
+    listener = None
     if port is not None:
-        serve_metrics(ports, watcher, address, port, process_metrics)
+        listener = serve_metrics(ports, watcher, address, port, process_metrics, routes or [], server_name)
     named = ", ".join(repos[:10]) + (f" and {len(repos) - 10} more" if len(repos) > 10 else "")
     ports.echo(
         f"watching {named}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
     )
-    watcher.run()
+    try:
+        watcher.run()
+    finally:
+        if listener is not None:
+            listener.close()
 
 
 def serve_metrics(
@@ -195,9 +203,11 @@ def serve_metrics(
     address: str,
     port: int,
     extra: Callable[[], dict[str, float]] | None = None,
-) -> None:
+    routes: list[Route] | None = None,
+    name: str = "metrics",
+) -> Listener:
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
-    and this process; `/healthz` from the watcher's cycles."""
+    and this process; `/healthz` from the watcher's cycles; `routes` beside them."""
     config = ports.config
 
     def render() -> str:
@@ -220,11 +230,7 @@ def serve_metrics(
         )
         return metrics.exposition(status, live)
 
-    try:
-        metrics.serve(address, port, render, watcher.health)
-    except OSError as exc:
-        raise AgentError(
-            f"cannot serve metrics on {address}:{port}: {exc}", fix="pick another --metrics-port or --metrics-address"
-        ) from None
-    host = f"[{address}]" if ":" in address else address
-    ports.echo(f"metrics on http://{host}:{port}/metrics, health on /healthz")
+    served = [*metrics.routes(render, watcher.health), *(routes or [])]
+    listener = server.serve(name, address, port, served, ports.echo, fix="pick another --metrics-port or address")
+    ports.echo(f"metrics on {listener.url}/metrics, health on /healthz")
+    return listener

@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 
 from cicd_agent.errors import AgentError
 from cicd_agent.store.backend import Backend, Column, Row, insert_sql
+from cicd_agent.text import redact, remember_secrets
 
 SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT = 10  # seconds
@@ -32,33 +33,21 @@ def is_postgres_url(url: str) -> bool:
 
 
 def redacted(url: str) -> str:
-    """The URL with its password (and any `password=` parameter) replaced by `***`."""
-    try:
-        parts = urllib.parse.urlsplit(url.strip())
-    except ValueError:
-        return "(an unreadable URL)"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
-    query = urllib.parse.urlencode(
-        [(k, "***" if k.lower() == "password" else v) for k, v in urllib.parse.parse_qsl(parts.query)], safe="*"
-    )
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """The URL as messages show it: its credentials (and any `password=` parameter) replaced by `***`."""
+    return redact(url.strip())
 
 
 def password_of(url: str) -> str | None:
-    parts = urllib.parse.urlsplit(url.strip())
-    query = dict(urllib.parse.parse_qsl(parts.query))
-    return parts.password or query.get("password")
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+    except ValueError:
+        return None
+    return parts.password or dict(urllib.parse.parse_qsl(parts.query)).get("password")
 
 
-def refused(where: str, exc: Exception, secret: str | None) -> AgentError:
+def refused(where: str, exc: Exception) -> AgentError:
     """One clear line for a server that cannot be used: unreachable, credentials refused, no such database."""
-    message = " ".join(str(exc).split())
-    if secret:
-        message = message.replace(secret, "***")
+    message = redact(" ".join(str(exc).split()))
     lowered = message.lower()
     if "password authentication failed" in lowered or "no password supplied" in lowered or "role" in lowered:
         return AgentError(
@@ -111,8 +100,8 @@ class PostgresBackend(Backend):
 
     def __init__(self, url: str) -> None:
         self.url = url.strip()
+        remember_secrets(password_of(self.url))  # never in a message or a log line, whatever prints it
         self.where = redacted(self.url)
-        self._secret = password_of(self.url)
         self._depth = 0
         self._leading: dict[str, int] = {}
         self._leader_conn: psycopg.Connection[Any] | None = None
@@ -132,7 +121,7 @@ class PostgresBackend(Backend):
                 keepalives_count=3,
             )
         except psycopg.Error as exc:
-            raise refused(self.where, exc, self._secret) from None
+            raise refused(self.where, exc) from None
         except Exception as exc:  # an unreadable URL (libpq's own parser refuses it)
             raise AgentError(
                 f"the state URL {self.where} cannot be used ({type(exc).__name__})",
@@ -146,7 +135,7 @@ class PostgresBackend(Backend):
         except psycopg.OperationalError as exc:
             if self.conn.closed or self.conn.broken:
                 raise AgentError(
-                    f"lost the state database at {self.where} ({' '.join(str(exc).split())})",
+                    f"lost the state database at {self.where} ({redact(' '.join(str(exc).split()))})",
                     fix="check that PostgreSQL runs; the next cycle connects again",
                 ) from None
             raise

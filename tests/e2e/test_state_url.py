@@ -65,7 +65,7 @@ def test_a_password_in_the_config_file_is_refused_without_repeating_it(
 def test_credentials_refused(agent: Agent, postgres_server: postgres.Server) -> None:
     url = postgres_server.url(password="not-the-Pw-42")
     line = _one_line(agent("--state-url", url, "status"), "refused the credentials", "check the user and password")
-    assert "not-the-Pw-42" not in line and "agent:***@127.0.0.1" in line
+    assert "not-the-Pw-42" not in line and "postgresql://***@127.0.0.1" in line
 
 
 def test_an_unreachable_server(agent: Agent) -> None:

@@ -1,17 +1,19 @@
 # make demo | make test | make lint -- each creates .venv and installs the project when missing or stale.
 # make test-floor: the tests again, with every runtime dependency at the lowest version pyproject declares.
+# Both spread the tests over every core (pytest-xdist; TEST_JOBS=1 for one process); .ci/run runs them side by side.
 # make lock: regenerate requirements.lock (the GitHub Action's pinned, hashed dependencies).
-# make test and test-floor install Debian's postgresql package when it is missing (the store's tests run on
-# SQLite and on a real PostgreSQL they start themselves); without root they say how, and those tests skip.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLOOR := .venv-floor
 FLOOR_STAMP := $(FLOOR)/.installed-stamp
+TEST_JOBS ?= auto
+PYTEST := -m pytest -n $(TEST_JOBS) --dist worksteal
 WORKFLOWS := action.yml .github/workflows/*.yml docs/examples/*.yml
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: demo test test-floor lint lock bench clean postgres
+.PHONY: demo test test-floor lint lock bench clean chromium postgres
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cicd-agent needs Python 3.11 or newer: set PYTHON=python3.11 (or newer)")'
@@ -19,7 +21,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-$(FLOOR_STAMP): pyproject.toml tools/floors.py
+# after the main venv: two editable installs at once would both write the source tree's egg-info
+$(FLOOR_STAMP): pyproject.toml tools/floors.py | $(STAMP)
 	@test -x $(FLOOR)/bin/python || $(PYTHON) -m venv $(FLOOR)
 	$(PYTHON) tools/floors.py > $(FLOOR)/floors.txt
 	$(FLOOR)/bin/python -m pip install --quiet --disable-pip-version-check -c $(FLOOR)/floors.txt -e '.[dev]'
@@ -28,18 +31,12 @@ $(FLOOR_STAMP): pyproject.toml tools/floors.py
 demo: $(STAMP)
 	$(BIN)/agent demo
 
-postgres:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
-	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	else echo "PostgreSQL is not installed: sudo apt-get install postgresql (its tests skip without it)"; fi; }
+test: $(STAMP)
+	$(BIN)/python $(PYTEST)
 
-test: $(STAMP) postgres
-	$(BIN)/python -m pytest
-
-test-floor: $(FLOOR_STAMP) postgres
+test-floor: $(FLOOR_STAMP)
 	@echo "dependencies at their declared floors:" $$(cat $(FLOOR)/floors.txt)
-	$(FLOOR)/bin/python -m pytest
+	$(FLOOR)/bin/python $(PYTEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -52,6 +49,17 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 \
 		--no-emit-package pip --custom-compile-command "make lock" --quiet -o requirements.lock
+
+# Debian's chromium for the dashboard's end-to-end test (tests/e2e/test_dashboard.py; skipped without it
+# unless CICD_AGENT_REQUIRE_BROWSER=1, as .ci/run sets). Playwright drives it; it never downloads a browser.
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# Debian's postgresql for the store's tests on PostgreSQL (each test session starts its own server on a free
+# loopback port; skipped without it unless CICD_AGENT_REQUIRE_POSTGRES=1, as .ci/run sets).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis_speed.py

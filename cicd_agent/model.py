@@ -22,6 +22,7 @@ REJECTED_LABEL = "cicd-agent:rejected"  # on a fix a person rejected with `/cicd
 REVERT_LABEL = "cicd-agent:revert"  # on a pull request that reverts a merged fix
 STORM_LABEL = "cicd-agent:storm"  # an incident issue: one failure across many repositories
 RESET_LABEL = "cicd-agent:breaker-reset"  # a person resets a breaker in Action mode with it
+DASHBOARD_LABEL = "cicd-agent:dashboard"  # the one dashboard issue per repository
 FIX_PREFIX = "cicd-agent/fix/"
 REVERT_PREFIX = "cicd-agent/revert/"
 
@@ -95,6 +96,7 @@ class Decided(StrEnum):
     DUPLICATE = "duplicate"
     DEFERRED = "deferred"
     CANNOT_FIX = "cannot_fix"
+    ROLLED_BACK_BEFORE = "rolled_back_before"  # the same change was rolled back for this failure: not proposed again
     POLICY_REFUSED = "policy_refused"
     PUSH_REFUSED = "push_refused"
     PR_REFUSED = "pr_refused"
@@ -114,12 +116,15 @@ class Decided(StrEnum):
     HEALTH_PENDING = "health_pending"  # the Action mode's answer to a fix's CI event that is not the last one
     STORM = "storm"  # one failure in many repositories: part of an incident, no per-repository remediation
     STORM_ENDED = "storm_ended"
+    CAUSED_BY_FIX = "caused_by_fix"  # the failure of the agent's own merged fix, already rolled back
+    RETRY = "retry"  # a person with write access asked the agent to resume on a failure it stopped on
 
 
 # A failure is handled once a decision about it is recorded, except these: a rule that could not act is followed
 # by the next rule's decision, and a deferred or abandoned failure is given back to be handled again.
 NOT_SETTLING: tuple[Decided, ...] = (
     Decided.CANNOT_FIX,
+    Decided.ROLLED_BACK_BEFORE,
     Decided.POLICY_REFUSED,
     Decided.DEFERRED,
     Decided.ABANDONED,
@@ -219,6 +224,9 @@ class Remediation:
     rollback_done: tuple[str, ...] = ()
     rollback_reason: str = ""
     revert_url: str = ""  # a merged fix's revert pull request, when the revert needs a person
+    revert_sha: str = ""  # a merged fix's revert commit, pushed on the base branch
+    landed_sha: str = ""  # a merged fix: the commit it landed as on the base branch
+    diff_digest: str = ""  # the fix's change, whatever its context lines (`tried.digest`): never proposed twice
     error: str = ""
     errors: int = 0  # how many times recovering it ended in an error (given up at MAX_HANDLING_ERRORS)
 
@@ -286,6 +294,30 @@ class Decision:
             "rule": self.rule,
             "detail": self.detail,
         }
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A failed run claimed and not yet settled: being handled now (its lease), or given back (deferred by the PR
+    rate limits, or its handling ended in an error) for a later cycle; `last` is its latest decision."""
+
+    run: RunRef
+    seen_at: float
+    lease_until: float
+    errors: int
+    last: Decision | None = None
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Work a cycle holds until `until`: a failed run it is deciding, or a remediation it is working on. A killed
+    cycle's work waits for its lease to end, then another cycle takes it over."""
+
+    kind: str  # "failure" or "remediation"
+    repo: str
+    branch: str
+    what: str  # "run 12#1", "remediation 3 (pr_open)"
+    until: float
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,8 @@ def postgres_server() -> Iterator[postgres.Server]:
     """One real PostgreSQL server for the session, in a temporary directory of its own (the postgres user must
     reach it), removed at the end; skipped, with the reason, only where none can be installed."""
     why = postgres.unavailable()
+    if why and os.environ.get("CICD_AGENT_REQUIRE_POSTGRES") == "1":  # CI installed it: missing is a failure
+        pytest.fail(why)
     if why:
         pytest.skip(why)
     server = postgres.start()

@@ -1,7 +1,8 @@
 """The git port (GitPython): checkouts of failing heads in a workspace cache, fix commits, pushes.
 
 A token never goes into a URL, a command line or an error message: it reaches git through
-`GIT_CONFIG_*` environment variables as an `http.extraHeader`, and errors are redacted.
+`GIT_CONFIG_*` environment variables as an `http.extraHeader`, and errors are redacted. GitPython is imported
+inside the methods that use it: a cycle that needs no workspace never loads it (about 0.1 s).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
 from cicd_agent.errors import AgentError, PermissionMissing
+from cicd_agent.github.errors import REFUSED_FIX, ScopeMissing, TokenRefused
 from cicd_agent.model import FileChange
 from cicd_agent.text import redact
 
@@ -44,8 +44,9 @@ class WorkflowPushRefused(PermissionMissing):
 
 @dataclass(frozen=True)
 class Revert:
-    """A revert made in a workspace: its commit at HEAD; or `already` there; or the files whose same lines
-    changed since (`conflicts`; nothing is left half-done)."""
+    """A revert made in a workspace: its commit at HEAD; or `already` there (with the agent's revert commit
+    found by its message, none when a person reverted the same lines); or the files whose same lines changed
+    since (`conflicts`; nothing is left half-done)."""
 
     sha: str = ""
     already: bool = False
@@ -81,6 +82,8 @@ class Workspaces:
         return self.root / repo.replace("/", os.sep)
 
     def checkout(self, repo: str, clone_url: str, sha: str) -> Path:
+        import git
+
         path = self.path(repo)
         env = git_env(self.token, clone_url)
         try:
@@ -108,6 +111,8 @@ class Workspaces:
 
         The commit is deterministic (the agent's identity, dated as its base commit): agents making the same fix
         of the same base make the same commit, so a second push of it changes nothing."""
+        import git
+
         handle = git.Repo(path)
         base_date = str(handle.git.log("-1", "--format=%cI", "HEAD"))
         handle.git.checkout("-B", branch)
@@ -126,6 +131,8 @@ class Workspaces:
 
     def parent_of(self, path: Path, branch: str) -> tuple[str, str] | None:
         """The remote branch's head and that head's first parent, fetched now (None: the branch is gone)."""
+        import git
+
         handle = git.Repo(path)
         handle.git.update_environment(**git_env(self.token, handle.remotes.origin.url))
         try:
@@ -139,11 +146,14 @@ class Workspaces:
     def revert(self, repo: str, clone_url: str, onto: str, commit: str, message: str) -> Revert:
         """On `onto` (a ref of the fresh fetch, or a commit), revert `commit` (a merge commit against its first
         parent) as one commit with `message`, which must name `commit` so a retry finds it done."""
+        import git
+
         path = self.checkout(repo, clone_url, onto)
         handle = git.Repo(path)
         try:
-            if handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"):
-                return Revert(already=True)
+            found = str(handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"))
+            if found:
+                return Revert(sha=found.split()[-1], already=True)  # the agent's revert, made before
             mainline = ["-m", "1"] if len(handle.commit(commit).parents) > 1 else []
             try:
                 handle.git.revert("--no-commit", *mainline, commit, env=AGENT_IDENTITY)
@@ -165,6 +175,8 @@ class Workspaces:
 
     def head_diff(self, repo: str) -> str:
         """The workspace's last commit as a diff (for a dry run's report)."""
+        import git
+
         return str(git.Repo(self.path(repo)).git.show("--format=", "HEAD"))
 
 
@@ -196,6 +208,8 @@ class GitPusher:
         branch must still be (a commit, or "" for absent: `--force-with-lease`); with `force`, whatever it is.
         Unforced, a push that finds the branch otherwise is PushRejected: another agent's push is never
         overwritten."""
+        import git
+
         handle = git.Repo(workdir)
         url = handle.remotes.origin.url
         args = ["origin", f"HEAD:refs/heads/{branch}"]
@@ -218,9 +232,29 @@ class GitPusher:
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     permission=WORKFLOWS_PERMISSION if app else WORKFLOW_SCOPE,
                 ) from None
+            refused = credentials_refused(branch, detail)
+            if refused is not None:
+                raise refused from None
             if not force and re.search(PUSHED_FIRST, detail):
                 raise PushRejected(f"{branch} is not as the push expected: {remote_says(detail)}") from None
             raise AgentError(f"git push of {branch} failed: {remote_says(detail)}") from None
+
+
+# how git over HTTPS says the token was not accepted at all, or may not write to the repository
+_TOKEN_REFUSED = re.compile(r"Authentication failed|could not read Username|Invalid username or password|error: 401")
+_NO_WRITE = re.compile(r"Permission to \S+ denied|error: 403|Write access to repository not granted")
+
+
+def credentials_refused(branch: str, detail: str) -> AgentError | None:
+    """A push refused for the credentials (not for what it pushes): never retried blindly, never counted."""
+    if _TOKEN_REFUSED.search(detail):
+        return TokenRefused(f"the token was refused: git push of {branch}: {remote_says(detail)}", fix=REFUSED_FIX)
+    if _NO_WRITE.search(detail):
+        return ScopeMissing(
+            f"the token was refused: it may not push {branch}: {remote_says(detail)}",
+            fix=f"grant the token write access to the repository's contents; {REFUSED_FIX}",
+        )
+    return None
 
 
 def remote_says(detail: str) -> str:

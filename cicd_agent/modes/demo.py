@@ -4,7 +4,9 @@ until each scenario reaches its end (fixed, rerun, reported, or breaker open).""
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ from cicd_agent.sandbox.action_repos import install_action_repos
 from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, install_scenarios
 from cicd_agent.store import Store, open_store
 
+CI_WORKERS = min(4, 2 * (os.cpu_count() or 1))  # the scenarios' CI runs run at once (each in its repository)
 DEMO_SETTINGS = """
 [github]
 write_interval = 0
@@ -88,7 +91,8 @@ def outcome(store: Store, scenario: Scenario) -> ScenarioResult:
         result = "fixed" if healthy[-1].strategy is Strategy.FIX else "rerun"
         pr = healthy[-1].pr_url or None
     elif reported := [r for r in rems if r.state is RemState.REPORTED]:
-        result, pr = "reported", reported[-1].pr_url or None
+        rolled_back = any(r.state is RemState.ROLLED_BACK for r in rems)  # and the same fix not proposed again
+        result, pr = "rolled-back-then-reported" if rolled_back else "reported", reported[-1].pr_url or None
     elif rems:
         result = str(rems[-1].state)
     return ScenarioResult(scenario.name, scenario.expected, result, pr, signature)
@@ -104,6 +108,33 @@ def _recur(sandbox: Sandbox, store: Store, scenario: Scenario) -> None:
     if run is not None and run.status == "completed" and run.attempt == rems[-1].run_attempt:
         with sandbox.lock:
             sandbox.rerun(repo, run, failed_only=True)
+
+
+@dataclass(frozen=True)
+class SandboxFacts:
+    """What `agent sandbox serve` tells a person: where it is and what to copy to point the agent at it."""
+
+    api_url: str
+    token: str
+    root: str
+    repositories: list[str]
+    failing: dict[str, str]  # the scenarios' repositories -> the end the demo reaches
+    environment: dict[str, str]  # GITHUB_API_URL, GITHUB_TOKEN, CICD_AGENT_PACKAGE_INDEX
+    config: str  # a cicd-agent.toml watching the failing repositories with the demo's settings
+
+
+def sandbox_facts(sandbox: Sandbox) -> SandboxFacts:
+    ends = {s.repo: s.expected for s in SCENARIOS}
+    repos = sorted(sandbox.repos)
+    failing = {repo: ends[repo] for repo in repos if repo in ends}
+    environment = {
+        "GITHUB_API_URL": sandbox.base_url,
+        "GITHUB_TOKEN": sandbox.token,
+        "CICD_AGENT_PACKAGE_INDEX": str(demo_index(sandbox).directory),  # the stub packages the scenarios install
+    }
+    tables = "".join(f'[[repos]]\nname = "{repo}"\n' for repo in failing)
+    config = DEMO_SETTINGS.strip() + "\n" + tables
+    return SandboxFacts(sandbox.base_url, sandbox.token, str(sandbox.root), repos, failing, environment, config.strip())
 
 
 def start_sandbox(root: Path, *, port: int = 0, scenario: str = "demo", auto_ci: bool = True) -> Sandbox:
@@ -136,8 +167,9 @@ def run_demo(*, recorder: DryRunRecorder | None, echo: Callable[[str], None], ma
     with tempfile.TemporaryDirectory(prefix="cicd-agent-demo-") as tmp:
         work = Path(tmp)
         sandbox = start_sandbox(work / "sandbox", auto_ci=False)
+        sandbox.ci_workers = CI_WORKERS
         try:
-            echo(f"sandbox GitHub at {sandbox.base_url}")
+            echo(f"sandbox GitHub at {sandbox.base_url}: {len(SCENARIOS)} repositories whose CI fails")
             store = open_store(
                 work / "state", dry_run=recorder is not None, on_write=recorder.skip_store_write if recorder else None
             )
@@ -180,14 +212,27 @@ def changed_settings(config: Config) -> list[tuple[str, str, str]]:
     return changed
 
 
+def settle(sandbox: Sandbox, echo: Callable[[str], None]) -> None:
+    """The sandbox's CI, said before it is waited for (it takes seconds)."""
+    waiting = sandbox.queued()
+    if not waiting:
+        return
+    names = sorted(set(waiting))
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    echo(f"waiting for the sandbox's CI: {len(waiting)} run(s) of {shown}")
+    started = time.monotonic()
+    sandbox.settle()
+    echo(f"  ... CI done in {time.monotonic() - started:.1f}s")
+
+
 def _cycles(sandbox: Sandbox, ports: Ports, max_cycles: int) -> DemoResult:
     results: list[ScenarioResult] = []
     for cycle in range(max_cycles):
-        sandbox.settle()
+        settle(sandbox, ports.echo)
         ports.echo(f"-- cycle {cycle + 1}")
         run_cycle(ports, [s.repo for s in SCENARIOS])
         for scenario in SCENARIOS:
-            if scenario.expected == "breaker-open":
+            if scenario.expected == "rolled-back-then-reported":
                 _recur(sandbox, ports.store, scenario)
         results = [outcome(ports.store, s) for s in SCENARIOS]
         if all(r.outcome == r.expected for r in results):

@@ -29,10 +29,12 @@ from cicd_agent.errors import AgentError
 from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import is_fix_branch
 from cicd_agent.modes import server, watch
+from cicd_agent.modes.quiet import Collapse
 from cicd_agent.modes.server import Request, Response, Route
 from cicd_agent.remediation.approve import on_event
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.health_check import process_health_checks
+from cicd_agent.remediation.held import unless_paused
 from cicd_agent.remediation.poll import handle_runs, watched_failure
 from cicd_agent.text import load_json
 
@@ -180,22 +182,25 @@ def drain(p: Ports, receiver: Receiver, report: Report) -> int:
     """Everything queued, into the pipeline: failures decided as a poll would, fix-branch runs judged,
     drafts waiting for approval looked at. Returns how many deliveries were taken."""
     deliveries = receiver.take()
-    failures: list[WorkflowRun] = []
-    fix_runs = False
-    for delivery in deliveries:
-        routed = route(p.config, delivery)
-        if routed.kind is Kind.FAILURE and routed.run is not None:
-            failures.append(routed.run)
-        elif routed.kind is Kind.FIX_RUN:
-            fix_runs = True
-        elif routed.kind is Kind.APPROVAL:
-            approval_event(p, report, delivery, routed)
-        else:
-            p.echo(f"webhook: {delivery.event} {delivery.id}: ignored: {routed.reason}")
-    if fix_runs:
-        process_health_checks(p, report)
-    if failures:
-        handle_runs(p, failures, report)
+    if not deliveries:
+        return 0
+    with unless_paused(p, report) as q:  # paused: decided as usual, every write held
+        failures: list[WorkflowRun] = []
+        fix_runs = False
+        for delivery in deliveries:
+            routed = route(q.config, delivery)
+            if routed.kind is Kind.FAILURE and routed.run is not None:
+                failures.append(routed.run)
+            elif routed.kind is Kind.FIX_RUN:
+                fix_runs = True
+            elif routed.kind is Kind.APPROVAL:
+                approval_event(q, report, delivery, routed)
+            else:
+                q.echo(f"webhook: {delivery.event} {delivery.id}: ignored: {routed.reason}")
+        if fix_runs:
+            process_health_checks(q, report)
+        if failures:
+            handle_runs(q, failures, report)
     return len(deliveries)
 
 
@@ -208,7 +213,7 @@ def approval_event(p: Ports, report: Report, delivery: Delivery, routed: Routed)
     except AgentError as exc:
         report.errors.append(f"webhook: approval on {where}: {exc}")
         return
-    outcome = "looked at for approval" if looked else "no draft fix waiting for approval"
+    outcome = "looked at for approval or a retry" if looked else "no draft fix waiting for approval, no fix to retry"
     p.echo(f"webhook: {delivery.event} ({routed.action}) on {where}: {outcome}")
 
 
@@ -221,6 +226,7 @@ def serve(
     port: int,
     on_report: Callable[[Report], None],
     metrics: tuple[str, int | None] = ("127.0.0.1", None),
+    collapse: Collapse | None = None,
 ) -> None:
     """Receive webhooks on host:port while the watcher polls on its schedule, until SIGTERM/SIGINT. With the
     metrics on the same address and port, one server answers both."""
@@ -250,6 +256,7 @@ def serve(
             jobs=[("webhook deliveries", drain_job, DRAIN_EVERY)],
             process_metrics=process_metrics,
             routes=[receiver.route()] if shared else None,
+            collapse=collapse,
             server_name="webhook" if shared else "metrics",
         )
     finally:

@@ -14,6 +14,7 @@ from typing import Any
 
 from cicd_agent.config.settings import Config
 from cicd_agent.effects.gateway import Effects
+from cicd_agent.errors import AgentError
 from cicd_agent.fixers.action_versions import ActionVersions
 from cicd_agent.fixers.package_index import PackageIndex
 from cicd_agent.github.client import GitHubClient
@@ -23,6 +24,7 @@ from cicd_agent.model import Decided, Decision, HealthOutcome, Remediation, RemS
 from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.remediation.explain import Explained
 from cicd_agent.store import Store
+from cicd_agent.text import read_metadata
 
 
 @dataclass
@@ -62,9 +64,13 @@ class Report:
     decisions: list[Decision] = field(default_factory=list)
     idle_repos: list[str] = field(default_factory=list)
     deferred: int = 0
+    left: list[RunRef] = field(default_factory=list)  # failures left for the next cycle by its budget
     errors: list[str] = field(default_factory=list)
+    paused: dict[str, Any] | None = None  # the pause this cycle ran under (its writes were held)
+    held: int = 0  # the writes it held
     explained: dict[int, Explained] = field(default_factory=dict)  # run id -> its analysis, for summaries
     surveyed: dict[RunRef, Explained] = field(default_factory=dict)  # explained before deciding (storms.survey)
+    unexplained: dict[RunRef, AgentError] = field(default_factory=dict)  # why the survey could not (not asked again)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +78,8 @@ class Report:
             "idle_repos": self.idle_repos,
             "deferred": self.deferred,
             "errors": self.errors,
+            "paused": self.paused,
+            "held": self.held,
         }
 
     def error(self, p: Ports, message: str) -> None:
@@ -189,3 +197,14 @@ def start_remediation(
         ),
         lease_until=p.now() + p.lease,
     )
+
+
+def said_before(p: Ports, rem: Remediation, kind: str, **same: Any) -> bool:
+    """Did the agent already comment this kind of thing on the PR (with these metadata values)? A retry after a
+    crash must not say it twice."""
+    said = (c for c in p.github.comments(rem.repo, rem.pr_number) if p.github.wrote(c.author))
+    for comment in said:
+        meta = read_metadata(comment.body) or {}
+        if meta.get("kind") == kind and all(meta.get(k) == v for k, v in same.items()):
+            return True
+    return False

@@ -1,4 +1,4 @@
-"""Decide what to do about one failed run: claim it (a lease), explain it, then pause, in-flight and breaker
+"""Decide what to do about one failed run: claim it (a lease), explain it, then the storm, in-flight and breaker
 checks, then the rules in order until one acts (rerun, fix, report or ignore). The failure is handled once a
 decision about it is recorded; a cycle killed before that leaves the claim to run out, and a later cycle takes
 it over."""
@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from cicd_agent.github.values import WorkflowRun
-from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Strategy
-from cicd_agent.remediation import operations, storms
+from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Remediation, RemState, Strategy
+from cicd_agent.remediation import storms, tried
+from cicd_agent.remediation.bodies import commit_url
 from cicd_agent.remediation.context import Ports, Report, record
-from cicd_agent.remediation.explain import Explained, explain_run
+from cicd_agent.remediation.explain import Explained, explain_run, release, with_baseline
 from cicd_agent.remediation.fix import fix
 from cicd_agent.remediation.forks import handle_fork
 from cicd_agent.remediation.rejection import look_at_settled
@@ -38,19 +39,27 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
 def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     if run.fork:  # never the base repository's branch: skipped, or explained on the fork's pull request
         return handle_fork(p, report, run)
+    unexplained = report.unexplained.pop(run.ref, None)
+    if unexplained is not None:  # the survey asked GitHub this cycle already: once is enough
+        raise unexplained
+    explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run, baseline=False)
+    try:
+        return decide_explained(p, run, report, explained)
+    finally:
+        release(explained)  # the failed log, kept open in case the baseline was needed
+
+
+def decide_explained(p: Ports, run: WorkflowRun, report: Report, explained: Explained) -> Handled:
     now = p.now()
-    explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run)
     report.explained[run.id] = explained
     if explained.log_missing:  # a degradation, not an outage: explained from the API, handled like any other
         p.echo(f"{run.repo} run {run.ref.label}: job log unavailable ({explained.log_note}); explained from the API")
     analysis = explained.analysis
     key = run.key(analysis.signature)
     facts: dict[str, Any] = {"signature": analysis.signature, "category": analysis.category} if analysis.failed else {}
-    paused = bool(operations.paused(p.store))
-    incident = None if paused else storms.incident_for(p, explained)
+    incident = storms.incident_for(p, explained)
     stop = gate(
         failed=analysis.failed,
-        paused=paused,
         storm=incident,
         in_flight=analysis.failed and bool(p.store.remediations(key=key, states=ACTIVE)),
     )
@@ -60,11 +69,15 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
             facts.update(incident=incident.id, issue=incident.issue_url)
         record(p, report, run.ref, decision, reason, **facts)
         return Handled.DECIDED
+    merged = tried.merged_fix_of(p, run) if analysis.failed else None
+    if merged is not None:  # the run is on the commit a fix of the agent's landed as: that fix's failure
+        return caused_by_fix(p, report, run, *merged, facts)
     look_at_settled(p, report, key)  # its judged fixes left open: closed by a person since is a rejection
     allowed, why = p.breakers.acquire(key, now)
     if not allowed:
         record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)
         return Handled.DECIDED
+    explained = report.explained[run.id] = with_baseline(p.github, explained)  # a rule acts: its excerpt counts
     rules = candidates(
         from_config(p.config),
         analysis,
@@ -83,12 +96,35 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     return Handled.DECIDED
 
 
-def gate(*, failed: bool, paused: bool, in_flight: bool, storm: Incident | None = None) -> tuple[Decided, str] | None:
-    """Why a failure gets no remediation before its breaker is even asked (None: ask it)."""
+def caused_by_fix(
+    p: Ports, report: Report, run: WorkflowRun, fix: Remediation, judged: bool, facts: dict[str, Any]
+) -> Handled:
+    """A failed run on the commit the agent's merged fix landed as. Judged a failure (rolled back): the failure is
+    that fix's, counted once already, not a new one. Still being judged: it waits for the verdict."""
+    if not judged:
+        p.store.release_failure(run.ref)  # handled again once the fix is judged
+        reason = f"this run is on the commit the merged fix {fix.pr_url} landed as, still being judged: it waits"
+        record(p, report, run.ref, Decided.DEFERRED, reason, pr=fix.pr_url, **facts)
+        return Handled.DEFERRED
+    undone = (
+        f"its revert needs a person: {fix.revert_url}"
+        if fix.revert_url
+        else f"reverted by {commit_url(fix, fix.revert_sha)}"
+        if fix.revert_sha
+        else "being rolled back"
+        if fix.state is not RemState.ROLLED_BACK
+        else "rolled back"
+    )
+    reason = f"the failure of the agent's merged fix {fix.pr_url} (this run is on the commit it landed as): {undone}"
+    record(p, report, run.ref, Decided.CAUSED_BY_FIX, reason, pr=fix.pr_url, **facts)
+    return Handled.DECIDED
+
+
+def gate(*, failed: bool, in_flight: bool, storm: Incident | None = None) -> tuple[Decided, str] | None:
+    """Why a failure gets no remediation before its breaker is even asked (None: ask it). A pause is not one of
+    them: a paused cycle decides as usual and its gateway holds the writes (`held`)."""
     if not failed:
         return Decided.NO_FAILURE_FOUND, "the failed job's log shows no failure"
-    if paused:
-        return Decided.PAUSED, "the agent is paused: analysed and reported only"
     if storm is not None:
         where = f" ({storm.issue_url})" if storm.issue_url else ""
         return Decided.STORM, f"the same failure in {len(storm.repos)} repositories: one incident{where}"

@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 
 from cicd_agent.config.settings import RepoConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github.errors import ApiUnavailable, SecondaryRateLimit, ends_cycle
+from cicd_agent.github.errors import ApiUnavailable, SecondaryRateLimit, counts, ends_cycle
 from cicd_agent.github.pool import Skipped
 from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import Decided, Handled, RemState, is_fix_branch
 from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
+from cicd_agent.remediation.explain import release
 from cicd_agent.store import MAX_HANDLING_ERRORS
 
 SLOW_DOWN_TRIES = 3
@@ -112,6 +113,7 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
     p.store.forget_failures(before=window_start(p.now(), p.config.state.dedup_ttl)[1])  # never listed again
     polled: list[Polled] = []
     stopped = False
+    failed: dict[str, list[str]] = {}  # an error's words (its repository left out) -> the repositories it hit
     for repo, found in zip(repos, poll_all(p, repos), strict=True):
         if isinstance(found, Skipped):
             continue
@@ -120,8 +122,8 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
                 report.error(p, f"{repo}: {found}; polling stopped, the next cycle resumes")
             stopped = True
             continue  # what was polled before it is still handled below
-        if isinstance(found, AgentError):
-            report.error(p, f"{repo}: {found}")  # this repository only: the others were polled
+        if isinstance(found, AgentError):  # this repository only: the others were polled
+            failed.setdefault(str(found).replace(repo, "{repo}"), []).append(repo)
             continue
         if isinstance(found, BaseException):
             raise found  # a bug, not an answer of GitHub's
@@ -129,10 +131,20 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
             report.idle_repos.append(repo)
         else:
             polled.append(found)
+    for message, hit in failed.items():  # one line per outage, not one per repository
+        report.error(p, outage(message, hit))
     waiting = handle_runs(p, [run for found in polled for run in found.runs], report)
     # a repo with work left keeps polling without its ETag
     done = [(found.repo, found.etag, found.since) for found in polled if found.repo not in waiting]
     p.store.set_cursors(done, now=p.now())
+
+
+def outage(message: str, repos: list[str]) -> str:
+    """One line for the same error in several repositories (`message` names its repository `{repo}`)."""
+    if len(repos) == 1:
+        return f"{repos[0]}: {message.replace('{repo}', repos[0])}"
+    shown = ", ".join(repos[:3]) + (f" and {len(repos) - 3} more" if len(repos) > 3 else "")
+    return f"{len(repos)} repositories ({shown}): {message.replace('{repo}', 'each')}"
 
 
 def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
@@ -150,6 +162,7 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
                 continue  # handled in an earlier cycle: nothing left
             waiting.add(run.repo)
             report.deferred += 1
+            report.left.append(run.ref)
             continue
         try:
             handled = handle_failure(p, run, report)
@@ -165,6 +178,10 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
             budget -= 1
         if handled in (Handled.DEFERRED, Handled.HELD):
             waiting.add(run.repo)  # listed again next cycle
+    for left in report.surveyed.values():  # explained, then left for the next cycle
+        release(left)
+    report.surveyed.clear()
+    report.unexplained.clear()
     if report.deferred:
         p.echo(f"{report.deferred} failure(s) left for the next cycle")
     return waiting
@@ -172,11 +189,11 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
 
 def give_back(p: Ports, report: Report, run: WorkflowRun, exc: AgentError) -> None:
     """Handling a failure ended in an error: mark what it planned as failed, give the failure back for the next
-    cycle, and after MAX_HANDLING_ERRORS errors GitHub keeps giving (outages and rate limits do not count) give up
-    on it."""
+    cycle, and after MAX_HANDLING_ERRORS errors GitHub keeps giving (outages, rate limits and refused credentials
+    do not count) give up on it."""
     for rem in p.store.remediations(repo=run.repo, states=(RemState.PLANNED,)):
         if rem.run == run.ref:  # nothing of it reached GitHub
             p.store.update_remediation(rem.id, state=RemState.FAILED, error=str(exc), now=p.now())
-    errors = p.store.release_failure(run.ref, error=not isinstance(exc, ApiUnavailable))
+    errors = p.store.release_failure(run.ref, error=counts(exc))
     if errors >= MAX_HANDLING_ERRORS:
         record(p, report, run.ref, Decided.GAVE_UP, f"handling it failed {errors} times; last error: {exc}")

@@ -12,16 +12,19 @@ import re
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from git.exc import GitError
 
 from cicd_agent.sandbox import shapes
 from cicd_agent.sandbox.accounts import Accounts
 from cicd_agent.sandbox.bare import BareRepo
 from cicd_agent.sandbox.http import make_server
 from cicd_agent.sandbox.limits import SecondaryLimits
-from cicd_agent.sandbox.model import ApiError, Fault, Job, Repo, Run, Workflow, iso
+from cicd_agent.sandbox.model import ApiError, Fault, Item, Job, Repo, Run, Workflow, iso
 from cicd_agent.sandbox.runner import (
     JobResult,
     StepResult,
@@ -29,6 +32,7 @@ from cicd_agent.sandbox.runner import (
     job_names,
     parse_workflow,
     run_job,
+    triggers_on,
     triggers_on_push,
 )
 from cicd_agent.sandbox.webhooks import Webhooks
@@ -46,11 +50,14 @@ class Sandbox(Accounts):
         self.root.mkdir(parents=True, exist_ok=True)
         self.clock_offset = 0.0  # seconds added to the real time in every time GitHub records
         self.minute_seconds = 1.0  # real seconds per CI minute (`timeout-minutes`)
+        self.ci_workers = 1  # runs of different repositories executed at once by `settle` (the demo uses more)
         self.job_env: dict[str, str] = {}
         self.repos: dict[str, Repo] = {}
         self.lock = threading.RLock()
         self.ci_lock = threading.Lock()
         self.webhooks = Webhooks()  # `webhooks.configure(url, secret)`: completed runs are POSTed there
+        # as GitHub: the runs of pull requests these accounts open wait for a person's approval (`action_required`)
+        self.approval_required: set[str] = {"github-actions[bot]"}
         self.ids = itertools.count(1000)
         self.requests: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
@@ -158,16 +165,46 @@ class Sandbox(Accounts):
     # -- CI -----------------------------------------------------------------------------------------
 
     def settle(self) -> int:
-        """Start workflows for every new push, run every queued run; returns how many runs ran."""
+        """Start workflows for every new push, run every queued run; returns how many runs ran. With
+        `ci_workers` above 1, runs of different repositories run at once (one repository's one at a time). Once
+        `close()` was called it stops after the runs in progress (the rest stay queued)."""
         ran = 0
         with self.ci_lock:
-            while True:
+            while not self._stop.is_set():
                 self._queue_pushes()
+                if self.ci_workers > 1:
+                    batch = self._queued_batch()
+                    with ThreadPoolExecutor(self.ci_workers, thread_name_prefix="sandbox-ci") as pool:
+                        list(pool.map(lambda queued: self._execute(*queued), batch))
+                    if not batch:
+                        return ran
+                    ran += len(batch)
+                    continue
                 queued = self._next_queued()
                 if queued is None:
                     return ran
                 self._execute(*queued)
                 ran += 1
+            return ran
+
+    def queued(self) -> list[str]:
+        """The repositories with a run waiting for CI (new pushes counted), one name per run."""
+        with self.ci_lock:
+            self._queue_pushes()
+        with self.lock:
+            return [r.full_name for r in self.repos.values() for run in r.runs if run.status == "queued"]
+
+    def _queued_batch(self) -> list[tuple[Repo, Run]]:
+        """The first queued run of each repository, each marked in progress."""
+        batch = []
+        with self.lock:
+            for repo in self.repos.values():
+                run = next((r for r in repo.runs if r.status == "queued"), None)
+                if run is not None:
+                    run.status = "in_progress"
+                    run.started_at = run.started_at or self.stamp()
+                    batch.append((repo, run))
+        return batch
 
     def _queue_pushes(self) -> None:
         with self.lock:
@@ -193,7 +230,28 @@ class Sandbox(Accounts):
                     repo.workflows[path] = Workflow(next(self.ids), wf.name, path)
         return found
 
-    def _new_run(self, repo: Repo, wf: WorkflowFile, branch: str, sha: str) -> Run:
+    def pull_request_opened(self, repo: Repo, item: Item) -> None:
+        """Start the head commit's workflows that run on pull requests to its base. Opened by an account whose runs
+        need approval (a workflow's GITHUB_TOKEN), they wait for it (`approve_run`) instead: completed, conclusion
+        `action_required`, no jobs."""
+        held = item.user.login.lower() in self.approval_required
+        with self.lock:
+            for wf in self._workflows_at(repo, item.head_sha):
+                if triggers_on(wf, "pull_request", item.base):
+                    run = self._new_run(repo, wf, item.head, item.head_sha, event="pull_request")
+                    if held:
+                        run.status, run.conclusion, run.jobs[1] = "completed", "action_required", []
+
+    def approve_run(self, repo: Repo, run: Run) -> None:
+        """A person approves a run that waits for approval: it is queued, and runs at the next settle."""
+        if run.conclusion != "action_required":
+            raise ApiError(403, "This run is not waiting for approval")
+        wf = parse_workflow(run.path, (repo.bare.read(run.head_sha, run.path) or ("", b""))[1])
+        names = job_names(wf) if wf is not None else []
+        run.jobs[run.attempt] = [Job(next(self.ids), key, name, run.attempt) for key, name in names]
+        run.status, run.conclusion, run.updated_at = "queued", None, self.stamp()
+
+    def _new_run(self, repo: Repo, wf: WorkflowFile, branch: str, sha: str, *, event: str = "push") -> Run:
         message = repo.bare.repo.commit(sha).message
         title = (message if isinstance(message, str) else message.decode()).strip().splitlines()[0]
         number = 1 + sum(1 for r in repo.runs if r.path == wf.path)
@@ -205,7 +263,7 @@ class Sandbox(Accounts):
             repo.workflows[wf.path].id,
             branch,
             sha,
-            "push",
+            event,
             title,
             self.stamp(),
         )
@@ -310,7 +368,12 @@ class Sandbox(Accounts):
 
     def _ci_loop(self) -> None:
         while not self._stop.wait(0.2):
-            self.settle()
+            try:
+                self.settle()
+            except (OSError, GitError):
+                if not self._stop.wait(2.0):  # Ctrl-C reaches the git processes too (the whole process group gets
+                    raise  # it): an error is the stop's when a stop follows at once
+                return
 
     def close(self) -> None:
         self._stop.set()
@@ -319,6 +382,7 @@ class Sandbox(Accounts):
             self._server.server_close()
         for thread in self._threads:
             thread.join(timeout=30)
+        self.webhooks.close()
 
     # -- faults, rate limit ----------------------------------------------------------------------------
 

@@ -9,13 +9,14 @@ beside a SQLite file, no row or lock taken on a PostgreSQL server.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from cicd_agent.errors import AgentError
 from cicd_agent.store.backend import Backend
 from cicd_agent.store.queries import MAX_HANDLING_ERRORS, Store, StoredBreaker, WriteObserver
 from cicd_agent.store.schema import MIGRATIONS
-from cicd_agent.store.sqlite import SqliteBackend, memory_copy
+from cicd_agent.store.sqlite import SqliteBackend, memory_copy, unusable
 
 STATE_FILE = "state.db"
 
@@ -30,6 +31,7 @@ __all__ = [
     "check_url",
     "open_store",
     "read_store",
+    "scratch_copy",
     "state_exists",
 ]
 
@@ -114,5 +116,27 @@ def _copy_of_postgres(url: str) -> SqliteBackend:
     server = _postgres(url)
     try:
         return copy_into_memory(server)
+    finally:
+        server.close()
+
+
+def scratch_copy(store: Store) -> Store:
+    """An in-memory copy of an open store, for work whose bookkeeping must not last (a paused cycle: it
+    decides as usual, and nothing of it is kept, so the next cycle after resume decides again). A SQLite store is
+    backed up from its own connection (what it wrote so far included), a PostgreSQL one copied from a snapshot
+    read on a connection of its own."""
+    if isinstance(store.sql, SqliteBackend):
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        try:
+            store.sql.db.conn.backup(memory)
+        except sqlite3.DatabaseError as exc:
+            memory.close()
+            raise unusable(store.sql.path, exc) from None
+        return Store(SqliteBackend(store.sql.path, conn=memory, where=store.where), owner=store.owner)
+    from cicd_agent.store.copy import copy_into_memory
+
+    server = store.sql.reopen()
+    try:
+        return Store(copy_into_memory(server), owner=store.owner)
     finally:
         server.close()

@@ -32,6 +32,8 @@ from cicd_agent.store.base import RUN_KEY, WriteObserver, where_clause
 from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
 from cicd_agent.store.fleet import FleetQueries
 from cicd_agent.store.incidents import IncidentQueries
+from cicd_agent.store.pending import PendingQueries
+from cicd_agent.store.responses import ResponseQueries
 from cicd_agent.store.rows import (
     REMEDIATION_FIELDS,
     StoredBreaker,
@@ -50,7 +52,7 @@ BREAKER_KEY = "repo = ? AND branch = ? AND signature = ?"
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store(FailureQueries, IncidentQueries, FleetQueries):
+class Store(FailureQueries, PendingQueries, IncidentQueries, ResponseQueries, FleetQueries):
     """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------

@@ -235,7 +235,21 @@ def _m7_leases(db: Backend) -> None:
     db.create_index("failures", ["seen_at"])
 
 
-def _m8_fleet(db: Backend) -> None:
+def _m8_people(db: Backend) -> None:
+    """What a rollback did (the revert commit), where a merged fix landed, and the change a fix made, so the same
+    change is never proposed again for the same failure."""
+    for name in ("revert_sha", "landed_sha", "diff_digest"):
+        db.add_column("remediations", name, str, "")
+
+
+def _m9_responses(db: Backend) -> None:
+    """GitHub's answers to the reads the agent repeats, with their validators (ETag or Last-Modified), so the
+    next cycle asks conditionally: a 304 costs no rate limit."""
+    db.create_table("responses", {"key": str, "validator": str, "body": str, "used_at": float}, pk="key")
+    db.create_index("responses", ["used_at"])
+
+
+def _m10_fleet(db: Backend) -> None:
     """Several hosts on one database: who holds each lease (its heartbeat renews only its own), the hosts seen
     (`agent status`, the request budget's share of each), and the points of the request budget spent per window
     (the fleet's, shared)."""
@@ -253,5 +267,7 @@ MIGRATIONS: list[tuple[str, Callable[[Backend], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
-    ("0008_fleet", _m8_fleet),
+    ("0008_people", _m8_people),
+    ("0009_responses", _m9_responses),
+    ("0010_fleet", _m10_fleet),
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Loop
+from harness import FLAILING, Loop
 
 from cicd_agent.sandbox.model import iso
 
@@ -93,9 +93,11 @@ def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop: L
 
 
 def test_breaker_state_lives_in_github(loop: Loop, tmp_path: Path) -> None:
-    loop.setup("bad-fix")
+    """Each Action run starts from nothing, yet the failed fixes add up to the threshold (two here)."""
+    loop.setup("bad-fix", extra=FLAILING)  # each fix a different one, each failing
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nfailure_threshold = 2\n")
     repo = loop.sandbox.repo("demo/bad-fix")
-    for _ in range(3):
+    for _ in range(2):
         run = repo.runs[0]
         assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "fix_opened"
         loop.sandbox.settle()
@@ -115,7 +117,7 @@ def test_breaker_state_lives_in_github(loop: Loop, tmp_path: Path) -> None:
 
 
 def test_the_reset_label_on_the_breaker_issue_resets_it(loop: Loop, tmp_path: Path) -> None:
-    loop.setup("bad-fix")
+    loop.setup("bad-fix", extra=FLAILING)  # each fix a different one, each failing
     Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nfailure_threshold = 1\n")
     repo = loop.sandbox.repo("demo/bad-fix")
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
@@ -163,7 +165,7 @@ def test_the_workflow_token_is_named_as_a_problem(loop: Loop, tmp_path: Path, mo
     loop.setup("unfixable")
     monkeypatch.setenv("CICD_AGENT_WORKFLOW_TOKEN", loop.sandbox.token)
     step = _event(loop, tmp_path, loop.sandbox.repo("demo/failing-test").runs[0].id)
-    assert "start no workflows" in step["summary"]
+    assert "wait for a person's approval" in step["summary"]
     assert step["json"]["warnings"] and step["outputs"]["decision"] == "reported"
 
 
@@ -253,10 +255,11 @@ def _rollback_round(loop: Loop, tmp_path: Path, repo_name: str) -> None:
 def test_an_open_breaker_lets_one_trial_through_after_reset_after(loop: Loop, tmp_path: Path) -> None:
     """The breaker is rebuilt with the times GitHub gives (when each fix was rolled back), so it half-opens after
     `reset_after` as a long-lived store would."""
-    loop.setup("bad-fix")
-    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + '[breaker]\nreset_after = "1h"\n')
+    loop.setup("bad-fix", extra=FLAILING)  # each fix a different one, each failing
+    settings = '[breaker]\nreset_after = "1h"\nfailure_threshold = 2\n'
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + settings)
     repo = loop.sandbox.repo("demo/bad-fix")
-    for _ in range(3):
+    for _ in range(2):
         _rollback_round(loop, tmp_path, "demo/bad-fix")
         loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)  # the failure happens again
         loop.sandbox.settle()

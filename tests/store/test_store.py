@@ -386,3 +386,18 @@ def test_opening_waits_for_a_writer_before_switching_a_new_file_to_wal(tmp_path:
         finish.join()
     assert store.sql.db.journal_mode == "wal"  # type: ignore[attr-defined]
     assert store.schema_version() == [name for name, _ in MIGRATIONS]
+
+
+def test_a_scratch_copy_holds_the_state_and_keeps_nothing(store: Store) -> None:
+    """A paused cycle works on a copy of either backend: what it reads is the state, what it writes is dropped."""
+    from cicd_agent.store import scratch_copy
+
+    store.set_meta("paused", "yes")
+    store.claim_failure(_failure(), now=1.0, lease=100.0)
+    copy = scratch_copy(store)
+    assert copy.get_meta("paused") == "yes" and copy.failure_counts()["failures_seen"] == 1
+    assert copy.schema_version() == store.schema_version()
+    copy.set_meta("paused", None)
+    copy.record_decision(Decision(2.0, "o/r", Decided.REPORTED, "", run_id=1, run_attempt=1))
+    copy.close()
+    assert store.get_meta("paused") == "yes" and not store.decided(_failure())

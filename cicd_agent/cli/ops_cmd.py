@@ -59,13 +59,12 @@ def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT)
 def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
     from cicd_agent.remediation import operations
     from cicd_agent.remediation.breaker_service import actor
-    from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
-    if not state.dry_run and not (state.state_dir / STATE_FILE).is_file():  # nothing to resume: create nothing
+    if not state.dry_run and not state.state_exists():  # nothing to resume: create nothing
         if state.json:
             state.emit_json({"paused": None, "resumed": None})
-        state.say(f"not paused (there is no state in {state.state_dir} yet): nothing to resume")
+        state.say("not paused (there is no state yet): nothing to resume")
         return
     who = actor(by)
     now = time.time()
@@ -202,14 +201,14 @@ def flaky_history(state: AppState, repo: str | None) -> None:
 def status(ctx: typer.Context) -> None:
     from cicd_agent.remediation import operations
     from cicd_agent.remediation.breaker_service import Breakers
-    from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
-    data = operations.status(Breakers(state.read_store(), state.config()), time.time())
+    store = state.read_store()
+    data = operations.status(Breakers(store, state.config()), time.time())
     if state.nothing_yet():
         return
     if state.json:
-        state.emit_json(shapes.status(data, state_db=str(state.state_dir / STATE_FILE)))
+        state.emit_json(shapes.status(data, state_db=store.where))
         return
     print_lines(state, status_lines(data))
 
@@ -269,4 +268,7 @@ def status_lines(data: dict[str, Any]) -> list[str]:
     last = data["last_cycle"]
     errors = f", {last['errors']} error(s)" if last and last.get("errors") else ""
     lines.append(f"last cycle: {when(last['at']) + errors if last else 'never'}")
+    hosts = data["hosts"]
+    lines.append(f"hosts running: {len(hosts)}")
+    lines += [f"  {h['hostname']} pid {h['pid']}, since {when(h['started_at'])}" for h in hosts]
     return lines

@@ -250,6 +250,16 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
         "deferred": [deferred(d) for d in data["deferred"]],
         "storms": [storm(i) for i in data["storms"]],
         "storms_ended": data["storms_ended"],
+        "hosts": [
+            {
+                "id": h["id"],
+                "hostname": h["hostname"],
+                "pid": h["pid"],
+                "started_at": iso(h["started_at"]),
+                "seen_at": iso(h["seen_at"]),
+            }
+            for h in data["hosts"]
+        ],
         "budget": list(data["budget"]),
         "flaky_tests": [flaky_test(t) for t in data["flaky_tests"]],
         "last_cycle": None

@@ -19,15 +19,26 @@ DESCRIPTIONS = {
     "github.write_interval": "Seconds between mutating requests (GitHub asks for about one a second).",
     "github.app_id": "A GitHub App instead of a token: its id (with app_private_key_env and installation_id).",
     "github.app_private_key_env": "The NAME of the environment variable holding the App's private key (PEM).",
+    "budget": "The fleet's request budget: every request waits for its share before it is sent, every host counts "
+    "in the same windows through the state. The defaults sit under GitHub's secondary limits; 0 leaves one unpaced.",
+    "budget.in_flight": "Requests at once across the fleet, shared among the hosts alive (GitHub: at most 100).",
+    "budget.points_per_minute": "A read costs 1 point, a write 5 (GitHub: 900 a minute for the REST API).",
+    "budget.creations_per_minute": "Content-creating requests (every write is counted) a minute (GitHub: 80).",
+    "budget.creations_per_hour": "Content-creating requests an hour (GitHub: 500).",
+    "budget.requests_per_hour": "The token's primary rate limit, charged after each answer; a 304 costs nothing.",
     "repos": "One table per repository to watch.",
     "repos.name": "OWNER/NAME.",
     "repos.branches": "Branch globs; failures on other branches are ignored.",
     "repos.token_env": "A token variable for this repository only.",
     "state": "Where the state lives.",
-    "state.dir": "The state database is <dir>/state.db.",
+    "state.dir": "The SQLite state database is <dir>/state.db (clones go to <dir>/workspaces either way).",
+    "state.url": "A PostgreSQL database shared by several hosts: postgresql://USER@HOST:PORT/DATABASE (the password "
+    "in PGPASSWORD or ~/.pgpass, not here). Empty: the SQLite file in state.dir. $CICD_AGENT_STATE_URL and "
+    "--state-url win over it.",
     "state.snapshot_retention": "How long the file contents saved before each change are kept.",
     "state.dedup_ttl": "How far back failed runs are listed; each is handled once.",
-    "state.lease": "How long a claim on a failure or a remediation holds; a killed cycle's work is taken over then.",
+    "state.lease": "How long a claim on a failure or a remediation holds without its host renewing it (a "
+    "heartbeat renews it every third of it while the work runs): a dead host's work is taken over after it.",
     "breaker.failure_threshold": "Failed remediations of one failure before its breaker opens.",
     "breaker.reset_after": "Then one trial is allowed (half-open).",
     "health.delay": "First look at the fix's CI.",

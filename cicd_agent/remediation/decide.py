@@ -34,6 +34,7 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
         return decide(p, run, report)
     finally:  # the work on what it started stopped (a kill leaves their leases to run out instead)
         p.store.release_remediations(run=run.ref, since=started)
+        p.store.stop_renewing(run.ref)  # left undecided by a bug: its lease runs out, a later cycle takes over
 
 
 def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:

@@ -20,6 +20,7 @@ MAX_NAMES = 500
 # every shape below holds one of these (tests/analysis/test_failing.py checks the samples)
 LINE_MARKERS = ("FAIL", "Failed ", "ERROR ")  # looked for in the lines the scan weighs
 CHUNK_MARKERS = ("●", "✕", "×", "›")  # looked for in each chunk
+_CHUNK_BYTES = tuple(marker.encode() for marker in CHUNK_MARKERS)
 
 # One pattern per runner; group 1 (and 2, when the runner splits it) names the test.
 _SHAPES = [
@@ -56,23 +57,28 @@ class FailingTests:
         else:
             self.first_seen[name] = index
 
-    def feed(self, chunk: str, base: int) -> None:
+    def feed(self, chunk: str | bytes, base: int) -> None:
         """Look for the CHUNK_MARKERS in one chunk of whole lines whose first line is line `base` (0-based)."""
-        if self.overflowed or chunk.isascii():
+        data = chunk.encode("utf-8", "surrogatepass") if isinstance(chunk, str) else chunk
+        if self.overflowed or data.isascii():
             return
         starts: set[int] = set()
-        for marker in CHUNK_MARKERS:
-            at = chunk.find(marker)
+        for marker in _CHUNK_BYTES:
+            at = data.find(marker)
             while at >= 0:
-                start = chunk.rfind("\n", 0, at) + 1
+                start = data.rfind(b"\n", 0, at) + 1
                 starts.add(start)
-                end = chunk.find("\n", at)
-                at = chunk.find(marker, end) if end >= 0 else -1
+                end = data.find(b"\n", at)
+                at = data.find(marker, end) if end >= 0 else -1
+        index = last = 0
         for start in sorted(starts):
-            end = chunk.find("\n", start)
-            name = named_test(strip_prefix(chunk[start : end if end >= 0 else len(chunk)]))
+            index += data.count(b"\n", last, start)
+            last = start
+            end = data.find(b"\n", start)
+            line = data[start : end if end >= 0 else len(data)].decode("utf-8", "replace")
+            name = named_test(strip_prefix(line))
             if name is not None and name not in self.first_seen:
-                self._keep(name, base + chunk.count("\n", 0, start))
+                self._keep(name, base + index)
 
     def between(self, first: int, last: int) -> list[str]:
         """The names first seen on lines first..last, sorted."""

@@ -20,7 +20,17 @@ from datetime import datetime
 from cicd_agent.analysis.blocks import GAP, Block, Builder
 from cicd_agent.analysis.evidence import PREFILTER, line_weight
 from cicd_agent.analysis.failing import FailingTests
-from cicd_agent.analysis.logtext import CHUNK, GH_CLI_STEP, PREFIX, Source, iter_chunks, strip_prefix
+from cicd_agent.analysis.logtext import (
+    CHUNK,
+    GH_CLI_STEP,
+    PREFIX,
+    Lines,
+    Source,
+    cleaned,
+    decode,
+    iter_byte_chunks,
+    strip_prefix,
+)
 from cicd_agent.analysis.normalize import key
 
 TAIL = 16  # the failing step's last output lines kept (shown whole when they decided the category)
@@ -43,6 +53,9 @@ STATUS = re.compile(
     r"(BUILD SUCCESSFUL)|(BUILD FAILURE)|\[INFO\] (BUILD FAILURE))"
 )
 _GROUP = re.compile(r"##\[(group|endgroup)\](.*)")
+# a line in a saturated block's run holding one of these is looked at all the same: a runner's line, a build
+# status, a failing test's (failing.py), or one that may explain (evidence.PREFILTER.marks)
+_LOOKED_AT = re.compile(b"|".join(re.escape(w.encode()) for w in ("##[", "BUILD", "Finished:", "FAIL", *PREFILTER.marks)))
 _STAMPED = re.compile(r"(?:^|\t)(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
 _AFTER_STEPS = ("Post job cleanup.", "Cleaning up orphan processes")
 
@@ -97,7 +110,7 @@ class _Scanner:
         self.step_start = -1  # its `##[group]` line
         self.header_end = -1  # the `##[endgroup]` that closes its header
         self.column: str | None = None  # `gh run view --log`: the step column of the last line looked at
-        self.previous: deque[str] = deque(maxlen=_BACK)  # the last lines before the current chunk (raw)
+        self.previous: deque[str] = deque(maxlen=_BACK)  # the last lines before the current chunk (`bounded`)
         self.error: tuple[int, str] | None = None
         self.error_at: float | None = None  # when the runner printed it (its timestamp), if it says
         self.follow: list[tuple[int, str]] = []  # `##[error]` lines right after it
@@ -107,58 +120,56 @@ class _Scanner:
         self.region_start = -1
         self.region_blocks: list[Block] | None = None
         self.tests = FailingTests()
+        self.lines = Lines(b"")  # the chunk being read, whose first line is line `base`
+        self.base = 0
+        self.at = (0, 0, 0)  # the line being looked at: its index in the chunk, where it starts and ends
+        self.synced = 0  # the chunk's group lines before this offset are taken in
 
-    def feed(self, chunk: str) -> None:
-        lines = chunk.split("\n")
-        count = len(lines) - 1
-        base = self.total
+    def feed(self, data: bytes) -> None:
+        """One chunk of whole lines (`iter_byte_chunks`)."""
+        lines = self.lines = Lines(data)
+        base = self.base = self.total
         if base == 0:
-            self.stamped = PREFIX.match(chunk) is not None
-        self.tests.feed(chunk, base)
+            self.stamped = PREFIX.match(lines[0]) is not None
+        self.synced = 0
+        self.tests.feed(data, base)
         for builder in self.builders:
             builder.fill(lines, base)
-        events = _group_events(chunk) if "##[" in chunk else []
-        event = 0
         raw, filtered = self.raw, self.filtered
-        marked: set[int] = set()  # lines with a literal of a line that explains (evidence.PREFILTER.marks)
-        for local in PREFILTER.lines(chunk, lines, marked):
-            if local >= count:
-                break
-            while event < len(events) and events[event][0] <= local:
-                self._group(base + events[event][0], *events[event][1:])
-                event += 1
-            line = lines[local]
+        local = last = 0
+        for start in PREFILTER.starts(data):
+            local += data.count(b"\n", last, start)
+            last = start
+            end = data.index(b"\n", start)
             index = base + local
             block = raw.open
             if (
                 block is not None
                 and block.saturated
                 and index - block.end <= GAP
-                and "##[" not in line
-                and "BUILD" not in line
-                and "Finished:" not in line
-                and "FAIL" not in line  # a failing test's line (failing.py) is always looked at
-                and (not marked or local not in marked)  # so is a line that may explain
                 and (filtered is raw or (filtered.open is not None and filtered.open.saturated))
+                and _LOOKED_AT.search(data, start, end) is None  # always looked at: see _LOOKED_AT
             ):
                 raw.extend(index)
                 if filtered is not raw:
                     filtered.extend(index)
                 continue
-            self._line(index, line, lines, base)
-        for at, kind, title in events[event:]:
-            self._group(base + at, kind, title)
-        self.previous.extend(lines[max(0, count - _BACK) : count])
-        self.total += count
+            lines.seek(local, start)
+            self.at = (local, start, end)
+            self._line(index, decode(data[start:end]), lines, base)
+        self.at = (lines.count, len(data), len(data))
+        self._sync_groups()
+        self.previous.extend(lines.last(_BACK))
+        self.total += lines.count
 
-    def _line(self, index: int, line: str, lines: list[str], base: int) -> None:
+    def _line(self, index: int, line: str, lines: Lines, base: int) -> None:
         text = strip_prefix(line)
         if "FAIL" in text or "Failed " in text or "ERROR " in text:  # failing.LINE_MARKERS
             self.tests.add(index, text)
         if "\t" in line and (column := GH_CLI_STEP.match(line)):
             self.column = column.group(1)
         if text.startswith("##[error]"):
-            self._error(index, text, lines, base)
+            self._error(index, text, line, lines, base)
         elif ("BUILD" in text or "Finished:" in text) and (status := STATUS.match(text)) is not None:
             self.status = next(g for g in status.groups() if g)
         if "deprecated" in text and len(self.warnings) < MAX_WARNINGS:
@@ -180,7 +191,7 @@ class _Scanner:
         if self.filtered is not self.raw and line_key not in (self.known or ()):
             self.filtered.add(index, weight, text, step, lines, base)
 
-    def _error(self, index: int, text: str, lines: list[str], base: int) -> None:
+    def _error(self, index: int, text: str, line: str, lines: Lines, base: int) -> None:
         runner = RUNNER_ERROR.match(text) is not None
         if self.error is not None and (self.runner_error or not runner):
             last = self.follow[-1][0] if self.follow else self.error[0]
@@ -190,13 +201,13 @@ class _Scanner:
         self.follow = []
         # the first runner error line ends the failing step; until one is seen, the first `##[error]`
         self.error, self.runner_error = (index, text), runner
-        self.error_at = stamped_at(lines[index - base])
+        self.error_at = stamped_at(line)
         self.step = self.current_step()
         self.region_start = max(self.step_start, self.header_end)
         self.region_blocks = self.raw.newest(self.step_start)
         self.tail = self._tail(index, lines, base, list(self.previous))
 
-    def _tail(self, index: int, lines: list[str], base: int, previous: list[str]) -> list[tuple[int, str]]:
+    def _tail(self, index: int, lines: Lines | list[str], base: int, previous: list[str]) -> list[tuple[int, str]]:
         """The output lines just before line `index` (in `lines`, which start at line `base`, or in the
         `previous` lines before them), within the current step, newest last."""
         found: list[tuple[int, str]] = []
@@ -207,7 +218,7 @@ class _Scanner:
             raw = lines[local - looked] if local - looked >= 0 else _at(previous, local - looked)
             if raw is None:
                 break
-            text = strip_prefix(raw)
+            text = cleaned(raw)
             if text.startswith(_AFTER_STEPS):
                 found.clear()  # what follows is the runner cleaning up, not the step's output
             elif text.strip() and not text.startswith(("##[group]", "##[endgroup]", "##[debug]")):
@@ -215,18 +226,39 @@ class _Scanner:
             looked += 1
         return found[::-1]
 
-    def _group(self, index: int, kind: str, title: str) -> None:
-        self.grouped = True
-        if kind == "endgroup":
-            if self.header_end < self.step_start:
-                self.header_end = index
-            return
-        title = title.strip()
-        self.group_title = title
-        if title.startswith("Run "):
-            self.run_title, self.step_start = title, index
+    def _sync_groups(self) -> None:
+        """Take in the `##[group]`/`##[endgroup]` lines of the chunk up to the end of the line being looked at
+        (`at`): walking back from it, the last group and the last step's (`Run ...`), and the first endgroup
+        after that step, are all the state they leave. Free where there are none (`bytes.find`)."""
+        data, lo = self.lines.data, self.synced
+        local, start, hi = self.at
+        self.synced = hi
+        at = hi
+        titled = False
+        first_end: int | None = None  # the first endgroup after the step's group, walking back
+        while (marker := data.rfind(b"##[", lo, at)) >= 0:
+            begin = at = data.rfind(b"\n", 0, marker) + 1
+            event = _GROUP.match(strip_prefix(decode(data[begin : data.index(b"\n", marker)])))
+            if event is None:
+                continue
+            self.grouped = True
+            index = self.base + local - data.count(b"\n", begin, start)
+            if event.group(1) == "endgroup":
+                first_end = index
+                continue
+            title = event.group(2).strip()
+            if not titled:
+                self.group_title, titled = title, True
+            if title.startswith("Run "):
+                self.run_title, self.step_start = title, index
+                if first_end is not None:
+                    self.header_end = first_end
+                return
+        if first_end is not None and self.header_end < self.step_start:
+            self.header_end = first_end
 
     def current_step(self) -> str | None:
+        self._sync_groups()
         if self.column is not None:
             return self.column
         if self.run_title or self.group_title:
@@ -277,46 +309,23 @@ def _at(previous: list[str], offset: int) -> str | None:
     return previous[offset] if -len(previous) <= offset < 0 else None
 
 
-def _group_events(chunk: str) -> list[tuple[int, str, str]]:
-    """(line index, group or endgroup, title) of the chunk's `##[group]`/`##[endgroup]` lines, in order."""
-    starts: list[int] = []
-    for marker in ("##[group]", "##[endgroup]"):
-        at = chunk.find(marker)
-        while at >= 0:
-            starts.append(chunk.rfind("\n", 0, at) + 1)
-            at = chunk.find(marker, at + len(marker))
-    starts = sorted(set(starts))
-    events: list[tuple[int, str, str]] = []
-    index = last = 0
-    for start in starts:
-        index += chunk.count("\n", last, start)
-        last = start
-        end = chunk.find("\n", start)
-        match = _GROUP.match(strip_prefix(chunk[start : end if end >= 0 else len(chunk)]))
-        if match:
-            events.append((index, match.group(1), match.group(2)))
-    return events
-
-
 def scan(source: Source, known: set[bytes] | None = None) -> Scan:
     """One pass over a log; `known` holds the keys of lines a green run of the same job printed too."""
     scanner = _Scanner(known)
-    for chunk in iter_chunks(source, CHUNK):
-        scanner.feed(chunk)
+    for data in iter_byte_chunks(source, CHUNK):
+        scanner.feed(data)
     return scanner.finish()
 
 
 def baseline_keys(source: Source) -> set[bytes]:
     """The keys of a green log's evidence lines (at most MAX_KNOWN of them): what it prints anyway."""
     keys: set[bytes] = set()
-    for chunk in iter_chunks(source, CHUNK):
-        lines = chunk.split("\n")
-        for local in PREFILTER.lines(chunk, lines):
+    for data in iter_byte_chunks(source, CHUNK):
+        for start in PREFILTER.starts(data):
             if len(keys) >= MAX_KNOWN:
                 return keys
-            if local < len(lines) - 1:
-                text = strip_prefix(lines[local])
-                line_key = key(text)
-                if line_key not in keys and line_weight(text):
-                    keys.add(line_key)
+            text = strip_prefix(decode(data[start : data.index(b"\n", start)]))
+            line_key = key(text)
+            if line_key not in keys and line_weight(text):
+                keys.add(line_key)
     return keys

@@ -38,6 +38,7 @@ TAIL_CLASSIFIED = 10  # ...of which the last ones are the final failure's first 
 REPEATS = 3  # a line (by key) is evidence at most this many times
 MAX_KEYS = 50_000  # keys counted for REPEATS before the count starts again
 MAX_KNOWN = 100_000  # baseline keys kept
+MAX_INERT = 20_000  # inert lines remembered
 MAX_WARNINGS = 8
 FOLLOW = 3  # `##[error]` lines right after the one that ended the step, kept with it
 _BACK = 200  # lines looked at backwards for the tail
@@ -56,6 +57,7 @@ _GROUP = re.compile(r"##\[(group|endgroup)\](.*)")
 # a line in a saturated block's run holding one of these is looked at all the same: a runner's line, a build
 # status, a failing test's (failing.py), or one that may explain (evidence.PREFILTER.marks)
 _LOOKED_AT = re.compile(b"|".join(re.escape(w.encode()) for w in ("##[", "BUILD", "Finished:", "FAIL", *PREFILTER.marks)))
+_STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")  # logtext._STAMP, as bytes
 _STAMPED = re.compile(r"(?:^|\t)(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
 _AFTER_STEPS = ("Post job cleanup.", "Cleaning up orphan processes")
 
@@ -100,6 +102,7 @@ class _Scanner:
         self.builders = (self.raw,) if known is None else (self.raw, self.filtered)
         self.total = 0
         self.seen: dict[bytes, int] = {}
+        self.inert: set[bytes] = set()  # lines (after their timestamp) that change nothing (`_line`)
         self.stamped = False
         self.grouped = False
         self.status: str | None = None
@@ -135,14 +138,19 @@ class _Scanner:
         self.tests.feed(data, base)
         for builder in self.builders:
             builder.fill(lines, base)
-        raw, filtered = self.raw, self.filtered
+        raw, filtered, inert = self.raw, self.filtered, self.inert
         local = last = 0
         for start in PREFILTER.starts(data):
+            block = raw.open
+            rest = b""
+            if block is None or not block.saturated:  # no saturated run to extend: a line known inert goes by
+                rest = _rest(data, start, data.index(b"\n", start))
+                if rest in inert:
+                    continue
             local += data.count(b"\n", last, start)
             last = start
             end = data.index(b"\n", start)
             index = base + local
-            block = raw.open
             if (
                 block is not None
                 and block.saturated
@@ -156,40 +164,55 @@ class _Scanner:
                 continue
             lines.seek(local, start)
             self.at = (local, start, end)
-            self._line(index, decode(data[start:end]), lines, base)
+            if self._line(index, decode(data[start:end]), lines, base) and len(inert) < MAX_INERT:
+                inert.add(rest or _rest(data, start, end))
         self.at = (lines.count, len(data), len(data))
         self._sync_groups()
         self.previous.extend(lines.last(_BACK))
         self.total += lines.count
 
-    def _line(self, index: int, line: str, lines: Lines, base: int) -> None:
+    def _line(self, index: int, line: str, lines: Lines, base: int) -> bool:
+        """Look at one line; True when it changed nothing and never will, as long as `seen` is not cleared (the
+        same line after its timestamp is then `inert`): a line no test, step, error, status or warning is read
+        from, that is no evidence or has been seen REPEATS times."""
         text = strip_prefix(line)
+        plain = True
         if "FAIL" in text or "Failed " in text or "ERROR " in text:  # failing.LINE_MARKERS
             self.tests.add(index, text)
-        if "\t" in line and (column := GH_CLI_STEP.match(line)):
-            self.column = column.group(1)
+            plain = False
+        if "\t" in line:
+            plain = False
+            if column := GH_CLI_STEP.match(line):
+                self.column = column.group(1)
         if text.startswith("##[error]"):
             self._error(index, text, line, lines, base)
-        elif ("BUILD" in text or "Finished:" in text) and (status := STATUS.match(text)) is not None:
-            self.status = next(g for g in status.groups() if g)
-        if "deprecated" in text and len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append((index, text))
+            plain = False
+        elif "BUILD" in text or "Finished:" in text:
+            plain = False
+            if (status := STATUS.match(text)) is not None:
+                self.status = next(g for g in status.groups() if g)
+        if "deprecated" in text:
+            plain = False
+            if len(self.warnings) < MAX_WARNINGS:
+                self.warnings.append((index, text))
         weight = line_weight(text)
         if not weight:
-            return
+            return plain
         if weight > self.strongest:
             self.strongest = weight
         line_key = key(text)
         seen = self.seen.get(line_key, 0)
         if seen >= REPEATS:
-            return
+            return plain
         if len(self.seen) >= MAX_KEYS:
             self.seen.clear()
+            self.inert.clear()
         self.seen[line_key] = seen + 1
         step = self.current_step()
         self.raw.add(index, weight, text, step, lines, base)
         if self.filtered is not self.raw and line_key not in (self.known or ()):
             self.filtered.add(index, weight, text, step, lines, base)
+        return False
 
     def _error(self, index: int, text: str, line: str, lines: Lines, base: int) -> None:
         runner = RUNNER_ERROR.match(text) is not None
@@ -302,6 +325,13 @@ def stamped_at(line: str) -> float | None:
         return datetime.fromisoformat(found.group(1)).timestamp() if found else None
     except ValueError:
         return None
+
+
+def _rest(data: bytes, start: int, end: int) -> bytes:
+    """What tells a line from another in `inert`: the line after its timestamp (no other line with that rest is
+    cleaned otherwise), or with a LF before it when it has none."""
+    stamp = _STAMP.match(data, start, end)
+    return data[stamp.end() : end] if stamp is not None else b"\n" + data[start:end]
 
 
 def _at(previous: list[str], offset: int) -> str | None:

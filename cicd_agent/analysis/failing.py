@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.logtext import strip_prefix
+from cicd_agent.analysis.logtext import Prefilter, strip_prefix
 
 MAX_NAMES = 500
 # every shape below holds one of these (tests/analysis/test_failing.py checks the samples)
 LINE_MARKERS = ("FAIL", "Failed ", "ERROR ")  # looked for in the lines the scan weighs
 CHUNK_MARKERS = ("●", "✕", "×", "›")  # looked for in each chunk
-_CHUNK_BYTES = tuple(marker.encode() for marker in CHUNK_MARKERS)
+_HOLDING_A_MARKER = Prefilter(CHUNK_MARKERS)
 
 # One pattern per runner; group 1 (and 2, when the runner splits it) names the test.
 _SHAPES = [
@@ -62,20 +62,11 @@ class FailingTests:
         data = chunk.encode("utf-8", "surrogatepass") if isinstance(chunk, str) else chunk
         if self.overflowed or data.isascii():
             return
-        starts: set[int] = set()
-        for marker in _CHUNK_BYTES:
-            at = data.find(marker)
-            while at >= 0:
-                start = data.rfind(b"\n", 0, at) + 1
-                starts.add(start)
-                end = data.find(b"\n", at)
-                at = data.find(marker, end) if end >= 0 else -1
         index = last = 0
-        for start in sorted(starts):
+        for start, end in zip(*_HOLDING_A_MARKER.spans(data), strict=True):
             index += data.count(b"\n", last, start)
             last = start
-            end = data.find(b"\n", start)
-            line = data[start : end if end >= 0 else len(data)].decode("utf-8", "replace")
+            line = data[start:end].decode("utf-8", "replace")
             name = named_test(strip_prefix(line))
             if name is not None and name not in self.first_seen:
                 self._keep(name, base + index)

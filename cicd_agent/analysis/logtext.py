@@ -112,7 +112,9 @@ def iter_byte_chunks(source: Source, chunk: int = CHUNK) -> Iterator[bytes]:
             piece = piece[1:]
         cr = piece.endswith(b"\r")
         if b"\r" in piece:
-            piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            piece = piece.replace(b"\r\n", b"\n")
+            if b"\r" in piece:
+                piece = piece.replace(b"\r", b"\n")
         cut = piece.rfind(b"\n")
         if cut < 0:
             pending += piece
@@ -188,7 +190,12 @@ class Prefilter:
 
     def starts(self, data: bytes) -> list[int]:
         """The offsets where the lines of `data` (LF-separated) holding a word start, in order, once each."""
+        return self.spans(data)[0]
+
+    def spans(self, data: bytes) -> tuple[list[int], list[int]]:
+        """Where the lines of `data` holding a word start, and where they end (their LF, or the end of `data`)."""
         starts: list[int] = []
+        ends: list[int] = []
         end = -1
         for _, at, _ in self._automaton.find_matches_as_indexes(data):
             if at > end:
@@ -196,7 +203,8 @@ class Prefilter:
                 end = data.find(b"\n", at)
                 if end < 0:
                     end = len(data)
-        return starts
+                ends.append(end)
+        return starts, ends
 
     def lines(self, chunk: str) -> list[int]:
         """0-based indexes of the lines of `chunk` that hold a word."""

@@ -140,16 +140,16 @@ class _Scanner:
             builder.fill(lines, base)
         raw, filtered, inert = self.raw, self.filtered, self.inert
         local = last = 0
-        for start in PREFILTER.starts(data):
+        for start, end in zip(*PREFILTER.spans(data), strict=True):
             block = raw.open
             rest = b""
             if block is None or not block.saturated:  # no saturated run to extend: a line known inert goes by
-                rest = _rest(data, start, data.index(b"\n", start))
+                stamp = _STAMP.match(data, start, end)  # `_rest`, inline: this runs for most lines of some logs
+                rest = data[stamp.end() : end] if stamp is not None else b"\n" + data[start:end]
                 if rest in inert:
                     continue
             local += data.count(b"\n", last, start)
             last = start
-            end = data.index(b"\n", start)
             index = base + local
             if (
                 block is not None

@@ -3,8 +3,9 @@ signature is made of (the set, sorted, not the assertions kept in order).
 
 Found in the same one pass, without a Python loop over every line: the scan hands over each line it weighs
 that holds an ASCII marker (every such line passes its prefilter, and a line holding `FAIL` never goes by in a
-saturated block's fast path), and the few markers that are not ASCII (`●`, `×`) are searched in the whole
-chunk (`str.find`: free in ASCII text, which cannot hold them). Only those lines are matched against the
+saturated block's fast path nor is taken for inert), and the few markers that are not ASCII (`●`, `×`) are
+searched in the whole chunk (one automaton; skipped for ASCII chunks, which cannot hold them). Only those
+lines are matched against the
 runners' own shapes. At most MAX_NAMES distinct names are kept (beyond them the set would depend on order, so
 `overflowed` says so).
 """

@@ -27,7 +27,7 @@ BARE_CODE = re.compile(r"\[\d[0-9;]*m")
 PREFIX = re.compile(r"^(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.MULTILINE)
 GH_CLI_STEP = re.compile(r"^[^\t\n]*\t([^\t\n]*)\t\d{4}-\d\d-\d\dT", re.MULTILINE)
 MAX_LINE = 2000  # longer lines are cut for analysis: a 50 MB single line must not blow up
-CHUNK = 1024 * 1024
+CHUNK = 1024 * 1024  # bytes read at a time; a line that spans a whole chunk keeps its head and its end
 
 
 def unify_newlines(text: str) -> str:

@@ -1,9 +1,12 @@
 """The one pass over a job log: its evidence blocks, the step that failed and that step's last output lines.
 
-Linear time and flat memory on any log. Each chunk's lines are tested in C (`PREFILTER`); only the lines
-that pass are looked at in Python, and a line in the run of a block whose score cannot grow only moves
-its end (blocks.py keeps the blocks, a bounded number of them). A line seen three times already (by
-`key`) is not evidence again. The baseline's evidence keys are a set of at most `MAX_KNOWN` entries.
+Linear time and flat memory on any log. The lines of each chunk (bytes) that hold a prefilter literal are
+found in one pass (`PREFILTER.spans`); only they are looked at in Python, and a line in the run of a block
+whose score cannot grow only moves its end (blocks.py keeps the blocks, a bounded number of them). A line
+seen three times already (by `key`) is not evidence again, and a line that can change nothing any more is
+remembered (`inert`, by its text after the timestamp) and goes by undecoded. `##[group]` lines are taken in
+only where the step is read, walking back from there (`_sync_groups`). The baseline's evidence keys are a
+set of at most `MAX_KNOWN` entries.
 
 The failing step's region ends at the runner's first `##[error]` line for the step (its exit-code line, a
 timeout, a rejected action); its blocks and the output lines just before that line are "the final
@@ -56,7 +59,9 @@ STATUS = re.compile(
 _GROUP = re.compile(r"##\[(group|endgroup)\](.*)")
 # a line in a saturated block's run holding one of these is looked at all the same: a runner's line, a build
 # status, a failing test's (failing.py), or one that may explain (evidence.PREFILTER.marks)
-_LOOKED_AT = re.compile(b"|".join(re.escape(w.encode()) for w in ("##[", "BUILD", "Finished:", "FAIL", *PREFILTER.marks)))
+_LOOKED_AT = re.compile(
+    b"|".join(re.escape(word.encode()) for word in ("##[", "BUILD", "Finished:", "FAIL", *PREFILTER.marks))
+)
 _STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")  # logtext._STAMP, as bytes
 _STAMPED = re.compile(r"(?:^|\t)(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
 _AFTER_STEPS = ("Post job cleanup.", "Cleaning up orphan processes")

@@ -139,17 +139,24 @@ class Watcher:
             if self.stopping():  # a signal came while the scheduler was starting
                 scheduler.shutdown(wait=False)
 
+        stoppers: list[threading.Thread] = []
+
         def stop(signum: int, frame: FrameType | None) -> None:
+            """The handler runs on the scheduler's own loop, maybe in the middle of its pass over the jobs: the
+            shutdown (which empties the job store) waits in a thread of its own for that pass to end."""
             self.echo(f"received {signal.Signals(signum).name}: finishing the job in progress, then stopping")
             self.stop_event.set()
-            if scheduler.running:
-                scheduler.shutdown(wait=True)
+            if scheduler.running and not stoppers:
+                stoppers.append(threading.Thread(target=scheduler.shutdown, name="watch-stop"))
+                stoppers[0].start()
 
         scheduler.add_listener(started, EVENT_SCHEDULER_START)
         previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             if not self.stopping():
                 scheduler.start()
+            for stopper in stoppers:
+                stopper.join()  # the job in progress has finished
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

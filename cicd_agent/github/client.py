@@ -50,6 +50,7 @@ from cicd_agent.github.values import (
     run_from_json,
     run_of,
 )
+from cicd_agent.github.apps import GitHubFleet
 from cicd_agent.github.writes import GitHubWrites
 
 T = TypeVar("T")
@@ -57,7 +58,7 @@ MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-class GitHubClient(GitHubWrites):
+class GitHubClient(GitHubWrites, GitHubFleet):
     """Thin adapter over PyGithub. One instance per API host and token."""
 
     def __init__(

@@ -28,6 +28,7 @@ from cicd_agent.model import (
     Strategy,
 )
 from cicd_agent.store.base import RUN_KEY, WriteObserver, unusable, where_clause
+from cicd_agent.store.deliveries import DeliveryQueries
 from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
 from cicd_agent.store.incidents import IncidentQueries
 from cicd_agent.store.rows import (
@@ -46,7 +47,7 @@ __all__ = ["MAX_HANDLING_ERRORS", "Store", "StoredBreaker", "WriteObserver", "un
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store(FailureQueries, IncidentQueries):
+class Store(FailureQueries, IncidentQueries, DeliveryQueries):
     """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------

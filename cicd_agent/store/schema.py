@@ -223,6 +223,21 @@ def _m7_leases(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["seen_at"])
 
 
+def _m8_webhook_deliveries(db: sqlite_utils.Database) -> None:
+    """Webhook deliveries by their `X-GitHub-Delivery` GUID (the same on a redelivery): each handled once
+    (`received_at`), and the redeliveries the agent asked GitHub for (`redelivered_at`, how many). Plain SQL
+    that SQLite and PostgreSQL both run."""
+    db.execute(
+        "CREATE TABLE webhook_deliveries ("
+        " guid TEXT PRIMARY KEY,"
+        " event TEXT NOT NULL DEFAULT '',"
+        " received_at DOUBLE PRECISION NOT NULL DEFAULT 0,"
+        " redelivered_at DOUBLE PRECISION NOT NULL DEFAULT 0,"
+        " redeliveries INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute("CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
@@ -231,4 +246,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
+    ("0008_webhook_deliveries", _m8_webhook_deliveries),
 ]

@@ -136,7 +136,7 @@ def test_a_bad_signature_is_refused_and_logged_and_polling_catches_up(sandbox: S
         assert [d.status for d in sandbox.webhooks.deliveries] == [401]
     finally:
         out, err = served.stop()
-    delivery = sandbox.webhooks.deliveries[0].id
+    delivery = sandbox.webhooks.deliveries[0].guid
     assert f"refused delivery {delivery} from 127.0.0.1" in err and "X-Hub-Signature-256" in err
     assert "not the secret" not in err + out and SECRET not in err + out
     assert _read(served.state, _decided) == []  # nothing was acted on

@@ -1,0 +1,70 @@
+"""Webhook deliveries, by the GUID GitHub sends as `X-GitHub-Delivery` (the same on every redelivery): a delivery is
+handled once, whichever copy comes first (the original, a redelivery the agent asked for, a retry), on whichever
+host; and a redelivery is asked for by one host only, a bounded number of times. Portable SQL: an insert that
+does nothing on a conflict, then a guarded update, each answering by its row count."""
+
+from __future__ import annotations
+
+from cicd_agent.store.base import StoreBase
+
+MAX_REDELIVERIES = 3  # redeliveries asked for one delivery: one that keeps failing is left to the poll sweep
+
+
+class DeliveryQueries(StoreBase):
+    def claim_delivery(self, guid: str, event: str, *, now: float) -> bool:
+        """True for the first copy of a delivery to arrive (handle it), False for any later one (a duplicate)."""
+        with self.transaction():
+            inserted = self.db.execute(
+                "INSERT INTO webhook_deliveries (guid, event, received_at) VALUES (?, ?, ?) ON CONFLICT (guid) DO NOTHING",
+                [guid, event, now],
+            ).rowcount
+            claimed = inserted == 1 or (
+                self.db.execute(
+                    "UPDATE webhook_deliveries SET received_at = ? WHERE guid = ? AND received_at = 0", [now, guid]
+                ).rowcount
+                == 1
+            )
+        if claimed:
+            self._wrote("store.delivery", guid)
+        return claimed
+
+    def handled_deliveries(self, guids: list[str]) -> set[str]:
+        """Which of these deliveries were received and handled."""
+        found: set[str] = set()
+        for start in range(0, len(guids), 500):
+            chunk = guids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.db.execute(
+                f"SELECT guid FROM webhook_deliveries WHERE received_at > 0 AND guid IN ({marks})", chunk
+            ).fetchall()
+            found |= {row[0] for row in rows}
+        return found
+
+    def claim_redelivery(self, guid: str, event: str, *, now: float, attempted_since: float) -> bool:
+        """Whether this host may ask GitHub to redeliver `guid` now: it was not received, fewer than
+        MAX_REDELIVERIES were asked for, and none since `attempted_since` (GitHub's last attempt of it: a
+        redelivery asked for after that has not been tried yet)."""
+        with self.transaction():
+            inserted = self.db.execute(
+                "INSERT INTO webhook_deliveries (guid, event, redelivered_at, redeliveries) VALUES (?, ?, ?, 1)"
+                " ON CONFLICT (guid) DO NOTHING",
+                [guid, event, now],
+            ).rowcount
+            claimed = inserted == 1 or (
+                self.db.execute(
+                    "UPDATE webhook_deliveries SET redelivered_at = ?, redeliveries = redeliveries + 1"
+                    " WHERE guid = ? AND received_at = 0 AND redelivered_at < ? AND redeliveries < ?",
+                    [now, guid, attempted_since, MAX_REDELIVERIES],
+                ).rowcount
+                == 1
+            )
+        if claimed:
+            self._wrote("store.redelivery", guid)
+        return claimed
+
+    def forget_deliveries(self, *, before: float) -> None:
+        """Drop what is older than GitHub keeps deliveries for: they can come back no more."""
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM webhook_deliveries WHERE received_at < ? AND redelivered_at < ?", [before, before]
+            )

@@ -145,6 +145,13 @@ def status(ctx: typer.Context) -> None:
     for b in data["open_breakers"]:
         say(f"  {b['state']}: {b['repo']} {b['branch']} {b['signature'][:12]} ({b['failures']} failures)")
     say(f"pending health checks: {data['pending_health_checks']}")
+    found = data["discovery"]
+    if found:
+        skipped = ", ".join(f"{count} {why}" for why, count in found["skipped"].items())
+        say(
+            f"discovered: {found['watched']} repositories watched of {found['listed']} listed ({found['source']}"
+            f"{'; skipped ' + skipped if skipped else ''}) at {when(found['at'])}"
+        )
     for i in data["storms"]:
         issue = f": {i['issue_url']}" if i["issue_url"] else ""
         say(

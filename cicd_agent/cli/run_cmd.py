@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cicd_agent.config.settings import Config
     from cicd_agent.github.auth import Credentials
     from cicd_agent.remediation.context import Ports, Report
+    from cicd_agent.remediation.discovery import Fleet
 
 RUN_EXAMPLES = """\b
 Examples:
@@ -114,9 +115,7 @@ def run(
         run_event(state, event)
         return
     config = state.config(required=True)
-    repos = repo or [r.name for r in config.repos]
-    if not repos and not health_only:
-        raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
+    fleet = _fleet(config, repo, needed=not health_only)
     if (metrics_port is not None or metrics_address is not None) and not watch_flag:
         raise AgentError("--metrics-port and --metrics-address need --watch", fix="or print them once: `agent metrics`")
     credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
@@ -125,11 +124,16 @@ def run(
         from cicd_agent.modes import watch
 
         bind = _metrics_bind(config, metrics_address, metrics_port)
-        watch.watch(ports, repos, on_report=lambda r: render(state, r, stream=True), metrics=bind)
+        watch.watch(ports, fleet, on_report=lambda r: render(state, r, stream=True), metrics=bind)
         return
+    from cicd_agent.remediation.context import Report
     from cicd_agent.remediation.cycle import run_cycle
 
-    report = run_cycle(ports, repos, health_only=health_only)
+    discovery = Report()
+    if not health_only:
+        fleet.refresh(ports, discovery)  # nothing to do unless the config has globs
+    report = run_cycle(ports, fleet.names(), health_only=health_only)
+    report.errors[:0] = discovery.errors
     render(state, report)
     if report.errors:
         raise typer.Exit(1)
@@ -155,9 +159,7 @@ def serve(
 
     state = use(ctx)
     config = state.config(required=True)
-    repos = repo or [r.name for r in config.repos]
-    if not repos:
-        raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
+    fleet = _fleet(config, repo, needed=True)
     secret = os.environ.get(config.webhook.secret_env, "").strip()
     if not secret:
         raise AgentError(
@@ -167,13 +169,26 @@ def serve(
     credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
     webhook.serve(
         _ports(state, config, credentials),
-        repos,
+        fleet,
         secret=secret,
         host=host or config.webhook.host,
         port=config.webhook.port if port is None else port,
         on_report=lambda report: render(state, report, stream=True),
         metrics=_metrics_bind(config, metrics_address, metrics_port),
     )
+
+
+def _fleet(config: Config, repos: list[str], *, needed: bool) -> Fleet:
+    """The repositories to watch: `--repo` ones exactly, else the config's names and what its globs discover."""
+    from cicd_agent.remediation.discovery import Fleet
+
+    fleet = Fleet(config, repos)
+    if needed and not fleet.names() and not fleet.discovers:
+        raise AgentError(
+            "no repositories to watch",
+            fix='add a [[repos]] table to the config (a name, or a glob such as "octo-org/*"), or pass --repo',
+        )
+    return fleet
 
 
 def _metrics_bind(config: Config, address: str | None, port: int | None) -> tuple[str, int | None]:

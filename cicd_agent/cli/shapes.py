@@ -142,6 +142,7 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
     """`operations.status` as JSON: epoch times become ISO, the pause and the last cycle become objects or null."""
     paused = data["paused"]
     last = data["last_cycle"]
+    found = data.get("discovery")
     return {
         "state_db": state_db,
         "paused": None
@@ -162,5 +163,14 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
             "duration_seconds": round(float(last.get("duration", 0.0)), 3),
             "decisions": last.get("decisions"),
             "errors": last.get("errors"),
+        },
+        "discovery": None
+        if not found
+        else {
+            "at": iso(found.get("at")),
+            "source": found.get("source"),
+            "listed": found.get("listed"),
+            "watched": found.get("watched"),
+            "skipped": found.get("skipped") or {},
         },
     }

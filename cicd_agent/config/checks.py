@@ -116,7 +116,7 @@ def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
         elif glob and discover == "orgs" and is_glob(repo.name.split("/")[0]):
             add(
                 key,
-                f"{repo.name!r}: with github.discover = \"orgs\" the owner must be a name (its repositories are "
+                f'{repo.name!r}: with github.discover = "orgs" the owner must be a name (its repositories are '
                 'listed); set github.discover = "installation" to match owners by a glob',
             )
         elif glob and (earlier := shadowing(config.repos, index)) is not None:

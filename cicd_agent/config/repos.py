@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,20 +35,11 @@ def entry_for(entries: Sequence[RepoConfig], name: str) -> RepoConfig | None:
     return exact or next((e for e in entries if is_glob(e.name) and matches(e.name, name)), None)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A repository discovery found, with what the filters look at."""
-
-    name: str
-    archived: bool = False
-    fork: bool = False
-
-
-def skip_reason(entry: RepoConfig, candidate: Candidate) -> str:
-    """Why a glob entry leaves a discovered repository out ("" when it is watched)."""
-    if candidate.archived and not entry.include_archived:
+def skip_reason(entry: RepoConfig, *, archived: bool, fork: bool) -> str:
+    """Why a glob entry leaves a discovered repository out: "archived", "fork", or "" (it is watched)."""
+    if archived and not entry.include_archived:
         return "archived"
-    if candidate.fork and not entry.include_forks:
+    if fork and not entry.include_forks:
         return "fork"
     return ""
 
@@ -84,7 +74,8 @@ def describe(entries: Sequence[RepoConfig], discover: str) -> list[str]:
             if discover == "installation"
             else f"the repositories of {owner} (GET /orgs/{owner}/repos)"
         )
-        skipped = [what for what, kept in (("archived", entry.include_archived), ("forks", entry.include_forks)) if not kept]
+        flags = (("archived", entry.include_archived), ("forks", entry.include_forks))
+        skipped = [what for what, kept in flags if not kept]
         skips = f"; {' and '.join(skipped)} skipped" if skipped else ""
         lines.append(f"repos[{index}] {entry.name}: the ones it matches among {source}{skips}")
     if lines:

@@ -23,6 +23,7 @@ from urllib3 import Retry
 
 from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
+from cicd_agent.github.apps import GitHubFleet
 from cicd_agent.github.errors import (
     AnnouncedRetry,
     LogUnavailable,
@@ -50,7 +51,6 @@ from cicd_agent.github.values import (
     run_from_json,
     run_of,
 )
-from cicd_agent.github.apps import GitHubFleet
 from cicd_agent.github.writes import GitHubWrites
 
 T = TypeVar("T")

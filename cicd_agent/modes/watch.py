@@ -28,6 +28,9 @@ from cicd_agent.modes import metrics
 from cicd_agent.modes.metrics import Health
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
+from cicd_agent.remediation.discovery import Fleet
+from cicd_agent.remediation.sweep import TICK as SWEEP_TICK
+from cicd_agent.remediation.sweep import Sweep
 from cicd_agent.store import Store, read_store
 from cicd_agent.text import iso8601
 
@@ -46,7 +49,7 @@ class Watcher:
     failed_in_a_row: int = 0
     last_error: str = ""
     running: bool = False  # the scheduler has started (and its signal handlers are in place)
-    jobs: list[tuple[str, Callable[[], None], float]] = field(default_factory=list)  # name, job, every N seconds
+    jobs: list[tuple[str, Callable[[], bool | None], float]] = field(default_factory=list)  # name, job, every N s
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
@@ -145,35 +148,67 @@ class Watcher:
 
 def watch(
     ports: Ports,
-    repos: list[str],
+    fleet: Fleet,
     *,
     on_report: Callable[[Report], None],
     metrics: tuple[str, int | None] = ("127.0.0.1", None),
-    jobs: list[tuple[str, Callable[[], None], float]] | None = None,
+    jobs: list[tuple[str, Callable[[], bool | None], float]] | None = None,
     process_metrics: Callable[[], dict[str, float]] | None = None,
+    sweep: Sweep | None = None,
 ) -> None:
     """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
     metrics port, `/metrics` and `/healthz` on (address, port). `jobs` run on the same single worker (so
-    nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters)."""
+    nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters). With a
+    `sweep` (webhooks lead), the cycles do everything but poll, and the sweep polls each repository at its own
+    moment. The fleet's repositories are discovered at start and every `discover_interval`."""
     config = ports.config
 
+    def discover() -> bool:
+        report = Report()
+        fleet.refresh(ports, report)
+        if report.errors:
+            on_report(report)
+        return not report.errors
+
     def cycle(health_only: bool) -> bool:
-        report = run_cycle(ports, repos, health_only=health_only)
+        if fleet.discovers and not fleet.discovered and not health_only:
+            discover()  # the listing failed at start: each cycle tries again until it works
+        report = run_cycle(ports, fleet.names(), health_only=health_only or sweep is not None)
         on_report(report)
         return not report.errors
+
+    def sweep_tick() -> None:
+        assert sweep is not None
+        report = Report()
+        if sweep.tick(ports, report) and (report.decisions or report.errors):
+            on_report(report)
 
     def cleanup() -> None:
         snapshots.cleanup(
             ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
         )
 
-    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=jobs or [])
+    extra = list(jobs or [])
+    if fleet.discovers:
+        extra.append(("discovery", discover, config.schedule.discover_interval))
+    if sweep is not None:
+        extra.append(("sweep", sweep_tick, SWEEP_TICK))
+    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=extra)
     ports.stopping = watcher.stopping
     address, port = metrics
     if port is not None:
         serve_metrics(ports, watcher, address, port, process_metrics)
+    if fleet.discovers:
+        discover()
+    names = fleet.names()
+    watched = ", ".join(names) if len(names) <= 10 else f"{len(names)} repositories"
+    polling = (
+        f"webhooks first, each repository polled once every {config.schedule.poll_interval:g}s (spread over it)"
+        if sweep is not None
+        else f"a cycle every {config.schedule.poll_interval:g}s"
+    )
     ports.echo(
-        f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
+        f"watching {watched or 'no repository yet'}: {polling}, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
     )
     watcher.run()

@@ -9,6 +9,7 @@ from typing import Any
 from cicd_agent.breaker import State
 from cicd_agent.errors import AgentError
 from cicd_agent.model import Decided, Decision
+from cicd_agent.remediation import discovery
 from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
 
@@ -58,4 +59,5 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "storms_ended": len(store.incidents(active=False)),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
+        "discovery": discovery.last(store),
     }

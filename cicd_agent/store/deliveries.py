@@ -15,7 +15,8 @@ class DeliveryQueries(StoreBase):
         """True for the first copy of a delivery to arrive (handle it), False for any later one (a duplicate)."""
         with self.transaction():
             inserted = self.db.execute(
-                "INSERT INTO webhook_deliveries (guid, event, received_at) VALUES (?, ?, ?) ON CONFLICT (guid) DO NOTHING",
+                "INSERT INTO webhook_deliveries (guid, event, received_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guid) DO NOTHING",
                 [guid, event, now],
             ).rowcount
             claimed = inserted == 1 or (

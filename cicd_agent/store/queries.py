@@ -47,7 +47,7 @@ __all__ = ["MAX_HANDLING_ERRORS", "Store", "StoredBreaker", "WriteObserver", "un
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store(FailureQueries, IncidentQueries, DeliveryQueries):
+class Store(FailureQueries, DeliveryQueries, IncidentQueries):
     """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ a redelivery; against the sandbox, and with `responses` for long listings (pages
 
 from __future__ import annotations
 
-
 import pytest
 import responses
 from e2e.test_auth import app_keys

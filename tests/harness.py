@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -170,3 +174,92 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> N
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+WEBHOOK_SECRET = "webhook-secret-for-tests"
+
+
+def read_state(state_dir: Path, what: Callable[[Store], Any]) -> Any:
+    """Something read from a running agent's state database (None before it exists)."""
+    if not (state_dir / "state.db").exists():
+        return None
+    store = Store(state_dir / "state.db")
+    try:
+        return what(store)
+    finally:
+        store.close()
+
+
+class AgentServer:
+    """`agent serve` as a real process in its own directory, against a sandbox: its port is chosen at once (so the
+    sandbox can deliver to it before it runs), `start` waits until it listens and its first cycle ended."""
+
+    def __init__(
+        self,
+        root: Path,
+        sandbox: Sandbox,
+        config: str,
+        *,
+        env: dict[str, str] | None = None,
+        token: bool = True,
+        metrics: bool = False,
+    ) -> None:
+        self.root = root
+        self.sandbox = sandbox
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/webhook"
+        self.metrics_port = free_port() if metrics else None
+        self.secret = WEBHOOK_SECRET
+        root.mkdir()
+        (root / "cicd-agent.toml").write_text(config)
+        self.env = {
+            **os.environ,
+            "GITHUB_API_URL": sandbox.base_url,
+            "CICD_AGENT_WEBHOOK_SECRET": self.secret,
+            **({"GITHUB_TOKEN": sandbox.token} if token else {}),
+            **(env or {}),
+        }
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def state(self) -> Path:
+        return self.root / ".cicd-agent"
+
+    def start(self) -> AgentServer:
+        metrics = ["--metrics-port", str(self.metrics_port)] if self.metrics_port else []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cicd_agent", "serve", "--port", str(self.port), *metrics],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        before = read_state(self.state, lambda s: s.get_meta("last_cycle"))
+        wait_for(self._listening, "the receiver to listen")
+        wait_for(lambda: read_state(self.state, lambda s: s.get_meta("last_cycle")) != before, "the first cycle")
+        return self
+
+    def _listening(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"agent serve exited {self.process.returncode}: {self.process.communicate()[1]}")
+        try:
+            return requests.get(self.url, timeout=1).status_code == 405
+        except requests.RequestException:
+            return False
+
+    def metric(self, name: str) -> float | None:
+        """One sample of its `/metrics` (None when absent)."""
+        text = requests.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
+        found = [line.split()[-1] for line in text.splitlines() if line.split(" ")[0] == name]
+        return float(found[0]) if found else None
+
+    def stop(self) -> tuple[str, str]:
+        """SIGTERM, and its stdout and stderr once it exited (0, or the test fails)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        out, err = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, err
+        self.process = None
+        return out, err

@@ -138,7 +138,8 @@ class Receiver:
         self.path = path
         self.echo = echo
         self.queue: queue.Queue[Delivery] = queue.Queue()
-        self.counts: collections.Counter[str] = collections.Counter()  # accepted by event, and "refused"
+        # accepted by event, "refused" (a bad signature), "duplicate" (a GUID handled already)
+        self.counts: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
 
     def answer(self, path: str, headers: dict[str, str], body: bytes, client: str) -> tuple[int, dict[str, str]]:
@@ -147,7 +148,7 @@ class Receiver:
         if path.split("?")[0] != self.path:
             return 404, {"message": "Not Found"}
         if not signature_ok(self._secret, body, headers.get("x-hub-signature-256")):
-            self._count("refused")
+            self.count("refused")
             self.echo(f"webhook: refused delivery {delivery_id} from {client}: bad or missing X-Hub-Signature-256")
             return 401, {"message": "bad signature"}
         event = re.sub(r"[^a-z_]", "", headers.get("x-github-event", "").lower())[:50]
@@ -161,10 +162,10 @@ class Receiver:
             self.echo(f"webhook: delivery {delivery_id} is not a JSON event object: not queued")
             return 400, {"message": "expected a JSON object and an X-GitHub-Event header"}
         self.queue.put(Delivery(delivery_id, event, payload))
-        self._count(event)
+        self.count(event)
         return 202, {"queued": delivery_id}
 
-    def _count(self, key: str) -> None:
+    def count(self, key: str) -> None:
         with self._lock:
             self.counts[key] += 1
 
@@ -180,8 +181,11 @@ class Receiver:
         with self._lock:
             counts = dict(self.counts)
         return {
-            "webhook_deliveries_queued_total": float(sum(v for k, v in counts.items() if k != "refused")),
+            "webhook_deliveries_queued_total": float(
+                sum(v for k, v in counts.items() if k not in ("refused", "duplicate"))
+            ),
             "webhook_deliveries_refused_total": float(counts.get("refused", 0)),
+            "webhook_deliveries_duplicate_total": float(counts.get("duplicate", 0)),
             "webhook_queue_length": float(self.queue.qsize()),
         }
 
@@ -242,6 +246,7 @@ def drain(p: Ports, fleet: Fleet, receiver: Receiver, report: Report) -> int:
             continue
         if delivery.id != NO_ID and not p.store.claim_delivery(delivery.id, delivery.event, now=p.now()):
             p.echo(f"webhook: {delivery.event} {delivery.id}: already handled (a redelivery or a retry): skipped")
+            receiver.count("duplicate")
             continue
         if routed.kind is Kind.FAILURE and routed.run is not None:
             failures.append(routed.run)

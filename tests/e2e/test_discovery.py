@@ -1,0 +1,106 @@
+"""Organisation discovery end to end: an `OWNER/*` config watches the sandbox's repositories of that owner,
+skipping an archived one and a fork (whose CI fails too), and says so in `config check` and `status`; with the
+App's installation, a change of its repositories (the `installation_repositories` webhook) is discovered at once
+by `agent serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from e2e.test_auth import app_keys
+from harness import SETTINGS, AgentServer, Loop, read_state, wait_for
+
+from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
+
+UNFIXABLE = next(s for s in SCENARIOS if s.name == "unfixable")
+
+
+def _org_with_an_archived_repository_and_a_fork(sandbox: Sandbox) -> None:
+    install_scenarios(sandbox, ["format", "unfixable"])
+    sandbox.add_repo("demo/old-service", UNFIXABLE.files, archived=True)  # its CI fails as failing-test's does
+    sandbox.add_repo("demo/forked-lib", UNFIXABLE.files, fork=True)
+    sandbox.add_repo("elsewhere/tool", UNFIXABLE.files)  # another owner: no glob selects it
+    sandbox.settle()
+
+
+def test_an_org_glob_discovers_its_repositories_and_skips_archived_and_forks(loop: Loop) -> None:
+    _org_with_an_archived_repository_and_a_fork(loop.sandbox)
+    Path("cicd-agent.toml").write_text(SETTINGS.format(extra="") + '[[repos]]\nname = "demo/*"\n')
+    check = loop.agent("config", "check")
+    assert check.code == 0, check.err
+    assert "OK (0 repositories and 1 glob(s), 0 rule(s))" in check.out
+    assert "repos[0] demo/*: the ones it matches among the repositories of demo (GET /orgs/demo/repos)" in check.out
+
+    result = loop.agent("run")
+    assert result.code == 0, result.err
+    decided = sorted((d["repo"], d["decision"]) for d in loop.agent("history", "--json").json())
+    assert decided == [("demo/failing-test", "reported"), ("demo/format-check", "fix_opened")]
+    assert "discovered 4 repositories (orgs demo): watching 2, skipped 1 archived, 1 fork" in result.err
+    polled = {r["path"] for r in loop.sandbox.requests if "status=failure" in r["query"]}
+    assert polled == {"/repos/demo/format-check/actions/runs", "/repos/demo/failing-test/actions/runs"}
+    skipped = ("/repos/demo/old-service", "/repos/demo/forked-lib", "/repos/elsewhere/")
+    assert not [r for r in loop.sandbox.requests if r["path"].startswith(skipped)]
+
+    status = loop.agent("status", "--json").json()["discovery"]
+    assert (status["source"], status["listed"], status["watched"]) == ("orgs demo", 4, 2)
+    assert status["skipped"] == {"archived": 1, "fork": 1}
+    assert "discovered: 2 repositories watched of 4 listed (orgs demo; skipped 1 archived, 1 fork)" in (
+        loop.agent("status").out
+    )
+
+
+def test_a_glob_that_asks_for_forks_gets_them(loop: Loop) -> None:
+    _org_with_an_archived_repository_and_a_fork(loop.sandbox)
+    Path("cicd-agent.toml").write_text(SETTINGS.format(extra="") + '[[repos]]\nname = "demo/*"\ninclude_forks = true\n')
+    result = loop.agent("run", "--json")
+    assert result.code == 0, result.err
+    assert sorted(d["repo"] for d in result.json()["decisions"]) == [
+        "demo/failing-test",
+        "demo/forked-lib",
+        "demo/format-check",
+    ]
+
+
+def test_a_listing_that_fails_is_an_error_and_the_named_repositories_are_still_handled(loop: Loop) -> None:
+    _org_with_an_archived_repository_and_a_fork(loop.sandbox)
+    Path("cicd-agent.toml").write_text(
+        SETTINGS.format(extra="") + '[[repos]]\nname = "demo/failing-test"\n[[repos]]\nname = "nobody/*"\n'
+    )
+    result = loop.agent("run", "--json")
+    assert result.code == 1
+    report = result.json()
+    assert [(d["repo"], d["decision"]) for d in report["decisions"]] == [("demo/failing-test", "reported")]
+    assert report["errors"] == [
+        "discovering repositories: not found while listing the repositories of nobody: Not Found (check the "
+        "repository name and that the token can see it); watching only the named repositories"
+    ]
+
+
+def test_serve_discovers_the_installation_again_when_its_repositories_change(sandbox: Sandbox, tmp_path: Path) -> None:
+    private, public = app_keys()
+    install_scenarios(sandbox, ["format", "unfixable"])
+    sandbox.register_app("4242", public, 77)
+    sandbox.select_repositories("4242", ["demo/format-check"])
+    config = (
+        SETTINGS.format(extra="").replace(
+            "[github]\n",
+            '[github]\napp_id = "4242"\napp_private_key_env = "APP_KEY"\n'
+            'installation_id = 77\ndiscover = "installation"\n',
+            1,
+        )
+        + '[schedule]\npoll_interval = "1h"\nhealth_interval = "1h"\n'
+    )
+    server = AgentServer(tmp_path / "served", sandbox, config, env={"APP_KEY": private}, token=False).start()
+    try:
+        sandbox.webhooks.configure(server.url, server.secret)
+        discovered = lambda: read_state(server.state, lambda s: s.get_meta("discovery")) or ""  # noqa: E731
+        wait_for(lambda: '"watched": 1' in discovered(), "the first discovery")
+        sandbox.select_repositories("4242", None)  # the App is installed on every repository now
+        wait_for(lambda: '"watched": 2' in discovered(), "discovery after the installation_repositories webhook")
+    finally:
+        _, err = server.stop()
+    assert [(d.event, d.action, d.status) for d in sandbox.webhooks.deliveries] == [
+        ("installation_repositories", "added", 202)
+    ]
+    assert "discovered 2 repositories (installation): watching 2; new: demo/failing-test" in err

@@ -180,8 +180,14 @@ def serve(
 
 def _fleet(config: Config, repos: list[str], *, needed: bool) -> Fleet:
     """The repositories to watch: `--repo` ones exactly, else the config's names and what its globs discover."""
+    from cicd_agent.config.repos import is_glob
     from cicd_agent.remediation.discovery import Fleet
 
+    for name in repos:
+        if is_glob(name):
+            raise AgentError(
+                f"--repo {name!r} is a glob", fix="name one repository (OWNER/NAME), or put the glob in [[repos]] name"
+            )
     fleet = Fleet(config, repos)
     if needed and not fleet.names() and not fleet.discovers:
         raise AgentError(

@@ -139,16 +139,32 @@ class Fleet:
         with self._lock:
             before = {n.lower() for n in self._names}
             self._names = list(selection.watched)
-        self.discovered = True
+        first, self.discovered = not self.discovered, True
         record(p.store, selection, at=p.now())
-        added = [n for n in selection.watched if n.lower() not in before]
-        skipped = ", ".join(f"{count} {why}" for why, count in selection.skipped.items())
-        p.echo(
-            f"discovered {selection.listed} repositories ({source}): watching {len(selection.watched)}"
-            + (f", skipped {skipped}" if skipped else "")
-            + (f"; new: {', '.join(added[:10])}{' ...' if len(added) > 10 else ''}" if added and before else "")
-        )
+        said = summary(selection, before, first=first)
+        if said:
+            p.echo(said)
         return selection
+
+
+def summary(selection: Selection, before: set[str], *, first: bool) -> str:
+    """What a discovery says: everything the first time, then only what changed ("" when nothing did)."""
+    now = {n.lower() for n in selection.watched}
+    added = [n for n in selection.watched if n.lower() not in before]
+    gone = len(before - now)
+    if not first and not added and not gone:
+        return ""
+    skipped = ", ".join(f"{count} {why}" for why, count in selection.skipped.items())
+    changes = []
+    if added and not first:
+        changes.append(f"new: {', '.join(added[:10])}{' ...' if len(added) > 10 else ''}")
+    if gone and not first:
+        changes.append(f"{gone} no longer listed")
+    return (
+        f"discovered {selection.listed} repositories ({selection.source}): watching {len(selection.watched)}"
+        + (f", skipped {skipped}" if skipped else "")
+        + (f"; {'; '.join(changes)}" if changes else "")
+    )
 
 
 def record(store: Store, selection: Selection, *, at: float) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from cicd_agent.config.parse import parse_config
 from cicd_agent.config.settings import Config
 from cicd_agent.github.values import ListedRepo
-from cicd_agent.remediation.discovery import Fleet, discovers, select
+from cicd_agent.remediation.discovery import Fleet, discovers, select, summary
 
 LISTED = [
     ListedRepo("octo-org/web"),
@@ -79,3 +79,17 @@ def test_a_delivery_for_a_repository_not_listed_yet_is_admitted_when_a_glob_sele
     assert not fleet.watches("octo-org/api-new")
     assert fleet.admits("octo-org/api-new", archived=False, fork=False)
     assert fleet.names() == ["octo-org/app", "octo-org/api-new"]  # watched from now on
+
+
+def test_a_discovery_is_said_once_then_only_when_the_list_changes() -> None:
+    config = _config('[[repos]]\nname = "octo-org/*"\n')
+    first = select(config, LISTED, "orgs octo-org")
+    assert summary(first, set(), first=True) == (
+        "discovered 7 repositories (orgs octo-org): watching 3, skipped 2 archived, 1 fork, 1 unmatched"
+    )
+    watched = {n.lower() for n in first.watched}
+    assert summary(first, watched, first=False) == ""
+    later = select(config, [*LISTED[:1], ListedRepo("octo-org/new")], "orgs octo-org")
+    assert summary(later, watched, first=False) == (
+        "discovered 2 repositories (orgs octo-org): watching 2; new: octo-org/new; 2 no longer listed"
+    )

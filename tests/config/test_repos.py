@@ -115,3 +115,15 @@ def test_config_check_explains_each_glob() -> None:
         "every repository the GitHub App installation can see (no [[repos]] entry): archived and forks skipped"
     ]
     assert describe(_config('[[repos]]\nname = "octo/app"\n').repos, "orgs") == []
+
+
+def test_the_readme_organisation_example_is_valid_and_means_what_it_says() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (example,) = [b for b in readme.split("```toml\n")[1:] if "octo-org/api-*" in b]
+    config = _config(example.split("```")[0])
+    assert config.github.discover == "installation"
+    assert config.repo("octo-org/api-users").failure_threshold == 5
+    assert config.repo("octo-org/legacy-monolith").branches == ["master"]
+    assert config.repo("octo-org/web").include_forks and not config.repo("octo-org/web").include_archived

@@ -17,6 +17,7 @@ from cicd_agent.modes.webhook import Receiver, drain
 from cicd_agent.modes.wiring import build_ports
 from cicd_agent.remediation.approve import on_event
 from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.sandbox.webhooks import signature
 from cicd_agent.store import Store
 
@@ -141,7 +142,8 @@ def test_a_comment_delivered_by_webhook_is_looked_at_at_once_and_its_body_is_not
         store = loop.store()
         try:
             report = Report()
-            assert drain(_ports(loop, store), receiver, report) == 1
+            ports = _ports(loop, store)
+            assert drain(ports, Fleet(ports.config), receiver, report) == 1
             return [d.decision for d in report.decisions]
         finally:
             store.close()

@@ -12,16 +12,19 @@ from harness import SETTINGS, AgentServer, Loop, read_state, wait_for
 
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
+from cicd_agent.store import Store
 
 UNFIXABLE = next(s for s in SCENARIOS if s.name == "unfixable")
+APP = 'app_id = "4242"\napp_private_key_env = "APP_KEY"\ninstallation_id = 77\n'
 
 
-def _org_with_an_archived_repository_and_a_fork(sandbox: Sandbox) -> None:
+def _org_with_an_archived_repository_and_a_fork(sandbox: Sandbox, *, settle: bool = True) -> None:
     install_scenarios(sandbox, ["format", "unfixable"])
     sandbox.add_repo("demo/old-service", UNFIXABLE.files, archived=True)  # its CI fails as failing-test's does
     sandbox.add_repo("demo/forked-lib", UNFIXABLE.files, fork=True)
     sandbox.add_repo("elsewhere/tool", UNFIXABLE.files)  # another owner: no glob selects it
-    sandbox.settle()
+    if settle:
+        sandbox.settle()
 
 
 def test_an_org_glob_discovers_its_repositories_and_skips_archived_and_forks(loop: Loop) -> None:
@@ -77,30 +80,52 @@ def test_a_listing_that_fails_is_an_error_and_the_named_repositories_are_still_h
     ]
 
 
-def test_serve_discovers_the_installation_again_when_its_repositories_change(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_serve_follows_the_installation_and_handles_only_what_the_org_glob_selects(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
     private, public = app_keys()
-    install_scenarios(sandbox, ["format", "unfixable"])
+    _org_with_an_archived_repository_and_a_fork(sandbox, settle=False)
     sandbox.register_app("4242", public, 77)
     sandbox.select_repositories("4242", ["demo/format-check"])
     config = (
-        SETTINGS.format(extra="").replace(
-            "[github]\n",
-            '[github]\napp_id = "4242"\napp_private_key_env = "APP_KEY"\n'
-            'installation_id = 77\ndiscover = "installation"\n',
-            1,
-        )
-        + '[schedule]\npoll_interval = "1h"\nhealth_interval = "1h"\n'
+        SETTINGS.format(extra="").replace("[github]\n", "[github]\n" + APP + 'discover = "installation"\n', 1)
+        + '[schedule]\npoll_interval = "1h"\nhealth_interval = "1h"\n[[repos]]\nname = "demo/*"\n'
     )
-    server = AgentServer(tmp_path / "served", sandbox, config, env={"APP_KEY": private}, token=False).start()
+    server = AgentServer(tmp_path / "served", sandbox, config, env={"APP_KEY": private}, token=False, metrics=True)
+    server.start()
+    discovered = lambda: read_state(server.state, lambda s: s.get_meta("discovery")) or ""  # noqa: E731
     try:
         sandbox.webhooks.configure(server.url, server.secret)
-        discovered = lambda: read_state(server.state, lambda s: s.get_meta("discovery")) or ""  # noqa: E731
-        wait_for(lambda: '"watched": 1' in discovered(), "the first discovery")
+        assert '"listed": 1, "watched": 1' in discovered()
         sandbox.select_repositories("4242", None)  # the App is installed on every repository now
-        wait_for(lambda: '"watched": 2' in discovered(), "discovery after the installation_repositories webhook")
+        wait_for(lambda: '"listed": 5, "watched": 2' in discovered(), "discovery after installation_repositories")
+        # every repository's CI fails, and each failure is delivered (the fix branch's run may join in)
+        assert sandbox.settle() >= 5
+        wait_for(lambda: len(read_state(server.state, _handled)) == 2, "the two watched failures to be decided")
+        wait_for(
+            lambda: (server.metric("cicd_agent_webhook_deliveries_queued_total") or 0) >= 6, "every delivery queued"
+        )
+        wait_for(lambda: server.metric("cicd_agent_webhook_queue_length") == 0.0, "the queue to be taken")
     finally:
         _, err = server.stop()
-    assert [(d.event, d.action, d.status) for d in sandbox.webhooks.deliveries] == [
-        ("installation_repositories", "added", 202)
+    assert read_state(server.state, _handled) == [
+        ("demo/failing-test", "reported"),
+        ("demo/format-check", "fix_opened"),
     ]
-    assert "discovered 2 repositories (installation): watching 2; new: demo/failing-test" in err
+    # nothing else was decided about any other repository (the fix's own run may have been judged meanwhile)
+    assert {repo for repo, _ in read_state(server.state, _decided)} == {"demo/failing-test", "demo/format-check"}
+    deliveries = [(d.event, d.status) for d in sandbox.webhooks.deliveries]
+    assert deliveries[0] == ("installation_repositories", 202) and set(deliveries[1:]) == {("workflow_run", 202)}
+    assert '"skipped": {"archived": 1, "fork": 1, "unmatched": 1}' in discovered()
+    assert "discovered 5 repositories (installation): watching 2, skipped 1 archived, 1 fork, 1 unmatched" in err
+    for name in ("demo/old-service", "demo/forked-lib", "elsewhere/tool"):
+        assert f"ignored: {name!r} is not a watched repository" in err
+
+
+def _decided(store: Store) -> list[tuple[str, str]]:
+    return sorted((d.repo, d.decision) for d in store.decisions() if d.run_id)
+
+
+def _handled(store: Store) -> list[tuple[str, str]]:
+    """The decisions that handle a failure (not the later ones about its fix)."""
+    return [(repo, decision) for repo, decision in _decided(store) if decision in ("fix_opened", "reported")]

@@ -110,6 +110,7 @@ class Decided(StrEnum):
     ADOPTED = "adopted"
     ABANDONED = "abandoned"
     GAVE_UP = "gave_up"
+    FORK_SKIPPED = "fork_skipped"  # a fork's failed run: not the base repository's branch
     HEALTH_PENDING = "health_pending"  # the Action mode's answer to a fix's CI event that is not the last one
     STORM = "storm"  # one failure in many repositories: part of an incident, no per-repository remediation
     STORM_ENDED = "storm_ended"

@@ -1,8 +1,11 @@
 """The one escaping layer: strangers' text (log lines, workflow, job, step and branch names, titles) made safe
 for each place the agent writes it.
 
-- terminals: `terminal` drops escape sequences (CSI, OSC, DCS, ...), C0/C1 controls, NUL, bidi overrides
-  and invalid UTF-8, so a log cannot move the cursor, retitle the window or hide text;
+- terminals: `terminal` drops escape sequences (CSI, OSC, DCS, ...), C0/C1 controls, NUL, bidirectional and
+  zero-width characters (`INVISIBLE`) and invalid UTF-8, so a log cannot move the cursor, retitle the window,
+  reorder or hide text; every Markdown function below starts from it;
+- JSON for people (`--json`): `json_for_people` writes those characters as `\\uXXXX` escapes, so the data stays
+  exact for a program and shows as it is to a person;
 - Markdown on GitHub: `inline` (prose), `code_span`, `fenced` (excerpts), `link`: no mention pings, no
   links, images or HTML from strangers' text; mentions and issue references are broken with a zero-width
   space, as Dependabot and Renovate do;
@@ -10,7 +13,8 @@ for each place the agent writes it.
 - the Actions runner: `command_data`, `command_property`, `stop_commands`, so no `::set-env::`,
   `::add-mask::` ... hidden in text is ever executed;
 - the agent's own metadata block, always the very end of its bodies (`with_metadata`, `read_metadata`);
-- `redact`: tokens out of anything printed.
+- `redact`: tokens, passwords and secret URLs out of anything printed or logged (`remember_secrets` adds
+  the ones this process was given).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import os
 import re
 import secrets as _secrets
+import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +43,12 @@ _ESCAPES = re.compile(
     r"|\x1b[ -/]*[0-~]?",  # any other ESC sequence (charsets, keypad modes, a lone ESC)
     re.MULTILINE,
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# invisible and direction-changing characters: a name or a log line can use them to show one thing and be another
+# (Trojan Source): bidi embeddings, overrides and isolates, the Arabic letter mark, zero-width spaces and joiners,
+# left-to-right and right-to-left marks, word joiners and invisible operators, line and paragraph separators,
+# the byte order mark, interlinear annotations, the Mongolian vowel separator, the soft hyphen
+INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+_CONTROLS = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
@@ -52,6 +62,16 @@ def terminal(text: str | bytes, *, newlines: bool = True) -> str:
     if not newlines:
         text = text.replace("\n", " ")
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+_INVISIBLE_IN_JSON = re.compile(f"[\\x7f-\\x9f{INVISIBLE}]")
+
+
+def json_for_people(value: Any, **dumps: Any) -> str:
+    """`json.dumps(value, ensure_ascii=False, **dumps)` with controls and invisible or direction-changing
+    characters escaped (`\\u202e`): the same data for a program, nothing hidden or reordered on a screen."""
+    text = json.dumps(value, ensure_ascii=False, **dumps)
+    return _INVISIBLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 # -- Markdown (issue, PR and comment bodies, job summaries) -----------------------------------------
@@ -212,6 +232,41 @@ def iso8601(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# -- strangers' documents ---------------------------------------------------------------------------
+
+MAX_DEPTH = 64  # GitHub's event payloads nest about 6 deep, a config file 3
+
+
+def nesting_depth(value: object) -> int:
+    """How deep lists and dicts nest in `value` (a scalar: 0), found without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def depth_problem(value: object, limit: int = MAX_DEPTH) -> str | None:
+    depth = nesting_depth(value)
+    return f"it nests {depth} levels deep (at most {limit})" if depth > limit else None
+
+
+def load_json(text: str | bytes, limit: int = MAX_DEPTH) -> Any:
+    """JSON from a stranger, nested at most `limit` deep: a ValueError for anything else, never a RecursionError
+    (the parser's own limit ends a document nested thousands deep; `limit` the ones it still reads)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"it nests deeper than Python's parser reads (at most {limit})") from None
+    problem = depth_problem(value, limit)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 # -- secrets -------------------------------------------------------------------------------------------
 
 _TOKEN_SHAPES = [
@@ -219,14 +274,35 @@ _TOKEN_SHAPES = [
     (re.compile(r"(?i)(authorization:\s*(?:basic|bearer|token)\s+)\S+"), r"\1"),  # a header's value
     (re.compile(r"(?i)(['\"](?:token|bearer)\s+)[^'\"\s]+"), r"\1"),  # a header value quoted in an exception
     (re.compile(r"(x-access-token:)[^@\s]+"), r"\1"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]+(?=@)"), r"\1"),  # credentials in a URL (user:password@)
+    (re.compile(r"\b(bot)?\d{6,12}:[A-Za-z0-9_-]{30,}"), r"\1"),  # a Telegram bot token
+    (re.compile(r"((?:hooks\.slack\.com)?/(?:services|workflows|triggers)/)[A-Za-z0-9_/-]{16,}"), r"\1"),  # Slack
+    (re.compile(r"(?i)([?&](?:access_token|token|key|secret|sig|signature|password|code)=)[^&#\s\"']+"), r"\1"),
 ]
 _SECRET_NAMES = re.compile(r"TOKEN|SECRET|PASSWORD|PRIVATE_KEY|WEBHOOK|API_KEY", re.IGNORECASE)
+_REMEMBERED: set[str] = set()  # the secrets this process was given (`remember_secrets`)
+
+
+def remember_secrets(*values: str | None) -> None:
+    """Secrets this process was given (tokens, webhook URLs, bot tokens, passwords): `redact` removes them from
+    everything it cleans from now on. Of a URL also its password and its path with query (a library's debug
+    line shows `POST /services/T0/B0/XXXX`, not the URL), when long enough to be the secret."""
+    for value in values:
+        value = (value or "").strip()
+        if len(value) < 6:
+            continue
+        _REMEMBERED.add(value)
+        if "://" in value:
+            parts = urllib.parse.urlsplit(value)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            _REMEMBERED.update(v for v in (parts.password or "", path) if len(v) >= 8)
 
 
 def redact(text: str, *known: str | None) -> str:
-    """`text` with the given secrets, the values of secret-looking environment variables, and anything
-    shaped like a GitHub token or an Authorization header value replaced by `***`."""
-    values = [k.strip() for k in known if k and len(k.strip()) >= 6]
+    """`text` with the given secrets, the remembered ones, the values of secret-looking environment variables,
+    credentials inside URLs, and anything shaped like a GitHub token, an Authorization header value, a Telegram
+    bot token or a Slack webhook's path replaced by `***`."""
+    values = [k.strip() for k in known if k and len(k.strip()) >= 6] + list(_REMEMBERED)
     values += [v.strip() for name, v in os.environ.items() if _SECRET_NAMES.search(name) and len(v.strip()) >= 8]
     for value in sorted(set(values), key=len, reverse=True):
         text = text.replace(value, "***")

@@ -203,12 +203,15 @@ class AgentServer:
         env: dict[str, str] | None = None,
         token: bool = True,
         metrics: bool = False,
+        args: tuple[str, ...] = (),
     ) -> None:
+        """`args` go after `serve --port PORT` (`{port}` in them is that port)."""
         self.root = root
         self.sandbox = sandbox
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhook"
         self.metrics_port = free_port() if metrics else None
+        self.args = [a.format(port=self.port) for a in args]
         self.secret = WEBHOOK_SECRET
         root.mkdir()
         (root / "cicd-agent.toml").write_text(config)
@@ -228,7 +231,7 @@ class AgentServer:
     def start(self) -> AgentServer:
         metrics = ["--metrics-port", str(self.metrics_port)] if self.metrics_port else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cicd_agent", "serve", "--port", str(self.port), *metrics],
+            [sys.executable, "-m", "cicd_agent", "serve", "--port", str(self.port), *metrics, *self.args],
             cwd=self.root,
             env=self.env,
             stdout=subprocess.PIPE,

@@ -26,7 +26,11 @@ ESCAPES = (
     "\x1b[31mred\x1b[0m \x1b]0;owned-title\x07 \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\"
     " \x1bP+q\x1b\\ \x1b[2J"
 )
-CONTROLS = "bell\x07 back\x08 cr\roverwrite \u202eevil\u202c"
+# bidirectional and invisible characters (Trojan Source): overrides, isolates, marks, zero-width, BOM, separators
+INVISIBLE = (
+    "\u202eevil\u202c \u2066iso\u2069 \u200frlm\u200e \u061calm \u200bzw\u200c\u200d \ufeffbom \u2028ls \u00adshy"
+)
+CONTROLS = f"bell\x07 back\x08 cr\roverwrite {INVISIBLE}"
 FENCE = "```` ``` </details> -->"
 
 # For names (YAML double-quoted strings can carry escapes; a name holds no newline)
@@ -59,7 +63,9 @@ def yaml_name(text: str) -> str:
 _MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 _PING = re.compile(r"(?<![\w`])@[A-Za-z0-9]|(?<![\w&])#\d|\bGH-\d")
 _AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp)://|\bwww\.(?=\w)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_HIDDEN = "\u00ad\u061c\u180e\u200c-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_HIDDEN}\u200b\\ud800-\\udfff]")
+_CONTROL_MD = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_HIDDEN}\\ud800-\\udfff]")  # ZWSP: the agent's own
 
 
 def _walk(tokens: list[Token]) -> Iterator[Token]:
@@ -87,15 +93,21 @@ def markdown_problems(text: str, *, own_links: tuple[str, ...] = ()) -> list[str
                 problems.append(f"ping: {token.content[:80]!r}")
             if _AUTOLINK.search(token.content):
                 problems.append(f"autolink: {token.content[:80]!r}")
-    if _CONTROL.search(text):
-        problems.append(f"control character: {_CONTROL.search(text)!r}")
+    if _CONTROL_MD.search(text):
+        problems.append(f"control character: {_CONTROL_MD.search(text)!r}")
     return problems
 
 
 def terminal_problems(text: str) -> list[str]:
     """Anything a terminal would act on: escape sequences, C0/C1 controls (but tab and newline), NUL, bidi
-    overrides, lone surrogates."""
+    and invisible characters, lone surrogates."""
     return [f"{m.group(0)!r} at {m.start()}" for m in _CONTROL.finditer(text)]
+
+
+def written_problems(text: str) -> list[str]:
+    """As `terminal_problems`, for text the agent writes on GitHub or in a chat (titles, messages): the zero-width
+    space it puts in mentions to break them is its own."""
+    return [f"{m.group(0)!r} at {m.start()}" for m in _CONTROL_MD.finditer(text)]
 
 
 def workflow_command_problems(output: str) -> list[str]:

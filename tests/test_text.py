@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import hostile
 import pytest
-from hostile import markdown_problems, terminal_problems
+from hostile import markdown_problems, written_problems
 
 from cicd_agent.text import (
     ZWSP,
@@ -14,11 +16,13 @@ from cicd_agent.text import (
     fenced,
     html,
     inline,
+    json_for_people,
     link,
     metadata_comment,
     prose,
     read_metadata,
     redact,
+    remember_secrets,
     slack,
     stop_commands,
     terminal,
@@ -87,7 +91,7 @@ def test_every_markdown_escape_is_inert(raw: str) -> None:
     for rendered in (inline(raw), prose(raw), code_span(raw)):
         assert markdown_problems(f"- item {rendered}\n") == [], rendered
     assert markdown_problems(f"before\n\n{fenced(raw)}\n\nafter\n") == []
-    assert terminal_problems(title(raw)) == [] and "@o" not in title(raw)  # a title is plain text
+    assert written_problems(title(raw)) == [] and "@o" not in title(raw)  # a title is plain text
 
 
 def test_inline_escapes_markdown_with_backslashes() -> None:
@@ -167,3 +171,30 @@ def test_redact_removes_tokens_in_every_shape(monkeypatch: pytest.MonkeyPatch) -
         assert secret not in out
     assert out.count("***") == 5
     assert redact("nothing to hide here") == "nothing to hide here"
+
+
+def test_redact_removes_credentials_in_urls_bot_tokens_slack_paths_and_remembered_secrets() -> None:
+    remember_secrets("https://chat.example/hooks/room-7/Abcdefgh12345678", "short")
+    text = (
+        "cannot reach GitHub at http://u:S3cretPw@127.0.0.1:80/api; "
+        "POST https://api.telegram.org/bot123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/sendMessage; "
+        'hooks.slack.com:443 "POST /services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX HTTP/1.1"; '
+        "GET /x?access_token=abc123&page=2; "
+        '"POST /hooks/room-7/Abcdefgh12345678 HTTP/1.1"; postgresql://agent:pgpass@db/state'
+    )
+    out = redact(text)
+    for secret in ("S3cretPw", "AAHfiqks", "XXXXXXXX", "abc123", "Abcdefgh12345678", "pgpass"):
+        assert secret not in out
+    assert "http://***@127.0.0.1:80/api" in out and "page=2" in out and "/bot***/sendMessage" in out
+    assert redact("short, 12:34:56, v1.2.3, user@example.com") == "short, 12:34:56, v1.2.3, user@example.com"
+
+
+@pytest.mark.parametrize(
+    "char", list("\u202e\u202a\u2066\u2069\u200b\u200c\u200d\u200e\u200f\u061c\ufeff\u2028\u2060\u00ad")
+)
+def test_invisible_and_direction_changing_characters_reach_no_terminal_markdown_or_json(char: str) -> None:
+    raw = f"main{char}gnp.exe"
+    for rendered in (terminal(raw), inline(raw), code_span(raw), title(raw), fenced(raw), html(raw), slack(raw)):
+        assert char not in rendered, rendered
+    shown = json_for_people({"branch": raw})
+    assert char not in shown and f"\\u{ord(char):04x}" in shown and json.loads(shown) == {"branch": raw}

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,3 +67,16 @@ def test_release_notes_come_from_the_changelog_section_of_the_tagged_version(tmp
 def test_this_version_has_release_notes() -> None:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert release_notes.notes(f"v{version}").strip()
+
+
+@pytest.mark.parametrize("workflow", ["docs/examples/cicd-agent.yml", ".github/workflows/cicd-agent.yml"])
+def test_the_agent_workflow_gives_its_own_token_only_what_it_uses(workflow: str) -> None:
+    """The agent acts with the token it is given (an App's or a person's); the job's GITHUB_TOKEN only checks
+    the repository out, and the action hands the agent the input, never the job's token, as GITHUB_TOKEN."""
+    data = yaml.safe_load((ROOT / workflow).read_text())
+    assert data["permissions"] == {}
+    for job in data["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "agent"]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ inputs.token }}"

@@ -9,7 +9,6 @@ stream) and nothing else.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -74,6 +73,11 @@ class AppState:
             self.started = True
             if self.report is not None and not self.dry_run:
                 raise AgentError("--report only applies to a dry run", fix="add --dry-run, or drop --report")
+            if self.report is not None and self.report.suffix.lower() not in (".md", ".json"):
+                raise AgentError(
+                    f"--report {self.report}: a report is Markdown or JSON",
+                    fix="name the file *.md or *.json",
+                )
             from cicd_agent.cli.logs import configure_logging
 
             configure_logging(self.verbosity)
@@ -92,11 +96,11 @@ class AppState:
             from rich.console import Console
             from rich.text import Text
 
-            from cicd_agent.text import terminal
+            from cicd_agent.text import redact, terminal
 
             class SafeConsole(Console):
                 def render_str(self, text: str, *args: Any, **kwargs: Any) -> Text:
-                    return super().render_str(terminal(text), *args, **kwargs)
+                    return super().render_str(terminal(redact(text)), *args, **kwargs)
 
             self._consoles[stderr] = SafeConsole(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
         return self._consoles[stderr]
@@ -104,9 +108,9 @@ class AppState:
     def _line(self, message: str) -> None:
         """One line for people on stderr: it starts with the agent's own words and has no newline inside, so on
         an Actions runner no text in it can begin a workflow command."""
-        from cicd_agent.text import terminal
+        from cicd_agent.text import redact, terminal
 
-        self.console(stderr=True).print(terminal(message, newlines=False), markup=False)
+        self.console(stderr=True).print(terminal(redact(message), newlines=False), markup=False)
 
     def say(self, message: str) -> None:
         """Progress for people (stderr); not with -q or --json."""
@@ -138,13 +142,17 @@ class AppState:
             self.console(stderr=False).print(message, markup=False)
 
     def emit_json(self, value: Any) -> None:
-        """The one JSON document of a command, on stdout."""
-        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        """The one JSON document of a command, on stdout (strangers' invisible characters escaped)."""
+        from cicd_agent.text import json_for_people
+
+        sys.stdout.write(json_for_people(value, indent=2) + "\n")
         sys.stdout.flush()
 
     def emit_json_line(self, value: Any) -> None:
         """One line of a JSON Lines stream (`run --watch --json`)."""
-        sys.stdout.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
+        from cicd_agent.text import json_for_people
+
+        sys.stdout.write(json_for_people(value, separators=(",", ":")) + "\n")
         sys.stdout.flush()
 
     # -- shared objects -----------------------------------------------------------------------------
@@ -162,6 +170,7 @@ class AppState:
             from cicd_agent.config.parse import load_config
 
             self._config = load_config(self.config_path, required=required)
+            _remember_secrets(self._config)
         return self._config
 
     @property
@@ -244,6 +253,25 @@ class AppState:
             recorder.write_report(self.report)
         where = f"; report: {self.report}" if self.report else ""
         self.notice(f"[DRY-RUN] {recorder.summary()}, nothing changed{where}")
+
+
+def checked_port(port: int, option: str) -> int:
+    """A TCP port from the command line (0: any free one); anything else is a clear error, before any is opened."""
+    if not 0 <= port <= 65535:
+        shown = str(port) if len(str(port)) <= 12 else f"{str(port)[:12]}..."
+        raise AgentError(f"{option} {shown} is not a port", fix="pass a port from 1 to 65535 (0: any free port)")
+    return port
+
+
+def _remember_secrets(config: Config) -> None:
+    """Every secret the config points at (the variables it names, a webhook URL written in it), so that `redact`
+    removes them from every line, log record, report and crash file, whatever the variables are called."""
+    import os
+
+    from cicd_agent.config.checks import env_keys
+    from cicd_agent.text import remember_secrets
+
+    remember_secrets(config.notifications.webhook_url, *(os.environ.get(name) for _, name in env_keys(config)))
 
 
 def use(ctx: typer.Context) -> AppState:

@@ -10,7 +10,9 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-LIBRARIES = ("apscheduler", "github", "urllib3", "git")
+from cicd_agent.text import redact
+
+LIBRARIES = ("apscheduler", "github", "urllib3", "git", "waitress")
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
@@ -25,21 +27,50 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
         super().emit(record)
 
 
+class Redacting(logging.Filter):
+    """Every record's text (message, arguments, traceback, stack) through `text.redact`, so no library's debug
+    line can print a token, a password in a URL, a webhook URL's secret or a bot token, at any verbosity."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a library's malformed format string: show what there is
+            message = f"{record.msg} {record.args}"
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+REDACTING = Redacting()
 _HANDLER = _Stderr()
+_HANDLER.addFilter(REDACTING)
 _SILENT = logging.NullHandler()
 
 
 def configure_logging(verbosity: int) -> None:
     """Quiet libraries by default (not even their warnings reach the terminal: the agent says what matters
-    in its own words); -v shows their INFO lines, -vv their DEBUG lines."""
+    in its own words); -v shows their INFO lines, -vv their DEBUG lines. Every record goes through the root
+    logger's handler, which redacts it: the filter sits on the handler too, since a logger's own filters
+    never see the records its children pass up."""
     handler: logging.Handler = _HANDLER if verbosity >= 1 else _SILENT
     level = logging.DEBUG if verbosity >= 2 else logging.INFO if verbosity == 1 else logging.CRITICAL
+    root = logging.getLogger()
+    for old in (_HANDLER, _SILENT):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    if REDACTING not in root.filters:
+        root.addFilter(REDACTING)
+    root.setLevel(logging.WARNING if verbosity >= 1 else logging.CRITICAL)
     for name in LIBRARIES:
         logger = logging.getLogger(name)
         for old in (_HANDLER, _SILENT):
             logger.removeHandler(old)
-        logger.addHandler(handler)
-        logger.propagate = False
+        logger.propagate = True
         logger.setLevel(level)
 
 
@@ -57,8 +88,8 @@ def write_crash_log() -> Path | None:
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
-            handle.write(f"cicd-agent crash at {now:%Y-%m-%dT%H:%M:%SZ}\nargv: {sys.argv}\n\n")
-            handle.write(traceback.format_exc())
+            handle.write(f"cicd-agent crash at {now:%Y-%m-%dT%H:%M:%SZ}\nargv: {redact(str(sys.argv))}\n\n")
+            handle.write(redact(traceback.format_exc()))
     except OSError:
         return None
     return path

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cicd_agent.cli import shapes
-from cicd_agent.cli.context import AppState, use
+from cicd_agent.cli.context import AppState, checked_port, use
 from cicd_agent.errors import AgentError
 
 if TYPE_CHECKING:
@@ -118,12 +118,12 @@ def run(
     fleet = _fleet(config, repo, needed=not health_only)
     if (metrics_port is not None or metrics_address is not None) and not watch_flag:
         raise AgentError("--metrics-port and --metrics-address need --watch", fix="or print them once: `agent metrics`")
+    bind = _metrics_bind(config, metrics_address, metrics_port)
     credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
     ports = _ports(state, config, credentials)
     if watch_flag:
         from cicd_agent.modes import watch
 
-        bind = _metrics_bind(config, metrics_address, metrics_port)
         watch.watch(ports, fleet, on_report=lambda r: render(state, r, stream=True), metrics=bind)
         return
     from cicd_agent.remediation.context import Report
@@ -159,6 +159,8 @@ def serve(
 
     state = use(ctx)
     config = state.config(required=True)
+    listen = config.webhook.port if port is None else checked_port(port, "--port")
+    metrics = _metrics_bind(config, metrics_address, metrics_port)
     fleet = _fleet(config, repo, needed=True)
     secret = os.environ.get(config.webhook.secret_env, "").strip()
     if not secret:
@@ -172,9 +174,9 @@ def serve(
         fleet,
         secret=secret,
         host=host or config.webhook.host,
-        port=config.webhook.port if port is None else port,
+        port=listen,
         on_report=lambda report: render(state, report, stream=True),
-        metrics=_metrics_bind(config, metrics_address, metrics_port),
+        metrics=metrics,
     )
 
 
@@ -199,7 +201,9 @@ def _fleet(config: Config, repos: list[str], *, needed: bool) -> Fleet:
 
 def _metrics_bind(config: Config, address: str | None, port: int | None) -> tuple[str, int | None]:
     """Where /metrics and /healthz are served: the options, else [metrics]; no port, not served."""
-    return address or config.metrics.address, port if port is not None else config.metrics.port or None
+    if port is not None:
+        return address or config.metrics.address, checked_port(port, "--metrics-port")
+    return address or config.metrics.address, config.metrics.port or None
 
 
 def run_event(state: AppState, path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cicd_agent.cli.context import use
+from cicd_agent.cli.context import checked_port, use
 from cicd_agent.cli.table import Column, print_table
 from cicd_agent.errors import AgentError
 
@@ -37,6 +37,7 @@ def serve(
     from cicd_agent.modes.demo import start_sandbox
 
     state = use(ctx)
+    port = checked_port(port, "--port")
     stop = threading.Event()  # SIGINT or SIGTERM, even one that comes while it is still starting
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

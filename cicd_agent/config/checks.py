@@ -6,18 +6,20 @@ never repeated in a message.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from cicd_agent.config.repos import DISCOVERY_SOURCES, REPO_GLOB, is_glob, shadowing
-from cicd_agent.config.settings import EVENTS, REPO_NAME, STRATEGIES, Config, Problem
+from cicd_agent.config.settings import EVENTS, FORK_FAILURES, REPO_NAME, STRATEGIES, Config, Duration, Problem
+from cicd_agent.config.urls import NOT_A_URL, url_problem
 from cicd_agent.model import FIXER_NAMES
+from cicd_agent.text import redact
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # token shapes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack (xoxb- ...), a PEM, a URL
 SECRET_SHAPES = re.compile(r"^(gh[pousr]_|github_pat_|xox[abposr]-)|-----BEGIN|://|^[0-9a-f]{40}$")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 Lines = Callable[[str], int | None]
 
@@ -30,22 +32,7 @@ def looks_like_secret(value: str) -> bool:
     return len(value) >= 30 and mixed and "_" not in value
 
 
-def url_problem(url: str, *, secret_bearing: bool) -> str | None:
-    """https anywhere; plain http only to this machine (a token must not cross a network in clear text)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and parts.hostname in LOOPBACK:
-        return None
-    if parts.scheme == "http" and parts.hostname:
-        what = "the token" if secret_bearing else "what it sends"
-        return (
-            f"plain http is only allowed to 127.0.0.1, localhost or [::1] ({what} would cross the network unencrypted)"
-        )
-    return f"{url!r} is not an http(s) URL: use https://HOST/..., or http://127.0.0.1:PORT for a local test server"
-
-
-def _env_keys(config: Config) -> list[tuple[str, str]]:
+def env_keys(config: Config) -> list[tuple[str, str]]:
     """(dotted key, value) of every setting that names an environment variable."""
     keys = [
         ("github.token_env", config.github.token_env),
@@ -67,6 +54,7 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
 
     _check_repos(config, add)
     _check_rules(config, add)
+    _check_forks(config, add)
     _check_env_names(config, add)
     _check_urls(config, add)
     _check_durations(config, add)
@@ -88,17 +76,72 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
         add("storm.min_repos", "must be 0 (off) or at least 2: one repository is not a storm")
     if config.storm.issue_repo and not REPO_NAME.match(config.storm.issue_repo):
         add("storm.issue_repo", f"expected OWNER/NAME, got {config.storm.issue_repo!r}")
-    if not 1 <= config.github.poll_concurrency <= 100:
-        add("github.poll_concurrency", "must be 1 to 100 (GitHub allows at most 100 concurrent requests)")
     if not config.webhook.path.startswith("/"):
         add("webhook.path", f"must start with /, got {config.webhook.path!r}")
-    if not 0 < config.webhook.port < 65536:
-        add("webhook.port", f"expected a TCP port (1 to 65535), got {config.webhook.port}")
-    if config.metrics.unhealthy_after < 1:
-        add("metrics.unhealthy_after", "must be at least 1")
-    if config.metrics.port > 65535:
-        add("metrics.port", "must be a TCP port (0 to 65535)")
+    _check_numbers(config, "", add)
     return problems
+
+
+DAY = 86400.0
+# (lowest, highest) of each number; a number not named here gets the default of its kind, so none is unbounded
+BOUNDS: dict[str, tuple[float, float]] = {
+    "github.timeout": (0, 600),
+    "github.max_retries": (0, 20),
+    "github.max_rate_limit_wait": (0, DAY),
+    "github.write_interval": (0, 60),
+    "github.poll_concurrency": (1, 100),  # GitHub allows at most 100 concurrent requests
+    "state.dedup_ttl": (0, 400 * DAY),  # logs are kept at most 400 days
+    "state.lease": (0, DAY),
+    "breaker.failure_threshold": (1, 1000),
+    "health.interval": (0, DAY),
+    "policy.max_failures_per_cycle": (1, 10_000),
+    "webhook.port": (1, 65535),
+    "metrics.port": (0, 65535),
+    "metrics.unhealthy_after": (1, 1000),
+    "rules.priority": (-1_000_000, 1_000_000),
+    "rules.max_reruns": (0, 100),
+    "schedule.poll_interval": (0, 7 * DAY),
+    "schedule.health_interval": (0, 7 * DAY),
+}
+DEFAULT_BOUNDS = {"duration": (0, 3650 * DAY), "count": (0, 1_000_000)}
+
+
+def _check_numbers(value: object, key: str, add: Callable[[str, str], None]) -> None:
+    """Every number in the config within its bounds (`BOUNDS`, else the default for a duration or a count), so
+    no absurd value (`max_retries = 10**30`, `inf`, `nan`) reaches the code that uses it."""
+    if dataclasses.is_dataclass(value):
+        for item in dataclasses.fields(value):
+            _check_numbers(getattr(value, item.name), f"{key}.{item.name}".lstrip("."), add)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_numbers(item, f"{key}[{index}]", add)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        generic = re.sub(r"\[\d+\]", "", key)
+        low, high = BOUNDS.get(generic) or DEFAULT_BOUNDS["duration" if isinstance(value, Duration) else "count"]
+        if not (math.isfinite(value) and low <= value <= high):
+            shown = f"{value:.3g}" if abs(value) >= 1e12 or not math.isfinite(value) else f"{value:g}"
+            unit = " seconds" if isinstance(value, Duration) else ""
+            add(key, f"{shown} is out of range: expected {low:g} to {high:g}{unit}")
+
+
+_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:\\\[]|\.\.|@\{|//|/\.|\.lock(?:/|$)|^[/.]|[/.]$")
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why a branch glob can never match a branch (git's rules for branch names), or None. Its wildcards and
+    character classes are set aside (each as one allowed character); what is left must be possible in a name."""
+    if not pattern.strip():
+        return "an empty glob matches no branch"
+    fixed = re.sub(r"\[!?\]?[^\]]*\]|[*?]", "x", pattern)  # an unclosed `[` stays a literal `[`, as in fnmatch
+    if bad := _REF_FORBIDDEN.search(fixed):
+        return f"git allows no {bad.group(0)!r} there in a branch name"
+    return None
+
+
+def _check_globs(patterns: list[str], key: str, add: Callable[[str, str], None]) -> None:
+    for index, pattern in enumerate(patterns):
+        if problem := glob_problem(pattern):
+            add(f"{key}[{index}]", f"the glob {pattern!r} can never match a branch: {problem}")
 
 
 def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
@@ -132,6 +175,13 @@ def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
                     add(f"repos[{index}].{flag}", "applies to a glob only: an exact name is always watched")
         if not repo.branches:
             add(f"repos[{index}].branches", "list at least one branch or glob")
+        _check_globs(repo.branches, f"repos[{index}].branches", add)
+
+
+def _check_forks(config: Config, add: Callable[[str, str], None]) -> None:
+    if config.policy.fork_failures not in FORK_FAILURES:
+        expected = " or ".join(repr(v) for v in FORK_FAILURES)
+        add("policy.fork_failures", f"expected {expected}, got {config.policy.fork_failures!r}")
 
 
 def _check_rules(config: Config, add: Callable[[str, str], None]) -> None:
@@ -143,6 +193,7 @@ def _check_rules(config: Config, add: Callable[[str, str], None]) -> None:
             add(f"rules[{index}].fixer", "a `fix` rule needs a fixer name or a command")
         if rule.fixer and rule.fixer not in known_fixers:
             add(f"rules[{index}].fixer", f"unknown fixer {rule.fixer!r} (known: {', '.join(known_fixers)})")
+        _check_globs(rule.branches, f"rules[{index}].branches", add)
         if rule.excerpt_regex:
             try:
                 re.compile(rule.excerpt_regex)
@@ -151,7 +202,7 @@ def _check_rules(config: Config, add: Callable[[str, str], None]) -> None:
 
 
 def _check_env_names(config: Config, add: Callable[[str, str], None]) -> None:
-    for key, value in _env_keys(config):
+    for key, value in env_keys(config):
         if looks_like_secret(value):
             add(
                 key,
@@ -164,14 +215,16 @@ def _check_env_names(config: Config, add: Callable[[str, str], None]) -> None:
 
 def _check_urls(config: Config, add: Callable[[str, str], None]) -> None:
     checks = [
-        ("github.api_url", config.github.api_url, True),
-        ("notifications.telegram_api_url", config.notifications.telegram_api_url, True),
-        ("notifications.webhook_url", config.notifications.webhook_url, False),
+        ("github.api_url", config.github.api_url, "the token"),
+        ("notifications.telegram_api_url", config.notifications.telegram_api_url, "the bot's token"),
+        ("notifications.webhook_url", config.notifications.webhook_url, "what it sends"),
     ]
-    for key, url, secret_bearing in checks:
-        problem = url_problem(url, secret_bearing=secret_bearing) if url else None
+    for key, url, carries in checks:
+        problem = url_problem(url, carries=carries) if url else None
+        if problem == NOT_A_URL:
+            problem += ": use https://HOST/..., or http://127.0.0.1:PORT for a local test server"
         if problem:
-            add(key, problem)
+            add(key, f"{redact(url)!r} {problem}")
 
 
 def _check_durations(config: Config, add: Callable[[str, str], None]) -> None:

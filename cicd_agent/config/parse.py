@@ -14,6 +14,9 @@ from typing import Any
 from cicd_agent.config.checks import check_semantics
 from cicd_agent.config.settings import Config, Duration, IdText, NumericId, Problem, parse_duration
 from cicd_agent.errors import AgentError
+from cicd_agent.text import depth_problem
+
+MAX_CONFIG_DEPTH = 8  # [[rules]] tables with lists inside are 3 deep
 
 
 class ConfigError(AgentError):
@@ -54,6 +57,10 @@ def parse_config(text: str, *, source: str = "<string>") -> tuple[Config, list[P
     except tomllib.TOMLDecodeError as exc:
         line = _line_of_decode_error(str(exc))
         return Config(), [Problem("(syntax)", f"invalid TOML: {exc}", line)]
+    except RecursionError:
+        return Config(), [Problem("(syntax)", "invalid TOML: it nests deeper than the TOML parser reads", None)]
+    if problem := depth_problem(raw, MAX_CONFIG_DEPTH):
+        return Config(), [Problem("(syntax)", f"not a cicd-agent config: {problem}", None)]
     problems: list[Problem] = []
     values = _build(Config, raw, "", problems, text)
     config = dataclasses.replace(values, source=source) if isinstance(values, Config) else Config()

@@ -9,7 +9,7 @@ import typing
 from typing import Any
 
 from cicd_agent.config.repos import DISCOVERY_SOURCES
-from cicd_agent.config.settings import EVENTS, STRATEGIES, Config, Duration, IdText, NumericId
+from cicd_agent.config.settings import EVENTS, FORK_FAILURES, STRATEGIES, Config, Duration, IdText, NumericId
 from cicd_agent.model import FIXER_NAMES
 
 DESCRIPTIONS = {
@@ -40,6 +40,8 @@ DESCRIPTIONS = {
     "health.max_wait": "No verdict by then: inconclusive. At least health.delay.",
     "policy.allow_workflow_changes": "Fixes may edit .github/workflows/ (needs a token with the workflow scope).",
     "policy.needs_approval": "Open fix PRs as drafts labelled cicd-agent:needs-approval.",
+    "policy.fork_failures": "A failed run from a fork's pull request: skip it (recorded), or comment on that pull "
+    "request. Never fixed, re-run or reported as the base repository's branch.",
     "rules": "Tried by priority (lowest first); the built-in rules follow them.",
     "rules.fixer": "A built-in fixer by name.",
     "rules.command": "A command run in the checkout (argument list, no shell).",
@@ -57,6 +59,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "rules.strategy": STRATEGIES,
     "notifications.events": EVENTS,
     "github.discover": DISCOVERY_SOURCES,
+    "policy.fork_failures": FORK_FAILURES,
 }
 DURATION = {
     "anyOf": [

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 
 from cicd_agent.config.repos import entry_for
+from cicd_agent.config.urls import check_url
 from cicd_agent.errors import AgentError
 from cicd_agent.model import Strategy
 
@@ -115,6 +115,7 @@ class PolicyConfig:
     fleet_max_new_prs_per_hour: int = 20
     auto_merge: bool = False
     max_failures_per_cycle: int = 20
+    fork_failures: str = "skip"  # a fork's failed run: "skip" (recorded) or "comment" on the fork's pull request
 
 
 @dataclass(frozen=True)
@@ -215,22 +216,17 @@ class Config:
 
 
 def check_api_url(url: str, *, where: str) -> str:
-    """An http(s) URL with a host, without its trailing slash; anything else is a clear error."""
-    try:
-        parts = urllib.parse.urlsplit(url.strip())
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
-    except ValueError:  # a bad port or IPv6 literal
-        valid = False
-    if not valid:
-        raise AgentError(
-            f"the GitHub API URL {url!r} is not an http(s) URL",
-            where=where,
-            fix="use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server",
-        )
-    return url.strip().rstrip("/")
+    """The API base URL held to the rule for every URL that carries the token (`config/urls.py`)."""
+    return check_url(
+        url,
+        what="the GitHub API URL",
+        where=where,
+        fix="use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server",
+    )
 
 
 STRATEGIES = tuple(str(s) for s in Strategy)
+FORK_FAILURES = ("skip", "comment")
 EVENTS = (
     "breaker_opened",
     "rollback",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cicd_agent.config.settings import toml_value
 from cicd_agent.errors import AgentError
-from cicd_agent.text import code_span, inline
+from cicd_agent.text import code_span, inline, redact
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ class DryRunRecorder:
             text = json.dumps(document, indent=2, default=str)
         else:
             text = render_markdown(self)
+        text = redact(text)  # no token, password or secret URL in a file meant for people
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text + "\n", encoding="utf-8")

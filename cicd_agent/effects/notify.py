@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import requests
 
 from cicd_agent.config.settings import EVENTS, NotificationsConfig
+from cicd_agent.config.urls import check_url
 from cicd_agent.text import break_mentions, html, iso8601, slack, terminal
 
 SLACK_LIMIT = 39_000
@@ -91,20 +92,25 @@ class Channel:
 
 
 def channels_from(config: NotificationsConfig, env: dict[str, str] | None = None) -> list[Channel]:
+    """The configured channels; a URL from the environment is held to the same rule as the config file's
+    (`config/urls.py`: https, or plain http only to this machine), since each carries a secret."""
     env = dict(os.environ) if env is None else env
     found = []
+    fix = "use https (plain http only to 127.0.0.1, ::1 or localhost)"
     if config.slack_webhook_env and env.get(config.slack_webhook_env):
-        found.append(Channel("slack", env[config.slack_webhook_env]))
+        where = f"${config.slack_webhook_env}"
+        url = check_url(env[config.slack_webhook_env], what="the Slack webhook URL", where=where, fix=fix)
+        found.append(Channel("slack", url))
     if config.telegram_token_env and env.get(config.telegram_token_env) and config.telegram_chat_id:
-        token = env[config.telegram_token_env]
-        found.append(
-            Channel(
-                "telegram", f"{config.telegram_api_url.rstrip('/')}/bot{token}/sendMessage", config.telegram_chat_id
-            )
+        token = env[config.telegram_token_env].strip()
+        api = check_url(
+            config.telegram_api_url, what="the Telegram API URL", where="notifications.telegram_api_url", fix=fix
         )
+        found.append(Channel("telegram", f"{api}/bot{token}/sendMessage", config.telegram_chat_id))
     url = config.webhook_url or (env.get(config.webhook_url_env, "") if config.webhook_url_env else "")
     if url:
-        found.append(Channel("webhook", url))
+        where = "notifications.webhook_url" if config.webhook_url else f"${config.webhook_url_env}"
+        found.append(Channel("webhook", check_url(url, what="the notification webhook URL", where=where, fix=fix)))
     return found
 
 

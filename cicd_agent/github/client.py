@@ -296,8 +296,12 @@ class GitHubClient(GitHubWrites, GitHubFleet):
             return None
 
     @api("listing pull requests of {repo}")
-    def pulls(self, repo: str, *, head: str | None = None, state: str = "open") -> list[PullRef]:
-        owner = repo.split("/")[0]
+    def pulls(
+        self, repo: str, *, head: str | None = None, head_owner: str | None = None, state: str = "open"
+    ) -> list[PullRef]:
+        """Pull requests, those from branch `head` only when given (of the repository's owner, or of
+        `head_owner`'s fork)."""
+        owner = head_owner or repo.split("/")[0]
         found = self._repo(repo).get_pulls(state=state, head=f"{owner}:{head}" if head else NotSet)
         return [pull_of(p) for p in found]
 

@@ -84,6 +84,8 @@ class WorkflowRun:
     fork: bool = False
     path: str = ""  # the workflow file, e.g. .github/workflows/ci.yml
     pull_requests: tuple[int, ...] = ()  # open PRs of this repository whose head is the run's branch
+    head_repo: str = ""  # a fork's full name ("" for the repository itself)
+    head_branch: str = ""  # the branch's name in its own repository (`branch` is qualified for a fork)
 
     @property
     def ref(self) -> RunRef:
@@ -225,22 +227,29 @@ def run_from_json(repo: str, data: object) -> WorkflowRun:
     if not isinstance(pulls, list):
         raise ValueError(f"pull_requests must be a list, got {_kind(pulls)}")
     head_name = _text(head_repo, "full_name")
+    fork = bool(head_name and head_name.lower() != repo.lower())
+    run_id = _number(data, "id", None)
+    branch = _text(data, "head_branch")
     return WorkflowRun(
         repo=repo,
-        id=_number(data, "id", None),
+        id=run_id,
         attempt=_number(data, "run_attempt", 1) or 1,
         name=_text(data, "name"),
         workflow_id=_number(data, "workflow_id", 0),
-        branch=_text(data, "head_branch"),
+        # a fork's branch is never the repository's own: `main` of stranger/app is `stranger/app:main`, so it is
+        # never keyed, matched, fixed or reported as the base repository's `main`
+        branch=f"{head_name}:{branch}" if fork else branch,
         head_sha=_text(data, "head_sha"),
         event=_text(data, "event"),
         status=_text(data, "status"),
         conclusion=_text(data, "conclusion") or None,
         html_url=_text(data, "html_url"),
         created_at=_text(data, "created_at"),
-        fork=bool(head_name and head_name.lower() != repo.lower()),
+        fork=fork,
         path=_text(data, "path"),
         pull_requests=tuple(_number(pr, "number", None) for pr in pulls if isinstance(pr, dict) and "number" in pr),
+        head_repo=head_name if fork else "",
+        head_branch=branch,
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import secrets
 import sys
@@ -30,9 +29,9 @@ from cicd_agent.remediation.cycle import run_cycle
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.health_check import judge
-from cicd_agent.remediation.poll import branch_watched
+from cicd_agent.remediation.poll import watched_failure
 from cicd_agent.remediation.rollback import rollback
-from cicd_agent.text import code_span, command_data, command_property, fenced, inline, prose
+from cicd_agent.text import code_span, command_data, command_property, fenced, inline, load_json, prose
 from cicd_agent.text import stop_commands as stop_commands
 
 SWEEP_EVENTS = ("schedule", "workflow_dispatch")
@@ -53,11 +52,11 @@ class ActionResult:
 
 def read_event(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AgentError(f"event file {path} not found", fix="pass $GITHUB_EVENT_PATH, or a saved payload") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AgentError(f"cannot read the event payload {path}: {exc}") from None
+    except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError, too deep
+        raise AgentError(f"cannot read the event payload {path}: {exc}", fix=FIX_EVENT) from None
     if not isinstance(data, dict):
         raise AgentError(f"the event payload {path} is not a JSON object")
     return data
@@ -151,8 +150,8 @@ def handle_event(p: Ports, run: WorkflowRun, report: Report) -> RunRef:
         return run.ref
     if is_fix_branch(run.branch):
         return check_fix(p, report, run)
-    watched = branch_watched(p.config.repo(run.repo).branches, run.branch)
-    if run.conclusion == "failure" and watched and handle_failure(p, run, report) is Handled.DUPLICATE:
+    watched = watched_failure(p.config.repo(run.repo), run, p.config.policy.fork_failures)
+    if watched and handle_failure(p, run, report) is Handled.DUPLICATE:
         record(p, report, run.ref, Decided.DUPLICATE, "this run was already handled (found on GitHub)")
     return run.ref
 

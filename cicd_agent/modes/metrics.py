@@ -1,14 +1,10 @@
 """Prometheus metrics through `prometheus_client`: a collector that reads the store (and what only a running
-watcher knows) at each scrape, and a small HTTP server for `/metrics` and `/healthz`."""
+watcher knows) at each scrape, and the `/metrics` and `/healthz` routes (`modes/server.py` serves them)."""
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -16,6 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from cicd_agent.config.settings import Config
+from cicd_agent.modes.server import Request, Response, Route
 from cicd_agent.remediation import operations
 from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
@@ -148,36 +145,14 @@ def samples(status: dict[str, Any], live: Live | None = None) -> list[dict[str, 
     ]
 
 
-def serve(address: str, port: int, render: Callable[[], str], health: Callable[[], Health]) -> ThreadingHTTPServer:
-    """`/metrics` and `/healthz` (200 healthy, 503 not) on address:port, in a daemon thread."""
+def routes(render: Callable[[], str], health: Callable[[], Health]) -> list[Route]:
+    """`/metrics` (Prometheus' text format) and `/healthz` (200 healthy, 503 not, the verdict as JSON)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/metrics":
-                status, body, kind = 200, render().encode(), CONTENT_TYPE_LATEST
-            elif self.path == "/healthz":
-                verdict = health()
-                body = json.dumps(asdict(verdict)).encode()
-                status, kind = (200 if verdict.healthy else 503), "application/json"
-            else:
-                status, body, kind = 404, b"not found: /metrics or /healthz\n", "text/plain"
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def healthz(request: Request) -> Response:
+        verdict = health()
+        return Response.json(200 if verdict.healthy else 503, asdict(verdict))
 
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server_class = ThreadingHTTPServer
-    if ":" in address:  # an IPv6 address ("::" for every interface)
-
-        class Server6(ThreadingHTTPServer):
-            address_family = socket.AF_INET6
-
-        server_class = Server6
-    server = server_class((address, port), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
-    return server
+    return [
+        Route("/metrics", lambda request: Response.text(200, render(), CONTENT_TYPE_LATEST)),
+        Route("/healthz", healthz),
+    ]

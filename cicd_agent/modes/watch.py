@@ -24,8 +24,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.modes import metrics
+from cicd_agent.modes import metrics, server
 from cicd_agent.modes.metrics import Health
+from cicd_agent.modes.server import Listener, Route
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
 from cicd_agent.remediation.discovery import Fleet
@@ -155,12 +156,14 @@ def watch(
     jobs: list[tuple[str, Callable[[], bool | None], float]] | None = None,
     process_metrics: Callable[[], dict[str, float]] | None = None,
     sweep: Sweep | None = None,
+    routes: list[Route] | None = None,
+    server_name: str = "metrics",
 ) -> None:
     """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
-    metrics port, `/metrics` and `/healthz` on (address, port). `jobs` run on the same single worker (so
-    nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters). With a
-    `sweep` (webhooks lead), the cycles do everything but poll, and the sweep polls each repository at its own
-    moment. The fleet's repositories are discovered at start and every `discover_interval`."""
+    metrics port, `/metrics` and `/healthz` (and `routes`) on (address, port). `jobs` run on the same single
+    worker (so nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters).
+    With a `sweep` (webhooks lead), the cycles do everything but poll, and the sweep polls each repository at its
+    own moment. The fleet's repositories are discovered at start and every `discover_interval`."""
     config = ports.config
 
     def discover() -> bool:
@@ -196,8 +199,9 @@ def watch(
     watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=extra)
     ports.stopping = watcher.stopping
     address, port = metrics
+    listener = None
     if port is not None:
-        serve_metrics(ports, watcher, address, port, process_metrics)
+        listener = serve_metrics(ports, watcher, address, port, process_metrics, routes or [], server_name)
     if fleet.discovers:
         discover()
     names = fleet.names()
@@ -211,7 +215,11 @@ def watch(
         f"watching {watched or 'no repository yet'}: {polling}, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
     )
-    watcher.run()
+    try:
+        watcher.run()
+    finally:
+        if listener is not None:
+            listener.close()
 
 
 def serve_metrics(
@@ -220,9 +228,11 @@ def serve_metrics(
     address: str,
     port: int,
     extra: Callable[[], dict[str, float]] | None = None,
-) -> None:
+    routes: list[Route] | None = None,
+    name: str = "metrics",
+) -> Listener:
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
-    and this process; `/healthz` from the watcher's cycles."""
+    and this process; `/healthz` from the watcher's cycles; `routes` beside them."""
     config = ports.config
     dry_run = ports.effects.recorder is not None
 
@@ -246,11 +256,7 @@ def serve_metrics(
         )
         return metrics.exposition(status, live)
 
-    try:
-        metrics.serve(address, port, render, watcher.health)
-    except OSError as exc:
-        raise AgentError(
-            f"cannot serve metrics on {address}:{port}: {exc}", fix="pick another --metrics-port or --metrics-address"
-        ) from None
-    host = f"[{address}]" if ":" in address else address
-    ports.echo(f"metrics on http://{host}:{port}/metrics, health on /healthz")
+    served = [*metrics.routes(render, watcher.health), *(routes or [])]
+    listener = server.serve(name, address, port, served, ports.echo, fix="pick another --metrics-port or address")
+    ports.echo(f"metrics on {listener.url}/metrics, health on /healthz")
+    return listener

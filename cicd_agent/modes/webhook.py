@@ -2,7 +2,9 @@
 
 GitHub delivers each event as a signed POST and gives the receiver 10 seconds to answer. Each delivery is
 checked (`X-Hub-Signature-256`: HMAC-SHA256 of the raw body with the shared secret, compared in constant
-time), queued and answered 202 at once; a bad signature is answered 401 and logged. The watcher's single
+time), queued and answered 202 at once; a bad signature is answered 401 and counted (the server logs its
+refusals as one summary line a minute: `modes/server.py`, which also bounds lengths, time and connections).
+The delivery keeps its `X-GitHub-Delivery` id (`Delivery.id`), the same on GitHub's redelivery. The watcher's single
 worker drains the queue every second into the pipeline polling feeds (`poll.handle_runs`), so a failed
 `workflow_run` is decided exactly as if a poll had listed it (the dedup claim makes the later poll of the
 same run a duplicate). Each delivery is handled once, by its `X-GitHub-Delivery` GUID in the store (a
@@ -16,29 +18,30 @@ from __future__ import annotations
 import collections
 import hashlib
 import hmac
-import json
 import queue
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import is_fix_branch
-from cicd_agent.modes import watch
+from cicd_agent.modes import server, watch
 from cicd_agent.modes.redelivery import redeliver_missed
+from cicd_agent.modes.server import Request, Response, Route
 from cicd_agent.remediation.approve import on_event
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.remediation.health_check import process_health_checks
 from cicd_agent.remediation.poll import handle_runs, watched_failure
 from cicd_agent.remediation.sweep import Sweep
+from cicd_agent.text import load_json
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+QUEUE_LIMIT = 1000  # deliveries waiting for the worker; past it 503 (polling catches them up)
 DRAIN_EVERY = 1.0  # seconds between two looks at the queue
 APPROVAL_EVENTS = ("pull_request", "issue_comment")
 INSTALLATION_EVENTS = ("installation_repositories", "installation")
@@ -107,7 +110,7 @@ def route(fleet: Fleet, delivery: Delivery) -> Routed:
             return Routed(Kind.IGNORED, f"malformed workflow_run: {type(exc).__name__}", repo=name)
         if is_fix_branch(run.branch):
             return Routed(Kind.FIX_RUN, run=run, repo=name, action=action)
-        if watched_failure(repo, run):
+        if watched_failure(repo, run, fleet.config.policy.fork_failures):
             return Routed(Kind.FAILURE, run=run, repo=name, action=action)
         return Routed(Kind.IGNORED, f"{run.conclusion} on {run.branch[:100]!r}: nothing to do", repo=name)
     if event in APPROVAL_EVENTS:
@@ -131,39 +134,42 @@ def _installation(fleet: Fleet, payload: dict[str, Any], action: str) -> Routed:
 
 
 class Receiver:
-    """Checks, queues and answers deliveries (called from the HTTP server's threads)."""
+    """Checks, queues and answers deliveries: the webhook route's handler (called from the server's threads)."""
 
-    def __init__(self, secret: str, path: str, echo: Callable[[str], None]) -> None:
+    def __init__(self, secret: str, path: str, echo: Callable[[str], None], queue_limit: int = QUEUE_LIMIT) -> None:
         self._secret = secret
         self.path = path
         self.echo = echo
-        self.queue: queue.Queue[Delivery] = queue.Queue()
-        # accepted by event, "refused" (a bad signature), "duplicate" (a GUID handled already)
+        self.queue: queue.Queue[Delivery] = queue.Queue(maxsize=queue_limit)
+        # accepted by event, and "duplicate" (a GUID handled already, counted by `drain`)
         self.counts: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
 
-    def answer(self, path: str, headers: dict[str, str], body: bytes, client: str) -> tuple[int, dict[str, str]]:
-        """Status and JSON body for one request (`headers` with lower-case names). Never slow: it only queues."""
-        delivery_id = printable_id(headers.get("x-github-delivery"))
-        if path.split("?")[0] != self.path:
-            return 404, {"message": "Not Found"}
-        if not signature_ok(self._secret, body, headers.get("x-hub-signature-256")):
-            self.count("refused")
-            self.echo(f"webhook: refused delivery {delivery_id} from {client}: bad or missing X-Hub-Signature-256")
-            return 401, {"message": "bad signature"}
-        event = re.sub(r"[^a-z_]", "", headers.get("x-github-event", "").lower())[:50]
+    def route(self) -> Route:
+        return Route(self.path, self.answer, method="POST", max_body=MAX_BODY)
+
+    def answer(self, request: Request) -> Response:
+        """Never slow: it checks the signature and queues. Refusals are counted by the server, not logged here."""
+        delivery_id = printable_id(request.headers.get("x-github-delivery"))
+        about = f"delivery {delivery_id} from {request.client}"
+        if not signature_ok(self._secret, request.body, request.headers.get("x-hub-signature-256")):
+            return Response.json(
+                401, {"message": "bad signature"}, refused="bad or missing X-Hub-Signature-256", about=about
+            )
+        event = re.sub(r"[^a-z_]", "", request.headers.get("x-github-event", "").lower())[:50]
         if event == "ping":
-            return 200, {"message": "pong"}
+            return Response.json(200, {"message": "pong"})
+        payload = _json_object(request.body)
+        if payload is None or not event:
+            message = "expected a JSON object and an X-GitHub-Event header"
+            return Response.json(400, {"message": message}, refused="not a JSON event object", about=about)
         try:
-            payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            payload = None
-        if not isinstance(payload, dict) or not event:
-            self.echo(f"webhook: delivery {delivery_id} is not a JSON event object: not queued")
-            return 400, {"message": "expected a JSON object and an X-GitHub-Event header"}
-        self.queue.put(Delivery(delivery_id, event, payload))
+            self.queue.put_nowait(Delivery(delivery_id, event, payload))
+        except queue.Full:
+            message = "too many deliveries waiting: the next poll catches this one up"
+            return Response.json(503, {"message": message}, refused="queue full", about=about)
         self.count(event)
-        return 202, {"queued": delivery_id}
+        return Response.json(202, {"queued": delivery_id})
 
     def count(self, key: str) -> None:
         with self._lock:
@@ -177,58 +183,24 @@ class Receiver:
             except queue.Empty:
                 return taken
 
-    def metrics(self) -> dict[str, float]:
+    def metrics(self, refused: int = 0) -> dict[str, float]:
         with self._lock:
             counts = dict(self.counts)
         return {
-            "webhook_deliveries_queued_total": float(
-                sum(v for k, v in counts.items() if k not in ("refused", "duplicate"))
-            ),
-            "webhook_deliveries_refused_total": float(counts.get("refused", 0)),
+            "webhook_deliveries_queued_total": float(sum(v for k, v in counts.items() if k != "duplicate")),
+            "webhook_deliveries_refused_total": float(refused),
             "webhook_deliveries_duplicate_total": float(counts.get("duplicate", 0)),
             "webhook_queue_length": float(self.queue.qsize()),
         }
 
-    def listen(self, host: str, port: int) -> ThreadingHTTPServer:
-        """Serve on host:port in a daemon thread."""
-        receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_BODY:
-                    self._send(413, {"message": "payload too large"}, close=True)
-                    return
-                body = self.rfile.read(length)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                self._send(*receiver.answer(self.path, headers, body, self.client_address[0]))
-
-            def do_GET(self) -> None:
-                self._send(405, {"message": "webhooks are POSTed"})
-
-            def _send(self, status: int, data: dict[str, str], *, close: bool = False) -> None:
-                payload = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                if close:
-                    self.send_header("Connection", "close")
-                    self.close_connection = True
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        try:
-            server = ThreadingHTTPServer((host, port), Handler)
-        except OSError as exc:
-            raise AgentError(f"cannot listen for webhooks on {host}:{port}: {exc}", fix="pick another port") from None
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, name="webhooks", daemon=True).start()
-        return server
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object, or None (not JSON, not an object, or nested too deep)."""
+    try:
+        payload = load_json(body)
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, nested too deep
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def drain(p: Ports, fleet: Fleet, receiver: Receiver, report: Report) -> int:
@@ -290,10 +262,16 @@ def serve(
 ) -> None:
     """Receive webhooks on host:port, with the polling as a paced catch-up sweep behind them (each repository once
     per poll interval, spread evenly), until SIGTERM/SIGINT. Deliveries that failed while the agent was down are
-    redelivered as it starts and at each sweep round (the GitHub App's credentials)."""
+    redelivered as it starts and at each sweep round (the GitHub App's credentials). With the metrics on the same
+    address and port, one server answers both."""
     receiver = Receiver(secret, p.config.webhook.path, p.echo)
-    server = receiver.listen(host, port)
-    p.echo(f"receiving webhooks on http://{host}:{server.server_address[1]}{receiver.path}")
+    shared = metrics == (host, port)
+    listener = None
+    if shared:
+        p.echo(f"receiving webhooks on {receiver.path}, beside /metrics and /healthz")
+    else:
+        listener = server.serve("webhook", host, port, [receiver.route()], p.echo, fix="pick another --port")
+        p.echo(f"receiving webhooks on {listener.url}{receiver.path}")
     if p.config.webhook.redeliver_window > 0 and not p.github.can_list_deliveries():
         p.echo(
             "failed webhook deliveries cannot be redelivered without the GitHub App's credentials ([github] app_id): "
@@ -306,6 +284,9 @@ def serve(
         if drain(p, fleet, receiver, report) and (report.decisions or report.errors):
             on_report(report)
 
+    def process_metrics() -> dict[str, float]:
+        return receiver.metrics(listener.app.refusals.total() if listener else 0)
+
     try:
         watch.watch(
             p,
@@ -313,12 +294,14 @@ def serve(
             on_report=on_report,
             metrics=metrics,
             jobs=[("webhook deliveries", drain_job, DRAIN_EVERY)],
-            process_metrics=receiver.metrics,
+            process_metrics=process_metrics,
+            routes=[receiver.route()] if shared else None,
+            server_name="webhook" if shared else "metrics",
             sweep=sweep,
         )
     finally:
-        server.shutdown()
-        server.server_close()
+        if listener is not None:
+            listener.close()
         left = receiver.queue.qsize()
         if left:
             p.echo(f"{left} webhook deliveries were still queued: the sweep catches their failures up")

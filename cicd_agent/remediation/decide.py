@@ -13,6 +13,7 @@ from cicd_agent.remediation import operations, storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.explain import Explained, explain_run
 from cicd_agent.remediation.fix import fix
+from cicd_agent.remediation.forks import handle_fork
 from cicd_agent.remediation.rejection import look_at_settled
 from cicd_agent.remediation.report import report_failure
 from cicd_agent.remediation.rerun import rerun
@@ -34,6 +35,8 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
 
 
 def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
+    if run.fork:  # never the base repository's branch: skipped, or explained on the fork's pull request
+        return handle_fork(p, report, run)
     now = p.now()
     explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run)
     report.explained[run.id] = explained

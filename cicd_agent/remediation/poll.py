@@ -38,9 +38,15 @@ def branch_watched(patterns: list[str], branch: str) -> bool:
     return any(fnmatch.fnmatchcase(branch, p) for p in patterns)
 
 
-def watched_failure(config: RepoConfig, run: WorkflowRun) -> bool:
-    """A failed run the agent handles: on a watched branch, and not on one of its own fix branches."""
-    return run.conclusion == "failure" and not is_fix_branch(run.branch) and branch_watched(config.branches, run.branch)
+def watched_failure(config: RepoConfig, run: WorkflowRun, fork_failures: str = "skip") -> bool:
+    """A failed run the agent handles: on a watched branch, and not on one of its own fix branches. A fork's
+    run (handled as the fork's, never the repository's) is when its head branch has a watched name (to be
+    skipped on the record), or always when fork failures are explained on their pull requests."""
+    if run.conclusion != "failure":
+        return False
+    if run.fork:
+        return fork_failures == "comment" or branch_watched(config.branches, run.head_branch)
+    return not is_fix_branch(run.branch) and branch_watched(config.branches, run.branch)
 
 
 def window_start(now: float, dedup_ttl: float) -> tuple[str, float]:
@@ -66,7 +72,8 @@ def poll_repo(p: Ports, repo: str, cursor: tuple[str, str] | None) -> Polled | N
     changed, runs, new_etag = p.github.poll_failed_runs(repo, created=f">={since}", etag=etag)
     if not changed:
         return None
-    return Polled(repo, [r for r in runs if watched_failure(config, r)], new_etag, since)
+    forks = p.config.policy.fork_failures
+    return Polled(repo, [r for r in runs if watched_failure(config, r, forks)], new_etag, since)
 
 
 def fetch(p: Ports, repo: str, cursor: tuple[str, str] | None) -> Polled | None:
@@ -133,7 +140,7 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
     `max_failures_per_cycle` of them; returns the repositories with a failure left for later."""
     queue = sorted(runs, key=lambda run: (run.created_at, run.id))
     budget = p.config.policy.max_failures_per_cycle
-    storms.survey(p, report, queue, limit=budget)
+    storms.survey(p, report, [run for run in queue if not run.fork], limit=budget)  # strangers make no storm
     waiting: set[str] = set()
     unavailable: set[str] = set()  # repositories whose failures wait for the next cycle after an outage
     halted = False

@@ -15,7 +15,7 @@ from cicd_agent.text import read_metadata
 
 def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> bool:
     if run.pull_requests:
-        return comment_on_pull(p, report, run, explained, rule, run.pull_requests[0])
+        return comment_on_pull(p, report, run, explained, rule.name, run.pull_requests[0])
     analysis = explained.analysis
     key = run.ref
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
@@ -47,9 +47,10 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
     return True
 
 
-def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule, number: int) -> bool:
+def comment_on_pull(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: str, number: int) -> bool:
+    """The failure explained on pull request #number, once per signature (found again by its metadata)."""
     analysis = explained.analysis
-    facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
+    facts = {"signature": analysis.signature, "rule": rule, "category": analysis.category}
     for comment in p.github.comments(run.repo, number):
         meta = read_metadata(comment.body) if p.github.wrote(comment.author) else None
         if meta and meta.get("signature") == analysis.signature:

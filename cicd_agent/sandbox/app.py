@@ -94,6 +94,34 @@ class Sandbox(Accounts):
             if repos and self.webhooks.url:
                 self.webhooks.installation_changed(self, app, action, repos, selection)
 
+    def from_fork(self, full_name: str, run_id: int, fork: str, branch: str, *, pull: bool = True) -> int | None:
+        """Make run `run_id` a run of a pull request from the fork `fork` (OWNER/NAME) whose head branch is named
+        `branch` (a stranger may call it `main`); with `pull`, that pull request is opened too: its number."""
+        from cicd_agent.sandbox.routes.issues import new_item
+
+        repo = self.repo(full_name)
+        run = next(r for r in repo.runs if r.id == run_id)
+        run.head_repo, run.branch, run.event = fork, branch, "pull_request"
+        if not pull:
+            return None
+        login = fork.split("/")[0]
+        self.add_person(login, "read")
+        stranger = self.person(login)
+        assert stranger is not None
+        item = new_item(
+            self,
+            repo,
+            f"Change from {fork}",
+            "A stranger's change.",
+            stranger,
+            is_pull=True,
+            head=branch,
+            base=repo.default_branch,
+            head_sha=run.head_sha,
+            head_repo=fork,
+        )
+        return item.number
+
     def refuse_workflow_pushes(self, full_name: str) -> None:
         """Make pushes that change .github/workflows/ fail the way GitHub refuses a token without the
         `workflow` scope (a pre-receive hook in the bare repository)."""

@@ -56,6 +56,7 @@ class Run:
     updated_at: str = ""
     started_at: str = ""
     jobs: dict[int, list[Job]] = field(default_factory=dict)
+    head_repo: str = ""  # a fork's OWNER/NAME when the run is a fork's pull request ("": the repository itself)
 
     def current_jobs(self) -> list[Job]:
         return self.jobs.get(self.attempt, [])
@@ -127,6 +128,7 @@ class Item:
     closed_by: Person | None = None
     merged_by: Person | None = None
     events: list[Event] = field(default_factory=list)
+    head_repo: str = ""  # a pull request from a fork: its OWNER/NAME ("": from the repository itself)
 
 
 @dataclass(frozen=True)

@@ -168,12 +168,13 @@ def pull_request(base: str, repo: Repo, pr: Item, *, full: bool = True) -> dict[
     owner = user(base, repo.owner, repo.id + 1000, "Organization")
     ends = {}
     for side, ref, sha in (("head", pr.head, pr.head_sha), ("base", pr.base, pr.base_sha)):
+        fork = pr.head_repo if side == "head" else ""
         ends[side] = {
-            "label": f"{repo.owner}:{ref}",
+            "label": f"{(fork or repo.full_name).split('/')[0]}:{ref}",
             "ref": ref,
             "sha": sha,
-            "user": owner,
-            "repo": repository(base, repo),
+            "user": {**owner, "login": fork.split("/")[0]} if fork else owner,
+            "repo": {**repository(base, repo), "full_name": fork, "fork": True} if fork else repository(base, repo),
         }
     data: dict[str, Any] = {
         "url": f"{api}/pulls/{pr.number}",

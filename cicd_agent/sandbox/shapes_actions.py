@@ -59,10 +59,16 @@ def workflow_run(base: str, repo: Repo, run: Run) -> dict[str, Any]:
         "workflow_url": f"{base}/repos/{repo.full_name}/actions/workflows/{run.workflow_id}",
         "head_commit": simple_commit(run.head_sha, run.head_sha, run.title, run.created_at),
         "repository": minimal,
-        "head_repository": minimal,
+        "head_repository": fork_of(minimal, run.head_repo) if run.head_repo else minimal,
         "actor": user(base, "sandbox-bot", 1),
         "triggering_actor": user(base, "sandbox-bot", 1),
     }
+
+
+def fork_of(shape: dict[str, Any], full_name: str) -> dict[str, Any]:
+    """A repository's shape as its fork `full_name` would have it."""
+    owner, name = full_name.split("/", 1)
+    return {**shape, "full_name": full_name, "name": name, "fork": True, "owner": {**shape["owner"], "login": owner}}
 
 
 def job(base: str, repo: Repo, run: Run, jb: Job) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,22 @@ def test_starter_config_is_valid_and_typed() -> None:
         ('[[rules]]\nname = "x"\nstrategy = "fix"\nfixer = "formater"\n', "rules[0].fixer", 4, "unknown fixer"),
         ('[health]\ndelay = "10m"\nmax_wait = "5m"\n', "health.max_wait", 3, "shorter than health.delay"),
         ('[github]\napi_url = "ftp://ghe.example/api"\n', "github.api_url", 2, "https://"),
-        ('[github]\napi_url = "http://ghe.example/api/v3"\n', "github.api_url", 2, "plain http is only allowed"),
+        (
+            '[github]\napi_url = "http://ghe.example/api/v3"\n',
+            "github.api_url",
+            2,
+            "plain http is only allowed to 127.0.0.1",
+        ),
         ('[notifications]\nwebhook_url = "file:///etc/passwd"\n', "notifications.webhook_url", 2, "https://"),
         ('[github]\napp_id = "my-app"\n', "github.app_id", 2, "numeric id"),
-        ("[metrics]\nunhealthy_after = 0\n", "metrics.unhealthy_after", 2, "at least 1"),
+        ("[metrics]\nunhealthy_after = 0\n", "metrics.unhealthy_after", 2, "0 is out of range: expected 1 to 1000"),
+        ("[github]\nmax_retries = 1000000000000000000000000000000\n", "github.max_retries", 2, "1e+30 is out of range"),
+        ("[github]\ntimeout = inf\n", "github.timeout", 2, "inf is out of range: expected 0 to 600 seconds"),
+        ("[policy]\nmax_files = nan\n", "policy.max_files", 2, "expected an integer"),
+        ('[state]\nlease = "10000d"\n', "state.lease", 2, "out of range: expected 0 to 86400 seconds"),
+        ("[webhook]\nport = 99999\n", "webhook.port", 2, "99999 is out of range: expected 1 to 65535"),
+        ('[[repos]]\nname = "o/r"\nbranches = ["["]\n', "repos[0].branches[0]", 3, "can never match a branch"),
+        ('[[rules]]\nname = "x"\nbranches = ["re lease/*"]\n', "rules[0].branches[0]", 3, "git allows no ' '"),
         ("surprise = 1\n", "surprise", 1, "unknown key"),
         ('[policy]\nallow_workflow_changes = "yes"\n', "policy.allow_workflow_changes", 2, "true or false"),
         ("[storm]\nmin_repos = 1\n", "storm.min_repos", 2, "one repository is not a storm"),
@@ -170,3 +183,25 @@ def test_the_fixer_names_the_config_accepts_are_the_fixers_there_are() -> None:
     from cicd_agent.model import FIXER_NAMES
 
     assert sorted(FIXER_NAMES) == sorted(FIXERS)
+
+
+def test_every_number_of_the_config_is_bounded_and_the_defaults_are_within() -> None:
+    from cicd_agent.config.checks import BOUNDS
+
+    config, problems = parse_config("")
+    assert problems == []
+    numbers: list[str] = []
+
+    def walk(value: object, key: str) -> None:
+        if dataclasses.is_dataclass(value):
+            for item in dataclasses.fields(value):
+                walk(getattr(value, item.name), f"{key}.{item.name}".lstrip("."))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            numbers.append(key)
+
+    walk(config, "")
+    assert len(numbers) >= 30 and set(BOUNDS) - set(numbers) <= {"rules.priority", "rules.max_reruns"}  # no stale name
+    for key in numbers:  # any number beyond every bound is refused, named by its key
+        section, name = key.split(".")
+        _, refused = parse_config(f"[{section}]\n{name} = {10**30}\n")
+        assert any(p.key == key and "1e+30 is out of range" in p.message for p in refused), (key, refused)

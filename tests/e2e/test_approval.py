@@ -13,6 +13,7 @@ from cicd_agent.config.parse import load_config
 from cicd_agent.effects.gateway import Effects
 from cicd_agent.effects.notify import Notifier
 from cicd_agent.github.client import GitHubClient
+from cicd_agent.modes.server import Request
 from cicd_agent.modes.webhook import Receiver, drain
 from cicd_agent.modes.wiring import build_ports
 from cicd_agent.remediation.approve import on_event
@@ -138,7 +139,7 @@ def test_a_comment_delivered_by_webhook_is_looked_at_at_once_and_its_body_is_not
     headers = {"x-github-event": "issue_comment", "x-hub-signature-256": signature("secret", body)}
 
     def deliver() -> list[str]:
-        assert receiver.answer("/webhook", headers, body, "127.0.0.1")[0] == 202
+        assert receiver.answer(Request("POST", "/webhook", headers, body, "127.0.0.1")).status == 202
         store = loop.store()
         try:
             report = Report()

@@ -159,3 +159,48 @@ def test_a_read_only_state_database_is_not_called_damaged(loop: Loop) -> None:
     finally:
         for path in [state, *state.iterdir()]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["run", "--watch", "--metrics-port", "99999"], ["--metrics-port 99999 is not a port", "1 to 65535"]),
+        (["run", "--watch", "--metrics-port", "-1"], ["--metrics-port -1 is not a port"]),
+        (["serve", "--port", "70000"], ["--port 70000 is not a port"]),
+        (["sandbox", "serve", "--port", "123456789012345678901234"], ["--port 123456789012... is not a port"]),
+        (["--dry-run", "--report", "plan.txt", "run"], ["--report plan.txt", "*.md or *.json"]),
+    ],
+)
+def test_bad_options_are_one_line_and_exit_1(loop: Loop, args: list[str], needles: list[str]) -> None:
+    loop.setup("unfixable")
+    before = len(loop.sandbox.requests)
+    _one_line(loop.agent(*args), *needles)
+    assert len(loop.sandbox.requests) == before  # refused before anything was asked of GitHub
+    assert not Path("plan.txt").exists()
+
+
+def test_a_config_or_an_event_nested_100000_deep_is_one_line(loop: Loop, tmp_path: Path) -> None:
+    loop.setup("unfixable")
+    config = Path("cicd-agent.toml")
+    good = config.read_text()
+    config.write_text(good + "deep = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    _one_line(loop.agent("run"), "cicd-agent.toml", "nests deeper")
+    config.write_text(good + "[policy.x]\n" + "a = " + "{b = " * 20 + "1" + "}" * 20 + "\n")
+    _one_line(loop.agent("run"), "cicd-agent.toml", "nests 23 levels deep (at most 8)")
+    config.write_text(good)
+    for nested in ('{"a": ' * 100_000 + "1" + "}" * 100_000, '{"a": ' + "[" * 100 + "]" * 100 + "}"):
+        event = tmp_path / "event.json"
+        event.write_text(nested)
+        _one_line(loop.agent("run", "--event", str(event)), "cannot read the event payload", "nests")
+
+
+def test_absurd_numbers_and_impossible_globs_fail_config_check(loop: Loop) -> None:
+    loop.setup("unfixable")
+    config = Path("cicd-agent.toml")
+    text = config.read_text().replace("max_retries = 1\n", "max_retries = 1000000000000000000000000000000\n")
+    config.write_text(text.replace('branches = ["main"]', 'branches = ["main", "["]'))
+    check = loop.agent("config", "check")
+    assert check.code == 1 and "Traceback" not in check.err
+    assert "github.max_retries" in check.err and "1e+30 is out of range: expected 0 to 20" in check.err
+    assert "repos[0].branches[1]" in check.err and "can never match a branch" in check.err
+    _one_line(loop.agent("run"), "can never match a branch", "(and 1 more: run `agent config check`)")

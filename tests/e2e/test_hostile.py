@@ -28,7 +28,10 @@ from cicd_agent.modes.demo import demo_index
 from cicd_agent.sandbox.scenarios import INSTALL, install_scenarios
 from cicd_agent.text import read_metadata
 
-BRANCH = "feat/@octocat/<img_src=x_onerror=alert(1)>/$(touch${IFS}pwned)/`touch${IFS}pwned2`;x|y&z#1/\"q'@org/team"
+BRANCH = (
+    "feat/@octocat/<img_src=x_onerror=alert(1)>/$(touch${IFS}pwned)/`touch${IFS}pwned2`;x|y&z#1/\"q'@org/team"
+    "/\u202egnp.exe\u2066\u200f\u061c\ufeff\u200b"
+)
 NAME = hostile.yaml_name(hostile.NAME)
 
 
@@ -158,6 +161,8 @@ def test_hostile_strings_ping_nobody_inject_nothing_execute_nothing(
     consoles["signature -v"] = loop.agent("-v", "signature", str(log))
     for command in ("history", "status"):
         consoles[command] = loop.agent(command)
+    consoles["history --json"] = history = loop.agent("history", "--json")
+    assert {d["branch"] for d in history.json()} >= {BRANCH}  # the data exact; only its characters escaped
     consoles["breaker list"] = loop.agent("breaker", "list")
     consoles["snapshots list"] = loop.agent("snapshots", "list")
 
@@ -170,7 +175,7 @@ def test_hostile_strings_ping_nobody_inject_nothing_execute_nothing(
             for text in texts:
                 assert hostile.markdown_problems(text, own_links=own_links) == [], (item.title, text)
                 written += 1
-            assert hostile.terminal_problems(item.title) == [] and "@o" not in item.title, item.title
+            assert hostile.written_problems(item.title) == [] and "@o" not in item.title, item.title
     assert written >= 3  # a PR, its rollback comment, an issue
     issue = next(i for i in loop.sandbox.repo("evil/reported").items.values() if not i.is_pull)
     meta = read_metadata(issue.body)
@@ -194,7 +199,7 @@ def test_hostile_strings_ping_nobody_inject_nothing_execute_nothing(
     assert "<" not in slack.replace("&lt;", "") and "@o" not in slack and "&lt;img_src" in slack
     assert set(re.findall(r"</?(\w+)", telegram)) <= {"b", "code"} and "&lt;img_src" in telegram
     for text in (slack, telegram, hook):
-        assert hostile.terminal_problems(text) == [] and "@o" not in text and "#1" not in text
+        assert hostile.written_problems(text) == [] and "@o" not in text and "#1" not in text
 
     # terminals: no escape sequence or control character in any line the CLI printed
     for label, result in consoles.items():

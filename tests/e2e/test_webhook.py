@@ -1,5 +1,5 @@
 """`agent serve` end to end: the sandbox delivers signed `workflow_run` webhooks to a real agent process, which
-decides them as a poll would; a delivery with a bad signature is refused (401) and logged, and polling
+decides them as a poll would; a delivery with a bad signature is refused (401) and counted, and polling
 catches its failure up."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from harness import SETTINGS, WEBHOOK_SECRET, AgentServer, Loop, read_state, wait_for
 
 from cicd_agent.sandbox import Sandbox
@@ -22,14 +23,14 @@ def _decided(store: Store) -> list[tuple[str, str, str]]:
     return [(d.decision, d.signature, d.rule) for d in store.decisions() if d.run_id]
 
 
-def _served(root: Path, sandbox: Sandbox, repo: str) -> AgentServer:
+def _served(root: Path, sandbox: Sandbox, repo: str, *args: str) -> AgentServer:
     """`agent serve` in its own directory, against its own sandbox, polling only once (at start)."""
     config = (
         SETTINGS.format(extra="")
         + '[schedule]\npoll_interval = "1h"\nhealth_interval = "1h"\n'
         + f'[[repos]]\nname = "{repo}"\nbranches = ["main"]\n'
     )
-    return AgentServer(root, sandbox, config).start()
+    return AgentServer(root, sandbox, config, args=args).start()
 
 
 def _env(sandbox: Sandbox) -> dict[str, str]:
@@ -89,7 +90,23 @@ def test_a_bad_signature_is_refused_and_logged_and_polling_catches_up(sandbox: S
     finally:
         out, err = served.stop()
     delivery = sandbox.webhooks.deliveries[0].guid
-    assert f"refused delivery {delivery} from 127.0.0.1" in err and "X-Hub-Signature-256" in err
+    # refusals are summed up in one line (when the server stops, at the latest), naming the last one
+    (summary,) = [line for line in err.splitlines() if "webhook: refused" in line]
+    assert "1 bad or missing X-Hub-Signature-256" in summary and f"delivery {delivery} from 127.0.0.1" in summary
     assert "not the secret" not in err + out and WEBHOOK_SECRET not in err + out
     assert read_state(served.state, _decided) == []  # nothing was acted on
     assert _poll_once(served.root, sandbox) == ["reported"]  # polling catches the failure up
+
+
+def test_metrics_on_the_webhook_port_make_one_server_for_both(sandbox: Sandbox, tmp_path: Path) -> None:
+    install_scenarios(sandbox, ["unfixable"])
+    served = _served(tmp_path / "served", sandbox, "demo/failing-test", "--metrics-port", "{port}")
+    try:
+        base = served.url.removesuffix("/webhook")
+        assert "cicd_agent_webhook_queue_length" in requests.get(base + "/metrics", timeout=10).text
+        assert requests.get(base + "/healthz", timeout=10).json()["healthy"] is True
+        assert requests.post(served.url, data=b"{}", timeout=10).status_code == 401
+    finally:
+        _, err = served.stop()
+    assert "receiving webhooks on /webhook, beside /metrics and /healthz" in err
+    assert "webhook: refused" in err and "1 bad or missing X-Hub-Signature-256" in err

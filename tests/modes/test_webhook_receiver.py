@@ -12,6 +12,8 @@ import requests
 from harness import Agent
 
 from cicd_agent.config.parse import parse_config
+from cicd_agent.modes import server
+from cicd_agent.modes.server import Request
 from cicd_agent.modes.webhook import Delivery, Kind, Receiver, route, signature_ok
 from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.sandbox.webhooks import signature
@@ -88,10 +90,9 @@ def test_a_routed_failure_is_the_run_a_poll_would_list() -> None:
 def receiver() -> Iterator[tuple[Receiver, str, list[str]]]:
     logged: list[str] = []
     box = Receiver(SECRET, "/webhook", logged.append)
-    server = box.listen("127.0.0.1", 0)
-    yield box, f"http://127.0.0.1:{server.server_address[1]}", logged
-    server.shutdown()
-    server.server_close()
+    listener = server.serve("webhook", "127.0.0.1", 0, [box.route()], logged.append)
+    yield box, listener.url, logged
+    listener.close()
 
 
 def _post(url: str, body: bytes, event: str = "workflow_run", sig: str | None = None) -> requests.Response:
@@ -111,24 +112,43 @@ def test_a_signed_delivery_is_queued_and_answered_202(receiver: tuple[Receiver, 
     assert box.metrics()["webhook_deliveries_queued_total"] == 1
 
 
-def test_a_bad_signature_is_refused_401_and_logged(receiver: tuple[Receiver, str, list[str]]) -> None:
-    box, url, logged = receiver
-    body = json.dumps({"action": "completed", "workflow_run": _run()}).encode()
-    assert _post(url + "/webhook", body, sig=signature("a guess", body)).status_code == 401
-    assert _post(url + "/webhook", body, sig="").status_code == 401
-    assert box.take() == []
-    assert len(logged) == 2 and "refused delivery 72d3162e-cc78-11e3-81ab-4c9367dc0958 from 127.0.0.1" in logged[0]
-    assert SECRET not in "".join(logged)
-    assert box.metrics()["webhook_deliveries_refused_total"] == 2
+def test_a_bad_signature_is_refused_401_and_counted_not_logged_each_time() -> None:
+    logged: list[str] = []
+    box = Receiver(SECRET, "/webhook", logged.append)
+    listener = server.serve("webhook", "127.0.0.1", 0, [box.route()], logged.append)
+    try:
+        body = json.dumps({"action": "completed", "workflow_run": _run()}).encode()
+        for _ in range(20):
+            assert _post(listener.url + "/webhook", body, sig=signature("a guess", body)).status_code == 401
+        assert _post(listener.url + "/webhook", body, sig="").status_code == 401
+        assert box.take() == [] and logged == []  # counted, not a line each
+        assert listener.app.refusals.total() == 21
+    finally:
+        listener.close()  # the summary is logged when the server stops, if not before
+    (line,) = logged
+    assert "webhook: refused 21 requests" in line and "21 bad or missing X-Hub-Signature-256" in line
+    assert "delivery 72d3162e-cc78-11e3-81ab-4c9367dc0958 from 127.0.0.1" in line and SECRET not in line
 
 
 def test_other_answers(receiver: tuple[Receiver, str, list[str]]) -> None:
     box, url, _ = receiver
     assert _post(url + "/webhook", b"{}", event="ping").status_code == 200  # sent when the hook is created
     assert _post(url + "/webhook", b"not json").status_code == 400
+    assert _post(url + "/webhook", b"[" * 100_000 + b"]" * 100_000).status_code == 400  # nested past any parser
     assert _post(url + "/elsewhere", b"{}").status_code == 404
     assert requests.get(url + "/webhook", timeout=10).status_code == 405
     assert box.take() == []
+
+
+def test_a_full_queue_answers_503_and_polling_catches_up() -> None:
+    box = Receiver(SECRET, "/webhook", print, queue_limit=1)
+    body = json.dumps({"action": "completed", "workflow_run": _run()}).encode()
+    headers = {"x-github-event": "workflow_run", "x-hub-signature-256": signature(SECRET, body)}
+    request = Request("POST", "/webhook", headers, body, "127.0.0.1")
+    assert box.answer(request).status == 202
+    refused = box.answer(request)
+    assert refused.status == 503 and refused.refused == "queue full"
+    assert len(box.take()) == 1 and box.answer(request).status == 202
 
 
 def test_serve_without_a_secret_is_a_clear_error(agent: Agent) -> None:

@@ -25,6 +25,11 @@ def _branch(head: str) -> str:
     return head.split(":", 1)[1] if ":" in head else head
 
 
+def _owner(head: str, repo: Repo) -> str:
+    """`owner:branch` to the owner (a bare branch name: the repository's owner)."""
+    return head.split(":", 1)[0] if ":" in head else repo.owner
+
+
 def list_pulls(sb: Sandbox, repo: Repo, call: Call) -> Response:
     query = call.query
     state = query.get("state", "open")
@@ -34,7 +39,7 @@ def list_pulls(sb: Sandbox, repo: Repo, call: Call) -> Response:
         for i in sorted(repo.items.values(), key=lambda i: i.number, reverse=True)
         if i.is_pull
         and state in ("all", i.state)
-        and (not head or i.head == _branch(head))
+        and (not head or (_owner(head, repo), i.head) == ((i.head_repo or repo.full_name).split("/")[0], _branch(head)))
         and (not query.get("base") or i.base == query["base"])
     ]
     return Response(200, [_pull_json(sb, repo, i, full=False) for i in chosen], paginate=True)

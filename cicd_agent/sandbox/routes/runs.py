@@ -22,11 +22,16 @@ def _find_run(repo: Repo, run_id: str) -> Run:
 
 def run_json(sb: Sandbox, repo: Repo, run: Run) -> dict[str, Any]:
     data = shapes_actions.workflow_run(sb.base_url, repo, run)
-    # as GitHub does: the open pull requests (of this repository) whose head is the run's branch
+    # as GitHub does: the open pull requests (of this repository) whose head is the run's branch; none for a
+    # fork's run, not even its own pull request
     data["pull_requests"] = [
         shapes.pull_request_minimal(sb.base_url, repo, item)
         for item in repo.items.values()
-        if item.is_pull and item.state == "open" and item.head == run.branch
+        if item.is_pull
+        and item.state == "open"
+        and item.head == run.branch
+        and not run.head_repo
+        and not item.head_repo
     ]
     return data
 

@@ -15,8 +15,8 @@ class DeliveryQueries(StoreBase):
         """True for the first copy of a delivery to arrive (handle it), False for any later one (a duplicate)."""
         with self.transaction():
             inserted = self.db.execute(
-                "INSERT INTO webhook_deliveries (guid, event, received_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (guid) DO NOTHING",
+                "INSERT INTO webhook_deliveries (guid, event, received_at, redelivered_at, redeliveries)"
+                " VALUES (?, ?, ?, 0, 0) ON CONFLICT (guid) DO NOTHING",
                 [guid, event, now],
             ).rowcount
             claimed = inserted == 1 or (
@@ -47,8 +47,8 @@ class DeliveryQueries(StoreBase):
         redelivery asked for after that has not been tried yet)."""
         with self.transaction():
             inserted = self.db.execute(
-                "INSERT INTO webhook_deliveries (guid, event, redelivered_at, redeliveries) VALUES (?, ?, ?, 1)"
-                " ON CONFLICT (guid) DO NOTHING",
+                "INSERT INTO webhook_deliveries (guid, event, received_at, redelivered_at, redeliveries)"
+                " VALUES (?, ?, 0, ?, 1) ON CONFLICT (guid) DO NOTHING",
                 [guid, event, now],
             ).rowcount
             claimed = inserted == 1 or (

@@ -329,7 +329,7 @@ class Incident:
 
 # The built-in fixers, by the names rules use (`fixers.FIXERS` maps each to its code; the config checks names
 # against this list without importing the fixers).
-FIXER_NAMES = ("deprecated-action", "missing-dependency", "formatter", "timeout", "command")
+FIXER_NAMES = ("deprecated-action", "missing-dependency", "lockfile", "formatter", "timeout", "command")
 
 
 @dataclass(frozen=True)

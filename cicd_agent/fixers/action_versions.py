@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+import requests
+
 from cicd_agent.errors import AgentError
 from cicd_agent.github.client import GitHubClient
 
@@ -24,6 +26,12 @@ FALLBACK_DATE = "2026-08-20"  # the newest tags then, read from the actions' rep
 FALLBACK: dict[str, tuple[str, str, bool]] = {
     "actions/cache": ("v6.1.0", "55cc8345863c7cc4c66a329aec7e433d2d1c52a9", True),
     "actions/checkout": ("v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1", True),
+    "actions/dependency-review-action": ("v4.9.0", "2031cfc080254a8a887f58cffee85186f0e49e48", True),
+    "actions/first-interaction": ("v3.1.0", "1c4688942c71f71d4f5502a26ea67c331730fa4d", True),
+    "actions/labeler": ("v7.0.0", "bf12e9b00b37c5c0ca2b87b79b2daf7891dbda13", True),
+    "actions/setup-dotnet": ("v6.0.0", "a98b56852c35b8e3190ac28c8c2271da59106c68", True),
+    "actions/stale": ("v10.3.0", "eb5cf3af3ac0a1aa4c9c45633dd1ae542a27a899", True),
+    "github/codeql-action": ("v4.36.2", "8aad20d150bbac5944a9f9d289da16a4b0d87c1e", True),
     "actions/configure-pages": ("v5.0.0", "983d7736d9b0ae728b81ab479565c72886d7745b", True),
     "actions/deploy-pages": ("v5.0.0", "cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", True),
     "actions/download-artifact": ("v8.0.1", "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", True),
@@ -65,6 +73,14 @@ class ActionVersions(Protocol):
         """The newest release of `owner/repo` (sub-paths stripped by the caller); None when unknown."""
         ...
 
+    def file(self, action: str, ref: str, path: str) -> str | None:
+        """A file of `owner/repo` at `ref` (an action.yml, a called workflow); None when it cannot be read."""
+        ...
+
+    def tags(self, action: str) -> list[tuple[str, str]]:
+        """(tag, commit) of every tag of `owner/repo`; [] when they cannot be listed."""
+        ...
+
 
 def version_tuple(ref: str) -> tuple[int, int, int]:
     """(major, minor, patch) of `v3`, `v3.1`, `3.1.2`; (-1, 0, 0) for anything else (a branch, a SHA)."""
@@ -85,6 +101,12 @@ class FallbackVersions:
         major = f"v{version_tuple(tag)[0]}" if has_major else None
         return ActionVersion(action.lower(), tag, sha, major, f"table of {FALLBACK_DATE}")
 
+    def file(self, action: str, ref: str, path: str) -> str | None:
+        return None  # the table holds versions only
+
+    def tags(self, action: str) -> list[tuple[str, str]]:
+        return []
+
 
 class GitHubActionVersions:
     """The action's own repository, through the GitHub port; None (never an exception) when it cannot tell."""
@@ -97,6 +119,19 @@ class GitHubActionVersions:
             return self._latest(action)
         except AgentError:
             return None
+
+    def file(self, action: str, ref: str, path: str) -> str | None:
+        try:
+            found = self.github.file(action, path, ref)
+        except (AgentError, requests.RequestException, UnicodeDecodeError):
+            return None
+        return found.text if found is not None else None
+
+    def tags(self, action: str) -> list[tuple[str, str]]:
+        try:
+            return [(t.name, t.sha) for t in self.github.tags(action)]
+        except (AgentError, requests.RequestException):
+            return []
 
     def _latest(self, action: str) -> ActionVersion | None:
         tag = self.github.latest_release(action)
@@ -120,6 +155,8 @@ class CachedVersions:
         self.primary = primary
         self.fallback = FallbackVersions()
         self._seen: dict[str, ActionVersion | None] = {}
+        self._files: dict[tuple[str, str, str], str | None] = {}
+        self._tags: dict[str, list[tuple[str, str]]] = {}
 
     def latest(self, action: str) -> ActionVersion | None:
         key = action.lower()
@@ -127,3 +164,15 @@ class CachedVersions:
             found = self.primary.latest(key) if self.primary is not None else None
             self._seen[key] = found or self.fallback.latest(key)
         return self._seen[key]
+
+    def file(self, action: str, ref: str, path: str) -> str | None:
+        key = (action.lower(), ref, path)
+        if key not in self._files:
+            self._files[key] = self.primary.file(*key) if self.primary is not None else None
+        return self._files[key]
+
+    def tags(self, action: str) -> list[tuple[str, str]]:
+        key = action.lower()
+        if key not in self._tags:
+            self._tags[key] = self.primary.tags(key) if self.primary is not None else []
+        return self._tags[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from cicd_agent.analysis import Analysis
 from cicd_agent.fixers.action_versions import ActionVersions
 from cicd_agent.fixers.package_index import PackageIndex
 from cicd_agent.model import FileChange
+from cicd_agent.text import redact, terminal
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,90 @@ def tool(name: str) -> str | None:
     return shutil.which(name)
 
 
+# What a locker or installer needs to reach the user's package index the way their CI does: CA bundles,
+# proxies, index URLs and their credentials (documented by pip, uv, Poetry, PDM, npm, pnpm, Yarn and Go).
+# Passed only to tools that resolve packages (`network=True`); their values never reach a log (`failure`).
+NETWORK_ENV = frozenset(
+    {
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "NODE_EXTRA_CA_CERTS",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "all_proxy",
+        "NETRC",
+        "UV_INDEX",
+        "UV_INDEX_URL",
+        "UV_DEFAULT_INDEX",
+        "UV_EXTRA_INDEX_URL",
+        "UV_FIND_LINKS",
+        "UV_NO_INDEX",
+        "PIP_NO_INDEX",
+        "UV_NATIVE_TLS",
+        "UV_INSECURE_HOST",
+        "UV_KEYRING_PROVIDER",
+        "PDM_PYPI_URL",
+        "PDM_PYPI_USERNAME",
+        "PDM_PYPI_PASSWORD",
+        "PDM_PYPI_VERIFY_SSL",
+        "NODE_AUTH_TOKEN",
+        "NPM_TOKEN",
+    }
+)
+NETWORK_ENV_PATTERN = re.compile(
+    r"PIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|TRUSTED_HOST|CERT|CLIENT_CERT|PROXY)"
+    r"|UV_INDEX_\w+_(?:USERNAME|PASSWORD)"
+    r"|POETRY_(?:HTTP_BASIC_\w+_(?:USERNAME|PASSWORD)|PYPI_TOKEN_\w+|REPOSITORIES_\w+_URL|CERTIFICATES_\w+_CERT)"
+    r"|(?i:npm_config_(?:registry|@[\w-]+:registry|cafile|ca|strict_ssl|proxy|https_proxy|noproxy|userconfig))"
+    r"|YARN_(?:NPM_REGISTRY_SERVER|NPM_AUTH_TOKEN|NPM_AUTH_IDENT|HTTPS_PROXY|HTTP_PROXY|CA_FILE_PATH)"
+    r"|GO(?:PROXY|PRIVATE|NOPROXY|NOSUMDB|NOSUMCHECK|SUMDB|INSECURE|AUTH|FLAGS|TOOLCHAIN)"
+)
+_CREDENTIAL = re.compile(r"TOKEN|PASSWORD|_AUTH|USERNAME|IDENT", re.IGNORECASE)
+
+
+def network_env() -> dict[str, str]:
+    """The user's network settings from the allow-list (NETWORK_ENV), as this process has them."""
+    return {k: v for k, v in os.environ.items() if k in NETWORK_ENV or NETWORK_ENV_PATTERN.fullmatch(k)}
+
+
+def network_secrets() -> list[str]:
+    """Values among the network settings that must never be printed (credentials, and URLs that carry them)."""
+    found = []
+    for name, value in network_env().items():
+        if _CREDENTIAL.search(name):
+            found.append(value)
+        found += re.findall(r"://[^/\s:@]+:([^/\s@]+)@", value)
+    return found
+
+
+def failure(shown: str, done: subprocess.CompletedProcess[str], lines: int = 6) -> str:
+    """`shown` failed: its exit code and its last output lines, with every credential replaced by ***."""
+    output = [line for line in f"{done.stdout or ''}\n{done.stderr or ''}".splitlines() if line.strip()]
+    tail = " | ".join(terminal(line, newlines=False).strip()[:200] for line in output[-lines:]) or "no output"
+    return redact(f"`{shown}` failed with exit code {done.returncode}: {tail}", *network_secrets())
+
+
 def run_tool(
-    argv: list[str], cwd: Path, timeout: float, *, extra_env: dict[str, str] | None = None
+    argv: list[str],
+    cwd: Path,
+    timeout: float,
+    *,
+    extra_env: dict[str, str] | None = None,
+    network: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a fixed command (never built from log text) with a clean environment and a time limit."""
+    """Run a fixed command (never built from log text) with a clean environment and a time limit; `network`:
+    with the user's network settings too (a locker or installer that resolves packages)."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    if network:
+        env.update(network_env())
     env.update(extra_env or {})
     return subprocess.run(
         argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL

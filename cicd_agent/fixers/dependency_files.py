@@ -19,6 +19,7 @@ from typing import Any
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 
+from cicd_agent.fixers import toml_arrays
 from cicd_agent.fixers.package_index import canonical
 
 TEST_TOOLS = {"pytest", "nose", "nose2", "tox", "nox", "coverage", "pytest-cov", "hypothesis", "mock"}
@@ -28,7 +29,8 @@ TEST_TOOLS = {"pytest", "nose", "nose2", "tox", "nox", "coverage", "pytest-cov",
 class Place:
     """Where a requirement can be written: a requirements file, or a list inside pyproject/setup.cfg."""
 
-    kind: str  # requirements | project | extra | group | poetry | setup.cfg | setup.cfg-extra
+    kind: str  # requirements | project | extra | group | poetry | setup.cfg | setup.cfg-extra | setup.py |
+    # setup.py-extra | pipfile | hatch | pdm-dev
     file: str
     name: str = ""  # the extra or group ("" for the main list)
 
@@ -41,6 +43,11 @@ class Place:
             "poetry": f"Poetry group {self.name}" if self.name != "main" else "[tool.poetry.dependencies]",
             "setup.cfg": "[options] install_requires",
             "setup.cfg-extra": f"[options.extras_require] {self.name}",
+            "setup.py": "install_requires",
+            "setup.py-extra": f"extras_require {self.name}",
+            "pipfile": f"[{self.name}]",
+            "hatch": f"environment {self.name.replace(':', ' ')}",
+            "pdm-dev": f"[tool.pdm.dev-dependencies] {self.name}",
         }[self.kind]
         return f"{self.file} {where}".strip()
 
@@ -165,32 +172,30 @@ def project_name(data: dict[str, Any]) -> str | None:
     return canonical(name) if isinstance(name, str) else None
 
 
-def add_to_pyproject(text: str, place: Place, requirement: str, poetry_constraint: str) -> str:
-    """The pyproject text with `requirement` appended to `place` (tomlkit keeps everything else)."""
+def add_to_pyproject(text: str, place: Place, requirement: str, poetry_constraint: str) -> str | None:
+    """The pyproject text with `requirement` added to `place`, every other line as it was (None: this layout
+    cannot be edited that way). PEP 621 and dependency-group arrays are edited as text (toml_arrays); a
+    missing `[project] dependencies` is created; Poetry tables get a `name = "constraint"` line."""
+    if place.kind in ("project", "extra", "group"):
+        path = {
+            "project": ["project", "dependencies"],
+            "extra": ["project", "optional-dependencies", place.name],
+            "group": ["dependency-groups", place.name],
+        }[place.kind]
+        edited = toml_arrays.add_item(text, path, requirement, toml_arrays.array_indent(text))
+        if edited is None and place.kind == "project" and toml_arrays.find_array(text, path) is None:
+            edited = toml_arrays.add_key(text, ["project"], "dependencies", requirement)
+        return edited
     doc = tomlkit.parse(text)
-    if place.kind == "project":
-        _append(doc["project"]["dependencies"], requirement)
-    elif place.kind == "extra":
-        _append(doc["project"]["optional-dependencies"][place.name], requirement)
-    elif place.kind == "group":
-        _append(doc["dependency-groups"][place.name], requirement)
-    elif place.kind == "poetry":
-        poetry = doc["tool"]["poetry"]
-        if place.name == "main":
-            table = poetry["dependencies"]
-        elif place.name == "dev" and "dev-dependencies" in poetry:
-            table = poetry["dev-dependencies"]
-        else:
-            table = poetry["group"][place.name]["dependencies"]
-        table[Requirement(requirement).name] = poetry_constraint
+    poetry = doc["tool"]["poetry"]
+    if place.name == "main":
+        table = poetry["dependencies"]
+    elif place.name == "dev" and "dev-dependencies" in poetry:
+        table = poetry["dev-dependencies"]
+    else:
+        table = poetry["group"][place.name]["dependencies"]
+    table[Requirement(requirement).name] = poetry_constraint
     return tomlkit.dumps(doc)
-
-
-def _append(array: Any, item: str) -> None:
-    multiline = "\n" in array.as_string()
-    array.append(item)
-    if multiline:
-        array.multiline(True)
 
 
 # -- setup.cfg --------------------------------------------------------------------------------------------
@@ -248,7 +253,10 @@ def add_to_setup_cfg(text: str, place: Place, requirement: str) -> str | None:
 
 
 def places_in(workspace: Path) -> dict[Place, list[str]]:
-    """Every dependency list of pyproject.toml and setup.cfg (requirements files are found per install)."""
+    """Every dependency list of pyproject.toml, setup.cfg, setup.py, Pipfile and hatch environments
+    (requirements files are found per install)."""
+    from cicd_agent.fixers import more_manifests  # it builds on Place
+
     places: dict[Place, list[str]] = {}
     pyproject = workspace / "pyproject.toml"
     if pyproject.is_file():
@@ -257,10 +265,22 @@ def places_in(workspace: Path) -> dict[Place, list[str]]:
     cfg = workspace / "setup.cfg"
     if cfg.is_file():
         places |= setup_cfg_places(cfg.read_text(encoding="utf-8", errors="replace"))
-    return places
+    return places | more_manifests.places_in(workspace)
+
+
+def can_create_project_list(workspace: Path) -> bool:
+    """pyproject.toml has a [project] table without `dependencies`, and does not declare them dynamic."""
+    try:
+        data = tomllib.loads((workspace / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    project = data.get("project")
+    return (
+        isinstance(project, dict) and "dependencies" not in project and "dependencies" not in project.get("dynamic", [])
+    )
 
 
 def names_of(place: Place, entries: list[str]) -> set[str]:
-    if place.kind == "poetry":
+    if place.kind in ("poetry", "pipfile"):
         return {canonical(e) for e in entries}
     return {n for e in entries if (n := requirement_name(e))}

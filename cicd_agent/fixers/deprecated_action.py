@@ -13,88 +13,20 @@ scalar on one line, the result is re-parsed and checked, and workflows are valid
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import yaml
-from yaml.nodes import Node
 
-from cicd_agent.fixers import artifact_names, workflow_commands
-from cicd_agent.fixers.action_messages import Named, deprecated_commands, named_actions
-from cicd_agent.fixers.action_versions import ActionVersion, ActionVersions, CachedVersions, version_tuple
+from cicd_agent.fixers import action_bumps, artifact_names, workflow_commands
+from cicd_agent.fixers.action_bumps import FileWork, current_version
+from cicd_agent.fixers.action_messages import deprecated_commands, named_actions
+from cicd_agent.fixers.action_versions import CachedVersions
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, run_tool, tool
+from cicd_agent.fixers.job_names import find_job
 from cicd_agent.fixers.line_edits import LineEdits
-from cicd_agent.fixers.workflow_yaml import Uses, action_files, compose, quoted_like, uses_in
+from cicd_agent.fixers.workflow_yaml import action_files, compose, get, jobs, scalar, steps, uses_in
 
 NAME = "deprecated-action"
-# groups that must move together: when one member reaches its threshold major, every member below its own
-# threshold moves too (v4 artifacts cannot be read by v3 downloads; Pages v3 artifacts need deploy-pages v4)
-TOGETHER: list[dict[str, int]] = [
-    {"actions/upload-artifact": 4, "actions/download-artifact": 4},
-    {"actions/upload-pages-artifact": 3, "actions/deploy-pages": 4},
-]
-_SHA = re.compile(r"[0-9a-f]{40}")
-_VERSION_IN_COMMENT = re.compile(r"v?\d+(?:\.\d+){0,2}")
 _DEFAULT_VERSIONS = CachedVersions(None)  # the shipped table only, when the caller passes no port
-
-
-@dataclass
-class Bump:
-    use: Uses
-    target: ActionVersion
-    new_ref: str
-    why: str  # "named" or "moves with actions/upload-artifact"
-
-
-@dataclass
-class FileWork:
-    path: str
-    text: str
-    root: Node | None
-    uses: list[Uses]
-    edits: LineEdits
-    bumps: list[Bump] = field(default_factory=list)
-
-
-def current_version(use: Uses) -> tuple[int, int, int]:
-    """The version a `uses:` runs: its tag, or for a SHA pin the version its comment states."""
-    if _SHA.fullmatch(use.ref):
-        found = _VERSION_IN_COMMENT.search(use.comment)
-        return version_tuple(found.group(0)) if found else (-1, 0, 0)
-    return version_tuple(use.ref)
-
-
-def _matches(use: Uses, named: Named) -> bool:
-    if use.action.lower() != named.action.lower():
-        return False
-    if named.ref is None:
-        return True
-    if use.ref == named.ref:
-        return True
-    wanted, have = version_tuple(named.ref), current_version(use)
-    return wanted[0] >= 0 and have[0] == wanted[0]
-
-
-def new_ref(use: Uses, target: ActionVersion) -> str:
-    if _SHA.fullmatch(use.ref):
-        return target.sha
-    if re.fullmatch(r"v?\d+", use.ref) and target.major_tag:
-        return target.major_tag
-    return target.tag
-
-
-def _comment_edit(use: Uses, line: str, target: ActionVersion) -> tuple[int, int, str] | None:
-    """Where the trailing version comment of a SHA pin changes: (start, end, text)."""
-    if not _SHA.fullmatch(use.ref):
-        return None
-    rest = line[use.end :]
-    hash_at = rest.find("#")
-    if hash_at < 0:
-        return use.end, use.end, f" # {target.tag}"
-    found = _VERSION_IN_COMMENT.search(rest, hash_at)
-    if found is None:
-        return None
-    text = target.tag if found.group(0).startswith("v") else target.tag.lstrip("v")
-    return use.end + found.start(), use.end + found.end(), text
 
 
 def fix(ctx: FixContext) -> FixPlan | CannotFix:
@@ -106,22 +38,29 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     work = _read_files(ctx)
     if isinstance(work, CannotFix):
         return work
+    versions = ctx.versions or _DEFAULT_VERSIONS
+    scope = failing_scope(ctx, work)
     notes: list[str] = []
     if named:
-        planned = _plan_bumps(ctx.versions or _DEFAULT_VERSIONS, work, named)
-        if isinstance(planned, CannotFix):
-            return planned
-        notes += planned
+        try:
+            notes += action_bumps.plan(versions, work, named, scope)
+        except action_bumps.Refused as exc:
+            return CannotFix(NAME, str(exc))
         renamed = _artifact_names(work)
         if isinstance(renamed, CannotFix):
             return renamed
         notes += renamed
+    left = action_bumps.remaining(versions, work, named, scope)
+    if left:
+        return CannotFix(NAME, f"the failing job would still use {left}: a partial update cannot go green")
     if commands:  # a workflow-command warning bumps nothing; next to named actions it is best effort
         rewritten = _rewrite_commands(work, commands)
         if isinstance(rewritten, CannotFix) and not named:
             return rewritten
         notes += [f"left as is: {rewritten.why}"] if isinstance(rewritten, CannotFix) else rewritten
     changes = [FileChange(w.path, w.text, w.edits.apply()) for w in work if w.edits]
+    if not changes:
+        return CannotFix(NAME, "nothing to change: " + "; ".join(notes))
     checked = _checked(ctx, work, changes)
     if isinstance(checked, CannotFix):
         return checked
@@ -150,83 +89,45 @@ def _read_files(ctx: FixContext) -> list[FileWork] | CannotFix:
     return work
 
 
-def _plan_bumps(versions: ActionVersions, work: list[FileWork], named: list[Named]) -> list[str] | CannotFix:
-    notes: list[str] = []
-    skipped: list[str] = []
-    chosen: dict[tuple[str, int], Bump] = {}
-    for item in named:
-        for w, use in [(f, u) for f in work for u in f.uses if _matches(u, item)]:
-            bump = _bump(versions, use, "named in the log")
-            if isinstance(bump, CannotFix):
-                if item.fatal:
-                    return bump
-                skipped.append(bump.why)
-                continue
-            chosen[(w.path, use.line)] = bump
-    if not chosen:
-        names = ", ".join(f"{n.action}@{n.ref}" if n.ref else n.action for n in named)
-        return CannotFix(NAME, "; ".join(skipped) or f"no workflow or action file uses {names}")
-    notes += [f"left as is: {why}" for why in dict.fromkeys(skipped)]
-    for group in TOGETHER:
-        moved = [b for b in chosen.values() if b.use.repo in group and b.target.major >= group[b.use.repo]]
-        if not moved:
-            continue
-        for w in work:
-            for use in w.uses:
-                need = group.get(use.repo)
-                if need is None or (w.path, use.line) in chosen or current_version(use)[0] >= need:
-                    continue
-                bump = _bump(versions, use, f"moves with {moved[0].use.repo}")
-                if isinstance(bump, CannotFix):
-                    return bump
-                chosen[(w.path, use.line)] = bump
+def failing_scope(ctx: FixContext, work: list[FileWork]) -> set[tuple[str, int]]:
+    """(file, line) of every `uses:` the failing job runs: its steps, its call of a reusable workflow, and the
+    local actions and workflows those use. Every file's when the job cannot be told."""
+    everything = {(w.path, u.line) for w in work for u in w.uses}
     by_path = {w.path: w for w in work}
-    for (path, _), bump in sorted(chosen.items()):
+    workflow = by_path.get(ctx.workflow_path)
+    if workflow is None:
+        return everything
+    found = find_job(workflow.root, ctx.job_name) if ctx.job_name else None
+    if found is None and " / " in ctx.job_name:
+        found = find_job(workflow.root, ctx.job_name.split(" / ", 1)[0])
+    job_ids = {found[0]} if isinstance(found, tuple) else {name for name, _ in jobs(workflow.root)}
+    scope: set[tuple[str, int]] = set()
+    pending: list[tuple[str, set[str] | None]] = [(workflow.path, job_ids)]
+    seen: set[str] = set()
+    while pending:
+        path, only = pending.pop()
+        if path in seen or path not in by_path:
+            continue
+        seen.add(path)
         w = by_path[path]
-        w.bumps.append(bump)
-        _edit_uses(w, bump)
-    for action, old, new, source, why in sorted(
-        {(b.use.action, b.use.ref, b.new_ref, b.target.source, b.why) for b in chosen.values()}
-    ):
-        notes.append(f"{action}@{_short(old)} -> @{_short(new)} ({why}; latest release from the {source})")
-    return notes
+        scope |= {(path, u.line) for u in w.uses if only is None or u.step.job in only}
+        for local in _local_uses(w, only):
+            pending.append((local, None))
+    return scope
 
 
-def _short(ref: str) -> str:
-    return ref[:12] if _SHA.fullmatch(ref) else ref
-
-
-def _bump(versions: ActionVersions, use: Uses, why: str) -> Bump | CannotFix:
-    if not re.fullmatch(r"v?\d+(?:\.\d+)*", use.ref) and not _SHA.fullmatch(use.ref):
-        return CannotFix(NAME, f"{use.action}@{use.ref} follows a branch: choose a release to pin by hand")
-    target = versions.latest(use.repo)
-    if target is None:
-        return CannotFix(
-            NAME, f"cannot find the latest release of {use.repo} (the API did not answer; not in the table)"
-        )
-    if target.major < 0 or version_tuple(target.tag) <= current_version(use):
-        return CannotFix(
-            NAME,
-            f"{use.action}@{use.ref} is already at the latest release ({target.tag}, from the {target.source}): "
-            "nothing newer to move to",
-        )
-    ref = new_ref(use, target)
-    if ref == use.ref:
-        return CannotFix(
-            NAME, f"{use.action}@{use.ref} already follows the latest major ({target.tag}, from the {target.source})"
-        )
-    return Bump(use, target, ref, why)
-
-
-def _edit_uses(w: FileWork, bump: Bump) -> None:
-    use = bump.use
-    node = use.step.node
-    value = next(v for k, v in node.value if getattr(k, "value", None) == "uses")
-    w.edits.replace(use.line, use.start, use.end, quoted_like(value, f"{use.action}@{bump.new_ref}"))
-    line = w.text.splitlines()[use.line]
-    comment = _comment_edit(use, line, bump.target)
-    if comment is not None:
-        w.edits.replace(use.line, *comment)
+def _local_uses(w: FileWork, only: set[str] | None) -> list[str]:
+    """The repository files of the `./...` actions and workflows that these jobs (or this action) use."""
+    owners = [s.node for s in steps(w.path, w.root) if only is None or s.job in only]
+    owners += [job for name, job in jobs(w.root) if only is None or name in only]
+    found = []
+    for node in owners:
+        value = scalar(get(node, "uses"))
+        if not value or not value.startswith("./"):
+            continue
+        target = value[2:].rstrip("/")
+        found += [target] if target.endswith((".yml", ".yaml")) else [f"{target}/action.yml", f"{target}/action.yaml"]
+    return found
 
 
 def _artifact_names(work: list[FileWork]) -> list[str] | CannotFix:
@@ -284,22 +185,28 @@ def _checked(ctx: FixContext, work: list[FileWork], changes: list[FileChange]) -
             if (bump.use.action, bump.new_ref) not in after:
                 return CannotFix(NAME, f"re-reading {change.path} did not find {bump.use.action}@{bump.new_ref}")
     workflows = [c for c in changes if c.path.startswith(".github/workflows/")]
-    before = lint_errors(ctx, workflows, after=False)
+    before = lint_findings(ctx, workflows, after=False)
     if before is None:
         return "actionlint is not installed: checked by re-parsing only"
-    after_count = lint_errors(ctx, workflows, after=True) or 0
-    if after_count > before:
-        return CannotFix(NAME, f"actionlint reports {after_count - before} new problem(s) after the update")
-    return "re-parsed, and validated with actionlint" if workflows else "re-parsed"
+    new = sorted((lint_findings(ctx, workflows, after=True) or set()) - before)
+    if new:
+        shown = "; ".join(f"{path}: {message}" for path, message in new[:3])
+        return CannotFix(NAME, f"actionlint reports {len(new)} new problem(s) after the update: {shown}")
+    return "re-parsed, and validated with actionlint (no new finding)" if workflows else "re-parsed"
 
 
-def lint_errors(ctx: FixContext, changes: list[FileChange], *, after: bool) -> int | None:
-    """How many problems actionlint reports in these files before or after the change (None: no actionlint)."""
+_FINDING = re.compile(r"^(?P<path>[^:]+):\d+:\d+: (?P<message>.*)$")
+
+
+def lint_findings(ctx: FixContext, changes: list[FileChange], *, after: bool) -> set[tuple[str, str]] | None:
+    """What actionlint reports in these files before or after the change, as (file, message) without line
+    numbers (an edit may shift lines); None when actionlint is not installed. Compared as sets: a finding
+    the update removes never hides one it adds."""
     binary = tool("actionlint")
     if binary is None:
         return None
     if not changes:
-        return 0
+        return set()
     paths = [c.path for c in changes]
     try:
         if after:
@@ -312,4 +219,11 @@ def lint_errors(ctx: FixContext, changes: list[FileChange], *, after: bool) -> i
         if after:
             for change in changes:
                 (ctx.workspace / change.path).write_text(change.before or "", encoding="utf-8")
-    return len([line for line in done.stdout.splitlines() if line.strip()])
+    found = set()
+    for line in done.stdout.splitlines():
+        match = _FINDING.match(line.strip())
+        if match:
+            found.add((match.group("path"), match.group("message")))
+        elif line.strip():
+            found.add(("", line.strip()))
+    return found

@@ -117,7 +117,27 @@ DISTRIBUTIONS: dict[str, str] = {
     "annotated_types": "annotated-types",
     "charset_normalizer": "charset-normalizer",
     "email_validator": "email-validator",
+    # modules the standard library dropped (3.12, 3.13), and the distributions that provide them since
+    "distutils": "setuptools",
+    "asyncore": "pyasyncore",
+    "asynchat": "pyasynchat",
+    "imghdr": "standard-imghdr",
+    "cgi": "legacy-cgi",
+    "cgitb": "legacy-cgi",
+    "telnetlib": "standard-telnetlib",
+    "audioop": "audioop-lts",
+    "pipes": "standard-pipes",
+    "sndhdr": "standard-sndhdr",
+    "uu": "standard-uu",
+    "nntplib": "standard-nntplib",
+    "xdrlib": "standard-xdrlib",
+    "mailcap": "standard-mailcap",
+    "chunk": "standard-chunk",
+    "aifc": "standard-aifc",
+    "sunau": "standard-sunau",
 }
+# a module a distribution provides without shipping it under that name (setuptools' distutils shim)
+SHIPPED_AS: dict[str, str] = {"distutils": "_distutils_hack"}
 # well-known distributions whose import name is the distribution's own, for the typo guard
 POPULAR: frozenset[str] = frozenset(
     name.lower()
@@ -286,4 +306,14 @@ def looks_like_typo(module: str) -> str | None:
     if top in POPULAR or len(top) < 5:
         return None
     close = sorted((_distance(top, known), known) for known in POPULAR if abs(len(known) - len(top)) <= 1)
+    return close[0][1] if close and close[0][0] <= 1 else None
+
+
+def near(name: str, known: frozenset[str]) -> str | None:
+    """The well-known name `name` is one edit away from (a likely typo), if any; names under 5 letters and
+    well-known names themselves are never flagged."""
+    lowered = name.lower()
+    if lowered in known or len(lowered) < 5:
+        return None
+    close = sorted((_distance(lowered, k), k) for k in known if abs(len(k) - len(lowered)) <= 1)
     return close[0][1] if close and close[0][0] <= 1 else None

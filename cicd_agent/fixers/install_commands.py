@@ -14,6 +14,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode
 
+from cicd_agent.fixers import install_paths
 from cicd_agent.fixers.job_names import find_job
 from cicd_agent.fixers.workflow_yaml import compose, get, scalar, sequence
 
@@ -44,21 +45,34 @@ def commands_in_log(log: str) -> list[str]:
     return [m.group(1) for m in re.finditer(r"##\[group\]Run (.+)", log)]
 
 
-def installs(scripts: list[str]) -> list[Install]:
+def installs(scripts: list[str], workspace: Path | None = None) -> list[Install]:
+    """What these scripts install; with the checkout, through make targets, repository scripts, tox, nox and
+    hatch environments too (install_paths)."""
     found: list[Install] = []
     for script in scripts:
-        joined = re.sub(r"\\\r?\n", " ", script)
-        for line in re.split(r"\n|&&|;|\|\|", joined):
-            try:
-                words = shlex.split(line, comments=True)
-            except ValueError:
-                continue
-            found += _parse(words)
+        expanded = install_paths.expand(workspace, script) if workspace is not None else [script]
+        for text in expanded:
+            joined = re.sub(r"\\\r?\n", " ", text)
+            for line in re.split(r"\n|&&|;|\|\|", joined):
+                try:
+                    words = shlex.split(line, comments=True)
+                except ValueError:
+                    continue
+                found += _parse(words, workspace)
     return list(dict.fromkeys(found))
 
 
-def _parse(words: list[str]) -> list[Install]:
-    for tool, parse in (("pip", _pip), ("uv", _uv), ("poetry", _poetry), ("pdm", _pdm)):
+def _parse(words: list[str], workspace: Path | None = None) -> list[Install]:
+    runners = {
+        "tox": install_paths.tox_installs,
+        "nox": install_paths.nox_installs,
+        "hatch": install_paths.hatch_installs,
+    }
+    for i, word in enumerate(words):
+        runner = runners.get(Path(word).name)
+        if runner is not None and workspace is not None:
+            return [Install(kind, value) for kind, value in runner(workspace, words[i:])]
+    for tool, parse in (("pip", _pip), ("uv", _uv), ("poetry", _poetry), ("pdm", _pdm), ("pipenv", _pipenv)):
         for i, word in enumerate(words):
             if Path(word).name in (tool, f"{tool}3") and i + 1 < len(words):
                 rest = words[i + 1 :]
@@ -66,6 +80,9 @@ def _parse(words: list[str]) -> list[Install]:
                     return _pip(rest[1:])
                 return parse(rest)
     return []
+
+
+_UV_VALUED = {"--group", "--extra", "--with", "--python", "-p", "--only-group", "--package", "--directory"}
 
 
 def _option_values(words: list[str], *names: str) -> list[str]:
@@ -98,16 +115,25 @@ def _pip(words: list[str]) -> list[Install]:
         if match:
             found.append(Install("project"))
             found += [Install("extra", e.strip()) for e in (match.group(1) or "").split(",") if e.strip()]
+        elif not word.startswith(("-", ".", "/", "$")) and re.match(r"[A-Za-z0-9]", word):
+            found.append(Install("package", word))
     return found
 
 
 def _uv(words: list[str]) -> list[Install]:
-    if not words or words[0] != "sync":
+    if not words or words[0] not in ("sync", "run"):
         return []
-    found = [Install("project")]
+    if words[0] == "run":  # only uv's own options, before the command it runs
+        command = next(
+            (i for i, w in enumerate(words[1:], 1) if not w.startswith("-") and words[i - 1] not in _UV_VALUED),
+            len(words),
+        )
+        words = words[:command]
+    found = [Install("project")] + [Install("package", w) for w in _option_values(words, "--with")]
     groups = _option_values(words, "--group")
-    if "--no-dev" not in words and "--only-group" not in words:
+    if "--no-dev" not in words and "--only-group" not in words and "--no-default-groups" not in words:
         groups.append("dev")
+        groups.append(":default-groups")
     found += [Install("group", g) for g in groups + _option_values(words, "--only-group")]
     found += [Install("extra", e) for e in _option_values(words, "--extra")]
     if "--all-extras" in words:
@@ -131,8 +157,31 @@ def _poetry(words: list[str]) -> list[Install]:
 
 
 def _pdm(words: list[str]) -> list[Install]:
+    """`pdm install|sync`: the project, `-G/--group g` groups (combined short flags `-dG test`), `-d` dev."""
     if not words or words[0] not in ("install", "sync"):
         return []
     found = [Install("project")]
-    found += [Install("group", g) for g in _option_values(words, "-G", "--group")]
+    spread: list[str] = []
+    for word in words[1:]:
+        short = re.fullmatch(r"-([A-Za-z]+)(.*)", word)
+        if short and "G" in short.group(1) and not word.startswith("--"):
+            letters, rest = short.group(1), short.group(2)
+            spread += (
+                [f"-{c}" for c in letters[: letters.index("G")]]
+                + ["-G"]
+                + ([letters[letters.index("G") + 1 :] + rest] if letters[letters.index("G") + 1 :] + rest else [])
+            )
+        else:
+            spread.append(word)
+    for value in _option_values(spread, "-G", "--group", "--with"):
+        found += [Install("group", g) for g in value.split(",") if g]
+    if "--prod" not in spread and "--production" not in spread:
+        found.append(Install("group", ":pdm-dev"))
     return found
+
+
+def _pipenv(words: list[str]) -> list[Install]:
+    if not words or words[0] not in ("install", "sync"):
+        return []
+    dev = "--dev" in words or "-d" in words
+    return [Install("pipfile", "packages")] + ([Install("pipfile", "dev-packages")] if dev else [])

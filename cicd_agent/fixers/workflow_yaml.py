@@ -99,9 +99,12 @@ def steps(path: str, root: Node | None) -> list[Step]:
 
 
 def uses_in(path: str, text: str, root: Node | None) -> list[Uses]:
+    """Every remote `uses:` of a workflow or action file: its steps', and its jobs' calls of reusable
+    workflows (a Step with index -1 whose node is the job)."""
     lines = text.splitlines()
     found = []
-    for step in steps(path, root):
+    callers = [Step(path, name, -1, job) for name, job in jobs(root) if get(job, "uses") is not None]
+    for step in [*callers, *steps(path, root)]:
         value = get(step.node, "uses")
         if not isinstance(value, ScalarNode) or value.start_mark.line != value.end_mark.line:
             continue

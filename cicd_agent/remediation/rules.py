@@ -40,6 +40,7 @@ DEFAULT_RULES: list[Rule] = [
     Rule("missing-dependency", Strategy.FIX, 10_011, category="dependency.missing-module", fixer="missing-dependency"),
     Rule("format", Strategy.FIX, 10_012, category="format.check", fixer="formatter"),
     Rule("timeout", Strategy.FIX, 10_013, category="timeout", fixer="timeout"),
+    Rule("lockfile", Strategy.FIX, 10_014, category="dependency.lockfile", fixer="lockfile"),
     Rule("report", Strategy.REPORT, 99_999),
 ]
 

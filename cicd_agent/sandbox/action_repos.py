@@ -88,6 +88,23 @@ TAGS: dict[str, tuple[str, str]] = {
 }
 
 
+# the inputs each action's action.yml declares (names only), so the fixer's input check reads real names
+INPUTS: dict[str, str] = {
+    "actions/checkout": "repository ref token ssh-key persist-credentials path clean filter fetch-depth fetch-tags lfs "
+    "submodules sparse-checkout set-safe-directory",
+    "actions/upload-artifact": "name path if-no-files-found retention-days compression-level overwrite "
+    "include-hidden-files",
+    "actions/download-artifact": "name path pattern merge-multiple github-token repository run-id artifact-ids",
+    "actions/cache": "path key restore-keys upload-chunk-size enableCrossOsArchive fail-on-cache-miss lookup-only",
+    "actions/setup-python": "python-version python-version-file cache architecture check-latest token "
+    "cache-dependency-path update-environment allow-prereleases freethreaded",
+    "actions/setup-node": "node-version node-version-file architecture check-latest registry-url scope token cache "
+    "cache-dependency-path",
+    "actions/setup-java": "java-version java-version-file distribution java-package architecture check-latest cache",
+    "actions/setup-go": "go-version go-version-file check-latest token cache cache-dependency-path architecture",
+}
+
+
 def _entries(spec: str) -> list[tuple[str, str | None]]:
     """(tag, the tag it shares a commit with, or None) in the order written."""
     pairs = (entry.partition("=") for entry in spec.split())
@@ -99,7 +116,9 @@ def _history(repo: str, spec: str, start: str, when: int) -> str:
     stream, marks = [f"reset refs/heads/main\nfrom {start}\n"], {}
     own = [name for name, target in _entries(spec) if target is None]
     for n, name in enumerate(own, 1):
-        text = f"# {repo} {name} (a sandbox stand-in)\nname: {repo}\nruns:\n  using: composite\n  steps: []\n"
+        inputs = "".join(f"  {i}:\n    description: {i}\n" for i in INPUTS.get(repo, "").split())
+        text = f"# {repo} {name} (a sandbox stand-in)\nname: {repo}\ninputs:\n{inputs or '  {}'}\n"
+        text += "runs:\n  using: composite\n  steps: []\n"
         message = f"Release {name}\n"
         stream.append(
             f"commit refs/heads/main\nmark :{n}\n"

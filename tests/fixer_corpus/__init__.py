@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
+import os
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext
 from cicd_agent.fixers.action_versions import CachedVersions
 from cicd_agent.fixers.package_index import WheelhouseIndex
+from fixer_corpus.actions import CorpusActions
 
 TS = "2024-05-01T12:00:00.0000000Z "
-VERSIONS = {"ruff": importlib.metadata.version("ruff"), "black": importlib.metadata.version("black")}
+VERSIONS = {name: importlib.metadata.version(name) for name in ("ruff", "black", "pyproject-fmt")}
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Case:
     workflow: str = ".github/workflows/ci.yml"
     job: str = "test"  # the failed job as GitHub shows it
     trusted: bool = True
+    generated: dict[str, str] = field(default_factory=dict)  # files a locker writes -> a text they must now hold
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,9 @@ class Outcome:
 
 def fill(text: str) -> str:
     """Cases pin the formatter versions this environment has (so no download is needed)."""
-    return text.replace("{ruff}", VERSIONS["ruff"]).replace("{black}", VERSIONS["black"])
+    for name, version in VERSIONS.items():
+        text = text.replace("{" + name + "}", version)
+    return text
 
 
 def checkout(root: Path, files: dict[str, str]) -> Path:
@@ -72,7 +78,7 @@ def context(case: Case, root: Path, index: WheelhouseIndex, tool_cache: Path) ->
         workflow_path=case.workflow,
         job_name=case.job,
         log=log,
-        versions=CachedVersions(None),
+        versions=CachedVersions(CorpusActions()),
         index=index,
         tool_cache=tool_cache,
     )
@@ -91,7 +97,15 @@ def expected_after(case: Case) -> dict[str, str]:
 
 def run_case(case: Case, work: Path, index: WheelhouseIndex) -> Outcome:
     root = checkout(work / "checkout", case.files)
-    result = FIXERS[case.fixer](context(case, root, index, work / "tools"))
+    offline = {"UV_FIND_LINKS": str(index.directory), "UV_NO_INDEX": "1", "UV_CACHE_DIR": str(work / "uv-cache")}
+    offline |= {
+        "npm_config_cache": str(work / "npm-cache"),
+        "GOPATH": str(work / "go"),
+        "GOCACHE": str(work / "go-cache"),
+    }
+    offline |= loopback_registries()
+    with mock.patch.dict(os.environ, offline):
+        result = FIXERS[case.fixer](context(case, root, index, work / "tools"))
     if isinstance(result, CannotFix):
         if case.refusal and case.refusal in result.why:
             return Outcome("refused", result.why)
@@ -102,6 +116,10 @@ def run_case(case: Case, work: Path, index: WheelhouseIndex) -> Outcome:
         return Outcome("wrong", f"planned where a refusal was expected: {result.rationale}")
     got = {c.path: c.after for c in result.changes}
     want = expected_after(case)
+    for path, needle in case.generated.items():
+        text = got.pop(path, None)
+        if text is None or text == case.files.get(path) or needle not in text:
+            return Outcome("wrong", f"{path} was not regenerated with {needle!r}")
     if got != want:
         return Outcome("wrong", _difference(want, got))
     return Outcome("correct", result.rationale)
@@ -118,6 +136,47 @@ def _difference(want: dict[str, str], got: dict[str, str | None]) -> str:
                 a.splitlines(), b.splitlines(), f"expected {path}", f"planned {path}", lineterm=""
             )
     return "\n".join(lines)
+
+
+# -- the npm registry and the Go module proxy: loopback servers started once per process ----------------
+
+NPM_PACKAGES = {
+    "zod": ["3.22.4", "3.23.8"],
+    "express": ["4.19.2"],
+    "mocha": ["10.4.0"],
+    "supertest": ["7.0.0"],
+    "expresss": ["0.0.1"],
+    "dayjs": ["1.11.13"],
+}
+_REGISTRIES: dict[str, str] = {}
+
+
+def loopback_registries() -> dict[str, str]:
+    """npm_config_registry and GOPROXY of a fake npm registry and a Go module proxy on loopback (started on
+    first use, stopped with the process)."""
+    if not _REGISTRIES:
+        import atexit
+        import contextlib
+        import tempfile
+
+        from registries import go_module, go_proxy, npm_registry
+
+        stack = contextlib.ExitStack()
+        atexit.register(stack.close)
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="corpus-goproxy-")))
+        for module, version, source in GO_MODULES:
+            go_module(root, module, version, source)
+        _REGISTRIES["npm_config_registry"] = stack.enter_context(npm_registry(NPM_PACKAGES))
+        _REGISTRIES["GOPROXY"] = stack.enter_context(go_proxy(root))
+        _REGISTRIES["GOSUMDB"] = "off"
+    return dict(_REGISTRIES)
+
+
+GO_MODULES = [
+    ("example.org/slug", "v1.0.0", {"slug.go": "package slug\n\nfunc Make(s string) string { return s }\n"}),
+    ("example.org/slug", "v1.1.0", {"slug.go": "package slug\n\nfunc Make(s string) string { return s }\n"}),
+    ("github.com/spf13/cobra", "v1.8.1", {"cobra.go": "package cobra\n"}),
+]
 
 
 # -- the package index: a directory of wheels standing in for PyPI ---------------------------------------
@@ -146,6 +205,13 @@ CATALOG: dict[str, tuple[str, list[str], list[str]]] = {
     "matplotlib": ("3.9.2", ["matplotlib/__init__.py", "mpl_toolkits/__init__.py"], []),
     "reqeusts": ("0.0.1", ["reqeusts/__init__.py"], []),  # a typosquat that exists on the index
     "hypothesis": ("6.118.0", ["hypothesis/__init__.py"], []),
+    "click": ("8.1.7", ["click/__init__.py"], []),
+    "pytest": ("8.3.3", ["pytest/__init__.py"], []),
+    "pytest-cov": ("5.0.0", ["pytest_cov/__init__.py"], []),
+    "ruff": ("0.7.4", ["ruff/__init__.py"], []),
+    "time-machine": ("2.16.0", ["time_machine.py"], []),
+    "trustme": ("1.2.0", ["trustme/__init__.py"], []),
+    "setuptools": ("75.6.0", ["setuptools/__init__.py", "_distutils_hack/__init__.py"], []),
 }
 
 

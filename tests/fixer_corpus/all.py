@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
-from fixer_corpus import Case, deprecated_actions, formatters, missing_dependencies, timeouts
+from fixer_corpus import (
+    Case,
+    deprecated_actions,
+    formatters,
+    install_paths,
+    missing_dependencies,
+    node_go,
+    reached_actions,
+    timeouts,
+)
 
-CASES: list[Case] = [*deprecated_actions.CASES, *missing_dependencies.CASES, *formatters.CASES, *timeouts.CASES]
+CASES: list[Case] = [
+    *deprecated_actions.CASES,
+    *reached_actions.CASES,
+    *missing_dependencies.CASES,
+    *install_paths.CASES,
+    *node_go.CASES,
+    *formatters.CASES,
+    *timeouts.CASES,
+]

@@ -697,7 +697,8 @@ CASES = [
         "moon-ci-retrospect#16: an action followed at @main next to checkout@v4",
         {".github/workflows/ci.yml": BRANCH_REF},
         NODE20.format("actions/checkout@v4, appthrust/moon-ci-retrospect@main") + EXIT,
-        edits={".github/workflows/ci.yml": [("actions/checkout@v4", "actions/checkout@v7")]},
+        # bumping checkout alone would leave the job warning about the other: all or nothing (issue 23)
+        refusal="appthrust/moon-ci-retrospect@main follows a branch",
     ),
     Case(
         "node20-third-party-unknown",
@@ -884,10 +885,16 @@ CASES = [
     Case(
         "pages-artifact-named-through-upload-artifact",
         N,
-        "upload-pages-artifact@v2 fails as `actions/upload-artifact: v3`, which the workflow does not use itself",
+        "upload-pages-artifact@v2 fails as `actions/upload-artifact: v3`, which it runs itself (its action.yml at "
+        "v2): it moves to a release that runs v4, and deploy-pages with it",
         {".github/workflows/ci.yml": PAGES_V2},
         FAILED.format("actions/upload-artifact: v3"),
-        refusal="no workflow or action file uses actions/upload-artifact@v3",
+        edits={
+            ".github/workflows/ci.yml": [
+                ("actions/upload-pages-artifact@v2", "actions/upload-pages-artifact@v5"),
+                ("actions/deploy-pages@v2", "actions/deploy-pages@v5"),
+            ]
+        },
     ),
     Case(
         "node16-and-set-output-warnings-together",

@@ -305,7 +305,7 @@ CASES = [
     Case(
         "dependency-group-with-uv-lock",
         N,
-        "uv project: uv sync --group test, uv.lock committed (uv is not where the agent runs)",
+        "uv project: uv sync --group test, uv.lock committed: uv (offline, on the corpus wheelhouse) relocks it",
         {
             "pyproject.toml": GROUPS,
             "uv.lock": 'version = 1\nrequires-python = ">=3.12"\n',
@@ -314,7 +314,12 @@ CASES = [
             WF: workflow("uv sync --group test", test="uv run pytest"),
         },
         collecting("tests/test_x.py", [("tests/test_x.py", 1, "import freezegun")], "freezegun"),
-        refusal="uv.lock must be regenerated with `uv lock`",
+        edits={
+            "pyproject.toml": [
+                ('test = ["pytest>=8", "pytest-cov"]', 'test = ["pytest>=8", "pytest-cov", "freezegun"]')
+            ]
+        },
+        generated={"uv.lock": 'name = "freezegun"'},
     ),
     Case(
         "dependency-group-pip",
@@ -422,7 +427,7 @@ CASES = [
     Case(
         "setup-py-only",
         N,
-        "dependencies declared in setup.py code: nothing to edit safely",
+        "dependencies declared in setup.py's install_requires list: the list is edited in its own layout",
         {
             "setup.py": "from setuptools import setup\n\nsetup(name='old', install_requires=['requests'])\n",
             "old/__init__.py": "import yaml\n",
@@ -432,7 +437,7 @@ CASES = [
         collecting(
             "tests/test_old.py", [("tests/test_old.py", 1, "import old"), ("old/__init__.py", 1, "import yaml")], "yaml"
         ),
-        refusal="cannot tell where this runtime import belongs",
+        edits={"setup.py": [("install_requires=['requests']", "install_requires=['requests', 'PyYAML']")]},
     ),
     Case(
         "typo-in-the-import",
@@ -549,7 +554,8 @@ CASES = [
         collecting(
             "tests/test_x.py", [("tests/test_x.py", 1, "import tidy"), ("tidy/__init__.py", 1, "import rich")], "rich"
         ),
-        refusal="uv.lock must be regenerated",
+        edits={"pyproject.toml": [('dependencies = ["click>=8"]', 'dependencies = ["click>=8", "rich"]')]},
+        generated={"uv.lock": 'name = "rich"'},
     ),
     Case(
         "declared-with-another-spelling",

@@ -87,3 +87,26 @@ def test_versions_looked_up_in_the_sandboxs_action_repositories(tmp_path: Path, 
         "a8a3f3ad30e3422c9c7b888a15615d19a852ae32 # v3.1.3", f"{sha} # v7.0.0"
     )
     assert "latest release from the GitHub API" in plan.rationale
+
+
+def test_the_actionlint_gate_compares_findings_not_counts(tmp_path: Path) -> None:
+    """One finding removed (checkout@v2's runtime is too old) and one added (an input the action does not have):
+    the count is unchanged, the plan is still refused, naming the new finding."""
+    from cicd_agent.fixers.action_bumps import FileWork
+    from cicd_agent.fixers.base import FileChange
+    from cicd_agent.fixers.deprecated_action import _checked
+    from cicd_agent.fixers.line_edits import LineEdits
+
+    before = (
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v2\n"
+        "      - uses: actions/setup-python@v5\n        with:\n          python-version: '3.12'\n"
+    )
+    after = before.replace("checkout@v2", "checkout@v4").replace("python-version:", "pyton-version:")
+    root = checkout(tmp_path / "repo", {".github/workflows/ci.yml": before})
+    ctx = FixContext(root, analyze(f"{TS}x\n"), trusted=True)
+    work = [FileWork(".github/workflows/ci.yml", before, None, [], LineEdits(before))]
+    result = _checked(ctx, work, [FileChange(".github/workflows/ci.yml", before, after)])
+    assert isinstance(result, CannotFix)
+    assert "actionlint reports 1 new problem(s) after the update" in result.why and "pyton-version" in result.why
+    fine = _checked(ctx, work, [FileChange(".github/workflows/ci.yml", before, before.replace("@v2", "@v4"))])
+    assert fine == "re-parsed, and validated with actionlint (no new finding)"

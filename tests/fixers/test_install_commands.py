@@ -16,12 +16,14 @@ def test_pip_uv_poetry_pdm() -> None:
     ]
     found = installs(scripts)
     assert found == [
+        Install("package", "pip"),
         Install("requirements", "requirements/test.txt"),
         Install("project"),
         Install("extra", "test"),
         Install("extra", "docs"),
         Install("group", "lint"),
         Install("group", "dev"),
+        Install("group", ":default-groups"),
         Install("extra", "cli"),
         Install("poetry", "main"),
         Install("poetry", "test"),
@@ -29,6 +31,7 @@ def test_pip_uv_poetry_pdm() -> None:
         Install("poetry-extra", "postgres"),
         Install("requirements", "reqs.txt"),
         Install("group", "ci"),
+        Install("group", ":pdm-dev"),
     ]
 
 

@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 FLOOR := .venv-floor
 FLOOR_STAMP := $(FLOOR)/.installed-stamp
 WORKFLOWS := action.yml .github/workflows/*.yml docs/examples/*.yml
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: demo test test-floor lint lock bench clean
+.PHONY: demo test test-floor lint lock bench clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cicd-agent needs Python 3.11 or newer: set PYTHON=python3.11 (or newer)")'
@@ -44,6 +45,11 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 \
 		--no-emit-package pip --custom-compile-command "make lock" --quiet -o requirements.lock
+
+# Debian's chromium for the dashboard's end-to-end test (tests/e2e/test_dashboard.py; skipped without it
+# unless CICD_AGENT_REQUIRE_BROWSER=1, as .ci/run sets). Playwright drives it; it never downloads a browser.
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis_speed.py

@@ -22,6 +22,7 @@ REJECTED_LABEL = "cicd-agent:rejected"  # on a fix a person rejected with `/cicd
 REVERT_LABEL = "cicd-agent:revert"  # on a pull request that reverts a merged fix
 STORM_LABEL = "cicd-agent:storm"  # an incident issue: one failure across many repositories
 RESET_LABEL = "cicd-agent:breaker-reset"  # a person resets a breaker in Action mode with it
+DASHBOARD_LABEL = "cicd-agent:dashboard"  # the one dashboard issue per repository
 FIX_PREFIX = "cicd-agent/fix/"
 REVERT_PREFIX = "cicd-agent/revert/"
 
@@ -286,6 +287,30 @@ class Decision:
             "rule": self.rule,
             "detail": self.detail,
         }
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A failed run claimed and not yet settled: being handled now (its lease), or given back (deferred by the PR
+    rate limits, or its handling ended in an error) for a later cycle; `last` is its latest decision."""
+
+    run: RunRef
+    seen_at: float
+    lease_until: float
+    errors: int
+    last: Decision | None = None
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Work a cycle holds until `until`: a failed run it is deciding, or a remediation it is working on. A killed
+    cycle's work waits for its lease to end, then another cycle takes it over."""
+
+    kind: str  # "failure" or "remediation"
+    repo: str
+    branch: str
+    what: str  # "run 12#1", "remediation 3 (pr_open)"
+    until: float
 
 
 @dataclass(frozen=True)

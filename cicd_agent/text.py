@@ -10,6 +10,8 @@ for each place the agent writes it.
   links, images or HTML from strangers' text; mentions and issue references are broken with a zero-width
   space, as Dependabot and Renovate do;
 - chats: `html` (Telegram, HTML-ish contexts), `slack` (`&<>`);
+- the agent's own web pages (the dashboard): `page` (text) and `page_url` (a link target), escaped for HTML
+  and its attributes, so no tag, attribute or script from strangers' text is ever parsed;
 - the Actions runner: `command_data`, `command_property`, `stop_commands`, so no `::set-env::`,
   `::add-mask::` ... hidden in text is ever executed;
 - the agent's own metadata block, always the very end of its bodies (`with_metadata`, `read_metadata`);
@@ -158,6 +160,18 @@ def link(text: str, url: str) -> str:
 def html(text: str) -> str:
     """Untrusted text in HTML (Telegram's HTML mode, `<details>`): tags and entities shown, not parsed."""
     return _html.escape(break_mentions(terminal(text)), quote=True)
+
+
+def page(text: str) -> str:
+    """Untrusted text in an HTML page of the agent's own (element text or a quoted attribute value)."""
+    return _html.escape(terminal(text), quote=True)
+
+
+def page_url(url: str) -> str | None:
+    """A link target for an HTML page: an http(s) URL (`safe_url`), escaped for a quoted attribute; None when
+    it is anything else (`javascript:`, `data:`, relative)."""
+    target = safe_url(url)
+    return _html.escape(target, quote=True) if target else None
 
 
 def slack(text: str) -> str:

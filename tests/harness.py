@@ -19,7 +19,13 @@ from typing import Any
 
 import requests
 
+from cicd_agent.config.parse import load_config
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.effects.notify import Notifier
+from cicd_agent.github.client import GitHubClient
 from cicd_agent.modes.demo import DEMO_SETTINGS, host_actions
+from cicd_agent.modes.wiring import build_ports
+from cicd_agent.remediation.context import Ports
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.store import Store
@@ -125,6 +131,20 @@ class Loop:
 
     def store(self) -> Store:
         return Store(Path(".cicd-agent") / "state.db")
+
+    def ports(self, store: Store, now: Callable[[], float] = time.time) -> Ports:
+        """The ports a cycle gets, in this process: the config file, the sandbox as the agent, `store`."""
+        github = GitHubClient(self.sandbox.base_url, self.sandbox.token, seconds_between_writes=0)
+        return build_ports(
+            load_config("cicd-agent.toml"),
+            github,
+            Effects(github, notifier=Notifier([])),
+            store,
+            state_dir=Path(".cicd-agent"),
+            token=self.sandbox.token,
+            echo=lambda message: None,
+            now=now,
+        )
 
     def pulls(self, repo: str, state: str = "all") -> list[dict[str, Any]]:
         return list(self.api("GET", f"/repos/{repo}/pulls?state={state}"))

@@ -1,8 +1,10 @@
-"""The release tooling: the dependency floors CI tests, the Action's lock, the release notes."""
+"""The release tooling: the dependency floors CI tests, the Action's lock, the release notes, the Action example
+a user copies and the script that pins it."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -14,6 +16,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
+import action_snippet  # noqa: E402
 import floors  # noqa: E402
 import release_notes  # noqa: E402
 
@@ -67,6 +70,59 @@ def test_release_notes_come_from_the_changelog_section_of_the_tagged_version(tmp
 def test_this_version_has_release_notes() -> None:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert release_notes.notes(f"v{version}").strip()
+
+
+def _example_steps() -> list[dict[str, object]]:
+    workflow = yaml.safe_load((ROOT / "docs" / "examples" / "cicd-agent.yml").read_text())
+    (job,) = workflow["jobs"].values()
+    return list(job["steps"])
+
+
+def _git(*args: str, cwd: Path = ROOT) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_the_action_example_mints_an_app_token_and_pins_every_action_by_commit() -> None:
+    steps = _example_steps()
+    for step in steps:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", str(step["uses"])), step["uses"]
+    (minted,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/create-github-app-token@")]
+    (agent,) = [s for s in steps if "/cicd-agent@" in str(s.get("uses", ""))]
+    expected = "${{ steps." + str(minted["id"]) + ".outputs.token }}"
+    assert agent["with"]["token"] == expected  # type: ignore[index]
+
+
+def test_the_action_example_uses_a_commit_of_this_repository_that_has_the_inputs_it_passes() -> None:
+    if _git("rev-parse", "--is-shallow-repository") == "true":
+        pytest.skip("a shallow clone may not hold the pinned commit")
+    (agent,) = [s for s in _example_steps() if "/cicd-agent@" in str(s.get("uses", ""))]
+    sha = str(agent["uses"]).split("@")[1]
+    action = yaml.safe_load(_git("show", f"{sha}:action.yml"))
+    assert set(agent["with"]) <= set(action["inputs"])  # type: ignore[arg-type]
+    assert _git("merge-base", "--is-ancestor", sha, "HEAD") == ""  # the current code descends from it
+
+
+def test_the_snippet_script_pins_the_current_commit(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (["init", "-q"], ["remote", "add", "origin", "git@github.com:octo-org/cicd-agent.git"]):
+        _git(*args, cwd=repo)
+    (repo / "README.md").write_text("no action yet\n")
+    _git("add", ".", cwd=repo)
+    _git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "first", cwd=repo)
+    with pytest.raises(SystemExit, match=r"has no action\.yml"):
+        action_snippet.uses_line("octo-org/cicd-agent", root=repo)
+    (repo / "action.yml").write_text("name: x\n")
+    _git("add", ".", cwd=repo)
+    _git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "action", cwd=repo)
+    _git("tag", "v9.9.9", cwd=repo)
+    head = _git("rev-parse", "HEAD", cwd=repo)
+    assert action_snippet.repository(None, root=repo) == "octo-org/cicd-agent"
+    line = action_snippet.uses_line(action_snippet.repository(None, root=repo), root=repo)
+    assert line == f"octo-org/cicd-agent@{head} # v9.9.9"
+    pinned = action_snippet.workflow(line)
+    assert f"- uses: {line}\n" in pinned and pinned.count("/cicd-agent@") == 1
 
 
 @pytest.mark.parametrize("workflow", ["docs/examples/cicd-agent.yml", ".github/workflows/cicd-agent.yml"])

@@ -19,19 +19,28 @@ from cicd_agent.errors import AgentError
 if TYPE_CHECKING:
     from cicd_agent.remediation.breaker_service import Breakers
 
-STATES = tuple(State.__members__)
+STATES = tuple(State.__members__)  # accepted in any case: `--state open`
 LIST_EXAMPLES = """\b
 Examples:
-  agent breaker list --state OPEN
-  agent breaker list | while IFS=$'\\t' read -r repo branch signature rest; do
-    agent breaker reset "$repo" --branch "$branch" --signature "$signature" --reason "fixed by hand"
+  agent breaker list --state open
+  agent breaker list | while IFS=$'\\t' read -r repo branch signature rest
+  do
+    agent breaker reset "$repo" --branch "$branch" \\
+      --signature "$signature" --reason "fixed by hand"
   done
-Piped, each breaker is one tab-separated line: repo, branch, full signature, state, failures, opened at,
-half-open at, last failure run."""
+Piped, each breaker is one tab-separated line: repo, branch, full
+signature, state, failures, opened at, half-open at, last failure run."""
+SHOW_EXAMPLES = """\b
+Examples:
+  agent breaker show octo-org/app --branch main --signature 3f2a9c1b7d4e
+  agent breaker show octo-org/app          the repository's only breaker
+The same arguments as reset, trip, disable and enable."""
 MOVE_EXAMPLES = """\b
 Examples:
-  agent breaker reset octo-org/app --branch main --signature 3f2a9c1b7d4e --reason "fixed the lockfile"
-  agent breaker trip octo-org/app --all --reason "freeze for the release\""""
+  agent breaker reset octo-org/app --branch main \\
+    --signature 3f2a9c1b7d4e --reason "fixed the lockfile"
+  agent breaker trip octo-org/app --all --reason "freeze for the release\"
+The same arguments as `agent breaker show`."""
 
 app = typer.Typer(
     help="See and steer the circuit breakers. One per repository, branch and failure signature.",
@@ -39,8 +48,10 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-REPO_ARG = typer.Argument(..., help="The repository, OWNER/NAME.")
-BRANCH_OPT = typer.Option(None, "--branch", metavar="BRANCH", help="Only this branch.")
+REPO_ARG = typer.Argument(..., metavar="OWNER/NAME", help="The repository.")
+BRANCH_OPT = typer.Option(
+    None, "--branch", metavar="BRANCH", help="The branch (needed when the repository has several)."
+)
 SIGNATURE_OPT = typer.Option(
     None, "--signature", metavar="SIGNATURE", help="A signature or an unambiguous prefix of one."
 )
@@ -68,10 +79,13 @@ def list_(
     repo: str | None = typer.Option(None, "--repo", metavar="OWNER/NAME", help="Only this repository."),
 ) -> None:
     state = use(ctx)
-    if state_filter and state_filter.upper() not in STATES:
-        raise AgentError(f"unknown state {state_filter!r}", fix=f"use one of {', '.join(STATES)}")
+    wanted = state_filter.strip().upper().replace("-", "_") if state_filter else None
+    if wanted and wanted not in STATES:
+        raise AgentError(f"unknown state {state_filter!r}", fix=f"use one of {', '.join(STATES)} (any case)")
     breakers = _breakers(state)
-    views = breakers.views(time.time(), repo=repo, state=state_filter)
+    views = breakers.views(time.time(), repo=repo, state=wanted)
+    if state.nothing_yet():
+        return
     if state.json:
         state.emit_json([shapes.breaker(v, breakers.last_event(v.key)) for v in views])
         return
@@ -84,9 +98,9 @@ def list_(
         Column("signature", keep_whole=True, short=12),
         Column("state", keep_whole=True),
         Column("failures"),
-        Column("opened at"),
-        Column("half-open at"),
-        Column("last failure"),
+        Column("opened at", time=True),
+        Column("half-open at", time=True),
+        Column("last failure", terminal=False),  # in `breaker show`
     ]
     rows = [
         [
@@ -95,8 +109,8 @@ def list_(
             v.signature,
             v.state,
             str(v.failures),
-            when(v.opened_at),
-            when(v.half_open_at),
+            shapes.iso(v.opened_at) or "-",
+            shapes.iso(v.half_open_at) or "-",
             v.last_failure_run or "-",
         ]
         for v in views
@@ -104,15 +118,20 @@ def list_(
     print_table(state, columns, rows)
 
 
-@app.command("show", help="One breaker with its full history: every change, by whom and why.")
+@app.command("show", help="One breaker with its full history: every change, by whom and why.", epilog=SHOW_EXAMPLES)
 def show(
     ctx: typer.Context,
     repo: str = REPO_ARG,
-    branch: str = typer.Argument(..., help="The branch."),
-    signature: str = typer.Argument(..., help="The signature (or an unambiguous prefix)."),
+    branch: str | None = BRANCH_OPT,
+    signature: str | None = SIGNATURE_OPT,
 ) -> None:
     state = use(ctx)
     breakers = _breakers(state)
+    if state.nothing_yet():
+        return
+    if state.no_state is not None:  # --json: the empty document
+        state.emit_json({})
+        return
     (key,) = breakers.resolve(repo, branch=branch, signature=signature, every=False)
     view, events = breakers.show(key, time.time())
     if state.json:
@@ -148,8 +167,12 @@ def _operator(
 
     state = use(ctx)
     target = to
-    if not (state.state_dir / STATE_FILE).is_file() and (target is State.CLOSED or not (branch and signature)):
-        state.read_store()  # says there is no state yet (and creates none)
+    database = state.state_dir / STATE_FILE
+    if not database.is_file() and (target is State.CLOSED or not (branch and signature)):  # and create none
+        raise AgentError(
+            f"no breaker matches {repo}: no state yet ({database} does not exist)",
+            fix="point --state-dir or --config at the agent's state",
+        )
     breakers = _breakers(state, moving=True)
     if target is State.CLOSED or not (branch and signature):
         keys = breakers.resolve(repo, branch=branch, signature=signature, every=every)

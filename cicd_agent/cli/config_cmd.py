@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from cicd_agent.cli.context import use
+from cicd_agent.cli.context import AppState, use
 from cicd_agent.errors import AgentError
+
+if TYPE_CHECKING:
+    from cicd_agent.config.settings import Config
 
 INIT_EXAMPLES = """\b
 Examples:
@@ -17,7 +21,8 @@ Examples:
 CHECK_EXAMPLES = """\b
 Examples:
   agent config check
-  agent config check --json        {"file": ..., "valid": false, "problems": [{"key", "line", "message"}]}"""
+  agent config check --json
+      {"file": ..., "valid": false, "problems": [{"key", "line", ...}]}"""
 
 
 def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:
@@ -82,6 +87,17 @@ def check(ctx: typer.Context) -> None:
             state.result(f"  {line}")
     if problems:
         raise typer.Exit(1)
+    _warn_without_token(state, config)
+
+
+def _warn_without_token(state: AppState, config: Config) -> None:
+    """A valid file with no credentials in this environment: said, not an error (CI checks files without them)."""
+    from cicd_agent.cli.context import NO_TOKEN
+    from cicd_agent.config.settings import token_for
+
+    if config.github.app_id or token_for(config) is not None:
+        return
+    state.warn(f"{NO_TOKEN}: ${config.github.token_env} (and $GH_TOKEN) are empty and no GitHub App is configured")
 
 
 def schema(ctx: typer.Context) -> None:

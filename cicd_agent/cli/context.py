@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ BY_OPT = typer.Option(
     None, "--by", metavar="NAME", help="Who (default: the GitHub actor in Actions, else the OS user)."
 )
 NOTIFY_DRAIN_SECONDS = 10.0  # at exit, queued notifications get this long to go out
+NO_TOKEN = "no token: reading anonymously (60 requests/hour), writes will fail"
 
 
 @dataclass
@@ -56,6 +58,8 @@ class AppState:
     _credentials: Credentials | None = None
     _cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     started: bool = False
+    no_state: Path | None = None  # the state database a read command found missing
+    line_filter: Callable[[str], None] | None = None  # where stderr lines go instead (a watcher's `Collapse`)
 
     def set_global(self, name: str, value: Any) -> None:
         """A global option given after the subcommand (`agent run --dry-run`): it adds to what came before."""
@@ -107,10 +111,18 @@ class AppState:
 
     def _line(self, message: str) -> None:
         """One line for people on stderr: it starts with the agent's own words and has no newline inside, so on
-        an Actions runner no text in it can begin a workflow command."""
+        an Actions runner no text in it can begin a workflow command; no secret either (`redact`). A watcher passes
+        it through its `line_filter` (`modes.quiet`: what it said last time is not said again)."""
         from cicd_agent.text import redact, terminal
 
-        self.console(stderr=True).print(terminal(redact(message), newlines=False), markup=False)
+        line = terminal(redact(message), newlines=False)
+        if self.line_filter is not None:
+            self.line_filter(line)
+        else:
+            self.print_line(line)
+
+    def print_line(self, line: str) -> None:
+        self.console(stderr=True).print(line, markup=False)
 
     def say(self, message: str) -> None:
         """Progress for people (stderr); not with -q or --json."""
@@ -188,12 +200,26 @@ class AppState:
         return self._store
 
     def read_store(self) -> Store:
-        """The store for a command that only reads: never creates a database; says so when there is none."""
+        """The store for a command that only reads: never creates a database. Without one (nothing has run here
+        yet) it is an empty one in memory, so the command's answer is the empty one (zeros, empty lists), and
+        `no_state` names the database that does not exist."""
         if self._store is None:
-            from cicd_agent.store import read_store
+            from cicd_agent.store import STATE_FILE, NoState, open_store, read_store
 
-            self._store = read_store(self.state_dir)
+            try:
+                self._store = read_store(self.state_dir)
+            except NoState:
+                self.no_state = self.state_dir / STATE_FILE
+                self._store = open_store(self.state_dir, dry_run=True)
         return self._store
+
+    def nothing_yet(self) -> bool:
+        """After `read_store`: with no state yet, say so (stderr) and answer True, so a command for people prints
+        nothing more; with --json the command prints its empty document instead (False)."""
+        if self.no_state is None:
+            return False
+        self.notice(f"no state yet: {self.no_state} does not exist (nothing has run with this state directory)")
+        return not self.json
 
     def scratch_dir(self, prefix: str) -> Path:
         """A temporary directory removed when the command ends."""
@@ -222,6 +248,8 @@ class AppState:
             from cicd_agent.github.auth import credentials_for
 
             self._credentials = credentials_for(self.config(), repo)
+            if self._credentials.kind == "none":  # said once: the credentials are made once per process
+                self.warn(f"{NO_TOKEN} (set ${self.config().github.token_env}, or a GitHub App in [github])")
         return self._credentials
 
     def effects(self, github: GitHubClient | None = None) -> Effects:

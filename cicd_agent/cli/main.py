@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,14 +30,15 @@ EXAMPLES = """\b
 Examples:
   agent init                              write a commented cicd-agent.toml
   agent config check                      every problem, with its key and line
-  agent run --dry-run --report plan.md    one cycle that writes nothing; the plan in plan.md
-  agent run --watch --metrics-port 9464   keep running, serve /metrics and /healthz
-  agent status --json                     the state, for a script
+  agent run --dry-run --report plan.md    one cycle writing nothing: plan.md
+  agent run --watch --metrics-port 9464   keep running; /metrics, /dashboard
+  agent status                            what is next, and when
   agent breaker list                      the circuit breakers
 
-Global options work before or after the command (`agent run --dry-run` = `agent --dry-run run`).
-Exit codes: 0 ok, 1 error you can fix (the message says how), 2 usage, 3 unexpected (see the crash
-log), 130 interrupted.
+Global options work before or after the command
+(`agent run --dry-run` = `agent --dry-run run`).
+Exit codes: 0 ok, 1 error you can fix (the message says how), 2 usage,
+3 unexpected (see the crash log), 130 interrupted.
 """
 
 app = typer.Typer(
@@ -133,14 +135,27 @@ app.add_typer(snapshots_cmd.app, name="snapshots")
 app.command("metrics", help="Print the Prometheus metrics once. What `run --watch --metrics-port` serves.")(
     run_cmd.metrics
 )
-app.command("pause", help="Stop all remediation (cycles still analyse and report).", epilog=ops_cmd.PAUSE_EXAMPLES)(
-    ops_cmd.pause
-)
-app.command("resume", help="Allow remediation again after `agent pause`.")(ops_cmd.resume)
+app.command(
+    "pause",
+    help="Hold every write to GitHub, git and notifications, wherever the agent runs. Cycles still read and judge.",
+    short_help="Hold every write (GitHub, git, notifications) until `agent resume`.",
+    epilog=ops_cmd.PAUSE_EXAMPLES,
+)(ops_cmd.pause)
+app.command(
+    "resume",
+    help="End a pause: the next cycle decides again what the pause held. Resuming twice is fine.",
+    short_help="End a pause; the next cycle decides what it held.",
+)(ops_cmd.resume)
 app.command("history", help="List the decisions the agent took, with their reasons.", epilog=ops_cmd.HISTORY_EXAMPLES)(
     ops_cmd.history
 )
-app.command("status", help="Failures, remediations, breakers and pending health checks.")(ops_cmd.status)
+app.command(
+    "status",
+    help="What is next and when: health checks due, leases, deferred failures, the pause and what it holds; "
+    "the counts of failures, remediations and breakers.",
+    short_help="What is next and when, and the counts.",
+    epilog=ops_cmd.STATUS_EXAMPLES,
+)(ops_cmd.status)
 app.command(
     "signature",
     help="Explain a job log file: failing step, excerpt, category, signature.",
@@ -164,9 +179,10 @@ SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 def completion(ctx: typer.Context, shell: str = typer.Argument(..., help="bash, zsh, fish or powershell.")) -> None:
     from typer.completion import get_completion_script
 
-    if shell not in SHELLS:
+    name = shell.strip().lower()
+    if name not in SHELLS:
         raise AgentError(f"no completion for the shell {shell!r}", fix=f"use one of {', '.join(SHELLS[:4])}")
-    print(get_completion_script(prog_name="agent", complete_var="_AGENT_COMPLETE", shell=shell))
+    print(get_completion_script(prog_name="agent", complete_var="_AGENT_COMPLETE", shell=name))
 
 
 app.command("demo", help="Run the agent against the built-in sandbox GitHub. Its scenarios' CI really fails.")(
@@ -205,18 +221,52 @@ def command() -> Any:
             sub.params.append(late)
         if not getattr(sub, "commands", None):
             sub.epilog = (sub.epilog or "") + _COMMANDS_EPILOG
+            sub.callback = _pipe_aware(sub.callback)
     return root
+
+
+class PipeClosed(Exception):
+    """The reader of stdout went away; raised past click, which would make that exit 1."""
+
+
+def _pipe_aware(callback: Any) -> Any:
+    @functools.wraps(callback)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except BrokenPipeError:
+            raise PipeClosed() from None
+
+    return call
 
 
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: the one error boundary."""
-    sys.exit(invoke(argv))
+    code = invoke(argv)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _pipe_closed()
+    sys.exit(code)
+
+
+def _pipe_closed() -> int:
+    """Whoever read stdout stopped (`agent history | head -1`): end quietly, as `git log | head` does. What is
+    still buffered goes nowhere, so nothing complains at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (captured): nothing is left to flush
+        pass
+    return EXIT_OK
 
 
 def invoke(argv: list[str] | None = None) -> int:
     try:
         result = command().main(args=argv, standalone_mode=False, prog_name="agent")
         return result if isinstance(result, int) else EXIT_OK
+    except (BrokenPipeError, PipeClosed):
+        return _pipe_closed()
     except AgentError as exc:
         print(f"error: {terminal(redact(str(exc)), newlines=False)}", file=sys.stderr)  # one line, no secret
         return EXIT_ERROR

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cicd_agent.cli import shapes
 from cicd_agent.cli.context import BY_OPT, REASON_OPT, use
 from cicd_agent.cli.shapes import when
+from cicd_agent.cli.table import Column, print_lines, print_table
 from cicd_agent.errors import AgentError
+
+if TYPE_CHECKING:
+    from cicd_agent.model import Decision
 
 PAUSE_EXAMPLES = """\b
 Examples:
   agent pause --reason "incident 42: GitHub is degraded"
+  agent status                   what the paused cycles hold
   agent resume
-In the GitHub Action, set the repository variable CICD_AGENT_PAUSE to a reason instead."""
+Running watchers and `agent serve` see the pause at their next cycle. In the
+GitHub Action, set the repository variable CICD_AGENT_PAUSE to a reason."""
+STATUS_EXAMPLES = """\b
+Examples:
+  agent status
+  agent status --json | jq '.health_checks[] | {due_at, pr_url, awaiting}'"""
 
 HISTORY_EXAMPLES = """\b
 Examples:
@@ -33,10 +44,15 @@ def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT)
     state = use(ctx)
     now = time.time()
     who = actor(by)
-    operations.pause(state.store(), reason=reason, who=who, now=now)
+    store = state.store()
+    operations.pause(store, reason=reason, who=who, now=now)
+    since = (operations.paused(store) or {}).get("at", now)
     if state.json:
-        state.emit_json({"paused": {"reason": reason, "by": who, "at": shapes.iso(now)}})
-    state.say("paused: cycles will analyse and report, but take no remediation until `agent resume`")
+        state.emit_json({"paused": {"reason": reason, "by": who, "at": shapes.iso(since)}})
+    state.say(
+        "paused: every write to GitHub, git and notifications is held; cycles still read, explain and judge, and "
+        "`agent status` lists what they hold until `agent resume`"
+    )
 
 
 def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
@@ -46,14 +62,23 @@ def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
 
     state = use(ctx)
     if not state.dry_run and not (state.state_dir / STATE_FILE).is_file():  # nothing to resume: create nothing
-        raise AgentError(f"the agent is not paused (there is no state in {state.state_dir} yet)")
+        if state.json:
+            state.emit_json({"paused": None, "resumed": None})
+        state.say(f"not paused (there is no state in {state.state_dir} yet): nothing to resume")
+        return
     who = actor(by)
     now = time.time()
-    if not operations.resume(state.store(), who=who, now=now):
-        raise AgentError("the agent is not paused")
+    was = operations.resume(state.store(), who=who, now=now)
+    if was is None:  # resuming twice is no error: the agent runs, as asked
+        if state.json:
+            state.emit_json({"paused": None, "resumed": None})
+        state.say("not paused: nothing to resume")
+        return
+    held = len(was["writes"])
     if state.json:
-        state.emit_json({"paused": None, "resumed": {"by": who, "at": shapes.iso(now)}})
-    state.say("resumed")
+        state.emit_json({"paused": None, "resumed": {"by": who, "at": shapes.iso(now), "held_writes": held}})
+    then = f"; the next cycle decides again what the pause held ({held} write(s))" if held else ""
+    state.say(f"resumed{then}")
 
 
 def _since(value: str | None, now: float) -> float | None:
@@ -108,19 +133,43 @@ def history(
     rows = state.read_store().decisions(
         repo=repo, since=_since(since, time.time()), decision=wanted, signature=signature
     )
+    if state.nothing_yet():
+        return
     if state.json:
         state.emit_json([shapes.decision(r) for r in rows])
         return
     if not rows:
         state.say("no decisions recorded" + (" that match" if repo or since or decision or signature else ""))
         return
+    if not state.console(stderr=False).is_terminal:  # one tab-separated line per decision, every value whole
+        columns = ["when", "repo", "branch", "signature", "run", "decision", "rule", "by", "reason"]
+        print_table(state, [Column(c) for c in columns], [_history_row(r) for r in rows])
+        return
+    lines = []
     for r in rows:
         where = " ".join(x for x in (r.repo, r.branch, r.signature[:12]) if x)
         run = f" run {r.run_id}#{r.run_attempt}" if r.run_id else ""
-        rule = f" [rule {r.rule}]" if r.rule else ""
-        by = f" by {r.detail['by']}" if r.detail.get("by") else ""
-        reason = f": {r.reason}" if r.reason else ""
-        state.result(f"{when(r.at)}  {where}{run}  {r.decision}{rule}{by}{reason}")
+        rule = f"[rule {r.rule}] " if r.rule else ""
+        by = f"by {r.detail['by']}: " if r.detail.get("by") else ""
+        lines.append(f"{when(r.at)}  {r.decision}  {where}{run}")
+        if rule or by or r.reason:
+            lines.append(f"    {rule}{by}{r.reason}".rstrip())
+    print_lines(state, lines)
+
+
+def _history_row(d: Decision) -> list[str]:
+    by = d.detail.get("by")
+    return [
+        shapes.iso(d.at) or "",
+        d.repo,
+        d.branch or "-",
+        d.signature or "-",
+        f"{d.run_id}#{d.run_attempt}" if d.run_id else "-",
+        str(d.decision),
+        d.rule or "-",
+        str(by) if by else "-",
+        d.reason or "-",
+    ]
 
 
 def status(ctx: typer.Context) -> None:
@@ -130,34 +179,68 @@ def status(ctx: typer.Context) -> None:
 
     state = use(ctx)
     data = operations.status(Breakers(state.read_store(), state.config()), time.time())
+    if state.nothing_yet():
+        return
     if state.json:
         state.emit_json(shapes.status(data, state_db=str(state.state_dir / STATE_FILE)))
         return
-    say = state.result
+    print_lines(state, status_lines(data))
+
+
+def status_lines(data: dict[str, Any]) -> list[str]:
+    """`agent status` for people: what is held and paused, the counts, then what is next and when."""
+    lines = []
     if data["paused"]:
         paused = data["paused"]
-        say(f"PAUSED since {when(paused.get('at'))} by {paused.get('by')}: {paused.get('reason')}")
-    say(f"failures seen: {data['failures_seen']} ({data['duplicates']} duplicates skipped)")
-    remediations = ", ".join(f"{k} {v}" for k, v in data["remediations"].items()) or "none"
-    say(f"remediations: {remediations}")
-    breakers = ", ".join(f"{k} {v}" for k, v in data["breakers"].items()) or "none"
-    say(f"breakers: {breakers}")
+        lines.append(f"PAUSED since {when(paused.get('at'))} by {paused.get('by')}: {paused.get('reason')}")
+        held = data["held"]
+        if held["writes"]:
+            lines.append(f"  held: {len(held['writes'])} write(s); `agent resume` lets the next cycle decide again:")
+            lines += [f"    {w['kind']} {w['target']}" for w in held["writes"][-10:]]
+            if len(held["writes"]) > 10:
+                lines.append(f"    ... and {len(held['writes']) - 10} more (`agent status --json` lists them all)")
+        else:
+            lines.append("  held: nothing yet (every write of a cycle is held while paused)")
+    lines.append(f"failures seen: {data['failures_seen']} ({data['duplicates']} duplicates skipped)")
+    lines.append(f"remediations: {', '.join(f'{k} {v}' for k, v in data['remediations'].items() if v) or 'none'}")
+    lines.append(f"breakers: {', '.join(f'{k} {v}' for k, v in data['breakers'].items() if v) or 'none'}")
     for b in data["open_breakers"]:
-        say(f"  {b['state']}: {b['repo']} {b['branch']} {b['signature'][:12]} ({b['failures']} failures)")
-    say(f"pending health checks: {data['pending_health_checks']}")
+        half = f", half-open at {when(b['half_open_at'])}" if b["state"] == "OPEN" and b["half_open_at"] else ""
+        lines.append(
+            f"  {b['state']}: {b['repo']} {b['branch']} {b['signature'][:12]} ({b['failures']} failures{half})"
+        )
+    lines.append(f"health checks waiting: {len(data['health_checks'])}")
+    for h in data["health_checks"]:
+        due = "due now" if h["due_now"] else f"due {when(h['due_at'])}"
+        where = h["pr_url"] or f"{h['repo']} {h['branch']} (remediation {h['remediation_id']})"
+        lines.append(f"  {due}: {where}: waits for {h['awaiting']} (gives up {when(h['deadline'])})")
+    if data["leases"]:
+        lines.append(f"leases held: {len(data['leases'])}")
+        lines += [
+            f"  until {when(x['until'])}: {x['what']} of {x['repo']} {x['branch']}".rstrip() for x in data["leases"]
+        ]
+    if data["deferred"]:
+        lines.append(f"deferred failures: {len(data['deferred'])}")
+        for d in data["deferred"]:
+            retry = f"retry at {when(d['retry_at'])}" if d["retry_at"] else f"retry: {d['waits_for']}"
+            lines.append(f"  {d['repo']} run {d['run_id']}#{d['run_attempt']} ({d['branch']}): {retry}; {d['reason']}")
+    for b in data["budget"]:
+        per = "minute" if b["period_seconds"] == 60 else "hour"
+        lines.append(f"budget {b['name']}: {b['spent']} of {b['limit']} a {per} spent")
     found = data["discovery"]
     if found:
         skipped = ", ".join(f"{count} {why}" for why, count in found["skipped"].items())
-        say(
+        lines.append(
             f"discovered: {found['watched']} repositories watched of {found['listed']} listed ({found['source']}"
             f"{'; skipped ' + skipped if skipped else ''}) at {when(found['at'])}"
         )
     for i in data["storms"]:
         issue = f": {i['issue_url']}" if i["issue_url"] else ""
-        say(
+        lines.append(
             f"STORM since {when(i['started_at'])}: {i['category']} {i['signature'][:12]} in "
             f"{len(i['repos'])} repositories ({', '.join(i['repos'])}){issue}"
         )
     last = data["last_cycle"]
     errors = f", {last['errors']} error(s)" if last and last.get("errors") else ""
-    say(f"last cycle: {when(last['at']) + errors if last else 'never'}")
+    lines.append(f"last cycle: {when(last['at']) + errors if last else 'never'}")
+    return lines

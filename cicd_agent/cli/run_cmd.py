@@ -18,19 +18,30 @@ from cicd_agent.errors import AgentError
 if TYPE_CHECKING:
     from cicd_agent.config.settings import Config
     from cicd_agent.github.auth import Credentials
+    from cicd_agent.modes.quiet import Collapse
     from cicd_agent.remediation.context import Ports, Report
     from cicd_agent.remediation.discovery import Fleet
 
 RUN_EXAMPLES = """\b
 Examples:
-  agent run                                    one cycle over the config's repositories
-  agent run --dry-run --report plan.md         the same, writing nothing: every write it would make in plan.md
-  agent run --repo octo-org/app --json         one repository; the cycle's decisions as JSON
-  agent run --watch --metrics-port 9464        keep running (one JSON line per cycle with --json)
-  agent run --event "$GITHUB_EVENT_PATH"       the GitHub Action mode"""
+  agent run
+      one cycle over the config's repositories
+  agent run --dry-run --report plan.md
+      the same, writing nothing: every write it would make, in plan.md
+  agent run --repo octo-org/app --json
+      one repository; the cycle's decisions as JSON
+  agent run --watch --metrics-port 9464
+      keep running (one JSON line per cycle with --json); /metrics,
+      /healthz and the /dashboard page on 127.0.0.1:9464
+  agent run --event "$GITHUB_EVENT_PATH"
+      the GitHub Action mode"""
 SERVE_EXAMPLES = """\b
 Examples:
-  agent serve --port 8000 --metrics-port 9464   webhooks on :8000 (secret in $[webhook] secret_env)"""
+  agent serve --port 8000 --metrics-port 9464
+      webhooks on :8000 (the secret in the variable [webhook] secret_env
+      names); /metrics, /healthz and /dashboard on 127.0.0.1:9464
+Try it by hand: `agent sandbox serve --webhook http://127.0.0.1:8000/webhook
+--webhook-secret S` delivers the sandbox's events here."""
 PAUSE_ENV = "CICD_AGENT_PAUSE"  # Action mode: a repository variable passed in by the workflow pauses the agent
 
 
@@ -124,19 +135,45 @@ def run(
     if watch_flag:
         from cicd_agent.modes import watch
 
-        watch.watch(ports, fleet, on_report=lambda r: render(state, r, stream=True), metrics=bind)
+        watch.watch(
+            ports, fleet, on_report=lambda r: render(state, r, stream=True), metrics=bind, collapse=_collapse(state)
+        )
         return
     from cicd_agent.remediation.context import Report
     from cicd_agent.remediation.cycle import run_cycle
 
     discovery = Report()
-    if not health_only:
+    if health_only:
+        say_health_checks_waiting(state, ports, before=True)
+    else:
         fleet.refresh(ports, discovery)  # nothing to do unless the config has globs
     report = run_cycle(ports, fleet.names(), health_only=health_only)
     report.errors[:0] = discovery.errors
     render(state, report)
+    if health_only:
+        say_health_checks_waiting(state, ports, before=False)
     if report.errors:
         raise typer.Exit(1)
+
+
+def say_health_checks_waiting(state: AppState, ports: Ports, *, before: bool) -> None:
+    """`run --health-only`: before, what is due now (it is judged: reading CI takes a while); after, what is
+    still waiting and until when, so a health check not due yet is never a silent no-op."""
+    from cicd_agent.remediation import outlook
+
+    now = time.time()
+    checks = outlook.health_checks(ports.store, now)
+    due = [h for h in checks if h["due_now"]]
+    if before:
+        if due:
+            state.say(f"judging {len(due)} health check(s) due now: reading their CI")
+        return
+    for h in checks:
+        when = "due now" if h["due_now"] else f"due in {h['due_at'] - now:.0f}s ({shapes.iso(h['due_at'])})"
+        where = h["pr_url"] or f"{h['repo']} {h['branch']} (remediation {h['remediation_id']})"
+        state.say(f"health check of {where}: {when}; waits for {h['awaiting']}")
+    if not checks:
+        state.say("no health check waiting")
 
 
 def serve(
@@ -172,6 +209,7 @@ def serve(
     webhook.serve(
         _ports(state, config, credentials),
         fleet,
+        collapse=_collapse(state),
         secret=secret,
         host=host or config.webhook.host,
         port=listen,
@@ -197,6 +235,15 @@ def _fleet(config: Config, repos: list[str], *, needed: bool) -> Fleet:
             fix='add a [[repos]] table to the config (a name, or a glob such as "octo-org/*"), or pass --repo',
         )
     return fleet
+
+
+def _collapse(state: AppState) -> Collapse:
+    """A long-running mode's lines for people: what a job said the last time it ran is not said again."""
+    from cicd_agent.modes.quiet import Collapse
+
+    collapse = Collapse(state.print_line)
+    state.line_filter = collapse.line
+    return collapse
 
 
 def _metrics_bind(config: Config, address: str | None, port: int | None) -> tuple[str, int | None]:
@@ -234,7 +281,7 @@ def run_event(state: AppState, path: Path) -> None:
         if pause_reason:
             operations.pause(ports.store, reason=pause_reason, who=f"repository variable {PAUSE_ENV}", now=time.time())
             warnings.append(
-                f"paused by the repository variable {PAUSE_ENV}: {pause_reason} (analysed, nothing changed)"
+                f"paused by the repository variable {PAUSE_ENV}: {pause_reason} (analysed and judged, nothing written)"
             )
         result = action.run_action(
             ports,
@@ -275,6 +322,8 @@ def metrics(ctx: typer.Context) -> None:
 
     state = use(ctx)
     status = prometheus.status_of(state.read_store(), state.config(), time.time())
+    if state.no_state is not None:  # the metrics of an empty state: zeros
+        state.notice(f"no state yet: {state.no_state} does not exist (every metric is zero)")
     if state.json:
         state.emit_json(prometheus.samples(status))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import threading
 from pathlib import Path
@@ -9,17 +10,27 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cicd_agent.cli.context import checked_port, use
+from cicd_agent.cli.context import AppState, checked_port, use
 from cicd_agent.cli.table import Column, print_table
 from cicd_agent.errors import AgentError
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.demo import ScenarioResult
+    from cicd_agent.modes.demo import SandboxFacts, ScenarioResult
 
 app = typer.Typer(help="The local GitHub sandbox (loopback only).", no_args_is_help=True, rich_markup_mode=None)
 
 
-@app.command("serve", help="Serve the sandbox GitHub on 127.0.0.1 until interrupted.")
+SERVE_EXAMPLES = """\b
+Examples:
+  agent sandbox serve --port 8080
+  agent sandbox serve --scenario format --root ./sandbox
+  agent sandbox serve --webhook http://127.0.0.1:8787/webhook \\
+    --webhook-secret s3cret
+      delivers workflow_run, pull_request and issue_comment events,
+      signed, to `agent serve` (its secret in $CICD_AGENT_WEBHOOK_SECRET)"""
+
+
+@app.command("serve", help="Serve the sandbox GitHub on 127.0.0.1 until interrupted.", epilog=SERVE_EXAMPLES)
 def serve(
     ctx: typer.Context,
     port: int = typer.Option(0, "--port", metavar="PORT", help="Port on 127.0.0.1 (0 picks a free one)."),
@@ -33,30 +44,78 @@ def serve(
         help="Directory for its bare repositories (kept).",
         show_default="a temporary directory, removed at exit",
     ),
+    webhook: str | None = typer.Option(
+        None,
+        "--webhook",
+        metavar="URL",
+        help="Deliver workflow_run, pull_request and issue_comment events there, as a GitHub App's webhook.",
+    ),
+    webhook_secret: str | None = typer.Option(
+        None,
+        "--webhook-secret",
+        metavar="SECRET",
+        envvar="CICD_AGENT_WEBHOOK_SECRET",
+        show_envvar=True,
+        help="What the deliveries are signed with (X-Hub-Signature-256).",
+    ),
 ) -> None:
-    from cicd_agent.modes.demo import start_sandbox
+    from cicd_agent.config.urls import url_problem
+    from cicd_agent.modes.demo import sandbox_facts, start_sandbox
 
     state = use(ctx)
     port = checked_port(port, "--port")
+    if webhook is not None:
+        problem = url_problem(webhook, carries="the signed events")
+        if problem:
+            fix = "pass http://127.0.0.1:PORT/webhook (where `agent serve` listens)"
+            raise AgentError(f"--webhook {problem}", fix=fix)
+        if not webhook_secret:
+            raise AgentError("--webhook needs --webhook-secret", fix="the secret `agent serve` checks signatures with")
     stop = threading.Event()  # SIGINT or SIGTERM, even one that comes while it is still starting
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        sandbox = start_sandbox(root or state.scratch_dir("cicd-agent-sandbox-"), port=port, scenario=scenario)
+        sandbox = start_sandbox(root or state.scratch_dir("cicd-agent-sandbox-"), port=port, scenario=scenario.lower())
         try:
-            if state.json:
-                # one line: whoever started it reads it while the server runs
-                state.emit_json_line({"api_url": sandbox.base_url, "token": sandbox.token, "root": str(sandbox.root)})
-            else:
-                state.result(f"sandbox GitHub at {sandbox.base_url}  (repositories under {sandbox.root})")
-                state.result(f"  export GITHUB_API_URL={sandbox.base_url}")
-                state.result(f"  export GITHUB_TOKEN={sandbox.token}")
-                state.say("Ctrl-C to stop.")
+            if webhook and webhook_secret:
+                sandbox.webhooks.configure(webhook, webhook_secret)
+            _announce(state, sandbox_facts(sandbox), webhook)
             stop.wait()
         finally:
             sandbox.close()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _announce(state: AppState, facts: SandboxFacts, webhook: str | None) -> None:
+    """What a person needs to point the agent at the sandbox: its repositories and the environment to copy."""
+    if state.json:  # one line: whoever started it reads it while the server runs
+        state.emit_json_line(
+            {
+                "api_url": facts.api_url,
+                "token": facts.token,
+                "root": facts.root,
+                "repositories": facts.repositories,
+                "environment": facts.environment,
+                "webhook": webhook,
+            }
+        )
+        return
+    lines = [f"sandbox GitHub at {facts.api_url} (bare repositories under {facts.root})", "repositories:"]
+    lines += [f"  {repo}  (its CI fails; in the demo: {end})" for repo, end in facts.failing.items()]
+    lines += [
+        f"  {repo}  (an action's releases, for the fixer)" for repo in facts.repositories if repo not in facts.failing
+    ]
+    lines.append("the environment to try the agent against it (another shell):")
+    lines += [f"  export {name}={shlex.quote(value)}" for name, value in facts.environment.items()]
+    lines.append("and a cicd-agent.toml: the demo's settings (no waiting, workflow edits allowed), the repositories")
+    lines += [f"  {line}" for line in facts.config.splitlines()]
+    if webhook:
+        lines.append(f"webhooks: workflow_run, pull_request and issue_comment events go to {webhook}, signed")
+        lines.append("  (run `agent serve` with the same secret in $CICD_AGENT_WEBHOOK_SECRET)")
+    for line in lines:
+        state.result(line)
+    state.say("Ctrl-C to stop.")
 
 
 def demo(
@@ -66,7 +125,8 @@ def demo(
     from cicd_agent.modes.demo import run_demo
 
     state = use(ctx)
-    result = run_demo(recorder=state.recorder, echo=state.say, max_cycles=cycles)
+    # with --json the document is the result and the progress still goes to stderr, so a wait is never silent
+    result = run_demo(recorder=state.recorder, echo=state.notice if state.json else state.say, max_cycles=cycles)
     if state.json:
         state.emit_json(
             {

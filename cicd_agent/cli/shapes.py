@@ -57,12 +57,22 @@ def decision(d: Decision) -> Json:
     }
 
 
+def pause(paused: dict[str, Any] | None) -> Json | None:
+    """A pause (`operations.paused`): who, why, since when; null when not paused."""
+    if not paused:
+        return None
+    return {"reason": paused.get("reason") or None, "by": paused.get("by") or None, "at": iso(paused.get("at"))}
+
+
 def cycle_report(report: Report) -> Json:
+    """A cycle's decisions; `paused` (null, or the pause it ran under) and `held` (the writes it held)."""
     return {
         "decisions": [decision(d) for d in report.decisions],
         "idle_repos": list(report.idle_repos),
         "deferred": report.deferred,
         "errors": list(report.errors),
+        "paused": pause(report.paused),
+        "held": report.held,
     }
 
 
@@ -138,24 +148,91 @@ def _view(fields: dict[str, Any]) -> BreakerView:
     return BreakerView(**fields)
 
 
+def health_check_due(h: dict[str, Any]) -> Json:
+    """A health check without a verdict (`outlook.health_checks`): when, which PR, what it waits for."""
+    return {
+        "remediation_id": h["remediation_id"],
+        "repo": h["repo"],
+        "branch": h["branch"],
+        "strategy": h["strategy"],
+        "state": h["state"],
+        "pr_url": h["pr_url"] or None,
+        "due_at": iso(h["due_at"]),
+        "due_now": h["due_now"],
+        "deadline": iso(h["deadline"]),
+        "measurements": h["measurements"],
+        "awaiting": h["awaiting"],
+    }
+
+
+def lease(held_lease: dict[str, Any]) -> Json:
+    """Work a cycle holds (`model.Lease`)."""
+    return {
+        "kind": held_lease["kind"],
+        "repo": held_lease["repo"],
+        "branch": held_lease["branch"] or None,
+        "what": held_lease["what"],
+        "until": iso(held_lease["until"]),
+    }
+
+
+def deferred(d: dict[str, Any]) -> Json:
+    """A failed run left for a later cycle (`outlook.deferred`); `retry_at` null means the next cycle."""
+    return {
+        "repo": d["repo"],
+        "branch": d["branch"] or None,
+        "run_id": d["run_id"],
+        "run_attempt": d["run_attempt"],
+        "signature": d["signature"] or None,
+        "reason": d["reason"],
+        "retry_at": iso(d["retry_at"]),
+        "waits_for": d["waits_for"],
+        "seen_at": iso(d["seen_at"]),
+    }
+
+
+def held(data: dict[str, Any]) -> Json:
+    """What a pause held (`operations.held`): the writes, and the decisions they came from."""
+    from cicd_agent.model import Decision
+
+    return {
+        "writes": [
+            {
+                "kind": w["kind"],
+                "target": w["target"],
+                "detail": w.get("detail") or None,
+                "first_at": iso(w.get("first_at")),
+                "last_at": iso(w.get("last_at")),
+                "times": w.get("times", 1),
+            }
+            for w in data["writes"]
+        ],
+        "decisions": [decision(Decision(**d)) for d in data["decisions"]],
+    }
+
+
 def status(data: dict[str, Any], *, state_db: str) -> Json:
-    """`operations.status` as JSON: epoch times become ISO, the pause and the last cycle become objects or null."""
+    """`operations.status` as JSON: epoch times become ISO, the pause and the last cycle become objects or null.
+    The same shape with zeros and empty lists when there is no state yet."""
     paused = data["paused"]
     last = data["last_cycle"]
     found = data.get("discovery")
     return {
         "state_db": state_db,
-        "paused": None
-        if not paused
-        else {"reason": paused.get("reason") or None, "by": paused.get("by") or None, "at": iso(paused.get("at"))},
+        "paused": pause(paused),
+        "held": held(data["held"]),
         "failures_seen": data["failures_seen"],
         "duplicates": data["duplicates"],
         "remediations": data["remediations"],
         "breakers": data["breakers"],
         "open_breakers": [breaker(_view(b)) for b in data["open_breakers"]],
         "pending_health_checks": data["pending_health_checks"],
+        "health_checks": [health_check_due(h) for h in data["health_checks"]],
+        "leases": [lease(x) for x in data["leases"]],
+        "deferred": [deferred(d) for d in data["deferred"]],
         "storms": [storm(i) for i in data["storms"]],
         "storms_ended": data["storms_ended"],
+        "budget": list(data["budget"]),
         "last_cycle": None
         if not last
         else {
@@ -163,6 +240,7 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
             "duration_seconds": round(float(last.get("duration", 0.0)), 3),
             "decisions": last.get("decisions"),
             "errors": last.get("errors"),
+            "health_only": bool(last.get("health_only")),
         },
         "discovery": None
         if not found

@@ -24,6 +24,8 @@ app = typer.Typer(
 def list_(ctx: typer.Context) -> None:
     state = use(ctx)
     rows = state.read_store().snapshots()
+    if state.nothing_yet():
+        return
     if state.json:
         state.emit_json([shapes.snapshot(r) for r in rows])
         return
@@ -36,10 +38,12 @@ def list_(ctx: typer.Context) -> None:
         Column("branch"),
         Column("base", keep_whole=True, short=12),
         Column("files"),
-        Column("taken"),
+        Column("taken", time=True),
     ]
     print_table(
-        state, columns, [[r.id, r.repo, r.branch, r.base_sha, str(len(r.files)), when(r.created_at)] for r in rows]
+        state,
+        columns,
+        [[r.id, r.repo, r.branch, r.base_sha, str(len(r.files)), shapes.iso(r.created_at) or "-"] for r in rows],
     )
 
 
@@ -47,6 +51,11 @@ def list_(ctx: typer.Context) -> None:
 def show(ctx: typer.Context, snapshot_id: str = typer.Argument(..., help="The snapshot's id (or a prefix).")) -> None:
     state = use(ctx)
     matches = [r for r in state.read_store().snapshots() if r.id.startswith(snapshot_id)]
+    if state.nothing_yet():
+        return
+    if state.no_state is not None:  # --json: the empty document
+        state.emit_json({})
+        return
     if len(matches) != 1:
         raise AgentError(f"{len(matches)} snapshots match {snapshot_id!r}", fix="see `agent snapshots list`")
     row = matches[0]

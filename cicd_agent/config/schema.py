@@ -54,6 +54,10 @@ DESCRIPTIONS = {
     "metrics.address": 'Where `run --watch` serves /metrics and /healthz ("0.0.0.0": every interface).',
     "metrics.port": "0: only with --metrics-port.",
     "metrics.unhealthy_after": "/healthz answers 503 after this many failed cycles in a row.",
+    "dashboard": "The dashboard issue: one per repository, updated in place; people with write access tick its "
+    "boxes to reset a breaker or approve a draft fix.",
+    "dashboard.issue": "Open and keep the dashboard issue in every watched repository.",
+    "dashboard.refresh": "An unchanged dashboard issue is read again (for ticked boxes) this often.",
 }
 ENUMS: dict[str, tuple[str, ...]] = {
     "rules.strategy": STRATEGIES,

@@ -186,6 +186,15 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class DashboardConfig:
+    """The dashboard issue: one per watched repository, updated in place (as Renovate's Dependency Dashboard)."""
+
+    issue: bool = False  # opt in: the agent opens and keeps one issue per repository
+    title: str = "cicd-agent dashboard"
+    refresh: Duration = Duration(600)  # an unchanged dashboard is read again (for ticked boxes) this often
+
+
+@dataclass(frozen=True)
 class Config:
     github: GitHubConfig = field(default_factory=GitHubConfig)
     repos: list[RepoConfig] = field(default_factory=list)
@@ -199,6 +208,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     storm: StormConfig = field(default_factory=StormConfig)
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     source: str = ""
 
     def api_url(self) -> str:

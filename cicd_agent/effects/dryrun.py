@@ -1,5 +1,6 @@
 """A dry run's record: every write the effects gateway skipped, the settings that refused plans, and the
-report (Markdown or JSON) that leads with the writes to GitHub, git, notifications and files."""
+report (Markdown or JSON) that leads with the writes to GitHub, git, notifications and files. A pause holds
+writes with the same recorder (labelled `PAUSED`): the gateway cannot tell the two apart."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 from cicd_agent.config.settings import toml_value
 from cicd_agent.errors import AgentError
 from cicd_agent.text import code_span, inline, redact
+
+PAUSED = "PAUSED"  # the label of a paused cycle's recorder
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,11 @@ class Suggestion:
 @dataclass
 class DryRunRecorder:
     """Collects every skipped write; `echo` prints each as it happens. The state database's own bookkeeping
-    (made on an in-memory copy) is only counted, and printed with `echo_store` (-v)."""
+    (made on an in-memory copy) is only counted, and printed with `echo_store` (-v). `label` says why writes
+    are skipped: a dry run, or a pause (`PAUSED`)."""
 
     echo: Callable[[str], None] | None = None
+    label: str = "DRY-RUN"
     echo_store: Callable[[str], None] | None = None
     actions: list[Action] = field(default_factory=list)
     store_writes: Counter[str] = field(default_factory=Counter)
@@ -45,21 +50,26 @@ class DryRunRecorder:
     def skip(self, action: Action) -> None:
         self.actions.append(action)
         if self.echo is not None:
-            self.echo(f"[DRY-RUN] {action.kind} {action.target}")
+            self.echo(f"[{self.label}] {action.kind} {action.target}")
 
     def skip_store_write(self, kind: str, target: str) -> None:
         self.store_writes[kind] += 1
         if self.echo_store is not None:
-            self.echo_store(f"[DRY-RUN] {kind} {target} (state database, in-memory copy)")
+            self.echo_store(f"[{self.label}] {kind} {target} (state database, in-memory copy)")
 
     def suggest(self, key: str, value: object, why: str) -> None:
         if not any(s.key == key and s.value == value for s in self.suggestions):
             self.suggestions.append(Suggestion(key, value, why))
 
-    def summary(self) -> str:
+    @property
+    def placeholder(self) -> str:
+        """How a skipped write's stand-in result names itself ("dry run", "paused")."""
+        return "paused" if self.label == PAUSED else "dry run"
+
+    def summary(self, verb: str = "skipped") -> str:
         kinds = Counter(a.kind.split(".")[0] for a in self.actions)
         parts = [f"{n} {_KIND_NAMES.get(k, k)}" for k, n in sorted(kinds.items())]
-        text = f"{len(self.actions)} write(s) skipped" + (f" ({', '.join(parts)})" if parts else "")
+        text = f"{len(self.actions)} write(s) {verb}" + (f" ({', '.join(parts)})" if parts else "")
         stored = sum(self.store_writes.values())
         return text + (f"; {stored} state-database write(s) made on an in-memory copy only" if stored else "")
 

@@ -2,7 +2,9 @@
 
 Every write is described as an `Action` first. A real gateway then performs it; a dry-run gateway
 (`recorder` set) performs nothing, prints `[DRY-RUN] <action> <target>` and keeps the action for the
-report. Both walk the same code: the caller cannot tell them apart except by the placeholder results.
+report. Both walk the same code: the caller cannot tell them apart except by the placeholder results. A
+paused agent's gateway is a dry-run one whose recorder is labelled `PAUSED` (`remediation/held.py`): it
+holds every write the same way.
 
 A write is never sent twice blindly: the GitHub port does not re-send a write after a 5xx or a timeout (it
 may have been done), so when one ends that way the gateway reads GitHub to learn whether it happened (the
@@ -58,7 +60,7 @@ def file_diff(path: str, before: str | None, after: str | None) -> str:
 
 
 class Effects:
-    """All writes. `recorder` set means dry run: nothing is performed, everything is recorded."""
+    """All writes. `recorder` set means dry run (or pause): nothing is performed, everything is recorded."""
 
     def __init__(
         self,
@@ -89,6 +91,10 @@ class Effects:
             if not happened:
                 raise
             return result  # it was done: the error was only in the answer
+
+    @property
+    def _skipped(self) -> str:
+        return self.recorder.placeholder if self.recorder is not None else ""
 
     def _gh(self) -> GitHubClient:
         if self.github is None:
@@ -181,7 +187,7 @@ class Effects:
                 self.add_labels(repo, pull.number, labels)
             return pull
 
-        placeholder = PullRef(0, f"(dry run: pull request {head} -> {base} not opened)", head=head, base=base)
+        placeholder = PullRef(0, f"({self._skipped}: pull request {head} -> {base} not opened)", head=head, base=base)
         return self._do(Action("github.open_pull", f"{repo}:{head}->{base}", detail, diff), perform, placeholder)
 
     def close_pull(self, repo: str, number: int) -> None:
@@ -243,7 +249,7 @@ class Effects:
         return self._do(
             Action("github.open_issue", repo, f"title: {inline(title)}\n\n{body}"),
             lambda: self._gh().create_issue(repo, title, body, labels),
-            PullRef(0, "(dry run: issue not opened)"),
+            PullRef(0, f"({self._skipped}: issue not opened)"),
             check,
         )
 

@@ -24,6 +24,7 @@ from urllib3 import Retry
 from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
 from cicd_agent.github.apps import GitHubFleet
+from cicd_agent.github.edits import EditReads
 from cicd_agent.github.errors import (
     AnnouncedRetry,
     LogUnavailable,
@@ -58,7 +59,7 @@ MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-class GitHubClient(GitHubWrites, GitHubFleet):
+class GitHubClient(GitHubWrites, EditReads, GitHubFleet):
     """Thin adapter over PyGithub. One instance per API host and token."""
 
     def __init__(

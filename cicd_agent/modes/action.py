@@ -24,11 +24,13 @@ from cicd_agent.errors import AgentError
 from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import UNFINISHED_ROLLBACK, Decided, Handled, HealthCheck, RemState, RunRef, is_fix_branch
 from cicd_agent.modes.action_state import hydrate
+from cicd_agent.remediation import operations
 from cicd_agent.remediation.context import Ports, Report, record, record_for
 from cicd_agent.remediation.cycle import run_cycle
 from cicd_agent.remediation.decide import handle_failure
 from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.health_check import judge
+from cicd_agent.remediation.held import unless_paused
 from cicd_agent.remediation.poll import watched_failure
 from cicd_agent.remediation.rollback import rollback
 from cicd_agent.text import code_span, command_data, command_property, fenced, inline, load_json, prose
@@ -88,14 +90,24 @@ def run_action(
         report = run_cycle(p, [repo])  # it announces the breakers it opened itself
         subject = None
     else:
-        subject = handle_event(p, run, report)
-        announce_openings(p, report)
+        with unless_paused(p, report) as q:  # paused: every write held
+            subject = handle_event(q, run, report)
+            announce_openings(q, report)
     result = ActionResult(report, outputs(report, subject), warnings)
+    pause = operations.paused(p.store)
+    if pause is not None:  # what it would have done is in the summary; nothing of it was done
+        result.outputs.update({"decision": str(Decided.PAUSED), "pr-url": ""})
+        writes = operations.held(p.store)["writes"]
+        listed = "; ".join(f"{w['kind']} {w['target']}" for w in writes[:5]) + ("; ..." if len(writes) > 5 else "")
+        warnings.append(
+            f"paused: {len(writes)} write(s) held{f' ({listed})' if writes else ''}; a run after the pause ends "
+            "decides them again"
+        )
     if os.environ.get("GITHUB_OUTPUT"):
         write_outputs(Path(os.environ["GITHUB_OUTPUT"]), result.outputs)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
-            handle.write(summary(report, subject, warnings))
+            handle.write(summary(report, subject, warnings, result.outputs))
     return result
 
 
@@ -199,9 +211,9 @@ def write_outputs(path: Path, values: dict[str, str]) -> None:
             handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 
-def summary(report: Report, subject: RunRef | None, warnings: list[str]) -> str:
-    """The job summary (Markdown): every value from a log, a name or a reason goes through `cicd_agent.text`."""
-    values = outputs(report, subject)
+def summary(report: Report, subject: RunRef | None, warnings: list[str], values: dict[str, str]) -> str:
+    """The job summary (Markdown) with the step's outputs (`values`): every value from a log, a name or a reason
+    goes through `cicd_agent.text`."""
     lines = ["## cicd-agent", ""]
     lines += [f"> **Warning:** {prose(w)}" for w in warnings]
     lines += ["", "| | |", "|---|---|"]

@@ -4,7 +4,9 @@ until each scenario reaches its end (fixed, rerun, reported, or breaker open).""
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ from cicd_agent.sandbox.action_repos import install_action_repos
 from cicd_agent.sandbox.scenarios import SCENARIOS, Scenario, install_scenarios
 from cicd_agent.store import Store, open_store
 
+CI_WORKERS = min(4, 2 * (os.cpu_count() or 1))  # the scenarios' CI runs run at once (each in its repository)
 DEMO_SETTINGS = """
 [github]
 write_interval = 0
@@ -106,6 +109,33 @@ def _recur(sandbox: Sandbox, store: Store, scenario: Scenario) -> None:
             sandbox.rerun(repo, run, failed_only=True)
 
 
+@dataclass(frozen=True)
+class SandboxFacts:
+    """What `agent sandbox serve` tells a person: where it is and what to copy to point the agent at it."""
+
+    api_url: str
+    token: str
+    root: str
+    repositories: list[str]
+    failing: dict[str, str]  # the scenarios' repositories -> the end the demo reaches
+    environment: dict[str, str]  # GITHUB_API_URL, GITHUB_TOKEN, CICD_AGENT_PACKAGE_INDEX
+    config: str  # a cicd-agent.toml watching the failing repositories with the demo's settings
+
+
+def sandbox_facts(sandbox: Sandbox) -> SandboxFacts:
+    ends = {s.repo: s.expected for s in SCENARIOS}
+    repos = sorted(sandbox.repos)
+    failing = {repo: ends[repo] for repo in repos if repo in ends}
+    environment = {
+        "GITHUB_API_URL": sandbox.base_url,
+        "GITHUB_TOKEN": sandbox.token,
+        "CICD_AGENT_PACKAGE_INDEX": str(demo_index(sandbox).directory),  # the stub packages the scenarios install
+    }
+    tables = "".join(f'[[repos]]\nname = "{repo}"\n' for repo in failing)
+    config = DEMO_SETTINGS.strip() + "\n" + tables
+    return SandboxFacts(sandbox.base_url, sandbox.token, str(sandbox.root), repos, failing, environment, config.strip())
+
+
 def start_sandbox(root: Path, *, port: int = 0, scenario: str = "demo", auto_ci: bool = True) -> Sandbox:
     """The sandbox GitHub on 127.0.0.1 with all scenarios (`demo`), none, or one of them."""
     sandbox = Sandbox(root)
@@ -136,8 +166,9 @@ def run_demo(*, recorder: DryRunRecorder | None, echo: Callable[[str], None], ma
     with tempfile.TemporaryDirectory(prefix="cicd-agent-demo-") as tmp:
         work = Path(tmp)
         sandbox = start_sandbox(work / "sandbox", auto_ci=False)
+        sandbox.ci_workers = CI_WORKERS
         try:
-            echo(f"sandbox GitHub at {sandbox.base_url}")
+            echo(f"sandbox GitHub at {sandbox.base_url}: {len(SCENARIOS)} repositories whose CI fails")
             store = open_store(
                 work / "state", dry_run=recorder is not None, on_write=recorder.skip_store_write if recorder else None
             )
@@ -180,10 +211,23 @@ def changed_settings(config: Config) -> list[tuple[str, str, str]]:
     return changed
 
 
+def settle(sandbox: Sandbox, echo: Callable[[str], None]) -> None:
+    """The sandbox's CI, said before it is waited for (it takes seconds)."""
+    waiting = sandbox.queued()
+    if not waiting:
+        return
+    names = sorted(set(waiting))
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    echo(f"waiting for the sandbox's CI: {len(waiting)} run(s) of {shown}")
+    started = time.monotonic()
+    sandbox.settle()
+    echo(f"  ... CI done in {time.monotonic() - started:.1f}s")
+
+
 def _cycles(sandbox: Sandbox, ports: Ports, max_cycles: int) -> DemoResult:
     results: list[ScenarioResult] = []
     for cycle in range(max_cycles):
-        sandbox.settle()
+        settle(sandbox, ports.echo)
         ports.echo(f"-- cycle {cycle + 1}")
         run_cycle(ports, [s.repo for s in SCENARIOS])
         for scenario in SCENARIOS:

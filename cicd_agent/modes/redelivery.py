@@ -7,7 +7,8 @@ succeeded, the store has not handled that GUID (its first copy may have arrived 
 attempt failed, past its 10 s), its event is one the agent uses, and its latest attempt failed the way downtime
 fails (no answer, a timeout, a 5xx, 408, 429; the receiver's own refusals, 401 and 400, would be refused again).
 Each GUID is asked for at most `store.deliveries.MAX_REDELIVERIES` times, by one host (a claim in the store).
-Whatever comes back is handled once: the receiver's drain claims each GUID in the store.
+Whatever comes back is handled once: the receiver's drain claims each GUID in the store. While the agent is
+paused, the sweep runs this on ports that hold every write (`held.unless_paused`): the requests are held.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from collections.abc import Iterable
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github.values import HookDelivery
-from cicd_agent.remediation import operations
 from cicd_agent.remediation.context import Ports, Report
 
 CHECKED_KEY = "webhook_redelivery"  # the store's meta: when the deliveries were last looked at
@@ -77,9 +77,6 @@ def redeliver_missed(p: Ports, report: Report) -> int:
         report.error(p, f"reading the App's webhook deliveries: {exc}; the sweep catches their failures up")
         return 0
     chosen = to_redeliver(attempts, p.store.handled_deliveries(sorted({a.guid for a in attempts})))
-    if chosen and operations.paused(p.store):
-        p.echo(f"paused: {len(chosen)} failed webhook deliveries not redelivered (held back until resumed)")
-        return 0
     asked = 0
     for delivery in chosen:
         if not p.store.claim_redelivery(delivery.guid, delivery.event, now=now, attempted_since=delivery.delivered_at):

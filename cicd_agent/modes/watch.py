@@ -8,10 +8,11 @@ A signal lets the job in progress finish its current write, then the watcher exi
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
@@ -24,8 +25,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
-from cicd_agent.modes import metrics, server
+from cicd_agent.modes import dashboard, metrics, server
 from cicd_agent.modes.metrics import Health
+from cicd_agent.modes.quiet import Collapse
 from cicd_agent.modes.server import Listener, Route
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
@@ -51,6 +53,7 @@ class Watcher:
     last_error: str = ""
     running: bool = False  # the scheduler has started (and its signal handlers are in place)
     jobs: list[tuple[str, Callable[[], bool | None], float]] = field(default_factory=list)  # name, job, every N s
+    collapse: Collapse | None = None  # lines a job said last time are not said again
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
@@ -68,6 +71,8 @@ class Watcher:
         def run() -> None:
             if self.stopping():
                 return
+            if self.collapse is not None:
+                self.collapse.start(name)
             try:
                 ok = job()
                 error = "" if ok is not False else "the cycle ended with errors"
@@ -77,6 +82,9 @@ class Watcher:
             except Exception as exc:  # a bug must not kill the watcher: report it and go on
                 ok, error = False, f"{type(exc).__name__}: {exc}"
                 self.echo(f"unexpected error in {name} ({type(exc).__name__}): {exc}")
+            finally:
+                if self.collapse is not None:
+                    self.collapse.end(name)
             if name == "cycle":
                 self._count(ok is not False, error)
 
@@ -156,6 +164,7 @@ def watch(
     jobs: list[tuple[str, Callable[[], bool | None], float]] | None = None,
     process_metrics: Callable[[], dict[str, float]] | None = None,
     sweep: Sweep | None = None,
+    collapse: Collapse | None = None,
     routes: list[Route] | None = None,
     server_name: str = "metrics",
 ) -> None:
@@ -176,7 +185,7 @@ def watch(
     def cycle(health_only: bool) -> bool:
         if fleet.discovers and not fleet.discovered and not health_only:
             discover()  # the listing failed at start: each cycle tries again until it works
-        report = run_cycle(ports, fleet.names(), health_only=health_only or sweep is not None)
+        report = run_cycle(ports, fleet.names(), health_only=health_only, poll=sweep is None)
         on_report(report)
         return not report.errors
 
@@ -196,7 +205,7 @@ def watch(
         extra.append(("discovery", discover, config.schedule.discover_interval))
     if sweep is not None:
         extra.append(("sweep", sweep_tick, SWEEP_TICK))
-    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=extra)
+    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=extra, collapse=collapse)
     ports.stopping = watcher.stopping
     address, port = metrics
     listener = None
@@ -232,16 +241,21 @@ def serve_metrics(
     name: str = "metrics",
 ) -> Listener:
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
-    and this process; `/healthz` from the watcher's cycles; `routes` beside them."""
+    and this process; `/healthz` from the watcher's cycles; the dashboard pages; `routes` beside them."""
     config = ports.config
     dry_run = ports.effects.recorder is not None
 
-    def render() -> str:
+    @contextlib.contextmanager
+    def reading() -> Iterator[Store]:
         store = read_store(ports.store.path.parent) if dry_run else Store(ports.store.path)
         try:
-            status = metrics.status_of(store, config, time.time())
+            yield store
         finally:
             store.close()
+
+    def render() -> str:
+        with reading() as store:
+            status = metrics.status_of(store, config, time.time())
         notifier = ports.effects.notifier
         live = metrics.Live(
             github_calls=ports.github.calls,
@@ -256,7 +270,7 @@ def serve_metrics(
         )
         return metrics.exposition(status, live)
 
-    served = [*metrics.routes(render, watcher.health), *(routes or [])]
+    served = [*metrics.routes(render, watcher.health), *dashboard.routes(reading, config), *(routes or [])]
     listener = server.serve(name, address, port, served, ports.echo, fix="pick another --metrics-port or address")
-    ports.echo(f"metrics on {listener.url}/metrics, health on /healthz")
+    ports.echo(f"metrics on {listener.url}/metrics, health on /healthz, the dashboard on {listener.url}/dashboard")
     return listener

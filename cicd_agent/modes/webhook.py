@@ -30,12 +30,14 @@ from cicd_agent.errors import AgentError
 from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import is_fix_branch
 from cicd_agent.modes import server, watch
+from cicd_agent.modes.quiet import Collapse
 from cicd_agent.modes.redelivery import redeliver_missed
 from cicd_agent.modes.server import Request, Response, Route
 from cicd_agent.remediation.approve import on_event
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.remediation.health_check import process_health_checks
+from cicd_agent.remediation.held import unless_paused
 from cicd_agent.remediation.poll import handle_runs, watched_failure
 from cicd_agent.remediation.sweep import Sweep
 from cicd_agent.text import load_json
@@ -209,31 +211,34 @@ def drain(p: Ports, fleet: Fleet, receiver: Receiver, report: Report) -> int:
     waiting for approval looked at, the repositories discovered again after an installation changed. Returns how
     many deliveries were taken."""
     deliveries = receiver.take()
-    failures: list[WorkflowRun] = []
-    fix_runs = installation = False
-    for delivery in deliveries:
-        routed = route(fleet, delivery)
-        if routed.kind is Kind.IGNORED:
-            p.echo(f"webhook: {delivery.event} {delivery.id}: ignored: {routed.reason}")
-            continue
-        if delivery.id != NO_ID and not p.store.claim_delivery(delivery.id, delivery.event, now=p.now()):
-            p.echo(f"webhook: {delivery.event} {delivery.id}: already handled (a redelivery or a retry): skipped")
-            receiver.count("duplicate")
-            continue
-        if routed.kind is Kind.FAILURE and routed.run is not None:
-            failures.append(routed.run)
-        elif routed.kind is Kind.FIX_RUN:
-            fix_runs = True
-        elif routed.kind is Kind.INSTALLATION:
-            installation = True
-        elif routed.kind is Kind.APPROVAL:
-            approval_event(p, report, delivery, routed)
-    if installation:
-        fleet.refresh(p, report)
-    if fix_runs:
-        process_health_checks(p, report)
-    if failures:
-        handle_runs(p, failures, report)
+    if not deliveries:
+        return 0
+    with unless_paused(p, report) as q:  # paused: decided as usual, every write held
+        failures: list[WorkflowRun] = []
+        fix_runs = installation = False
+        for delivery in deliveries:
+            routed = route(fleet, delivery)
+            if routed.kind is Kind.IGNORED:
+                q.echo(f"webhook: {delivery.event} {delivery.id}: ignored: {routed.reason}")
+                continue
+            if delivery.id != NO_ID and not q.store.claim_delivery(delivery.id, delivery.event, now=q.now()):
+                q.echo(f"webhook: {delivery.event} {delivery.id}: already handled (a redelivery or a retry): skipped")
+                receiver.count("duplicate")
+                continue
+            if routed.kind is Kind.FAILURE and routed.run is not None:
+                failures.append(routed.run)
+            elif routed.kind is Kind.FIX_RUN:
+                fix_runs = True
+            elif routed.kind is Kind.INSTALLATION:
+                installation = True
+            elif routed.kind is Kind.APPROVAL:
+                approval_event(q, report, delivery, routed)
+        if installation:
+            fleet.refresh(q, report)
+        if fix_runs:
+            process_health_checks(q, report)
+        if failures:
+            handle_runs(q, failures, report)
     return len(deliveries)
 
 
@@ -259,6 +264,7 @@ def serve(
     port: int,
     on_report: Callable[[Report], None],
     metrics: tuple[str, int | None] = ("127.0.0.1", None),
+    collapse: Collapse | None = None,
 ) -> None:
     """Receive webhooks on host:port, with the polling as a paced catch-up sweep behind them (each repository once
     per poll interval, spread evenly), until SIGTERM/SIGINT. Deliveries that failed while the agent was down are
@@ -277,7 +283,7 @@ def serve(
             "failed webhook deliveries cannot be redelivered without the GitHub App's credentials ([github] app_id): "
             "the sweep catches their failures up"
         )
-    sweep = Sweep(fleet.names, p.config.schedule.poll_interval, on_round=lambda report: redeliver_missed(p, report))
+    sweep = Sweep(fleet.names, p.config.schedule.poll_interval, on_round=redeliver_missed)
 
     def drain_job() -> None:
         report = Report()
@@ -296,6 +302,7 @@ def serve(
             jobs=[("webhook deliveries", drain_job, DRAIN_EVERY)],
             process_metrics=process_metrics,
             routes=[receiver.route()] if shared else None,
+            collapse=collapse,
             server_name="webhook" if shared else "metrics",
             sweep=sweep,
         )

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github.errors import ends_cycle
-from cicd_agent.github.values import Comment, IssueEvent
+from cicd_agent.github.values import Comment, IssueEvent, PullRef
 from cicd_agent.model import APPROVAL_LABEL, APPROVED_LABEL, Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import Ports, Report, record_for
 from cicd_agent.remediation.rejection import is_agent, reject_pull
@@ -73,6 +73,8 @@ def awaiting(rem: Remediation) -> bool:
 def process_approvals(p: Ports, report: Report) -> None:
     """Every draft fix still waiting for a person's word."""
     for rem in p.store.remediations(states=AWAITING, strategy=Strategy.FIX):
+        if p.stopping():
+            return  # a watcher asked to stop: looked at next time
         if not awaiting(rem):
             continue
         try:
@@ -112,6 +114,12 @@ def process_approval(p: Ports, report: Report, rem: Remediation) -> None:
         return
     if signal.verb is Verb.REJECT:
         return reject_pull(p, report, rem, signal.who, signal.how)
+    approve_draft(p, report, rem, pull, signal.who, signal.how)
+
+
+def approve_draft(p: Ports, report: Report, rem: Remediation, pull: PullRef, who: str, how: str) -> None:
+    """A trusted person approved the draft `pull` (`how`: the label, a comment, a ticked dashboard box): mark it
+    ready, label it, and with `auto_merge` merge it when it is healthy already."""
     if pull.draft:
         p.effects.mark_ready(rem.repo, rem.pr_number)
     if APPROVAL_LABEL in pull.labels:
@@ -119,7 +127,7 @@ def process_approval(p: Ports, report: Report, rem: Remediation) -> None:
     if APPROVED_LABEL not in pull.labels:
         p.effects.add_labels(rem.repo, rem.pr_number, [APPROVED_LABEL])
     approved = p.store.update_remediation(rem.id, draft=False, now=p.now())
-    record_for(p, report, rem, Decided.APPROVED, f"{rem.pr_url} approved by {signal.who} ({signal.how})")
+    record_for(p, report, rem, Decided.APPROVED, f"{rem.pr_url} approved by {who} ({how})")
     if approved.state is RemState.HEALTHY and p.config.policy.auto_merge:  # green already: merge it now
         p.effects.merge_pull(rem.repo, rem.pr_number, f"cicd-agent: merge approved healthy fix #{rem.pr_number}")
         p.store.update_remediation(rem.id, state=RemState.MERGED, now=p.now())

@@ -62,7 +62,10 @@ class Report:
     decisions: list[Decision] = field(default_factory=list)
     idle_repos: list[str] = field(default_factory=list)
     deferred: int = 0
+    left: list[RunRef] = field(default_factory=list)  # failures left for the next cycle by its budget
     errors: list[str] = field(default_factory=list)
+    paused: dict[str, Any] | None = None  # the pause this cycle ran under (its writes were held)
+    held: int = 0  # the writes it held
     explained: dict[int, Explained] = field(default_factory=dict)  # run id -> its analysis, for summaries
     surveyed: dict[RunRef, Explained] = field(default_factory=dict)  # explained before deciding (storms.survey)
 
@@ -72,6 +75,8 @@ class Report:
             "idle_repos": self.idle_repos,
             "deferred": self.deferred,
             "errors": self.errors,
+            "paused": self.paused,
+            "held": self.held,
         }
 
     def error(self, p: Ports, message: str) -> None:

@@ -10,8 +10,10 @@ from cicd_agent.github.errors import ends_cycle
 from cicd_agent.remediation import operations
 from cicd_agent.remediation.approve import process_approvals
 from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.dashboard_issue import update_dashboards
 from cicd_agent.remediation.escalate import announce_openings
 from cicd_agent.remediation.health_check import process_health_checks
+from cicd_agent.remediation.held import unless_paused
 from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
 from cicd_agent.remediation.rollback import retry_unfinished
@@ -20,26 +22,38 @@ from cicd_agent.remediation.storms import end_quiet
 __all__ = ["Ports", "Report", "run_cycle"]
 
 
-def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Report:
+def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False, poll: bool = True) -> Report:
     """Each stage copes with its own items' errors; one every repository would meet (the API host unreachable,
-    the rate limit spent) ends the cycle where it is, and the next cycle resumes."""
+    the rate limit spent) ends the cycle where it is, and the next cycle resumes. While the agent is paused the
+    stages run on ports that hold every write (`held.unless_paused`). `poll=False`: everything but the polling
+    (`agent serve`, whose sweep polls each repository at its own moment)."""
     started = p.now()
     report = Report()
     p.github.new_cycle()
     try:
-        reconcile(p, report)
-        retry_unfinished(p, report)  # left unfinished by an earlier cycle (a crash or an API error)
-        process_health_checks(p, report)
-        process_approvals(p, report)  # drafts a person approved or rejected since
-        end_quiet(p, report)
-        if not health_only:
-            handle_new_failures(p, repos, report)
-        announce_openings(p, report)  # breakers this cycle (or an earlier one) opened
+        with unless_paused(p, report) as q:
+            reconcile(q, report)
+            retry_unfinished(q, report)  # left unfinished by an earlier cycle (a crash or an API error)
+            process_health_checks(q, report)
+            process_approvals(q, report)  # drafts a person approved or rejected since
+            end_quiet(q, report)
+            if poll and not health_only:
+                handle_new_failures(q, repos, report)
+            announce_openings(q, report)  # breakers this cycle (or an earlier one) opened
+            if not health_only:
+                update_dashboards(q, report, repos)  # the dashboard issues, and the boxes people ticked there
     except AgentError as exc:
         if not ends_cycle(exc):
             raise
         report.error(p, f"{exc}; the cycle ends here, the next one resumes")
     operations.record_cycle(
-        p.store, at=p.now(), duration=p.now() - started, decisions=len(report.decisions), errors=len(report.errors)
+        p.store,
+        at=p.now(),
+        duration=p.now() - started,
+        decisions=len(report.decisions),
+        errors=len(report.errors),
+        left=[] if health_only else report.left,
+        health_only=health_only,
+        polled=poll,
     )
     return report

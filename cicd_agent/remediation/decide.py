@@ -1,4 +1,4 @@
-"""Decide what to do about one failed run: claim it (a lease), explain it, then pause, in-flight and breaker
+"""Decide what to do about one failed run: claim it (a lease), explain it, then the storm, in-flight and breaker
 checks, then the rules in order until one acts (rerun, fix, report or ignore). The failure is handled once a
 decision about it is recorded; a cycle killed before that leaves the claim to run out, and a later cycle takes
 it over."""
@@ -9,7 +9,7 @@ from typing import Any
 
 from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Strategy
-from cicd_agent.remediation import operations, storms
+from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.explain import Explained, explain_run
 from cicd_agent.remediation.fix import fix
@@ -45,11 +45,9 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     analysis = explained.analysis
     key = run.key(analysis.signature)
     facts: dict[str, Any] = {"signature": analysis.signature, "category": analysis.category} if analysis.failed else {}
-    paused = bool(operations.paused(p.store))
-    incident = None if paused else storms.incident_for(p, explained)
+    incident = storms.incident_for(p, explained)
     stop = gate(
         failed=analysis.failed,
-        paused=paused,
         storm=incident,
         in_flight=analysis.failed and bool(p.store.remediations(key=key, states=ACTIVE)),
     )
@@ -82,12 +80,11 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     return Handled.DECIDED
 
 
-def gate(*, failed: bool, paused: bool, in_flight: bool, storm: Incident | None = None) -> tuple[Decided, str] | None:
-    """Why a failure gets no remediation before its breaker is even asked (None: ask it)."""
+def gate(*, failed: bool, in_flight: bool, storm: Incident | None = None) -> tuple[Decided, str] | None:
+    """Why a failure gets no remediation before its breaker is even asked (None: ask it). A pause is not one of
+    them: a paused cycle decides as usual and its gateway holds the writes (`held`)."""
     if not failed:
         return Decided.NO_FAILURE_FOUND, "the failed job's log shows no failure"
-    if paused:
-        return Decided.PAUSED, "the agent is paused: analysed and reported only"
     if storm is not None:
         where = f" ({storm.issue_url})" if storm.issue_url else ""
         return Decided.STORM, f"the same failure in {len(storm.repos)} repositories: one incident{where}"

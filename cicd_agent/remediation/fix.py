@@ -25,7 +25,7 @@ from cicd_agent.remediation.context import (
 from cicd_agent.remediation.explain import Explained
 from cicd_agent.remediation.fallback import Proposed, refused
 from cicd_agent.remediation.rules import Rule
-from cicd_agent.text import read_metadata
+from cicd_agent.text import iso8601, read_metadata
 
 
 def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: Rule) -> Handled | None:
@@ -37,10 +37,14 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     if earlier is not None:
         record(p, report, run.ref, Decided.DUPLICATE, earlier, **facts)
         return Handled.DECIDED
-    rate = policy.check_rate(pull_counts(p, run.repo), p.config.policy)
+    counts = pull_counts(p, run.repo)
+    rate = policy.check_rate(counts, p.config.policy)
     if rate:
         p.store.release_failure(run.ref)  # handled again by a later cycle: its repository's cursor waits
         p.breakers.record(run.key(analysis.signature), success=None, now=p.now())
+        retry = policy.retry_at(counts, p.config.policy)
+        if retry is not None:
+            facts["retry_at"] = iso8601(retry) or ""
         record(p, report, run.ref, Decided.DEFERRED, rate, **facts)
         return Handled.DEFERRED
     plan = make_plan(p, run, explained, rule)
@@ -72,11 +76,15 @@ def pull_counts(p: Ports, repo: str) -> policy.PullCounts:
     fixes = p.store.remediations(strategy=Strategy.FIX)
     hour_ago = p.now() - 3600
     mine = [r for r in fixes if r.repo.lower() == repo.lower()]
+    opened = tuple(sorted(r.created_at for r in mine if r.created_at >= hour_ago))
+    fleet_opened = tuple(sorted(r.created_at for r in fixes if r.created_at >= hour_ago))
     return policy.PullCounts(
         open=sum(1 for r in mine if r.state is RemState.PR_OPEN),
-        new_last_hour=sum(1 for r in mine if r.created_at >= hour_ago),
+        new_last_hour=len(opened),
         fleet_open=sum(1 for r in fixes if r.state is RemState.PR_OPEN),
-        fleet_new_last_hour=sum(1 for r in fixes if r.created_at >= hour_ago),
+        fleet_new_last_hour=len(fleet_opened),
+        opened=opened,
+        fleet_opened=fleet_opened,
     )
 
 

@@ -38,6 +38,8 @@ UNRELATED = "unrelated_checks"  # the metadata kind of the comment naming them
 
 def process_health_checks(p: Ports, report: Report) -> None:
     for check in p.store.due_health_checks(p.now()):
+        if p.stopping():
+            return  # a watcher asked to stop: the checks left stay due for the next start
         rem = p.store.remediation(check.remediation_id)
         if rem is not None and rem.state in UNFINISHED_ROLLBACK:
             continue  # rollback.retry_unfinished finishes those

@@ -81,6 +81,31 @@ class PullCounts:
     new_last_hour: int = 0
     fleet_open: int = 0
     fleet_new_last_hour: int = 0
+    opened: tuple[float, ...] = ()  # when this repository's PRs of the last hour were opened, oldest first
+    fleet_opened: tuple[float, ...] = ()  # the same across the fleet
+
+
+def hour_frees_at(opened: tuple[float, ...], limit: int) -> float | None:
+    """When fewer than `limit` of these PRs (opened within the last hour, oldest first) are an hour old or less,
+    so the hourly bound lets one more through; None when it already does."""
+    over = len(opened) - limit
+    return None if over < 0 else opened[over] + 3600
+
+
+def retry_at(counts: PullCounts, policy: PolicyConfig) -> float | None:
+    """When a failure the PR rate limits deferred can have its PR: the time the hourly bounds allow one more, if
+    they are what holds it; None when only the open-PR bounds hold it (it waits for an open fix to end)."""
+    if (policy.fleet_max_open_prs and counts.fleet_open >= policy.fleet_max_open_prs) or (
+        counts.open >= policy.max_open_prs
+    ):
+        return None
+    times = [
+        hour_frees_at(counts.fleet_opened, policy.fleet_max_new_prs_per_hour)
+        if policy.fleet_max_new_prs_per_hour
+        else None,
+        hour_frees_at(counts.opened, policy.max_new_prs_per_hour),
+    ]
+    return max((t for t in times if t is not None), default=None)
 
 
 def check_rate(counts: PullCounts, policy: PolicyConfig) -> str | None:

@@ -112,6 +112,7 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
     p.store.forget_failures(before=window_start(p.now(), p.config.state.dedup_ttl)[1])  # never listed again
     polled: list[Polled] = []
     stopped = False
+    failed: dict[str, list[str]] = {}  # an error's words (its repository left out) -> the repositories it hit
     for repo, found in zip(repos, poll_all(p, repos), strict=True):
         if isinstance(found, Skipped):
             continue
@@ -120,8 +121,8 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
                 report.error(p, f"{repo}: {found}; polling stopped, the next cycle resumes")
             stopped = True
             continue  # what was polled before it is still handled below
-        if isinstance(found, AgentError):
-            report.error(p, f"{repo}: {found}")  # this repository only: the others were polled
+        if isinstance(found, AgentError):  # this repository only: the others were polled
+            failed.setdefault(str(found).replace(repo, "{repo}"), []).append(repo)
             continue
         if isinstance(found, BaseException):
             raise found  # a bug, not an answer of GitHub's
@@ -129,10 +130,20 @@ def handle_new_failures(p: Ports, repos: list[str], report: Report) -> None:
             report.idle_repos.append(repo)
         else:
             polled.append(found)
+    for message, hit in failed.items():  # one line per outage, not one per repository
+        report.error(p, outage(message, hit))
     waiting = handle_runs(p, [run for found in polled for run in found.runs], report)
     # a repo with work left keeps polling without its ETag
     done = [(found.repo, found.etag, found.since) for found in polled if found.repo not in waiting]
     p.store.set_cursors(done, now=p.now())
+
+
+def outage(message: str, repos: list[str]) -> str:
+    """One line for the same error in several repositories (`message` names its repository `{repo}`)."""
+    if len(repos) == 1:
+        return f"{repos[0]}: {message.replace('{repo}', repos[0])}"
+    shown = ", ".join(repos[:3]) + (f" and {len(repos) - 3} more" if len(repos) > 3 else "")
+    return f"{len(repos)} repositories ({shown}): {message.replace('{repo}', 'each')}"
 
 
 def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
@@ -150,6 +161,7 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
                 continue  # handled in an earlier cycle: nothing left
             waiting.add(run.repo)
             report.deferred += 1
+            report.left.append(run.ref)
             continue
         try:
             handled = handle_failure(p, run, report)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.held import unless_paused
 from cicd_agent.remediation.poll import handle_new_failures
 
 TICK = 1.0  # seconds between two looks at the schedule
@@ -63,7 +64,7 @@ class Sweep:
         self,
         repos: Callable[[], list[str]],
         interval: float,
-        on_round: Callable[[Report], object] | None = None,
+        on_round: Callable[[Ports, Report], object] | None = None,
     ) -> None:
         self.repos = repos
         self.interval = interval
@@ -71,15 +72,18 @@ class Sweep:
         self.round: Round | None = None
 
     def tick(self, p: Ports, report: Report) -> list[str]:
-        """Poll the repositories due now (their failures handled as a cycle's are); returns them."""
-        now = p.now()
-        fresh = next_round(self.round, self.repos(), now, self.interval)
+        """Poll the repositories due now (their failures handled as a cycle's are; while paused, every write
+        held as a cycle's are); returns them."""
+        fresh = next_round(self.round, self.repos(), p.now(), self.interval)
         if fresh is not None:
             self.round = fresh
-            if self.on_round is not None:
-                self.on_round(report)
         assert self.round is not None
         batch, self.round = due(self.round, p.now())
-        if batch:
-            handle_new_failures(p, batch, report)
+        if fresh is None and not batch:
+            return []
+        with unless_paused(p, report) as q:
+            if fresh is not None and self.on_round is not None:
+                self.on_round(q, report)
+            if batch:
+                handle_new_failures(q, batch, report)
         return batch

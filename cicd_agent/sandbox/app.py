@@ -12,9 +12,12 @@ import re
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from git.exc import GitError
 
 from cicd_agent.sandbox import shapes
 from cicd_agent.sandbox.accounts import Accounts
@@ -45,6 +48,7 @@ class Sandbox(Accounts):
         self.root.mkdir(parents=True, exist_ok=True)
         self.clock_offset = 0.0  # seconds added to the real time in every time GitHub records
         self.minute_seconds = 1.0  # real seconds per CI minute (`timeout-minutes`)
+        self.ci_workers = 1  # runs of different repositories executed at once by `settle` (the demo uses more)
         self.job_env: dict[str, str] = {}
         self.repos: dict[str, Repo] = {}
         self.lock = threading.RLock()
@@ -179,16 +183,44 @@ class Sandbox(Accounts):
     # -- CI -----------------------------------------------------------------------------------------
 
     def settle(self) -> int:
-        """Start workflows for every new push, run every queued run; returns how many runs ran."""
+        """Start workflows for every new push, run every queued run; returns how many runs ran. With
+        `ci_workers` above 1, runs of different repositories run at once (one repository's one at a time)."""
         ran = 0
         with self.ci_lock:
             while True:
                 self._queue_pushes()
+                if self.ci_workers > 1:
+                    batch = self._queued_batch()
+                    with ThreadPoolExecutor(self.ci_workers, thread_name_prefix="sandbox-ci") as pool:
+                        list(pool.map(lambda queued: self._execute(*queued), batch))
+                    if not batch:
+                        return ran
+                    ran += len(batch)
+                    continue
                 queued = self._next_queued()
                 if queued is None:
                     return ran
                 self._execute(*queued)
                 ran += 1
+
+    def queued(self) -> list[str]:
+        """The repositories with a run waiting for CI (new pushes counted), one name per run."""
+        with self.ci_lock:
+            self._queue_pushes()
+        with self.lock:
+            return [r.full_name for r in self.repos.values() for run in r.runs if run.status == "queued"]
+
+    def _queued_batch(self) -> list[tuple[Repo, Run]]:
+        """The first queued run of each repository, each marked in progress."""
+        batch = []
+        with self.lock:
+            for repo in self.repos.values():
+                run = next((r for r in repo.runs if r.status == "queued"), None)
+                if run is not None:
+                    run.status = "in_progress"
+                    run.started_at = run.started_at or self.stamp()
+                    batch.append((repo, run))
+        return batch
 
     def _queue_pushes(self) -> None:
         with self.lock:
@@ -331,7 +363,12 @@ class Sandbox(Accounts):
 
     def _ci_loop(self) -> None:
         while not self._stop.wait(0.2):
-            self.settle()
+            try:
+                self.settle()
+            except (OSError, GitError):
+                if not self._stop.wait(2.0):  # Ctrl-C reaches the git processes too (the whole process group gets
+                    raise  # it): an error is the stop's when a stop follows at once
+                return
 
     def close(self) -> None:
         self._stop.set()
@@ -340,6 +377,7 @@ class Sandbox(Accounts):
             self._server.server_close()
         for thread in self._threads:
             thread.join(timeout=30)
+        self.webhooks.close()
 
     # -- faults, rate limit ----------------------------------------------------------------------------
 

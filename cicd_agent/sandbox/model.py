@@ -129,6 +129,7 @@ class Item:
     merged_by: Person | None = None
     events: list[Event] = field(default_factory=list)
     head_repo: str = ""  # a pull request from a fork: its OWNER/NAME ("": from the repository itself)
+    editor: Person | None = None  # who last edited the body (GraphQL's `editor`; REST does not say)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
-"""Webhook deliveries, as a GitHub App's: when a workflow run completes (or the installation's repositories
-change), the sandbox POSTs the event to the configured URL, signed with `X-Hub-Signature-256` (HMAC-SHA256 of
-the body with the secret).
+"""Webhook deliveries, as a GitHub App's: the sandbox POSTs to the configured URL, signed with
+`X-Hub-Signature-256` (HMAC-SHA256 of the body with the secret), a `workflow_run` event when a run completes,
+`pull_request` events when a pull request is opened, closed, reopened, labelled, unlabelled or marked ready
+for review, `issue_comment` events when someone comments on an issue or a pull request, and
+`installation_repositories` events when the App's installation gains or loses repositories.
 
-Deliveries are made at once, from the thread that caused them, with GitHub's 10 s timeout; each attempt is
-recorded with what it got (a status, or the error). A failed one is not retried (GitHub does not either): the
-App lists its deliveries and asks for a redelivery (`GET /app/hook/deliveries`,
+A run's delivery is made at once, from the thread that completed the run; pull requests' and comments' from a
+background sender, in order, so a request of the API never waits on the receiver. GitHub's 10 s timeout; each
+attempt is recorded with what it got (a status, or the error). A failed one is not retried (GitHub does not
+either): the App lists its deliveries and asks for a redelivery (`GET /app/hook/deliveries`,
 `POST /app/hook/deliveries/{id}/attempts`, `routes/deliveries.py`), which sends the same body again under the
 same `X-GitHub-Delivery` GUID as a new attempt.
 """
@@ -15,6 +18,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import queue
 import threading
 import time
 import uuid
@@ -24,13 +28,15 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from cicd_agent.sandbox import shapes, shapes_actions
-from cicd_agent.sandbox.model import App, Repo, Run
+from cicd_agent.sandbox.model import App, Comment, Item, Person, Repo, Run
 from cicd_agent.sandbox.routes.runs import run_json
 
 if TYPE_CHECKING:
     from cicd_agent.sandbox.app import Sandbox
 
 TIMEOUT = 10.0  # GitHub gives a receiver 10 seconds to answer
+PULL_ACTIONS = ("closed", "reopened", "labeled", "unlabeled", "ready_for_review")  # issue events that are also
+# pull_request events
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -74,9 +80,69 @@ class Webhooks:
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(90001))
+    _outbox: queue.Queue[tuple[str, dict[str, Any]] | None] = field(default_factory=queue.Queue)
+    _sender: threading.Thread | None = None
 
     def configure(self, url: str, secret: str) -> None:
         self.url, self.secret = url, secret
+
+    def _later(self, event: str, payload: dict[str, Any]) -> None:
+        """Queue a delivery for the background sender (started on first use)."""
+        with self.lock:
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send_queued, name="sandbox-webhooks", daemon=True)
+                self._sender.start()
+        self._outbox.put((event, payload))
+
+    def _send_queued(self) -> None:
+        while (item := self._outbox.get()) is not None:
+            try:
+                self.send(*item)
+            finally:
+                self._outbox.task_done()
+        self._outbox.task_done()
+
+    def flush(self) -> None:
+        """Wait until every queued delivery was made (tests, and `close`)."""
+        if self._sender is not None:
+            self._outbox.join()
+
+    def close(self) -> None:
+        if self._sender is not None:
+            self._outbox.put(None)
+            self._sender.join(timeout=TIMEOUT + 1)
+            self._sender = None
+
+    def pull_event(self, sb: Sandbox, repo: Repo, item: Item, action: str, actor: Person, label: str = "") -> None:
+        """A pull request opened, or one of its issue events (`PULL_ACTIONS`); called with the sandbox locked."""
+        if not self.url or not item.is_pull or action not in ("opened", *PULL_ACTIONS):
+            return
+        payload: dict[str, Any] = {
+            "action": action,
+            "number": item.number,
+            "pull_request": shapes.pull_request(sb.base_url, repo, item),
+            "repository": shapes.repository(sb.base_url, repo),
+            "sender": shapes.account(sb.base_url, actor),
+        }
+        if label:
+            payload["label"] = shapes.label(sb.base_url, repo, label, 100)
+        self._later("pull_request", payload)
+
+    def comment_created(self, sb: Sandbox, repo: Repo, item: Item, comment: Comment) -> None:
+        """A comment on an issue or a pull request; called with the sandbox locked."""
+        if not self.url:
+            return
+        issue = shapes.issue(sb.base_url, repo, item)
+        if item.is_pull:
+            issue["pull_request"] = {"url": f"{sb.base_url}/repos/{repo.full_name}/pulls/{item.number}"}
+        payload = {
+            "action": "created",
+            "issue": issue,
+            "comment": shapes.comment(sb.base_url, repo, item.number, comment),
+            "repository": shapes.repository(sb.base_url, repo),
+            "sender": shapes.account(sb.base_url, comment.author),
+        }
+        self._later("issue_comment", payload)
 
     def run_completed(self, sb: Sandbox, repo: Repo, run: Run) -> None:
         if not self.url:

@@ -25,6 +25,7 @@ __all__ = [
     "StoredBreaker",
     "open_store",
     "read_store",
+    "scratch_copy",
 ]
 
 
@@ -55,6 +56,18 @@ def read_store(state_dir: Path | str) -> Store:
             fix="point --state-dir or --config at the agent's state, or run `agent run` first",
         )
     return Store(path, conn=memory_copy(path))
+
+
+def scratch_copy(store: Store) -> Store:
+    """An in-memory copy of an open store, for work whose bookkeeping must not last (a paused cycle: it
+    decides as usual, and nothing of it is kept, so the next cycle after resume decides again)."""
+    memory = sqlite3.connect(":memory:", check_same_thread=False)
+    try:
+        store.db.conn.backup(memory)
+    except sqlite3.DatabaseError as exc:
+        memory.close()
+        raise unusable(store.path, exc) from None
+    return Store(store.path, conn=memory)
 
 
 def memory_copy(path: Path) -> sqlite3.Connection:

@@ -66,3 +66,12 @@ def test_config_env_var_names_the_file(agent: Agent, monkeypatch: pytest.MonkeyP
     result = agent("config", "check")
     assert result.code == 0
     assert "elsewhere.toml: OK" in result.out
+
+
+def test_config_check_warns_when_no_token_is_set(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert agent("init").code == 0
+    result = agent("config", "check")
+    assert result.code == 0 and "OK" in result.out
+    assert result.err.count("no token: reading anonymously (60 requests/hour), writes will fail") == 1
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "x" * 36)
+    assert "no token" not in agent("config", "check").err

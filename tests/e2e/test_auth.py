@@ -84,3 +84,18 @@ def test_tokens_never_reach_files_logs_or_reports(loop: Loop, tmp_path: Path) ->
             assert token.encode() not in path.read_bytes(), f"the token is in {path}"
     for item in (i for r in loop.sandbox.repos.values() for i in r.items.values()):
         assert token not in (item.body or "") and all(token not in c.body for c in item.comments)
+
+
+def test_without_a_token_every_command_that_needs_one_says_so_once(loop: Loop, monkeypatch: pytest.MonkeyPatch) -> None:
+    loop.setup("format")
+    monkeypatch.delenv("GITHUB_TOKEN")
+    warning = "no token: reading anonymously (60 requests/hour), writes will fail"
+    planned = loop.agent("--dry-run", "run")
+    assert planned.code == 0, planned.err
+    assert planned.err.count(warning) == 1 and "[DRY-RUN] github.open_pull" in planned.err
+    refused = loop.agent("run")
+    assert refused.code == 1 and refused.err.count(warning) == 1 and "error: no GitHub token" in refused.err
+    assert loop.pulls("demo/format-check") == []
+    run_id = loop.sandbox.repo("demo/format-check").runs[0].id
+    explained = loop.agent("explain", "--repo", "demo/format-check", str(run_id))
+    assert explained.code == 0 and explained.err.count(warning) == 1

@@ -69,7 +69,7 @@ def _commands(names: dict[str, str]) -> list[list[str]]:
         ["history"],
         ["history", "--decision", "fix_opened", "--signature", sig[:8], "--since", "1h"],
         ["breaker", "list"],
-        ["breaker", "show", repo, "main", sig[:12]],
+        ["breaker", "show", repo, "--branch", "main", "--signature", sig[:12]],
         ["breaker", "trip", repo, "--branch", "main", "--signature", sig, "--reason", "hold"],
         ["breaker", "disable", repo, "--branch", "main", "--reason", "noisy"],
         ["breaker", "enable", repo, "--branch", "main", "--reason", "quiet"],

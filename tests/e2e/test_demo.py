@@ -24,6 +24,8 @@ def test_demo_reaches_every_expected_end(agent: Agent) -> None:
     open_breakers = [b for b in data["breakers"] if b["state"] == "OPEN"]
     assert [b["repo"] for b in open_breakers] == ["demo/bad-fix"]
     assert set(data) == {"scenarios", "breakers"}
+    # the document is the result; its progress still goes to stderr, each wait said before it is waited for
+    assert "waiting for the sandbox's CI: 7 run(s) of demo/bad-fix" in result.err and "-- cycle 1" in result.err
 
 
 def test_dry_run_demo_plans_one_cycle_and_writes_nothing(agent: Agent) -> None:

@@ -30,7 +30,8 @@ def test_fix_goes_green(loop: Loop) -> None:
     loop.sandbox.settle()
     assert loop.decisions() == ["healthy"]
     assert loop.store().remediation_counts() == {"healthy": 1}
-    assert loop.agent("status", "--json").json()["breakers"] == {"CLOSED": 1}
+    breakers = loop.agent("status", "--json").json()["breakers"]
+    assert breakers == {"CLOSED": 1, "OPEN": 0, "HALF_OPEN": 0, "FORCED_OPEN": 0, "DISABLED": 0}
 
 
 def test_rerun_goes_green(loop: Loop) -> None:

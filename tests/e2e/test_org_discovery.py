@@ -102,9 +102,10 @@ def test_serve_follows_the_installation_and_handles_only_what_the_org_glob_selec
         # every repository's CI fails, and each failure is delivered (the fix branch's run may join in)
         assert sandbox.settle() >= 5
         wait_for(lambda: len(read_state(server.state, _handled)) == 2, "the two watched failures to be decided")
-        wait_for(
-            lambda: (server.metric("cicd_agent_webhook_deliveries_queued_total") or 0) >= 6, "every delivery queued"
-        )
+        sandbox.webhooks.flush()  # the fix's pull request is delivered too, from the sandbox's background sender
+        delivered = len(sandbox.webhooks.deliveries)
+        queued = "cicd_agent_webhook_deliveries_queued_total"
+        wait_for(lambda: (server.metric(queued) or 0) >= delivered, "every delivery queued")
         wait_for(lambda: server.metric("cicd_agent_webhook_queue_length") == 0.0, "the queue to be taken")
     finally:
         _, err = server.stop()
@@ -115,7 +116,8 @@ def test_serve_follows_the_installation_and_handles_only_what_the_org_glob_selec
     # nothing else was decided about any other repository (the fix's own run may have been judged meanwhile)
     assert {repo for repo, _ in read_state(server.state, _decided)} == {"demo/failing-test", "demo/format-check"}
     deliveries = [(d.event, d.status) for d in sandbox.webhooks.deliveries]
-    assert deliveries[0] == ("installation_repositories", 202) and set(deliveries[1:]) == {("workflow_run", 202)}
+    assert deliveries[0] == ("installation_repositories", 202) and {status for _, status in deliveries} == {202}
+    assert sum(1 for event, _ in deliveries if event == "workflow_run") >= 5
     assert '"skipped": {"archived": 1, "fork": 1, "unmatched": 1}' in discovered()
     assert "discovered 5 repositories (installation): watching 2, skipped 1 archived, 1 fork, 1 unmatched" in err
     for name in ("demo/old-service", "demo/forked-lib", "elsewhere/tool"):

@@ -130,9 +130,51 @@ def test_watch_json_is_json_lines_and_healthz_fails_after_failed_cycles(tmp_path
             out, err = watcher.communicate(timeout=60)
         assert watcher.returncode == 0, err
         reports = [json.loads(line) for line in out.splitlines()]  # JSON Lines: one document per line
-        assert len(reports) >= 2 and all(set(r) == {"decisions", "idle_repos", "deferred", "errors"} for r in reports)
+        assert len(reports) >= 2 and all(
+            set(r) == {"decisions", "idle_repos", "deferred", "errors", "paused", "held"} for r in reports
+        )
         assert any("502" in e for r in reports for e in r["errors"])
         assert "Traceback" not in err
+    finally:
+        sandbox.close()
+        for name in ("GITHUB_API_URL", "GITHUB_TOKEN"):
+            os.environ.pop(name, None)
+
+
+def test_a_quiet_watcher_says_an_outage_once_for_every_repository(tmp_path: Path) -> None:
+    """GitHub answering 502 for three repositories, cycle after cycle: one line, the repositories counted."""
+    from cicd_agent.sandbox.model import Fault
+
+    sandbox = Sandbox(tmp_path / "sandbox")
+    install_scenarios(sandbox, ["format", "unfixable", "transient"])
+    sandbox.serve(auto_ci=True)
+    sandbox.inject(Fault("GET", r"/actions/runs$", status=502, times=10_000))
+    try:
+        repos = "".join(f'[[repos]]\nname = "{r}"\n' for r in ("demo/failing-test", "demo/flaky-network"))
+        Path("cicd-agent.toml").write_text(
+            CONFIG.replace("write_interval = 0", "write_interval = 0\nmax_retries = 0") + repos
+        )
+        os.environ.update(GITHUB_API_URL=sandbox.base_url, GITHUB_TOKEN=sandbox.token)
+        port = free_port()
+        watcher = _watch(port)
+        try:
+
+            def cycles() -> float:
+                try:
+                    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+                except requests.ConnectionError:
+                    return 0.0
+                found = [line for line in text.splitlines() if line.startswith("cicd_agent_cycles_total ")]
+                return float(found[0].split()[1]) if found else 0.0
+
+            wait_for(lambda: cycles() >= 4, "four failed cycles")
+        finally:
+            watcher.send_signal(signal.SIGTERM)
+            _, err = watcher.communicate(timeout=60)
+        assert watcher.returncode == 0, err
+        outage = [line for line in err.splitlines() if "502" in line]
+        assert len(outage) == 1, err  # said once, not once per repository and cycle
+        assert outage[0].startswith("error: 3 repositories (demo/format-check, demo/failing-test, demo/flaky-network)")
     finally:
         sandbox.close()
         for name in ("GITHUB_API_URL", "GITHUB_TOKEN"):

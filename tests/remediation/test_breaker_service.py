@@ -10,6 +10,7 @@ import pytest
 
 from cicd_agent.breaker import State
 from cicd_agent.config.parse import parse_config
+from cicd_agent.effects.dryrun import Action
 from cicd_agent.effects.gateway import Effects
 from cicd_agent.effects.notify import Notifier
 from cicd_agent.errors import AgentError
@@ -97,8 +98,15 @@ def test_pause_and_resume(tmp_path: Path) -> None:
     assert operations.paused(store) is None
     operations.pause(store, reason="release freeze", who="ana", now=1.0)
     assert operations.paused(store) == {"reason": "release freeze", "by": "ana", "at": 1.0}
-    assert operations.resume(store, who="ana", now=2.0) is True
-    assert operations.resume(store, who="ana", now=3.0) is False
+    operations.pause(store, reason="freeze until Monday", who="bo", now=1.5)  # said again: since stays
+    assert operations.paused(store) == {"reason": "freeze until Monday", "by": "bo", "at": 1.0}
+    operations.hold(store, [Action("github.comment", "o/r#1", "text")], [], now=1.6)
+    operations.hold(store, [Action("github.comment", "o/r#1", "text")], [], now=1.7)
+    (write,) = operations.held(store)["writes"]
+    assert (write["times"], write["first_at"], write["last_at"]) == (2, 1.6, 1.7)
+    assert operations.resume(store, who="ana", now=2.0) == {"writes": [write], "decisions": []}
+    assert operations.held(store) == {"writes": [], "decisions": []}
+    assert operations.resume(store, who="ana", now=3.0) is None
 
 
 def _hammer(path: str, count: int) -> None:

@@ -25,16 +25,15 @@ from cicd_agent.remediation.reconcile import Found, Recovery, recovery
 
 
 @pytest.mark.parametrize(
-    ("failed", "paused", "in_flight", "expected"),
+    ("failed", "in_flight", "expected"),
     [
-        (False, True, True, Decided.NO_FAILURE_FOUND),  # nothing failed: nothing else matters
-        (True, True, True, Decided.PAUSED),  # paused beats in flight: a person said stop
-        (True, False, True, Decided.IN_FLIGHT),
-        (True, False, False, None),  # go on to the breaker
+        (False, True, Decided.NO_FAILURE_FOUND),  # nothing failed: nothing else matters
+        (True, True, Decided.IN_FLIGHT),
+        (True, False, None),  # go on to the breaker (a pause holds the writes, it does not change the decision)
     ],
 )
-def test_gate(failed: bool, paused: bool, in_flight: bool, expected: Decided | None) -> None:
-    stop = gate(failed=failed, paused=paused, in_flight=in_flight)
+def test_gate(failed: bool, in_flight: bool, expected: Decided | None) -> None:
+    stop = gate(failed=failed, in_flight=in_flight)
     assert (stop[0] if stop else None) == expected
 
 
@@ -42,15 +41,14 @@ STORM = Incident("sig", "network", 0.0, 0.0, ("o/a", "o/b"), issue_url="https://
 
 
 @pytest.mark.parametrize(
-    ("paused", "in_flight", "expected"),
+    ("in_flight", "expected"),
     [
-        (True, False, Decided.PAUSED),  # paused still wins: a person said stop
-        (False, True, Decided.STORM),  # a storm beats the repository's own fix in flight: nothing new per repo
-        (False, False, Decided.STORM),
+        (True, Decided.STORM),  # a storm beats the repository's own fix in flight: nothing new per repo
+        (False, Decided.STORM),
     ],
 )
-def test_gate_in_a_storm(paused: bool, in_flight: bool, expected: Decided) -> None:
-    stop = gate(failed=True, paused=paused, in_flight=in_flight, storm=STORM)
+def test_gate_in_a_storm(in_flight: bool, expected: Decided) -> None:
+    stop = gate(failed=True, in_flight=in_flight, storm=STORM)
     assert stop is not None and stop[0] == expected
     if expected is Decided.STORM:
         assert "2 repositories" in stop[1] and STORM.issue_url in stop[1]

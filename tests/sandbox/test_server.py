@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -232,3 +233,53 @@ def test_sandbox_serve_prints_its_url_and_token_and_stops_on_ctrl_c(tmp_path: Pa
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+def test_sandbox_serve_says_what_to_copy_and_delivers_signed_webhooks(tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    from harness import Inbox, wait_for
+
+    from cicd_agent.modes.webhook import signature_ok
+
+    inbox = Inbox()
+    args = ["sandbox", "serve", "--scenario", "format", "--root", str(tmp_path / "sb"), "--webhook", inbox.url]
+    env = {**os.environ, "CICD_AGENT_WEBHOOK_SECRET": "s3cret"}
+    text = subprocess.Popen(
+        [sys.executable, "-m", "cicd_agent", *args[:-4], "--root", str(tmp_path / "sb2")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cicd_agent", *args, "--json"], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout is not None and text.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        assert info["repositories"] == ["demo/format-check"] and info["webhook"] == inbox.url
+        assert info["environment"] == {
+            "GITHUB_API_URL": info["api_url"],
+            "GITHUB_TOKEN": info["token"],
+            "CICD_AGENT_PACKAGE_INDEX": str(tmp_path / "sb" / "wheelhouse"),
+        }
+        wait_for(lambda: len(inbox.posts) >= 1, "the first CI run's workflow_run delivery")
+        _, headers, body = inbox.posts[0]
+        assert headers["x-github-event"] == "workflow_run"
+        assert signature_ok("s3cret", body, headers["x-hub-signature-256"])
+        for _ in range(8):  # the text form: the same facts, ready to copy
+            line = text.stdout.readline()
+            if "GITHUB_API_URL" in line:
+                assert line.strip().startswith("export GITHUB_API_URL=http://127.0.0.1:")
+                break
+        else:
+            raise AssertionError("no export line")
+    finally:
+        for each in (proc, text):
+            each.send_signal(signal.SIGINT)
+            each.communicate(timeout=30)
+        inbox.close()
+    assert proc.returncode == 0 and text.returncode == 0

@@ -114,3 +114,39 @@ def test_installation_changes_are_delivered_and_listed(sandbox: Sandbox) -> None
     assert [r["full_name"] for r in removed["repositories_removed"]] == ["demo/failing-test"]
     assert added["action"] == "added" and added["repository_selection"] == "all"
     assert [r["full_name"] for r in added["repositories_added"]] == ["demo/failing-test"]
+
+
+def test_pull_requests_and_comments_are_delivered_as_pull_request_and_issue_comment_events(sandbox: Sandbox) -> None:
+    """So a person trying `agent serve` by hand sees approvals arrive as GitHub would send them."""
+    import requests
+
+    sandbox.add_repo("o/r", {"README.md": b"hello\n"})
+    sandbox.repo("o/r").bare.update_branch("feature", sandbox.repo("o/r").bare.branches()["main"])
+    inbox = Inbox()
+    try:
+        sandbox.webhooks.configure(inbox.url, "s3cret")
+        api = requests.Session()
+        api.headers["Authorization"] = f"token {sandbox.token}"
+        base = f"{sandbox.base_url}/repos/o/r"
+        pull = api.post(f"{base}/pulls", json={"title": "t", "head": "feature", "base": "main"}, timeout=10).json()
+        number = pull["number"]
+        api.post(f"{base}/issues/{number}/labels", json={"labels": ["cicd-agent:approved"]}, timeout=10)
+        api.post(f"{base}/issues/{number}/comments", json={"body": "/cicd-agent approve"}, timeout=10)
+        api.patch(f"{base}/pulls/{number}", json={"state": "closed"}, timeout=10)
+        sandbox.webhooks.flush()
+    finally:
+        inbox.close()
+    seen = [(headers["x-github-event"], json.loads(body)["action"]) for _, headers, body in inbox.posts]
+    assert seen == [
+        ("pull_request", "opened"),
+        ("pull_request", "labeled"),
+        ("issue_comment", "created"),
+        ("pull_request", "closed"),
+    ]
+    for _, headers, body in inbox.posts:
+        assert signature_ok("s3cret", body, headers["x-hub-signature-256"])
+    comment = json.loads(inbox.posts[2][2])
+    assert comment["issue"]["number"] == number and "pull_request" in comment["issue"]
+    assert comment["comment"]["body"] == "/cicd-agent approve" and comment["repository"]["full_name"] == "o/r"
+    labeled = json.loads(inbox.posts[1][2])
+    assert labeled["label"]["name"] == "cicd-agent:approved" and labeled["pull_request"]["number"] == number

@@ -1,6 +1,7 @@
 """`POST /graphql`: the few GraphQL operations the agent sends, recognised by name (no GraphQL parser): the
-`viewer` query (who any token is, an app's included) and the `markPullRequestReadyForReview` mutation, which
-REST cannot do. Errors come as GitHub sends them: HTTP 200 with an `errors` list."""
+`viewer` query (who any token is, an app's included), an issue's `editor` (who last edited its body, which
+REST does not say) and the `markPullRequestReadyForReview` mutation, which REST cannot do. Errors come as
+GitHub sends them: HTTP 200 with an `errors` list."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def mark_ready_for_review(sb: Sandbox, actor: Person, data: dict[str, Any]) -> R
     return Response(200, {"data": {name: {"clientMutationId": client, "pullRequest": {"isDraft": item.draft}}}})
 
 
+def issue_editor(sb: Sandbox, data: dict[str, Any]) -> Response:
+    """`repository(owner, name) { issue(number) { editor { login } } }`, from the query's variables."""
+    variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+    repo = sb.repos.get(f"{(variables or {}).get('owner')}/{(variables or {}).get('name')}")
+    item = repo.items.get((variables or {}).get("number")) if repo else None  # type: ignore[arg-type]
+    if repo is None or item is None or item.is_pull:
+        return _error("NOT_FOUND", "Could not resolve to an Issue.", ["repository"])
+    editor = {"login": item.editor.login} if item.editor else None
+    return Response(200, {"data": {"repository": {"issue": {"editor": editor}}}})
+
+
 def graphql(sb: Sandbox, call: Call) -> Response:
     actor = sb.require(call.actor, "none")
     data = call.data if isinstance(call.data, dict) else {}
@@ -60,6 +72,8 @@ def graphql(sb: Sandbox, call: Call) -> Response:
         return mark_ready_for_review(sb, actor, data)
     if mutation is None and "viewer" in query:
         return Response(200, {"data": {"viewer": {"login": actor.login}}})
+    if mutation is None and "issue(number:" in query.replace(" ", "") and "editor" in query:
+        return issue_editor(sb, data)
     return Response(
         200, {"errors": [{"message": "the sandbox answers only the viewer query and markPullRequestReadyForReview"}]}
     )

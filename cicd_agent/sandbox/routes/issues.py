@@ -29,6 +29,9 @@ def record_event(
 ) -> None:
     item.events.append(Event(next(sb.ids), event, actor, sb.stamp(), label, commit_id))
     item.updated_at = sb.stamp()
+    if item.is_pull:
+        repo = next(r for r in sb.repos.values() if r.items.get(item.number) is item)
+        sb.webhooks.pull_event(sb, repo, item, event, actor, label or "")
 
 
 def label_item(sb: Sandbox, item: Item, names: list[str], actor: Person) -> None:
@@ -51,6 +54,8 @@ def edit_item(sb: Sandbox, item: Item, call: Call) -> None:
     if "title" in data:
         item.title = str(data["title"])
     if "body" in data:
+        if data["body"] != item.body:
+            item.editor = actor
         item.body = data["body"]
     if data.get("state") in ("open", "closed") and data["state"] != item.state:
         item.state = data["state"]
@@ -124,6 +129,7 @@ def create_comment(sb: Sandbox, repo: Repo, call: Call) -> Response:
     cmt = Comment(next(sb.ids), data["body"], sb.stamp(), sb.require(call.actor, "none"))
     item.comments.append(cmt)
     item.updated_at = cmt.created_at
+    sb.webhooks.comment_created(sb, repo, item, cmt)
     return Response(201, shapes.comment(sb.base_url, repo, item.number, cmt))
 
 

@@ -78,6 +78,7 @@ def create_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
         base_sha=base_sha or "",
         draft=bool(data.get("draft")),
     )
+    sb.webhooks.pull_event(sb, repo, item, "opened", actor)
     return Response(201, _pull_json(sb, repo, item))
 
 

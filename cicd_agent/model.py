@@ -96,6 +96,7 @@ class Decided(StrEnum):
     DUPLICATE = "duplicate"
     DEFERRED = "deferred"
     CANNOT_FIX = "cannot_fix"
+    ROLLED_BACK_BEFORE = "rolled_back_before"  # the same change was rolled back for this failure: not proposed again
     POLICY_REFUSED = "policy_refused"
     PUSH_REFUSED = "push_refused"
     PR_REFUSED = "pr_refused"
@@ -115,12 +116,15 @@ class Decided(StrEnum):
     HEALTH_PENDING = "health_pending"  # the Action mode's answer to a fix's CI event that is not the last one
     STORM = "storm"  # one failure in many repositories: part of an incident, no per-repository remediation
     STORM_ENDED = "storm_ended"
+    CAUSED_BY_FIX = "caused_by_fix"  # the failure of the agent's own merged fix, already rolled back
+    RETRY = "retry"  # a person with write access asked the agent to resume on a failure it stopped on
 
 
 # A failure is handled once a decision about it is recorded, except these: a rule that could not act is followed
 # by the next rule's decision, and a deferred or abandoned failure is given back to be handled again.
 NOT_SETTLING: tuple[Decided, ...] = (
     Decided.CANNOT_FIX,
+    Decided.ROLLED_BACK_BEFORE,
     Decided.POLICY_REFUSED,
     Decided.DEFERRED,
     Decided.ABANDONED,
@@ -220,6 +224,9 @@ class Remediation:
     rollback_done: tuple[str, ...] = ()
     rollback_reason: str = ""
     revert_url: str = ""  # a merged fix's revert pull request, when the revert needs a person
+    revert_sha: str = ""  # a merged fix's revert commit, pushed on the base branch
+    landed_sha: str = ""  # a merged fix: the commit it landed as on the base branch
+    diff_digest: str = ""  # the fix's change, whatever its context lines (`tried.digest`): never proposed twice
     error: str = ""
     errors: int = 0  # how many times recovering it ended in an error (given up at MAX_HANDLING_ERRORS)
 

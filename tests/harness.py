@@ -53,6 +53,17 @@ SETTINGS = (
 )
 
 
+# A configured command fixer for the bad-fix scenario that tries a different change each time, every one broken
+# (it pins the broken package with a fresh comment): a failure whose fixes keep failing, so its breaker counts
+# each. The built-in fixer proposes the same change every time, and a change once rolled back is never proposed
+# again for the same failure.
+FLAILING = (
+    '[[rules]]\nname = "flailing"\ncategory = "dependency.missing-module"\nstrategy = "fix"\npriority = 1\n'
+    f'command = [{json.dumps(sys.executable)}, "-c", '
+    "\"import time; open('requirements.txt', 'a').write(f'notarealpkg==1.0  # try {time.time_ns()}\\\\n')\"]\n"
+)
+
+
 class Loop:
     def __init__(self, sandbox: Sandbox, agent: Agent) -> None:
         self.sandbox = sandbox
@@ -148,6 +159,23 @@ class Loop:
 
     def pulls(self, repo: str, state: str = "all") -> list[dict[str, Any]]:
         return list(self.api("GET", f"/repos/{repo}/pulls?state={state}"))
+
+    def unexplained_branches(self) -> list[str]:
+        """The agent's branches (`cicd-agent/...`) that nothing on GitHub explains: no pull request from them and
+        no issue, pull request or comment of the agent's naming them. Read from the sandbox's own refs."""
+        agent = self.sandbox.agent.login
+        found = []
+        for repo in self.sandbox.repos.values():
+            items = list(repo.items.values())
+            said = [i.body or "" for i in items if i.user.login == agent]
+            said += [c.body for i in items for c in i.comments if c.author.login == agent]
+            for branch in repo.bare.branches():
+                if not branch.startswith("cicd-agent/"):
+                    continue
+                if any(i.is_pull and i.head == branch for i in items) or any(branch in text for text in said):
+                    continue
+                found.append(f"{repo.full_name}:{branch}")
+        return found
 
 
 class Inbox:

@@ -216,9 +216,9 @@ def status_lines(data: dict[str, Any]) -> list[str]:
         lines.append(f"  {due}: {where}: waits for {h['awaiting']} (gives up {when(h['deadline'])})")
     if data["leases"]:
         lines.append(f"leases held: {len(data['leases'])}")
-        lines += [
-            f"  until {when(x['until'])}: {x['what']} of {x['repo']} {x['branch']}".rstrip() for x in data["leases"]
-        ]
+        for x in data["leases"]:  # another host's, or a killed process's: its work waits until then
+            held = f"{x['what']} of {x['repo']} {x['branch']}".rstrip()
+            lines.append(f"  waiting for a lease held elsewhere until {when(x['until'])}: {held}")
     if data["deferred"]:
         lines.append(f"deferred failures: {len(data['deferred'])}")
         for d in data["deferred"]:

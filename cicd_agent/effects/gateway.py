@@ -109,19 +109,19 @@ class Effects:
         workdir: Path,
         branch: str,
         *,
-        force: bool = False,
         expect: str | None = None,
         diff: str = "",
     ) -> None:
         """Push HEAD to `branch`: a fast-forward; with `expect`, only if it is still at that commit ("": absent)
-        on the remote; with `force`, whatever it is."""
+        on the remote. Never forced: what the agent read is the most it replaces, so a commit pushed since (a
+        person's) is never overwritten."""
 
         def perform() -> None:
             if self.pusher is None:
                 raise AgentError("no git pusher configured")
-            self.pusher.push(workdir, branch, force=force, expect=expect)
+            self.pusher.push(workdir, branch, expect=expect)
 
-        detail = "force" if force else f"replacing {expect[:12]}" if expect else "new" if expect == "" else ""
+        detail = f"replacing {expect[:12]}" if expect else "new" if expect == "" else ""
         self._do(Action("git.push", f"{repo}:{branch}", detail, diff), perform, None)
 
     # -- GitHub -------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from cicd_agent.github.values import (
     Tag,
     WorkflowRun,
     comment_of,
+    commit_ref_of,
     event_of,
     file_change_of,
     issue_of,
@@ -371,7 +372,7 @@ class GitHubClient(GitHubWrites, EditReads, GitHubFleet):
             comparison.ahead_by,
             comparison.behind_by,
             comparison.merge_base_commit.sha,
-            tuple(c.sha for c in comparison.commits),
+            tuple(commit_ref_of(c) for c in comparison.commits),
             tuple(file_change_of(f) for f in comparison.files),
         )
 

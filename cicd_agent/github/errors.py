@@ -71,10 +71,34 @@ def secondary_rate_limit(status: int, headers: Mapping[str, Any], message: str) 
     return float(after) if after.isdigit() else 60.0
 
 
+class Refused(AgentError):
+    """GitHub refused the agent's credentials: the token itself, or a permission it lacks for this call. A person
+    must fix them: the work it stopped is never counted as failing or given up, and resumes once they do."""
+
+
+class TokenRefused(Refused):
+    """A 401: the token is not accepted at all (revoked, expired, mistyped). Every request would meet it."""
+
+
+class ScopeMissing(Refused):
+    """A 403 "Resource not accessible by ..." (or "must have push access"): the token lacks a scope or permission
+    this call needs. Only the work that needs it stops."""
+
+
+REFUSED_FIX = "nothing is counted against the work it stopped, which resumes once the credentials are fixed"
+SCOPE_WORDS = re.compile(r"not accessible by|must have (?:push|admin|write)|requires? (?:the )?`?\w+`? scope", re.I)
+
+
 def ends_cycle(exc: object) -> bool:
-    """Errors every repository would meet alike (the API host unreachable, the rate limit spent): the cycle
-    stops asking GitHub and a later one resumes."""
-    return isinstance(exc, (HostUnreachable, RateLimited))
+    """Errors every repository would meet alike (the API host unreachable, the rate limit spent, the token
+    refused): the cycle stops asking GitHub and a later one resumes."""
+    return isinstance(exc, (HostUnreachable, RateLimited, TokenRefused))
+
+
+def counts(exc: object) -> bool:
+    """Does this error count toward giving up the work it stopped? Outages, rate limits and refused credentials
+    do not: they say nothing of the work, and it resumes once they are over."""
+    return not isinstance(exc, (ApiUnavailable, Refused))
 
 
 class AlreadyExists(AgentError):
@@ -184,14 +208,20 @@ def http_error(exc: GithubException, what: str) -> AgentError:
             fix="GitHub may be having an outage; the next cycle retries",
         )
     if exc.status == 401:
-        return AgentError(
-            f"GitHub refused the token while {what}: {message}",
-            fix="check GITHUB_TOKEN (or the env var your config names)",
+        return TokenRefused(
+            f"the token was refused: GitHub answered 401 while {what}: {message}",
+            fix=f"give the agent a valid token in GITHUB_TOKEN (or the variable [github] token_env names); "
+            f"{REFUSED_FIX}",
         )
     if exc.status == 403 and "not permitted to create or approve pull requests" in message:
         return PermissionMissing(f"GitHub refused {what}: {message}", permission=ACTIONS_MAY_NOT_OPEN_PRS)
     if exc.status == 403 and what.startswith("opening a pull request") and "not accessible" in message:
         return PermissionMissing(f"GitHub refused {what}: {message}", permission=PULL_REQUESTS_WRITE)
+    if exc.status == 403 and SCOPE_WORDS.search(message):
+        return ScopeMissing(
+            f"the token was refused while {what} (a permission it lacks): {message}",
+            fix=f"grant the token the permission this needs (docs/deploy.md lists each and why); {REFUSED_FIX}",
+        )
     if exc.status == 404:
         return AgentError(
             f"not found while {what}: {message}",

@@ -18,6 +18,7 @@ from pathlib import Path
 import git
 
 from cicd_agent.errors import AgentError, PermissionMissing
+from cicd_agent.github.errors import REFUSED_FIX, ScopeMissing, TokenRefused
 from cicd_agent.model import FileChange
 from cicd_agent.text import redact
 
@@ -44,8 +45,9 @@ class WorkflowPushRefused(PermissionMissing):
 
 @dataclass(frozen=True)
 class Revert:
-    """A revert made in a workspace: its commit at HEAD; or `already` there; or the files whose same lines
-    changed since (`conflicts`; nothing is left half-done)."""
+    """A revert made in a workspace: its commit at HEAD; or `already` there (with the agent's revert commit
+    found by its message, none when a person reverted the same lines); or the files whose same lines changed
+    since (`conflicts`; nothing is left half-done)."""
 
     sha: str = ""
     already: bool = False
@@ -142,8 +144,9 @@ class Workspaces:
         path = self.checkout(repo, clone_url, onto)
         handle = git.Repo(path)
         try:
-            if handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"):
-                return Revert(already=True)
+            found = str(handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"))
+            if found:
+                return Revert(sha=found.split()[-1], already=True)  # the agent's revert, made before
             mainline = ["-m", "1"] if len(handle.commit(commit).parents) > 1 else []
             try:
                 handle.git.revert("--no-commit", *mainline, commit, env=AGENT_IDENTITY)
@@ -218,9 +221,29 @@ class GitPusher:
                     f"GitHub refused to push {branch}: the token may not change .github/workflows/",
                     permission=WORKFLOWS_PERMISSION if app else WORKFLOW_SCOPE,
                 ) from None
+            refused = credentials_refused(branch, detail)
+            if refused is not None:
+                raise refused from None
             if not force and re.search(PUSHED_FIRST, detail):
                 raise PushRejected(f"{branch} is not as the push expected: {remote_says(detail)}") from None
             raise AgentError(f"git push of {branch} failed: {remote_says(detail)}") from None
+
+
+# how git over HTTPS says the token was not accepted at all, or may not write to the repository
+_TOKEN_REFUSED = re.compile(r"Authentication failed|could not read Username|Invalid username or password|error: 401")
+_NO_WRITE = re.compile(r"Permission to \S+ denied|error: 403|Write access to repository not granted")
+
+
+def credentials_refused(branch: str, detail: str) -> AgentError | None:
+    """A push refused for the credentials (not for what it pushes): never retried blindly, never counted."""
+    if _TOKEN_REFUSED.search(detail):
+        return TokenRefused(f"the token was refused: git push of {branch}: {remote_says(detail)}", fix=REFUSED_FIX)
+    if _NO_WRITE.search(detail):
+        return ScopeMissing(
+            f"the token was refused: it may not push {branch}: {remote_says(detail)}",
+            fix=f"grant the token write access to the repository's contents; {REFUSED_FIX}",
+        )
+    return None
 
 
 def remote_says(detail: str) -> str:

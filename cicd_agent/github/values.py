@@ -199,6 +199,20 @@ class CommitInfo:
 
 
 @dataclass(frozen=True)
+class CommitRef:
+    """A commit and who made it: its git author and committer (name, e-mail), and the GitHub account GitHub
+    matched to the author ("" when none)."""
+
+    sha: str
+    author: str = ""
+    author_email: str = ""
+    committer: str = ""
+    committer_email: str = ""
+    login: str = ""
+    subject: str = ""  # the message's first line
+
+
+@dataclass(frozen=True)
 class Comparison:
     """`base...head`: head's commits that base lacks (oldest first), and the files changed since the merge
     base. `status` is ahead, behind, diverged or identical."""
@@ -207,8 +221,25 @@ class Comparison:
     ahead_by: int
     behind_by: int
     merge_base: str
-    commits: tuple[str, ...]
+    commits: tuple[CommitRef, ...]
     files: tuple[ChangedFile, ...]
+
+
+def commit_ref_of(c: Any) -> CommitRef:
+    """A PyGithub `Commit` (as a comparison lists it) to who made it."""
+    data = c.raw_data
+    git_data = data.get("commit") or {}
+    author, committer = git_data.get("author") or {}, git_data.get("committer") or {}
+    account = data.get("author") or {}
+    return CommitRef(
+        str(data.get("sha", "")),
+        str(author.get("name") or ""),
+        str(author.get("email") or ""),
+        str(committer.get("name") or ""),
+        str(committer.get("email") or ""),
+        str(account.get("login") or "") if isinstance(account, dict) else "",
+        str(git_data.get("message") or "").split("\n", 1)[0],
+    )
 
 
 def run_of(repo: str, run: Any) -> WorkflowRun:

@@ -5,7 +5,9 @@ workflow commands.
 
 A `schedule` or `workflow_dispatch` event runs a whole cycle over the repository instead (recovery, health
 checks, unfinished rollbacks, the failed runs of the polling window not already handled on GitHub): that is
-how a failure deferred by the PR rate limits gets its next chance when its branch does not fail again."""
+how a failure deferred by the PR rate limits gets its next chance when its branch does not fail again. An
+`issue_comment` (created) or `pull_request` (labeled) event looks at the one pull request it names: a draft
+fix a person approved or rejected, or a rejected fix a `/cicd-agent retry` resumes (`approve.on_event`)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import UNFINISHED_ROLLBACK, Decided, Handled, HealthCheck, RemState, RunRef, is_fix_branch
 from cicd_agent.modes.action_state import hydrate
 from cicd_agent.remediation import operations
+from cicd_agent.remediation.approve import on_event
 from cicd_agent.remediation.context import Ports, Report, record, record_for
 from cicd_agent.remediation.cycle import run_cycle
 from cicd_agent.remediation.decide import handle_failure
@@ -39,9 +42,10 @@ from cicd_agent.text import stop_commands as stop_commands
 SWEEP_EVENTS = ("schedule", "workflow_dispatch")
 
 WORKFLOW_TOKEN_WARNING = (
-    "the token is the workflow's own GITHUB_TOKEN: pull requests it opens start no workflows, so the fix's CI "
-    "never runs (health checks end inconclusive), and it cannot change .github/workflows/. Use a GitHub App "
-    "installation token or a personal token with the `workflow` scope."
+    "the token is the workflow's own GITHUB_TOKEN: the workflow runs of the pull requests it opens wait for a "
+    "person's approval (`action_required`), so a fix's health check waits until someone approves them (and ends "
+    "inconclusive after `health.max_wait`), and it cannot change .github/workflows/. Use a GitHub App installation "
+    "token (`actions/create-github-app-token`) or a personal token with the `workflow` scope."
 )
 
 
@@ -80,15 +84,18 @@ def run_action(
     if token and token == os.environ.get("CICD_AGENT_WORKFLOW_TOKEN"):
         warnings.append(WORKFLOW_TOKEN_WARNING)
     sweep = event_name in SWEEP_EVENTS or "schedule" in payload
-    run = None if sweep else event_run(payload)
+    said = None if sweep else said_on_pull(payload)
+    run = None if sweep or said is not None else event_run(payload)
     repo, default_branch = event_repository(payload)
     p.config = watching(p.config, repo, default_branch)
     if state_from_github:
         hydrate(p, repo)
     report = Report()
-    if run is None:
+    subject = None
+    if said is not None:  # a person's label or comment: an approval, a rejection or a retry is acted on now
+        on_event(p, report, repo, said)
+    elif run is None:
         report = run_cycle(p, [repo])  # it announces the breakers it opened itself
-        subject = None
     else:
         with unless_paused(p, report) as q:  # paused: every write held
             subject = handle_event(q, run, report)
@@ -129,6 +136,20 @@ def event_repository(payload: dict[str, Any]) -> tuple[str, str]:
     if not isinstance(default, str):
         raise AgentError("the event's repository.default_branch is not a string", fix=FIX_EVENT)
     return name, default
+
+
+def said_on_pull(payload: dict[str, Any]) -> int | None:
+    """The pull request a person's `issue_comment` (created) or pull request event (labeled, closed) names; None
+    for any other event. Only its number is taken: what was said is read from GitHub, never from the payload."""
+    item = payload.get("issue") if "comment" in payload else payload.get("pull_request")
+    if not isinstance(item, dict) or payload.get("action") not in ("created", "labeled", "closed"):
+        return None
+    if "comment" in payload and "pull_request" not in item:
+        return None  # a comment on an issue, not on a pull request
+    number = item.get("number")
+    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+        raise AgentError("the event's pull request number is not a positive integer", fix=FIX_EVENT)
+    return number
 
 
 def event_run(payload: dict[str, Any]) -> WorkflowRun:

@@ -21,6 +21,7 @@ from typing import Any
 from cicd_agent.breaker import State
 from cicd_agent.github.values import PullRef
 from cicd_agent.model import (
+    APPROVAL_LABEL,
     HEALTHY_LABEL,
     INCONCLUSIVE_LABEL,
     LABEL,
@@ -32,8 +33,10 @@ from cicd_agent.model import (
     RunRef,
     Strategy,
 )
+from cicd_agent.remediation.comments import RESUMED, STOPPED
 from cicd_agent.remediation.context import Ports
 from cicd_agent.remediation.escalate import KIND as BREAKER_OPEN
+from cicd_agent.remediation.rejection import tell_stopped
 from cicd_agent.text import read_metadata
 
 
@@ -45,20 +48,40 @@ def _claim(p: Ports, repo: str, meta: dict[str, Any]) -> None:
     p.store.mark_decided(_run(repo, meta), now=p.now())
 
 
-def pull_state(pr: PullRef) -> tuple[RemState, tuple[str, ...]]:
+def pull_state(pr: PullRef, said: frozenset[str] = frozenset()) -> tuple[RemState, tuple[str, ...]]:
     """What the agent's PR says of its fix (and the rollback steps it shows done): open (judged or not), merged,
     rolled back (or being rolled back), or rejected by a person. The agent closes a PR only after labelling it
     (rolled back, or rejected by a `/cicd-agent reject`), so a PR closed unmerged without the rolled-back label
-    was closed by a person, whatever its health: a rejection."""
+    was closed by a person, whatever its health: a rejection; unless the agent's own rollback comment is on it
+    (`said`: the kinds of the agent's comments on it), since a person may remove a label, but not the agent's
+    words."""
     if pr.state == "open":
         if ROLLED_BACK_LABEL in pr.labels:  # the label is a rollback's first step: one an earlier run left
             return RemState.ROLLBACK_PARTIAL, ("label",)
         if HEALTHY_LABEL in pr.labels:
             return RemState.HEALTHY, ()
         return (RemState.INCONCLUSIVE if INCONCLUSIVE_LABEL in pr.labels else RemState.PR_OPEN), ()
-    if ROLLED_BACK_LABEL in pr.labels:
+    if ROLLED_BACK_LABEL in pr.labels or ROLLBACK in said:
         return RemState.ROLLED_BACK, ()
     return (RemState.HEALTHY if pr.merged else RemState.REJECTED), ()
+
+
+ROLLBACK = "rollback"  # how `said` names the agent's rollback comment (its metadata has no kind)
+
+
+def said_on(p: Ports, repo: str, pr: PullRef) -> list[dict[str, Any]]:
+    """The agent's own comments' metadata on a PR closed unmerged without the rolled-back label (a rejection, or
+    a rollback whose label a person removed): asked only for those, one request each."""
+    if pr.state == "open" or pr.merged or ROLLED_BACK_LABEL in pr.labels:
+        return []
+    found = []
+    for comment in p.github.comments(repo, pr.number):
+        meta = read_metadata(comment.body) if p.github.wrote(comment.author) else None
+        if meta:
+            found.append(
+                {**meta, "kind": ROLLBACK if "rollback" in meta else meta.get("kind"), "at": comment.created_at}
+            )
+    return found
 
 
 def outcome_time(pr: PullRef, now: float) -> float:
@@ -114,7 +137,8 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
     run = _run(repo, meta)
     key = FailureKey(repo, run.branch, str(meta["signature"]))
     _claim(p, repo, meta)
-    state, done = pull_state(pr)
+    said = said_on(p, repo, pr)
+    state, done = pull_state(pr, frozenset(str(m.get("kind")) for m in said))
     rem = p.store.create_remediation(
         Remediation(
             repo=repo,
@@ -129,14 +153,17 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
             fix_branch=pr.head,
             pr_number=pr.number,
             pr_url=pr.html_url,
-            head_sha=pr.head_sha,
+            head_sha=str(meta.get("commit") or pr.head_sha),  # the fix commit: others pushed on it are people's
+            landed_sha=pr.merge_commit if pr.merged else "",
+            diff_digest=str(meta.get("change", "")),
+            draft=pr.draft and pr.state == "open",
             snapshot_id=str(meta.get("snapshot", "")),
             base_sha=str(meta.get("base_sha", "")),
             failed_workflow=str(meta.get("workflow", "")),
             failed_jobs=tuple(str(job) for job in meta.get("jobs") or []),
-            labels=(LABEL,),
+            labels=tuple(label for label in (LABEL, APPROVAL_LABEL) if label in pr.labels) or (LABEL,),
             rollback_done=done,
-            rollback_reason="the fix's CI failed" if done else "",
+            rollback_reason="the fix's CI failed" if state is RemState.ROLLED_BACK or done else "",
         )
     )
     when = outcome_time(pr, now)
@@ -145,6 +172,11 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
     elif state is RemState.REJECTED:
         reason = f"pull request #{pr.number} was closed without merging"
         p.breakers.reject(key, now=when, reason=reason, remediation_id=rem.id)
+        if not any(m.get("kind") == STOPPED for m in said):  # a person closed it since the agent last ran: told once
+            tell_stopped(p, rem, f"{pr.html_url} was closed without merging")
+        for resumed in (m for m in said if m.get("kind") == RESUMED):  # the agent answered a `/cicd-agent retry`
+            reason = f"`/cicd-agent retry` on #{pr.number} (answered by the agent)"
+            p.breakers.operator_move([key], State.CLOSED, who="github", now=float(resumed["at"]), reason=reason)
     elif state in (RemState.HEALTHY, RemState.ROLLED_BACK):
         p.breakers.record(key, success=state is RemState.HEALTHY, now=when, remediation_id=rem.id)
     if RESET_LABEL in pr.labels:

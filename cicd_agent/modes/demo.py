@@ -91,7 +91,8 @@ def outcome(store: Store, scenario: Scenario) -> ScenarioResult:
         result = "fixed" if healthy[-1].strategy is Strategy.FIX else "rerun"
         pr = healthy[-1].pr_url or None
     elif reported := [r for r in rems if r.state is RemState.REPORTED]:
-        result, pr = "reported", reported[-1].pr_url or None
+        rolled_back = any(r.state is RemState.ROLLED_BACK for r in rems)  # and the same fix not proposed again
+        result, pr = "rolled-back-then-reported" if rolled_back else "reported", reported[-1].pr_url or None
     elif rems:
         result = str(rems[-1].state)
     return ScenarioResult(scenario.name, scenario.expected, result, pr, signature)
@@ -231,7 +232,7 @@ def _cycles(sandbox: Sandbox, ports: Ports, max_cycles: int) -> DemoResult:
         ports.echo(f"-- cycle {cycle + 1}")
         run_cycle(ports, [s.repo for s in SCENARIOS])
         for scenario in SCENARIOS:
-            if scenario.expected == "breaker-open":
+            if scenario.expected == "rolled-back-then-reported":
                 _recur(sandbox, ports.store, scenario)
         results = [outcome(ports.store, s) for s in SCENARIOS]
         if all(r.outcome == r.expected for r in results):

@@ -251,7 +251,7 @@ def approval_event(p: Ports, report: Report, delivery: Delivery, routed: Routed)
     except AgentError as exc:
         report.errors.append(f"webhook: approval on {where}: {exc}")
         return
-    outcome = "looked at for approval" if looked else "no draft fix waiting for approval"
+    outcome = "looked at for approval or a retry" if looked else "no draft fix waiting for approval, no fix to retry"
     p.echo(f"webhook: {delivery.event} ({routed.action}) on {where}: {outcome}")
 
 

@@ -18,8 +18,9 @@ from cicd_agent.errors import AgentError
 from cicd_agent.github.errors import ends_cycle
 from cicd_agent.github.values import Comment, IssueEvent, PullRef
 from cicd_agent.model import APPROVAL_LABEL, APPROVED_LABEL, Decided, Remediation, RemState, Strategy
+from cicd_agent.remediation import retry
 from cicd_agent.remediation.context import Ports, Report, record_for
-from cicd_agent.remediation.rejection import is_agent, reject_pull
+from cicd_agent.remediation.rejection import SETTLED, is_agent, look_at_settled, reject_pull
 
 COMMAND = re.compile(r"^[ \t]*/cicd-agent[ \t]+(approve|reject)\b", re.MULTILINE | re.IGNORECASE)
 WRITERS = ("admin", "write")  # what the permission endpoint answers for write access (maintain reads as write)
@@ -86,13 +87,17 @@ def process_approvals(p: Ports, report: Report) -> None:
 
 
 def on_event(p: Ports, report: Report, repo: str, number: int) -> bool:
-    """A webhook's entry: pull request `number` of `repo` was labelled or commented on. False when it is no
-    draft of the agent's waiting for approval (nothing to do)."""
+    """A webhook's (or the Action's) entry: pull request `number` of `repo` was labelled, commented on or closed.
+    False when it is no draft of the agent's waiting for approval, no judged fix left open (a person closing one
+    is told at once), nor a rejected fix a `/cicd-agent retry` may resume (nothing to do)."""
     for rem in p.store.remediations(repo=repo, states=AWAITING, strategy=Strategy.FIX):
         if rem.pr_number == number and awaiting(rem):
             process_approval(p, report, rem)
             return True
-    return False
+        if rem.pr_number == number and rem.state in SETTLED:  # judged and left open: closed by a person since?
+            look_at_settled(p, report, rem.key)
+            return True
+    return retry.on_event(p, report, repo, number)
 
 
 def process_approval(p: Ports, report: Report, rem: Remediation) -> None:

@@ -8,6 +8,7 @@ agent's machine-readable metadata block (`text.with_metadata`), the only place i
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from typing import Any
 
 from cicd_agent.analysis import Analysis
@@ -79,7 +80,9 @@ def commit_message(pr_title: str, plan: FixPlan) -> str:
     return f"{pr_title}\n\n{break_mentions(terminal(plan.rationale))}"
 
 
-def pr_metadata(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> dict[str, Any]:
+def pr_metadata(
+    run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str, *, change: str, commit: str
+) -> dict[str, Any]:
     return {
         **identity(run, explained.analysis.signature),
         "snapshot": snapshot_id,
@@ -89,10 +92,14 @@ def pr_metadata(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan
         "paths": sorted(c.path for c in plan.changes),
         "workflow": run.path or run.name,  # the fix's own evidence: the checks that failed in its run
         "jobs": [explained.job.name] if explained.job else [],
+        "change": change,  # the change's digest: a rolled-back change is not proposed again for this failure
+        "commit": commit,  # the fix commit the agent made: any other commit on its branch is someone else's
     }
 
 
-def pr_body(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str) -> str:
+def pr_body(
+    run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, snapshot_id: str, *, change: str, commit: str
+) -> str:
     head = "\n".join(
         [
             "## cicd-agent proposes a fix",
@@ -109,10 +116,13 @@ def pr_body(run: WorkflowRun, explained: Explained, rule: str, plan: FixPlan, sn
             "",
         ]
     )
-    tail = "\n\nIf this fix's CI fails, the agent closes this pull request and deletes its branch."
+    tail = (
+        "\n\nIf this fix's CI fails, the agent closes this pull request and deletes its branch (a branch holding a "
+        "commit someone else made is kept)."
+    )
     budget = BODY_BUDGET - len(head) - len(tail) - 1000
     body = head + excerpt_block(explained.analysis, budget) + tail
-    return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id))
+    return with_metadata(body, pr_metadata(run, explained, rule, plan, snapshot_id, change=change, commit=commit))
 
 
 PATCH_BUDGET = 40_000
@@ -164,12 +174,20 @@ def report_title(run: WorkflowRun, analysis: Analysis) -> str:
     return title(f"CI failure on {run.branch}: {analysis.category} ({analysis.signature[:12]})")
 
 
-def report_body(run: WorkflowRun, explained: Explained) -> str:
+def report_body(run: WorkflowRun, explained: Explained, tried: Sequence[Remediation] = ()) -> str:
+    """`tried`: the fixes of this failure that were rolled back (their change is not proposed again)."""
+    tried_lines = [
+        f"- Tried and rolled back: {link(f'pull request {r.pr_number}', r.pr_url)}"
+        + (f" ({prose(r.rollback_reason)})" if r.rollback_reason else "")
+        for r in tried
+        if r.pr_url
+    ]
     head = "\n".join(
         [
             "## cicd-agent could not fix this failure automatically",
             "",
             *header(run, explained),
+            *tried_lines,
             "",
             "### Error excerpt",
             "",
@@ -184,61 +202,23 @@ def seen_again(run: WorkflowRun, signature: str) -> str:
     return with_metadata(text, identity(run, signature))
 
 
-def rollback_comment(why: str, number: int, *, merged: bool = False) -> str:
-    """Carries metadata, so a retried rollback finds it instead of posting it again."""
-    how = ": its change is reverted on the base branch, and nothing changed since is touched" if merged else ""
-    return with_metadata(f"cicd-agent: {prose(why)}. Rolling this fix back{how}.", {"rollback": number})
-
-
-def unrelated_checks_comment(reason: str, kind: str) -> str:
-    text = (
-        f"cicd-agent: this fix is healthy: {prose(reason)}. The checks failing without the fix too are not "
-        "caused by it; they are left to you."
-    )
-    return with_metadata(text, {"kind": kind})
-
-
-def revert_commit_message(pr_url: str, landed: str) -> str:
-    """Names the reverted commit: a retried rollback finds its revert by it."""
-    return f"cicd-agent: revert {pr_url}\n\nIts CI failed after it was merged.\n\nThis reverts commit {landed}."
-
-
-def revert_title(pr_number: int) -> str:
-    return title(f"cicd-agent: revert #{pr_number} (its CI failed after the merge)")
-
-
-def revert_conflict_note(branch: str, files: tuple[str, ...]) -> str:
-    names = ", ".join(code_span(f) for f in files)
-    return (
-        f"The revert does not apply cleanly on {code_span(branch)}: someone changed the same lines since the fix "
-        f"was merged ({names}). The agent did not overwrite those changes."
-    )
-
-
-def revert_refused_note(branch: str, error: str) -> str:
-    return f"{code_span(branch)} refused a direct push of the revert ({inline(error[-300:])})."
-
-
-def revert_body(rem: Remediation, why: str, note: str) -> str:
-    """A merged fix's revert that needs a person: what happened, why the agent did not push it, what to do."""
-    text = "\n".join(
-        [
-            f"## cicd-agent: revert #{rem.pr_number}",
-            "",
-            f"The fix #{rem.pr_number} was merged, then {prose(why)}.",
-            "",
-            note,
-            "",
-            "This pull request reverts the fix on the commit it was merged as. Where GitHub shows a conflict with "
-            f"{code_span(rem.branch)}, keep the later change and drop the fix's lines; or close this pull request "
-            "to keep the fix.",
-        ]
-    )
-    return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
+def reset_command(key: FailureKey) -> str:
+    """The command that resets a failure's breaker where the agent runs."""
+    command = ["agent", "breaker", "reset", key.repo, "--branch", key.branch, "--signature", key.signature[:12]]
+    return f"{shlex.join(command)} --reason '...'"
 
 
 def breaker_open_title(key: FailureKey) -> str:
     return title(f"cicd-agent stopped trying: a failure on {key.branch} ({key.signature[:12]})")
+
+
+def repo_url(rem: Remediation) -> str:
+    """The repository's web address, from its PR's (`https://github.com/o/r/pull/3`)."""
+    return rem.pr_url.split("/pull/", 1)[0]
+
+
+def commit_url(rem: Remediation, sha: str) -> str:
+    return f"{repo_url(rem)}/commit/{sha}"
 
 
 def _outcome(rem: Remediation) -> str:
@@ -250,7 +230,14 @@ def _outcome(rem: Remediation) -> str:
         RemState.INCONCLUSIVE: "inconclusive",
     }.get(rem.state, str(rem.state))
     why = f": {prose(rem.rollback_reason)}" if rem.rollback_reason else ""
-    return f"  - {what} ({rem.strategy}, rule {code_span(rem.rule or '-')}): {how}{why}"
+    undone = (
+        f"; its revert waits for a person: {link('revert pull request', rem.revert_url)}"
+        if rem.revert_url
+        else f"; reverted by {link(rem.revert_sha[:12], commit_url(rem, rem.revert_sha))}"
+        if rem.revert_sha
+        else ""
+    )
+    return f"  - {what} ({rem.strategy}, rule {code_span(rem.rule or '-')}): {how}{why}{undone}"
 
 
 def breaker_open_body(
@@ -264,9 +251,6 @@ def breaker_open_body(
 ) -> str:
     """What failed, what was tried, and how a person resets the breaker once the cause is dealt with."""
     seen = f"; last seen in {link('this run', run_url)}" if run_url else ""
-    command = shlex.join(
-        ["agent", "breaker", "reset", key.repo, "--branch", key.branch, "--signature", key.signature[:12]]
-    )
     text = "\n".join(
         [
             "## cicd-agent stopped trying to fix this failure",
@@ -281,7 +265,7 @@ def breaker_open_body(
             "",
             "**How to reset**, once the cause is dealt with: where the agent runs,",
             "",
-            fenced(f"{command} --reason '...'"),
+            fenced(reset_command(key)),
             "",
             f"or, with the GitHub Action, add the {code_span(RESET_LABEL)} label to this issue. Otherwise the agent "
             f"tries once more after {reset_after / 3600:g} hour(s) (half-open), and the breaker opens again if that "

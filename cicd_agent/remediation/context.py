@@ -23,6 +23,7 @@ from cicd_agent.model import Decided, Decision, HealthOutcome, Remediation, RemS
 from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.remediation.explain import Explained
 from cicd_agent.store import Store
+from cicd_agent.text import read_metadata
 
 
 @dataclass
@@ -194,3 +195,14 @@ def start_remediation(
         ),
         lease_until=p.now() + p.lease,
     )
+
+
+def said_before(p: Ports, rem: Remediation, kind: str, **same: Any) -> bool:
+    """Did the agent already comment this kind of thing on the PR (with these metadata values)? A retry after a
+    crash must not say it twice."""
+    said = (c for c in p.github.comments(rem.repo, rem.pr_number) if p.github.wrote(c.author))
+    for comment in said:
+        meta = read_metadata(comment.body) or {}
+        if meta.get("kind") == kind and all(meta.get(k) == v for k, v in same.items()):
+            return True
+    return False

@@ -1,7 +1,7 @@
 """One remediation cycle: recover what a killed cycle left, finish unfinished rollbacks, judge the health
-checks that are due, see what people said of draft fixes, handle each repository's new failures, and tell
-GitHub of breakers that opened. Decisions only: reads go through the GitHub port, writes through the effects
-gateway, state through the store."""
+checks that are due, see what people said of draft fixes and of fixes they rejected, handle each repository's
+new failures, and tell GitHub of breakers that opened. Decisions only: reads go through the GitHub port, writes
+through the effects gateway, state through the store."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from cicd_agent.remediation.health_check import process_health_checks
 from cicd_agent.remediation.held import unless_paused
 from cicd_agent.remediation.poll import handle_new_failures
 from cicd_agent.remediation.reconcile import reconcile
+from cicd_agent.remediation.retry import process_retries
 from cicd_agent.remediation.rollback import retry_unfinished
 from cicd_agent.remediation.storms import end_quiet
 
@@ -36,6 +37,7 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False, poll: bo
             retry_unfinished(q, report)  # left unfinished by an earlier cycle (a crash or an API error)
             process_health_checks(q, report)
             process_approvals(q, report)  # drafts a person approved or rejected since
+            process_retries(q, report)  # failures a person let the agent resume on since
             end_quiet(q, report)
             if poll and not health_only:
                 handle_new_failures(q, repos, report)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from cicd_agent.github.values import WorkflowRun
-from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Strategy
-from cicd_agent.remediation import storms
+from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Remediation, RemState, Strategy
+from cicd_agent.remediation import storms, tried
+from cicd_agent.remediation.bodies import commit_url
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.explain import Explained, explain_run
 from cicd_agent.remediation.fix import fix
@@ -57,6 +58,9 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
             facts.update(incident=incident.id, issue=incident.issue_url)
         record(p, report, run.ref, decision, reason, **facts)
         return Handled.DECIDED
+    merged = tried.merged_fix_of(p, run) if analysis.failed else None
+    if merged is not None:  # the run is on the commit a fix of the agent's landed as: that fix's failure
+        return caused_by_fix(p, report, run, *merged, facts)
     look_at_settled(p, report, key)  # its judged fixes left open: closed by a person since is a rejection
     allowed, why = p.breakers.acquire(key, now)
     if not allowed:
@@ -77,6 +81,30 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
             return handled
     p.breakers.record(key, success=None, now=now)  # free a half-open slot
     record(p, report, run.ref, Decided.NO_ACTION, "no rule could act on this failure", **facts)
+    return Handled.DECIDED
+
+
+def caused_by_fix(
+    p: Ports, report: Report, run: WorkflowRun, fix: Remediation, judged: bool, facts: dict[str, Any]
+) -> Handled:
+    """A failed run on the commit the agent's merged fix landed as. Judged a failure (rolled back): the failure is
+    that fix's, counted once already, not a new one. Still being judged: it waits for the verdict."""
+    if not judged:
+        p.store.release_failure(run.ref)  # handled again once the fix is judged
+        reason = f"this run is on the commit the merged fix {fix.pr_url} landed as, still being judged: it waits"
+        record(p, report, run.ref, Decided.DEFERRED, reason, pr=fix.pr_url, **facts)
+        return Handled.DEFERRED
+    undone = (
+        f"its revert needs a person: {fix.revert_url}"
+        if fix.revert_url
+        else f"reverted by {commit_url(fix, fix.revert_sha)}"
+        if fix.revert_sha
+        else "being rolled back"
+        if fix.state is not RemState.ROLLED_BACK
+        else "rolled back"
+    )
+    reason = f"the failure of the agent's merged fix {fix.pr_url} (this run is on the commit it landed as): {undone}"
+    record(p, report, run.ref, Decided.CAUSED_BY_FIX, reason, pr=fix.pr_url, **facts)
     return Handled.DECIDED
 
 

@@ -8,22 +8,24 @@ agent pushed for the same base is adopted, never overwritten, and its pull reque
 from __future__ import annotations
 
 from cicd_agent.effects.gateway import file_diff
-from cicd_agent.errors import PermissionMissing
+from cicd_agent.errors import AgentError, PermissionMissing
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
 from cicd_agent.github.errors import AlreadyExists
 from cicd_agent.github.gitops import PushRejected, WorkflowPushRefused
 from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import LABEL, Decided, Handled, Remediation, RemState, RunRef, Strategy, fix_branch
-from cicd_agent.remediation import bodies, policy, snapshots
+from cicd_agent.remediation import bodies, policy, snapshots, tried
 from cicd_agent.remediation.context import (
     Ports,
     Report,
+    conclude,
     record,
     schedule_health_check,
     start_remediation,
 )
 from cicd_agent.remediation.explain import Explained
 from cicd_agent.remediation.fallback import Proposed, refused
+from cicd_agent.remediation.ownership import authors, held
 from cicd_agent.remediation.rules import Rule
 from cicd_agent.text import iso8601, read_metadata
 
@@ -55,8 +57,14 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     if not verdict.allowed:
         record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **verdict.detail(), **facts)
         return None
-    open_fix(p, report, run, explained, rule, plan, verdict, branch)
-    return Handled.DECIDED
+    change = tried.digest(plan.changes)
+    before = tried.rolled_back_before(p, run.key(analysis.signature), change)
+    if before is not None:  # the next rule (a report) says it instead
+        why = f" ({before.rollback_reason})" if before.rollback_reason else ""
+        reason = f"{plan.fixer}: the same change was rolled back before: {before.pr_url}{why}; not proposed again"
+        record(p, report, run.ref, Decided.ROLLED_BACK_BEFORE, reason, pr=before.pr_url, **facts)
+        return None
+    return open_fix(p, report, run, explained, rule, plan, verdict, branch)
 
 
 def already_proposed(p: Ports, run: RunRef, branch: str) -> str | None:
@@ -119,11 +127,22 @@ def open_fix(
     plan: FixPlan,
     verdict: policy.Verdict,
     branch: str,
-) -> None:
+) -> Handled | None:
+    """DECIDED once the PR is open (or the fix went into an issue); None when the fix branch is a person's now
+    (the next rule applies)."""
     analysis = explained.analysis
     facts = {"signature": analysis.signature, "rule": rule.name, "category": analysis.category}
     snapshot = snapshots.capture(run.repo, run.branch, run.head_sha, plan, p.now())
     title = bodies.pr_title(plan)
+    change = tried.digest(plan.changes)
+    workspace = p.workspaces.path(run.repo)
+    # the failed run in the message: agents fixing the same run make the same commit, a recurrence a new one
+    message = f"{bodies.commit_message(title, plan)}\n\nFailed run: {run.html_url} (attempt {run.attempt})"
+    commit = p.workspaces.commit(workspace, branch, plan.changes, message)  # local: nothing reaches GitHub yet
+
+    def body(fix_commit: str) -> str:
+        return bodies.pr_body(run, explained, rule.name, plan, snapshot.id, change=change, commit=fix_commit)
+
     rem = start_remediation(
         p,
         run.ref,
@@ -133,19 +152,17 @@ def open_fix(
         fix_branch=branch,
         snapshot_id=snapshot.id,
         title=title,
-        body=bodies.pr_body(run, explained, rule.name, plan, snapshot.id),
+        body=body(commit),
+        head_sha=commit,
         labels=(LABEL, *verdict.labels),
         draft=verdict.draft,
         fixer=plan.fixer,
         base_sha=run.head_sha,
         failed_workflow=run.path or run.name,
         failed_jobs=(explained.job.name,) if explained.job else (),
+        diff_digest=change,
     )
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
-    workspace = p.workspaces.path(run.repo)
-    # the failed run in the message: agents fixing the same run make the same commit, a recurrence a new one
-    message = f"{bodies.commit_message(title, plan)}\n\nFailed run: {run.html_url} (attempt {run.attempt})"
-    commit = p.workspaces.commit(workspace, branch, plan.changes, message)
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())
     proposed = Proposed(run, explained, rule, plan, diff)
@@ -153,23 +170,34 @@ def open_fix(
         head = push_branch(p, rem, run.head_sha, commit, diff)
     except WorkflowPushRefused as exc:  # not retried: the patch goes into an issue instead
         refused(p, report, rem, exc, proposed)
-        return
+        return Handled.DECIDED
+    except BranchTaken as exc:  # a person's commits are on it: never overwritten
+        p.store.finish_intent(intent, now=p.now(), status="failed")
+        decision = (report, Decided.CANNOT_FIX, f"{plan.fixer}: {exc.what}")
+        conclude(p, rem, RemState.FAILED, outcome=None, success=None, decision=decision, error=exc.what[:500])
+        return None
     p.store.finish_intent(intent, now=p.now())
-    pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=head, now=p.now())
+    # the fix commit is the PR's record of what the agent made (another agent's, when it was adopted)
+    pushed = p.store.update_remediation(rem.id, state=RemState.PUSHED, head_sha=head, body=body(head), now=p.now())
     try:
         pull = open_pull(p, pushed, diff)
     except PermissionMissing as exc:  # the branch is pushed, the pull request may not be opened
         refused(p, report, pushed, exc, proposed)
-        return
+        return Handled.DECIDED
     record(p, report, run.ref, Decided.FIX_OPENED, f"{plan.fixer}: {pull.html_url}", pr=pull.html_url, **facts)
+    return Handled.DECIDED
+
+
+class BranchTaken(AgentError):
+    """The fix branch holds commits the agent did not make (a person took it over): it is not overwritten."""
 
 
 def push_branch(p: Ports, rem: Remediation, base: str, commit: str, diff: str) -> str:
     """Push the fix branch, which is the lock between agents: a plain push (no force, no request spent) on the
     usual path, where the branch is new or already holds this very commit (agents making the same fix make the
     same commit). Rejected, the branch holds another commit: another agent's fix of the same base is adopted,
-    a stale branch of an older fix replaced by compare-and-swap, so a push in between is never overwritten.
-    Returns the branch's head."""
+    a stale branch of an older fix replaced by compare-and-swap, so a push in between is never overwritten; a
+    branch holding a commit someone else made is never replaced (BranchTaken). Returns the branch's head."""
     workspace = p.workspaces.path(rem.repo)
     try:
         p.effects.push(rem.repo, workspace, rem.fix_branch, diff=diff)
@@ -184,6 +212,12 @@ def push_branch(p: Ports, rem: Remediation, base: str, commit: str, diff: str) -
             found = p.workspaces.parent_of(workspace, rem.fix_branch)
             if found is not None and found[1] == base:
                 return found[0]  # another agent's fix of the same failure: adopt it
+            taken = held(p.github, rem.repo, rem.branch, rem.fix_branch)
+            if taken is not None and taken.others:
+                raise BranchTaken(
+                    f"the fix branch {rem.fix_branch} holds commits the agent did not make "
+                    f"({authors(taken.others)}): it is left to them, never overwritten"
+                )
         try:
             p.effects.push(rem.repo, workspace, rem.fix_branch, expect=remote or "", diff=diff)
         except PushRejected:
@@ -220,7 +254,7 @@ def open_pull(p: Ports, rem: Remediation, diff: str = "") -> PullRef:
         state=RemState.PR_OPEN,
         pr_number=pull.number,
         pr_url=pull.html_url,
-        head_sha=pull.head_sha or rem.head_sha,
+        head_sha=rem.head_sha or pull.head_sha,  # the fix commit the agent made, whatever was pushed on it since
         now=p.now(),
     )
     schedule_health_check(p, rem.id)

@@ -11,7 +11,7 @@ from enum import StrEnum
 from cicd_agent.config.settings import HealthConfig
 from cicd_agent.errors import AgentError
 from cicd_agent.github.client import GitHubClient
-from cicd_agent.github.errors import ends_cycle
+from cicd_agent.github.errors import Refused, ends_cycle
 from cicd_agent.github.values import PullRef, WorkflowRun
 from cicd_agent.model import (
     HEALTHY_LABEL,
@@ -24,13 +24,12 @@ from cicd_agent.model import (
     RemState,
     Strategy,
 )
-from cicd_agent.remediation import bodies, verdict
-from cicd_agent.remediation.context import Ports, Report, conclude, working_on
+from cicd_agent.remediation import comments, verdict
+from cicd_agent.remediation.context import Ports, Report, conclude, record_for, said_before, working_on
 from cicd_agent.remediation.explain import failed_job
 from cicd_agent.remediation.rejection import closed_unmerged
 from cicd_agent.remediation.rollback import rollback
-from cicd_agent.remediation.verdict import FAILED, Check, CheckId, Verdict
-from cicd_agent.text import read_metadata
+from cicd_agent.remediation.verdict import AWAITING_APPROVAL, FAILED, Check, CheckId, Verdict
 
 JUDGED = (RemState.PR_OPEN, RemState.RERUN_REQUESTED)
 UNRELATED = "unrelated_checks"  # the metadata kind of the comment naming them
@@ -120,7 +119,8 @@ def commit_checks(github: GitHubClient, repo: str, sha: str) -> list[Check]:
     checks = []
     for run in github.workflow_runs(repo, head_sha=sha):
         workflow = run.path or run.name
-        jobs = github.jobs(repo, run.id) if run.status == "completed" else []
+        ran = run.status == "completed" and run.conclusion != AWAITING_APPROVAL  # a held run has no jobs to read
+        jobs = github.jobs(repo, run.id) if ran else []
         checks += [Check(workflow, j.name, j.status, j.conclusion, run.id, run.attempt) for j in jobs]
         if not jobs:
             checks.append(Check(workflow, "", run.status, run.conclusion, run.id, run.attempt))
@@ -207,6 +207,8 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
         )
 
     if step in (Next.WAIT, Next.REMEASURE):
+        if measured.awaiting_approval:
+            awaiting_approval(p, report, rem, measured.reason)
         if step is Next.REMEASURE:
             for run_id in measured.failed_runs:
                 p.effects.rerun_failed_jobs(rem.repo, run_id)
@@ -215,6 +217,8 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
     if step is Next.INCONCLUSIVE:
         pending = measured.outcome is HealthOutcome.PENDING
         why = f"no CI verdict within {p.config.health.max_wait:g}s" if pending else measured.reason
+        if measured.awaiting_approval:
+            why += f": {measured.reason}"
         return inconclusive(p, report, rem, why)
     save()  # the measurements so far; the outcome comes with the action's end
     if step is Next.HEALTHY:
@@ -228,12 +232,26 @@ def judge(p: Ports, report: Report, rem: Remediation, check: HealthCheck) -> Non
 
 def read_error(p: Ports, report: Report, rem: Remediation, check: HealthCheck, exc: AgentError) -> None:
     """An error reading the evidence: counted; past `consecutive_error_limit` in a row the check ends
-    inconclusive (the agent cannot tell, so it neither keeps the fix as healthy nor rolls it back)."""
+    inconclusive (the agent cannot tell, so it neither keeps the fix as healthy nor rolls it back). Refused
+    credentials count nothing: the check waits for them to be fixed."""
+    if isinstance(exc, Refused):  # the credentials, not the fix: nothing counted, judged once they are fixed
+        p.store.update_health_check(rem.id, due_at=p.now() + p.config.health.interval, now=p.now())
+        report.error(p, f"health check of {rem.pr_url or f'remediation {rem.id}'}: {exc}")
+        return
     errors = check.errors + 1
     if errors > p.config.health.consecutive_error_limit:
         return inconclusive(p, report, rem, f"{errors} errors in a row reading its CI, the last: {exc}")
     p.store.update_health_check(rem.id, errors=errors, due_at=p.now() + p.config.health.interval, now=p.now())
     report.errors.append(f"health check of remediation {rem.id}: {exc}")
+
+
+def awaiting_approval(p: Ports, report: Report, rem: Remediation, reason: str) -> None:
+    """The fix's runs wait for a person to approve them: said once on the PR (what to do, and which token avoids
+    it) and in the decisions; the check keeps waiting, and ends inconclusive with this reason after max_wait."""
+    if rem.strategy is not Strategy.FIX or said_before(p, rem, comments.AWAITING_APPROVAL):
+        return
+    p.effects.comment(rem.repo, rem.pr_number, comments.awaiting_approval_comment(reason, p.config.health.max_wait))
+    record_for(p, report, rem, Decided.HEALTH_PENDING, f"{rem.pr_url}: {reason}")
 
 
 def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict, pull: PullRef | None) -> None:
@@ -242,7 +260,7 @@ def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict, pull:
     state = RemState.HEALTHY
     if rem.strategy is Strategy.FIX:
         if measured.unrelated and not said_before(p, rem, UNRELATED):
-            p.effects.comment(rem.repo, rem.pr_number, bodies.unrelated_checks_comment(measured.reason, UNRELATED))
+            p.effects.comment(rem.repo, rem.pr_number, comments.unrelated_checks_comment(measured.reason, UNRELATED))
         if p.config.policy.auto_merge and not rem.draft:
             if pull is None or not pull.merged:  # merged already: a kill came before this was recorded
                 p.effects.merge_pull(rem.repo, rem.pr_number, f"cicd-agent: merge healthy fix #{rem.pr_number}")
@@ -253,12 +271,6 @@ def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict, pull:
     decision = (report, Decided(state), f"{what}: {measured.reason}")
     conclude(p, rem, state, outcome=HealthOutcome.SUCCESS, success=True, decision=decision)
     p.effects.notify_remediation("fix_healthy", f"{rem.repo} {rem.branch}: {what} is green", rem)
-
-
-def said_before(p: Ports, rem: Remediation, kind: str) -> bool:
-    """Did the agent already comment this kind of thing on the PR (a retry after a crash must not say it twice)?"""
-    said = (c for c in p.github.comments(rem.repo, rem.pr_number) if p.github.wrote(c.author))
-    return any((read_metadata(c.body) or {}).get("kind") == kind for c in said)
 
 
 def inconclusive(p: Ports, report: Report, rem: Remediation, why: str) -> None:

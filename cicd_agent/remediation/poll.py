@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from cicd_agent.config.settings import RepoConfig
 from cicd_agent.errors import AgentError
-from cicd_agent.github.errors import ApiUnavailable, SecondaryRateLimit, ends_cycle
+from cicd_agent.github.errors import ApiUnavailable, SecondaryRateLimit, counts, ends_cycle
 from cicd_agent.github.pool import Skipped
 from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import Decided, Handled, RemState, is_fix_branch
@@ -184,11 +184,11 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
 
 def give_back(p: Ports, report: Report, run: WorkflowRun, exc: AgentError) -> None:
     """Handling a failure ended in an error: mark what it planned as failed, give the failure back for the next
-    cycle, and after MAX_HANDLING_ERRORS errors GitHub keeps giving (outages and rate limits do not count) give up
-    on it."""
+    cycle, and after MAX_HANDLING_ERRORS errors GitHub keeps giving (outages, rate limits and refused credentials
+    do not count) give up on it."""
     for rem in p.store.remediations(repo=run.repo, states=(RemState.PLANNED,)):
         if rem.run == run.ref:  # nothing of it reached GitHub
             p.store.update_remediation(rem.id, state=RemState.FAILED, error=str(exc), now=p.now())
-    errors = p.store.release_failure(run.ref, error=not isinstance(exc, ApiUnavailable))
+    errors = p.store.release_failure(run.ref, error=counts(exc))
     if errors >= MAX_HANDLING_ERRORS:
         record(p, report, run.ref, Decided.GAVE_UP, f"handling it failed {errors} times; last error: {exc}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cicd_agent.errors import AgentError, PermissionMissing
-from cicd_agent.github.errors import ApiUnavailable, ends_cycle
+from cicd_agent.github.errors import counts, ends_cycle
 from cicd_agent.github.values import PullRef
 from cicd_agent.model import Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation.context import (
@@ -25,6 +25,7 @@ from cicd_agent.remediation.context import (
     working_on,
 )
 from cicd_agent.remediation.fix import ensure_labels, open_pull
+from cicd_agent.remediation.ownership import authors, held
 from cicd_agent.remediation.report import existing_report
 from cicd_agent.store import MAX_HANDLING_ERRORS
 
@@ -91,7 +92,7 @@ def reconcile(p: Ports, report: Report) -> None:
             except AgentError as exc:
                 if ends_cycle(exc):  # the host down, the rate limit spent: the cycle ends, the next one resumes
                     raise
-                if isinstance(exc, ApiUnavailable):  # an outage of this request: nothing counted
+                if not counts(exc):  # an outage of this request, or the credentials: nothing counted
                     report.error(p, f"{rem.repo}: recovering remediation {rem.id}: {exc}")
                     continue
                 failed_attempt(p, report, current, exc)
@@ -115,13 +116,13 @@ def recover(p: Ports, report: Report, rem: Remediation) -> None:
             state=RemState.PR_OPEN,
             pr_number=pull.number,
             pr_url=pull.html_url,
-            head_sha=pull.head_sha,
+            head_sha=rem.head_sha or pull.head_sha,  # the fix commit, whatever was pushed on it since
             now=p.now(),
         )
         schedule_health_check(p, rem.id)
         record_for(p, report, rem, Decided.ADOPTED, f"found {pull.html_url} from an interrupted cycle")
     elif step is Recovery.OPEN_PULL:
-        pushed = p.store.update_remediation(rem.id, head_sha=found.branch_head or "", now=p.now())
+        pushed = p.store.update_remediation(rem.id, head_sha=rem.head_sha or found.branch_head or "", now=p.now())
         try:
             opened = open_pull(p, pushed)
         except PermissionMissing as exc:  # not retried every cycle: the branch stays for a person
@@ -160,9 +161,25 @@ def failed_attempt(p: Ports, report: Report, rem: Remediation, exc: AgentError) 
         report.error(p, f"{rem.repo}: recovering remediation {rem.id} (attempt {errors}): {exc}")
         p.store.update_remediation(rem.id, errors=errors, error=str(exc)[:500], now=p.now())
         return
-    what = f"branch {rem.fix_branch} is left for a person to look at" if rem.fix_branch else "nothing is left"
-    reason = f"recovering it failed {errors} times ({what}); last error: {exc}"
+    reason = f"recovering it failed {errors} times ({unexplained_branch(p, rem)}); last error: {exc}"
     decision = (report, Decided.GAVE_UP, reason)
     error = str(exc)[:500]
     conclude(p, rem, RemState.FAILED, outcome=None, success=None, decision=decision, errors=errors, error=error)
     p.effects.notify_remediation("gave_up", f"{rem.repo} {rem.branch}: gave up on remediation {rem.id}: {reason}", rem)
+
+
+def unexplained_branch(p: Ports, rem: Remediation) -> str:
+    """A fix branch given up on without a pull request explains itself nowhere: it is deleted when it holds only
+    the agent's commits (a person's are never erased: then it stays, and the decision names who made them)."""
+    if rem.strategy is not Strategy.FIX or not rem.fix_branch or rem.pr_number:
+        return "nothing is left on GitHub" if not rem.pr_number else f"{rem.pr_url} stays"
+    try:
+        found = held(p.github, rem.repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
+        if found is None:
+            return f"branch {rem.fix_branch} is not on GitHub"
+        if found.others:
+            return f"branch {rem.fix_branch} is kept: it holds commits by {authors(found.others)}"
+        p.effects.delete_branch(rem.repo, rem.fix_branch)
+    except AgentError as exc:
+        return f"branch {rem.fix_branch} could not be deleted ({exc}): a person may delete it"
+    return f"branch {rem.fix_branch}, which nothing on GitHub explained, is deleted"

@@ -2,7 +2,7 @@
 green or inconclusive: seen when that failure comes back), or `/cicd-agent reject` (see `approve`). Who closed
 it decides: the agent's own account closing it (its rollback, or another agent's) is no rejection. A rejection
 counts a failure on the breaker and forces it open, so no new PR comes for that failure until a person resets
-it."""
+it (`agent breaker reset`, or a `/cicd-agent retry` comment: `retry`); the PR gets one comment saying so."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from cicd_agent.model import (
     RemState,
     Strategy,
 )
-from cicd_agent.remediation.context import Ports, Report, conclude, record_for
+from cicd_agent.remediation import comments
+from cicd_agent.remediation.context import Ports, Report, conclude, record_for, said_before
+from cicd_agent.remediation.ownership import held
 from cicd_agent.remediation.rollback import rollback
 
 SETTLED = (RemState.HEALTHY, RemState.INCONCLUSIVE)  # judged, but the PR stays open for a person to merge
@@ -58,7 +60,10 @@ def closed_by_agent(p: Ports, report: Report, rem: Remediation, who: str) -> Non
 
 def rejected(p: Ports, report: Report, rem: Remediation, reason: str) -> None:
     """A failure for the breaker (once per remediation), and no new PR for this key until a reset: one
-    transaction."""
+    transaction. The PR first gets one comment saying so and how to resume (found before it is posted again, so
+    a kill before the transaction still ends with one)."""
+    if rem.pr_number and not said_before(p, rem, comments.STOPPED):
+        tell_stopped(p, rem, reason)
     with p.store.transaction():
         decision = (report, Decided.REJECTED, reason)
         conclude(p, rem, RemState.REJECTED, outcome=HealthOutcome.REJECTED, success=False, decision=decision)
@@ -67,12 +72,20 @@ def rejected(p: Ports, report: Report, rem: Remediation, reason: str) -> None:
         )
 
 
+def tell_stopped(p: Ports, rem: Remediation, reason: str) -> None:
+    """The one comment on a fix a person said no to: the agent stops proposing fixes for it, and how to resume."""
+    p.effects.comment(rem.repo, rem.pr_number, comments.stopped_comment(rem, reason))
+
+
 def reject_pull(p: Ports, report: Report, rem: Remediation, who: str, how: str) -> None:
     """A person rejected the fix without closing it (`/cicd-agent reject`): the agent closes it for them,
-    labelled so that state rebuilt from GitHub reads it as a rejection. Each step is safe to repeat."""
+    labelled so that state rebuilt from GitHub reads it as a rejection, and deletes its branch unless it holds a
+    commit someone else made. Each step is safe to repeat."""
     p.effects.add_labels(rem.repo, rem.pr_number, [REJECTED_LABEL])
     p.effects.close_pull(rem.repo, rem.pr_number)
-    p.effects.delete_branch(rem.repo, rem.fix_branch)
+    found = held(p.github, rem.repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
+    if found is not None and not found.others:
+        p.effects.delete_branch(rem.repo, rem.fix_branch)
     rejected(p, report, rem, f"{rem.pr_url} was rejected by {who} ({how})")
 
 

@@ -1,6 +1,7 @@
-"""Roll a failed fix back: label, close the PR, delete its branch, comment, and when it was merged revert the fix's
-own change. Each step is idempotent, done once and recorded, so a rollback stopped by an error or a crash is
-finished by a later cycle (`retry_unfinished`, one cycle at a time: a lease).
+"""Roll a failed fix back: label, close the PR, delete its branch (kept when it holds a commit someone else made),
+revert the fix's own change when it was merged, then comment what came of it (with links). Each step is
+idempotent, done once and recorded, so a rollback stopped by an error or a crash is finished by a later cycle
+(`retry_unfinished`, one cycle at a time: a lease); the comment is written last, from what GitHub shows.
 
 A merged fix is reverted with git, never by writing files back: the base branch is checked out and the commit the
 fix landed as is reverted on top of it, so whatever people committed since stays. When someone changed the same
@@ -14,9 +15,9 @@ from collections.abc import Callable
 from github import GithubException
 
 from cicd_agent.errors import AgentError
-from cicd_agent.github.errors import AlreadyExists
+from cicd_agent.github.errors import AlreadyExists, Refused, ends_cycle
 from cicd_agent.github.gitops import PushRejected
-from cicd_agent.github.values import PullRef
+from cicd_agent.github.values import CommitRef, PullRef
 from cicd_agent.model import (
     LABEL,
     REVERT_LABEL,
@@ -28,20 +29,22 @@ from cicd_agent.model import (
     RemState,
     revert_branch,
 )
-from cicd_agent.remediation import bodies
+from cicd_agent.remediation import comments
 from cicd_agent.remediation.context import Ports, Report, conclude, record_for, working_on
+from cicd_agent.remediation.ownership import authors, held
 from cicd_agent.text import read_metadata
 
 
 def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef | None = None) -> None:
-    """Label, close, delete the branch, comment, revert a merged fix; each step once, resumable. `pull`: the PR as
-    the caller just read it (else it is read here)."""
+    """Label, close, delete (or keep) the branch, revert a merged fix, then comment what came of it; each step
+    once, resumable. `pull`: the PR as the caller just read it (else it is read here)."""
     done = ["revert" if step == "restore" else step for step in rem.rollback_done]  # "restore": its old name
     rem = p.store.update_remediation(rem.id, state=RemState.ROLLING_BACK, rollback_reason=why, now=p.now())
     repo, number = rem.repo, rem.pr_number
+    said: list[str] = []  # what the comment told, for the decision
     try:
         pull = pull or p.github.pull(repo, number)
-        for name, step in steps(p, rem, pull, why):
+        for name, step in steps(p, rem, pull, why, said):
             if name in done:
                 continue
             intent = p.store.add_intent(rem.id, f"rollback.{name}", f"{repo}#{number}", now=p.now())
@@ -61,10 +64,12 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef
             "rollback_partial", f"{repo} #{number}: rollback stopped after {done or 'nothing'}: {exc}", rem
         )
         record_for(p, report, rem, Decided.ROLLBACK_PARTIAL, f"will retry: {exc}")
+        if ends_cycle(exc):  # the token refused, the host gone: nothing else can be done this cycle
+            raise
         return
     current = p.store.remediation(rem.id) or rem
-    outcome = f"{rem.pr_url}: {why}"
-    if current.revert_url:
+    outcome = "; ".join([f"{rem.pr_url}: {why}", *said])
+    if current.revert_url and not said:
         outcome += f"; its revert needs a person: {current.revert_url}"
     decision = (report, Decided.ROLLED_BACK, outcome)
     conclude(p, rem, RemState.ROLLED_BACK, outcome=HealthOutcome.FAILURE, success=False, decision=decision)
@@ -74,13 +79,15 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef
 Step = Callable[[], list[str]]  # a step's action; returns the names of later steps it makes unnecessary
 
 
-def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str, Step]]:
-    """A rollback's steps, each safe to repeat. Deleting the branch is the one write only one agent can make
-    (GitHub answers the others that it is gone), so the agent that deleted it writes the comment: agents that do
-    not share a state, judging the same PR, comment once."""
+def steps(p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str]) -> list[tuple[str, Step]]:
+    """A rollback's steps, each safe to repeat; the comment comes last, once the outcome is known, and says it.
+    Deleting the branch is the one write only one agent can make (GitHub answers the others that it is gone),
+    so the agent that deleted it writes the comment: agents that do not share a state, judging the same PR,
+    comment once. A branch holding a commit someone else made is never deleted: the comment names those."""
     repo, number = rem.repo, rem.pr_number
     earlier = p.store.intent_pending(rem.id, "rollback.delete_branch")  # killed while deleting: maybe ours
-    posted_before = p.store.intent_pending(rem.id, "rollback.comment")
+    posted_before = p.store.intent_pending(rem.id, "rollback.comment")  # killed while commenting: maybe posted
+    kept: list[tuple[CommitRef, ...]] = []  # the commits of others the branch holds, as this run found them
 
     def label() -> list[str]:
         if ROLLED_BACK_LABEL not in pull.labels:
@@ -93,31 +100,38 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str) -> list[tuple[str
         return []
 
     def delete_branch() -> list[str]:
-        deleted = p.effects.delete_branch(repo, rem.fix_branch)
+        found = held(p.github, repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
+        kept.append(found.others if found is not None else ())
+        if kept[-1]:
+            return []  # kept: the comment names the commits and who made them
+        deleted = found is not None and p.effects.delete_branch(repo, rem.fix_branch)
         # gone already: whoever deleted it comments (a merged PR's branch may have gone with the merge)
         return [] if deleted or earlier or pull.merged else ["comment"]
-
-    def comment() -> list[str]:
-        # a kill while posting it may have left it posted: then (only then) it is looked for first
-        posted = posted_before and any(
-            p.github.wrote(c.author) and is_rollback_comment(c.body, number) for c in p.github.comments(repo, number)
-        )
-        if not posted:
-            p.effects.comment(repo, number, bodies.rollback_comment(why, number, merged=pull.merged))
-        return []
 
     def revert() -> list[str]:
         revert_merged(p, rem, pull, why)
         return []
 
-    found: list[tuple[str, Step]] = [
-        ("label", label),
-        ("close", close),
-        ("delete_branch", delete_branch),
-        ("comment", comment),
-    ]
+    def comment() -> list[str]:
+        current = p.store.remediation(rem.id) or rem
+        if not kept:  # the branch was dealt with by an earlier run: as it is now
+            found = held(p.github, repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
+            kept.append(found.others if found is not None else ())
+        others = kept[-1]
+        said.extend(comments.rollback_summary(current, kept=others, merged=pull.merged))
+        # looked for only when it may be there: a kill while posting it, or a kept branch (no delete decided
+        # which of several agents comments)
+        if posted_before or others:
+            mine = (c for c in p.github.comments(repo, number) if p.github.wrote(c.author))
+            if any(is_rollback_comment(c.body, number) for c in mine):
+                return []
+        p.effects.comment(repo, number, comments.rollback_comment(current, why, kept=others, merged=pull.merged))
+        return []
+
+    found: list[tuple[str, Step]] = [("label", label), ("close", close), ("delete_branch", delete_branch)]
     if pull.merged:
         found.append(("revert", revert))
+    found.append(("comment", comment))
     return found
 
 
@@ -128,52 +142,67 @@ def is_rollback_comment(body: str, number: int) -> bool:
 def revert_merged(p: Ports, rem: Remediation, pull: PullRef, why: str) -> None:
     """Revert the commit the fix landed as, on the tip of the base branch, and push it there (no force: if the
     branch moved meanwhile, the push fails and the next cycle reverts on the new tip). A revert that does not
-    apply cleanly, or a branch that refuses the push, becomes a revert pull request instead."""
+    apply cleanly, or a branch that refuses the push, becomes a revert pull request instead. What was done is
+    recorded (the revert commit, or the revert PR) for the comment that follows."""
     landed = pull.merge_commit or rem.head_sha
+    p.store.update_remediation(rem.id, landed_sha=landed, now=p.now())
     clone_url = p.github.repository(rem.repo).clone_url
-    message = bodies.revert_commit_message(rem.pr_url, landed)
+    message = comments.revert_commit_message(rem.pr_url, landed)
     made = p.workspaces.revert(rem.repo, clone_url, f"refs/remotes/origin/{rem.branch}", landed, message)
     if made.already:
+        if made.sha:
+            p.store.update_remediation(rem.id, revert_sha=made.sha, now=p.now())
         return
     if made.conflicts:
-        return revert_pull(p, rem, landed, why, bodies.revert_conflict_note(rem.branch, made.conflicts))
+        return revert_pull(p, rem, landed, why, comments.revert_conflict_note(rem.branch, made.conflicts))
     workspace = p.workspaces.path(rem.repo)
     try:
         p.effects.push(rem.repo, workspace, rem.branch, diff=p.workspaces.head_diff(rem.repo))
     except PushRejected:
         raise  # the branch moved: retried on its new tip next cycle
+    except Refused:
+        raise  # the credentials: a person fixes them, then the next cycle pushes it
     except AgentError as exc:
-        revert_pull(p, rem, landed, why, bodies.revert_refused_note(rem.branch, str(exc)))
+        return revert_pull(p, rem, landed, why, comments.revert_refused_note(rem.branch, str(exc)))
+    p.store.update_remediation(rem.id, revert_sha=made.sha, now=p.now())
 
 
 def revert_pull(p: Ports, rem: Remediation, landed: str, why: str, note: str) -> None:
     """The revert, made on the commit the fix landed as (so it applies), proposed to the base branch: GitHub
-    shows where it meets later changes, and a person decides. Found again by its branch."""
+    shows where it meets later changes, and a person decides. Found again by its branch; its branch replaced
+    (compare-and-swap) only while it holds nothing but the agent's own commits."""
     head = revert_branch(rem.pr_number)
     existing = p.github.pulls(rem.repo, head=head, state="open")
     if existing:
         p.store.update_remediation(rem.id, revert_url=existing[0].html_url, now=p.now())
         return
     clone_url = p.github.repository(rem.repo).clone_url
-    made = p.workspaces.revert(rem.repo, clone_url, landed, landed, bodies.revert_commit_message(rem.pr_url, landed))
+    made = p.workspaces.revert(rem.repo, clone_url, landed, landed, comments.revert_commit_message(rem.pr_url, landed))
     if not made.sha:
         raise AgentError(f"cannot revert {landed[:12]} on itself in {rem.repo}")
+    found = held(p.github, rem.repo, rem.branch, head)
+    if found is not None and found.others:
+        raise AgentError(
+            f"{head} in {rem.repo} holds commits the agent did not make ({authors(found.others)}): not overwritten",
+            fix="open the revert pull request from it, or delete it to let the agent propose its revert",
+        )
     workspace = p.workspaces.path(rem.repo)
-    p.effects.push(rem.repo, workspace, head, force=True, diff=p.workspaces.head_diff(rem.repo))
+    expect = found.head if found is not None else ""
+    p.effects.push(rem.repo, workspace, head, expect=expect, diff=p.workspaces.head_diff(rem.repo))
     try:
         opened = p.effects.open_pull(
             rem.repo,
             head=head,
             base=rem.branch,
-            title=bodies.revert_title(rem.pr_number),
-            body=bodies.revert_body(rem, why, note),
+            title=comments.revert_title(rem.pr_number),
+            body=comments.revert_body(rem, why, note),
             labels=[LABEL, REVERT_LABEL],
         )
     except AlreadyExists:
-        found = p.github.pulls(rem.repo, head=head, state="open")
-        if not found:
+        found_pulls = p.github.pulls(rem.repo, head=head, state="open")
+        if not found_pulls:
             raise
-        opened = found[0]
+        opened = found_pulls[0]
     p.store.update_remediation(rem.id, revert_url=opened.html_url, now=p.now())
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from cicd_agent.model import HealthOutcome
 from cicd_agent.text import code_span
 
-FAILED = {"failure", "timed_out", "cancelled", "action_required", "startup_failure", "stale"}
+FAILED = {"failure", "timed_out", "cancelled", "startup_failure", "stale"}
 PASSED = {"success", "neutral", "skipped"}
+AWAITING_APPROVAL = "action_required"  # a run GitHub holds until a person approves it: it has not run at all
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Check:
 class Seen:
     """What all the runs of one check on one commit say together."""
 
-    state: str  # "pending", "failed" or "passed" ("absent": no such check)
+    state: str  # "pending", "approval" (held for a person's approval), "failed" or "passed" ("absent": none)
     conclusions: frozenset[str]
 
     @property
@@ -60,7 +61,8 @@ class Seen:
 
 
 def combine(checks: Iterable[Check]) -> dict[CheckId, Seen]:
-    """Per check: pending while any of its runs is, else failed when any failed, else passed."""
+    """Per check: pending while any of its runs is, else held for approval when one is, else failed when any
+    failed, else passed."""
     grouped: dict[CheckId, list[Check]] = {}
     for check in checks:
         grouped.setdefault(check.id, []).append(check)
@@ -68,6 +70,8 @@ def combine(checks: Iterable[Check]) -> dict[CheckId, Seen]:
     for key, group in grouped.items():
         if any(c.status != "completed" for c in group):
             state = "pending"
+        elif any(c.conclusion == AWAITING_APPROVAL for c in group):
+            state = "approval"
         elif any(c.conclusion in FAILED for c in group):
             state = "failed"
         else:
@@ -86,6 +90,7 @@ class Verdict:
     regressions: tuple[CheckId, ...] = ()  # failing with the fix, passing before it
     failed_runs: tuple[int, ...] = ()  # the fix's runs whose failed jobs a new measurement re-runs
     attempt: int = 1  # the latest attempt of those runs: at least that many failed measurements were made
+    awaiting_approval: bool = False  # PENDING because GitHub holds the fix's runs for a person's approval
 
 
 def _names(ids: Iterable[CheckId]) -> str:
@@ -138,6 +143,13 @@ def _waiting(
     A target whose workflow ran to the end without it will not come: INCONCLUSIVE."""
     if not on_fix:
         return Verdict(HealthOutcome.PENDING, "no check has started on the fix's commit yet")
+    held = sorted({k.workflow for k, s in on_fix.items() if s.state == "approval"})
+    if held:
+        reason = (
+            f"the fix's workflow runs ({', '.join(code_span(w) for w in held)}) wait for a person's approval "
+            "(`action_required`: GitHub holds the runs of pull requests opened with a workflow's `GITHUB_TOKEN`)"
+        )
+        return Verdict(HealthOutcome.PENDING, reason, awaiting_approval=True)
     absent = [t for t in wanted if t not in on_fix]
     running = {k.workflow for k, s in on_fix.items() if s.state == "pending"}
     finished = {k.workflow for k, s in on_fix.items() if s.state != "pending"}

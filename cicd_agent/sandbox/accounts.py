@@ -62,6 +62,17 @@ class Accounts:
             raise ApiError(403, f"Must have {'admin' if level == 'admin' else 'push'} access to repository")
         return actor
 
+    def git_identity(self, who: Person) -> tuple[str, str]:
+        """The name and e-mail GitHub writes a commit made through the API by `who` with (its no-reply address)."""
+        return who.login, f"{who.id}+{who.login}@users.noreply.github.com"
+
+    def by_email(self, email: str) -> Person | None:
+        """The account a commit's e-mail belongs to (GitHub links a commit to its author's account so)."""
+        for person in self.people.values():
+            if self.git_identity(person)[1].lower() == email.lower():
+                return person
+        return None
+
     def may(self, actor: Person | None, level: str = "write") -> bool:
         return actor is not None and PERMISSIONS.index(self.permission(actor.login)) >= PERMISSIONS.index(level)
 

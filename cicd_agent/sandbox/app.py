@@ -23,7 +23,7 @@ from cicd_agent.sandbox import shapes
 from cicd_agent.sandbox.accounts import Accounts
 from cicd_agent.sandbox.bare import BareRepo
 from cicd_agent.sandbox.http import make_server
-from cicd_agent.sandbox.model import ApiError, Fault, Job, Repo, Run, Workflow, iso
+from cicd_agent.sandbox.model import ApiError, Fault, Item, Job, Repo, Run, Workflow, iso
 from cicd_agent.sandbox.runner import (
     JobResult,
     StepResult,
@@ -31,6 +31,7 @@ from cicd_agent.sandbox.runner import (
     job_names,
     parse_workflow,
     run_job,
+    triggers_on,
     triggers_on_push,
 )
 from cicd_agent.sandbox.webhooks import Webhooks
@@ -54,6 +55,8 @@ class Sandbox(Accounts):
         self.lock = threading.RLock()
         self.ci_lock = threading.Lock()
         self.webhooks = Webhooks()  # `webhooks.configure(url, secret)`: completed runs are POSTed there
+        # as GitHub: the runs of pull requests these accounts open wait for a person's approval (`action_required`)
+        self.approval_required: set[str] = {"github-actions[bot]"}
         self.ids = itertools.count(1000)
         self.requests: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
@@ -246,7 +249,28 @@ class Sandbox(Accounts):
                     repo.workflows[path] = Workflow(next(self.ids), wf.name, path)
         return found
 
-    def _new_run(self, repo: Repo, wf: WorkflowFile, branch: str, sha: str) -> Run:
+    def pull_request_opened(self, repo: Repo, item: Item) -> None:
+        """Start the head commit's workflows that run on pull requests to its base. Opened by an account whose runs
+        need approval (a workflow's GITHUB_TOKEN), they wait for it (`approve_run`) instead: completed, conclusion
+        `action_required`, no jobs."""
+        held = item.user.login.lower() in self.approval_required
+        with self.lock:
+            for wf in self._workflows_at(repo, item.head_sha):
+                if triggers_on(wf, "pull_request", item.base):
+                    run = self._new_run(repo, wf, item.head, item.head_sha, event="pull_request")
+                    if held:
+                        run.status, run.conclusion, run.jobs[1] = "completed", "action_required", []
+
+    def approve_run(self, repo: Repo, run: Run) -> None:
+        """A person approves a run that waits for approval: it is queued, and runs at the next settle."""
+        if run.conclusion != "action_required":
+            raise ApiError(403, "This run is not waiting for approval")
+        wf = parse_workflow(run.path, (repo.bare.read(run.head_sha, run.path) or ("", b""))[1])
+        names = job_names(wf) if wf is not None else []
+        run.jobs[run.attempt] = [Job(next(self.ids), key, name, run.attempt) for key, name in names]
+        run.status, run.conclusion, run.updated_at = "queued", None, self.stamp()
+
+    def _new_run(self, repo: Repo, wf: WorkflowFile, branch: str, sha: str, *, event: str = "push") -> Run:
         message = repo.bare.repo.commit(sha).message
         title = (message if isinstance(message, str) else message.decode()).strip().splitlines()[0]
         number = 1 + sum(1 for r in repo.runs if r.path == wf.path)
@@ -258,7 +282,7 @@ class Sandbox(Accounts):
             repo.workflows[wf.path].id,
             branch,
             sha,
-            "push",
+            event,
             title,
             self.stamp(),
         )

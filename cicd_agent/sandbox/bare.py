@@ -66,8 +66,13 @@ class BareRepo:
         bare.repo.git.update_ref(f"refs/heads/{branch}", sha)
         return bare
 
-    def _git(self, *args: str, index: str | None = None) -> str:
+    def _git(self, *args: str, index: str | None = None, by: tuple[str, str] | None = None) -> str:
+        """A git command as the sandbox, or as `by` (name, e-mail): the author and committer of what it makes."""
         env = dict(SANDBOX_IDENTITY)
+        if by is not None:
+            env.update(
+                GIT_AUTHOR_NAME=by[0], GIT_AUTHOR_EMAIL=by[1], GIT_COMMITTER_NAME=by[0], GIT_COMMITTER_EMAIL=by[1]
+            )
         if index:
             env["GIT_INDEX_FILE"] = index
         return str(self.repo.git.execute(["git", *args], env=env))
@@ -143,11 +148,11 @@ class BareRepo:
             if os.path.exists(index):
                 os.unlink(index)
 
-    def commit(self, tree: str, parents: list[str], message: str) -> str:
+    def commit(self, tree: str, parents: list[str], message: str, *, by: tuple[str, str] | None = None) -> str:
         args = ["commit-tree", tree, "-m", message]
         for parent in parents:
             args += ["-p", parent]
-        return self._git(*args)
+        return self._git(*args, by=by)
 
     def update_ref(self, ref: str, sha: str, *, old: str | None = None) -> None:
         """Point a full ref name at `sha`; with `old`, only if it still points there ("" = must not exist)."""
@@ -175,7 +180,7 @@ class BareRepo:
             stdin.seek(0)
             self.repo.git.execute(["git", "fast-import", "--quiet"], istream=stdin, env=dict(SANDBOX_IDENTITY))
 
-    def merge(self, base: str, head: str, message: str) -> str | None:
+    def merge(self, base: str, head: str, message: str, *, by: tuple[str, str] | None = None) -> str | None:
         """A merge commit of head into base (fast path when base is already contained); None on conflict."""
         try:
             self._git("merge-base", "--is-ancestor", head, base)
@@ -186,7 +191,7 @@ class BareRepo:
             tree = self._git("merge-tree", "--write-tree", base, head).splitlines()[0]
         except git.GitCommandError:
             return None
-        return self.commit(tree, [base, head], message)
+        return self.commit(tree, [base, head], message, by=by)
 
     def checkout(self, commit: str, dest: Path) -> None:
         """Materialise a commit's files in a plain directory (the CI runner's workspace)."""

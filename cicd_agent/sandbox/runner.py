@@ -66,17 +66,22 @@ def parse_workflow(path: str, text: bytes) -> WorkflowFile | None:
 
 
 def triggers_on_push(wf: WorkflowFile, branch: str) -> bool:
+    return triggers_on(wf, "push", branch)
+
+
+def triggers_on(wf: WorkflowFile, event: str, branch: str) -> bool:
+    """Does the workflow run on `event` for `branch` (the pushed branch; a pull request's base branch)?"""
     data: dict[Any, Any] = wf.data
     on = data.get("on", data.get(True))  # PyYAML reads a bare `on:` key as True
-    if on == "push" or (isinstance(on, list) and "push" in on):
+    if on == event or (isinstance(on, list) and event in on):
         return True
-    if not isinstance(on, dict) or "push" not in on:
+    if not isinstance(on, dict) or event not in on:
         return False
-    push = on["push"] or {}
-    if "branches" in push:
-        return any(fnmatch.fnmatchcase(branch, str(p)) for p in push["branches"] or [])
-    if "branches-ignore" in push:
-        return not any(fnmatch.fnmatchcase(branch, str(p)) for p in push["branches-ignore"] or [])
+    trigger = on[event] or {}
+    if "branches" in trigger:
+        return any(fnmatch.fnmatchcase(branch, str(p)) for p in trigger["branches"] or [])
+    if "branches-ignore" in trigger:
+        return not any(fnmatch.fnmatchcase(branch, str(p)) for p in trigger["branches-ignore"] or [])
     return True
 
 

@@ -124,7 +124,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "bad-fix",
         "demo/bad-fix",
-        "breaker-open",
+        "rolled-back-then-reported",
         {
             "app/__init__.py": b"import notarealpkg\n\nVERSION = notarealpkg.__name__\n",
             "requirements.txt": b"sandbox-greeting==1.0\n",

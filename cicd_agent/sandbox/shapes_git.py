@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from cicd_agent.sandbox.bare import CommitMeta, FileDiff
-from cicd_agent.sandbox.model import Release, Repo
-from cicd_agent.sandbox.shapes import account
+from cicd_agent.sandbox.model import Person, Release, Repo
+from cicd_agent.sandbox.shapes import account, nullable_account
+
+Accounts = Callable[[str], Person | None]  # a commit e-mail's account, as GitHub links them
 
 UNSIGNED = {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None}
 
@@ -79,9 +82,12 @@ def diff_entry(base: str, repo: Repo, sha: str, diff: FileDiff) -> dict[str, Any
     return entry
 
 
-def commit(base: str, repo: Repo, meta: CommitMeta, files: list[FileDiff] | None = None) -> dict[str, Any]:
+def commit(
+    base: str, repo: Repo, meta: CommitMeta, files: list[FileDiff] | None = None, who: Accounts | None = None
+) -> dict[str, Any]:
     """A `commit`; with `files` (its changes against its first parent) the full form `GET /commits/{ref}`
-    gives, without them the form a comparison lists."""
+    gives, without them the form a comparison lists. `who` links the author's and committer's e-mails to
+    accounts."""
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}/commit/{meta.sha}"
     data: dict[str, Any] = {
@@ -99,8 +105,8 @@ def commit(base: str, repo: Repo, meta: CommitMeta, files: list[FileDiff] | None
             "tree": {"sha": meta.tree, "url": f"{api}/git/trees/{meta.tree}"},
             "verification": UNSIGNED,
         },
-        "author": None,  # no GitHub account matches the sandbox's commit e-mails
-        "committer": None,
+        "author": nullable_account(base, who(meta.author[1])) if who else None,
+        "committer": nullable_account(base, who(meta.committer[1])) if who else None,
         "parents": [
             {"sha": p, "url": f"{api}/commits/{p}", "html_url": f"{base}/{repo.full_name}/commit/{p}"}
             for p in meta.parents
@@ -120,6 +126,7 @@ def comparison(
     commits: tuple[CommitMeta, CommitMeta, list[CommitMeta]],
     behind_by: int,
     files: list[FileDiff],
+    who: Accounts | None = None,
 ) -> dict[str, Any]:
     """A `commit-comparison`: `commits` is (base, merge base, the commits head has that base lacks)."""
     base_commit, merge_base, ahead = commits
@@ -146,6 +153,6 @@ def comparison(
         "ahead_by": len(ahead),
         "behind_by": behind_by,
         "total_commits": len(ahead),
-        "commits": [commit(base, repo, c) for c in ahead],
+        "commits": [commit(base, repo, c, who=who) for c in ahead],
         "files": [diff_entry(base, repo, head_sha, f) for f in files],
     }

@@ -13,7 +13,7 @@ REMEDIATION_FIELDS = {f.name for f in dataclasses.fields(Remediation)}
 _JSON_LISTS = ("labels", "rollback_done", "failed_jobs")
 _TEXT = (
     *("rule", "fix_branch", "pr_url", "head_sha", "snapshot_id", "title", "body", "fixer", "error"),
-    *("base_sha", "failed_workflow", "revert_url"),
+    *("base_sha", "failed_workflow", "revert_url", "revert_sha", "landed_sha", "diff_digest"),
 )
 
 

@@ -223,7 +223,15 @@ def _m7_leases(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["seen_at"])
 
 
-def _m8_webhook_deliveries(db: sqlite_utils.Database) -> None:
+def _m8_people(db: sqlite_utils.Database) -> None:
+    """What a rollback did (the revert commit), where a merged fix landed, and the change a fix made, so the same
+    change is never proposed again for the same failure."""
+    remediations = db.table("remediations")
+    for name in ("revert_sha", "landed_sha", "diff_digest"):
+        remediations.add_column(name, str, not_null_default="")
+
+
+def _m9_webhook_deliveries(db: sqlite_utils.Database) -> None:
     """Webhook deliveries by their `X-GitHub-Delivery` GUID (the same on a redelivery): each handled once
     (`received_at`), and the redeliveries the agent asked GitHub for (`redelivered_at`, how many). Plain SQL
     that SQLite and PostgreSQL both run."""
@@ -246,5 +254,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_storms", _m5_storms),
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
-    ("0008_webhook_deliveries", _m8_webhook_deliveries),
+    ("0008_people", _m8_people),
+    ("0009_webhook_deliveries", _m9_webhook_deliveries),
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Loop
+from harness import FLAILING, Loop
 
 from cicd_agent.sandbox.model import iso
 
@@ -93,7 +93,7 @@ def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop: L
 
 
 def test_breaker_state_lives_in_github(loop: Loop, tmp_path: Path) -> None:
-    loop.setup("bad-fix")
+    loop.setup("bad-fix", extra=FLAILING)  # each fix a different one, each failing
     repo = loop.sandbox.repo("demo/bad-fix")
     for _ in range(3):
         run = repo.runs[0]
@@ -115,7 +115,7 @@ def test_breaker_state_lives_in_github(loop: Loop, tmp_path: Path) -> None:
 
 
 def test_the_reset_label_on_the_breaker_issue_resets_it(loop: Loop, tmp_path: Path) -> None:
-    loop.setup("bad-fix")
+    loop.setup("bad-fix", extra=FLAILING)  # each fix a different one, each failing
     Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nfailure_threshold = 1\n")
     repo = loop.sandbox.repo("demo/bad-fix")
     assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
@@ -163,7 +163,7 @@ def test_the_workflow_token_is_named_as_a_problem(loop: Loop, tmp_path: Path, mo
     loop.setup("unfixable")
     monkeypatch.setenv("CICD_AGENT_WORKFLOW_TOKEN", loop.sandbox.token)
     step = _event(loop, tmp_path, loop.sandbox.repo("demo/failing-test").runs[0].id)
-    assert "start no workflows" in step["summary"]
+    assert "wait for a person's approval" in step["summary"]
     assert step["json"]["warnings"] and step["outputs"]["decision"] == "reported"
 
 
@@ -253,7 +253,7 @@ def _rollback_round(loop: Loop, tmp_path: Path, repo_name: str) -> None:
 def test_an_open_breaker_lets_one_trial_through_after_reset_after(loop: Loop, tmp_path: Path) -> None:
     """The breaker is rebuilt with the times GitHub gives (when each fix was rolled back), so it half-opens after
     `reset_after` as a long-lived store would."""
-    loop.setup("bad-fix")
+    loop.setup("bad-fix", extra=FLAILING)  # each fix a different one, each failing
     Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + '[breaker]\nreset_after = "1h"\n')
     repo = loop.sandbox.repo("demo/bad-fix")
     for _ in range(3):

@@ -19,10 +19,10 @@ def test_demo_reaches_every_expected_end(agent: Agent) -> None:
     prs = {s["name"]: s["pr"] for s in data["scenarios"]}
     assert all(prs[name] and "/pull/" in prs[name] for name in ("format", "dependency", "deprecated-action", "timeout"))
     assert prs["unfixable"] and "/issues/" in prs["unfixable"] and prs["transient"] is None
+    assert prs["bad-fix"] and "/issues/" in prs["bad-fix"]  # rolled back, then reported: not the same PR again
     signatures = [s["signature"] for s in data["scenarios"]]
     assert len(set(signatures)) == len(signatures) and all(len(s) == 64 for s in signatures)
-    open_breakers = [b for b in data["breakers"] if b["state"] == "OPEN"]
-    assert [b["repo"] for b in open_breakers] == ["demo/bad-fix"]
+    assert [b["state"] for b in data["breakers"] if b["repo"] == "demo/bad-fix"] == ["CLOSED"]
     assert set(data) == {"scenarios", "breakers"}
     # the document is the result; its progress still goes to stderr, each wait said before it is waited for
     assert "waiting for the sandbox's CI: 7 run(s) of demo/bad-fix" in result.err and "-- cycle 1" in result.err
@@ -35,7 +35,7 @@ def test_dry_run_demo_plans_one_cycle_and_writes_nothing(agent: Agent) -> None:
     # one planning cycle on a scratch store: fixes planned (pr_open there), nothing verified or rolled back
     outcomes = {s["name"]: s["outcome"] for s in result.json()["scenarios"]}
     assert outcomes["format"] == "pr_open" and outcomes["transient"] == "rerun_requested"
-    assert not {"fixed", "rerun", "breaker-open"} & set(outcomes.values())
+    assert not {"fixed", "rerun", "rolled-back-then-reported"} & set(outcomes.values())
 
 
 def test_the_demo_says_which_settings_it_changes_and_fits_80_columns(

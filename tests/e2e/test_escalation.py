@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from harness import Loop
+from harness import FLAILING, Loop
 
 from cicd_agent.text import metadata_comment, read_metadata
 
@@ -20,7 +20,8 @@ def _recur(loop: Loop) -> None:
 
 
 def _fail_fixes(loop: Loop, times: int) -> list[list[str]]:
-    """`times` fixes opened and rolled back; the decisions of each judging cycle."""
+    """`times` fixes opened and rolled back, each a different change (`FLAILING`); the decisions of each judging
+    cycle."""
     judged = []
     for attempt in range(times):
         if attempt:
@@ -42,7 +43,7 @@ def _comments(loop: Loop, number: int) -> list[dict[str, Any]]:
 
 
 def test_an_opened_breaker_opens_one_issue_saying_what_failed_what_was_tried_and_how_to_reset(loop: Loop) -> None:
-    loop.setup("bad-fix")
+    loop.setup("bad-fix", extra=FLAILING)
     assert _fail_fixes(loop, 3) == [["rolled_back"], ["rolled_back"], ["rolled_back", "escalated"]]
     (issue,) = _issues(loop)
     pulls = sorted(p["number"] for p in loop.pulls(REPO))
@@ -62,7 +63,7 @@ def test_an_opened_breaker_opens_one_issue_saying_what_failed_what_was_tried_and
 
 
 def test_an_existing_report_issue_gets_a_comment_instead(loop: Loop) -> None:
-    loop.setup("bad-fix")
+    loop.setup("bad-fix", extra=FLAILING)
     _fail_fixes(loop, 2)
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     meta = {"signature": breaker["signature"], "repo": REPO, "branch": "main", "run_id": 1, "run_attempt": 1}
@@ -81,7 +82,7 @@ def test_an_existing_report_issue_gets_a_comment_instead(loop: Loop) -> None:
 
 
 def test_a_failed_half_open_trial_is_one_more_comment_on_the_same_issue(loop: Loop) -> None:
-    loop.setup("bad-fix")
+    loop.setup("bad-fix", extra=FLAILING)
     Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nreset_after = 0\n")
     _fail_fixes(loop, 3)
     (issue,) = _issues(loop)

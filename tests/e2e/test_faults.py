@@ -8,6 +8,7 @@ import base64
 import re
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,14 @@ NOT_PERMITTED = (
     '{"message": "GitHub Actions is not permitted to create or approve pull requests.", '
     '"documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request", "status": "403"}'
 )
+
+
+@pytest.fixture(autouse=True)
+def no_orphan_branches(loop: Loop) -> Iterator[None]:
+    """After every fault case, the sandbox's refs: each branch the agent pushed is explained on GitHub (a pull
+    request, an issue or a comment) or gone."""
+    yield
+    assert loop.unexplained_branches() == []
 
 
 def _github(**settings: object) -> None:
@@ -250,3 +259,23 @@ def test_a_refused_workflow_push_leaves_an_issue_with_the_exact_patch(loop: Loop
     assert not any(b.startswith("cicd-agent/") for b in loop.sandbox.repo("demo/deprecated-action").bare.branches())
     ci = base64.b64decode(loop.api("GET", "/repos/demo/deprecated-action/contents/.github/workflows/ci.yml")["content"])
     assert b"upload-artifact@v3" in ci  # nothing changed on GitHub but the issue
+
+
+def test_a_refused_token_mid_fix_stops_loudly_counts_nothing_and_the_branch_gets_its_pr(loop: Loop) -> None:
+    loop.setup("format")
+    refused = '{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}'
+    loop.sandbox.inject(Fault("POST", r"/pulls$", status=401, times=99, body=refused))
+    for _ in range(4):
+        cycle = loop.cycle()
+        assert cycle["decisions"] == []
+        assert any("the token was refused" in e and "valid token" in e for e in cycle["errors"])
+    store = loop.store()
+    assert store.remediation_counts() == {"pushed": 1} and store.failure_counts()["failures_seen"] == 1
+    (branch,) = [b for b in loop.sandbox.repo("demo/format-check").bare.branches() if b.startswith("cicd-agent/")]
+    loop.sandbox.faults.clear()
+    (adopted,) = loop.cycle()["decisions"]
+    assert adopted["decision"] == "adopted" and "opened" in adopted["reason"]
+    (pull,) = loop.pulls("demo/format-check")
+    assert pull["head"]["ref"] == branch
+    (breaker,) = loop.agent("breaker", "list", "--json").json() or [{"failures": 0}]
+    assert breaker["failures"] == 0

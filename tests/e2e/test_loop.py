@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from harness import Loop
+from harness import FLAILING, Loop
 
 from cicd_agent.store import open_store
 from cicd_agent.text import read_metadata
@@ -63,7 +63,7 @@ def _recur(loop: Loop, repo_name: str) -> None:
 
 
 def test_failed_fix_is_rolled_back_until_the_breaker_opens(loop: Loop) -> None:
-    loop.setup("bad-fix")
+    loop.setup("bad-fix", extra=FLAILING)  # each fix a different change, each failing
     for attempt in range(1, 4):
         assert loop.decisions() == ["fix_opened"]
         loop.sandbox.settle()
@@ -74,7 +74,7 @@ def test_failed_fix_is_rolled_back_until_the_breaker_opens(loop: Loop) -> None:
     assert len(pulls) == 3 and all(p["state"] == "closed" and p["merged_at"] is None for p in pulls)
     assert not any(b.startswith("cicd-agent/") for b in loop.sandbox.repo("demo/bad-fix").bare.branches())
     comments = loop.api("GET", f"/repos/demo/bad-fix/issues/{pulls[0]['number']}/comments")
-    assert "Rolling this fix back" in comments[0]["body"]
+    assert "cicd-agent rolled this fix back" in comments[0]["body"] and "is deleted" in comments[0]["body"]
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     assert (breaker["state"], breaker["failures"]) == ("OPEN", 3)
     _recur(loop, "demo/bad-fix")
@@ -91,8 +91,11 @@ def test_merged_fix_is_rolled_back_by_restoring_contents(loop: Loop) -> None:
     merged = loop.api("GET", "/repos/demo/bad-fix/contents/requirements.txt")
     assert base64.b64decode(merged["content"]) != base64.b64decode(before["content"])
     loop.sandbox.settle()
-    # the merge commit's own CI on main fails differently (pip cannot install the bogus package): reported
-    assert loop.decisions() == ["rolled_back", "reported"]
+    # the merge commit's own CI on main fails differently (the bogus package breaks the import): that is the
+    # merged fix's failure, already rolled back, not a new one
+    decisions = loop.cycle()["decisions"]
+    assert [d["decision"] for d in decisions] == ["rolled_back", "caused_by_fix"]
+    assert decisions[1]["detail"]["pr"] == pull["html_url"] and "/commit/" in decisions[1]["reason"]
     after = loop.api("GET", "/repos/demo/bad-fix/contents/requirements.txt")
     assert base64.b64decode(after["content"]) == base64.b64decode(before["content"])
     history = loop.agent("history", "--json").json()

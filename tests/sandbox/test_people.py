@@ -3,10 +3,12 @@ recorded with its author."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
 import requests
+from e2e.test_auth import app_keys
 
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
@@ -81,3 +83,41 @@ def test_unknown_permission_and_anonymous_writes_are_refused(sb: Sandbox) -> Non
         sb.add_person("someone", "maintainer")
     anonymous = requests.post(sb.base_url + f"{REPO}/issues", json={"title": "x"}, timeout=10)
     assert anonymous.status_code == 401
+
+
+def test_a_person_s_api_commit_is_theirs_and_linked_to_their_account(sb: Sandbox) -> None:
+    token = sb.add_person("maintainer", "write")
+    body = {"message": "by hand", "content": "aGk=", "branch": "main"}
+    made = _as(sb, token, "PUT", f"{REPO}/contents/HAND.md", body).json()["commit"]["sha"]
+    compared = _as(sb, sb.token, "GET", f"{REPO}/compare/{made}~1...{made}").json()
+    (entry,) = compared["commits"]
+    person = sb.person("maintainer")
+    assert person is not None
+    assert entry["commit"]["author"]["name"] == "maintainer" and entry["author"]["login"] == "maintainer"
+    assert entry["commit"]["committer"]["email"] == f"{person.id}+maintainer@users.noreply.github.com"
+
+
+def test_pull_request_runs_of_a_workflow_token_wait_for_approval(sb: Sandbox) -> None:
+    repo = sb.repo("demo/format-check")
+    workflow = ".github/workflows/ci.yml"
+    text = repo.bare.read(repo.bare.branches()["main"], workflow)
+    assert text is not None
+    on_prs = text[1].decode().replace("on:\n  push:\n    branches: ['**']\n", "on:\n  pull_request:\n")
+    sb.settle()
+    body = {"message": "CI on pull requests", "content": base64.b64encode(on_prs.encode()).decode()}
+    body.update(sha=text[0], branch="main")
+    assert _as(sb, sb.token, "PUT", f"{REPO}/contents/{workflow}", body).ok
+    repo.bare.update_branch("feature", repo.bare.branches()["main"])
+    _, public = app_keys()
+    bot, _ = sb.issue_token(sb.register_app("1", public, 5, slug="github-actions"))
+    assert _as(sb, bot, "POST", f"{REPO}/pulls", {"title": "x", "head": "feature", "base": "main"}).ok
+    (held,) = [r for r in repo.runs if r.event == "pull_request"]
+    assert (held.status, held.conclusion, held.current_jobs()) == ("completed", "action_required", [])
+    assert sb.settle() == 0  # nothing runs until a person approves it
+    reader = sb.add_person("reader", "read")
+    assert _as(sb, reader, "POST", f"{REPO}/actions/runs/{held.id}/approve").status_code == 403
+    assert _as(sb, sb.add_person("maintainer", "write"), "POST", f"{REPO}/actions/runs/{held.id}/approve").ok
+    assert sb.settle() == 1 and held.conclusion in ("success", "failure") and held.current_jobs()
+    person_pr = _as(sb, sb.token, "POST", f"{REPO}/pulls", {"title": "y", "head": "main", "base": "feature"})
+    assert person_pr.ok  # anyone else's pull request: its runs are queued, not held
+    assert [r.status for r in repo.runs if r.event == "pull_request"] == ["completed", "queued"]

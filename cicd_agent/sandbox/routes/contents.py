@@ -49,9 +49,13 @@ def _branch_head(repo: Repo, branch: str | None) -> tuple[str, str]:
     return name, sha
 
 
-def _commit_change(repo: Repo, branch: str, head: str, path: str, data: bytes | None, message: str) -> tuple[str, str]:
+def _commit_change(
+    repo: Repo, branch: str, head: str, change: tuple[str, bytes | None], message: str, by: tuple[str, str]
+) -> tuple[str, str]:
+    """One commit of one file's change on `branch`, authored as GitHub does by the account that asked."""
+    path, data = change
     tree = repo.bare.write_tree(head, {path: data})
-    sha = repo.bare.commit(tree, [head], message)
+    sha = repo.bare.commit(tree, [head], message, by=by)
     try:
         repo.bare.update_branch(branch, sha, old=head)
     except RefMismatch:
@@ -60,7 +64,7 @@ def _commit_change(repo: Repo, branch: str, head: str, path: str, data: bytes | 
 
 
 def put_contents(sb: Sandbox, repo: Repo, call: Call) -> Response:
-    sb.require(call.actor, "write")
+    actor = sb.require(call.actor, "write")
     path, data = call.params["path"], call.data
     if "message" not in data or "content" not in data:
         raise ApiError(422, 'Invalid request.\n\n"message" and "content" wasn\'t supplied.')
@@ -74,7 +78,7 @@ def put_contents(sb: Sandbox, repo: Repo, call: Call) -> Response:
         content = base64.b64decode(data["content"], validate=True)
     except ValueError:
         raise ApiError(422, "content is not valid Base64") from None
-    sha, tree = _commit_change(repo, branch, head, path, content, str(data["message"]))
+    sha, tree = _commit_change(repo, branch, head, (path, content), str(data["message"]), sb.git_identity(actor))
     blob = repo.bare.read(sha, path)
     assert blob is not None
     body = {
@@ -85,7 +89,7 @@ def put_contents(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 
 def delete_contents(sb: Sandbox, repo: Repo, call: Call) -> Response:
-    sb.require(call.actor, "write")
+    actor = sb.require(call.actor, "write")
     path, data = call.params["path"], call.data
     if "message" not in data or "sha" not in data:
         raise ApiError(422, 'Invalid request.\n\n"message" and "sha" wasn\'t supplied.')
@@ -95,7 +99,7 @@ def delete_contents(sb: Sandbox, repo: Repo, call: Call) -> Response:
         raise ApiError(404, "Not Found")
     if data["sha"] != existing[0]:
         raise ApiError(409, f"{path} does not match {data['sha']}")
-    sha, tree = _commit_change(repo, branch, head, path, None, str(data["message"]))
+    sha, tree = _commit_change(repo, branch, head, (path, None), str(data["message"]), sb.git_identity(actor))
     return Response(
         200,
         {

@@ -22,7 +22,7 @@ def _commit(repo: Repo, ref: str) -> str:
 def get_commit(sb: Sandbox, repo: Repo, call: Call) -> Response:
     meta = repo.bare.commit_meta(_commit(repo, call.params["commitish"]))
     files = repo.bare.diff(meta.parents[0] if meta.parents else None, meta.sha)
-    return Response(200, shapes_git.commit(sb.base_url, repo, meta, files))
+    return Response(200, shapes_git.commit(sb.base_url, repo, meta, files, who=sb.by_email))
 
 
 def compare(sb: Sandbox, repo: Repo, call: Call) -> Response:
@@ -39,7 +39,7 @@ def compare(sb: Sandbox, repo: Repo, call: Call) -> Response:
     behind = len(repo.bare.between(head, base))
     metas = (repo.bare.commit_meta(base), repo.bare.commit_meta(merge_base), ahead)
     files = repo.bare.diff(merge_base, head)
-    return Response(200, shapes_git.comparison(sb.base_url, repo, basehead, metas, behind, files))
+    return Response(200, shapes_git.comparison(sb.base_url, repo, basehead, metas, behind, files, who=sb.by_email))
 
 
 def latest_release(sb: Sandbox, repo: Repo, call: Call) -> Response:

@@ -78,6 +78,7 @@ def create_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
         base_sha=base_sha or "",
         draft=bool(data.get("draft")),
     )
+    sb.pull_request_opened(repo, item)
     sb.webhooks.pull_event(sb, repo, item, "opened", actor)
     return Response(201, _pull_json(sb, repo, item))
 
@@ -104,7 +105,8 @@ def merge_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
         raise ApiError(405, "Pull Request is not mergeable")
     if data.get("sha") and data["sha"] != head:
         raise ApiError(409, "Head branch was modified. Review and try the merge again.")
-    merged = repo.bare.merge(base, head, str(data.get("commit_message") or f"Merge pull request #{item.number}"))
+    message = str(data.get("commit_message") or f"Merge pull request #{item.number}")
+    merged = repo.bare.merge(base, head, message, by=sb.git_identity(actor))
     if merged is None:
         raise ApiError(405, "Pull Request is not mergeable")
     repo.bare.update_branch(item.base, merged, old=base)

@@ -131,6 +131,13 @@ def rerun_all(sb: Sandbox, repo: Repo, call: Call) -> Response:
     return Response(201, {})
 
 
+def approve(sb: Sandbox, repo: Repo, call: Call) -> Response:
+    """Approve a run that waits for approval (GitHub: a fork's pull request, or one a workflow token opened)."""
+    sb.require(call.actor, "write")
+    sb.approve_run(repo, _find_run(repo, call.params["run_id"]))
+    return Response(201, {})
+
+
 def _jobs_page(sb: Sandbox, repo: Repo, run: Run, jobs: list[Job]) -> Response:
     body = {"total_count": len(jobs), "jobs": [shapes_actions.job(sb.base_url, repo, run, j) for j in jobs]}
     return Response(200, body, page_key="jobs", paginate=True)
@@ -181,6 +188,7 @@ ROUTES: RepoRoutes = [
     ("GET", "/actions/runs/{run_id}/attempts/{attempt}", get_run_attempt),
     ("POST", "/actions/runs/{run_id}/rerun-failed-jobs", rerun_failed),
     ("POST", "/actions/runs/{run_id}/rerun", rerun_all),
+    ("POST", "/actions/runs/{run_id}/approve", approve),
     ("GET", "/actions/runs/{run_id}/jobs", list_jobs),
     ("GET", "/actions/runs/{run_id}/attempts/{attempt}/jobs", list_attempt_jobs),
     ("GET", "/actions/jobs/{job_id}", get_job),

@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from cicd_agent.fixers.line_edits import LineEdits
 from cicd_agent.fixers.matrix import Leg, MatrixUnknown, matrix_legs
-from cicd_agent.fixers.workflow_yaml import Step, get, jobs, quoted_like, scalar
+from cicd_agent.fixers.workflow_yaml import Step, get, jobs, quoted_like, scalar, sequence
 
 UPLOAD = "actions/upload-artifact"
 DOWNLOAD = "actions/download-artifact"
@@ -223,3 +223,73 @@ def _to_pattern(edits: LineEdits, step: Step, pair: tuple[ScalarNode, ScalarNode
         edits.insert_after(key.start_mark.line, " " * key.start_mark.column + "merge-multiple: true")
     elif merge[1].value != "true":
         edits.replace(merge[1].start_mark.line, merge[1].start_mark.column, merge[1].end_mark.column, "true")
+
+
+# -- what else the move to v4 changes: hidden files, and uploads in actions or workflows called many times --
+
+HIDDEN_SINCE = (4, 4, 0)
+_HIDDEN = re.compile(r"(?:^|[/\\])\.(?![./\\]|$)")  # a path part starting with a dot: .coverage.*, .tox/, ~/.cache
+
+
+def keep_hidden_files(step: Step, edits: LineEdits) -> str | None:
+    """upload-artifact 4.4+ leaves hidden files out unless `include-hidden-files: true` (v3 uploaded them):
+    add it to an upload whose `path` names one, as the last input; the note, or None when not needed."""
+    with_node = get(step.node, "with")
+    path = scalar(get(with_node, "path"))
+    if path is None or not any(_HIDDEN.search(part.strip()) for part in path.splitlines()):
+        return None
+    if get(with_node, "include-hidden-files") is not None:
+        return None
+    if not isinstance(with_node, MappingNode) or with_node.flow_style or not with_node.value:
+        raise Refused(
+            f"the upload of `{path}` needs `include-hidden-files: true` (upload-artifact 4.4+ leaves hidden files "
+            "out), and its `with:` is not a block this fixer adds a line to"
+        )
+    end = with_node.value[-1][1].end_mark
+    last = end.line if end.column > 0 else end.line - 1
+    edits.insert_after(last, " " * with_node.value[0][0].start_mark.column + "include-hidden-files: true")
+    return f"`include-hidden-files: true` added to the upload of `{path}` (4.4+ leaves hidden files out)"
+
+
+def _local(uses: str) -> str | None:
+    if not uses.startswith("./"):
+        return None
+    return re.sub(r"/+$", "", re.sub(r"^(?:\./)+", "", uses))
+
+
+def runs_of(target: str, files: list[tuple[str, Node | None]]) -> int | None:
+    """How often one workflow run runs the local action (its directory) or called workflow (its path) at
+    `target`: the matrix legs of every job that uses it, summed; None when that cannot be told (a matrix
+    from an expression, an action that another action uses)."""
+    total = 0
+    for path, root in files:
+        if not path.startswith(".github/workflows/"):
+            steps = sequence(get(get(root, "runs"), "steps"))
+            if any(_local(scalar(get(s, "uses")) or "") == target for s in steps):
+                return None
+            continue
+        for job_id, job in jobs(root):
+            count = int(_local(scalar(get(job, "uses")) or "") == target)
+            count += sum(_local(scalar(get(s, "uses")) or "") == target for s in sequence(get(job, "steps")))
+            if count:
+                try:
+                    total += count * len(matrix_legs(job_id, job))
+                except MatrixUnknown:
+                    return None
+    return total
+
+
+def check_called_uploads(path: str, uploads: list[Step], files: list[tuple[str, Node | None]]) -> None:
+    """Uploads inside a local action or a reusable workflow that one run calls several times would upload one
+    name twice under v4+: Refused, since the name comes from the caller's side."""
+    target = path.rsplit("/", 1)[0] if not path.startswith(".github/workflows/") else path
+    runs = runs_of(target, files)
+    if runs is not None and runs <= 1:
+        return
+    for step in uploads:
+        name = scalar(get(get(step.node, "with"), "name")) or "artifact"
+        how = f"run it {runs} times in one run" if runs is not None else "may run it many times in one run"
+        raise Refused(
+            f"it uploads `{name}`, and the repository's workflows {how} (matrix legs, several jobs): "
+            "upload-artifact v4+ refuses a second upload of one name; give each call its own name by hand"
+        )

@@ -19,7 +19,7 @@ import yaml
 from cicd_agent.fixers import action_bumps, artifact_names, workflow_commands
 from cicd_agent.fixers.action_bumps import FileWork, current_version
 from cicd_agent.fixers.action_messages import deprecated_commands, named_actions
-from cicd_agent.fixers.action_versions import CachedVersions
+from cicd_agent.fixers.action_versions import CachedVersions, version_tuple
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, run_tool, tool
 from cicd_agent.fixers.job_names import find_job
 from cicd_agent.fixers.line_edits import LineEdits
@@ -131,6 +131,22 @@ def _local_uses(w: FileWork, only: set[str] | None) -> list[str]:
 
 
 def _artifact_names(work: list[FileWork]) -> list[str] | CannotFix:
+    """What the move of upload-artifact past v3 needs besides the bump: hidden files kept, names unique."""
+    files = [(w.path, w.root) for w in work]
+    kept = []
+    for w in work:
+        crossing = [b for b in w.bumps if b.use.repo == artifact_names.UPLOAD and current_version(b.use)[0] < 4]
+        try:
+            artifact_names.check_called_uploads(w.path, [b.use.step for b in crossing], files)
+            kept += [
+                note
+                for b in w.bumps
+                if b.use.repo == artifact_names.UPLOAD
+                and current_version(b.use) < artifact_names.HIDDEN_SINCE <= version_tuple(b.target.tag)
+                and (note := artifact_names.keep_hidden_files(b.use.step, w.edits))
+            ]
+        except artifact_names.Refused as exc:
+            return CannotFix(NAME, f"{w.path}: {exc}")
     notes = []
     for w in work:
         if not w.path.startswith(".github/workflows/"):
@@ -150,7 +166,7 @@ def _artifact_names(work: list[FileWork]) -> list[str] | CannotFix:
             notes += artifact_names.make_unique(w.path, w.root, uploads, downloads, w.edits, elsewhere)
         except artifact_names.Refused as exc:
             return CannotFix(NAME, f"{w.path}: upload-artifact v4+ forbids uploading one name twice; {exc}")
-    return [f"artifact names made unique for v4: {', '.join(notes)}"] if notes else []
+    return ([f"artifact names made unique for v4: {', '.join(notes)}"] if notes else []) + kept
 
 
 def _rewrite_commands(work: list[FileWork], commands: set[str]) -> list[str] | CannotFix:

@@ -11,6 +11,7 @@ Go version is refused.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from cicd_agent.fixers import lockers
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read, repo_path, tool
 from cicd_agent.fixers.import_names import near
+from cicd_agent.fixers.install_commands import job_runs
 from cicd_agent.fixers.package_index import IndexUnavailable
 from cicd_agent.fixers.registries import go_proxy
 
@@ -73,19 +75,54 @@ def missing_package(text: str) -> str | None:
     return (found.group("a") or found.group("b")) if found else None
 
 
-def module_dir(workspace: Path, text: str) -> str | None:
-    """The directory of the go.mod the failure belongs to: the root's, or the one above a file the log names."""
+def module_dir(workspace: Path, text: str, directories: list[str] | None = None) -> str | None:
+    """The directory of the go.mod the failure belongs to: the one above a file the log names (Go prints
+    paths relative to where it runs: the job's `working-directory` or `cd`, then the root), else the module
+    of the one directory the job runs Go in, else the root's, else the repository's only module."""
+    places = [d for d in dict.fromkeys([*(directories or []), "."]) if d]
     for match in _FILE.finditer(text):
-        path = repo_path(workspace, match.group("path"))
-        folder = Path(path).parent if path else None
-        while folder is not None:
-            if (workspace / folder / "go.mod").is_file():
-                return folder.as_posix()
-            folder = None if folder == Path(".") else folder.parent
+        for place in places:
+            path = repo_path(workspace / place, match.group("path"))
+            if path:
+                return _module_above(workspace, posixpath.normpath(f"{place}/{path}"))
+    owners = {owner for d in places if d != "." and (owner := _module_above(workspace, f"{d}/x.go")) is not None}
+    if len(owners) == 1:
+        return owners.pop()
     if (workspace / "go.mod").is_file():
         return "."
-    found = [p.parent.relative_to(workspace).as_posix() for p in workspace.glob("**/go.mod") if "vendor" not in p.parts]
-    return found[0] if len(found) == 1 else None
+    modules = [
+        p.parent.relative_to(workspace).as_posix() for p in workspace.glob("**/go.mod") if "vendor" not in p.parts
+    ]
+    return modules[0] if len(modules) == 1 else None
+
+
+def _module_above(workspace: Path, path: str) -> str | None:
+    folder: Path | None = Path(path).parent
+    while folder is not None:
+        if (workspace / folder / "go.mod").is_file():
+            return folder.as_posix()
+        folder = None if folder == Path(".") else folder.parent
+    return None
+
+
+def _go_directories(ctx: FixContext) -> list[str]:
+    """Where the failing job runs Go commands (its working directories; "" for a computed one)."""
+    return [
+        run.directory
+        for run in job_runs(ctx.workspace, ctx.workflow_path, ctx.job_name)
+        if re.search(r"\bgo\s", run.script)
+    ]
+
+
+def _vendored(workspace: Path, directory: str) -> CannotFix | None:
+    if (workspace / directory / "vendor" / "modules.txt").is_file():
+        shown = "vendor/modules.txt" if directory == "." else f"{directory}/vendor/modules.txt"
+        return CannotFix(
+            NAME,
+            f"the module vendors its dependencies ({shown}): `go mod vendor` must rewrite vendor/ too, which the "
+            "agent does not do: run it by hand",
+        )
+    return None
 
 
 def _version(text: str, key: str) -> tuple[int, ...] | None:
@@ -138,9 +175,12 @@ def fix_missing(ctx: FixContext) -> FixPlan | CannotFix:
     package = missing_package(text) or ""
     if "." not in package.split("/")[0]:
         return CannotFix(NAME, f"`{package}` is a standard library path: the Go version, not a module, is wrong")
-    directory = module_dir(ctx.workspace, text)
+    directory = module_dir(ctx.workspace, text, _go_directories(ctx))
     if directory is None:
         return CannotFix(NAME, "cannot tell which go.mod the failing package belongs to")
+    vendored = _vendored(ctx.workspace, directory)
+    if vendored is not None:
+        return vendored
     go_mod = read(ctx.workspace, f"{directory}/go.mod") or ""
     own = re.search(r"^module\s+(\S+)", go_mod, re.MULTILINE)
     if own and (package == own.group(1) or package.startswith(own.group(1) + "/")):
@@ -162,6 +202,12 @@ def fix_missing(ctx: FixContext) -> FixPlan | CannotFix:
     )
     if isinstance(changes, CannotFix):
         return changes
+    if not any(c.path.endswith("go.mod") for c in changes):
+        return CannotFix(
+            NAME,
+            f"`go get {found.name}` and `go mod tidy` in {directory} left go.mod as it was: no package of that "
+            "module imports it",
+        )
     return FixPlan(
         NAME,
         f"Require missing Go module {found.name}",
@@ -175,9 +221,12 @@ def fix_missing(ctx: FixContext) -> FixPlan | CannotFix:
 def fix_sum(ctx: FixContext, fixer: str) -> FixPlan | CannotFix:
     """A go.sum missing entries, or a go.mod needing updates: `go mod tidy`."""
     text = "\n".join(part for part in (ctx.evidence(), ctx.log) if part)
-    directory = module_dir(ctx.workspace, text)
+    directory = module_dir(ctx.workspace, text, _go_directories(ctx))
     if directory is None:
         return CannotFix(fixer, "cannot tell which go.mod the failure belongs to")
+    vendored = _vendored(ctx.workspace, directory)
+    if vendored is not None:
+        return CannotFix(fixer, vendored.why)
     changes = _run_go(ctx, directory, [["mod", "tidy"]], "go.sum must be regenerated", fixer)
     if isinstance(changes, CannotFix):
         return changes

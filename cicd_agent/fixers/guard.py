@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -39,7 +40,10 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
         "adds `continue-on-error`, which lets a failing step or job pass",
         re.compile(r"continue-on-error:\s*(?:true|\$\{\{)"),
     ),
-    ("adds `|| true`, which hides a command's failure", re.compile(r"\|\|\s*(?:true\b|:(?:\s|$|;)|exit 0\b)")),
+    (
+        "adds `|| true` (or `|| echo`), which hides a command's failure",
+        re.compile(r"\|\|\s*(?:true\b|:(?:\s|$|;)|exit 0\b|echo\b|printf\b)"),
+    ),
     ("adds `set +e`, which stops failures from failing the script", re.compile(r"\bset\s+\+e\b|\bset\s+\+o\s+errexit")),
     (
         "adds `if: false`, which turns a job or step off",
@@ -47,21 +51,64 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("adds `--no-verify`, which skips the hooks", re.compile(r"--no-verify\b")),
     (
+        "makes a check exit 0 on what it finds",
+        re.compile(
+            r"--exit-zero\b|--issues-exit-code[= ]['\"]?0\b|--exit-code[= ]['\"]?0\b|--no-strict\b"
+            r"|--no-frozen-lockfile\b|--no-fail-on-\w+|--fail-level[= ]['\"]?none\b"
+        ),
+    ),
+    (
         "adds a skip or xfail marker",
         re.compile(
-            r"pytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.(?:skip|xfail)\(|\bunittest\.(?:skip|expectedFailure)"
-            r"|@(?:skip|expectedFailure)\b|\b(?:it|test|describe|suite)\.(?:skip|todo)\(|\b(?:xit|xdescribe|xtest)\("
-            r"|\bt\.Skip(?:Now|f)?\(|#\[ignore\]"
+            r"pytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.(?:skip|xfail|importorskip)\(|\bunittest\.(?:skip|expectedFailure)"
+            r"|@(?:skip|skipIf|skipUnless|expectedFailure)\b|\b(?:it|test|describe|suite|context)(?:\.\w+)*\."
+            r"(?:skip|skipIf|runIf|todo|failing)\(|\b(?:xit|xdescribe|xtest|xcontext)\(|\bt\.Skip(?:Now|f)?\(|#\[ignore\]"
+            r"|^\s*__test__\s*=\s*False|\bcollect_ignore(?:_glob)?\b"
         ),
+    ),
+    (
+        "narrows the tests to the ones marked `.only`",
+        re.compile(r"\b(?:it|test|describe|suite|context)(?:\.\w+)*\.only\(|\b(?:fit|fdescribe|ftest)\("),
+    ),
+    (
+        "retries failing tests until they pass",
+        re.compile(r"pytest\.mark\.flaky\b|@flaky\b|--reruns\b|\bjest\.retryTimes\(|\bthis\.retries\("),
+    ),
+    (
+        "leaves a file out of the build (`ignore` build constraint)",
+        re.compile(r"^//\s*(?:go:build|\+build)\b.*\bignore\b", re.MULTILINE),
     ),
     (
         "adds a suppression comment",
         re.compile(
             r"#\s*noqa\b|#\s*type:\s*ignore|#\s*pyright:\s*ignore|#\s*pylint:\s*disable|#\s*nosec\b|#\s*pragma:\s*no\s*cover"
-            r"|eslint-disable|@ts-(?:ignore|nocheck|expect-error)|//\s*nolint\b|#!?\[allow\(|rubocop:disable"
+            r"|eslint-disable|@ts-(?:ignore|nocheck|expect-error)|(?i://\s*nolint\b)|#!?\[allow\(|rubocop:disable"
+            r"|(?:#|//|/\*|<!--|--)\s*(?:ruff|flake8|mypy|pyre|pyright|fmt|isort|yapf|black|coverage|istanbul|c8|v8|prettier"
+            r"|biome|deno-lint|stylelint|tslint|jshint|shellcheck|yamllint|hadolint|markdownlint|codespell|cspell|typos"
+            r"|staticcheck|lint|golangci-lint|clippy|bandit|semgrep|vulture|phpcs|NOSONAR)[:\s-]\s*"
+            r"(?:noqa|ignore|disable|off|skip|fixme|nocheck)|@SuppressWarnings\(|@Suppress\(|#pragma warning disable"
         ),
     ),
-    ("deselects or ignores tests", re.compile(r"--deselect\b|--ignore(?:-glob)?[= ]\S*test|--passWithNoTests\b")),
+    (
+        "deselects or ignores tests",
+        re.compile(
+            r"--deselect\b|--ignore(?:-glob)?[= ]\S*test|--passWithNoTests\b|(?<!\S)-[km][= ]?\s*['\"]?not\b"
+            r"|\bpytest\b[^\n;&|]*\s-k[\s=]|\bgo test\b[^\n;&|]*\s-(?:skip|run)[\s=]|--testPathIgnorePatterns\b"
+            r"|--(?:extend-)?exclude\b|(?<!\S)--skip\b"
+        ),
+    ),
+]
+# flags that make a command check more; a change that drops one (counted per file) stops checking something
+STRICT: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "drops `{flag}`, which makes a command fail on what it finds (the line was)",
+        re.compile(
+            r"(?<![\w-])(?:--strict(?:-markers|-config)?|--fail-on-warnings?|-Werror|-W\s*error|--warnings-as-errors"
+            r"|--error-on-warnings?|--deny-warnings|-D\s*warnings|--check|--frozen-lockfile|--frozen|--locked"
+            r"|--immutable|--require-hashes)(?![\w-])"
+        ),
+    ),
+    ("replaces `npm ci`, which fails when the lockfile is out of date", re.compile(r"\bnpm\s+ci\b")),
 ]
 _TEST_DEFINITIONS = {
     ".py": re.compile(r"^\s*(?:async\s+)?def test|^\s*class Test", re.MULTILINE),
@@ -132,6 +179,15 @@ def _marker_added(change: FileChange) -> tuple[str, int, str, str] | None:
             continue
         line, text = next(((n, t) for n, t in added_lines(before, after) if pattern.search(t)), (0, ""))
         return change.path, line, what, text
+    if change.after is None:
+        return None
+    for what, pattern in STRICT:
+        lost = Counter(pattern.findall(before)) - Counter(pattern.findall(after))
+        if not lost:
+            continue
+        flag = sorted(lost)[0]
+        removed = [t for t in before.splitlines() if flag in t and t not in after.splitlines()]
+        return change.path, 0, what.replace("{flag}", flag), removed[0] if removed else ""
     return None
 
 

@@ -74,7 +74,7 @@ Found = tuple[str, int, str, str]
 def config_weakening(path: str, before: str | None, after: str | None) -> Found | None:
     if before is None or after is None:
         return None
-    return _threshold(path, before, after) or _ignores(path, before, after)
+    return _threshold(path, before, after) or _ignores(path, before, after) or _switches(path, before, after)
 
 
 def _kind(key: str) -> str:
@@ -130,11 +130,16 @@ def _is_config(path: str) -> bool:
     return name in _CONFIG_NAMES or name.startswith((".eslintrc", "eslint.config"))
 
 
-def _flatten(data: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+def _flatten(data: Any, prefix: tuple[str, ...] = (), *, steps: bool = False) -> dict[tuple[str, ...], Any]:
+    """Leaves by their key path; with `steps`, lists of mappings too, each item by its name, id or uses."""
     flat: dict[tuple[str, ...], Any] = {}
     if isinstance(data, dict):
         for key, value in data.items():
-            flat |= _flatten(value, (*prefix, str(key)))
+            flat |= _flatten(value, (*prefix, str(key)), steps=steps)
+    elif steps and isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
+        for index, item in enumerate(data):
+            label = next((str(item[k]).split("@")[0] for k in ("id", "name", "uses") if k in item), f"#{index}")
+            flat |= _flatten(item, (*prefix, label), steps=steps)
     else:
         flat[prefix] = data
     return flat
@@ -179,3 +184,57 @@ def _line_of(after: str, before: str, needle: str) -> int:
         if needle in line and line not in old_lines:
             return number
     return 0
+
+
+# settings that make a check stricter when on (turned off: weakened), and laxer when on (turned on: weakened);
+# matched on the key without case, `_` or `-` (`fail_ci_if_error`, `disallow_untyped_defs`, `noImplicitAny`)
+_STRICT_SWITCH = re.compile(
+    r"\w*strict\w*|failciif\w*|failon\w*|requirecitopass|disallow\w*|warnunused\w*|warnreturnany|checkuntypeddefs"
+    r"|noimplicit\w*|nounused\w*|\w*warningsaserrors|werror|erroronwarnings?|forbid\w*"
+)
+_LAX_SWITCH = re.compile(
+    r"informational|exitzero|softfail|warnonly|ignoremissingimports|ignoreerrors|ignoredeprecations|skiplibcheck"
+    r"|skipdefaultlibcheck|continueonerror|allowuntyped\w*|allowredefinition\w*|allowincompletedefs|onlywarn\w*"
+)
+_TRUE, _FALSE = {"true", "yes", "on"}, {"false", "no", "off"}
+
+
+def _switch(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str) else ""
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _switches(path: str, before: str, after: str) -> Found | None:
+    """A strictness setting turned off (`fail_ci_if_error: false`, `strict = false`), a leniency turned on
+    (`informational: true`, `ignore_missing_imports = true`), or a warnings filter that now ignores more,
+    in a configuration file or a workflow's `with:`."""
+    name = PurePosixPath(path).name
+    if not (_is_config(path) or name.endswith((".yml", ".yaml", ".json", ".toml", ".cfg", ".ini"))):
+        return None
+    old, new = _load(path, before), _load(path, after)
+    if old is None or new is None:
+        return None
+    flat_old, flat_new = _flatten(old, steps=True), _flatten(new, steps=True)
+    for key, value in flat_new.items():
+        if not key:
+            continue
+        switch, was = _switch(value), _switch(flat_old.get(key))
+        word = re.sub(r"[-_]", "", key[-1].lower())
+        strict_off = switch is False and was is not False and _STRICT_SWITCH.fullmatch(word)
+        lax_on = switch is True and was is not True and _LAX_SWITCH.fullmatch(word)
+        if strict_off or lax_on:
+            shown = f"{key[-1]}: {str(value).lower()}"
+            return (
+                path,
+                _line_of(after, before, key[-1]),
+                f"turns `{'.'.join(key)}` {'off' if strict_off else 'on'}",
+                shown,
+            )
+        if word == "filterwarnings":
+            added = {i for i in _items(value) - _items(flat_old.get(key)) if i.strip().startswith("ignore")}
+            if added:
+                item = sorted(added)[0]
+                return path, _line_of(after, before, item), f"ignores more warnings in `{'.'.join(key)}`", item
+    return None

@@ -72,7 +72,12 @@ def workflow_weakening(path: str, before: str | None, after: str | None) -> Foun
         return None
     if new is None:
         return path, 0, "deletes or empties the workflow", ""
-    return _triggers(path, old, new) or _jobs(path, old, new, after or "")
+    return (
+        _triggers(path, old, new)
+        or _filters(path, old, new)
+        or _jobs(path, old, new, after or "")
+        or _narrowed(path, old, new, after or "")
+    )
 
 
 def _triggers(path: str, old: dict[str, Any], new: dict[str, Any]) -> Found | None:
@@ -131,3 +136,70 @@ def _scripts(path: str, before: str | None, after: str | None) -> Found | None:
         if not isinstance(now, str) or _NOOP.fullmatch(now):
             return path, _line(after or "", f'"{name}"'), f"removes or empties the script `{name}`", ""
     return None
+
+
+_WIDENING_IF = re.compile(
+    r"^\s*(?:\$\{\{\s*)?(?:always\(\)|!\s*cancelled\(\)|failure\(\)|success\(\)\s*\|\|\s*failure\(\))"
+)
+_FILTERS = ("branches", "branches-ignore", "paths", "paths-ignore", "tags", "tags-ignore", "types")
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)] if isinstance(value, str) else []
+
+
+def _filters(path: str, old: dict[str, Any], new: dict[str, Any]) -> Found | None:
+    """A trigger that now runs on fewer events: a `branches`/`paths`/`tags`/`types` filter added or
+    shortened, or a `*-ignore` list grown."""
+    old_on, new_on = old.get("on"), new.get("on")
+    if not isinstance(new_on, dict):
+        return None
+    for event, spec in new_on.items():
+        before = _mapping(old_on.get(event)) if isinstance(old_on, dict) else {}
+        after = _mapping(spec)
+        for key in (k for k in _FILTERS if k in after):
+            had, has = set(_as_list(before.get(key))), set(_as_list(after.get(key)))
+            ignore = key.endswith("-ignore")
+            narrower = bool(has - had) if ignore else key not in before or bool(had - has)
+            if narrower:
+                return path, 0, f"runs the workflow on fewer `{event}` events (its `{key}` filter)", ""
+    return None
+
+
+def _matrix_dims(job: Any) -> dict[str, Any]:
+    matrix = _mapping(job).get("strategy")
+    return _mapping(_mapping(matrix).get("matrix"))
+
+
+def _narrowed(path: str, old: dict[str, Any], new: dict[str, Any], after: str) -> Found | None:
+    """A job or step that now runs less: matrix values or `include` entries dropped, `exclude` entries
+    added, a new or changed `if:` (other than `always()`, `!cancelled()`, `failure()`)."""
+    new_jobs = _mapping(new.get("jobs"))
+    for name, job in _mapping(old.get("jobs")).items():
+        now = new_jobs.get(name)
+        before, after_dims = _matrix_dims(job), _matrix_dims(now)
+        for key, values in before.items():
+            if key == "exclude":
+                continue
+            kept = after_dims.get(key)
+            if isinstance(values, list) and (not isinstance(kept, list) or [v for v in values if v not in kept]):
+                return path, 0, f"tests fewer matrix combinations in job `{name}` (`{key}` lost entries)", ""
+        if [e for e in _as_list_of(after_dims.get("exclude")) if e not in _as_list_of(before.get("exclude"))]:
+            return path, 0, f"tests fewer matrix combinations in job `{name}` (`exclude` grew)", ""
+        owners = [(f"job `{name}`", _mapping(job), _mapping(now))]
+        new_steps = {_step_key(step): step for step in _steps(now)}
+        owners += [(f"a step of job `{name}`", step, new_steps.get(_step_key(step), {})) for step in _steps(job)]
+        for label, was, is_now in owners:
+            condition = is_now.get("if")
+            if condition is not None and condition != was.get("if") and not _WIDENING_IF.match(str(condition)):
+                return (
+                    path,
+                    _line(after, f"if: {condition}"),
+                    f"adds a condition to {label}, which may stop it running",
+                    str(condition),
+                )
+    return None
+
+
+def _as_list_of(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

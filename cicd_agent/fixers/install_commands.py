@@ -7,6 +7,7 @@ Recognised: `pip install -r X` / `--requirement X` (also `uv pip install`), `pip
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass
@@ -25,8 +26,28 @@ class Install:
     value: str = ""  # the file, group or extra ("" for the project itself)
 
 
+@dataclass(frozen=True)
+class Run:
+    """A piece of a `run:` script and the directory it runs in, relative to the repository ("." for the root;
+    "" when the workflow computes it: an expression, `cd "$DIR"`)."""
+
+    directory: str
+    script: str
+
+
 def commands_of_job(workspace: Path, workflow_path: str, job_name: str) -> list[str]:
     """The `run:` scripts of the failing job (empty when the job cannot be found)."""
+    return [run.script for run in _step_runs(workspace, workflow_path, job_name)]
+
+
+def job_runs(workspace: Path, workflow_path: str, job_name: str) -> list[Run]:
+    """The failing job's `run:` scripts with their directories: the step's `working-directory`, else the
+    job's or the workflow's `defaults.run.working-directory`, changed by plain `cd dir` inside the script."""
+    steps = _step_runs(workspace, workflow_path, job_name)
+    return [piece for run in steps for piece in split_cd(run.directory, run.script)]
+
+
+def _step_runs(workspace: Path, workflow_path: str, job_name: str) -> list[Run]:
     if not workflow_path or not job_name:
         return []
     file = workspace / workflow_path
@@ -37,7 +58,53 @@ def commands_of_job(workspace: Path, workflow_path: str, job_name: str) -> list[
     if not isinstance(found, tuple):
         return []
     job: MappingNode = found[1]
-    return [run for step in sequence(get(job, "steps")) if (run := scalar(get(step, "run")))]
+    default = _directory(get(get(get(job, "defaults"), "run"), "working-directory"), ".")
+    if default is None:
+        default = _directory(get(get(get(root, "defaults"), "run"), "working-directory"), ".")
+    default = "." if default is None else default
+    runs = []
+    for step in sequence(get(job, "steps")):
+        script = scalar(get(step, "run"))
+        if script:
+            where = _directory(get(step, "working-directory"), ".")
+            runs.append(Run(default if where is None else where, script))
+    return runs
+
+
+def _directory(node: object, base: str) -> str | None:
+    """A `working-directory:` value as a repository path; "" for one the workflow computes; None when absent."""
+    value = scalar(node) if node is not None else None  # type: ignore[arg-type]
+    if value is None:
+        return None
+    return _join(base, value)
+
+
+def _join(base: str, path: str) -> str:
+    if not base or "$" in path or "`" in path or path.startswith(("~", "/")):
+        return ""
+    joined = posixpath.normpath(posixpath.join(base, path.strip()))
+    return "" if joined == ".." or joined.startswith("../") else joined
+
+
+def split_cd(directory: str, script: str) -> list[Run]:
+    """`script` cut where a plain `cd dir` (or `pushd dir`) changes the directory the rest runs in."""
+    runs: list[Run] = []
+    current, pending = directory, list[str]()
+    for piece in re.split(r"\n|&&|;", re.sub(r"\\\r?\n", " ", script)):
+        try:
+            words = shlex.split(piece, comments=True)
+        except ValueError:
+            words = []
+        if len(words) == 2 and words[0] in ("cd", "pushd"):
+            if pending:
+                runs.append(Run(current, "\n".join(pending)))
+                pending = []
+            current = _join(current, words[1])
+            continue
+        pending.append(piece)
+    if pending:
+        runs.append(Run(current, "\n".join(pending)))
+    return runs
 
 
 def commands_in_log(log: str) -> list[str]:

@@ -87,20 +87,29 @@ def _patterns(job_id: str, job: Node) -> list[str]:
 
 
 def find_job(root: Node | None, shown: str) -> tuple[str, MappingNode] | str | None:
-    """(job id, node) of the one job GitHub shows as `shown`; None when none; a reason when several."""
-    names = [shown]
-    if " / " in shown:
-        names.append(shown.split(" / ", 1)[1])
-    for name in names:
-        matches = [(job_id, job) for job_id, job in jobs(root) if _shown_as(job_id, job, name)]
-        exact = [(job_id, job) for job_id, job in matches if _shown_as(job_id, job, name, exact=True)]
-        if len(exact) == 1:  # a job whose name matches without guessing beats one whose expression could be anything
-            return exact[0]
-        if len(matches) > 1:
-            return f"{len(matches)} jobs could be shown as {shown!r}: {', '.join(j for j, _ in matches)}"
-        if matches:
-            return matches[0]
-    return None
+    """(job id, node) of the one job GitHub shows as `shown`; None when none; a reason when several.
+
+    `caller / job` names a job of the workflow that the job `caller` calls (`uses:`): that caller job is
+    returned, never a job of this file that only shares the called job's name. The bare `job` is looked up
+    only in a file that calls no workflow (the called workflow's own file)."""
+    found = _one_job(jobs(root), shown, shown)
+    if found is not None or " / " not in shown:
+        return found
+    caller, called = shown.split(" / ", 1)
+    callers = [(job_id, job) for job_id, job in jobs(root) if get(job, "uses") is not None]
+    if callers:
+        return _one_job(callers, caller, shown)
+    return _one_job(jobs(root), called, shown)
+
+
+def _one_job(candidates: list[tuple[str, MappingNode]], name: str, shown: str) -> tuple[str, MappingNode] | str | None:
+    matches = [(job_id, job) for job_id, job in candidates if _shown_as(job_id, job, name)]
+    exact = [(job_id, job) for job_id, job in matches if _shown_as(job_id, job, name, exact=True)]
+    if len(exact) == 1:  # a job whose name matches without guessing beats one whose expression could be anything
+        return exact[0]
+    if len(matches) > 1:
+        return f"{len(matches)} jobs could be shown as {shown!r}: {', '.join(j for j, _ in matches)}"
+    return matches[0] if matches else None
 
 
 def _shown_as(job_id: str, job: Node, name: str, *, exact: bool = False) -> bool:

@@ -40,18 +40,21 @@ class Manager:
 def manager(workspace: Path, directory: str = "") -> Manager | None:
     """The package manager of the project at `directory` (its lockfile may sit at the repository root)."""
     base = workspace / directory
-    try:
-        manifest = json.loads(read(base, "package.json") or "{}")
-    except ValueError:
-        manifest = {}
-    pinned = re.fullmatch(r"(npm|pnpm|yarn)@(\d+\.\d+\.\d+)(?:\+\S+)?", str(manifest.get("packageManager", "")))
     locks = {"npm": "package-lock.json", "pnpm": "pnpm-lock.yaml", "yarn": "yarn.lock"}
     roots = [base, workspace] if directory else [workspace]
-    if pinned:
-        name, version = pinned.group(1), pinned.group(2)
-        if name == "yarn" and int(version.split(".")[0]) >= 2:
-            name = "yarn-berry"
-        return Manager(name, version, locks[name.split("-")[0]], "packageManager in package.json")
+    for root in roots:  # a workspace package's own pin, else the workspace root's (where pnpm and Yarn keep it)
+        try:
+            manifest = json.loads(read(root, "package.json") or "{}")
+        except ValueError:
+            manifest = {}
+        field = str(manifest.get("packageManager", "")) if isinstance(manifest, dict) else ""
+        pinned = re.fullmatch(r"(npm|pnpm|yarn)@(\d+\.\d+\.\d+)(?:\+\S+)?", field)
+        if pinned:
+            name, version = pinned.group(1), pinned.group(2)
+            if name == "yarn" and int(version.split(".")[0]) >= 2:
+                name = "yarn-berry"
+            shown = "package.json" if root == roots[0] else "the workspace root's package.json"
+            return Manager(name, version, locks[name.split("-")[0]], f"packageManager in {shown}")
     for root in roots:
         for name, lock in locks.items():
             text = read(root, lock)
@@ -90,7 +93,10 @@ def commands(workspace: Path, found: Manager, lock_dir: Path) -> tuple[list[str]
             prefix = [npm]
         return [*prefix, "install", "--package-lock-only", *QUIET], [*prefix, "ci", "--dry-run", *QUIET]
     if found.name == "pnpm":
-        prefix = [npx, "--yes", f"pnpm@{found.version or '9'}"]
+        version = found.version or _pnpm_for(lock_dir / found.lock)
+        if version is None:
+            return "pnpm-lock.yaml's lockfileVersion names no pnpm release the agent knows to write it"
+        prefix = [npx, "--yes", f"pnpm@{version}"]
         lock_only = ["install", "--lockfile-only", "--ignore-scripts"]
         return [*prefix, *lock_only], [*prefix, *lock_only, "--frozen-lockfile"]
     if found.name == "yarn":
@@ -106,6 +112,20 @@ def commands(workspace: Path, found: Manager, lock_dir: Path) -> tuple[list[str]
         return "Yarn 2+ projects pin their Yarn in packageManager or .yarnrc.yml: this one's version is unknown"
     prefix = [npx, "--yes", "-p", f"@yarnpkg/cli-dist@{found.version}", "yarn"]
     return [*prefix, "install", "--mode=update-lockfile"], [*prefix, "install", "--immutable", "--mode=skip-build"]
+
+
+# pnpm-lock.yaml's lockfileVersion -> the pnpm major that writes it (pnpm 10 and 11 write 9.0 too)
+PNPM_LOCKS = {"5.3": "6", "5.4": "7", "6.0": "8", "6.1": "8", "9.0": "9"}
+
+
+def _pnpm_for(path: Path) -> str | None:
+    """The pnpm major that writes this lockfile's format, so a project without a pin keeps its format."""
+    try:
+        head = path.read_text(encoding="utf-8")[:200]
+    except OSError:
+        return None
+    found = re.search(r"^lockfileVersion:\s*['\"]?([\d.]+)", head, re.MULTILINE)
+    return PNPM_LOCKS.get(found.group(1)) if found else None
 
 
 def _lock_version(path: Path) -> int | None:

@@ -5,7 +5,9 @@ formatter the project pins for that file; regenerate the lock file with the proj
 
 from __future__ import annotations
 
+import fnmatch
 import tomllib
+from pathlib import Path, PurePosixPath
 
 from cicd_agent.fixers import dependency_files as deps
 from cicd_agent.fixers import file_formatters, lockers, more_manifests
@@ -31,10 +33,10 @@ def write(
         if deps.pinned_style(before):
             requirement = f"{dist.name}=={dist.version}"
         after: str | None = deps.add_requirement_line(before, requirement)
-    elif place.file == "setup.cfg":
+    elif _name(place) == "setup.cfg":
         after = deps.add_to_setup_cfg(before, place, requirement)
     elif place.kind in ("setup.py", "setup.py-extra", "pipfile", "hatch", "pdm-dev"):
-        after = more_manifests.add(before, place, requirement, dist.name)
+        after = more_manifests.add(before, deps.Place(place.kind, _name(place), place.name), requirement, dist.name)
     else:
         after = deps.add_to_pyproject(before, place, requirement, f"^{dist.version}")
     if after is None:
@@ -65,11 +67,17 @@ def write(
     )
 
 
+def _name(place: deps.Place) -> str:
+    return PurePosixPath(place.file).name
+
+
 def check_added(place: deps.Place, before: str, after: str, dist: str) -> str | None:
     """Re-parse: the new requirement is in the chosen list and every other list is unchanged."""
+    shown = place.file
+    place = deps.Place(place.kind, _name(place) if place.kind != "requirements" else place.file, place.name)
     if place.kind == "requirements":
         old, new = deps.requirements_names(before)[0], deps.requirements_names(after)[0]
-        return None if new - old == {canonical(dist)} else f"re-reading {place.file} did not show exactly {dist} added"
+        return None if new - old == {canonical(dist)} else f"re-reading {shown} did not show exactly {dist} added"
     if place.file == "setup.cfg":
         old_places, new_places = deps.setup_cfg_places(before), deps.setup_cfg_places(after)
     elif place.file != "pyproject.toml":
@@ -82,27 +90,55 @@ def check_added(place: deps.Place, before: str, after: str, dist: str) -> str | 
             old_places = deps.pyproject_places(tomllib.loads(before)) | more_manifests.places_of(place.file, before)
             new_places = deps.pyproject_places(tomllib.loads(after)) | more_manifests.places_of(place.file, after)
         except tomllib.TOMLDecodeError as exc:
-            return f"the edited pyproject.toml does not parse: {exc}"
+            return f"the edited {shown} does not parse: {exc}"
     if place not in new_places:
-        return f"re-reading {place.file} did not find {place.shown()}"
+        return f"re-reading {shown} did not find {place.shown()}"
     for key in set(old_places) | set(new_places):
         added = deps.names_of(key, new_places.get(key, [])) - deps.names_of(key, old_places.get(key, []))
         expected = {canonical(dist)} if key == place else set()
         if added != expected or len(new_places.get(key, [])) != len(old_places.get(key, [])) + len(expected):
-            return f"re-reading {place.file} did not show exactly {dist} added to {place.shown()}"
+            return f"re-reading {shown} did not show exactly {dist} added to {place.shown()}"
     return None
 
 
 def relock(ctx: FixContext, place: deps.Place, changes: list[FileChange]) -> list[FileChange] | CannotFix:
-    """Regenerate the project's lock file after a manifest edit, with its own locker; refuse without one."""
-    if place.file == "Pipfile" and (ctx.workspace / "Pipfile.lock").is_file():
+    """Regenerate the project's lock file after a manifest edit, with its own locker; refuse without one. The
+    lock sits beside the edited file, or for a uv workspace member at the workspace's root."""
+    directory = str(PurePosixPath(place.file).parent) if "/" in place.file else ""
+    prefix = f"{directory}/" if directory else ""
+    if _name(place) == "Pipfile" and (ctx.workspace / prefix / "Pipfile.lock").is_file():
         binary = tool("pipenv")
         if binary is None:
             return CannotFix(NAME, "Pipfile.lock must be regenerated with `pipenv lock`, and pipenv is not installed")
-        return lockers.relock(ctx, NAME, changes, lockers.Locker("Pipfile.lock", [binary, "lock"]))
-    if place.file != "pyproject.toml" or place.kind in ("hatch",):
+        return lockers.relock(ctx, NAME, changes, lockers.Locker(f"{prefix}Pipfile.lock", [binary, "lock"]))
+    if _name(place) != "pyproject.toml" or place.kind in ("hatch",):
         return []
-    locker = lockers.python_locker(ctx.workspace)
+    locker = lockers.python_locker(ctx.workspace, directory)
+    if locker is None and directory:
+        workspace_root = uv_workspace_root(ctx.workspace, directory)
+        locker = lockers.python_locker(ctx.workspace, workspace_root) if workspace_root is not None else None
     if isinstance(locker, CannotFix):
         return CannotFix(NAME, locker.why)
     return lockers.relock(ctx, NAME, changes, locker) if locker else []
+
+
+def uv_workspace_root(workspace: Path, member: str) -> str | None:
+    """The directory ("" for the root) of the uv workspace whose `members` globs take in `member`."""
+    folder = PurePosixPath(member).parent
+    while True:
+        prefix = "" if str(folder) == "." else str(folder)
+        try:
+            data = tomllib.loads((workspace / prefix / "pyproject.toml").read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            data = {}
+        spec = data.get("tool", {}).get("uv", {}).get("workspace", {})
+        members = spec.get("members", []) if isinstance(spec, dict) else []
+        relative = str(PurePosixPath(member).relative_to(prefix)) if prefix else member
+        excluded = spec.get("exclude", []) if isinstance(spec, dict) else []
+        if any(fnmatch.fnmatch(relative, str(m)) for m in members) and not any(
+            fnmatch.fnmatch(relative, str(e)) for e in excluded
+        ):
+            return prefix
+        if not prefix:
+            return None
+        folder = folder.parent

@@ -11,6 +11,7 @@ re-parse; regenerate a lock file with the project's locker, or refuse when it ca
 
 from __future__ import annotations
 
+import posixpath
 import re
 import sys
 import tomllib
@@ -22,7 +23,7 @@ from cicd_agent.fixers import dependency_files as deps
 from cicd_agent.fixers import python_declare, python_places
 from cicd_agent.fixers.base import CannotFix, FixContext, FixPlan, read, repo_path
 from cicd_agent.fixers.import_names import SHIPPED_AS, candidates, looks_like_typo
-from cicd_agent.fixers.install_commands import Install, commands_in_log, commands_of_job, installs
+from cicd_agent.fixers.install_commands import Install, Run, commands_in_log, installs, job_runs, split_cd
 from cicd_agent.fixers.package_index import Distribution, IndexUnavailable, PackageIndex, canonical
 from cicd_agent.fixers.python_versions import ci_python, stdlib
 
@@ -30,6 +31,7 @@ NAME = "missing-dependency"  # the fixer this module serves
 _MISSING = re.compile(r"No module named ['\"]?([A-Za-z_][\w.]*)['\"]?")
 _FRAME = re.compile(r"(?:File \"(?P<a>[^\"]+\.py)\", line \d+|(?P<b>[^\s:\"']+\.py):\d+: in )")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ", re.MULTILINE)
+MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg")
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".tox", ".nox", "build", "dist", "site-packages"}
 
 
@@ -141,40 +143,112 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     dist = verified(ctx.index, module)
     if isinstance(dist, CannotFix):
         return dist
-    project = _project(ctx.workspace)
+    runs = _runs(ctx)
+    base = project_directory(ctx.workspace, text, runs)
+    if isinstance(base, CannotFix):
+        return base
+    root = ctx.workspace / base
+    scripts = [run.script for run in runs if run.directory == base]
+    project = _project(root)
     if project is not None and canonical(dist.name) == project:
         return CannotFix(NAME, f"{dist.name} is this project itself: an install problem, not a missing dependency")
-    scripts = commands_of_job(ctx.workspace, ctx.workflow_path, ctx.job_name) + commands_in_log(ctx.log)
-    plan = installs(scripts, ctx.workspace)
-    places = _all_places(ctx.workspace, plan)
+    plan = installs(scripts, root)
+    places = _all_places(root, plan)
     declared = [p for p, entries in places.items() if canonical(dist.name) in deps.names_of(p, entries)]
     by_name = {canonical(n) for i in plan if i.kind == "package" and (n := deps.requirement_name(i.value) or "")}
-    reached, _ = python_places.installed(ctx.workspace, places, plan)
+    reached, _ = python_places.installed(root, places, plan)
     known = any(i.kind != "package" for i in plan)
     if canonical(dist.name) in by_name or [p for p in declared if p in reached or not known]:
-        where = next((p.shown() for p in declared if p in reached or not known), "the job's own install command")
+        where = next(
+            (_at(base, p).shown() for p in declared if p in reached or not known), "the job's own install command"
+        )
         return CannotFix(NAME, f"{dist.name} is already declared in {where}: {_installed_note(plan)}")
     via = through_extras(
-        ctx.index, {p: e for p, e in places.items() if p in reached or not known}, canonical(dist.name)
+        ctx.index, {_at(base, p): e for p, e in places.items() if p in reached or not known}, canonical(dist.name)
     )
     if via is not None:
         return CannotFix(NAME, f"{dist.name} is already declared through {via}: {_installed_note(plan)}")
-    tests = test_only(ctx.workspace, text, top)
-    chosen = python_places.choose(ctx.workspace, places, plan, tests)
+    tests = test_only(root, text, top)
+    chosen = python_places.choose(root, places, plan, tests)
     if isinstance(chosen, str):
         if declared:
-            shown = ", ".join(p.shown() for p in declared)
+            shown = ", ".join(_at(base, p).shown() for p in declared)
             return CannotFix(
                 NAME,
                 f"{dist.name} is already declared in {shown}, which the job does not install: {_installed_note(plan)}",
             )
         return CannotFix(NAME, chosen)
     note = (
-        f" (also declared in {', '.join(p.shown() for p in declared)}, which the job does not install)"
+        f" (also declared in {', '.join(_at(base, p).shown() for p in declared)}, which the job does not install)"
         if declared
         else ""
     )
-    return python_declare.write(ctx, chosen, dist, module, tests, note)
+    return python_declare.write(ctx, _at(base, chosen), dist, module, tests, note)
+
+
+def _at(base: str, place: deps.Place) -> deps.Place:
+    """`place` (found in the project at `base`) with its file as a repository path."""
+    return place if base == "." else deps.Place(place.kind, f"{base}/{place.file}", place.name)
+
+
+def _runs(ctx: FixContext) -> list[Run]:
+    """The job's scripts with their directories, and the `Run` lines of its log the workflow does not show
+    (a composite action's steps), which run at the root."""
+    runs = job_runs(ctx.workspace, ctx.workflow_path, ctx.job_name)
+    shown = {line.strip() for run in runs for line in run.script.splitlines()}
+    return runs + [
+        piece for script in commands_in_log(ctx.log) if script.strip() not in shown for piece in split_cd(".", script)
+    ]
+
+
+def owning_project(workspace: Path, path: str) -> str | None:
+    """The directory of the nearest pyproject.toml, setup.py or setup.cfg above `path`; None when none."""
+    folder = Path(path).parent
+    while True:
+        if any((workspace / folder / name).is_file() for name in MANIFESTS):
+            return folder.as_posix()
+        if folder == Path("."):
+            return None
+        folder = folder.parent
+
+
+def project_directory(workspace: Path, text: str, runs: list[Run]) -> str | CannotFix:
+    """The directory of the Python project the failing import belongs to: where the job installs (its
+    `working-directory`, a `cd`), which must be the project that holds the importing file."""
+    installing = list(
+        dict.fromkeys(
+            r.directory for r in runs if installs([r.script], workspace / r.directory if r.directory else None)
+        )
+    )
+    if "" in installing:
+        return CannotFix(
+            NAME, "the job installs in a directory its workflow computes: cannot tell which project to edit"
+        )
+    importer = next(
+        (
+            posixpath.normpath(f"{d}/{found}")
+            for d in [*installing, "."]
+            if (found := importing_file(workspace / d, text))
+        ),
+        None,
+    )
+    owner = owning_project(workspace, importer) if importer else None
+    if not installing:
+        return owner or "."
+    if owner is not None and owner in installing:
+        return owner
+    if len(installing) > 1:
+        return CannotFix(
+            NAME,
+            f"the job installs in several directories ({', '.join(installing)}): cannot tell which project to edit",
+        )
+    if owner is not None and owner != installing[0]:
+        return CannotFix(
+            NAME,
+            f"{importer} belongs to the project in {owner}, and the job installs in {installing[0]}: "
+            "declare it by hand where that project's CI installs from",
+        )
+    return installing[0]
 
 
 def through_extras(index: PackageIndex, places: dict[deps.Place, list[str]], wanted: str) -> str | None:

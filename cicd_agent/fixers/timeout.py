@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, ScalarNode
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read
 from cicd_agent.fixers.job_names import find_job
 from cicd_agent.fixers.line_edits import LineEdits
-from cicd_agent.fixers.workflow_yaml import compose
+from cicd_agent.fixers.workflow_yaml import compose, get, scalar
 
 NAME = "timeout"
 FACTOR = 2.0
@@ -56,6 +56,35 @@ def _only_limit_changed(before: str, after: str, job_id: str, minutes: int) -> b
     return bool(old == new)
 
 
+def locate_job(ctx: FixContext, path: str, shown: str, depth: int = 0) -> tuple[str, str, str, MappingNode] | CannotFix:
+    """(file, its text, job id, job node) of the job GitHub shows as `shown`, following `caller / job` into
+    the local workflow the caller calls; refused for a job that runs in another repository's workflow."""
+    text = read(ctx.workspace, path) if path else None
+    if text is None:
+        return CannotFix(NAME, f"cannot read the workflow file {path or '(unknown)'}")
+    root = compose(text)
+    if root is None:
+        return CannotFix(NAME, f"{path} is not valid YAML")
+    found = find_job(root, shown)
+    if found is None:
+        return CannotFix(NAME, f"no job under `jobs:` in {path} is shown as {shown!r}")
+    if isinstance(found, str):
+        return CannotFix(NAME, found)
+    job_id, job = found
+    called = scalar(get(job, "uses"))
+    if called is None:
+        return path, text, job_id, job
+    if " / " not in shown or depth >= 4:
+        return CannotFix(NAME, f"job `{job_id}` in {path} calls {called}: the time limit is set in the called jobs")
+    if not called.startswith("./"):
+        return CannotFix(
+            NAME,
+            f"{shown!r} runs in {called}, another repository's workflow that job `{job_id}` of {path} calls: "
+            "its time limit is set there",
+        )
+    return locate_job(ctx, called[2:], shown.split(" / ", 1)[1], depth + 1)
+
+
 def fix(ctx: FixContext) -> FixPlan | CannotFix:
     match = _LIMIT.search(ctx.evidence()) or _LIMIT.search(ctx.log)
     if not match:
@@ -64,19 +93,10 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     target = min(math.ceil(current * FACTOR), CAP_MINUTES)
     if target <= current:
         return CannotFix(NAME, f"the job already has {current} minutes, the cap is {CAP_MINUTES}: make it faster")
-    path = ctx.workflow_path
-    text = read(ctx.workspace, path) if path else None
-    if text is None:
-        return CannotFix(NAME, f"cannot read the workflow file {path or '(unknown)'}")
-    root = compose(text)
-    if root is None:
-        return CannotFix(NAME, f"{path} is not valid YAML")
-    found = find_job(root, ctx.job_name)
-    if found is None:
-        return CannotFix(NAME, f"no job under `jobs:` in {path} is shown as {ctx.job_name!r}")
-    if isinstance(found, str):
-        return CannotFix(NAME, found)
-    job_id, job = found
+    located = locate_job(ctx, ctx.workflow_path, ctx.job_name)
+    if isinstance(located, CannotFix):
+        return located
+    path, text, job_id, job = located
     after = raise_limit(text, job, target)
     if after is None:
         return CannotFix(NAME, f"job `{job_id}` in {path} sets its time limit in a way this fixer does not edit")

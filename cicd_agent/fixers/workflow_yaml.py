@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+_LOCAL = re.compile(r"""^\s*-?\s*uses:\s*["']?\./([^\s"'#]+)""", re.MULTILINE)
 _USES = re.compile(r"(?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[^@\s]+)?)@(?P<ref>[^\s@]+)")
 
 
@@ -26,7 +27,24 @@ def action_files(workspace: Path) -> list[str]:
     if actions.is_dir():
         found += [p for p in actions.rglob("action.y*ml") if p.name in ("action.yml", "action.yaml")]
     found += [p for p in (workspace / "action.yml", workspace / "action.yaml") if p.is_file()]
-    return sorted({p.relative_to(workspace).as_posix() for p in found})
+    pending = list(found)
+    while pending:  # local actions kept elsewhere (`uses: ./tools/ci/setup`), as the files using them name them
+        try:
+            text = pending.pop().read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in _LOCAL.finditer(text):
+            target = (workspace / match.group(1)).resolve()
+            if not target.is_relative_to(workspace.resolve()):
+                continue
+            for candidate in (target / "action.yml", target / "action.yaml", target):
+                if candidate.is_file() and candidate.suffix in (".yml", ".yaml") and candidate not in found:
+                    found.append(candidate)
+                    pending.append(candidate)
+                    break
+    return sorted(
+        {p.relative_to(workspace).as_posix() for p in found if p.resolve().is_relative_to(workspace.resolve())}
+    )
 
 
 def compose(text: str) -> Node | None:

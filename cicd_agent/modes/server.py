@@ -311,7 +311,10 @@ class Listener:
     def close(self) -> None:
         """Stop accepting, close every connection, stop the workers, log the last refusals."""
         if self._servers and self._thread is not None:
-            self._servers[0].trigger.pull_trigger(lambda: close_all(self._map, ignore_all=True))
+            try:
+                self._servers[0].trigger.pull_trigger(lambda: close_all(self._map, ignore_all=True))
+            except OSError:  # the wake-up pipe is already gone: close from here; the loop ends with its map empty
+                close_all(self._map, ignore_all=True)
             self._thread.join(timeout=10)
         if self._dispatcher is not None:
             self._dispatcher.shutdown(timeout=5)

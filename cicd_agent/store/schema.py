@@ -231,7 +231,14 @@ def _m8_people(db: sqlite_utils.Database) -> None:
         remediations.add_column(name, str, not_null_default="")
 
 
-def _m9_webhook_deliveries(db: sqlite_utils.Database) -> None:
+def _m9_responses(db: sqlite_utils.Database) -> None:
+    """GitHub's answers to the reads the agent repeats, with their validators (ETag or Last-Modified), so the
+    next cycle asks conditionally: a 304 costs no rate limit."""
+    db.table("responses").create({"key": str, "validator": str, "body": str, "used_at": float}, pk="key")
+    db.table("responses").create_index(["used_at"])
+
+
+def _m10_webhook_deliveries(db: sqlite_utils.Database) -> None:
     """Webhook deliveries by their `X-GitHub-Delivery` GUID (the same on a redelivery): each handled once
     (`received_at`), and the redeliveries the agent asked GitHub for (`redelivered_at`, how many). Plain SQL
     that SQLite and PostgreSQL both run."""
@@ -255,5 +262,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
     ("0008_people", _m8_people),
-    ("0009_webhook_deliveries", _m9_webhook_deliveries),
+    ("0009_responses", _m9_responses),
+    ("0010_webhook_deliveries", _m10_webhook_deliveries),
 ]

@@ -10,6 +10,7 @@ from fixer_corpus import (
     missing_dependencies,
     node_go,
     reached_actions,
+    subprojects,
     timeouts,
 )
 
@@ -21,4 +22,5 @@ CASES: list[Case] = [
     *node_go.CASES,
     *formatters.CASES,
     *timeouts.CASES,
+    *subprojects.CASES,
 ]

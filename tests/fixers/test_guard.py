@@ -187,3 +187,148 @@ def test_every_fixer_is_guarded_including_a_configured_command(tmp_path: Path) -
     assert isinstance(result, CannotFix)
     assert result.why == "the plan would weaken a check: tests/test_parse.py deletes or empties a test file"
     assert all(fixer.__name__ == "run" for fixer in FIXERS.values())
+
+
+# Weakenings seen in real "make CI green" commits, and legitimate fixes that must pass beside them.
+CI = """name: CI
+on:
+  push:
+    branches: [main]
+  pull_request:
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: true
+      matrix:
+        python-version: ["3.11", "3.12", "3.13"]
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: ${{ matrix.python-version }}
+      - run: uv sync --locked
+      - name: Tests
+        run: uv run pytest -x --strict-markers
+      - name: Lint
+        run: uv run ruff check . && uv run ruff format --check .
+      - name: Upload coverage
+        uses: codecov/codecov-action@v5
+        with:
+          fail_ci_if_error: true
+          token: ${{ secrets.CODECOV_TOKEN }}
+  docs:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npm ci && npx mkdocs build --strict
+"""
+MYPY = """[tool.mypy]
+strict = true
+warn_unused_ignores = true
+
+[tool.pytest.ini_options]
+filterwarnings = ["error"]
+"""
+CODECOV = "coverage:\n  status:\n    project:\n      default:\n        informational: false\n"
+CONFTEST = "import pytest\n\n\n@pytest.fixture\ndef app():\n    return object()\n"
+GO_FILE = 'package cache\n\nimport "testing"\n\nfunc TestPut(t *testing.T) {}\n'
+
+MORE_WEAKENING = [
+    ("-k 'not slow'", CI, "uv run pytest -x", "uv run pytest -x -k 'not slow'", "deselects or ignores tests"),
+    ("-m 'not network'", CI, "uv run pytest -x", 'uv run pytest -x -m "not network"', "deselects or ignores tests"),
+    ("fail_ci_if_error: false", CI, "fail_ci_if_error: true", "fail_ci_if_error: false", "turns `jobs.test.steps"),
+    ("ruff --exit-zero", CI, "uv run ruff check .", "uv run ruff check . --exit-zero", "exit 0 on what it finds"),
+    ("|| echo", CI, "uv run ruff check .", "uv run ruff check . || echo lint failed", "`|| echo`"),
+    ("--check dropped", CI, "ruff format --check .", "ruff format .", "drops `--check`"),
+    ("--strict dropped", CI, "mkdocs build --strict", "mkdocs build", "drops `--strict`"),
+    ("--locked dropped", CI, "uv sync --locked", "uv sync", "drops `--locked`"),
+    ("--strict-markers dropped", CI, "pytest -x --strict-markers", "pytest -x", "drops `--strict-markers`"),
+    ("npm ci -> npm install", CI, "npm ci && npx", "npm install && npx", "replaces `npm ci`"),
+    ("matrix entry dropped", CI, '["3.11", "3.12", "3.13"]', '["3.11", "3.12"]', "fewer matrix combinations"),
+    (
+        "matrix exclude added",
+        CI,
+        '        python-version: ["3.11", "3.12", "3.13"]\n',
+        '        python-version: ["3.11", "3.12", "3.13"]\n        exclude:\n          - python-version: "3.13"\n',
+        "fewer matrix combinations",
+    ),
+    (
+        "if: on a job",
+        CI,
+        "  docs:\n",
+        "  docs:\n    if: github.event_name == 'push'\n",
+        "adds a condition to job `docs`",
+    ),
+    (
+        "paths-ignore",
+        CI,
+        "  pull_request:\n",
+        "  pull_request:\n    paths-ignore: ['src/legacy/**']\n",
+        "fewer `pull_request`",
+    ),
+    ("mypy strict off", MYPY, "strict = true", "strict = false", "turns `tool.mypy.strict` off"),
+    ("ignore_missing_imports", MYPY, "strict = true\n", "strict = true\nignore_missing_imports = true\n", "on"),
+    ("filterwarnings ignore", MYPY, '["error"]', '["error", "ignore::DeprecationWarning"]', "ignores more warnings"),
+    ("codecov informational", CODECOV, "informational: false", "informational: true", "informational"),
+    (
+        "importorskip",
+        TESTS,
+        "from app import parse",
+        'yaml = pytest.importorskip("yaml")\nfrom app import parse',
+        "skip",
+    ),
+    ("collect_ignore", CONFTEST, "import pytest\n", 'import pytest\n\ncollect_ignore = ["test_slow.py"]\n', "skip"),
+    ("it.only", SPEC, "  it('adds", "  it.only('adds", "`.only`"),
+    ("ruff: noqa", TESTS, "import pytest\n", "# ruff: noqa: F401\nimport pytest\n", "suppression comment"),
+    ("fmt: off", TESTS, "import pytest\n", "# fmt: off\nimport pytest\n", "suppression comment"),
+    ("istanbul ignore", SPEC, "  it('adds", "  /* istanbul ignore next */\n  it('adds", "suppression comment"),
+    ("go:build ignore", GO_FILE, "package cache", "//go:build ignore\n\npackage cache", "leaves a file out"),
+    ("reruns", CI, "uv run pytest -x", "uv run pytest -x --reruns 3", "retries failing tests"),
+]
+MORE_PATHS = {CI: ".github/workflows/ci.yml", MYPY: "pyproject.toml", CODECOV: "codecov.yml"}
+MORE_PATHS |= {CONFTEST: "tests/conftest.py", GO_FILE: "cache/cache_test.go"}
+
+
+@pytest.mark.parametrize(("what", "before", "old", "new", "said"), MORE_WEAKENING, ids=[w[0] for w in MORE_WEAKENING])
+def test_more_weakenings_are_refused(what: str, before: str, old: str, new: str, said: str) -> None:
+    assert before.count(old) == 1
+    path = MORE_PATHS.get(before) or PATHS[before]
+    found = weakening([FileChange(path, before, before.replace(old, new))])
+    assert found is not None, what
+    assert said in str(found)
+
+
+MORE_FIXES = [
+    ("a Python version added to the matrix", CI, '"3.12", "3.13"]', '"3.12", "3.13", "3.14"]'),
+    ("fail-fast turned off (runs more)", CI, "fail-fast: true", "fail-fast: false"),
+    ("allow-prereleases added", CI, "python-version }}\n", "python-version }}\n          allow-prereleases: true\n"),
+    (
+        "an upload keeps hidden files",
+        CI,
+        "fail_ci_if_error: true\n",
+        "fail_ci_if_error: true\n          include-hidden-files: true\n",
+    ),
+    (
+        "if: always() on a step",
+        CI,
+        "      - name: Upload coverage\n",
+        "      - name: Upload coverage\n        if: always()\n",
+    ),
+    ("codecov bumped, input renamed", CI, "codecov/codecov-action@v5", "codecov/codecov-action@v6"),
+    ("a branch added to a trigger", CI, "branches: [main]", "branches: [main, release]"),
+    ("pytest gets more verbose", CI, "uv run pytest -x", "uv run pytest -x -vv"),
+    (
+        "a dependency added beside strict mypy",
+        MYPY,
+        "[tool.mypy]\n",
+        '[project]\nname = "x"\ndependencies = ["pyyaml"]\n\n[tool.mypy]\n',
+    ),
+    ("a test file's import fixed", TESTS, "from app import parse", "from app.parsing import parse"),
+]
+
+
+@pytest.mark.parametrize(("what", "before", "old", "new"), MORE_FIXES, ids=[f[0] for f in MORE_FIXES])
+def test_more_real_fixes_pass(what: str, before: str, old: str, new: str) -> None:
+    assert before.count(old) == 1
+    path = MORE_PATHS.get(before) or PATHS[before]
+    assert weakening([FileChange(path, before, before.replace(old, new))]) is None

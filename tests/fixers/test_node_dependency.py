@@ -14,7 +14,7 @@ from registries import npm_registry
 
 from cicd_agent.analysis import analyze
 from cicd_agent.fixers import FIXERS, CannotFix, FixContext, FixPlan
-from cicd_agent.fixers.node_lockers import manager
+from cicd_agent.fixers.node_lockers import commands, manager
 
 pytestmark = pytest.mark.skipif(shutil.which("npm") is None, reason="node and npm are not installed here")
 REQUIRE = (
@@ -160,3 +160,32 @@ def test_the_manager_and_its_version_come_from_the_project(tmp_path: Path) -> No
     assert manager(tmp_path).name == "yarn"  # type: ignore[union-attr]
     (tmp_path / "yarn.lock").write_text("__metadata:\n  version: 8\n")
     assert manager(tmp_path).name == "yarn-berry"  # type: ignore[union-attr]
+
+
+def test_a_workspace_package_takes_the_workspace_roots_pin(tmp_path: Path) -> None:
+    """pnpm and Yarn workspaces pin the manager in the root package.json only (as Vue's and Prettier's do): a
+    package's fix must run that version, not a default that rewrites the lockfile in another format."""
+    (tmp_path / "package.json").write_text('{"private": true, "packageManager": "pnpm@8.15.9"}')
+    (tmp_path / "pnpm-lock.yaml").write_text("lockfileVersion: '6.0'\n")
+    (tmp_path / "packages" / "core").mkdir(parents=True)
+    (tmp_path / "packages" / "core" / "package.json").write_text('{"name": "@acme/core"}')
+    found = manager(tmp_path, "packages/core")
+    assert found is not None
+    assert (found.name, found.version, found.lock) == ("pnpm", "8.15.9", "pnpm-lock.yaml")
+    assert "workspace root" in found.source
+    (tmp_path / "package.json").write_text('{"private": true, "packageManager": "yarn@4.5.3"}')
+    found = manager(tmp_path, "packages/core")
+    assert found is not None and (found.name, found.version) == ("yarn-berry", "4.5.3")
+
+
+@pytest.mark.parametrize(("lock", "major"), [("'6.0'", "8"), ("5.4", "7"), ("'9.0'", "9")])
+def test_an_unpinned_pnpm_keeps_its_lockfile_format(tmp_path: Path, lock: str, major: str) -> None:
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / "pnpm-lock.yaml").write_text(f"lockfileVersion: {lock}\n\nimporters: {{}}\n")
+    found = manager(tmp_path)
+    assert found is not None and found.version == ""
+    if shutil.which("npx") is None:
+        pytest.skip("node is not installed")
+    argv = commands(tmp_path, found, tmp_path)
+    assert not isinstance(argv, str)
+    assert f"pnpm@{major}" in argv[0]

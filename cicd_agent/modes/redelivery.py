@@ -84,6 +84,7 @@ def redeliver_missed(p: Ports, report: Report) -> int:
         try:
             p.effects.redeliver(delivery)
         except AgentError as exc:
+            p.store.release_redelivery(delivery.guid)  # not asked for after all: a later look asks again
             report.error(p, f"redelivering webhook delivery {delivery.guid}: {exc}")
             continue
         asked += 1

@@ -63,6 +63,16 @@ class DeliveryQueries(StoreBase):
             self._wrote("store.redelivery", guid)
         return claimed
 
+    def release_redelivery(self, guid: str) -> None:
+        """A redelivery that could not be asked for after all (GitHub refused the request, or did not answer): the
+        claim is given back, so a later look may ask again."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE webhook_deliveries SET redelivered_at = 0, redeliveries = redeliveries - 1"
+                " WHERE guid = ? AND received_at = 0 AND redeliveries > 0",
+                [guid],
+            )
+
     def forget_deliveries(self, *, before: float) -> None:
         """Drop what is older than GitHub keeps deliveries for: they can come back no more."""
         with self.transaction():

@@ -51,3 +51,13 @@ def test_old_deliveries_are_forgotten(store: Store) -> None:
     assert store.handled_deliveries(["old", "new"]) == {"new"}
     assert store.claim_delivery("old", "workflow_run", now=1001.0)  # gone: it can no longer come back anyway
     assert not store.claim_redelivery("asked", "workflow_run", now=1002.0, attempted_since=900.0)
+
+
+def test_a_redelivery_that_could_not_be_asked_for_is_given_back(store: Store) -> None:
+    assert store.claim_redelivery("g", "workflow_run", now=100.0, attempted_since=50.0)
+    assert not store.claim_redelivery("g", "workflow_run", now=160.0, attempted_since=50.0)  # asked, not tried yet
+    store.release_redelivery("g")  # ... but the request failed: GitHub never got it
+    assert store.claim_redelivery("g", "workflow_run", now=220.0, attempted_since=50.0)
+    store.claim_delivery("g", "workflow_run", now=230.0)
+    store.release_redelivery("g")  # a received delivery is never given back
+    assert not store.claim_redelivery("g", "workflow_run", now=300.0, attempted_since=250.0)

@@ -23,6 +23,13 @@ DESCRIPTIONS = {
     "github.discover": "Where the repositories a [[repos]] glob selects come from: orgs (GET /orgs/{owner}/repos "
     "for each glob's owner) or installation (every repository the GitHub App installation can see; all of them "
     "when there is no [[repos]] entry).",
+    "budget": "The fleet's request budget: every request waits for its share before it is sent, every host counts "
+    "in the same windows through the state. The defaults sit under GitHub's secondary limits; 0 leaves one unpaced.",
+    "budget.in_flight": "Requests at once across the fleet, shared among the hosts alive (GitHub: at most 100).",
+    "budget.points_per_minute": "A read costs 1 point, a write 5 (GitHub: 900 a minute for the REST API).",
+    "budget.creations_per_minute": "Content-creating requests (every write is counted) a minute (GitHub: 80).",
+    "budget.creations_per_hour": "Content-creating requests an hour (GitHub: 500).",
+    "budget.requests_per_hour": "The token's primary rate limit, charged after each answer; a 304 costs nothing.",
     "repos": "One table per repository, or per glob over the discovered ones, to watch.",
     "repos.name": "OWNER/NAME, or a glob (OWNER/*, OWNER/api-*): an exact name wins over globs, then the first glob.",
     "repos.include_archived": "A glob: also watch the archived repositories it matches.",
@@ -30,10 +37,14 @@ DESCRIPTIONS = {
     "repos.branches": "Branch globs; failures on other branches are ignored.",
     "repos.token_env": "A token variable for this repository only.",
     "state": "Where the state lives.",
-    "state.dir": "The state database is <dir>/state.db.",
+    "state.dir": "The SQLite state database is <dir>/state.db (clones go to <dir>/workspaces either way).",
+    "state.url": "A PostgreSQL database shared by several hosts: postgresql://USER@HOST:PORT/DATABASE (the password "
+    "in PGPASSWORD or ~/.pgpass, not here). Empty: the SQLite file in state.dir. $CICD_AGENT_STATE_URL and "
+    "--state-url win over it.",
     "state.snapshot_retention": "How long the file contents saved before each change are kept.",
     "state.dedup_ttl": "How far back failed runs are listed; each is handled once.",
-    "state.lease": "How long a claim on a failure or a remediation holds; a killed cycle's work is taken over then.",
+    "state.lease": "How long a claim on a failure or a remediation holds without its host renewing it (a "
+    "heartbeat renews it every third of it while the work runs): a dead host's work is taken over after it.",
     "breaker.failure_threshold": "Failed remediations of one failure before its breaker opens.",
     "breaker.reset_after": "Then one trial is allowed (half-open).",
     "health.delay": "First look at the fix's CI.",
@@ -46,6 +57,10 @@ DESCRIPTIONS = {
     "rules.fixer": "A built-in fixer by name.",
     "rules.command": "A command run in the checkout (argument list, no shell).",
     "notifications.events": "Which events are sent.",
+    "reruns": "Re-runs that wait (a rate limit) or are budgeted (known flaky tests).",
+    "reruns.rate_limit_backoff": "The wait before re-running a rate-limited failure whose log states none.",
+    "reruns.flaky_budget": "Re-runs of known flaky tests per repository per flaky_window (0: never).",
+    "reruns.flaky_report_after": "Flakes of one test before its one issue is opened (then updated).",
     "schedule.cleanup_cron": "When old snapshots are deleted (crontab syntax).",
     "schedule.discover_interval": "How often the discovered repositories are listed again (and on installation "
     "webhooks).",

@@ -1,7 +1,8 @@
 """`agent run --watch`: cycles under APScheduler until SIGTERM/SIGINT.
 
-Jobs: a full cycle every `poll_interval`, due health checks every `health_interval`, snapshot cleanup on a
-cron. One worker thread runs them, so no two ever overlap (a cycle longer than its interval is coalesced,
+Jobs: a full cycle every `poll_interval`, due health checks every `health_interval`, a look for a dead host's
+expired leases every half lease (at least 5 s), snapshot cleanup on a cron. One worker thread runs them, so no two
+ever overlap (a cycle longer than its interval is coalesced,
 never run twice at once). Pending health checks live in the store, so a restarted watcher picks them up.
 A signal lets the job in progress finish its current write, then the watcher exits.
 """
@@ -34,8 +35,11 @@ from cicd_agent.remediation.cycle import Ports, Report, run_cycle
 from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.remediation.sweep import TICK as SWEEP_TICK
 from cicd_agent.remediation.sweep import Sweep
-from cicd_agent.store import Store, read_store
+from cicd_agent.remediation.takeover import take_over
+from cicd_agent.store import Store
 from cicd_agent.text import iso8601
+
+TAKEOVER_EVERY = 5.0  # seconds at least between looks for a dead host's work (half the lease otherwise)
 
 
 @dataclass
@@ -176,6 +180,8 @@ def watch(
     config = ports.config
 
     def discover() -> bool:
+        if not ports.store.lead():
+            return True  # the leader discovers (and sweeps) for the fleet; webhooks are routed by what they say
         report = Report()
         fleet.refresh(ports, report)
         if report.errors:
@@ -191,6 +197,10 @@ def watch(
 
     def sweep_tick() -> None:
         assert sweep is not None
+        if not ports.store.lead():
+            return
+        if fleet.discovers and not fleet.discovered:
+            discover()  # this host has just taken the lead
         report = Report()
         if sweep.tick(ports, report) and (report.decisions or report.errors):
             on_report(report)
@@ -200,7 +210,12 @@ def watch(
             ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
         )
 
-    extra = list(jobs or [])
+    def takeover() -> None:
+        report = Report()
+        if take_over(ports, report):
+            on_report(report)
+
+    extra = [("takeover", takeover, max(TAKEOVER_EVERY, config.state.lease / 2)), *(jobs or [])]
     if fleet.discovers:
         extra.append(("discovery", discover, config.schedule.discover_interval))
     if sweep is not None:
@@ -214,7 +229,7 @@ def watch(
     if fleet.discovers:
         discover()
     names = fleet.names()
-    watched = ", ".join(names) if len(names) <= 10 else f"{len(names)} repositories"
+    watched = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     polling = (
         f"webhooks first, each repository polled once every {config.schedule.poll_interval:g}s (spread over it)"
         if sweep is not None
@@ -243,11 +258,10 @@ def serve_metrics(
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
     and this process; `/healthz` from the watcher's cycles; the dashboard pages; `routes` beside them."""
     config = ports.config
-    dry_run = ports.effects.recorder is not None
 
     @contextlib.contextmanager
     def reading() -> Iterator[Store]:
-        store = read_store(ports.store.path.parent) if dry_run else Store(ports.store.path)
+        store = ports.store.reopen()  # a dry run's: a new copy of the real state
         try:
             yield store
         finally:

@@ -3,31 +3,26 @@ redelivery asked for by one host, a bounded number of times."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+from harness import OpenStore
 
 from cicd_agent.store import Store
 from cicd_agent.store.deliveries import MAX_REDELIVERIES
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "state.db")
-
-
-def test_a_delivery_is_handled_once_whichever_copy_comes_first(store: Store) -> None:
+def test_a_delivery_is_handled_once_whichever_copy_comes_first(store: Store, new_store: OpenStore) -> None:
     assert store.claim_delivery("g-1", "workflow_run", now=100.0)
     assert not store.claim_delivery("g-1", "workflow_run", now=101.0)  # a redelivery, or GitHub's retry
     assert store.handled_deliveries(["g-1", "g-2"]) == {"g-1"}
-    other = Store(store.path)  # another host on the same store
+    other = new_store()  # another host on the same store
     assert not other.claim_delivery("g-1", "workflow_run", now=102.0)
     assert other.claim_delivery("g-2", "pull_request", now=102.0)
 
 
-def test_a_redelivery_is_asked_for_once_until_github_tries_it_and_at_most_a_few_times(store: Store) -> None:
+def test_a_redelivery_is_asked_for_once_until_github_tries_it_and_at_most_a_few_times(
+    store: Store, new_store: OpenStore
+) -> None:
     assert store.claim_redelivery("g", "workflow_run", now=100.0, attempted_since=50.0)
-    assert not Store(store.path).claim_redelivery("g", "workflow_run", now=101.0, attempted_since=50.0)
+    assert not new_store().claim_redelivery("g", "workflow_run", now=101.0, attempted_since=50.0)
     # GitHub tried it at 105 and it failed again: it may be asked for again, up to the bound
     asked = 1
     for now in range(200, 200 + 10 * MAX_REDELIVERIES, 10):

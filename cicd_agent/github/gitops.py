@@ -47,11 +47,13 @@ class WorkflowPushRefused(PermissionMissing):
 class Revert:
     """A revert made in a workspace: its commit at HEAD; or `already` there (with the agent's revert commit
     found by its message, none when a person reverted the same lines); or the files whose same lines changed
-    since (`conflicts`; nothing is left half-done)."""
+    since (`conflicts`; nothing is left half-done); or `absent`: the commit is not in the branch's history (a
+    person rewrote it before merging it), so nothing of it is there to revert."""
 
     sha: str = ""
     already: bool = False
     conflicts: tuple[str, ...] = ()
+    absent: bool = False
 
 
 def git_env(token: str | None, url: str) -> dict[str, str]:
@@ -147,6 +149,10 @@ class Workspaces:
             found = str(handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"))
             if found:
                 return Revert(sha=found.split()[-1], already=True)  # the agent's revert, made before
+            try:
+                handle.git.merge_base("--is-ancestor", commit, "HEAD")
+            except git.GitCommandError:
+                return Revert(absent=True)  # never reverts what the branch does not hold
             mainline = ["-m", "1"] if len(handle.commit(commit).parents) > 1 else []
             try:
                 handle.git.revert("--no-commit", *mainline, commit, env=AGENT_IDENTITY)

@@ -16,8 +16,11 @@ from cicd_agent.remediation.bodies import commit_url, repo_url, reset_command
 from cicd_agent.text import code_span, inline, link, prose, title, with_metadata
 
 
-def rollback_summary(rem: Remediation, *, kept: Sequence[CommitRef], merged: bool) -> list[str]:
-    """What a rollback did beyond closing the PR, as plain sentences (the decision's reason)."""
+def rollback_summary(
+    rem: Remediation, *, kept: Sequence[CommitRef], merged: bool, merged_with: Sequence[CommitRef] = ()
+) -> list[str]:
+    """What a rollback did beyond closing the PR, as plain sentences (the decision's reason). `merged_with`: the
+    commits of others merged with the fix, never reverted."""
     said = []
     if kept:
         said.append(f"branch {rem.fix_branch} kept: it holds commits by {ownership.authors(kept)}")
@@ -25,25 +28,44 @@ def rollback_summary(rem: Remediation, *, kept: Sequence[CommitRef], merged: boo
         said.append(f"its revert needs a person: {rem.revert_url}")
     elif merged and rem.revert_sha:
         said.append(f"reverted on {rem.branch} by {commit_url(rem, rem.revert_sha)}")
+    elif merged and merged_with:
+        said.append(f"the agent's own commit is no longer on {rem.branch}: nothing reverted")
     elif merged:
         said.append(f"its change was already gone from {rem.branch}")
+    if merged and merged_with:
+        said.append(f"the commits by {ownership.authors(merged_with)} merged with it stay")
     return said
 
 
-def rollback_comment(rem: Remediation, why: str, *, kept: Sequence[CommitRef], merged: bool) -> str:
+def rollback_comment(
+    rem: Remediation,
+    why: str,
+    *,
+    kept: Sequence[CommitRef],
+    merged: bool,
+    merged_with: Sequence[CommitRef] = (),
+    reopened_by: str = "",
+) -> str:
     """What the rollback did, written once it is done (links to the revert commit or the revert PR, the commits
-    kept and who made them). Carries metadata, so a retried rollback finds it instead of posting it again."""
+    kept and who made them, those merged with the fix and left). Carries metadata, so a retried rollback finds it
+    instead of posting it again."""
     branch = code_span(rem.fix_branch)
     lines = [f"cicd-agent rolled this fix back: {prose(why)}.", ""]
-    if not merged:
-        lines.append("- This pull request is closed.")
-    if kept:
+    if reopened_by:  # theirs now: neither closed again nor its branch deleted
         lines.append(
-            f"- Its branch {branch} is kept: it holds commits the agent did not make, and the agent never erases "
-            f"those: {ownership.describe(kept, repo_url(rem))}."
+            f"- This pull request was closed, then reopened by {inline(reopened_by)}: it is left to them, and its "
+            f"branch {branch} is kept."
         )
     else:
-        lines.append(f"- Its branch {branch} is deleted.")
+        if not merged:
+            lines.append("- This pull request is closed.")
+        if kept:
+            lines.append(
+                f"- Its branch {branch} is kept: it holds commits the agent did not make, and the agent never "
+                f"erases those: {ownership.describe(kept, repo_url(rem))}."
+            )
+        else:
+            lines.append(f"- Its branch {branch} is deleted.")
     if merged and rem.revert_url:
         lines.append(
             f"- It was merged; its revert needs a person: {link('the revert pull request', rem.revert_url)} says "
@@ -54,9 +76,18 @@ def rollback_comment(rem: Remediation, why: str, *, kept: Sequence[CommitRef], m
         lines.append(
             f"- It was merged; commit {commit} reverts it on {code_span(rem.branch)}, keeping what was committed since."
         )
+    elif merged and merged_with:
+        lines.append(
+            f"- It was merged, and the agent's own commit is no longer on {code_span(rem.branch)}: nothing to revert."
+        )
     elif merged:
         gone = f"its change was already gone from {code_span(rem.branch)}"
         lines.append(f"- It was merged, and {gone}: nothing to revert.")
+    if merged and merged_with:
+        lines.append(
+            "- Only the agent's own commit is reverted: the commits merged with it are someone else's and stay: "
+            f"{ownership.describe(merged_with, repo_url(rem))}."
+        )
     return with_metadata("\n".join(lines), {"rollback": rem.pr_number})
 
 

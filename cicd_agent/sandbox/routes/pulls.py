@@ -91,6 +91,8 @@ def update_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
     item = find_item(repo, call.params["number"], pull=True)
     if item.merged_at and call.data.get("state") == "open":
         raise ApiError(422, "Validation Failed: cannot reopen a merged pull request")
+    if item.state == "closed" and call.data.get("state") == "open" and repo.bare.ref_sha(item.head) is None:
+        raise ApiError(422, f"Validation Failed: state cannot be changed. The {item.head} branch has been deleted.")
     edit_item(sb, item, call)
     return Response(200, _pull_json(sb, repo, item))
 

@@ -1,0 +1,114 @@
+"""More of what the people around the agent do, each played by a second, human account on the sandbox: their
+commits merged with a fix, a fix they reverted by hand, the same failure on another branch, a pull request they
+reopen while a rollback is unfinished, commands they only quote."""
+
+from __future__ import annotations
+
+import base64
+
+from e2e.test_maintainers import _comments, _person_commits
+from e2e.test_revert import ADDED, BAD_FIX, REQUIREMENTS, _requirements
+from e2e.test_revert import REPO as MERGED
+from harness import Loop
+
+from cicd_agent.sandbox import Fault
+from cicd_agent.sandbox.scenarios import INSTALL, _workflow
+
+BAD = "demo/bad-fix"
+FORMAT = "demo/format-check"
+
+
+def _files(loop: Loop, repo: str, ref: str = "main") -> set[str]:
+    return {str(b.path) for b in loop.sandbox.repo(repo).bare.repo.commit(ref).tree.traverse()}
+
+
+def test_a_person_s_commits_merged_with_a_failed_fix_stay_when_it_is_reverted(loop: Loop) -> None:
+    files = {**BAD_FIX.files, "requirements.txt": REQUIREMENTS, ".github/workflows/ci.yml": _workflow(INSTALL)}
+    loop.setup_repo(MERGED, files)
+    assert loop.decisions() == ["fix_opened"]
+    (pull,) = loop.pulls(MERGED)
+    loop.sandbox.settle()  # the fix's own CI ran (and failed)
+    person = loop.sandbox.add_person("maintainer", "write")
+    theirs = _person_commits(loop, MERGED, pull["head"]["ref"], person)  # finishing it, then merging it all
+    loop.api("PUT", f"/repos/{MERGED}/pulls/{pull['number']}/merge", {"commit_message": "with my part"}, token=person)
+    loop.sandbox.settle()
+    rolled = [d for d in loop.cycle()["decisions"] if d["decision"] == "rolled_back"]
+    assert len(rolled) == 1 and "the commits by maintainer merged with it stay" in rolled[0]["reason"]
+    assert "HAND.md" in _files(loop, MERGED)  # the person's commit is still on main
+    assert ADDED not in _requirements(loop)[0]  # the agent's own line is reverted
+    (comment,) = _comments(loop, MERGED, pull["number"])
+    assert f"/commit/{theirs}" in comment["body"] and "Only the agent's own commit is reverted" in comment["body"]
+    loop.sandbox.settle()
+    loop.cycle()
+    assert "HAND.md" in _files(loop, MERGED) and len(_comments(loop, MERGED, pull["number"])) == 1
+
+
+def _revert_by_hand(loop: Loop, repo: str, token: str) -> None:
+    """A person restores, through the contents API, every file the last commit on main changed."""
+    bare = loop.sandbox.repo(repo).bare.repo
+    merged = bare.commit("main")
+    before = merged.parents[0]
+    for changed in merged.diff(before):
+        old = (before.tree / changed.a_path).data_stream.read()
+        sha = loop.api("GET", f"/repos/{repo}/contents/{changed.a_path}?ref=main")["sha"]
+        body = {"message": "Revert the bot's fix", "content": base64.b64encode(old).decode(), "sha": sha}
+        loop.api("PUT", f"/repos/{repo}/contents/{changed.a_path}", {**body, "branch": "main"}, token=token)
+
+
+def test_a_merged_fix_a_person_reverted_by_hand_is_not_proposed_again(loop: Loop) -> None:
+    loop.setup("format")
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    assert loop.decisions() == ["healthy"]
+    (pull,) = loop.pulls(FORMAT)
+    person = loop.sandbox.add_person("maintainer", "write")
+    loop.api("PUT", f"/repos/{FORMAT}/pulls/{pull['number']}/merge", {"commit_message": "ok"}, token=person)
+    _revert_by_hand(loop, FORMAT, person)
+    loop.sandbox.settle()  # main fails again, as before the fix
+    decisions = loop.cycle()["decisions"]
+    assert [d["decision"] for d in decisions] == ["merged", "rolled_back_before", "reported"]
+    assert f"the same change was merged before ({pull['html_url']})" in decisions[1]["reason"]
+    assert len(loop.pulls(FORMAT)) == 1  # their revert is not undone by an identical pull request
+    (issue,) = [i for i in loop.api("GET", f"/repos/{FORMAT}/issues?state=all") if "pull_request" not in i]
+    assert "Merged, and reverted since" in issue["body"] and pull["html_url"] in issue["body"]
+    signature = decisions[1]["signature"]
+    reset = loop.agent(
+        "breaker", "reset", FORMAT, "--branch", "main", "--signature", signature, "--reason", "on purpose"
+    )
+    assert reset.code == 0, reset.err
+    loop.commit(FORMAT)  # a person's reset: the same change may be proposed again
+    assert "fix_opened" in loop.decisions()
+
+
+def test_a_change_rolled_back_on_one_branch_is_not_proposed_on_another(loop: Loop) -> None:
+    loop.setup("bad-fix")
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    (rolled,) = loop.cycle()["decisions"]
+    assert rolled["decision"] == "rolled_back"
+    loop.fail_on(BAD, "release")
+    decisions = loop.cycle()["decisions"]
+    assert [d["decision"] for d in decisions] == ["rolled_back_before", "reported"]
+    assert f"rolled back before on main: {rolled['detail']['pr']}" in decisions[0]["reason"]
+    assert len(loop.pulls(BAD)) == 1
+
+
+def test_a_fix_a_person_reopens_while_its_rollback_is_unfinished_is_left_to_them(loop: Loop) -> None:
+    loop.setup("bad-fix")
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()
+    (pull,) = loop.pulls(BAD)
+    branch = pull["head"]["ref"]
+    loop.sandbox.inject(Fault("DELETE", r"/git/refs/", status=502))  # labelled and closed, then stopped
+    assert loop.decisions() == ["rollback_partial"]
+    person = loop.sandbox.add_person("maintainer", "write")
+    loop.api("PATCH", f"/repos/{BAD}/pulls/{pull['number']}", {"state": "open"}, token=person)
+    (rolled,) = loop.cycle()["decisions"]
+    assert rolled["decision"] == "rolled_back" and "reopened by maintainer: left to them" in rolled["reason"]
+    assert branch in loop.sandbox.repo(BAD).bare.branches()  # not deleted: that would close their PR again
+    (reopened,) = loop.pulls(BAD)
+    assert reopened["state"] == "open"
+    (comment,) = _comments(loop, BAD, pull["number"])
+    assert "reopened by maintainer: it is left to them" in comment["body"] and "is deleted" not in comment["body"]
+    assert loop.decisions() == [] and len(_comments(loop, BAD, pull["number"])) == 1
+    assert loop.pulls(BAD)[0]["state"] == "open"

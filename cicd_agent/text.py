@@ -200,6 +200,31 @@ def stop_commands(text: str) -> str:
     return f"::stop-commands::{token}\n{terminal(text)}\n::{token}::"
 
 
+# -- what a person says in a comment --------------------------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_INDENT = re.compile(r"^ {0,3}\t| {4}")
+
+
+def said_lines(body: str) -> str:
+    """A comment's own words, where a person gives the agent a command (`/cicd-agent ...`): its lines outside
+    fenced code blocks, and not indented as code (4 spaces or a tab), where a command is only shown (an
+    example, a pasted log), never said. Quoted lines (`> `) stay: a command must start its line."""
+    kept, fence = [], ""
+    for line in body.splitlines():
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        if not _CODE_INDENT.match(line):
+            kept.append(line)
+    return "\n".join(kept)
+
+
 # -- the agent's own metadata block ------------------------------------------------------------------
 
 

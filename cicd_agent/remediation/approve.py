@@ -21,6 +21,7 @@ from cicd_agent.model import APPROVAL_LABEL, APPROVED_LABEL, Decided, Remediatio
 from cicd_agent.remediation import retry
 from cicd_agent.remediation.context import Ports, Report, record_for
 from cicd_agent.remediation.rejection import SETTLED, is_agent, look_at_settled, reject_pull
+from cicd_agent.text import said_lines
 
 COMMAND = re.compile(r"^[ \t]*/cicd-agent[ \t]+(approve|reject)\b", re.MULTILINE | re.IGNORECASE)
 WRITERS = ("admin", "write")  # what the permission endpoint answers for write access (maintain reads as write)
@@ -52,7 +53,7 @@ def signals(events: Iterable[IssueEvent], comments: Iterable[Comment]) -> list[S
         if e.event == "labeled" and e.label == APPROVED_LABEL
     ]
     for comment in comments:
-        verbs = {match.lower() for match in COMMAND.findall(comment.body)}
+        verbs = {match.lower() for match in COMMAND.findall(said_lines(comment.body))}
         if len(verbs) == 1:
             verb = Verb(verbs.pop())
             found.append(Signal(verb, comment.author, comment.created_at, f"a `/cicd-agent {verb}` comment"))

@@ -112,3 +112,25 @@ def test_a_fix_a_person_reopens_while_its_rollback_is_unfinished_is_left_to_them
     assert "reopened by maintainer: it is left to them" in comment["body"] and "is deleted" not in comment["body"]
     assert loop.decisions() == [] and len(_comments(loop, BAD, pull["number"])) == 1
     assert loop.pulls(BAD)[0]["state"] == "open"
+
+
+def test_a_command_a_person_only_shows_in_code_is_not_acted_on(loop: Loop) -> None:
+    loop.setup("format")
+    assert loop.decisions() == ["fix_opened"]
+    (pull,) = loop.pulls(FORMAT)
+    number = pull["number"]
+    person = loop.sandbox.add_person("maintainer", "write")
+    loop.api("PATCH", f"/repos/{FORMAT}/pulls/{number}", {"state": "closed"}, token=person)
+    assert loop.decisions() == ["rejected"]
+    shown = [
+        "If this comes back, anyone with write access can say:\n\n```\n/cicd-agent retry\n```\n\nNot yet, though.",
+        "The bot's own hint, pasted:\n\n    /cicd-agent retry\n",
+        "> /cicd-agent retry\n\nNo: this is not fixed yet.",
+    ]
+    for body in shown:
+        loop.api("POST", f"/repos/{FORMAT}/issues/{number}/comments", {"body": body}, token=person)
+    assert loop.decisions() == []  # shown, quoted: never said
+    (breaker,) = loop.agent("breaker", "list", "--json").json()
+    assert breaker["state"] == "FORCED_OPEN"
+    loop.api("POST", f"/repos/{FORMAT}/issues/{number}/comments", {"body": "/cicd-agent retry"}, token=person)
+    assert loop.decisions() == ["retry"]

@@ -235,26 +235,32 @@ def metadata_comment(data: dict[str, object]) -> str:
 
 
 def with_metadata(body: str, data: dict[str, object]) -> str:
-    """`body` (cut to fit GitHub's limit) followed by the metadata block, always the body's very end: that is
-    the only place `read_metadata` looks, so a block quoted inside an excerpt is never taken for it."""
+    """`body` (cut to fit GitHub's limit) followed by the metadata block, always the body's very end, on a line of
+    its own and outside any code block: `read_metadata` takes the last such line, so a block quoted inside an
+    excerpt is never taken for it."""
     block = metadata_comment(data)
     return clip(body.rstrip("\n"), BODY_LIMIT - len(block) - 2) + "\n\n" + block
 
 
 def read_metadata(body: str | None) -> dict[str, Any] | None:
-    """The metadata block that ends `body` (trailing whitespace aside), or None."""
+    """The agent's metadata block: the last line that is one, outside code blocks (where an excerpt or a patch
+    quotes strangers' text), or None. The agent writes it at the very end (`with_metadata`); a person editing
+    the body may have added text after it, which is not read."""
     text = (body or "").rstrip()
-    start = text.rfind(METADATA_PREFIX)
-    if start < 0:
-        return None
-    match = re.fullmatch(r"(\{.*\}) -->", text[start + len(METADATA_PREFIX) :], re.DOTALL)
-    if not match:
-        return None
-    try:
-        value = json.loads(match.group(1))
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
+    last = text[text.rfind("\n") + 1 :]
+    lines = [last] if last.startswith(METADATA_PREFIX) else said_lines(text).splitlines()  # the end, as written
+    for line in reversed(lines):
+        if not line.startswith(METADATA_PREFIX):
+            continue
+        match = re.fullmatch(r"(\{.*\}) -->\s*", line[len(METADATA_PREFIX) :])
+        if not match:
+            return None
+        try:
+            value = json.loads(match.group(1))
+        except json.JSONDecodeError:
+            return None
+        return value if isinstance(value, dict) else None
+    return None
 
 
 def clip(text: str, limit: int = BODY_LIMIT) -> str:

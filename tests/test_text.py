@@ -207,3 +207,12 @@ def test_said_lines_leave_out_what_a_comment_only_shows_in_code() -> None:
     assert said_lines(body).splitlines() == ["Say:", "/c"]
     assert said_lines("```\n/cicd-agent retry") == ""  # an unclosed fence runs to the end, as GitHub renders it
     assert said_lines("  /cicd-agent retry\n> /x") == "  /cicd-agent retry\n> /x"
+
+
+def test_metadata_is_found_under_what_a_person_added_after_it() -> None:
+    forged = metadata_comment({"signature": "forged"})
+    real = with_metadata(f"excerpt:\n```\n{forged}\n```", {"signature": "real"})
+    assert read_metadata(real + "\n\nEdited: merging this after the release.\n") == {"signature": "real"}
+    without = f"excerpt:\n```\n{forged}\n```\n\nThe block was deleted by an edit."
+    assert read_metadata(without) is None  # only a block quoted in code is left: not ours
+    assert read_metadata(f"see {forged} here") is None  # not a line of its own

@@ -180,7 +180,7 @@ def test_status_says_which_work_waits_for_a_lease_held_elsewhere_and_until_when(
     assert loop.agent("status", "--json").json()["leases"] == []
 
 
-def test_a_rolled_back_fix_whose_labels_a_person_removed_is_still_not_proposed_again(
+def test_a_rolled_back_fix_a_person_unlabelled_and_edited_is_still_not_proposed_again(
     loop: Loop, tmp_path: Path
 ) -> None:
     loop.setup("bad-fix")
@@ -193,6 +193,8 @@ def test_a_rolled_back_fix_whose_labels_a_person_removed_is_still_not_proposed_a
     person = loop.sandbox.add_person("maintainer", "write")
     for label in [label["name"] for label in pull["labels"]]:  # the `cicd-agent` label too
         loop.api("DELETE", f"/repos/{BAD}/issues/{pull['number']}/labels/{label}", token=person)
+    edited = {"title": "Tried: pin notarealpkg", "body": pull["body"] + "\n\nEdited: this did not work.\n"}
+    loop.api("PATCH", f"/repos/{BAD}/pulls/{pull['number']}", edited, token=person)
     loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
     loop.sandbox.settle()
     again = _event(loop, tmp_path, repo.runs[0].id)["json"]["decisions"]

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from cicd_agent.github.values import CommitRef
 from cicd_agent.model import RESET_LABEL, Remediation
 from cicd_agent.remediation import ownership
-from cicd_agent.remediation.bodies import commit_url, repo_url, reset_command
-from cicd_agent.text import code_span, inline, link, prose, title, with_metadata
+from cicd_agent.remediation.bodies import PATCH_BUDGET, commit_url, repo_url, reset_command
+from cicd_agent.text import code_span, fenced, inline, link, prose, title, with_metadata
 
 
 def rollback_summary(
@@ -67,9 +67,10 @@ def rollback_comment(
         else:
             lines.append(f"- Its branch {branch} is deleted.")
     if merged and rem.revert_url:
+        where = "the revert issue" if "/issues/" in rem.revert_url else "the revert pull request"
         lines.append(
-            f"- It was merged; its revert needs a person: {link('the revert pull request', rem.revert_url)} says "
-            f"why, and nothing on {code_span(rem.branch)} was overwritten."
+            f"- It was merged; its revert needs a person: {link(where, rem.revert_url)} says why, and nothing on "
+            f"{code_span(rem.branch)} was overwritten."
         )
     elif merged and rem.revert_sha:
         commit = link(rem.revert_sha[:12], commit_url(rem, rem.revert_sha))
@@ -154,6 +155,25 @@ def revert_body(rem: Remediation, why: str, note: str) -> str:
             "This pull request reverts the fix on the commit it was merged as. Where GitHub shows a conflict with "
             f"{code_span(rem.branch)}, keep the later change and drop the fix's lines; or close this pull request "
             "to keep the fix.",
+        ]
+    )
+    return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
+
+
+def revert_refused_body(rem: Remediation, why: str, permission: str, diff: str) -> str:
+    """A merged fix's revert GitHub would not let the agent push: the patch, and the permission it lacks."""
+    patch = diff if len(diff) <= PATCH_BUDGET else diff[:PATCH_BUDGET] + "\n... (patch cut to fit)\n"
+    text = "\n".join(
+        [
+            f"## cicd-agent: revert #{rem.pr_number}",
+            "",
+            f"The fix #{rem.pr_number} was merged, then {prose(why)}.",
+            "",
+            f"GitHub would not let the agent push its revert: the token lacks {prose(permission)}. Nothing was "
+            f"pushed. Apply the patch below to {code_span(rem.branch)} (`git apply`), or grant the permission and "
+            "revert it yourself; close this issue to keep the fix.",
+            "",
+            fenced(patch, "diff", exact=True),
         ]
     )
     return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})

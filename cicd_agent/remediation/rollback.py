@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from github import GithubException
 
-from cicd_agent.errors import AgentError
+from cicd_agent.errors import AgentError, PermissionMissing
 from cicd_agent.github.errors import AlreadyExists, Refused, ends_cycle
-from cicd_agent.github.gitops import PushRejected
+from cicd_agent.github.gitops import PushRejected, WorkflowPushRefused
 from cicd_agent.github.values import CommitRef, PullRef
 from cicd_agent.model import (
     LABEL,
@@ -226,7 +226,11 @@ def revert_pull(p: Ports, rem: Remediation, landed: str, why: str, note: str) ->
         )
     workspace = p.workspaces.path(rem.repo)
     expect = found.head if found is not None else ""
-    p.effects.push(rem.repo, workspace, head, expect=expect, diff=p.workspaces.head_diff(rem.repo))
+    diff = p.workspaces.head_diff(rem.repo)
+    try:
+        p.effects.push(rem.repo, workspace, head, expect=expect, diff=diff)
+    except WorkflowPushRefused as exc:  # the revert touches workflow files the token may not change
+        return revert_issue(p, rem, why, exc, diff)
     try:
         opened = p.effects.open_pull(
             rem.repo,
@@ -241,6 +245,20 @@ def revert_pull(p: Ports, rem: Remediation, landed: str, why: str, note: str) ->
         if not found_pulls:
             raise
         opened = found_pulls[0]
+    p.store.update_remediation(rem.id, revert_url=opened.html_url, now=p.now())
+
+
+def revert_issue(p: Ports, rem: Remediation, why: str, refusal: PermissionMissing, diff: str) -> None:
+    """A revert GitHub will not take from the agent (a push touching .github/workflows/ without the workflow
+    scope): not retried blindly; an issue carries the patch and the permission missing (found again by its
+    metadata), and the rollback's comment links it."""
+    for issue in p.github.issues(rem.repo, label=LABEL, state="open"):
+        meta = (read_metadata(issue.body) if p.github.wrote(issue.author) else None) or {}
+        if meta.get("kind") == "revert" and meta.get("reverts") == rem.pr_number:
+            p.store.update_remediation(rem.id, revert_url=issue.html_url, now=p.now())
+            return
+    body = comments.revert_refused_body(rem, why, refusal.permission, diff)
+    opened = p.effects.open_issue(rem.repo, comments.revert_title(rem.pr_number), body, [LABEL, REVERT_LABEL])
     p.store.update_remediation(rem.id, revert_url=opened.html_url, now=p.now())
 
 

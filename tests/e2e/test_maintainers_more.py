@@ -5,6 +5,8 @@ reopen while a rollback is unfinished, commands they only quote."""
 from __future__ import annotations
 
 import base64
+import json
+import sys
 
 from e2e.test_maintainers import _comments, _person_commits
 from e2e.test_revert import ADDED, BAD_FIX, REQUIREMENTS, _requirements
@@ -134,3 +136,35 @@ def test_a_command_a_person_only_shows_in_code_is_not_acted_on(loop: Loop) -> No
     assert breaker["state"] == "FORCED_OPEN"
     loop.api("POST", f"/repos/{FORMAT}/issues/{number}/comments", {"body": "/cicd-agent retry"}, token=person)
     assert loop.decisions() == ["retry"]
+
+
+# a configured fixer for the bad-fix scenario whose change touches the workflow file (and fixes nothing)
+TOUCH_WORKFLOW = (
+    '[[rules]]\nname = "touch-workflow"\ncategory = "dependency.missing-module"\nstrategy = "fix"\npriority = 1\n'
+    f"command = [{json.dumps(sys.executable)}, " + '"-c", '
+    "\"open('.github/workflows/ci.yml', 'a').write('# retried\\\\n')\"]\n"
+)
+
+
+def test_a_merged_fix_whose_revert_the_token_may_not_push_gets_an_issue_with_the_patch_once(loop: Loop) -> None:
+    loop.setup("bad-fix")
+    loop.edit_config("[[repos]]", TOUCH_WORKFLOW + "[[repos]]")
+    assert loop.decisions() == ["fix_opened"]
+    (pull,) = loop.pulls(BAD)
+    person = loop.sandbox.add_person("maintainer", "write")
+    loop.api("PUT", f"/repos/{BAD}/pulls/{pull['number']}/merge", {"commit_message": "ok"}, token=person)
+    loop.sandbox.refuse_workflow_pushes(BAD)  # the token has no `workflow` scope (any more)
+    main = loop.sandbox.repo(BAD).bare.branches()["main"]
+    loop.sandbox.settle()
+    rolled = [d for d in loop.cycle()["decisions"] if d["decision"] == "rolled_back"]
+    assert len(rolled) == 1
+    (issue,) = [i for i in loop.api("GET", f"/repos/{BAD}/issues?labels=cicd-agent:revert") if "pull_request" not in i]
+    assert f"its revert needs a person: {issue['html_url']}" in rolled[0]["reason"]
+    assert "`workflow` scope" in issue["body"] and "-# retried" in issue["body"] and "Nothing was" in issue["body"]
+    (comment,) = _comments(loop, BAD, pull["number"])
+    assert issue["html_url"] in comment["body"] and "the revert issue" in comment["body"]
+    loop.sandbox.settle()
+    loop.cycle()  # not retried blindly: nothing more is said or opened
+    assert len(_comments(loop, BAD, pull["number"])) == 1
+    assert len([i for i in loop.api("GET", f"/repos/{BAD}/issues?labels=cicd-agent:revert")]) == 1
+    assert loop.sandbox.repo(BAD).bare.branches()["main"] == main and loop.unexplained_branches() == []

@@ -179,6 +179,19 @@ def revert_refused_body(rem: Remediation, why: str, permission: str, diff: str) 
     return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
 
 
+NOT_MERGED = "not_merged"  # the metadata kind of the comment on a healthy fix a person pushed commits to
+
+
+def not_merged_comment(rem: Remediation, theirs: Sequence[CommitRef]) -> str:
+    """A healthy fix the agent would merge, but people pushed commits on top of its own since: not merged."""
+    text = (
+        f"cicd-agent: this fix is healthy, but the agent does not merge it: it judged only its own commit, and "
+        f"commits were pushed on top of it since: {ownership.describe(theirs, repo_url(rem))}. Merging it is left "
+        "to you."
+    )
+    return with_metadata(text, {"kind": NOT_MERGED, "pr": rem.pr_number})
+
+
 STOPPED = "stopped"  # the metadata kind of the comment on a fix a person rejected
 RESUMED = "resumed"  # ... and of the answer to a `/cicd-agent retry`
 

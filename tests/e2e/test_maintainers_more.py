@@ -168,3 +168,20 @@ def test_a_merged_fix_whose_revert_the_token_may_not_push_gets_an_issue_with_the
     assert len(_comments(loop, BAD, pull["number"])) == 1
     assert len([i for i in loop.api("GET", f"/repos/{BAD}/issues?labels=cicd-agent:revert")]) == 1
     assert loop.sandbox.repo(BAD).bare.branches()["main"] == main and loop.unexplained_branches() == []
+
+
+def test_a_healthy_fix_a_person_pushed_to_is_not_merged_by_the_agent(loop: Loop) -> None:
+    loop.setup("format", extra="auto_merge = true")
+    assert loop.decisions() == ["fix_opened"]
+    loop.sandbox.settle()  # the fix's own commit is green
+    (pull,) = loop.pulls(FORMAT)
+    person = loop.sandbox.add_person("maintainer", "write")
+    theirs = _person_commits(loop, FORMAT, pull["head"]["ref"], person)  # never judged by the agent
+    (healthy,) = loop.cycle()["decisions"]
+    assert healthy["decision"] == "healthy" and "not merged: commits by maintainer" in healthy["reason"]
+    (still,) = loop.pulls(FORMAT)
+    assert still["state"] == "open" and still["merged_at"] is None
+    (comment,) = _comments(loop, FORMAT, pull["number"])
+    assert f"/commit/{theirs}" in comment["body"] and "Merging it is left to you" in comment["body"]
+    loop.sandbox.settle()
+    assert loop.decisions() == [] and len(_comments(loop, FORMAT, pull["number"])) == 1

@@ -8,6 +8,7 @@ import base64
 import json
 import sys
 
+import pytest
 from e2e.test_maintainers import _comments, _person_commits
 from e2e.test_revert import ADDED, BAD_FIX, REQUIREMENTS, _requirements
 from e2e.test_revert import REPO as MERGED
@@ -24,7 +25,8 @@ def _files(loop: Loop, repo: str, ref: str = "main") -> set[str]:
     return {str(b.path) for b in loop.sandbox.repo(repo).bare.repo.commit(ref).tree.traverse()}
 
 
-def test_a_person_s_commits_merged_with_a_failed_fix_stay_when_it_is_reverted(loop: Loop) -> None:
+@pytest.mark.parametrize("method", ["merge", "squash"])
+def test_a_person_s_commits_merged_with_a_failed_fix_stay_when_it_is_reverted(loop: Loop, method: str) -> None:
     files = {**BAD_FIX.files, "requirements.txt": REQUIREMENTS, ".github/workflows/ci.yml": _workflow(INSTALL)}
     loop.setup_repo(MERGED, files)
     assert loop.decisions() == ["fix_opened"]
@@ -32,7 +34,8 @@ def test_a_person_s_commits_merged_with_a_failed_fix_stay_when_it_is_reverted(lo
     loop.sandbox.settle()  # the fix's own CI ran (and failed)
     person = loop.sandbox.add_person("maintainer", "write")
     theirs = _person_commits(loop, MERGED, pull["head"]["ref"], person)  # finishing it, then merging it all
-    loop.api("PUT", f"/repos/{MERGED}/pulls/{pull['number']}/merge", {"commit_message": "with my part"}, token=person)
+    merge = {"commit_message": "with my part", "merge_method": method}
+    loop.api("PUT", f"/repos/{MERGED}/pulls/{pull['number']}/merge", merge, token=person)
     loop.sandbox.settle()
     rolled = [d for d in loop.cycle()["decisions"] if d["decision"] == "rolled_back"]
     assert len(rolled) == 1 and "the commits by maintainer merged with it stay" in rolled[0]["reason"]

@@ -33,7 +33,7 @@ from cicd_agent.model import (
     RunRef,
     Strategy,
 )
-from cicd_agent.remediation.comments import RESUMED, STOPPED
+from cicd_agent.remediation.comments import BASE_GONE, RESUMED, STOPPED
 from cicd_agent.remediation.context import Ports
 from cicd_agent.remediation.escalate import KIND as BREAKER_OPEN
 from cicd_agent.remediation.rejection import tell_stopped
@@ -68,6 +68,8 @@ def pull_state(
         return (RemState.INCONCLUSIVE if INCONCLUSIVE_LABEL in pr.labels else RemState.PR_OPEN), ()
     if ROLLED_BACK_LABEL in pr.labels or ROLLBACK in said:
         return RemState.ROLLED_BACK, ()
+    if BASE_GONE in said:  # closed by its base branch's deletion: no rejection
+        return RemState.ABANDONED, ()
     return (RemState.HEALTHY if pr.merged else RemState.REJECTED), ()
 
 
@@ -158,6 +160,8 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
         ROLLED_BACK_LABEL in pr.labels and pr.state == "open" and ROLLBACK not in kinds and reopened_since(p, repo, pr)
     )
     state, done = pull_state(pr, kinds, reopened=reopened)
+    if state is RemState.REJECTED and STOPPED not in kinds and p.github.branch_sha(repo, pr.base) is None:
+        state = RemState.PR_OPEN  # its base branch is gone: the health check finds it closed and says why
     rem = p.store.create_remediation(
         Remediation(
             repo=repo,

@@ -192,6 +192,20 @@ def not_merged_comment(rem: Remediation, theirs: Sequence[CommitRef]) -> str:
     return with_metadata(text, {"kind": NOT_MERGED, "pr": rem.pr_number})
 
 
+BASE_GONE = "base_gone"  # the metadata kind of the comment on a fix whose base branch was deleted
+
+
+def base_gone_comment(rem: Remediation, who: str, *, deleted: bool) -> str:
+    """A fix closed by its base branch's deletion: no rejection, nothing left to fix."""
+    branch = "is deleted" if deleted else "is kept (it holds commits the agent did not make, or is gone)"
+    text = (
+        f"cicd-agent: this pull request was closed because its base branch {code_span(rem.branch)} was deleted "
+        f"(by {inline(who or 'someone')}). That is no rejection of the fix: there is nothing left to fix on "
+        f"{code_span(rem.branch)}, and the agent stops here. Its branch {code_span(rem.fix_branch)} {branch}."
+    )
+    return with_metadata(text, {"kind": BASE_GONE, "pr": rem.pr_number})
+
+
 STOPPED = "stopped"  # the metadata kind of the comment on a fix a person rejected
 RESUMED = "resumed"  # ... and of the answer to a `/cicd-agent retry`
 

@@ -188,3 +188,21 @@ def test_a_healthy_fix_a_person_pushed_to_is_not_merged_by_the_agent(loop: Loop)
     assert f"/commit/{theirs}" in comment["body"] and "Merging it is left to you" in comment["body"]
     loop.sandbox.settle()
     assert loop.decisions() == [] and len(_comments(loop, FORMAT, pull["number"])) == 1
+
+
+def test_a_fix_closed_by_its_base_branch_s_deletion_is_no_rejection(loop: Loop) -> None:
+    loop.setup("format")
+    loop.fail_on(FORMAT, "release")
+    assert loop.decisions() == ["fix_opened", "fix_opened"]
+    (pull,) = [p for p in loop.pulls(FORMAT) if p["base"]["ref"] == "release"]
+    person = loop.sandbox.add_person("maintainer", "write")
+    loop.api("DELETE", f"/repos/{FORMAT}/git/refs/heads/release", token=person)  # GitHub closes its PRs
+    loop.sandbox.settle()
+    decisions = {d["branch"]: d for d in loop.cycle()["decisions"]}
+    gone = decisions["release"]
+    assert gone["decision"] == "abandoned" and "base branch release was deleted (by maintainer)" in gone["reason"]
+    (comment,) = _comments(loop, FORMAT, pull["number"])
+    assert "That is no rejection" in comment["body"] and "/cicd-agent retry" not in comment["body"]
+    assert pull["head"]["ref"] not in loop.sandbox.repo(FORMAT).bare.branches()  # only the agent's: deleted
+    assert all(b["state"] == "CLOSED" for b in loop.agent("breaker", "list", "--json").json())
+    assert loop.decisions() == [] and len(_comments(loop, FORMAT, pull["number"])) == 1

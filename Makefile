@@ -1,5 +1,6 @@
 # make demo | make test | make lint -- each creates .venv and installs the project when missing or stale.
 # make test-floor: the tests again, with every runtime dependency at the lowest version pyproject declares.
+# Both spread the tests over every core (pytest-xdist; TEST_JOBS=1 for one process); .ci/run runs them side by side.
 # make lock: regenerate requirements.lock (the GitHub Action's pinned, hashed dependencies).
 PYTHON ?= python3
 VENV := .venv
@@ -7,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLOOR := .venv-floor
 FLOOR_STAMP := $(FLOOR)/.installed-stamp
+TEST_JOBS ?= auto
+PYTEST := -m pytest -n $(TEST_JOBS) --dist worksteal
 WORKFLOWS := action.yml .github/workflows/*.yml docs/examples/*.yml
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -18,7 +21,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-$(FLOOR_STAMP): pyproject.toml tools/floors.py
+# after the main venv: two editable installs at once would both write the source tree's egg-info
+$(FLOOR_STAMP): pyproject.toml tools/floors.py | $(STAMP)
 	@test -x $(FLOOR)/bin/python || $(PYTHON) -m venv $(FLOOR)
 	$(PYTHON) tools/floors.py > $(FLOOR)/floors.txt
 	$(FLOOR)/bin/python -m pip install --quiet --disable-pip-version-check -c $(FLOOR)/floors.txt -e '.[dev]'
@@ -28,11 +32,11 @@ demo: $(STAMP)
 	$(BIN)/agent demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python $(PYTEST)
 
 test-floor: $(FLOOR_STAMP)
 	@echo "dependencies at their declared floors:" $$(cat $(FLOOR)/floors.txt)
-	$(FLOOR)/bin/python -m pytest
+	$(FLOOR)/bin/python $(PYTEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,8 +1,16 @@
-"""Failure analysis: speed and memory on a log of a million distinct error lines, and a 500 MB log plus a
-500 MB baseline through the pipeline's own path.
+"""Failure analysis: speed and memory on logs of several shapes against two references, on a log of a million
+distinct error lines, and a 500 MB log plus a 500 MB baseline through the pipeline's own path.
 
     .venv/bin/python benchmarks/analysis_speed.py [--lines 1000000] [--gap 0] [--mb 500] [--runs 3]
-                                                  [--only errors|pipeline]
+                                                  [--shape-mb 100] [--only shapes|errors|pipeline]
+
+shapes: a `--shape-mb` MiB GitHub-shaped failing log of each shape (`SHAPES`: the real CiDiff logs repeated, and
+the pathological ones: distinct errors, one error repeated, one huge line, tiny lines, nested colour codes, many
+groups, wide lines next to errors). Each is analysed as `agent signature FILE` does (`analyze(path)`) and as
+`agent run` does once the log is downloaded (`analyze` of the open file, then `lines_for_fixers` of it), against
+two references over the same file: one regex pass (`re.compile(r"error|fail").findall`) over the whole text
+read at once, and the same over 4 MiB reads (decoded). Targets: within 2x the chunked reference on ordinary
+logs, within 3x on every other shape, at most 80 MiB peak RSS each (interpreter and imports included).
 
 errors: a GitHub-shaped log whose failing step prints `--lines` distinct lines `src/<dir>/<file>.c:<n>:
 error: <message about made-up identifiers>`, each followed by `--gap` ordinary lines (with 4 or more,
@@ -129,7 +137,79 @@ def write_big_log(path: Path, name: str, megabytes: int) -> int:
     return written
 
 
+STAMP = "2024-05-01T12:00:00.0000000Z "
+END = f"{STAMP}##[error]Process completed with exit code 1.\n"
+
+
+def _fill(out: object, target: int, piece: bytes) -> None:
+    written = 0
+    while written < target:
+        out.write(piece)  # type: ignore[attr-defined]
+        written += len(piece)
+
+
+def write_shape(path: Path, shape: str, megabytes: int) -> None:
+    """A failing GitHub-shaped job log of `shape`, about `megabytes` MiB."""
+    target = megabytes * MIB
+    if shape == "ordinary":
+        write_big_log(path, "fail", megabytes)
+        return
+    if shape == "distinct":
+        write_error_log(path, max(1, target // 112))
+        return
+    with path.open("wb") as out:
+        out.write(f"{STAMP}##[group]Run make\n{STAMP}make\n{STAMP}##[endgroup]\n".encode())
+        if shape == "identical":
+            _fill(out, target, f"{STAMP}src/main.c:10:5: error: 'x' undeclared (first use in this function)\n".encode())
+        elif shape == "huge-line":
+            out.write(f"{STAMP}error: the bundle below is not valid\n{STAMP}".encode())
+            _fill(out, target, b"x" * MIB)
+            out.write(b"\n")
+        elif shape == "tiny":
+            _fill(out, target, b"a\n" * 65536)
+        elif shape == "colours":
+            line = (
+                f"{STAMP}\x1b[1m\x1b[31m\x1b[4merror\x1b[24m:\x1b[0m \x1b[36msrc/app.ts\x1b[0m ok \x1b[2mdone\x1b[0m\n"
+            )
+            _fill(
+                out,
+                target,
+                line.encode() + f"{STAMP}\x1b[32m\x1b[1mPASS\x1b[0m \x1b[2mtests/a.test.ts\x1b[0m\n".encode() * 8,
+            )
+        elif shape == "groups":
+            block = f"{STAMP}##[group]Run step\n{STAMP}compiling\n{STAMP}warning: unused\n{STAMP}##[endgroup]\n"
+            _fill(out, target, block.encode())
+        elif shape == "wide":
+            _fill(out, target, f"{STAMP}error: data follows\n{STAMP}".encode() + b"w" * MIB + b"\n")
+        else:
+            raise ValueError(shape)
+        out.write(END.encode())
+
+
+SHAPES = ("ordinary", "distinct", "identical", "huge-line", "tiny", "colours", "groups", "wide")
+
+
 # -- what each child process measures -------------------------------------------------------------------
+
+
+def child_whole(path: str) -> dict[str, object]:
+    pattern = re.compile(r"error|fail")
+    started = time.perf_counter()
+    found = len(pattern.findall(Path(path).read_bytes().decode("utf-8", "replace")))
+    return {"seconds": time.perf_counter() - started, "peak_bytes": peak_rss(), "matches": found}
+
+
+def child_run_path(path: str) -> dict[str, object]:
+    """What `agent run` does with a downloaded log (`explain_run`): analyse the open file, then the fixers' lines."""
+    from cicd_agent.analysis import analyze
+    from cicd_agent.remediation.explain import lines_for_fixers
+
+    started = time.perf_counter()
+    with open(path, "rb") as log:
+        result = analyze(log)
+        digest = lines_for_fixers(log)
+    elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "peak_bytes": peak_rss(), "category": result.category, "digest": len(digest)}
 
 
 def child_reference(*paths: str) -> dict[str, object]:
@@ -201,7 +281,13 @@ def serve_sandbox(root: str, fail_log: str, pass_log: str) -> None:
     sandbox.close()
 
 
-CHILDREN = {"reference": child_reference, "analyze": child_analyze, "pipeline": child_pipeline}
+CHILDREN = {
+    "reference": child_reference,
+    "whole": child_whole,
+    "analyze": child_analyze,
+    "run": child_run_path,
+    "pipeline": child_pipeline,
+}
 
 
 def run_child(kind: str, *args: str) -> dict[str, object]:
@@ -211,7 +297,33 @@ def run_child(kind: str, *args: str) -> dict[str, object]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-# -- the two benchmarks ---------------------------------------------------------------------------------
+# -- the benchmarks -------------------------------------------------------------------------------------
+
+
+def bench_shapes(tmp: Path, megabytes: int, runs: int, shapes: list[str]) -> None:
+    print(
+        "| shape | MiB | one pass, whole | one pass, 4 MiB reads | agent signature | x chunked | agent run | "
+        "x chunked | peak RSS (signature / run) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for shape in shapes:
+        log = tmp / f"{shape}.log"
+        write_shape(log, shape, megabytes)
+        child_reference(str(log))  # the file is in the page cache for all
+        seconds: dict[str, list[float]] = {kind: [] for kind in ("whole", "reference", "analyze", "run")}
+        peaks: dict[str, int] = {}
+        for _ in range(runs):
+            for kind in seconds:
+                done = run_child(kind, str(log))
+                seconds[kind].append(float(done["seconds"]))  # type: ignore[arg-type]
+                peaks[kind] = max(peaks.get(kind, 0), int(done["peak_bytes"]))  # type: ignore[call-overload]
+        med = {kind: statistics.median(values) for kind, values in seconds.items()}
+        print(
+            f"| {shape} | {log.stat().st_size / MIB:.0f} | {med['whole']:.2f} s | {med['reference']:.2f} s | "
+            f"{med['analyze']:.2f} s | {med['analyze'] / med['reference']:.1f} | {med['run']:.2f} s | "
+            f"{med['run'] / med['reference']:.1f} | {peaks['analyze'] / MIB:.0f} / {peaks['run'] / MIB:.0f} MiB |"
+        )
+        log.unlink()
 
 
 def bench_errors(tmp: Path, lines: int, gap: int, runs: int) -> None:
@@ -270,7 +382,9 @@ def main() -> None:
     parser.add_argument("--gap", type=int, default=0)
     parser.add_argument("--mb", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=["errors", "pipeline"])
+    parser.add_argument("--shape-mb", type=int, default=100)
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--only", choices=["shapes", "errors", "pipeline"])
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
@@ -281,6 +395,8 @@ def main() -> None:
         print(json.dumps(CHILDREN[kind](*rest)))
         return
     with tempfile.TemporaryDirectory() as tmp:
+        if args.only in (None, "shapes"):
+            bench_shapes(Path(tmp), args.shape_mb, args.runs, args.shapes.split(","))
         if args.only in (None, "errors"):
             bench_errors(Path(tmp), args.lines, args.gap, args.runs)
         if args.only in (None, "pipeline"):

@@ -1,3 +1,3 @@
-from cicd_agent.cli.main import run
+from cicd_agent.cli.entry import run
 
 run()

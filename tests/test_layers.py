@@ -111,5 +111,5 @@ def test_no_module_holds_two_concerns(module: str) -> None:
 def test_the_checks_find_what_they_look_for() -> None:
     """The checks above are not vacuous: the graph is read, and a lazy upward import would be seen."""
     assert "cicd_agent.github.client" in imports(MODULES["cicd_agent.remediation.explain"])
-    assert "cicd_agent.cli.main" in imports(MODULES["cicd_agent.__main__"])
+    assert "cicd_agent.cli.entry" in imports(MODULES["cicd_agent.__main__"])
     assert "cicd_agent.remediation.storms" in imports(MODULES["cicd_agent.remediation.decide"])

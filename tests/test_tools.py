@@ -72,10 +72,10 @@ def test_this_version_has_release_notes() -> None:
     assert release_notes.notes(f"v{version}").strip()
 
 
-def _example_steps() -> list[dict[str, object]]:
+def _example_jobs() -> list[list[dict[str, object]]]:
+    """Each job's steps (one job remediates, one acts on a person's word)."""
     workflow = yaml.safe_load((ROOT / "docs" / "examples" / "cicd-agent.yml").read_text())
-    (job,) = workflow["jobs"].values()
-    return list(job["steps"])
+    return [list(job["steps"]) for job in workflow["jobs"].values()]
 
 
 def _git(*args: str, cwd: Path = ROOT) -> str:
@@ -83,23 +83,27 @@ def _git(*args: str, cwd: Path = ROOT) -> str:
 
 
 def test_the_action_example_mints_an_app_token_and_pins_every_action_by_commit() -> None:
-    steps = _example_steps()
-    for step in steps:
-        if "uses" in step:
-            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", str(step["uses"])), step["uses"]
-    (minted,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/create-github-app-token@")]
-    (agent,) = [s for s in steps if "/cicd-agent@" in str(s.get("uses", ""))]
-    expected = "${{ steps." + str(minted["id"]) + ".outputs.token }}"
-    assert agent["with"]["token"] == expected  # type: ignore[index]
+    jobs = _example_jobs()
+    assert len(jobs) == 2
+    for steps in jobs:
+        for step in steps:
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", str(step["uses"])), step["uses"]
+        (minted,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/create-github-app-token@")]
+        (agent,) = [s for s in steps if "/cicd-agent@" in str(s.get("uses", ""))]
+        expected = "${{ steps." + str(minted["id"]) + ".outputs.token }}"
+        assert agent["with"]["token"] == expected  # type: ignore[index]
 
 
 def test_the_action_example_uses_a_commit_of_this_repository_that_has_the_inputs_it_passes() -> None:
     if _git("rev-parse", "--is-shallow-repository") == "true":
         pytest.skip("a shallow clone may not hold the pinned commit")
-    (agent,) = [s for s in _example_steps() if "/cicd-agent@" in str(s.get("uses", ""))]
-    sha = str(agent["uses"]).split("@")[1]
+    agents = [s for steps in _example_jobs() for s in steps if "/cicd-agent@" in str(s.get("uses", ""))]
+    assert len({str(agent["uses"]) for agent in agents}) == 1  # every job runs the same commit
+    sha = str(agents[0]["uses"]).split("@")[1]
     action = yaml.safe_load(_git("show", f"{sha}:action.yml"))
-    assert set(agent["with"]) <= set(action["inputs"])  # type: ignore[arg-type]
+    for agent in agents:
+        assert set(agent["with"]) <= set(action["inputs"])  # type: ignore[arg-type]
     assert _git("merge-base", "--is-ancestor", sha, "HEAD") == ""  # the current code descends from it
 
 
@@ -122,7 +126,7 @@ def test_the_snippet_script_pins_the_current_commit(tmp_path: Path) -> None:
     line = action_snippet.uses_line(action_snippet.repository(None, root=repo), root=repo)
     assert line == f"octo-org/cicd-agent@{head} # v9.9.9"
     pinned = action_snippet.workflow(line)
-    assert f"- uses: {line}\n" in pinned and pinned.count("/cicd-agent@") == 1
+    assert pinned.count(f"- uses: {line}\n") == pinned.count("/cicd-agent@") == 2  # both jobs
 
 
 @pytest.mark.parametrize("workflow", ["docs/examples/cicd-agent.yml", ".github/workflows/cicd-agent.yml"])

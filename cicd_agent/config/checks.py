@@ -11,7 +11,16 @@ import math
 import re
 from collections.abc import Callable
 
-from cicd_agent.config.settings import EVENTS, FORK_FAILURES, REPO_NAME, STRATEGIES, Config, Duration, Problem
+from cicd_agent.config.settings import (
+    EVENTS,
+    FORK_FAILURES,
+    REPO_NAME,
+    STRATEGIES,
+    Config,
+    Duration,
+    Problem,
+    ScheduleConfig,
+)
 from cicd_agent.config.urls import NOT_A_URL, url_problem
 from cicd_agent.model import FIXER_NAMES
 from cicd_agent.text import redact
@@ -60,12 +69,13 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
     for index, event in enumerate(config.notifications.events):
         if event not in EVENTS:
             add(f"notifications.events[{index}]", f"unknown event {event!r} (known: {', '.join(EVENTS)})")
-    try:
-        from apscheduler.triggers.cron import CronTrigger
+    if config.schedule.cleanup_cron != ScheduleConfig().cleanup_cron:  # APScheduler loads only for a cron of one's own
+        try:
+            from apscheduler.triggers.cron import CronTrigger
 
-        CronTrigger.from_crontab(config.schedule.cleanup_cron)
-    except ValueError as exc:
-        add("schedule.cleanup_cron", f"invalid cron expression: {exc}")
+            CronTrigger.from_crontab(config.schedule.cleanup_cron)
+        except ValueError as exc:
+            add("schedule.cleanup_cron", f"invalid cron expression: {exc}")
     gh = config.github
     if gh.app_id and (not gh.app_private_key_env or not gh.installation_id):
         add("github.app_id", "a GitHub App also needs app_private_key_env and installation_id")

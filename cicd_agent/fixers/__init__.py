@@ -6,9 +6,9 @@ the line that does it named."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 
-from cicd_agent.fixers import command, deprecated_action, formatter, guard, lockfile, missing_dependency, timeout
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan
 
 Fixer = Callable[[FixContext], FixPlan | CannotFix]
@@ -18,6 +18,8 @@ def guarded(fixer: Fixer) -> Fixer:
     """`fixer`, whose plans are refused when they weaken a check."""
 
     def run(ctx: FixContext) -> FixPlan | CannotFix:
+        from cicd_agent.fixers import guard
+
         result = fixer(ctx)
         if isinstance(result, FixPlan):
             found = guard.weakening(result.changes)
@@ -29,16 +31,32 @@ def guarded(fixer: Fixer) -> Fixer:
     return run
 
 
-FIXERS: dict[str, Fixer] = {
-    name: guarded(fixer)
-    for name, fixer in {
-        deprecated_action.NAME: deprecated_action.fix,
-        missing_dependency.NAME: missing_dependency.fix,
-        lockfile.NAME: lockfile.fix,
-        formatter.NAME: formatter.fix,
-        timeout.NAME: timeout.fix,
-        command.NAME: command.fix,
-    }.items()
+# fixer name -> its module in this package
+_MODULES = {
+    "deprecated-action": "deprecated_action",
+    "missing-dependency": "missing_dependency",
+    "lockfile": "lockfile",
+    "formatter": "formatter",
+    "timeout": "timeout",
+    "command": "command",
 }
+
+
+class _Fixers(Mapping[str, Fixer]):
+    """Fixer name -> its `fix` function (guarded), its module imported when it is first asked for: a cycle that
+    fixes nothing loads no fixer, nor what fixers use (YAML and TOML editors, lockers, formatter environments)."""
+
+    def __getitem__(self, name: str) -> Fixer:
+        fix: Fixer = importlib.import_module(f"{__name__}.{_MODULES[name]}").fix
+        return guarded(fix)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+FIXERS: Mapping[str, Fixer] = _Fixers()
 
 __all__ = ["FIXERS", "CannotFix", "FileChange", "FixContext", "FixPlan", "Fixer", "guarded"]

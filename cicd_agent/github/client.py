@@ -17,12 +17,16 @@ from typing import Any, BinaryIO, TypeVar
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, UnknownObjectException
 from github.GithubObject import NotSet
+from github.IssueComment import IssueComment
+from github.IssueEvent import IssueEvent as GithubIssueEvent
 from github.PaginatedList import PaginatedList
+from github.PullRequest import PullRequest
 from github.WorkflowJob import WorkflowJob
 from urllib3 import Retry
 
 from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
+from cicd_agent.github.conditional import Answer, MemoryCache, ResponseCache, get_json
 from cicd_agent.github.edits import EditReads
 from cicd_agent.github.errors import (
     AnnouncedRetry,
@@ -30,27 +34,22 @@ from cicd_agent.github.errors import (
     api,
     json_or_text,
 )
+from cicd_agent.github.history import GitHubHistory
 from cicd_agent.github.values import (
     Annotation,
     CheckRunNotes,
     Comment,
-    CommitInfo,
-    Comparison,
     FileContent,
     IssueEvent,
     Job,
     PullRef,
     RepoInfo,
-    Tag,
     WorkflowRun,
     comment_of,
-    commit_ref_of,
     event_of,
-    file_change_of,
     issue_of,
     pull_of,
     run_from_json,
-    run_of,
 )
 from cicd_agent.github.writes import GitHubWrites
 
@@ -59,7 +58,7 @@ MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-class GitHubClient(GitHubWrites, EditReads):
+class GitHubClient(GitHubHistory, GitHubWrites, EditReads):
     """Thin adapter over PyGithub. One instance per API host and token."""
 
     def __init__(
@@ -113,10 +112,15 @@ class GitHubClient(GitHubWrites, EditReads):
         self._identity: str | None = None
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
         self._repositories: dict[str, RepoInfo] = {}  # this cycle's repository info
+        self.cache: ResponseCache = MemoryCache()  # the answers conditional reads ask again with (`conditional`)
 
     def _repo(self, repo: str) -> Any:
         """A lazy repository handle: no request until a call needs one."""
         return self.gh.get_repo(repo)
+
+    def _read(self, path: str, params: dict[str, Any] | None = None) -> Answer:
+        """A conditional GET (`conditional.get_json`): free when GitHub answers 304."""
+        return get_json(self.gh.requester, self.cache, path, params)
 
     # -- reads --------------------------------------------------------------------------------------
 
@@ -148,7 +152,8 @@ class GitHubClient(GitHubWrites, EditReads):
         return str(data["data"]["viewer"]["login"])
 
     def repository(self, repo: str) -> RepoInfo:
-        """The repository's info, asked for once per cycle (`new_cycle` forgets it)."""
+        """The repository's info, asked for once per cycle (`new_cycle` forgets it), conditionally (a 304 when the
+        repository did not change since the agent last read it)."""
         key = repo.lower()
         if key not in self._repositories:
             self._repositories[key] = self._read_repository(repo)
@@ -159,8 +164,8 @@ class GitHubClient(GitHubWrites, EditReads):
 
     @api("reading repository {repo}")
     def _read_repository(self, repo: str) -> RepoInfo:
-        r = self.gh.get_repo(repo)
-        return RepoInfo(r.full_name, r.default_branch, r.clone_url, r.html_url)
+        r = self._read(f"/repos/{repo}").data
+        return RepoInfo(r["full_name"], r["default_branch"], r["clone_url"], r["html_url"])
 
     @api("listing workflow runs of {repo}")
     def workflow_runs(
@@ -178,7 +183,7 @@ class GitHubClient(GitHubWrites, EditReads):
         filters = {"status": status, "branch": branch, "created": created, "head_sha": head_sha}
         params: dict[str, Any] = {name: value for name, value in filters.items() if value}
         params["per_page"] = max(1, min(limit, 100))
-        _, data = self.gh.requester.requestJsonAndCheck("GET", f"{self._repo(repo).url}/actions/runs", params)
+        data = self._read(f"/repos/{repo}/actions/runs", params).data
         return [run_from_json(repo, item) for item in data.get("workflow_runs", [])[:limit]]
 
     @api("listing failed runs of {repo}")
@@ -222,17 +227,21 @@ class GitHubClient(GitHubWrites, EditReads):
 
     @api("reading pull request #{number} of {repo}")
     def pull(self, repo: str, number: int) -> PullRef:
-        return pull_of(self._repo(repo).get_pull(number))
+        return pull_of(self.gh.create_from_raw_data(PullRequest, self._read(f"/repos/{repo}/pulls/{number}").data))
 
     @api("reading run {run_id} of {repo}")
     def workflow_run(self, repo: str, run_id: int) -> WorkflowRun:
-        return run_of(repo, self._repo(repo).get_workflow_run(run_id))
+        return run_from_json(repo, self._read(f"/repos/{repo}/actions/runs/{run_id}").data)
 
     @api("listing jobs of run {run_id} in {repo}")
     def jobs(self, repo: str, run_id: int) -> list[Job]:
         """The run's jobs, asked for directly: the run itself is not fetched again."""
-        url = f"{self._repo(repo).url}/actions/runs/{run_id}/jobs"
-        found = PaginatedList(WorkflowJob, self.gh.requester, url, None, list_item="jobs")
+        url = f"/repos/{repo}/actions/runs/{run_id}/jobs"
+        answer = self._read(url, {"per_page": 100})
+        items = answer.data.get("jobs", [])
+        found = [self.gh.create_from_raw_data(WorkflowJob, j) for j in items] if not answer.next_page else None
+        if found is None:  # more than 100 jobs: every page, without a validator
+            found = list(PaginatedList(WorkflowJob, self.gh.requester, url, None, list_item="jobs"))
         return [
             Job(j.id, run_id, j.name, j.status, j.conclusion, [(s.name, s.conclusion) for s in j.steps]) for j in found
         ]
@@ -315,12 +324,19 @@ class GitHubClient(GitHubWrites, EditReads):
     @api("listing the comments of #{number} in {repo}")
     def comments(self, repo: str, number: int) -> list[Comment]:
         """An issue's or pull request's comments, oldest first."""
-        return [comment_of(c) for c in self._repo(repo).get_issue(number).get_comments()]
+        return [comment_of(c) for c in self._list(f"/repos/{repo}/issues/{number}/comments", IssueComment)]
 
     @api("listing the events of #{number} in {repo}")
     def issue_events(self, repo: str, number: int) -> list[IssueEvent]:
         """Who labelled, closed, reopened or merged an issue or pull request, and when (oldest first)."""
-        return [event_of(e) for e in self._repo(repo).get_issue(number).get_events()]
+        return [event_of(e) for e in self._list(f"/repos/{repo}/issues/{number}/events", GithubIssueEvent)]
+
+    def _list(self, path: str, kind: type[T]) -> list[T]:
+        """A list as PyGithub objects: one page asked conditionally, or every page when it has more."""
+        answer = self._read(path, {"per_page": 100})
+        if answer.next_page:
+            return list(PaginatedList(kind, self.gh.requester, path, {"per_page": 100}))  # type: ignore[type-var]
+        return [self.gh.create_from_raw_data(kind, item) for item in answer.data]  # type: ignore[type-var]
 
     @api("reading the permission of {login} on {repo}")
     def permission(self, repo: str, login: str) -> str:
@@ -331,49 +347,6 @@ class GitHubClient(GitHubWrites, EditReads):
             if exc.status == 404:
                 return "none"
             raise
-
-    @api("reading the latest release of {repo}")
-    def latest_release(self, repo: str) -> str | None:
-        """The latest release's tag, or None when the repository has no release."""
-        try:
-            return str(self._repo(repo).get_latest_release().tag_name)
-        except UnknownObjectException:
-            return None
-
-    @api("listing the tags of {repo}")
-    def tags(self, repo: str) -> list[Tag]:
-        return [Tag(t.name, t.commit.sha) for t in self._repo(repo).get_tags()]
-
-    @api("reading ref {ref} of {repo}")
-    def ref_sha(self, repo: str, ref: str) -> str | None:
-        """The commit a ref (`heads/main`, `tags/v4`) points at, an annotated tag peeled; None when absent."""
-        r = self._repo(repo)
-        try:
-            target = r.get_git_ref(ref).object
-        except UnknownObjectException:
-            return None
-        if target.type == "tag":
-            return str(r.get_git_tag(target.sha).object.sha)
-        return str(target.sha)
-
-    @api("reading commit {sha} of {repo}")
-    def commit(self, repo: str, sha: str) -> CommitInfo:
-        """A commit: its parents, message and the files it changed (against its first parent)."""
-        c = self._repo(repo).get_commit(sha)
-        files = tuple(file_change_of(f) for f in c.files)
-        return CommitInfo(c.sha, tuple(p.sha for p in c.parents), c.commit.message, files)
-
-    @api("comparing {base}...{head} in {repo}")
-    def compare(self, repo: str, base: str, head: str) -> Comparison:
-        comparison = self._repo(repo).compare(base, head)
-        return Comparison(
-            comparison.status,
-            comparison.ahead_by,
-            comparison.behind_by,
-            comparison.merge_base_commit.sha,
-            tuple(commit_ref_of(c) for c in comparison.commits),
-            tuple(file_change_of(f) for f in comparison.files),
-        )
 
     @api("reading the labels of #{number} in {repo}")
     def labels(self, repo: str, number: int) -> list[str]:

@@ -196,10 +196,6 @@ def commit_ref_of(c: Any) -> CommitRef:
     )
 
 
-def run_of(repo: str, run: Any) -> WorkflowRun:
-    return run_from_json(repo, run.raw_data)
-
-
 def run_from_json(repo: str, data: object) -> WorkflowRun:
     """A workflow run from GitHub's JSON (an API answer or an event payload). A field of the wrong type is a
     ValueError that names it, never a crash later on."""

@@ -37,6 +37,7 @@ def build_ports(
     directory its caller removes, so nothing is left behind)."""
     effects.github = github
     effects.pusher = GitPusher(token)
+    github.cache = store  # the answers its conditional reads ask again with, kept for the next cycle and process
     return Ports(
         config=config,
         github=github,

@@ -14,6 +14,7 @@ from typing import Any
 
 from cicd_agent.config.settings import Config
 from cicd_agent.effects.gateway import Effects
+from cicd_agent.errors import AgentError
 from cicd_agent.fixers.action_versions import ActionVersions
 from cicd_agent.fixers.package_index import PackageIndex
 from cicd_agent.github.client import GitHubClient
@@ -69,6 +70,7 @@ class Report:
     held: int = 0  # the writes it held
     explained: dict[int, Explained] = field(default_factory=dict)  # run id -> its analysis, for summaries
     surveyed: dict[RunRef, Explained] = field(default_factory=dict)  # explained before deciding (storms.survey)
+    unexplained: dict[RunRef, AgentError] = field(default_factory=dict)  # why the survey could not (not asked again)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -12,7 +12,7 @@ from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incide
 from cicd_agent.remediation import storms, tried
 from cicd_agent.remediation.bodies import commit_url
 from cicd_agent.remediation.context import Ports, Report, record
-from cicd_agent.remediation.explain import Explained, explain_run
+from cicd_agent.remediation.explain import Explained, explain_run, release, with_baseline
 from cicd_agent.remediation.fix import fix
 from cicd_agent.remediation.forks import handle_fork
 from cicd_agent.remediation.rejection import look_at_settled
@@ -38,8 +38,18 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
 def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     if run.fork:  # never the base repository's branch: skipped, or explained on the fork's pull request
         return handle_fork(p, report, run)
+    unexplained = report.unexplained.pop(run.ref, None)
+    if unexplained is not None:  # the survey asked GitHub this cycle already: once is enough
+        raise unexplained
+    explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run, baseline=False)
+    try:
+        return decide_explained(p, run, report, explained)
+    finally:
+        release(explained)  # the failed log, kept open in case the baseline was needed
+
+
+def decide_explained(p: Ports, run: WorkflowRun, report: Report, explained: Explained) -> Handled:
     now = p.now()
-    explained = report.surveyed.pop(run.ref, None) or explain_run(p.github, run)
     report.explained[run.id] = explained
     if explained.log_missing:  # a degradation, not an outage: explained from the API, handled like any other
         p.echo(f"{run.repo} run {run.ref.label}: job log unavailable ({explained.log_note}); explained from the API")
@@ -66,6 +76,7 @@ def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
     if not allowed:
         record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)
         return Handled.DECIDED
+    explained = report.explained[run.id] = with_baseline(p.github, explained)  # a rule acts: its excerpt counts
     rules = candidates(
         from_config(p.config),
         analysis,

@@ -5,13 +5,18 @@ cannot be had (expired, 404/410, log storage unreachable or refusing) is a degra
 failure is explained from what the API still gives (the check run's annotations and output, the job's step
 names and conclusions), and the explanation says so. Both logs are streamed to temporary files and read
 from there by the same streaming code as `agent signature FILE`.
+
+The baseline changes only the excerpt (the signature and category come from the failed log alone), so a cycle
+explains a failure without it and adds it (`with_baseline`) only when a rule is about to act: a failure that is
+part of a storm, blocked by its breaker or already in flight costs no green-run search, jobs and log.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from cicd_agent.analysis import Analysis, ExcerptLine, analyze
@@ -31,6 +36,8 @@ class Explained:
     log_missing: bool = False
     log_note: str = ""  # why the log was missing, when it was
     fixer_lines: str = ""  # the log's lines fixers read (`lines_for_fixers`), bounded whatever the log's size
+    # explained without its baseline: the failed log, kept open for `with_baseline` (`release` closes it)
+    log: BinaryIO | None = field(default=None, compare=False, repr=False)
 
 
 def failed_job(jobs: list[Job]) -> Job | None:
@@ -63,8 +70,9 @@ def baseline_log(gh: GitHubClient, run: WorkflowRun, job_name: str) -> tuple[int
     return None
 
 
-def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> Explained:
-    """The run as listed (a poll, a webhook) is explained as it is: it is not fetched again."""
+def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60, baseline: bool = True) -> Explained:
+    """The run as listed (a poll, a webhook) is explained as it is: it is not fetched again. Without `baseline`,
+    the failed log stays open in the result for `with_baseline`; the caller then `release`s it."""
     repo, run_id = run.repo, run.id
     if run.status != "completed":
         raise AgentError(f"run {run_id} of {repo} is still {run.status}", fix="wait until it completes")
@@ -79,19 +87,61 @@ def explain_run(gh: GitHubClient, run: WorkflowRun, *, max_lines: int = 60) -> E
     if log is None:
         analysis = degraded_analysis(run, job, check_run_notes(gh, repo, job), why)
         return Explained(run, job, analysis, None, log_missing=True, log_note=why)
+    if not baseline:
+        try:
+            analysis = analyze(log, None, max_lines=max_lines)
+            for_fixers = lines_for_fixers(log)
+            if not analysis.failed:
+                log.close()
+                return Explained(run, job, silent(gh, run, job), None, fixer_lines=for_fixers)
+        except BaseException:
+            log.close()
+            raise
+        return Explained(run, job, step_named(analysis, job), None, fixer_lines=for_fixers, log=log)
     with ExitStack() as files:
         files.enter_context(log)
-        baseline = baseline_log(gh, run, job.name)
-        if baseline is not None:
-            files.enter_context(baseline[1])
-        analysis = analyze(log, baseline[1] if baseline else None, max_lines=max_lines)
+        green = baseline_log(gh, run, job.name)
+        if green is not None:
+            files.enter_context(green[1])
+        analysis = analyze(log, green[1] if green else None, max_lines=max_lines)
         for_fixers = lines_for_fixers(log)
-    if not analysis.failed:  # the job failed, yet its log says nothing of it: ask the API what it knows
-        notes = check_run_notes(gh, repo, job)
-        analysis = degraded_analysis(run, job, notes, "it shows no failure", silent_log=True)
-    if analysis.failed and failed_step_name(job):  # the API's step name beats the log's group header
-        analysis = replace(analysis, failing_step=failed_step_name(job))
-    return Explained(run, job, analysis, baseline[0] if baseline else None, fixer_lines=for_fixers)
+    analysis = step_named(analysis, job) if analysis.failed else silent(gh, run, job)
+    return Explained(run, job, analysis, green[0] if green else None, fixer_lines=for_fixers)
+
+
+def with_baseline(gh: GitHubClient, explained: Explained, *, max_lines: int = 60) -> Explained:
+    """An explanation made without its baseline, now with it (the excerpt leaves out what a green run of the same
+    job prints too); the failed log is read again from its kept file, not downloaded again. Closes that file."""
+    log, job = explained.log, explained.job
+    if log is None or job is None:
+        return explained
+    with ExitStack() as files:
+        files.enter_context(log)
+        green = baseline_log(gh, explained.run, job.name)
+        if green is None:
+            return replace(explained, log=None)
+        files.enter_context(green[1])
+        log.seek(0)
+        analysis = analyze(log, green[1], max_lines=max_lines)
+    return replace(explained, analysis=step_named(analysis, job), baseline_run=green[0], log=None)
+
+
+def release(explained: Explained | None) -> None:
+    """Close the failed log an explanation without its baseline kept open (nothing when there is none)."""
+    if explained is not None and explained.log is not None:
+        explained.log.close()
+
+
+def silent(gh: GitHubClient, run: WorkflowRun, job: Job) -> Analysis:
+    """The job failed, yet its log says nothing of it: what the API knows."""
+    notes = check_run_notes(gh, run.repo, job)
+    return step_named(degraded_analysis(run, job, notes, "it shows no failure", silent_log=True), job)
+
+
+def step_named(analysis: Analysis, job: Job) -> Analysis:
+    """The API's name of the failed step beats the log's group header."""
+    step = failed_step_name(job)
+    return replace(analysis, failing_step=step) if analysis.failed and step else analysis
 
 
 # What fixers read beyond the excerpt: the steps' commands (`##[group]Run ...`: what the job installs), missing
@@ -106,17 +156,75 @@ MAX_FIXER_LINES = 5_000
 MAX_FIXER_LINE = 2_000
 
 
+PIECE = 1024 * 1024  # bytes read at a time: a line longer than that is never held whole
+# a literal each marker above contains (tests/remediation/test_fixer_lines.py holds it): found with `bytes.find`,
+# many times faster than the alternation, so only the lines holding one are tried with `_FOR_FIXERS`
+_LITERALS = (
+    b"##[group]Run ",
+    b"No module named",
+    b'.py", line ',
+    b".py:",
+    b"ould reformat",
+    b"reformatted",
+    b"--> ",
+    b"[warn] ",
+    b"deprecat",
+    b"set-output",
+    b"save-state",
+    b"set-env",
+    b"add-path",
+    b"maximum execution time",
+    b"hook id:",
+    b"Failed",
+    b"Node.js ",
+)
+
+
 def lines_for_fixers(log: BinaryIO) -> str:
     """The lines of a job log (an open file, read again from its start) that fixers read: a few thousand lines
-    at most, each cut to a sane length, so a huge log costs one more pass and no memory."""
+    at most, each cut to its first 2,000 bytes (a marker counts within them). One more pass over the file in
+    1 MiB pieces, searched in C; no line is held whole, however long (a 200 MB line neither)."""
     log.seek(0)
     kept: list[str] = []
-    for raw in log:
-        if _FOR_FIXERS.search(raw):
-            kept.append(raw[:MAX_FIXER_LINE].decode("utf-8", "replace").rstrip("\r\n"))
-            if len(kept) >= MAX_FIXER_LINES:
-                break
+
+    def keep(head: bytes) -> bool:
+        """Keep a line's head when it carries a marker; False once there are enough."""
+        if _FOR_FIXERS.search(head):
+            kept.append(head.decode("utf-8", "replace").rstrip("\r\n"))
+        return len(kept) < MAX_FIXER_LINES
+
+    pending = b""  # the head of a line that runs on past the piece read (at most MAX_FIXER_LINE bytes)
+    while piece := log.read(PIECE):
+        end = piece.find(b"\n")
+        if end < 0:
+            pending += piece[: MAX_FIXER_LINE - len(pending)]
+            continue
+        if not keep(pending + piece[: max(0, min(end + 1, MAX_FIXER_LINE - len(pending)))]):
+            break
+        last = piece.rfind(b"\n")
+        if not _scan(piece, end + 1, last + 1, keep):
+            break
+        pending = piece[last + 1 : last + 1 + MAX_FIXER_LINE]
+    if pending and len(kept) < MAX_FIXER_LINES:
+        keep(pending)
     return "\n".join(kept)
+
+
+def _scan(data: bytes, start: int, stop: int, keep: Callable[[bytes], bool]) -> bool:
+    """Offer `keep` the head of each line of `data[start:stop]` (whole lines) holding one of the literals."""
+    starts: set[int] = set()
+    for literal in _LITERALS:
+        at = data.find(literal, start, stop)
+        while at >= 0:
+            begin = data.rfind(b"\n", start, at) + 1 or start
+            end = data.find(b"\n", at, stop)
+            starts.add(max(begin, start))
+            at = data.find(literal, end + 1, stop) if end >= 0 else -1
+    for begin in sorted(starts):
+        end = data.find(b"\n", begin, stop)
+        if not keep(data[begin : min((stop if end < 0 else end + 1), begin + MAX_FIXER_LINE)]):
+            return False
+    return True
 
 
 def check_run_notes(gh: GitHubClient, repo: str, job: Job) -> CheckRunNotes | None:

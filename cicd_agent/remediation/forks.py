@@ -10,7 +10,7 @@ from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import Decided, Handled
 from cicd_agent.remediation import operations
 from cicd_agent.remediation.context import Ports, Report, record
-from cicd_agent.remediation.explain import explain_run
+from cicd_agent.remediation.explain import explain_run, release, with_baseline
 from cicd_agent.remediation.report import comment_on_pull
 
 SETTING = "policy.fork_failures"
@@ -40,7 +40,11 @@ def handle_fork(p: Ports, report: Report, run: WorkflowRun) -> Handled:
         reason = f"no open pull request from {run.head_repo}:{run.head_branch} to explain it on"
         record(p, report, run.ref, Decided.FORK_SKIPPED, reason)
         return Handled.DECIDED
-    explained = explain_run(p.github, run)
+    surveyed = report.surveyed.pop(run.ref, None)  # explained once a cycle: the storm survey's, with its baseline
+    try:
+        explained = with_baseline(p.github, surveyed) if surveyed else explain_run(p.github, run)
+    finally:
+        release(surveyed)
     report.explained[run.id] = explained
     if not explained.analysis.failed:
         record(p, report, run.ref, Decided.NO_FAILURE_FOUND, "the failed job's log shows no failure")

@@ -29,6 +29,7 @@ from cicd_agent.model import Decided, Handled, RemState, is_fix_branch
 from cicd_agent.remediation import storms
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.decide import handle_failure
+from cicd_agent.remediation.explain import release
 from cicd_agent.store import MAX_HANDLING_ERRORS
 
 SLOW_DOWN_TRIES = 3
@@ -177,6 +178,10 @@ def handle_runs(p: Ports, runs: list[WorkflowRun], report: Report) -> set[str]:
             budget -= 1
         if handled in (Handled.DEFERRED, Handled.HELD):
             waiting.add(run.repo)  # listed again next cycle
+    for left in report.surveyed.values():  # explained, then left for the next cycle
+        release(left)
+    report.surveyed.clear()
+    report.unexplained.clear()
     if report.deferred:
         p.echo(f"{report.deferred} failure(s) left for the next cycle")
     return waiting

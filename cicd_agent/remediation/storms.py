@@ -4,10 +4,12 @@ A broken shared action, a registry outage or an expired organisation secret fail
 way; fixing each repository on its own floods people with pull requests and issues. The decisions are pure
 (`assess`, `is_over`, `joined`); the stage around them reads and writes through the ports.
 
-A cycle first explains its new failures (`survey`) and records each as a sighting, so the storm is seen
-before the first of them is remediated. Each failure then asks `incident_for`: past the threshold it is part
-of an incident (one issue in the configured repository, one notification) and gets no pull request, rerun or
-issue of its own. An incident without a new sighting for a whole window ends (`end_quiet`).
+A cycle first explains its new failures (`survey`, without their baselines: a storm needs none) and records
+each as a sighting, so the storm is seen before the first of them is remediated; each failure is explained
+once a cycle (what the survey could not explain is reported in its turn, not asked again). Each failure then
+asks `incident_for`: past the threshold it is part of an incident (one issue in the configured repository,
+one notification) and gets no pull request, rerun or issue of its own. An incident without a new sighting for
+a whole window ends (`end_quiet`).
 """
 
 from __future__ import annotations
@@ -66,12 +68,14 @@ def survey(p: Ports, report: Report, runs: list[WorkflowRun], *, limit: int) -> 
         if run.ref in report.surveyed or p.store.failure_seen(run.ref):
             continue
         try:
-            explained = explain_run(p.github, run)
+            explained = explain_run(p.github, run, baseline=False)  # a storm needs none; `decide` adds it
         except ApiUnavailable as exc:
             if ends_cycle(exc):  # a rate limit or no host: the cycle ends, nothing is asked again
                 raise
+            report.unexplained[run.ref] = exc  # its turn reports it, without asking again this cycle
             return
-        except AgentError:
+        except AgentError as exc:
+            report.unexplained[run.ref] = exc
             continue
         report.surveyed[run.ref] = explained
         if explained.analysis.failed:

@@ -164,10 +164,11 @@ class Sandbox(Accounts):
 
     def settle(self) -> int:
         """Start workflows for every new push, run every queued run; returns how many runs ran. With
-        `ci_workers` above 1, runs of different repositories run at once (one repository's one at a time)."""
+        `ci_workers` above 1, runs of different repositories run at once (one repository's one at a time). Once
+        `close()` was called it stops after the runs in progress (the rest stay queued)."""
         ran = 0
         with self.ci_lock:
-            while True:
+            while not self._stop.is_set():
                 self._queue_pushes()
                 if self.ci_workers > 1:
                     batch = self._queued_batch()
@@ -182,6 +183,7 @@ class Sandbox(Accounts):
                     return ran
                 self._execute(*queued)
                 ran += 1
+            return ran
 
     def queued(self) -> list[str]:
         """The repositories with a run waiting for CI (new pushes counted), one name per run."""

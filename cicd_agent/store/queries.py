@@ -31,6 +31,7 @@ from cicd_agent.store.base import RUN_KEY, WriteObserver, unusable, where_clause
 from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
 from cicd_agent.store.incidents import IncidentQueries
 from cicd_agent.store.pending import PendingQueries
+from cicd_agent.store.responses import ResponseQueries
 from cicd_agent.store.rows import (
     REMEDIATION_FIELDS,
     StoredBreaker,
@@ -47,7 +48,7 @@ __all__ = ["MAX_HANDLING_ERRORS", "Store", "StoredBreaker", "WriteObserver", "un
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store(FailureQueries, PendingQueries, IncidentQueries):
+class Store(FailureQueries, PendingQueries, IncidentQueries, ResponseQueries):
     """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------

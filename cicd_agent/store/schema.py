@@ -231,6 +231,13 @@ def _m8_people(db: sqlite_utils.Database) -> None:
         remediations.add_column(name, str, not_null_default="")
 
 
+def _m9_responses(db: sqlite_utils.Database) -> None:
+    """GitHub's answers to the reads the agent repeats, with their validators (ETag or Last-Modified), so the
+    next cycle asks conditionally: a 304 costs no rate limit."""
+    db.table("responses").create({"key": str, "validator": str, "body": str, "used_at": float}, pk="key")
+    db.table("responses").create_index(["used_at"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
@@ -240,4 +247,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_fix_evidence", _m6_fix_evidence),
     ("0007_leases", _m7_leases),
     ("0008_people", _m8_people),
+    ("0009_responses", _m9_responses),
 ]

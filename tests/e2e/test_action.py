@@ -93,9 +93,11 @@ def test_a_failure_event_opens_one_pr_and_the_fix_branch_event_checks_it(loop: L
 
 
 def test_breaker_state_lives_in_github(loop: Loop, tmp_path: Path) -> None:
+    """Each Action run starts from nothing, yet the failed fixes add up to the threshold (two here)."""
     loop.setup("bad-fix", extra=FLAILING)  # each fix a different one, each failing
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nfailure_threshold = 2\n")
     repo = loop.sandbox.repo("demo/bad-fix")
-    for _ in range(3):
+    for _ in range(2):
         run = repo.runs[0]
         assert _event(loop, tmp_path, run.id)["outputs"]["decision"] == "fix_opened"
         loop.sandbox.settle()
@@ -254,9 +256,10 @@ def test_an_open_breaker_lets_one_trial_through_after_reset_after(loop: Loop, tm
     """The breaker is rebuilt with the times GitHub gives (when each fix was rolled back), so it half-opens after
     `reset_after` as a long-lived store would."""
     loop.setup("bad-fix", extra=FLAILING)  # each fix a different one, each failing
-    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + '[breaker]\nreset_after = "1h"\n')
+    settings = '[breaker]\nreset_after = "1h"\nfailure_threshold = 2\n'
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + settings)
     repo = loop.sandbox.repo("demo/bad-fix")
-    for _ in range(3):
+    for _ in range(2):
         _rollback_round(loop, tmp_path, "demo/bad-fix")
         loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)  # the failure happens again
         loop.sandbox.settle()

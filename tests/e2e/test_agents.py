@@ -1,6 +1,9 @@
 """Several agent processes at once on one failure, sharing one state directory (claims and leases in SQLite) or
 each with its own (the Action mode, two hosts: the fix branch on GitHub is the only lock). Either way: one PR,
-one rollback comment, and each breaker counts the failed fix exactly once."""
+one rollback comment, and each breaker counts the failed fix exactly once.
+
+Two agents race on the machine's two cores; five queue behind each other (on the store's lock and on GitHub) as
+any number past the cores does. `benchmarks/agents_at_once.py` runs 1, 2, 4 and 8."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ REPO = "demo/bad-fix"
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["one-state-dir", "own-state-dirs"])
-@pytest.mark.parametrize("agents", [2, 4, 8])
+@pytest.mark.parametrize("agents", [2, 5])
 def test_agents_at_once_open_one_pr_and_count_its_failure_once(
     loop: Loop, tmp_path: Path, agents: int, shared: bool
 ) -> None:

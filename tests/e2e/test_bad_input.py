@@ -102,11 +102,12 @@ def test_an_event_with_wrong_types(loop: Loop, tmp_path: Path, change: object, n
 
 def test_an_unreadable_response_body_is_one_error_and_the_failure_is_kept(loop: Loop) -> None:
     loop.setup("unfixable")
-    # twice: the cycle's storm survey explains the failure first (and leaves errors to its own turn)
-    loop.sandbox.inject(Fault("GET", JOBS, status=200, body='{"total_count": 1, "jobs": [{"id": ', times=2))
+    # once: the cycle's storm survey meets it, and the failure's own turn reports it without asking again
+    loop.sandbox.inject(Fault("GET", JOBS, status=200, body='{"total_count": 1, "jobs": [{"id": ', times=1))
     result = loop.agent("run")
     line = _one_line(result, "GitHub answered something unreadable", "listing jobs of run")
     assert "demo/failing-test" in line
+    assert sum(1 for r in loop.sandbox.requests if r["path"].endswith("/jobs")) == 1
     assert loop.decisions() == ["reported"]  # given back, handled by the next cycle
 
 

@@ -43,6 +43,7 @@ def _comments(loop: Loop, number: int) -> list[dict[str, Any]]:
 
 
 def test_an_opened_breaker_opens_one_issue_saying_what_failed_what_was_tried_and_how_to_reset(loop: Loop) -> None:
+    """Then a failed half-open trial is one more comment on the same issue."""
     loop.setup("bad-fix", extra=FLAILING)
     assert _fail_fixes(loop, 3) == [["rolled_back"], ["rolled_back"], ["rolled_back", "escalated"]]
     (issue,) = _issues(loop)
@@ -60,11 +61,23 @@ def test_an_opened_breaker_opens_one_issue_saying_what_failed_what_was_tried_and
         db.execute("UPDATE breakers SET announced_at = NULL")
     assert loop.decisions() == []
     assert len(_issues(loop)) == 1 and _comments(loop, issue["number"]) == []
+    # the breaker half-opens at once: the failure's next return is a trial, and its failure one comment
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nreset_after = 0\n")
+    _recur(loop)
+    assert loop.decisions() == ["fix_opened"]  # the half-open trial
+    loop.sandbox.settle()
+    assert loop.decisions() == ["rolled_back", "escalated"]
+    assert [i["number"] for i in _issues(loop)] == [issue["number"]]
+    (comment,) = _comments(loop, issue["number"])
+    assert "cicd-agent stopped trying" in comment["body"]
+    pulls = sorted(p["number"] for p in loop.pulls(REPO))
+    assert len(pulls) == 4 and (read_metadata(comment["body"]) or {})["tried"] == [f"#{n}" for n in pulls]
 
 
 def test_an_existing_report_issue_gets_a_comment_instead(loop: Loop) -> None:
     loop.setup("bad-fix", extra=FLAILING)
-    _fail_fixes(loop, 2)
+    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nfailure_threshold = 2\n")
+    _fail_fixes(loop, 1)
     (breaker,) = loop.agent("breaker", "list", "--json").json()
     meta = {"signature": breaker["signature"], "repo": REPO, "branch": "main", "run_id": 1, "run_attempt": 1}
     report = loop.api(  # the agent's own report of this failure, from before (say, while the fixer was off)
@@ -79,17 +92,3 @@ def test_an_existing_report_issue_gets_a_comment_instead(loop: Loop) -> None:
     assert [i["number"] for i in _issues(loop)] == [report["number"]]  # no new issue
     (comment,) = _comments(loop, report["number"])
     assert "cicd-agent stopped trying" in comment["body"]
-
-
-def test_a_failed_half_open_trial_is_one_more_comment_on_the_same_issue(loop: Loop) -> None:
-    loop.setup("bad-fix", extra=FLAILING)
-    Path("cicd-agent.toml").write_text(Path("cicd-agent.toml").read_text() + "\n[breaker]\nreset_after = 0\n")
-    _fail_fixes(loop, 3)
-    (issue,) = _issues(loop)
-    _recur(loop)
-    assert loop.decisions() == ["fix_opened"]  # the half-open trial
-    loop.sandbox.settle()
-    assert loop.decisions() == ["rolled_back", "escalated"]
-    assert [i["number"] for i in _issues(loop)] == [issue["number"]]
-    (comment,) = _comments(loop, issue["number"])
-    assert len((read_metadata(comment["body"]) or {})["tried"]) == 4

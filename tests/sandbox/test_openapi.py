@@ -225,3 +225,38 @@ def test_every_endpoint_conforms(checker: Checker) -> None:
     documented = {(m, t) for t, methods in SPEC["paths"].items() for m in methods}
     exercised = {(m, t) for m, t, _ in c.seen}
     assert documented - exercised == set(), "endpoints never exercised"
+
+
+def test_the_reads_the_agent_repeats_are_answered_304_when_nothing_changed(checker: Checker) -> None:
+    """As GitHub answers conditional requests: an `ETag` on every 200, `304 Not Modified` with no body (and no
+    rate limit spent) to `If-None-Match` with it, 200 again once the resource changed. Where GitHub's
+    description documents the 304 (pull requests, issues, contents), it documents no body."""
+    c, r = checker, "/repos/demo/format-check"
+    run_id = c.call("GET", f"{r}/actions/runs", 200)["workflow_runs"][0]["id"]
+    pull = c.call("POST", f"{r}/pulls", 201, {"title": "t", "head": "main", "base": "main", "body": ""})["number"]
+    reads = [
+        (r, {}),
+        (f"{r}/actions/runs", {"head_sha": c.sandbox.repo("demo/format-check").runs[0].head_sha}),
+        (f"{r}/actions/runs/{run_id}", {}),
+        (f"{r}/actions/runs/{run_id}/jobs", {"per_page": 100}),
+        (f"{r}/pulls/{pull}", {}),
+        (f"{r}/issues/{pull}/comments", {"per_page": 100}),
+        (f"{r}/issues/{pull}/events", {"per_page": 100}),
+    ]
+    etags = {}
+    for path, params in reads:
+        first = c.session.get(c.sandbox.base_url + path, params=params)
+        etags[path] = first.headers["ETag"]
+        assert first.status_code == 200 and first.headers["ETag"].startswith('"'), path
+        used = c.sandbox.rate()["used"]
+        again = c.session.get(
+            c.sandbox.base_url + path, params=params, headers={"If-None-Match": first.headers["ETag"]}
+        )
+        assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", first.headers["ETag"]), path
+        assert c.sandbox.rate()["used"] == used, f"{path}: a 304 spent rate limit"
+        documented = SPEC["paths"][_template_for(path)]["get"]["responses"]
+        assert documented.get("304") is None, f"{path}: GitHub documents its 304 without a body"
+    c.call("POST", f"{r}/issues/{pull}/comments", 201, {"body": "a change"})
+    comments = c.sandbox.base_url + f"{r}/issues/{pull}/comments"
+    changed = c.session.get(comments, params={"per_page": 100}, headers={"If-None-Match": etags[reads[-2][0]]})
+    assert changed.status_code == 200 and len(changed.json()) == 1 and changed.headers["ETag"] != etags[reads[-2][0]]

@@ -203,7 +203,8 @@ def test_invisible_and_direction_changing_characters_reach_no_terminal_markdown_
 def test_said_lines_leave_out_what_a_comment_only_shows_in_code() -> None:
     from cicd_agent.text import said_lines
 
-    body = "Say:\n```\n/cicd-agent retry\n```\n    /cicd-agent approve\n\t/cicd-agent reject\n~~~~\n/a\n~~~\n/b\n~~~~\n/c\n"
+    body = "Say:\n```\n/cicd-agent retry\n```\n    /cicd-agent approve\n\t/cicd-agent reject\n"
+    body += "~~~~\n/a\n~~~\n/b\n~~~~\n/c\n"
     assert said_lines(body).splitlines() == ["Say:", "/c"]
     assert said_lines("```\n/cicd-agent retry") == ""  # an unclosed fence runs to the end, as GitHub renders it
     assert said_lines("  /cicd-agent retry\n> /x") == "  /cicd-agent retry\n> /x"

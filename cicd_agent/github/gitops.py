@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cicd_agent.errors import AgentError, PermissionMissing
 from cicd_agent.github.errors import REFUSED_FIX, ScopeMissing, TokenRefused
@@ -184,10 +185,12 @@ class Workspaces:
         return str(git.Repo(self.path(repo)).git.show("--format=", "HEAD"))
 
 
-def landed(handle: git.Repo, commit: str) -> bool:
+def landed(handle: Any, commit: str) -> bool:
     """Is `commit` there to revert: in HEAD's history, or a commit this clone has (the agent's fix commit, whose
     change a squash merge carried onto the branch: its diff is reverted, and conflicts where people changed the
-    same lines)? A commit the clone never saw is not reverted."""
+    same lines)? A commit the clone never saw is not reverted. `handle`: a `git.Repo`."""
+    import git
+
     try:
         handle.git.merge_base("--is-ancestor", commit, "HEAD")
         return True

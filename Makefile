@@ -13,7 +13,7 @@ PYTEST := -m pytest -n $(TEST_JOBS) --dist worksteal
 WORKFLOWS := action.yml .github/workflows/*.yml docs/examples/*.yml
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: demo test test-floor lint lock bench clean chromium
+.PHONY: demo test test-floor lint lock bench clean chromium postgres
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cicd-agent needs Python 3.11 or newer: set PYTHON=python3.11 (or newer)")'
@@ -54,6 +54,12 @@ lock: $(STAMP)
 # unless CICD_AGENT_REQUIRE_BROWSER=1, as .ci/run sets). Playwright drives it; it never downloads a browser.
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# Debian's postgresql for the store's tests on PostgreSQL (each test session starts its own server on a free
+# loopback port; skipped without it unless CICD_AGENT_REQUIRE_POSTGRES=1, as .ci/run sets).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis_speed.py

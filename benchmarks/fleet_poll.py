@@ -16,6 +16,7 @@ counted (a cycle over idle repositories must ask nothing else).
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import io
 import json
@@ -39,12 +40,24 @@ RUNS = re.compile(r"^/repos/([^/]+/[^/?]+)/actions/runs\?")
 
 
 class FleetGitHub:
-    """`GET /repos/{owner}/{name}/actions/runs` for any repository, after `latency` seconds."""
+    """`GET /repos/{owner}/{name}/actions/runs` for any repository, after `latency` seconds. With
+    `points_per_minute`, GitHub's secondary limit: a request past that many in any 60 seconds is refused (403 with
+    `retry-after`) and counted in `refused`. Requests are counted per token (`by_token`: one per host) and polls
+    per repository (`polls`, with the time each repository was first polled the Nth time in `swept`)."""
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, *, points_per_minute: int = 0) -> None:
         self.latency = latency
+        self.points_per_minute = points_per_minute
         self.generation = 0
         self.answers: dict[int, int] = {}
+        self.refused = 0
+        self.by_token: dict[str, int] = {}
+        self.polls: dict[str, int] = {}
+        self.swept: list[float] = []  # when every repository had been polled once, twice, ...
+        self.repos = 0  # how many repositories make a sweep (set by the caller)
+        self.last_poll: tuple[float, str] = (0.0, "")  # when, and by which token
+        self._recent: collections.deque[float] = collections.deque()
+        self._reached: dict[int, int] = {}  # polls -> how many repositories were polled that often
         self.lock = threading.Lock()
         github = self
 
@@ -59,10 +72,17 @@ class FleetGitHub:
 
             def do_GET(self) -> None:
                 time.sleep(github.latency)
+                token = self.headers.get("Authorization", "").rpartition(" ")[2]
+                if not github.admit(token):
+                    self._answer(
+                        403, b'{"message": "You have exceeded a secondary rate limit."}', {"Retry-After": "60"}
+                    )
+                    return
                 match = RUNS.match(self.path)
                 if match is None:
                     self._answer(404, b'{"message": "Not Found"}', {})
                     return
+                github.polled(match.group(1), token)
                 etag = f'"{github.generation}-{match.group(1)}"'
                 if self.headers.get("If-None-Match") == etag:
                     self._answer(304, b"", {"ETag": etag})
@@ -94,6 +114,32 @@ class FleetGitHub:
         self.server.request_queue_size = 128
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def admit(self, token: str) -> bool:
+        """Count the request (one point: a read); False when it is past the secondary limit."""
+        now = time.monotonic()
+        with self.lock:
+            self.by_token[token] = self.by_token.get(token, 0) + 1
+            if not self.points_per_minute:
+                return True
+            while self._recent and self._recent[0] <= now - 60:
+                self._recent.popleft()
+            if len(self._recent) >= self.points_per_minute:
+                self.refused += 1
+                return False
+            self._recent.append(now)
+            return True
+
+    def polled(self, repo: str, token: str) -> None:
+        with self.lock:
+            count = self.polls[repo] = self.polls.get(repo, 0) + 1
+            self.last_poll = (time.monotonic(), token)
+            if (
+                self.repos
+                and count > len(self.swept)
+                and sum(1 for c in self.polls.values() if c >= count) == self.repos
+            ):
+                self.swept.append(time.monotonic())
 
     def rotate(self) -> None:
         """Every repository's list changes: the next poll of each is answered 200."""

@@ -115,6 +115,7 @@ class Decided(StrEnum):
     FORK_SKIPPED = "fork_skipped"  # a fork's failed run: not the base repository's branch
     HEALTH_PENDING = "health_pending"  # the Action mode's answer to a fix's CI event that is not the last one
     STORM = "storm"  # one failure in many repositories: part of an incident, no per-repository remediation
+    FLAKY = "flaky"  # a re-run passed: the failure's tests (or job) are recorded in the flake ledger
     STORM_ENDED = "storm_ended"
     CAUSED_BY_FIX = "caused_by_fix"  # the failure of the agent's own merged fix, already rolled back
     RETRY = "retry"  # a person with write access asked the agent to resume on a failure it stopped on
@@ -357,6 +358,23 @@ class Incident:
     issue_number: int = 0
     issue_url: str = ""
     id: int = 0
+
+
+@dataclass(frozen=True)
+class FlakyTest:
+    """A test (or, where the log names none, a job: `job: NAME`) that failed and then passed on the same commit:
+    one row of the flake ledger, per repository."""
+
+    repo: str
+    name: str
+    flakes: int  # times it failed and then passed on a re-run of the same commit
+    first_at: float
+    last_at: float
+    last_run_id: int = 0
+    last_signature: str = ""
+    issue_number: int = 0  # its one issue (opened once it flaked past its budget, then updated)
+    issue_url: str = ""
+    reported_flakes: int = 0  # the count the issue last said
 
 
 # The built-in fixers, by the names rules use (`fixers.FIXERS` maps each to its code; the config checks names

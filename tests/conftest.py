@@ -1,4 +1,7 @@
-"""Shared fixtures: an isolated home and working directory, and a sandbox GitHub on loopback."""
+"""Shared fixtures: an isolated home and working directory, a sandbox GitHub on loopback, and the state store
+on either backend: `backend` is "sqlite" (a file in the test's directory) or "postgresql" (a schema of its own
+on the session's real server); `new_store()` opens one more connection to the same database, as another host
+would."""
 
 from __future__ import annotations
 
@@ -6,12 +9,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import postgres
 import pytest
-from harness import Agent, Result
+from harness import Agent, OpenStore, Result
 
 from cicd_agent.cli.main import invoke
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import install_scenarios
+from cicd_agent.store import Store
+from cicd_agent.store.postgres import PostgresBackend
 
 
 @pytest.fixture(autouse=True)
@@ -72,3 +78,47 @@ def agent(capsys: pytest.CaptureFixture[str]) -> Agent:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.Server]:
+    """One real PostgreSQL server for the session, in a temporary directory of its own (the postgres user must
+    reach it), removed at the end; skipped, with the reason, only where none can be installed."""
+    why = postgres.unavailable()
+    if why and os.environ.get("CICD_AGENT_REQUIRE_POSTGRES") == "1":  # CI installed it: missing is a failure
+        pytest.fail(why)
+    if why:
+        pytest.skip(why)
+    server = postgres.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: postgres.Server) -> str:
+    """A fresh schema of its own on the session's server: the URL an agent is given."""
+    return postgres_server.schema()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def new_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenStore]:
+    opened: list[Store] = []
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else ""
+
+    def make() -> Store:
+        opened.append(Store(PostgresBackend(url)) if url else Store(tmp_path / "state.db"))
+        return opened[-1]
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(new_store: OpenStore) -> Store:
+    return new_store()

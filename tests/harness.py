@@ -19,7 +19,8 @@ import requests
 from cicd_agent.modes.demo import DEMO_SETTINGS, host_actions
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
-from cicd_agent.store import Store
+from cicd_agent.store import MIGRATIONS, Store
+from cicd_agent.store.backend import Backend
 
 
 @dataclass
@@ -33,12 +34,15 @@ class Result:
 
 
 Agent = Callable[..., Result]  # agent("run", "--json") -> Result
+OpenStore = Callable[[], Store]  # one more connection to the test's store (conftest's `new_store`), as a host
 
 
 # the demo's settings (no waiting, workflow edits allowed), failing fast on outages, a killed cycle's claims taken
-# over at once (one agent at a time); `extra` lands in [policy]
+# over at once (one agent at a time), a request budget no test reaches (tests/e2e/test_budget.py holds to a small
+# one); `extra` lands in [policy]
 SETTINGS = (
     "[state]\nlease = 0\n"
+    "[budget]\npoints_per_minute = 60000\ncreations_per_minute = 6000\ncreations_per_hour = 60000\n"
     + DEMO_SETTINGS.replace("write_interval = 0\n", "write_interval = 0\nmax_retries = 1\n")
     + "{extra}\n"
 )
@@ -199,3 +203,18 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> N
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def database_before(new_store: OpenStore, migration: str) -> Backend:
+    """A state database (of the test's backend) as it was before `migration`: the earlier ones applied and
+    recorded, through the backend itself (no `Store`, which would apply them all)."""
+    probe = new_store()
+    db = probe.sql.reopen()
+    with db.transaction():
+        for table in db.tables():
+            db.execute(f"DROP TABLE {table}")
+        db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        for name, migrate in MIGRATIONS[: [n for n, _ in MIGRATIONS].index(migration)]:
+            migrate(db)
+            db.insert("_migrations", {"name": name, "applied_at": "then"})
+    return db

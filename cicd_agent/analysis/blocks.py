@@ -1,9 +1,11 @@
 """Evidence lines into blocks, and which blocks are kept: a bounded number, whatever the log.
 
 Evidence lines at most GAP apart form a block. A block keeps the text of its first HEAD lines only (and
-KEEP_AFTER lines after each of their evidence lines); once its score cannot grow (its head is kept, its
-strongest weight is 3 and its sum is capped) further lines only move its end. Closed blocks are kept per
-score class, the newest RETAIN of each, and classes that no excerpt could reach are forgotten.
+KEEP_AFTER lines after each of their evidence lines, KEEP_REPORT after a line that explains); once its score
+cannot grow (its head is kept, its strongest weight is 3 and its sum is capped) further lines only move its
+end. A block holding a line that explains (weight 4) never saturates, and such a line past a block's head
+starts a block of its own, so none is ever out of the excerpt's reach. Closed blocks are kept per score
+class, the newest RETAIN of each, and classes that no excerpt could reach are forgotten.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from cicd_agent.analysis.logtext import strip_prefix
 GAP = 3  # evidence lines at most this far apart belong to one block
 HEAD = 12  # a block keeps the text of at most this many lines from its start (the first lines say the most)
 KEEP_AFTER = 3  # lines kept after each kept evidence line (continuations, a pre-commit hook's details)
+KEEP_REPORT = 10  # ...and after a line that explains (weight 4): the diff or stack under an assertion or race
+EXPLAINS = 4  # the weight of a line that explains a failure (evidence.py)
 RETAIN = 64  # closed blocks kept per score class
 RECENT = 16  # the newest closed blocks, where the final failure is looked for
 _PRUNE_EVERY = 256  # closed blocks between two prunings of the score classes no excerpt can reach
@@ -67,7 +71,10 @@ class Builder:
 
     def add(self, index: int, weight: int, text: str, step: str | None, lines: list[str], base: int) -> None:
         block = self.open
-        if block is not None and index - block.end <= GAP:
+        # a line that explains, past the head of the block it would join, starts a block of its own: no
+        # explaining line is ever out of reach of the excerpt (blocks holding one never saturate)
+        beyond = block is not None and weight >= EXPLAINS and index >= block.start + HEAD
+        if block is not None and index - block.end <= GAP and not beyond:
             block.end = index
             block.total += weight
             block.strongest = max(block.strongest, weight)
@@ -79,7 +86,8 @@ class Builder:
             block.weights[index] = weight
             block.lines[index] = text
             block._raw.pop(index, None)
-            self._keep(block, index + 1, index + KEEP_AFTER, lines, base)
+            after = KEEP_REPORT if weight >= EXPLAINS else KEEP_AFTER
+            self._keep(block, index + 1, index + after, lines, base)
         block.saturated = block.strongest == 3 and block.total >= 15 and index >= block.start + HEAD
 
     def extend(self, index: int) -> None:

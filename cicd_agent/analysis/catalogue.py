@@ -7,6 +7,8 @@ built-in rules give the category. Rows are in priority order: when several rows 
 part of a log, the first row wins, so specific rows come before general ones. docs/categories.md is
 generated from the catalogue by `markdown()` (`python -m cicd_agent.analysis.catalogue`).
 
+A row marked `general` is a general detector (what any tool may say: out of memory, a crash by signal, a
+coverage threshold, a rate limit, a full disk, a lockfile out of date); general rows come first.
 A row marked `fallback` (deprecation warnings) only decides when nothing else in the failing step did:
 GitHub prints those warnings in jobs that fail for other reasons. A row's `step` pattern is tried on the
 failing step's title when its output has no recognisable line (`gofmt -l` prints only file names).
@@ -24,7 +26,7 @@ from typing import Any
 DATA = Path(__file__).with_name("catalogue.toml")
 RERUN, FIX, REPORT = "rerun", "fix", "report"
 STRATEGIES = (RERUN, FIX, REPORT)
-_ROW_KEYS = {"category", "tool", "pattern", "examples", "step", "tool_from", "fallback"}
+_ROW_KEYS = {"category", "tool", "pattern", "examples", "step", "tool_from", "fallback", "general"}
 
 
 class CatalogueError(ValueError):
@@ -48,6 +50,7 @@ class Row:
     step: str = ""  # a pattern over the failing step's title, for tools whose output names no failure
     tool_from: str = ""  # a pattern whose group(1) over the matched lines refines the tool (a hook id)
     fallback: bool = False
+    general: bool = False  # a general detector: what any tool may say, tried before each tool's own phrases
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,8 @@ def _row(index: int, table: dict[str, Any], categories: dict[str, Category]) -> 
     if not isinstance(examples, list) or not examples or not all(isinstance(e, str) for e in examples):
         raise CatalogueError(f"{where}.examples: a list of at least one line from a real log")
     for key in ("pattern", "step", "tool_from"):
-        try:
-            re.compile(table.get(key, ""))
+        try:  # compiled as `compiled_rows` compiles it: that one is then `re`'s cached copy, not a second compile
+            re.compile(table.get(key, ""), 0 if key == "step" else re.MULTILINE)
         except (re.error, TypeError) as exc:
             raise CatalogueError(f"{where}.{key}: not a regular expression ({exc})") from None
     if not table.get("pattern") or not isinstance(table.get("tool"), str):
@@ -108,6 +111,7 @@ def _row(index: int, table: dict[str, Any], categories: dict[str, Category]) -> 
         step=table.get("step", ""),
         tool_from=table.get("tool_from", ""),
         fallback=bool(table.get("fallback", False)),
+        general=bool(table.get("general", False)),
     )
 
 
@@ -170,13 +174,29 @@ def markdown() -> str:
         lines.append(f"| `{category.name}` | {category.strategy} | {_cell(category.description)} |")
     lines += [
         "",
+        "## General detectors",
+        "",
+        "What any tool may say when it fails this way, in any tool's words (case-insensitive where tools differ",
+        "in case), tried before the tool-specific rows of the same part of the log: a failure is recognised by",
+        "its class, not by a list of the phrases seen so far. A rate limit is `network.transient`: the re-run",
+        "waits for the time the log states (`Expected time to availability: 1068s`, `retry-after`), or",
+        "`[reruns] rate_limit_backoff`.",
+        "",
+        "| category | strategy | detects | example |",
+        "|---|---|---|---|",
+    ]
+    for row in rows():
+        if row.general:
+            lines.append(f"| `{row.category}` | {row.strategy} | `{_cell(row.pattern)}` | `{_cell(row.examples[0])}` |")
+    lines += [
+        "",
         "## Rows",
         "",
         "| category | tool | pattern | example from a real log |",
         "|---|---|---|---|",
     ]
     for row in rows():
-        tool = row.tool + (" (fallback)" if row.fallback else "")
+        tool = row.tool + (" (fallback)" if row.fallback else "") + (" (general)" if row.general else "")
         lines.append(f"| `{row.category}` | {tool} | `{_cell(row.pattern)}` | `{_cell(row.examples[0])}` |")
     return "\n".join(lines) + "\n"
 

@@ -1,5 +1,10 @@
-"""Evidence: how strongly one log line says "this is what broke" (0 to 3), and the cheap tests that find
+"""Evidence: how strongly one log line says "this is what broke" (0 to 4), and the cheap tests that find
 the few lines worth weighing.
+
+Weight 4 is for the lines that *explain* a failure rather than announce or count it: an assertion and its
+expected/received diff (pytest's `E` lines, jest's `●` report, JUnit's `expected: <..> but was: <..>`), a race or
+sanitizer report, a crash or panic, a package manager's root cause (`E: Unable to locate package`). The excerpt
+keeps them ahead of summaries, and a block keeps more of the lines after them (the report under its header).
 
 Every pattern starts with a literal where it can: Python's `re` then skips to that literal in C, which
 is what keeps a log of a million error lines within a few times the cost of one regex pass. A word
@@ -42,8 +47,62 @@ _STRONG = [
     _any(r"Permission denied|No such file or directory|command not found|not found in|No space left on device"),
     _any(r"Allocation failed|OutOfMemoryError|out of memory"),
 ]
+# Weight 4: what explains a failure (see the module docstring), as (a word the line must contain, the pattern,
+# or None when the word says it all): a substring test costs a fraction of a regex search, and a compiler's
+# error line, the commonest evidence, holds none of these words.
+_EXPLAINING: list[tuple[str, re.Pattern[str] | None]] = [
+    (
+        "ssert",
+        _any(
+            r"Assertion(?:Error|FailedError)|assert(?:ion)? failed|assertion `.*` failed",
+            r"Assert\.\w+(?:\(\) Failure| failed)|Failed asserting that",
+        ),
+    ),
+    ("ComparisonFailure", None),
+    ("strictly equal", None),  # node's assert: Expected values to be strictly equal
+    ("but was", re.compile(r"expected:? ?<.*> but was")),
+    ("Error Trace:", None),
+    ("Not equal:", None),
+    ("Failure/Error:", None),
+    ("DATA RACE", None),
+    ("Sanitizer", None),
+    ("panic", re.compile(r"panic(?<!\wpanic): ")),
+    ("SIG", re.compile(r"SIG(?:SEGV|ABRT)\b")),
+    ("atal", _any(r"Fatal Python error|fatal runtime error|A fatal error has been detected by the Java Runtime")),
+    ("nable to select packages", None),
+    ("No matching distribution found", None),
+    ("Could not find a version that satisfies", None),
+    ("version solving failed", None),
+    ("Could not resolve dependencies for", None),
+]
+_ON_ERROR_LINES = [  # what an `ERROR:` line can explain: a sanitizer's report, a package manager's root cause
+    row
+    for row in _EXPLAINING
+    if row[0]
+    in (
+        "Sanitizer",
+        "nable to select packages",
+        "No matching distribution found",
+        "Could not find a version that satisfies",
+    )
+]
+_ON_MAVEN_LINES = [  # what Maven's `[ERROR]` line can explain: an assertion, an artifact it cannot resolve
+    row
+    for row in _EXPLAINING
+    if row[0] in ("ssert", "ComparisonFailure", "but was", "Could not resolve dependencies for")
+]
+_WEAKER_WORDS = ("Error Trace:", "Not equal:", "Failure/Error:", "DATA RACE", "atal", "version solving failed")
+_ON_WEAKER_LINES = [  # what a line with no weight-3 word can explain (a stack frame, a warning cannot)
+    row for row in _EXPLAINING if row[0] in (*_WEAKER_WORDS, "Could not resolve dependencies for")
+]
+# the rows worth looking for, by the weight-3 pattern that matched (its index in _STRONG; -1: none did)
+_NARROWED = {1: _ON_ERROR_LINES, 3: _ON_MAVEN_LINES, -1: _ON_WEAKER_LINES}
+# ...and at the start of a line: pytest's `E` lines, jest's `●` report header
+_EXPLAINING_START = re.compile(r"E {2,}\S|[ \t]*● ")
+# A runner's one-line summary of a failure names the assertion, but it is the summary, not the report
+_SUMMARY_START = re.compile(r"(?:FAILED|ERROR) \S+::")
 # Weight 3, only at the start of a line (tried with `match`, which fails fast).
-_STRONG_START = re.compile(r"E {2,}\S|FAIL[ \t]|fatal:|(?:[ \t]*\w+[.:])*\w*(?:Error|Exception|Failure)\b(?::|$)")
+_STRONG_START = re.compile(r"FAIL[ \t]|fatal:|(?:[ \t]*\w+[.:])*\w*(?:Error|Exception|Failure)\b(?::|$)")
 # Weight 2: an error or failure word.
 _MEDIUM = [
     _any(r"Error(?<!\wError):|ERROR(?<!\wERROR)(?!\w)|error(?<![\w[]error)(?!\w)"),
@@ -91,6 +150,8 @@ PREFILTER = Prefilter(
         "undefined reference",
         "Expected ",
         "No such file",
+        "●",  # jest's report header (free on ASCII text: `str.find` knows at once it is not there)
+        "DATA RACE",
         "exceeded the maximum",
         "Killed",
         "Diff in ",
@@ -98,6 +159,7 @@ PREFILTER = Prefilter(
         "deprecated",
         "SUCCESS",  # Jenkins' and Maven's final status
     ),
+    marks=("E   ", "●", "DATA RACE", "panic:"),  # lines that may explain: never passed by in a saturated run
 )
 
 
@@ -124,8 +186,23 @@ def line_weight(text: str) -> int:
     return weight
 
 
+def _explains(text: str, rows: list[tuple[str, re.Pattern[str] | None]]) -> bool:
+    if not _EXPLAINING_START.match(text) and not any(
+        word in text and (p is None or p.search(text)) for word, p in rows
+    ):
+        return False
+    return not _SUMMARY_START.match(text)
+
+
 def _weigh(text: str) -> int:
-    if any(p.search(text) for p in _STRONG) or _STRONG_START.match(text):
+    strong = _strong(text)
+    # a compiler's `error:` line, the commonest evidence of all and the bulk of a flood of them, explains no more
+    # than it says (weight 3, at no extra cost); an `ERROR:` line is looked at for a package manager's root cause
+    if strong == 0:
+        weight = 3
+    elif _explains(text, _NARROWED.get(strong, _EXPLAINING)):
+        weight = 4
+    elif strong >= 0:
         weight = 3
     elif any(p.search(text) for p in _MEDIUM) or _MEDIUM_START.match(text):
         weight = 2
@@ -137,8 +214,18 @@ def _weigh(text: str) -> int:
     return 0 if noisy else weight
 
 
+def _strong(text: str) -> int:
+    """The index of the first weight-3 pattern the line shows (len(_STRONG): only at its start), or -1."""
+    for index, pattern in enumerate(_STRONG):
+        if pattern.search(text):
+            return index
+    return len(_STRONG) if _STRONG_START.match(text) else -1
+
+
 # (weight, pattern) pairs, for the tests that check every pattern has a sample the prefilter passes.
 PATTERNS: list[tuple[int, re.Pattern[str]]] = [
+    *[(4, p or re.compile(re.escape(word))) for word, p in _EXPLAINING],
+    (4, _EXPLAINING_START),
     *[(3, p) for p in _STRONG],
     (3, _STRONG_START),
     *[(2, p) for p in _MEDIUM],

@@ -4,7 +4,10 @@ The scan (scan.py) keeps the candidate blocks; here the best are chosen within a
 score is its strongest evidence weight, then how much evidence it holds (capped), then (a little) how
 late it comes: summaries come last. The failing step's last output lines, with the runner's line that
 ended the step, always come first: they are the failure itself, whatever words the tool used; then all
-the block that decided the category.
+the block that decided the category; then every block holding a line that explains (weight 4: an
+assertion and its diff, a race or crash report with its first frames, a package manager's root cause),
+whole up to its head, before any block that only announces or counts failures. While there is budget, no
+explaining line a kept block holds is left out.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis import DEFAULT_MAX_LINES
-from cicd_agent.analysis.blocks import HEAD, Block
+from cicd_agent.analysis.blocks import EXPLAINS, HEAD, Block
 from cicd_agent.analysis.stream import Scan
 
 _AFTER = 2  # continuation lines (stack frames, indented detail) kept after a block's last evidence line
 TAIL_SHOWN = 6  # of the failing step's last output lines
+_RUNNER = ("##[", "Post job cleanup.")  # the runner's own lines end a report
 _CONTINUATION = re.compile(r"^[ \t]+(?:at |File \"|\.\.\.|Caused by|\^|~)|^[ \t]{2,}\S|^Caused by:|^[ \t]*\|")
 
 
@@ -39,9 +43,16 @@ def span(block: Block, total: int) -> Span:
     after = block.end
     while after - block.end < _AFTER and _CONTINUATION.match(block.lines.get(after + 1, "")):
         after += 1
+    if block.strongest >= EXPLAINS:  # a report: the lines kept under its explaining lines, up to the runner's
+        for index in sorted(i for i in block.lines if i > after):
+            if block.lines[index].startswith(_RUNNER):
+                break
+            after = index
     end = min(after, block.start + HEAD - 1)
+    while end > block.start and not block.lines.get(end, "").strip():
+        end -= 1
     lines = tuple((i, block.lines[i]) for i in range(block.start, end + 1) if i in block.lines)
-    score = block.strongest * 10 + min(block.total, 15) + 4 * block.start / max(total, 1)
+    score = block.strongest * 20 + min(block.total, 15) + 4 * block.start / max(total, 1)
     return Span(score, block.strongest, lines)
 
 
@@ -53,8 +64,9 @@ def final_span(scan: Scan, shown: int = TAIL_SHOWN) -> Span | None:
 
 
 def choose(candidates: list[Span], max_lines: int) -> dict[int, str]:
-    """The best spans within the budget. Past half the budget only the strongest join."""
-    best = max((s.strongest for s in candidates), default=0)
+    """The best spans within the budget. Past half the budget only the strongest join (weight 3 and up when
+    there is such evidence: explaining lines do not crowd out the errors themselves)."""
+    best = min(max((s.strongest for s in candidates), default=0), 3)
     chosen: dict[int, str] = {}
     for candidate in sorted(candidates, key=lambda s: (-s.score, -s.lines[0][0] if s.lines else 0)):
         fresh = [(i, text) for i, text in candidate.lines if i not in chosen]

@@ -48,6 +48,9 @@ def clean(text: str) -> str:
 
 
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+# BuildKit's progress prefix inside `docker build` output (`#6 2.708 E: Unable to locate package x`): the step
+# number and its elapsed seconds, which hide the tool's own line (and its start) from every pattern
+_BUILDKIT = re.compile(r"#\d+ \d+\.\d+ ")
 
 
 def strip_prefix(line: str) -> str:
@@ -56,6 +59,8 @@ def strip_prefix(line: str) -> str:
         line = PREFIX.sub("", line, count=1)
     elif (stamp := _STAMP.match(line)) is not None:
         line = line[stamp.end() :]
+    if line[:1] == "#" and (step := _BUILDKIT.match(line)) is not None:
+        line = line[step.end() :]
     if "\x1b" in line:
         line = ANSI.sub("", line)
     if "[" in line:
@@ -124,24 +129,30 @@ class Prefilter:
 
     pattern: re.Pattern[str]
     literals: tuple[str, ...]
+    marks: tuple[str, ...] = ()  # literals whose lines `lines` also reports apart (`marked`)
 
-    def lines(self, chunk: str, lines: list[str] | None = None) -> list[int]:
-        """0-based indexes of the lines of `chunk` (split on LF, or given as `lines`) that pass, sorted."""
+    def lines(self, chunk: str, lines: list[str] | None = None, marked: set[int] | None = None) -> list[int]:
+        """0-based indexes of the lines of `chunk` (split on LF, or given as `lines`) that pass, sorted; the
+        lines holding one of `marks` are also added to `marked` when it is given."""
         lines = chunk.split("\n") if lines is None else lines
         starts = _sparse_starts(self.pattern, chunk, limit=len(lines) // 8)
         hits: set[int] = set()
         if starts is None:
             hits.update(itertools.compress(itertools.count(), map(self.pattern.search, lines)))
             starts = []
+        marked_starts: set[int] = set()
         for literal in self.literals:
             skip = 1 if literal.startswith("\n") else 0  # "\nE  " marks the line after the LF
             if skip and chunk.startswith(literal[1:]):
                 starts.append(0)
+            found = len(starts)
             at = chunk.find(literal)
             while at >= 0:
                 starts.append(chunk.rfind("\n", 0, at + skip) + 1)
                 end = chunk.find("\n", at + skip)
                 at = chunk.find(literal, end + 1 - skip) if end >= 0 else -1
+            if marked is not None and literal in self.marks:
+                marked_starts.update(starts[found:])
         if starts:
             starts.sort()
             index = last = 0
@@ -149,6 +160,9 @@ class Prefilter:
                 index += chunk.count("\n", last, start)
                 last = start
                 hits.add(index)
+                if start in marked_starts:
+                    assert marked is not None
+                    marked.add(index)
         return sorted(hits)
 
 

@@ -2,7 +2,9 @@
 
 What identifies a failure stays: exception types, message words, test, module and file names. What a
 re-run changes goes: dates, times, durations, paths' directories, line and column numbers, addresses,
-UUIDs, hashes, IPs, ports, PIDs, counters. Order matters: the most specific patterns run first.
+UUIDs, hashes, IPs, ports, PIDs, counters, and the per-request tokens services print for support (GitHub's
+`request ID 8E2A:3C91F:1A77B0C:1B2F4D1:67D0A1F2`, `x-request-id`, trace and correlation ids, AWS request
+ids, CloudFront ids). Order matters: the most specific patterns run first.
 """
 
 from __future__ import annotations
@@ -13,6 +15,17 @@ import re
 from cicd_agent.analysis.logtext import ANSI, PREFIX
 
 _RULES: list[tuple[re.Pattern[str], str]] = [
+    # a labelled per-request token: the label stays, its value goes (whatever shape the service gives it)
+    (
+        re.compile(
+            r"(?i)\b((?:x-)?(?:github-|amz-|amzn-)?(?:request|req|trace|span|correlation|activity|operation|tracking|"
+            r"transaction|invocation|execution|cf)[-_ ]?id|traceparent|cf-ray)\b([\"']?\s*[:=#]?\s*[\"']?\s*)"
+            r"(?=[\w./:+=-]*\d)[\w./:+=-]{6,}"
+        ),
+        r"\1\2<ID>",
+    ),
+    # GitHub's request id, wherever it appears: hex groups joined by colons
+    (re.compile(r"\b[0-9A-Fa-f]{3,8}(?::[0-9A-Fa-f]{3,12}){3,6}\b"), "<REQID>"),
     (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<TS>"),
     (re.compile(r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"), "<DATE>"),
     (re.compile(r"\b\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b"), "<TIME>"),

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from cicd_agent.analysis.blocks import GAP, Block, Builder
 from cicd_agent.analysis.evidence import PREFILTER, line_weight
+from cicd_agent.analysis.failing import FailingTests
 from cicd_agent.analysis.logtext import CHUNK, GH_CLI_STEP, PREFIX, Source, iter_chunks, strip_prefix
 from cicd_agent.analysis.normalize import key
 
-TAIL = 10  # the failing step's last output lines kept
+TAIL = 16  # the failing step's last output lines kept (shown whole when they decided the category)
+TAIL_CLASSIFIED = 10  # ...of which the last ones are the final failure's first part
 REPEATS = 3  # a line (by key) is evidence at most this many times
 MAX_KEYS = 50_000  # keys counted for REPEATS before the count starts again
 MAX_KNOWN = 100_000  # baseline keys kept
@@ -40,6 +43,7 @@ STATUS = re.compile(
     r"(BUILD SUCCESSFUL)|(BUILD FAILURE)|\[INFO\] (BUILD FAILURE))"
 )
 _GROUP = re.compile(r"##\[(group|endgroup)\](.*)")
+_STAMPED = re.compile(r"(?:^|\t)(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
 _AFTER_STEPS = ("Post job cleanup.", "Cleaning up orphan processes")
 
 
@@ -61,6 +65,9 @@ class Scan:
     saw_error: bool  # a `##[error]` line was printed
     strongest: int  # the strongest evidence weight seen
     warnings: list[tuple[int, str]]  # deprecation lines (index, text), for when nothing else explains a failure
+    error_at: float | None = None  # when the line that ended the failing step was printed (epoch seconds)
+    failed_tests: list[str] = field(default_factory=list)  # the failing step's failing tests, sorted
+    tests_overflowed: bool = False  # more distinct failing tests than failing.MAX_NAMES
 
     def succeeded(self) -> bool:
         """Did the job pass? GitHub marks a failed step with `##[error]`; other CI print a final status.
@@ -92,12 +99,14 @@ class _Scanner:
         self.column: str | None = None  # `gh run view --log`: the step column of the last line looked at
         self.previous: deque[str] = deque(maxlen=_BACK)  # the last lines before the current chunk (raw)
         self.error: tuple[int, str] | None = None
+        self.error_at: float | None = None  # when the runner printed it (its timestamp), if it says
         self.follow: list[tuple[int, str]] = []  # `##[error]` lines right after it
         self.runner_error = False
         self.tail: list[tuple[int, str]] = []
         self.step: str | None = None
         self.region_start = -1
         self.region_blocks: list[Block] | None = None
+        self.tests = FailingTests()
 
     def feed(self, chunk: str) -> None:
         lines = chunk.split("\n")
@@ -105,12 +114,14 @@ class _Scanner:
         base = self.total
         if base == 0:
             self.stamped = PREFIX.match(chunk) is not None
+        self.tests.feed(chunk, base)
         for builder in self.builders:
             builder.fill(lines, base)
         events = _group_events(chunk) if "##[" in chunk else []
         event = 0
         raw, filtered = self.raw, self.filtered
-        for local in PREFILTER.lines(chunk, lines):
+        marked: set[int] = set()  # lines with a literal of a line that explains (evidence.PREFILTER.marks)
+        for local in PREFILTER.lines(chunk, lines, marked):
             if local >= count:
                 break
             while event < len(events) and events[event][0] <= local:
@@ -126,6 +137,8 @@ class _Scanner:
                 and "##[" not in line
                 and "BUILD" not in line
                 and "Finished:" not in line
+                and "FAIL" not in line  # a failing test's line (failing.py) is always looked at
+                and (not marked or local not in marked)  # so is a line that may explain
                 and (filtered is raw or (filtered.open is not None and filtered.open.saturated))
             ):
                 raw.extend(index)
@@ -140,6 +153,8 @@ class _Scanner:
 
     def _line(self, index: int, line: str, lines: list[str], base: int) -> None:
         text = strip_prefix(line)
+        if "FAIL" in text or "Failed " in text or "ERROR " in text:  # failing.LINE_MARKERS
+            self.tests.add(index, text)
         if "\t" in line and (column := GH_CLI_STEP.match(line)):
             self.column = column.group(1)
         if text.startswith("##[error]"):
@@ -175,6 +190,7 @@ class _Scanner:
         self.follow = []
         # the first runner error line ends the failing step; until one is seen, the first `##[error]`
         self.error, self.runner_error = (index, text), runner
+        self.error_at = stamped_at(lines[index - base])
         self.step = self.current_step()
         self.region_start = max(self.step_start, self.header_end)
         self.region_blocks = self.raw.newest(self.step_start)
@@ -225,6 +241,7 @@ class _Scanner:
             self.tail = self._tail(self.total, previous, self.total - len(previous), [])
         tail = self.tail
         step = self.step if self.error is not None else (region[-1].step if region else None)
+        last = self.error[0] if self.error is not None else self.total
         return Scan(
             total=self.total,
             blocks=self.filtered.blocks(),
@@ -240,7 +257,19 @@ class _Scanner:
             saw_error=self.error is not None,
             strongest=self.strongest,
             warnings=self.warnings,
+            error_at=self.error_at,
+            failed_tests=self.tests.between(self.region_start, last),
+            tests_overflowed=self.tests.overflowed,
         )
+
+
+def stamped_at(line: str) -> float | None:
+    """The time GitHub stamped on a raw log line, in epoch seconds (None: the line carries no stamp)."""
+    found = _STAMPED.search(line[:80])
+    try:
+        return datetime.fromisoformat(found.group(1)).timestamp() if found else None
+    except ValueError:
+        return None
 
 
 def _at(previous: list[str], offset: int) -> str | None:

@@ -56,6 +56,12 @@ def render(state: AppState, analysis: Analysis, *, source: str) -> None:
     say(f"failing step: {analysis.failing_step or '(unknown)'}")
     tool = f" ({analysis.tool})" if analysis.tool else ""
     say(f"category:     {analysis.category}{tool}")
+    say(f"summary:      {analysis.summary}")
+    if analysis.failed_tests:
+        say(f"failing tests ({len(analysis.failed_tests)}): {', '.join(analysis.failed_tests[:10])}")
+    if analysis.rate_limited:
+        wait = f"{analysis.retry_after:g}s, as the log states" if analysis.retry_after is not None else "not stated"
+        say(f"rate limited: re-run after a wait ({wait})")
     say(f"signature:    {analysis.signature}")
     say(f"excerpt ({len(analysis.excerpt)} of {analysis.lines} lines):")
     previous = None

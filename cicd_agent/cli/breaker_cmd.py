@@ -163,15 +163,13 @@ def _operator(
 ) -> None:
     from cicd_agent.model import FailureKey
     from cicd_agent.remediation.breaker_service import actor
-    from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
     target = to
-    database = state.state_dir / STATE_FILE
-    if not database.is_file() and (target is State.CLOSED or not (branch and signature)):  # and create none
+    if not state.state_exists() and (target is State.CLOSED or not (branch and signature)):  # and create none
         raise AgentError(
-            f"no breaker matches {repo}: no state yet ({database} does not exist)",
-            fix="point --state-dir or --config at the agent's state",
+            f"no breaker matches {repo}: no state yet ({state.state_where} does not exist)",
+            fix="point --state-dir, --state-url or --config at the agent's state",
         )
     breakers = _breakers(state, moving=True)
     if target is State.CLOSED or not (branch and signature):

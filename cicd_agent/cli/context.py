@@ -45,6 +45,8 @@ class AppState:
 
     config_path: Path = Path(DEFAULT_CONFIG)
     state_dir_option: Path | None = None
+    state_url_option: str | None = None  # --state-url, else $CICD_AGENT_STATE_URL
+    local_state: bool = False  # the Action's throw-away store: the config's state.url does not apply
     dry_run: bool = False
     report: Path | None = None
     json: bool = False
@@ -58,14 +60,21 @@ class AppState:
     _credentials: Credentials | None = None
     _cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     started: bool = False
-    no_state: Path | None = None  # the state database a read command found missing
+    no_state: str | None = None  # the state database a read command found missing (its file, or its URL)
     line_filter: Callable[[str], None] | None = None  # where stderr lines go instead (a watcher's `Collapse`)
 
     def set_global(self, name: str, value: Any) -> None:
         """A global option given after the subcommand (`agent run --dry-run`): it adds to what came before."""
-        attr = {"config": "config_path", "state_dir": "state_dir_option", "json_output": "json"}.get(name, name)
+        attr = {
+            "config": "config_path",
+            "state_dir": "state_dir_option",
+            "state_url": "state_url_option",
+            "json_output": "json",
+        }.get(name, name)
         if attr == "verbose":
             self.verbose += int(value)
+        elif attr == "state_url_option":
+            self.state_url_option = str(value)
         elif isinstance(value, bool):
             setattr(self, attr, getattr(self, attr) or value)
         else:  # a path (some Typer versions hand the callback the raw string)
@@ -189,6 +198,31 @@ class AppState:
     def state_dir(self) -> Path:
         return self.state_dir_option or Path(self.config().state.dir)
 
+    @property
+    def state_url(self) -> str:
+        """The shared state database's URL ("" for the SQLite file in the state dir): --state-url, else
+        $CICD_AGENT_STATE_URL, else the config's `state.url`."""
+        from cicd_agent.store import check_url
+
+        if self.state_url_option:
+            return check_url(self.state_url_option, where="--state-url (or $CICD_AGENT_STATE_URL)")
+        url = "" if self.local_state else self.config().state.url
+        return check_url(url, where=f"state.url in {self.config_path}") if url else ""
+
+    @property
+    def state_where(self) -> str:
+        """The state database as messages name it: its file, or its URL without credentials."""
+        from cicd_agent.store import STATE_FILE
+        from cicd_agent.text import redact
+
+        return redact(self.state_url) if self.state_url else str(self.state_dir / STATE_FILE)
+
+    def state_exists(self) -> bool:
+        """Whether the state database is there already (creates nothing)."""
+        from cicd_agent.store import state_exists
+
+        return state_exists(self.state_dir, url=self.state_url)
+
     def store(self) -> Store:
         """The store for a command that writes (a dry run: an in-memory copy)."""
         if self._store is None:
@@ -196,7 +230,7 @@ class AppState:
 
             recorder = self.recorder
             on_write = recorder.skip_store_write if recorder else None
-            self._store = open_store(self.state_dir, dry_run=self.dry_run, on_write=on_write)
+            self._store = open_store(self.state_dir, dry_run=self.dry_run, on_write=on_write, url=self.state_url)
         return self._store
 
     def read_store(self) -> Store:
@@ -204,12 +238,12 @@ class AppState:
         yet) it is an empty one in memory, so the command's answer is the empty one (zeros, empty lists), and
         `no_state` names the database that does not exist."""
         if self._store is None:
-            from cicd_agent.store import STATE_FILE, NoState, open_store, read_store
+            from cicd_agent.store import NoState, open_store, read_store
 
             try:
-                self._store = read_store(self.state_dir)
+                self._store = read_store(self.state_dir, url=self.state_url)
             except NoState:
-                self.no_state = self.state_dir / STATE_FILE
+                self.no_state = self.state_where
                 self._store = open_store(self.state_dir, dry_run=True)
         return self._store
 
@@ -220,6 +254,10 @@ class AppState:
             return False
         self.notice(f"no state yet: {self.no_state} does not exist (nothing has run with this state directory)")
         return not self.json
+
+    def on_finish(self, stop: Callable[[], None]) -> None:
+        """Call `stop` when the command ends (background work of the command's own)."""
+        self._cleanup.callback(stop)
 
     def scratch_dir(self, prefix: str) -> Path:
         """A temporary directory removed when the command ends."""

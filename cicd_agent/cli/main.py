@@ -24,7 +24,7 @@ from cicd_agent.errors import AgentError
 from cicd_agent.text import redact, terminal
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-GLOBAL_OPTIONS = ("config", "state_dir", "dry_run", "report", "json_output", "verbose", "quiet")
+GLOBAL_OPTIONS = ("config", "state_dir", "state_url", "dry_run", "report", "json_output", "verbose", "quiet")
 
 EXAMPLES = """\b
 Examples:
@@ -77,7 +77,16 @@ def main(
         envvar="CICD_AGENT_STATE_DIR",
         show_envvar=True,
         show_default="the config's state.dir, else .cicd-agent",
-        help="Where the state database lives.",
+        help="Where the state lives (the SQLite database, clones).",
+    ),
+    state_url: str | None = typer.Option(
+        None,
+        "--state-url",
+        metavar="URL",
+        envvar="CICD_AGENT_STATE_URL",
+        show_envvar=True,
+        show_default="the config's state.url, else the SQLite file in the state dir",
+        help="A PostgreSQL database shared by several hosts (postgresql://USER@HOST:PORT/DATABASE).",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Write nothing anywhere: print and report every write instead."
@@ -97,6 +106,7 @@ def main(
     ctx.obj = AppState(
         config_path=config,
         state_dir_option=state_dir,
+        state_url_option=state_url,
         dry_run=dry_run,
         report=report,
         json=json_output,
@@ -107,7 +117,8 @@ def main(
 
 
 _COMMANDS_EPILOG = (
-    "\n\nGlobal options (--config, --state-dir, --dry-run, --report, --json, -v, -q) go before or after it."
+    "\n\nGlobal options (--config, --state-dir, --state-url, --dry-run, --report, --json, -v, -q) go before or "
+    "after it."
 )
 
 app.command("init", help="Write a commented starter configuration file.", epilog=config_cmd.INIT_EXAMPLES)(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cicd_agent.cli import shapes
-from cicd_agent.cli.context import BY_OPT, REASON_OPT, use
+from cicd_agent.cli.context import BY_OPT, REASON_OPT, AppState, use
 from cicd_agent.cli.shapes import when
 from cicd_agent.cli.table import Column, print_lines, print_table
 from cicd_agent.errors import AgentError
@@ -34,7 +34,8 @@ Examples:
   agent history --since 24h
   agent history --decision fix_opened --repo octo-org/app
   agent history --signature 3f2a9c1b7d4e --json
-  agent history --decision breaker_closed     who reset breakers, and why"""
+  agent history --decision breaker_closed     who reset breakers, and why
+  agent history --flaky --repo octo-org/app    the flakiest tests"""
 
 
 def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT) -> None:
@@ -58,13 +59,12 @@ def pause(ctx: typer.Context, reason: str = REASON_OPT, by: str | None = BY_OPT)
 def resume(ctx: typer.Context, by: str | None = BY_OPT) -> None:
     from cicd_agent.remediation import operations
     from cicd_agent.remediation.breaker_service import actor
-    from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
-    if not state.dry_run and not (state.state_dir / STATE_FILE).is_file():  # nothing to resume: create nothing
+    if not state.dry_run and not state.state_exists():  # nothing to resume: create nothing
         if state.json:
             state.emit_json({"paused": None, "resumed": None})
-        state.say(f"not paused (there is no state in {state.state_dir} yet): nothing to resume")
+        state.say("not paused (there is no state yet): nothing to resume")
         return
     who = actor(by)
     now = time.time()
@@ -127,8 +127,15 @@ def history(
     signature: str | None = typer.Option(
         None, "--signature", metavar="SIGNATURE", help="Only this failure signature (or a prefix)."
     ),
+    flaky: bool = typer.Option(
+        False,
+        "--flaky",
+        help="The flake ledger instead: tests that failed and then passed on a re-run, flakiest first.",
+    ),
 ) -> None:
     state = use(ctx)
+    if flaky:
+        return flaky_history(state, repo)
     wanted = _decision_names(decision)
     rows = state.read_store().decisions(
         repo=repo, since=_since(since, time.time()), decision=wanted, signature=signature
@@ -172,17 +179,36 @@ def _history_row(d: Decision) -> list[str]:
     ]
 
 
+def _issue(url: str) -> str:
+    return f": {url}" if url else ""
+
+
+def flaky_history(state: AppState, repo: str | None) -> None:
+    tests = state.read_store().flaky_tests(repo=repo)
+    if state.json:
+        state.emit_json([shapes.flaky_test(t) for t in tests])
+        return
+    if not tests:
+        state.say("no flaky tests recorded" + (" in that repository" if repo else ""))
+        return
+    for t in tests:
+        state.result(
+            f"{t.flakes:>4} flake(s)  {t.repo}  {t.name}  first {when(t.first_at)}, last {when(t.last_at)}"
+            f"{_issue(t.issue_url)}"
+        )
+
+
 def status(ctx: typer.Context) -> None:
     from cicd_agent.remediation import operations
     from cicd_agent.remediation.breaker_service import Breakers
-    from cicd_agent.store import STATE_FILE
 
     state = use(ctx)
-    data = operations.status(Breakers(state.read_store(), state.config()), time.time())
+    store = state.read_store()
+    data = operations.status(Breakers(store, state.config()), time.time())
     if state.nothing_yet():
         return
     if state.json:
-        state.emit_json(shapes.status(data, state_db=str(state.state_dir / STATE_FILE)))
+        state.emit_json(shapes.status(data, state_db=store.where))
         return
     print_lines(state, status_lines(data))
 
@@ -233,7 +259,16 @@ def status_lines(data: dict[str, Any]) -> list[str]:
             f"STORM since {when(i['started_at'])}: {i['category']} {i['signature'][:12]} in "
             f"{len(i['repos'])} repositories ({', '.join(i['repos'])}){issue}"
         )
+    if data["flaky_tests"]:
+        lines.append("flakiest tests (failed, then passed on a re-run of the same commit):")
+        lines += [
+            f"  {t.flakes:>3} {t.repo} {t.name} (last {when(t.last_at)}){_issue(t.issue_url)}"
+            for t in data["flaky_tests"]
+        ]
     last = data["last_cycle"]
     errors = f", {last['errors']} error(s)" if last and last.get("errors") else ""
     lines.append(f"last cycle: {when(last['at']) + errors if last else 'never'}")
+    hosts = data["hosts"]
+    lines.append(f"hosts running: {len(hosts)}")
+    lines += [f"  {h['hostname']} pid {h['pid']}, since {when(h['started_at'])}" for h in hosts]
     return lines

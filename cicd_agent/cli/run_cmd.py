@@ -52,14 +52,19 @@ def _credentials(state: AppState, config: Config, *, fix: str) -> Credentials:
 
 
 def _ports(state: AppState, config: Config, credentials: Credentials) -> Ports:
+    from cicd_agent.modes.fleet import pace_requests, start_heartbeat
     from cicd_agent.modes.wiring import build_ports
 
     github = state.github()
+    store = state.store()
+    if not state.dry_run:  # the leases this process takes are renewed while its work runs
+        state.on_finish(start_heartbeat(config, store))
+    state.on_finish(pace_requests(config, github, store, on_wait=state.notice))
     return build_ports(
         config,
         github,
         state.effects(github),
-        state.store(),
+        store,
         state_dir=state.state_dir,
         token=credentials.token,
         echo=state.say,
@@ -250,9 +255,10 @@ def run_event(state: AppState, path: Path) -> None:
     credentials = _credentials(
         state, config, fix="pass the action a token input (a GitHub App token or a personal token)"
     )
-    from_github = state.state_dir_option is None
-    if from_github:
+    from_github = state.state_dir_option is None and not state.state_url_option
+    if from_github:  # a throw-away SQLite store, rebuilt from GitHub (the runner is thrown away after the step)
         state.state_dir_option = state.scratch_dir("cicd-agent-action-")
+        state.local_state = True
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     with action.commands_stopped(in_actions):
         ports = _ports(state, config, credentials)

@@ -12,7 +12,7 @@ from cicd_agent.text import iso8601
 
 if TYPE_CHECKING:
     from cicd_agent.analysis import Analysis
-    from cicd_agent.model import BreakerEvent, Decision, Snapshot
+    from cicd_agent.model import BreakerEvent, Decision, FlakyTest, Snapshot
     from cicd_agent.remediation.breaker_service import BreakerView
     from cicd_agent.remediation.context import Report
 
@@ -54,6 +54,20 @@ def decision(d: Decision) -> Json:
         "reason": d.reason or None,
         "by": str(by) if by else None,
         "detail": nulls({k: v for k, v in d.detail.items() if k != "by"}),
+    }
+
+
+def flaky_test(t: FlakyTest) -> Json:
+    """One row of the flake ledger."""
+    return {
+        "repo": t.repo,
+        "test": t.name,
+        "flakes": t.flakes,
+        "first_at": iso(t.first_at),
+        "last_at": iso(t.last_at),
+        "last_run_id": t.last_run_id or None,
+        "last_signature": t.last_signature or None,
+        "issue_url": t.issue_url or None,
     }
 
 
@@ -123,6 +137,11 @@ def analysis(a: Analysis) -> Json:
         "category": a.category or None,
         "tool": a.tool or None,
         "failing_step": a.failing_step or None,
+        "summary": a.summary,
+        "exit_code": a.exit_code,
+        "failed_tests": list(a.failed_tests),
+        "rate_limited": a.rate_limited,
+        "retry_after": a.retry_after,
         "template": a.template or None,
         "lines": a.lines,
         "excerpt": [{"line": e.line, "text": e.text} for e in a.excerpt],
@@ -231,7 +250,18 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
         "deferred": [deferred(d) for d in data["deferred"]],
         "storms": [storm(i) for i in data["storms"]],
         "storms_ended": data["storms_ended"],
+        "hosts": [
+            {
+                "id": h["id"],
+                "hostname": h["hostname"],
+                "pid": h["pid"],
+                "started_at": iso(h["started_at"]),
+                "seen_at": iso(h["seen_at"]),
+            }
+            for h in data["hosts"]
+        ],
         "budget": list(data["budget"]),
+        "flaky_tests": [flaky_test(t) for t in data["flaky_tests"]],
         "last_cycle": None
         if not last
         else {

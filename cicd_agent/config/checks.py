@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import urllib.parse
 from collections.abc import Callable
 
 from cicd_agent.config.settings import (
@@ -88,7 +89,23 @@ def check_semantics(config: Config, line_of: Lines) -> list[Problem]:
     if not config.webhook.path.startswith("/"):
         add("webhook.path", f"must start with /, got {config.webhook.path!r}")
     _check_numbers(config, "", add)
+    _check_state_url(config.state.url, add)
     return problems
+
+
+def _check_state_url(url: str, add: Callable[[str, str], None]) -> None:
+    """A PostgreSQL URL, without a password in it (the file is no place for secrets)."""
+    if not url:
+        return
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in ("postgresql", "postgres"):
+        add("state.url", "expected postgresql://USER@HOST:PORT/DATABASE (empty: the SQLite file in state.dir)")
+    elif parts.password or "password=" in parts.query:
+        add(
+            "state.url",
+            "the URL holds a password (not shown): put it in PGPASSWORD or ~/.pgpass, or pass the whole URL in "
+            "CICD_AGENT_STATE_URL, and change the password, since it was written in a file",
+        )
 
 
 DAY = 86400.0
@@ -99,6 +116,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "github.max_rate_limit_wait": (0, DAY),
     "github.write_interval": (0, 60),
     "github.poll_concurrency": (1, 100),  # GitHub allows at most 100 concurrent requests
+    "budget.in_flight": (0, 100),  # the same, across the fleet (0: not paced)
     "state.dedup_ttl": (0, 400 * DAY),  # logs are kept at most 400 days
     "state.lease": (0, DAY),
     "breaker.failure_threshold": (1, 1000),

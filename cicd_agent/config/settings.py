@@ -61,6 +61,18 @@ class GitHubConfig:
 
 
 @dataclass(frozen=True)
+class BudgetConfig:
+    """The fleet's request budget, paced before each request is sent, shared by every host through the store.
+    The defaults sit under GitHub's secondary limits (its figures in the comments); 0 leaves one unpaced."""
+
+    in_flight: int = 50  # requests at once across the fleet (GitHub: 100)
+    points_per_minute: int = 720  # a read costs 1 point, a write 5 (GitHub: 900)
+    creations_per_minute: int = 60  # content-creating requests, every write counted (GitHub: 80)
+    creations_per_hour: int = 400  # (GitHub: 500)
+    requests_per_hour: int = 4000  # one token's primary limit; a 304 is free (GitHub: 5,000 for a token)
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     name: str = ""
     branches: list[str] = field(default_factory=lambda: ["main"])
@@ -72,10 +84,12 @@ class RepoConfig:
 @dataclass(frozen=True)
 class StateConfig:
     dir: str = ".cicd-agent"
+    url: str = ""  # a PostgreSQL database shared by several hosts (empty: the SQLite file in `dir`)
     snapshot_dir: str = "snapshots"
     snapshot_retention: Duration = Duration(7 * 86400)
     dedup_ttl: Duration = Duration(7 * 86400)
-    lease: Duration = Duration(600)  # a claim on a failure or a remediation: after it, another cycle takes over
+    # a claim on a failure or a remediation, renewed while the work runs: a dead host's work is taken over after it
+    lease: Duration = Duration(30)
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,16 @@ class PolicyConfig:
     auto_merge: bool = False
     max_failures_per_cycle: int = 20
     fork_failures: str = "skip"  # a fork's failed run: "skip" (recorded) or "comment" on the fork's pull request
+
+
+@dataclass(frozen=True)
+class RerunConfig:
+    """Re-runs that wait (a rate limit) or are budgeted (known flaky tests)."""
+
+    rate_limit_backoff: Duration = Duration(300)  # the wait before re-running a rate limit whose log states none
+    flaky_budget: int = 5  # re-runs of known flaky tests per repository per `flaky_window` (0: never re-run them)
+    flaky_window: Duration = Duration(86400)
+    flaky_report_after: int = 3  # flakes of one test before its issue is opened (then updated, never duplicated)
 
 
 @dataclass(frozen=True)
@@ -187,6 +211,7 @@ class DashboardConfig:
 @dataclass(frozen=True)
 class Config:
     github: GitHubConfig = field(default_factory=GitHubConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
     repos: list[RepoConfig] = field(default_factory=list)
     state: StateConfig = field(default_factory=StateConfig)
     breaker: BreakerConfig = field(default_factory=BreakerConfig)
@@ -197,6 +222,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     storm: StormConfig = field(default_factory=StormConfig)
+    reruns: RerunConfig = field(default_factory=RerunConfig)
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     source: str = ""

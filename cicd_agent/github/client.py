@@ -26,6 +26,8 @@ from urllib3 import Retry
 
 from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
+from cicd_agent.github import pacing
+from cicd_agent.github.budget import Budget
 from cicd_agent.github.conditional import Answer, MemoryCache, ResponseCache, get_json
 from cicd_agent.github.edits import EditReads
 from cicd_agent.github.errors import (
@@ -85,6 +87,7 @@ class GitHubClient(GitHubHistory, GitHubWrites, EditReads):
         self.api_url = check_api_url(api_url, where="the GitHub API URL")
         self.timeout = timeout
         self._auth = auth or (Auth.Token(token) if token else None)
+        pacing.install()  # so that `pace` can give this client's requests a budget
         self.gh = Github(
             base_url=self.api_url,
             auth=self._auth,
@@ -111,8 +114,17 @@ class GitHubClient(GitHubHistory, GitHubWrites, EditReads):
         self._token = token or (auth.token if isinstance(auth, Auth.Token) else None)  # to redact from errors
         self._identity: str | None = None
         self.calls = 0  # port calls made (each is one or more API requests), for metrics
+        self.budget: Budget | None = None  # the fleet's request budget its requests wait for (`pace`)
+        self._retry = retry
         self._repositories: dict[str, RepoInfo] = {}  # this cycle's repository info
         self.cache: ResponseCache = MemoryCache()  # the answers conditional reads ask again with (`conditional`)
+
+    def pace(self, budget: Budget | None) -> None:
+        """Every API request of this client (its polls too) waits for `budget` before it is sent (None: no more)."""
+        parts = urllib.parse.urlsplit(self.api_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        pacing.pace([self._retry, self._poll_retry], parts.hostname or "", port, budget)
+        self.budget = budget
 
     def _repo(self, repo: str) -> Any:
         """A lazy repository handle: no request until a call needs one."""

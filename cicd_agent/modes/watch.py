@@ -1,7 +1,8 @@
 """`agent run --watch`: cycles under APScheduler until SIGTERM/SIGINT.
 
-Jobs: a full cycle every `poll_interval`, due health checks every `health_interval`, snapshot cleanup on a
-cron. One worker thread runs them, so no two ever overlap (a cycle longer than its interval is coalesced,
+Jobs: a full cycle every `poll_interval`, due health checks every `health_interval`, a look for a dead host's
+expired leases every half lease (at least 5 s), snapshot cleanup on a cron. One worker thread runs them, so no two
+ever overlap (a cycle longer than its interval is coalesced,
 never run twice at once). Pending health checks live in the store, so a restarted watcher picks them up.
 A signal lets the job in progress finish its current write, then the watcher exits.
 """
@@ -31,8 +32,11 @@ from cicd_agent.modes.quiet import Collapse
 from cicd_agent.modes.server import Listener, Route
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
-from cicd_agent.store import Store, read_store
+from cicd_agent.remediation.takeover import take_over
+from cicd_agent.store import Store
 from cicd_agent.text import iso8601
+
+TAKEOVER_EVERY = 5.0  # seconds at least between looks for a dead host's work (half the lease otherwise)
 
 
 @dataclass
@@ -179,14 +183,21 @@ def watch(
             ports.effects, ports.store, ports.snapshot_dir, retention=config.state.snapshot_retention, now=time.time()
         )
 
-    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=jobs or [], collapse=collapse)
+    def takeover() -> None:
+        report = Report()
+        if take_over(ports, report):
+            on_report(report)
+
+    every = [("takeover", takeover, max(TAKEOVER_EVERY, config.state.lease / 2)), *(jobs or [])]
+    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=every, collapse=collapse)
     ports.stopping = watcher.stopping
     address, port = metrics
     listener = None
     if port is not None:
         listener = serve_metrics(ports, watcher, address, port, process_metrics, routes or [], server_name)
+    named = ", ".join(repos[:10]) + (f" and {len(repos) - 10} more" if len(repos) > 10 else "")
     ports.echo(
-        f"watching {', '.join(repos)}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
+        f"watching {named}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
     )
     try:
@@ -208,11 +219,10 @@ def serve_metrics(
     """`/metrics` from the store (read on a connection of its own; a dry run reads a copy of the real file)
     and this process; `/healthz` from the watcher's cycles; the dashboard pages; `routes` beside them."""
     config = ports.config
-    dry_run = ports.effects.recorder is not None
 
     @contextlib.contextmanager
     def reading() -> Iterator[Store]:
-        store = read_store(ports.store.path.parent) if dry_run else Store(ports.store.path)
+        store = ports.store.reopen()  # a dry run's: a new copy of the real state
         try:
             yield store
         finally:

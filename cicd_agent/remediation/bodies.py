@@ -14,13 +14,14 @@ from typing import Any
 from cicd_agent.analysis import Analysis
 from cicd_agent.fixers import FixPlan
 from cicd_agent.github.values import WorkflowRun
-from cicd_agent.model import RESET_LABEL, FailureKey, Incident, Remediation, RemState
+from cicd_agent.model import RESET_LABEL, FailureKey, FlakyTest, Incident, Remediation, RemState, RunRef
 from cicd_agent.remediation.explain import Explained
 from cicd_agent.text import (
     break_mentions,
     code_span,
     fenced,
     inline,
+    iso8601,
     link,
     prose,
     terminal,
@@ -54,6 +55,7 @@ def header(run: WorkflowRun, explained: Explained) -> list[str]:
         f"on {code_span(run.branch)}",
         f"- Job: {job}; failing step: {step}",
         f"- Category: {code_span(analysis.category)}; signature: {code_span(analysis.signature)}",
+        f"- What failed: {inline(analysis.summary)}",
     ]
     if explained.log_missing:
         lines.append(f"- Log unavailable: {inline(explained.log_note)}; explained from the check run and step names")
@@ -314,3 +316,30 @@ def incident_over(incident: Incident, window: float) -> str:
         f"No new sighting for {window / 60:g} minutes: the incident is over. The agent handles new failures "
         f"like this one in each repository again. Affected: {len(incident.repos)} repositories."
     )
+
+
+FLAKY_KIND = "flaky_test"  # the metadata kind of a flaky test's issue
+
+
+def flaky_title(test: FlakyTest) -> str:
+    return title(f"cicd-agent: flaky test {test.name}")
+
+
+def flaky_body(test: FlakyTest, run: RunRef, run_url: str, why: str) -> str:
+    """A flaky test's one issue: rewritten (not added to) each time it flakes again."""
+    text = "\n".join(
+        [
+            "## cicd-agent: a flaky test",
+            "",
+            f"{code_span(test.name)} failed and then passed on a re-run of the same commit "
+            f"{test.flakes} time(s) in {inline(test.repo)} since {iso8601(test.first_at)} "
+            f"(last: {link(f'run {run.run_id}', run_url)}, {iso8601(test.last_at)}).",
+            "",
+            f"The agent reports it because {prose(why)}. Until it is fixed, a failure of only known flaky tests is "
+            "re-run within the repository's budget (`[reruns] flaky_budget`); this issue is updated as it flakes "
+            "again, never opened twice. Close it once the test is fixed.",
+            "",
+            f"- Last failure signature: {code_span(test.last_signature or '(none)')}",
+        ]
+    )
+    return with_metadata(text, {"kind": FLAKY_KIND, "repo": test.repo, "test": test.name, "flakes": test.flakes})

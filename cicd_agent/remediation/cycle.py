@@ -1,7 +1,12 @@
 """One remediation cycle: recover what a killed cycle left, finish unfinished rollbacks, judge the health
 checks that are due, see what people said of draft fixes and of fixes they rejected, handle each repository's
 new failures, and tell GitHub of breakers that opened. Decisions only: reads go through the GitHub port, writes
-through the effects gateway, state through the store."""
+through the effects gateway, state through the store.
+
+Several hosts on one store share the work item by item (each leases what it works on), but what must happen
+once per fleet (the sweep over every repository, approvals, retries people allowed, the end of storms, breaker
+announcements, the dashboard issues) runs on the leader only: the host that holds the store's leader lock (on
+SQLite, every host; there is one machine)."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from cicd_agent.remediation.reconcile import reconcile
 from cicd_agent.remediation.retry import process_retries
 from cicd_agent.remediation.rollback import retry_unfinished
 from cicd_agent.remediation.storms import end_quiet
+from cicd_agent.remediation.takeover import take_over
 
 __all__ = ["Ports", "Report", "run_cycle"]
 
@@ -32,17 +38,19 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
     p.github.new_cycle()
     try:
         with unless_paused(p, report) as q:
+            take_over(q, report)  # a dead host's claims first (recovery may give them back)
             reconcile(q, report)
             retry_unfinished(q, report)  # left unfinished by an earlier cycle (a crash or an API error)
             process_health_checks(q, report)
-            process_approvals(q, report)  # drafts a person approved or rejected since
-            process_retries(q, report)  # failures a person let the agent resume on since
-            end_quiet(q, report)
-            if not health_only:
-                handle_new_failures(q, repos, report)
-            announce_openings(q, report)  # breakers this cycle (or an earlier one) opened
-            if not health_only:
-                update_dashboards(q, report, repos)  # the dashboard issues, and the boxes people ticked there
+            if q.store.lead():
+                process_approvals(q, report)  # drafts a person approved or rejected since
+                process_retries(q, report)  # failures a person let the agent resume on since
+                end_quiet(q, report)
+                if not health_only:
+                    handle_new_failures(q, repos, report)
+                announce_openings(q, report)  # breakers this cycle (or an earlier one) opened
+                if not health_only:
+                    update_dashboards(q, report, repos)  # the dashboard issues, and the boxes people ticked there
     except AgentError as exc:
         if not ends_cycle(exc):
             raise

@@ -1,5 +1,6 @@
-"""Decide what to do about one failed run: claim it (a lease), explain it, then the storm, in-flight and breaker
-checks, then the rules in order until one acts (rerun, fix, report or ignore). The failure is handled once a
+"""Decide what to do about one failed run: claim it (a lease), explain it, then the storm and in-flight checks,
+a rate limit held back until its wait is over, the breaker, a failure of known flaky tests (`reruns`), then the
+rules in order until one acts (rerun, fix, report or ignore). The failure is handled once a
 decision about it is recorded; a cycle killed before that leaves the claim to run out, and a later cycle takes
 it over."""
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from cicd_agent.github.values import WorkflowRun
 from cicd_agent.model import ACTIVE, Claim, Decided, FailureKey, Handled, Incident, Remediation, RemState, Strategy
-from cicd_agent.remediation import storms, tried
+from cicd_agent.remediation import reruns, storms, tried
 from cicd_agent.remediation.bodies import commit_url
 from cicd_agent.remediation.context import Ports, Report, record
 from cicd_agent.remediation.explain import Explained, explain_run, release, with_baseline
@@ -33,6 +34,7 @@ def handle_failure(p: Ports, run: WorkflowRun, report: Report) -> Handled:
         return decide(p, run, report)
     finally:  # the work on what it started stopped (a kill leaves their leases to run out instead)
         p.store.release_remediations(run=run.ref, since=started)
+        p.store.stop_renewing(run.ref)  # left undecided by a bug: its lease runs out, a later cycle takes over
 
 
 def decide(p: Ports, run: WorkflowRun, report: Report) -> Handled:
@@ -72,11 +74,6 @@ def decide_explained(p: Ports, run: WorkflowRun, report: Report, explained: Expl
     if merged is not None:  # the run is on the commit a fix of the agent's landed as: that fix's failure
         return caused_by_fix(p, report, run, *merged, facts)
     look_at_settled(p, report, key)  # its judged fixes left open: closed by a person since is a rejection
-    allowed, why = p.breakers.acquire(key, now)
-    if not allowed:
-        record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)
-        return Handled.DECIDED
-    explained = report.explained[run.id] = with_baseline(p.github, explained)  # a rule acts: its excerpt counts
     rules = candidates(
         from_config(p.config),
         analysis,
@@ -86,6 +83,15 @@ def decide_explained(p: Ports, run: WorkflowRun, report: Report, explained: Expl
         last_fired=last_fired(p, key),
         now=now,
     )
+    if reruns.hold_for_rate_limit(p, report, run, explained, rules):  # re-run once the wait its log states is over
+        return Handled.DEFERRED
+    allowed, why = p.breakers.acquire(key, now)
+    if not allowed:
+        record(p, report, run.ref, Decided.BLOCKED_BY_BREAKER, why, **facts)
+        return Handled.DECIDED
+    explained = report.explained[run.id] = with_baseline(p.github, explained)  # a rule acts: its excerpt counts
+    if reruns.handle_known_flake(p, report, run, explained, rules):
+        return Handled.DECIDED
     for rule in rules:
         handled = act(p, report, run, explained, rule)
         if handled is not None:
@@ -150,7 +156,10 @@ def act(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         record(p, report, run.ref, Decided.IGNORED, f"rule {rule.name} ignores this failure", **facts)
         return Handled.DECIDED
     if rule.strategy is Strategy.RERUN:
-        return Handled.DECIDED if rerun(p, report, run, analysis.signature, analysis.category, rule) else None
+        names = reruns.flake_names(explained)
+        return (
+            Handled.DECIDED if rerun(p, report, run, analysis.signature, analysis.category, rule, names=names) else None
+        )
     if rule.strategy is Strategy.REPORT:
         p.breakers.record(key, success=None, now=p.now())
         return Handled.DECIDED if report_failure(p, report, run, explained, rule) else None

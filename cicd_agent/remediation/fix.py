@@ -42,13 +42,7 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     counts = pull_counts(p, run.repo)
     rate = policy.check_rate(counts, p.config.policy)
     if rate:
-        p.store.release_failure(run.ref)  # handled again by a later cycle: its repository's cursor waits
-        p.breakers.record(run.key(analysis.signature), success=None, now=p.now())
-        retry = policy.retry_at(counts, p.config.policy)
-        if retry is not None:
-            facts["retry_at"] = iso8601(retry) or ""
-        record(p, report, run.ref, Decided.DEFERRED, rate, **facts)
-        return Handled.DEFERRED
+        return defer(p, report, run, rate, counts, facts)
     plan = make_plan(p, run, explained, rule)
     if isinstance(plan, CannotFix):
         record(p, report, run.ref, Decided.CANNOT_FIX, f"{plan.fixer}: {plan.why}", **facts)
@@ -67,6 +61,19 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
     return open_fix(p, report, run, explained, rule, plan, verdict, branch)
 
 
+def defer(
+    p: Ports, report: Report, run: WorkflowRun, rate: str, counts: policy.PullCounts, facts: dict[str, str]
+) -> Handled:
+    """The PR rate limits are reached: handled again by a later cycle (its repository's cursor waits)."""
+    p.store.release_failure(run.ref)
+    p.breakers.record(run.key(facts["signature"]), success=None, now=p.now())
+    retry = policy.retry_at(counts, p.config.policy)
+    if retry is not None:
+        facts["retry_at"] = iso8601(retry) or ""
+    record(p, report, run.ref, Decided.DEFERRED, rate, **facts)
+    return Handled.DEFERRED
+
+
 def already_proposed(p: Ports, run: RunRef, branch: str) -> str | None:
     """Why no new PR is needed: an open PR from the fix branch, or a closed one opened for this very run (another
     agent handled it: its state is not shared with this one)."""
@@ -79,6 +86,9 @@ def already_proposed(p: Ports, run: RunRef, branch: str) -> str | None:
     return None
 
 
+OPENING = (RemState.PLANNED, RemState.PUSHED, RemState.PR_OPEN)  # open, or on their way to be
+
+
 def pull_counts(p: Ports, repo: str) -> policy.PullCounts:
     """The agent's fix PRs open now and opened in the last hour, in `repo` and in every repository."""
     fixes = p.store.remediations(strategy=Strategy.FIX)
@@ -87,9 +97,9 @@ def pull_counts(p: Ports, repo: str) -> policy.PullCounts:
     opened = tuple(sorted(r.created_at for r in mine if r.created_at >= hour_ago))
     fleet_opened = tuple(sorted(r.created_at for r in fixes if r.created_at >= hour_ago))
     return policy.PullCounts(
-        open=sum(1 for r in mine if r.state is RemState.PR_OPEN),
+        open=sum(1 for r in mine if r.state in OPENING),
         new_last_hour=len(opened),
-        fleet_open=sum(1 for r in fixes if r.state is RemState.PR_OPEN),
+        fleet_open=sum(1 for r in fixes if r.state in OPENING),
         fleet_new_last_hour=len(fleet_opened),
         opened=opened,
         fleet_opened=fleet_opened,
@@ -143,25 +153,32 @@ def open_fix(
     def body(fix_commit: str) -> str:
         return bodies.pr_body(run, explained, rule.name, plan, snapshot.id, change=change, commit=fix_commit)
 
-    rem = start_remediation(
-        p,
-        run.ref,
-        analysis.signature,
-        rule.name,
-        Strategy.FIX,
-        fix_branch=branch,
-        snapshot_id=snapshot.id,
-        title=title,
-        body=body(commit),
-        head_sha=commit,
-        labels=(LABEL, *verdict.labels),
-        draft=verdict.draft,
-        fixer=plan.fixer,
-        base_sha=run.head_sha,
-        failed_workflow=run.path or run.name,
-        failed_jobs=(explained.job.name,) if explained.job else (),
-        diff_digest=change,
-    )
+    with p.store.transaction():  # the bounds again, and the new fix counted at once: hosts take turns here
+        p.store.lock("pull-request-bounds")
+        counts = pull_counts(p, run.repo)
+        rate = policy.check_rate(counts, p.config.policy)
+        if rate is None:
+            rem = start_remediation(
+                p,
+                run.ref,
+                analysis.signature,
+                rule.name,
+                Strategy.FIX,
+                fix_branch=branch,
+                snapshot_id=snapshot.id,
+                title=title,
+                body=body(commit),
+                head_sha=commit,
+                labels=(LABEL, *verdict.labels),
+                draft=verdict.draft,
+                fixer=plan.fixer,
+                base_sha=run.head_sha,
+                failed_workflow=run.path or run.name,
+                failed_jobs=(explained.job.name,) if explained.job else (),
+                diff_digest=change,
+            )
+    if rate is not None:  # another cycle or host opened one meanwhile
+        return defer(p, report, run, rate, counts, facts)
     snapshots.save(p.effects, p.store, p.snapshot_dir, snapshot)
     diff = "".join(file_diff(c.path, c.before, c.after) for c in plan.changes)
     intent = p.store.add_intent(rem.id, "git.push", branch, now=p.now())

@@ -24,7 +24,7 @@ from cicd_agent.model import (
     RemState,
     Strategy,
 )
-from cicd_agent.remediation import comments, verdict
+from cicd_agent.remediation import comments, reruns, verdict
 from cicd_agent.remediation.context import Ports, Report, conclude, record_for, said_before, working_on
 from cicd_agent.remediation.explain import failed_job
 from cicd_agent.remediation.ownership import authors, others
@@ -268,6 +268,8 @@ def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict, pull:
         if pull is None or HEALTHY_LABEL not in pull.labels:
             p.effects.add_labels(rem.repo, rem.pr_number, [HEALTHY_LABEL])
     what = f"pull request {rem.pr_url}" if rem.strategy is Strategy.FIX else "the rerun"
+    if rem.strategy is Strategy.RERUN:  # failed, then passed on the same commit: the flake ledger counts it
+        reruns.record_passed_rerun(p, report, rem)
     decision = (report, Decided(state), f"{what}: {measured.reason}{held_back}")
     conclude(p, rem, state, outcome=HealthOutcome.SUCCESS, success=True, decision=decision)
     p.effects.notify_remediation("fix_healthy", f"{rem.repo} {rem.branch}: {what} is green", rem)

@@ -9,12 +9,15 @@ from dataclasses import asdict
 from typing import Any
 
 from cicd_agent.breaker import State
+from cicd_agent.config.settings import Config
 from cicd_agent.effects.dryrun import Action
 from cicd_agent.errors import AgentError
+from cicd_agent.github.budget import buckets
 from cicd_agent.model import Decided, Decision, RemState, RunRef
 from cicd_agent.remediation import outlook
 from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
+from cicd_agent.store.fleet import alive_within
 
 PAUSE_KEY = "paused"
 HELD_KEY = "held"  # what paused cycles would have done: listed by `agent status`, re-decided after resume
@@ -120,6 +123,9 @@ def left_for_next_cycle(store: Store) -> list[RunRef]:
     return [RunRef(**r) for r in json.loads(value)] if value else []
 
 
+FLAKIEST = 10  # flaky tests `agent status` lists
+
+
 def status(breakers: Breakers, now: float) -> dict[str, Any]:
     """What `agent status` shows: the counts, and what is next and when (`outlook`)."""
     store = breakers.store
@@ -133,14 +139,36 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "open_breakers": [asdict(v) for v in views if v.state in (State.OPEN, State.FORCED_OPEN, State.HALF_OPEN)],
         "pending_health_checks": store.pending_health_checks(),
         "health_checks": outlook.health_checks(store, now),
-        "leases": [asdict(lease) for lease in store.leases(now)],
+        "leases": [asdict(lease) for lease in outlook.leases(store, now)],
         "deferred": outlook.deferred(store, left_for_next_cycle(store), breakers.config, now),
         "storms": [asdict(i) for i in store.incidents(active=True)],
         "storms_ended": len(store.incidents(active=False)),
+        "flaky_tests": store.flaky_tests(limit=FLAKIEST),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
         "held": held(store),
-        # The fleet's request budget (GitHub's limits, shared by every host: the scale issue's budget fills this
-        # slot): one {"name", "limit", "period_seconds", "spent", ...} per limit; empty until a budget is kept.
-        "budget": [],
+        "hosts": [asdict(h) for h in store.hosts(now=now, within=alive_within(breakers.config.state.lease))],
+        "budget": budget_spent(store, breakers.config, now),
     }
+
+
+def budget_spent(store: Store, config: Config, now: float) -> list[dict[str, Any]]:
+    """Each limit of the fleet's request budget with what the fleet spent of it in the last period (minute or
+    hour), counted in the windows that began within it (so at most 7/6 of the limit)."""
+    spent = store.spent(since=now - 3600)
+    found = []
+    for bucket in buckets(config.budget).values():
+        recent = [s for s in spent if s.bucket == bucket.name and s.starts > now - bucket.period]
+        window = next((s.spent for s in recent if s.starts == bucket.starts(now)), 0)
+        found.append(
+            {
+                "name": bucket.name,
+                "limit": bucket.limit,
+                "period_seconds": bucket.period,
+                "spent": sum(s.spent for s in recent),
+                "window_seconds": bucket.window,
+                "window_spent": window,
+                "window_cap": bucket.cap,
+            }
+        )
+    return found

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from cicd_agent.config.settings import Config
-from cicd_agent.model import Decided, Remediation, RunRef, Strategy
+from cicd_agent.model import Decided, Lease, Remediation, RunRef, Strategy, Unsettled
 from cicd_agent.store import MAX_HANDLING_ERRORS, Store
 
 
@@ -52,13 +52,15 @@ def deferred(store: Store, left: list[RunRef], config: Config, now: float) -> li
     cycle", which `waits_for` then says)."""
     found: list[dict[str, Any]] = []
     for item in store.unsettled_failures():
-        if item.lease_until > now:
-            continue  # being handled right now: a lease, listed with the leases
         last = item.last
+        if item.lease_until > now and not held(item):
+            continue  # being handled right now: a lease, listed with the leases
         if last is not None and last.decision == Decided.DEFERRED:
             retry = last.detail.get("retry_at")
             why = last.reason
-            waits_for = "the hourly PR bound" if retry else "an open fix PR of the agent's to end"
+            waits_for = str(last.detail.get("waits_for") or "") or (
+                "the hourly PR bound" if retry else "an open fix PR of the agent's to end"
+            )
         elif item.errors:
             retry, why = None, f"handling it ended in an error ({item.errors} of {MAX_HANDLING_ERRORS})"
             waits_for = "the next cycle"
@@ -71,6 +73,18 @@ def deferred(store: Store, left: list[RunRef], config: Config, now: float) -> li
             why = f"the cycle's budget (max_failures_per_cycle {limit}) was spent"
             found.append(_entry(run, why, None, "the next cycle", "", None))
     return found
+
+
+def held(item: Unsettled) -> bool:
+    """A failure held back until a time (a rate limit's wait): its lease is that time, not a cycle at work."""
+    last = item.last
+    return last is not None and last.decision == Decided.DEFERRED and bool(last.detail.get("waits_for"))
+
+
+def leases(store: Store, now: float) -> list[Lease]:
+    """The leases held past `now`, but not the failures held back until a time (listed as deferred)."""
+    holds = {(u.run.repo, f"run {u.run.label}") for u in store.unsettled_failures() if held(u)}
+    return [x for x in store.leases(now) if x.kind != "failure" or (x.repo, x.what) not in holds]
 
 
 def _entry(run: RunRef, why: str, retry: object, waits_for: str, signature: str, seen: float | None) -> dict[str, Any]:

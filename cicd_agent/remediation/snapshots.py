@@ -41,13 +41,21 @@ def still_needed(store: Store) -> set[str]:
 
 
 def cleanup(effects: Effects, store: Store, directory: Path, *, retention: float, now: float) -> list[str]:
-    """Delete snapshots older than `retention`, except those still needed for a rollback."""
+    """Delete snapshots older than `retention`, except those still needed for a rollback. Every host sharing a
+    store runs it: the rows go once, and each host's own copies in `directory` go too, also those whose row
+    another host removed first."""
     keep = still_needed(store)
     removed = []
+    known = set()
     for snapshot in store.snapshots():
+        known.add(snapshot.id)
         if snapshot.id in keep or now - snapshot.created_at < retention:
             continue
         effects.remove_local(directory / f"{snapshot.id}.json", f"expired snapshot of {snapshot.repo}")
         store.delete_snapshot(snapshot.id)
         removed.append(snapshot.id)
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        if path.stem not in known and now - path.stat().st_mtime >= retention:
+            effects.remove_local(path, "expired snapshot (its record was removed by another host)")
+            removed.append(path.stem)
     return removed

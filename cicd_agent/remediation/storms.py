@@ -101,18 +101,23 @@ def incident_for(p: Ports, explained: Explained) -> Incident | None:
     step = assess(active, repos, repo, min_repos=settings.min_repos)
     if step is Step.NONE:
         return None
-    if active is None:  # Step.START
-        incident = p.store.save_incident(
-            Incident(
-                signature,
-                explained.analysis.category,
-                now,
-                now,
-                tuple(sorted(repos, key=str.lower)),
-                issue_repo=settings.issue_repo,
-            )
-        )
-        incident = file_issue(p, incident, explained)
+    if active is None:  # Step.START, unless another host started it a moment ago: hosts take turns here
+        with p.store.transaction():
+            p.store.lock(f"storm:{signature}")
+            active = p.store.active_incident(signature)
+            if active is None:
+                started = p.store.save_incident(
+                    Incident(
+                        signature,
+                        explained.analysis.category,
+                        now,
+                        now,
+                        tuple(sorted(repos, key=str.lower)),
+                        issue_repo=settings.issue_repo,
+                    )
+                )
+    if active is None:
+        incident = file_issue(p, started, explained)
         issue = f": {incident.issue_url}" if incident.issue_url else " (no storm.issue_repo configured for an issue)"
         named = ", ".join(incident.repos[:10]) + (
             f" and {len(incident.repos) - 10} more" if len(incident.repos) > 10 else ""
@@ -125,10 +130,16 @@ def incident_for(p: Ports, explained: Explained) -> Incident | None:
             url=incident.issue_url,
         )
         return incident
-    incident = p.store.save_incident(joined(active, {repo}, now))
+    with p.store.transaction():  # joined under the same turn: two hosts adding a repository lose neither
+        p.store.lock(f"storm:{signature}")
+        active = p.store.active_incident(signature) or active
+        new_repo = assess(active, repos, repo, min_repos=settings.min_repos) is Step.JOIN
+        incident = p.store.save_incident(joined(active, {repo}, now))
     if not incident.issue_number:
-        return file_issue(p, incident, explained)  # a crash or an error came between the incident and its issue
-    if step is Step.JOIN:
+        if now - incident.started_at > p.lease:  # a crash or an error came between the incident and its issue
+            return file_issue(p, incident, explained)
+        return incident  # the host that started it is filing its issue
+    if new_repo:
         p.effects.edit_issue(
             incident.issue_repo, incident.issue_number, bodies.incident_body(incident, explained, settings.window)
         )

@@ -23,6 +23,7 @@ from cicd_agent.sandbox import shapes
 from cicd_agent.sandbox.accounts import Accounts
 from cicd_agent.sandbox.bare import BareRepo
 from cicd_agent.sandbox.http import make_server
+from cicd_agent.sandbox.limits import SecondaryLimits
 from cicd_agent.sandbox.model import ApiError, Fault, Item, Job, Repo, Run, Workflow, iso
 from cicd_agent.sandbox.runner import (
     JobResult,
@@ -63,6 +64,7 @@ class Sandbox(Accounts):
         self.log_urls: dict[str, tuple[int, float]] = {}  # token -> (job id, expiry)
         self.rate_used = 0
         self.rate_reset = int(time.time()) + 3600
+        self.limits = SecondaryLimits()  # GitHub's secondary limits (`limits.creations_per_minute`, `latency`)
         self.base_url = ""
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []

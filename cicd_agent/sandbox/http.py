@@ -19,6 +19,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.sandbox.limits import MESSAGE
 from cicd_agent.sandbox.model import ApiError, Call, Fault, Person, Response
 from cicd_agent.sandbox.routes import (
     RepoHandler,
@@ -89,8 +90,15 @@ def handle(sb: Sandbox, method: str, raw_path: str, headers: dict[str, str], bod
     query = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query).items()}
     if path.startswith("/_sandbox/"):
         return _hook(sb, method, path, body)
-    fault = sb.take_fault(method, path)
-    if fault is not None and not fault.after:
+    if sb.limits.latency:
+        time.sleep(sb.limits.latency)
+    retry_after = sb.limits.admit(method)
+    fault = None if retry_after is not None else sb.take_fault(method, path)
+    if retry_after is not None:  # GitHub's secondary rate limit: refused, not performed
+        error = {"message": MESSAGE, "documentation_url": DOCS, "status": "403"}
+        status, out_headers = 403, {"Content-Type": JSON, "Retry-After": str(retry_after)}
+        payload = json.dumps(error).encode()
+    elif fault is not None and not fault.after:
         time.sleep(fault.delay)
         status, out_headers, payload = _fault_answer(fault)
     else:

@@ -1,127 +1,105 @@
-"""The store's plumbing: the connection (WAL, a busy timeout), migrations, write transactions, the write
-observer, the `meta` key-value table, and the WHERE-clause helper every query module uses."""
+"""The store's plumbing over a backend (`store.backend`): migrations (refusing a schema newer than the code),
+write transactions, the write observer, the `meta` key-value table, and the WHERE-clause helper every query
+module uses."""
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+import os
+import re
+import secrets
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from cicd_agent.errors import AgentError
+from cicd_agent.store.backend import Backend
 from cicd_agent.store.schema import MIGRATIONS
+from cicd_agent.store.sqlite import SqliteBackend
 
 WriteObserver = Callable[[str, str], None]
 RUN_KEY = "repo = ? AND run_id = ? AND run_attempt = ?"  # one attempt of one run
-BUSY_TIMEOUT = 30.0  # seconds to wait for another agent process's write lock
+MIGRATION_LOCK = "migrations"
 
 
-def unusable(path: Path, exc: sqlite3.Error) -> AgentError:
-    """One clear line for a state database SQLite refuses; moving it aside is advised only when it is damaged."""
-    message = str(exc)
-    if "locked" in message or "busy" in message:
-        return AgentError(
-            f"state database {path} is locked by another process ({message})",
-            fix=f"another agent run holds it for more than {BUSY_TIMEOUT:g} s: wait for it to finish, or stop it",
-        )
-    if "readonly" in message or "read-only" in message:
-        return AgentError(
-            f"state database {path} is read-only ({message})",
-            fix="make the file and its directory writable, or pass --state-dir with a writable directory",
-        )
-    if "unable to open" in message:
-        return AgentError(
-            f"cannot open state database {path} ({message})",
-            fix="check that its directory exists and is writable, or pass --state-dir",
-        )
-    if "not a database" in message or "malformed" in message or "corrupt" in message:
-        return AgentError(
-            f"state database {path} is damaged ({message})",
-            fix="move it aside to start fresh (what is on GitHub is found again), or point --state-dir elsewhere",
-        )
-    return AgentError(f"state database {path} cannot be used ({message})", fix="check the disk and the file")
+def newer_schema(backend: Backend, unknown: list[str]) -> AgentError:
+    """A database a newer release migrated: this code does not know its tables, so it must not write to it."""
+    numbers = [int(m.group(1)) for name in unknown if (m := re.match(r"(\d+)", name))]
+    schema = max(numbers) if numbers else len(MIGRATIONS) + len(unknown)
+    other = "--state-url" if backend.shared else "--state-dir"
+    return AgentError(
+        f"the state database {backend.where} was written by a newer cicd-agent (schema {schema}; this one knows "
+        f"{len(MIGRATIONS)})",
+        fix=f"upgrade cicd-agent, or point {other} at another state database",
+    )
+
+
+def new_owner() -> str:
+    """Who holds a lease: this host and process, and a random part (a pid is reused after a restart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class StoreBase:
-    """The connection and its transactions. Every write reports itself to `on_write`."""
+    """The backend and its transactions. Every write reports itself to `on_write`. `owner` names this process
+    on the leases it takes (its heartbeat renews only those)."""
 
-    def __init__(
-        self, path: Path | str, *, on_write: WriteObserver | None = None, conn: sqlite3.Connection | None = None
-    ) -> None:
-        """`conn`: an open connection to use instead of opening `path` (an in-memory copy of it)."""
-        self.path = Path(path)
+    def __init__(self, where: Path | str | Backend, *, on_write: WriteObserver | None = None, owner: str = "") -> None:
+        """`where`: a backend, or the path of a SQLite file."""
+        self.owner = owner or new_owner()
+        self.sql: Backend = where if isinstance(where, Backend) else SqliteBackend(where)
         try:
-            # one thread at a time (the watcher runs its jobs on a single worker), but not always the same one
-            conn = conn or sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, check_same_thread=False)
-            self.db = sqlite_utils.Database(conn)
-            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            self._enable_wal()
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise unusable(self.path, exc) from None
+        except BaseException:
+            self.sql.close()
+            raise
         self.on_write = on_write
 
+    @property
+    def shared(self) -> bool:
+        """Other hosts may use this database at once (PostgreSQL)."""
+        return self.sql.shared
+
+    @property
+    def where(self) -> str:
+        """What messages name: the file, or the URL without its password."""
+        return self.sql.where
+
     def close(self) -> None:
-        self.db.close()
+        self.sql.close()
+
+    def reopen(self) -> Any:
+        """The same store on a connection of its own (for another thread), of the same class and owner."""
+        return type(self)(self.sql.reopen(), owner=self.owner)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
-    def _enable_wal(self) -> None:
-        """Switch to WAL, waiting out other processes opening the same new file: SQLite answers that switch
-        with "database is locked" at once rather than calling the busy handler, so it is retried here."""
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        pause = 0.01
-        while True:
-            try:
-                if self.db.journal_mode != "wal":
-                    self.db.enable_wal()
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() + pause > deadline:
-                    raise
-                time.sleep(pause)
-                pause = min(pause * 2, 0.5)
-
     def _migrate(self) -> None:
-        with self.transaction():
-            self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-            done = {row[0] for row in self.db.execute("SELECT name FROM _migrations").fetchall()}
+        """Apply the migrations this database lacks, one host at a time; refuse one a newer release wrote."""
+        with self.sql.transaction():
+            self.sql.lock(MIGRATION_LOCK)
+            if "_migrations" not in self.sql.tables():
+                self.sql.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            done = [str(row["name"]) for row in self.sql.rows("SELECT name FROM _migrations")]
+            unknown = sorted(set(done) - {name for name, _ in MIGRATIONS})
+            if unknown:
+                raise newer_schema(self.sql, unknown)
             for name, migrate in MIGRATIONS:
                 if name not in done:
-                    migrate(self.db)
-                    self.db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
+                    migrate(self.sql)
+                    applied = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+                    self.sql.insert("_migrations", {"name": name, "applied_at": applied})
 
     def schema_version(self) -> list[str]:
-        return [row[0] for row in self.db.execute("SELECT name FROM _migrations ORDER BY name").fetchall()]
+        return [str(row["name"]) for row in self.sql.rows("SELECT name FROM _migrations ORDER BY name")]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """A write transaction that takes the lock at once, so read-modify-write loses no update."""
-        conn = self.db.conn
-        if conn.in_transaction:
+        """A write transaction: what is read in it and written back loses no update (SQLite locks the file at
+        once; on PostgreSQL the queries lock what they read and write)."""
+        with self.sql.transaction():
             yield
-            return
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise unusable(self.path, exc) from None
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            conn.rollback()
-            raise unusable(self.path, exc) from None
-        except BaseException:
-            conn.rollback()
-            raise
-        try:
-            conn.commit()
-        except sqlite3.OperationalError as exc:
-            conn.rollback()
-            raise unusable(self.path, exc) from None
 
     def _wrote(self, action: str, target: str) -> None:
         if self.on_write is not None:
@@ -130,15 +108,15 @@ class StoreBase:
     # -- meta: pause flag, last cycle ---------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        rows = list(self.db.table("meta").rows_where("key = ?", [key]))
-        return rows[0]["value"] if rows else None
+        value = self.sql.value("SELECT value FROM meta WHERE key = ?", [key])
+        return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str | None) -> None:
         with self.transaction():
             if value is None:
-                self.db.execute("DELETE FROM meta WHERE key = ?", [key])
+                self.sql.execute("DELETE FROM meta WHERE key = ?", [key])
             else:
-                self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+                self.sql.upsert("meta", [{"key": key, "value": value}], pk=("key",))
         self._wrote("store.meta", key)
 
 

@@ -18,48 +18,52 @@ class FailureQueries(StoreBase):
         """Claim a listed failed run for `lease` seconds. A run is handled once: after a decision about it is
         recorded (`record_decision`) it is DECIDED for good (a duplicate counted); a claim whose lease ran out
         without a decision (a killed cycle) is TAKEN_OVER; a live lease of another cycle is HELD."""
+        key = [run.repo, run.run_id, run.attempt]
         with self.transaction():
-            row = self._failure(run)
-            if row is None:
-                self.db.table("failures").insert(
-                    {
-                        "repo": run.repo,
-                        "branch": run.branch,
-                        "run_id": run.run_id,
-                        "run_attempt": run.attempt,
-                        "workflow": workflow,
-                        "head_sha": head_sha,
-                        "signature": "",
-                        "category": "",
-                        "seen_at": now,
-                        "duplicates": 0,
-                        "decided": 0,
-                        "lease_until": now + lease,
-                    }
-                )
+            new = self.sql.insert(
+                "failures",
+                {
+                    "repo": run.repo,
+                    "branch": run.branch,
+                    "run_id": run.run_id,
+                    "run_attempt": run.attempt,
+                    "workflow": workflow,
+                    "head_sha": head_sha,
+                    "signature": "",
+                    "category": "",
+                    "seen_at": now,
+                    "duplicates": 0,
+                    "decided": 0,
+                    "lease_until": now + lease,
+                    "leased_by": self.owner,
+                },
+                ignore=True,
+            )
+            # a row another host is claiming right now is skipped (PostgreSQL), not waited for: it holds it
+            row = None if new else self.sql.one(f"SELECT * FROM failures WHERE {RUN_KEY}{self.sql.skip_locked}", key)
+            if new:
                 claim = Claim.NEW
-            elif row["decided"]:
-                self.db.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [row["id"]])
-                claim = Claim.DECIDED
-            elif row["lease_until"] > now:
+            elif row is None or (not row["decided"] and row["lease_until"] > now):
                 claim = Claim.HELD
+            elif row["decided"]:
+                self.sql.execute("UPDATE failures SET duplicates = duplicates + 1 WHERE id = ?", [row["id"]])
+                claim = Claim.DECIDED
             else:
-                self.db.execute("UPDATE failures SET lease_until = ? WHERE id = ?", [now + lease, row["id"]])
+                self.sql.update("failures", {"id": row["id"]}, {"lease_until": now + lease, "leased_by": self.owner})
                 claim = Claim.TAKEN_OVER
         if claim is not Claim.HELD:
             self._wrote("store.failure", f"{run.repo} run {run.label}")
         return claim
 
     def _failure(self, run: RunRef) -> dict[str, Any] | None:
-        rows = list(self.db.table("failures").rows_where(RUN_KEY, [run.repo, run.run_id, run.attempt]))
-        return rows[0] if rows else None
+        return self.sql.one(f"SELECT * FROM failures WHERE {RUN_KEY}", [run.repo, run.run_id, run.attempt])
 
     def failure_seen(self, run: RunRef) -> bool:
         """Whether this run attempt was claimed (decided, or held: a read, claims nothing)."""
-        row = self.db.execute(
-            f"SELECT 1 FROM failures WHERE {RUN_KEY} AND (decided = 1 OR lease_until > 0)",
+        row = self.sql.one(
+            f"SELECT 1 AS seen FROM failures WHERE {RUN_KEY} AND (decided = 1 OR lease_until > 0)",
             [run.repo, run.run_id, run.attempt],
-        ).fetchone()
+        )
         return row is not None
 
     def decided(self, run: RunRef) -> bool:
@@ -71,10 +75,18 @@ class FailureQueries(StoreBase):
         with self.transaction():
             if self._failure(run) is None:
                 self.claim_failure(run, now=now, lease=0)
-            self.db.execute(
+            self.sql.execute(
                 f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
                 [run.repo, run.run_id, run.attempt],
             )
+
+    def stop_renewing(self, run: RunRef) -> None:
+        """The work on a claimed failure stopped without a decision and without giving it back (an unexpected
+        error): the heartbeat no longer renews its lease, so it runs out and a later cycle takes it over."""
+        self.sql.execute(
+            f"UPDATE failures SET leased_by = '' WHERE {RUN_KEY} AND decided = 0 AND leased_by = ?",
+            [run.repo, run.run_id, run.attempt, self.owner],
+        )
 
     def release_failure(self, run: RunRef, *, error: bool = False) -> int:
         """Give a claimed failure back so a later cycle handles it again (deferred, or its handling failed:
@@ -82,26 +94,27 @@ class FailureQueries(StoreBase):
         run again even when nothing else changed. Returns how many handling errors it has had."""
         key = [run.repo, run.run_id, run.attempt]
         with self.transaction():
-            self.db.execute(
+            self.sql.execute(
                 f"UPDATE failures SET decided = 0, lease_until = 0, errors = errors + ? WHERE {RUN_KEY}",
                 [int(error), *key],
             )
-            self.db.execute("UPDATE cursors SET etag = '' WHERE repo = ?", [run.repo])
-            row = self.db.execute(f"SELECT errors FROM failures WHERE {RUN_KEY}", key).fetchone()
+            self.sql.execute("UPDATE cursors SET etag = '' WHERE repo = ?", [run.repo])
+            errors = self.sql.value(f"SELECT errors FROM failures WHERE {RUN_KEY}", key)
         self._wrote("store.failure_release", f"{run.repo} run {run.label}")
-        return int(row[0]) if row else 0
+        return int(errors or 0)
 
     def forget_failures(self, *, before: float) -> None:
         """Drop the claims of runs seen before `before` (the start of the polling window): such runs are never
         listed again, so nothing can come back as new."""
         with self.transaction():
-            gone = self.db.execute("DELETE FROM failures WHERE seen_at < ?", [before]).rowcount
+            gone = self.sql.execute("DELETE FROM failures WHERE seen_at < ?", [before])
         if gone:
             self._wrote("store.failure_forget", f"{gone} run(s)")
 
     def failure_counts(self) -> dict[str, int]:
-        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(duplicates), 0) FROM failures").fetchone()
-        return {"failures_seen": int(row[0]), "duplicates": int(row[1])}
+        row = self.sql.one("SELECT COUNT(*) AS seen, COALESCE(SUM(duplicates), 0) AS duplicates FROM failures")
+        assert row is not None
+        return {"failures_seen": int(row["seen"]), "duplicates": int(row["duplicates"])}
 
     # -- decisions: the audit trail -----------------------------------------------------------------
 
@@ -110,9 +123,9 @@ class FailureQueries(StoreBase):
         row.pop("id")
         row["detail"] = json.dumps(row["detail"], sort_keys=True, default=str)
         with self.transaction():
-            self.db.table("decisions").insert(row)
+            self.sql.add("decisions", row)
             if decision.run_id and settles(decision.decision):  # the failure is handled: its claim ends here
-                self.db.execute(
+                self.sql.execute(
                     f"UPDATE failures SET decided = 1, lease_until = 0 WHERE {RUN_KEY}",
                     [decision.repo, decision.run_id, decision.run_attempt],
                 )
@@ -133,7 +146,7 @@ class FailureQueries(StoreBase):
             ("decision = ?", [decision]) if decision else None,
             ("signature LIKE ? ESCAPE '\\'", [_like_prefix(signature.lower())]) if signature else None,
         )
-        rows = self.db.table("decisions").rows_where(where, args, order_by="at, id")
+        rows = self.sql.rows(f"SELECT * FROM decisions WHERE {where} ORDER BY at, id", args)
         return [
             Decision(**{**row, "rule": row["rule"] or "", "detail": json.loads(row["detail"] or "{}")}) for row in rows
         ]

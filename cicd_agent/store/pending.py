@@ -13,34 +13,42 @@ from cicd_agent.store.rows import health_check_of
 class PendingQueries(StoreBase):
     def pending_health_check_list(self) -> list[HealthCheck]:
         """Every health check without a verdict, the first due first."""
-        rows = self.db.table("health_checks").rows_where("outcome IS NULL OR outcome = ''", order_by="due_at")
+        rows = self.sql.rows(
+            "SELECT * FROM health_checks WHERE outcome IS NULL OR outcome = '' ORDER BY due_at, remediation_id"
+        )
         return [health_check_of(r) for r in rows]
 
     def leases(self, now: float) -> list[Lease]:
         """The claims and remediation leases held past `now`, the first to end first."""
-        claims = self.db.execute(
+        claims = self.sql.rows(
             "SELECT repo, branch, run_id, run_attempt, lease_until FROM failures"
             " WHERE decided = 0 AND lease_until > ? ORDER BY lease_until",
             [now],
-        ).fetchall()
-        works = self.db.execute(
+        )
+        works = self.sql.rows(
             "SELECT repo, branch, id, state, lease_until FROM remediations WHERE lease_until > ? ORDER BY lease_until",
             [now],
-        ).fetchall()
-        leases = [Lease("failure", r, b, f"run {i}#{a}", until) for r, b, i, a, until in claims]
-        leases += [Lease("remediation", r, b, f"remediation {i} ({s})", until) for r, b, i, s, until in works]
+        )
+        leases = [
+            Lease("failure", c["repo"], c["branch"], f"run {c['run_id']}#{c['run_attempt']}", c["lease_until"])
+            for c in claims
+        ]
+        leases += [
+            Lease("remediation", w["repo"], w["branch"], f"remediation {w['id']} ({w['state']})", w["lease_until"])
+            for w in works
+        ]
         return sorted(leases, key=lambda lease: lease.until)
 
     def unsettled_failures(self) -> list[Unsettled]:
         """Failed runs claimed and not settled, each with its latest decision, the first seen first."""
-        rows = self.db.execute(
+        rows = self.sql.rows(
             "SELECT f.repo, f.branch, f.run_id, f.run_attempt, f.seen_at, f.lease_until, f.errors,"
-            " d.at, d.decision, d.reason, d.signature, d.rule, d.detail, d.id"
+            " d.at, d.decision, d.reason, d.signature, d.rule, d.detail, d.id AS decision_id"
             " FROM failures f LEFT JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions"
             " WHERE repo = f.repo AND run_id = f.run_id AND run_attempt = f.run_attempt)"
             " WHERE f.decided = 0 ORDER BY f.seen_at, f.id"
-        ).fetchall()
-        return [_unsettled(row) for row in rows]
+        )
+        return [_unsettled(tuple(row.values())) for row in rows]
 
 
 def _unsettled(row: tuple[Any, ...]) -> Unsettled:

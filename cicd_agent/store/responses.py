@@ -8,7 +8,7 @@ import contextlib
 import time
 from typing import TYPE_CHECKING
 
-import sqlite_utils
+from cicd_agent.store.backend import Backend
 
 KEEP = 7 * 24 * 3600.0
 
@@ -17,21 +17,20 @@ class ResponseQueries:
     """Mixed into `Store` (which provides the connection and transactions). Not reported as writes: a dry run
     works on an in-memory copy of the store anyway, and what it keeps here is no decision."""
 
-    db: sqlite_utils.Database
+    sql: Backend
 
     if TYPE_CHECKING:
 
         def transaction(self) -> contextlib.AbstractContextManager[None]: ...
 
     def cached_response(self, key: str) -> tuple[str, str] | None:
-        row = self.db.execute("SELECT validator, body FROM responses WHERE key = ?", [key]).fetchone()
-        return (str(row[0]), str(row[1])) if row else None
+        row = self.sql.one("SELECT validator, body FROM responses WHERE key = ?", [key])
+        return (str(row["validator"]), str(row["body"])) if row else None
 
     def cache_response(self, key: str, validator: str, body: str) -> None:
         now = time.time()
         with self.transaction():
-            self.db.execute(
-                "INSERT OR REPLACE INTO responses (key, validator, body, used_at) VALUES (?, ?, ?, ?)",
-                [key, validator, body, now],
+            self.sql.upsert(
+                "responses", [{"key": key, "validator": validator, "body": body, "used_at": now}], pk=("key",)
             )
-            self.db.execute("DELETE FROM responses WHERE used_at < ?", [now - KEEP])
+            self.sql.execute("DELETE FROM responses WHERE used_at < ?", [now - KEEP])

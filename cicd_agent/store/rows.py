@@ -28,6 +28,10 @@ def key_columns(key: FailureKey) -> dict[str, str]:
     return {"repo": key.repo, "branch": key.branch, "signature": key.signature}
 
 
+def key_values(key: FailureKey) -> list[str]:
+    return [key.repo, key.branch, key.signature]
+
+
 def remediation_row(fields: dict[str, Any]) -> dict[str, Any]:
     """Model values as columns: enums as text, tuples as JSON lists, booleans as 0/1."""
     row = {k: str(v) if isinstance(v, Strategy | RemState) else v for k, v in fields.items()}

@@ -120,3 +120,20 @@ def test_every_github_deprecation_wording_is_covered() -> None:
         "node12",
     ):
         assert any(wording in text for text in texts), wording
+
+
+def test_general_detectors_come_before_every_tool_specific_row_of_another_class() -> None:
+    """What any tool may say (out of memory, a crash, a coverage threshold, a rate limit, a full disk, a lockfile
+    out of date) is tried before each tool's own phrases, so a tool's row never claims it first; the runner's
+    own rows and the network's come first (they are what ended the job)."""
+    ordered = list(rows())
+    general = [i for i, row in enumerate(ordered) if row.general]
+    assert {ordered[i].category for i in general} >= {
+        "infra.out-of-memory", "crash", "coverage.threshold", "network.transient", "dependency.lockfile"
+    }  # fmt: skip
+    runner = {"timeout", "infra.runner", "actions.deprecated-version", "network.transient"}
+    classes = {ordered[i].category for i in general}  # among the general classes, out of memory before a crash
+    for g in general:
+        later = [row for row in ordered[:g] if row.category not in runner | classes]
+        assert all(row.category == ordered[g].category for row in later), (ordered[g].tool, later)
+    assert "## General detectors" in DOC.read_text(encoding="utf-8")

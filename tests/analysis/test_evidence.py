@@ -8,6 +8,24 @@ from cicd_agent.analysis.evidence import PATTERNS, PREFILTER, line_weight
 
 # One real line per evidence pattern (same order as PATTERNS).
 SAMPLES = [
+    "AssertionError: expected 'Draft' to be 'Published' // Object.is equality",
+    "junit.framework.ComparisonFailure: expected:<[a]> but was:<[b]>",
+    "AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:",
+    "org.opentest4j.AssertionFailedError: expected: <42> but was: <41>",
+    "        \tError Trace:\t/home/runner/work/rl/rl/limiter/window_test.go:42",
+    "        \tError:      \tNot equal: ",
+    "     Failure/Error: expect(cart.total).to eq(3)",
+    "WARNING: DATA RACE",
+    "==3141==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000050",
+    "panic: assignment to entry in nil map",
+    "npm ERR! signal SIGSEGV",
+    "# A fatal error has been detected by the Java Runtime Environment:",
+    "ERROR: unable to select packages:",
+    "ERROR: No matching distribution found for numpy==9.9.9",
+    "ERROR: Could not find a version that satisfies the requirement numpy==9.9.9",
+    "Because app depends on requests (^9.0) which doesn't match any versions, version solving failed.",
+    "[ERROR] Failed to execute goal on project app: Could not resolve dependencies for project com.acme:app:jar:1.0",
+    "  ● totals › applies the member discount",
     "src/main.rs:3:5: error[E0425]: cannot find value",
     "ERROR: Could not find a version that satisfies the requirement numpy==9.9.9",
     "tests/test_x.py::test_y FAILED",
@@ -26,7 +44,7 @@ SAMPLES = [
     "ERROR: ResolutionImpossible",
     "bash: line 1: foo: command not found",
     "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
-    "E   assert 1 == 2",
+    "fatal: unable to access 'https://github.com/acme/tool.git/'",
     "Error: something broke",
     "make: *** [Makefile:12: all] failed",
     "Error while loading the configuration",
@@ -64,9 +82,16 @@ def test_noise_is_not_evidence(line: str) -> None:
 
 
 def test_weights_order_what_broke_over_words() -> None:
+    assert line_weight("E       AssertionError: assert 'pending' == 'settled'") == 4
+    assert line_weight("WARNING: DATA RACE") == 4
     assert line_weight("src/a.c:3:1: error: expected ';'") == 3
+    assert line_weight("Fatal Python error: Segmentation fault") == 3  # an `error:` line says what it says
     assert line_weight("the request failed") == 2
     assert line_weight("##[error]Process completed with exit code 2.") == 1
+
+
+def test_a_summary_naming_the_assertion_is_not_the_report() -> None:
+    assert line_weight("FAILED tests/test_ledger.py::test_settle - AssertionError: assert 'a' == 'b'") == 3
 
 
 def test_prefilter_literal_at_a_chunk_start_and_after_a_newline() -> None:

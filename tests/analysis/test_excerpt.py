@@ -75,3 +75,23 @@ def test_a_line_the_green_run_printed_too_is_left_out() -> None:
     assert "error: cannot open output.bin" in with_baseline and "error: cannot open output.bin" in without
     assert "WARNING: deprecated API used, error: legacy option" in without
     assert "WARNING: deprecated API used, error: legacy option" not in with_baseline
+
+
+def test_a_report_that_explains_comes_before_summaries_that_count() -> None:
+    report = ["WARNING: DATA RACE", "Write at 0x00c000184060 by goroutine 7:", "  acme/cache.(*Cache).Put()"]
+    summaries = [f"error: step {i} failed" for i in range(8)]  # strong words, late in the log, saying nothing new
+    lines = ["##[group]Run make ci", "make ci", "##[endgroup]", *report, *["ok"] * 30, *summaries, *["ok"] * 8]
+    log = "".join(f"{TS}{line}\n" for line in [*lines, "##[error]Process completed with exit code 2."])
+    texts = [e.text for e in analyze(log, max_lines=11).excerpt]  # the step's last lines (7), then one block
+    assert all(line in texts for line in report), texts
+    assert not any(line in texts for line in summaries)
+
+
+def test_a_report_right_after_a_run_of_summaries_is_not_passed_by() -> None:
+    """A block of summaries whose score cannot grow lets later lines only move its end; a line that may
+    explain is never among them (hypothesis found this one)."""
+    summaries = [f"error: stage {name} failed" for name in "abcdefghijklmnop"]  # distinct: each one counts
+    report = ["  ● cart › keeps items after reload", "", "    Expected: 3", "    Received: 0"]
+    lines = ["##[group]Run make ci", "make ci", "##[endgroup]", *summaries, *report, *["compiling"] * 8]
+    log = "".join(f"{TS}{line}\n" for line in [*lines, "##[error]Process completed with exit code 1."])
+    assert "  ● cart › keeps items after reload" in [e.text for e in analyze(log).excerpt]

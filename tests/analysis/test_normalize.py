@@ -29,6 +29,21 @@ from cicd_agent.analysis.normalize import key, normalize
         ("container build_3f2a9c81b7 exited", "container build_<HEX> exited"),
         ("image 9C1F2E7A3 pulled", "image <HEX> pulled"),
         ("python /tmp/jenkins6935586436688970599.py", "python <PATH>/jenkins<N>.py"),
+        # per-request tokens services print for support (issue 22)
+        (
+            "please include the request ID 8E2A:3C91F:1A77B0C:1B2F4D1:67D0A1F2 and timestamp",
+            "please include the request ID <ID> and timestamp",
+        ),
+        ("'x-github-request-id': 'C411:2E7F09:5A1E33:5C0F12:67D0B7AC'", "'x-github-request-id': '<ID>'"),
+        (
+            "(Service: Lambda, Status Code: 400, Request ID: 90e32dce-930b-458e)",
+            "(Service: Lambda, Status Code: <N>, Request ID: <ID>)",
+        ),
+        ("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "traceparent: <ID>"),
+        ("trace_id=7c1f09ab2e44 span_id=91ac3e", "trace_id=<ID> span_id=<ID>"),
+        ("X-Amz-Cf-Id: Vq8Jt2n5_w9Kx1==", "X-Amz-Cf-Id: <ID>"),
+        ("request id 5QX2-ZP7K-19AF", "request id <ID>"),
+        ("correlation id unknown", "correlation id unknown"),
     ],
 )
 def test_normalize(line: str, template: str) -> None:

@@ -194,7 +194,10 @@ def test_status_on_no_state_is_the_status_shape_with_zeros(agent: Agent) -> None
     data = empty.json()
     assert (data["failures_seen"], data["duplicates"], data["pending_health_checks"]) == (0, 0, 0)
     assert data["health_checks"] == data["leases"] == data["deferred"] == data["storms"] == []
-    assert data["paused"] is None and data["last_cycle"] is None and data["budget"] == []
+    assert data["paused"] is None and data["last_cycle"] is None and data["hosts"] == []
+    assert {b["name"]: b["spent"] for b in data["budget"]} == dict.fromkeys(
+        ("points", "creations_minute", "creations_hour", "primary"), 0
+    )
     metrics = agent("metrics")
     assert metrics.code == 0 and "cicd_agent_failures_seen_total 0.0" in metrics.out
     assert list(Path().iterdir()) == []

@@ -14,7 +14,7 @@ from cicd_agent.modes.demo import DEMO_SETTINGS
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 
-HEAVY = ("github", "git", "sqlite_utils", "apscheduler", "requests", "yaml", "cicd_agent.remediation.cycle")
+HEAVY = ("github", "git", "sqlite_utils", "psycopg", "apscheduler", "requests", "yaml", "cicd_agent.remediation.cycle")
 
 
 def _imported(code: str) -> list[str]:

@@ -24,7 +24,10 @@ def test_json_is_exactly_one_object(agent: Agent, tmp_path: Path) -> None:
     result = agent("signature", str(fail), "--baseline", str(passed), "--json")
     assert result.code == 0
     data = result.json()
-    assert set(data) == {"failed", "signature", "template", "category", "tool", "failing_step", "lines", "excerpt"}
+    assert set(data) == {
+        *("failed", "signature", "template", "category", "tool", "failing_step", "lines", "excerpt", "summary"),
+        *("exit_code", "failed_tests", "rate_limited", "retry_after"),
+    }
     assert data["category"] == "compile.error"
     assert all(set(e) == {"line", "text"} and isinstance(e["line"], int) for e in data["excerpt"])
     assert 1668 in [e["line"] for e in data["excerpt"]]

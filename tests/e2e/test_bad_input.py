@@ -131,7 +131,7 @@ def test_a_damaged_state_database_says_move_it_aside(loop: Loop) -> None:
 def test_a_locked_state_database_is_not_called_damaged_and_loses_nothing(
     loop: Loop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cicd_agent.store import base
+    from cicd_agent.store import sqlite as base
 
     loop.setup("unfixable")
     assert loop.agent("pause", "--reason", "incident 42").code == 0

@@ -136,11 +136,9 @@ def test_a_failure_given_back_by_recovery_is_listed_again(loop: Loop) -> None:
     loop.setup("format")
     _kill_while_pushing(loop, "demo/format-check", after_update=False)
     store = loop.store()
-    store.db.execute("UPDATE remediations SET lease_until = ?", [time.time() + 3600])  # the lease still holds
-    store.db.conn.commit()
+    store.sql.execute("UPDATE remediations SET lease_until = ?", [time.time() + 3600])  # the lease still holds
     assert loop.decisions() == ["in_flight"]
-    store.db.execute("UPDATE remediations SET lease_until = 0")  # ... and is over
-    store.db.conn.commit()
+    store.sql.execute("UPDATE remediations SET lease_until = 0")  # ... and is over
     assert loop.decisions() == ["abandoned", "fix_opened"]
     assert _open_pulls(loop, "demo/format-check") == 1
 

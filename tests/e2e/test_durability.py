@@ -100,7 +100,6 @@ def test_a_fix_left_without_its_health_check_gets_one(loop: Loop) -> None:
     assert loop.decisions() == ["fix_opened"]
     store = loop.store()
     (rem,) = store.remediations()
-    store.db.execute("DELETE FROM health_checks WHERE remediation_id = ?", [rem.id])
-    store.db.conn.commit()
+    store.sql.execute("DELETE FROM health_checks WHERE remediation_id = ?", [rem.id])
     loop.sandbox.settle()
     assert loop.decisions() == ["healthy"]

@@ -145,8 +145,7 @@ def test_a_fix_whose_runs_wait_for_approval_says_so_and_ends_inconclusive(
     assert "Approve and run" in comment["body"] and "GitHub App installation token" in comment["body"]
     assert loop.decisions() == []  # said once; still waiting
     store = loop.store()
-    store.db.execute("UPDATE health_checks SET deadline = ?", [time.time() - 1])  # max_wait has passed
-    store.db.conn.commit()
+    store.sql.execute("UPDATE health_checks SET deadline = ?", [time.time() - 1])  # max_wait has passed
     (ended,) = loop.cycle()["decisions"]
     assert ended["decision"] == "inconclusive" and "action_required" in ended["reason"]
     assert len(loop.api("GET", f"/repos/{FORMAT}/issues/{number}/comments")) == 1
@@ -167,16 +166,14 @@ def test_status_says_which_work_waits_for_a_lease_held_elsewhere_and_until_when(
     assert loop.decisions() == ["fix_opened"]
     until = time.time() + 600
     store = loop.store()
-    store.db.execute("UPDATE remediations SET lease_until = ?", [until])  # a killed host's lease
-    store.db.conn.commit()
+    store.sql.execute("UPDATE remediations SET lease_until = ?", [until])  # a killed host's lease
     status = loop.agent("status", "--json").json()
     (held,) = status["leases"]
     assert held["repo"] == FORMAT and held["what"].startswith("remediation ") and "pr_open" in held["what"]
     assert held["until"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(until))
     text = loop.agent("status").out
     assert "waiting for a lease held elsewhere until" in text
-    store.db.execute("UPDATE remediations SET lease_until = 0")
-    store.db.conn.commit()
+    store.sql.execute("UPDATE remediations SET lease_until = 0")
     assert loop.agent("status", "--json").json()["leases"] == []
 
 

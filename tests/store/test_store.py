@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from harness import OpenStore, database_before
 
 from cicd_agent.breaker import Policy
 from cicd_agent.errors import AgentError
@@ -36,14 +37,19 @@ def _failure(run_id: int = 1, attempt: int = 1) -> RunRef:
 def test_migrations_apply_once_and_wal_is_on(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
     assert store.schema_version() == [name for name, _ in MIGRATIONS]
-    assert store.db.journal_mode == "wal"
+    assert store.sql.db.journal_mode == "wal"  # type: ignore[attr-defined]
     store.close()
     again = Store(tmp_path / "state.db")
     assert again.schema_version() == [name for name, _ in MIGRATIONS]
 
 
-def test_a_failed_run_is_handled_once_a_decision_is_recorded(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_migrations_apply_once_on_either_backend(new_store: OpenStore) -> None:
+    first = new_store()
+    assert first.schema_version() == [name for name, _ in MIGRATIONS]
+    assert new_store().schema_version() == [name for name, _ in MIGRATIONS]  # nothing applied twice
+
+
+def test_a_failed_run_is_handled_once_a_decision_is_recorded(store: Store) -> None:
     assert store.claim_failure(_failure(), now=100.0, lease=50.0) is Claim.NEW
     assert store.claim_failure(_failure(), now=120.0, lease=50.0) is Claim.HELD  # another cycle holds it
     assert store.claim_failure(_failure(attempt=2), now=120.0, lease=50.0) is Claim.NEW
@@ -56,8 +62,7 @@ def test_a_failed_run_is_handled_once_a_decision_is_recorded(tmp_path: Path) -> 
     assert store.failure_counts() == {"failures_seen": 2, "duplicates": 2}
 
 
-def test_runs_older_than_the_polling_window_are_forgotten(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_runs_older_than_the_polling_window_are_forgotten(store: Store) -> None:
     store.claim_failure(_failure(1), now=100.0, lease=0)
     store.claim_failure(_failure(2), now=200.0, lease=0)
     store.forget_failures(before=150.0)
@@ -65,8 +70,7 @@ def test_runs_older_than_the_polling_window_are_forgotten(tmp_path: Path) -> Non
     assert store.claim_failure(_failure(2), now=300.0, lease=0) is Claim.TAKEN_OVER
 
 
-def test_a_remediation_lease_is_taken_once_until_released_or_over(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_a_remediation_lease_is_taken_once_until_released_or_over(store: Store) -> None:
     rem = store.create_remediation(
         Remediation("o/r", "main", "sig", Strategy.FIX, RemState.PLANNED, 1, 1, created_at=0.0), lease_until=100.0
     )
@@ -77,10 +81,9 @@ def test_a_remediation_lease_is_taken_once_until_released_or_over(tmp_path: Path
     assert store.lease_remediation(rem.id, now=106.0, lease=10.0) is True
 
 
-def test_a_remediation_outcome_moves_its_breaker_once(tmp_path: Path) -> None:
+def test_a_remediation_outcome_moves_its_breaker_once(store: Store) -> None:
     from cicd_agent.breaker import Breaker, record_failure
 
-    store = Store(tmp_path / "state.db")
     key = FailureKey("o/r", "main", "sig")
 
     def fail(b: Breaker) -> tuple[Breaker, list[BreakerEvent]]:
@@ -104,7 +107,7 @@ def test_a_read_only_or_locked_database_is_not_called_damaged(tmp_path: Path) ->
     """The real SQLite errors: a write through a read-only connection, and a lock held by another one."""
     import sqlite3
 
-    from cicd_agent.store.queries import unusable
+    from cicd_agent.store.sqlite import unusable
 
     Store(tmp_path / "state.db").close()
     readonly = sqlite3.connect(f"file:{tmp_path / 'state.db'}?mode=ro", uri=True)
@@ -145,8 +148,7 @@ def test_dry_run_without_a_database_creates_none(tmp_path: Path) -> None:
     assert not (tmp_path / "state").exists()
 
 
-def test_a_failure_given_back_is_claimed_again_and_its_errors_counted(tmp_path: Path) -> None:
-    store = Store(tmp_path / "state.db")
+def test_a_failure_given_back_is_claimed_again_and_its_errors_counted(store: Store) -> None:
     assert store.claim_failure(_failure(), now=1.0, lease=100.0) is Claim.NEW
     assert store.release_failure(RunRef("o/r", 1, 1), error=True) == 1
     assert store.claim_failure(_failure(), now=2.0, lease=100.0) is Claim.TAKEN_OVER  # no need to wait the lease
@@ -155,36 +157,13 @@ def test_a_failure_given_back_is_claimed_again_and_its_errors_counted(tmp_path: 
     assert store.release_failure(RunRef("o/r", 9, 1)) == 0  # never claimed: nothing to give back
 
 
-def _database_before(path: Path, migration: str) -> sqlite_utils.Database:
-    """A state database as it was before `migration` (every earlier one applied)."""
-    db = sqlite_utils.Database(path)
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, migrate in MIGRATIONS:
-        if name == migration:
-            break
-        migrate(db)
-        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
-    return db
-
-
-def _database_before(path: Path, migration: str) -> sqlite_utils.Database:
-    """A state database as it was before `migration`: the earlier ones applied and recorded."""
-    db = sqlite_utils.Database(path)
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, migrate in MIGRATIONS[: [n for n, _ in MIGRATIONS].index(migration)]:
-        migrate(db)
-        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, 'then')", [name])
-    return db
-
-
-def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
+def test_remediation_details_move_to_typed_columns(new_store: OpenStore) -> None:
     """A database from before migration 0004 keeps every remediation, its PR plan and rollback progress."""
     import json
 
     from cicd_agent.model import RemState, Strategy
 
-    path = tmp_path / "state.db"
-    db = _database_before(path, "0004_typed_remediations")
+    db = database_before(new_store, "0004_typed_remediations")
     detail = {
         "title": "cicd-agent: fix",
         "body": "why",
@@ -197,7 +176,8 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
         "rollback_error": "GitHub answered 502",
         "note": "kept",
     }
-    db.table("remediations").insert(
+    db.add(
+        "remediations",
         {
             "repo": "o/r",
             "branch": "main",
@@ -210,11 +190,10 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
             "created_at": 1.0,
             "updated_at": 1.0,
             "detail": json.dumps(detail),
-        }
+        },
     )
-    db.conn.commit()
     db.close()
-    (rem,) = Store(path).remediations()
+    (rem,) = new_store().remediations()
     assert (rem.strategy, rem.state) == (Strategy.FIX, RemState.ROLLBACK_PARTIAL)
     assert (rem.title, rem.body, rem.draft, rem.fixer) == ("cicd-agent: fix", "why", True, "formatter")
     assert rem.labels == ("cicd-agent", "cicd-agent:needs-approval")
@@ -222,13 +201,13 @@ def test_remediation_details_move_to_typed_columns(tmp_path: Path) -> None:
     assert (rem.rollback_reason, rem.error) == ("the fix's CI failed", "GitHub answered 502")
 
 
-def test_claims_from_before_leases_keep_their_meaning(tmp_path: Path) -> None:
+def test_claims_from_before_leases_keep_their_meaning(new_store: OpenStore) -> None:
     """Migration 0007: a run seen before is decided; one given back after an error is claimed again, unless it
     had its last error (then it was given up)."""
-    path = tmp_path / "state.db"
-    db = _database_before(path, "0007_leases")
+    db = database_before(new_store, "0007_leases")
     for run_id, released, errors in ((1, 0, 0), (2, 1, 1), (3, 1, 3)):
-        db.table("failures").insert(
+        db.add(
+            "failures",
             {
                 "repo": "o/r",
                 "branch": "main",
@@ -238,11 +217,10 @@ def test_claims_from_before_leases_keep_their_meaning(tmp_path: Path) -> None:
                 "duplicates": 0,
                 "released": released,
                 "errors": errors,
-            }
+            },
         )
-    db.conn.commit()
     db.close()
-    store = Store(path)
+    store = new_store()
     claims = [store.claim_failure(_failure(run_id), now=2.0, lease=60.0) for run_id in (1, 2, 3)]
     assert claims == [Claim.DECIDED, Claim.TAKEN_OVER, Claim.DECIDED]
 
@@ -295,17 +273,16 @@ def test_reading_a_missing_database_says_so_and_creates_nothing(tmp_path: Path) 
 
 
 def test_reading_an_old_schema_upgrades_only_the_copy(tmp_path: Path) -> None:
-    import sqlite_utils
-
     from cicd_agent.store import read_store
+    from cicd_agent.store.sqlite import SqliteBackend
 
     path = tmp_path / "state.db"
-    db = sqlite_utils.Database(path)
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    first_name, first = MIGRATIONS[0]
-    first(db)
-    db.execute("INSERT INTO _migrations VALUES (?, 'then')", [first_name])
-    db.conn.commit()
+    db = SqliteBackend(path)
+    with db.transaction():
+        db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        first_name, first = MIGRATIONS[0]
+        first(db)
+        db.insert("_migrations", {"name": first_name, "applied_at": "then"})
     db.close()
     before = _digest(path)
     store = read_store(tmp_path)
@@ -315,25 +292,25 @@ def test_reading_an_old_schema_upgrades_only_the_copy(tmp_path: Path) -> None:
     assert Store(path).schema_version() == [name for name, _ in MIGRATIONS]  # a real open upgrades the file
 
 
-def test_migration_0006_keeps_old_rows_and_knows_which_openings_were_announced(tmp_path: Path) -> None:
+def test_migration_0006_keeps_old_rows_and_knows_which_openings_were_announced(new_store: OpenStore) -> None:
     """A database from before migration 0006: its fixes read without their evidence (read from GitHub later),
     its health checks without measurements, its OPEN breakers as not yet announced."""
     from cicd_agent.breaker import Breaker, State
     from cicd_agent.model import FailureKey
 
-    path = tmp_path / "state.db"
-    db = _database_before(path, "0006_fix_evidence")
-    db.table("remediations").insert(
+    db = database_before(new_store, "0006_fix_evidence")
+    db.add(
+        "remediations",
         {"repo": "o/r", "branch": "main", "signature": "s", "strategy": "fix", "state": "pr_open", "run_id": 7}
-        | {"run_attempt": 1, "created_at": 1.0, "updated_at": 1.0, "detail": "{}"}
+        | {"run_attempt": 1, "created_at": 1.0, "updated_at": 1.0, "detail": "{}"},
     )
-    db.table("health_checks").insert({"remediation_id": 1, "due_at": 2.0, "deadline": 9.0, "attempts": 1})
-    db.table("breakers").insert(
-        {"repo": "o/r", "branch": "main", "signature": "s", "state": "OPEN", "failures": 3, "opened_at": 5.0}
+    db.insert("health_checks", {"remediation_id": 1, "due_at": 2.0, "deadline": 9.0, "attempts": 1})
+    db.insert(
+        "breakers",
+        {"repo": "o/r", "branch": "main", "signature": "s", "state": "OPEN", "failures": 3, "opened_at": 5.0},
     )
-    db.conn.commit()
     db.close()
-    store = Store(path)
+    store = new_store()
     (rem,) = store.remediations()
     assert (rem.base_sha, rem.failed_workflow, rem.failed_jobs, rem.revert_url) == ("", "", (), "")
     check = store.health_check(1)
@@ -348,13 +325,12 @@ def test_migration_0006_keeps_old_rows_and_knows_which_openings_were_announced(t
     assert updated.failed_jobs == ("test (3.12)",) and store.remediations()[0].base_sha == "a" * 40
 
 
-def test_a_transaction_is_all_or_nothing_across_the_library_writes(tmp_path: Path) -> None:
+def test_a_transaction_is_all_or_nothing_across_the_library_writes(store: Store) -> None:
     """sqlite-utils before 4.0 committed at the end of each write, even inside an open transaction: a
     failure half-way would keep the first half, and another process could slip in between."""
-    store = Store(tmp_path / "state.db")
     with pytest.raises(RuntimeError), store.transaction():
-        store.db.table("meta").upsert({"key": "first", "value": "1"}, pk="key")
-        store.db.table("meta").upsert({"key": "second", "value": "2"}, pk="key")
+        store.sql.upsert("meta", [{"key": "first", "value": "1"}], pk=("key",))
+        store.sql.upsert("meta", [{"key": "second", "value": "2"}], pk=("key",))
         raise RuntimeError("half-way")
     assert store.get_meta("first") is None and store.get_meta("second") is None
 
@@ -392,5 +368,20 @@ def test_opening_waits_for_a_writer_before_switching_a_new_file_to_wal(tmp_path:
         store = Store(path)
     finally:
         finish.join()
-    assert store.db.journal_mode == "wal"
+    assert store.sql.db.journal_mode == "wal"  # type: ignore[attr-defined]
     assert store.schema_version() == [name for name, _ in MIGRATIONS]
+
+
+def test_a_scratch_copy_holds_the_state_and_keeps_nothing(store: Store) -> None:
+    """A paused cycle works on a copy of either backend: what it reads is the state, what it writes is dropped."""
+    from cicd_agent.store import scratch_copy
+
+    store.set_meta("paused", "yes")
+    store.claim_failure(_failure(), now=1.0, lease=100.0)
+    copy = scratch_copy(store)
+    assert copy.get_meta("paused") == "yes" and copy.failure_counts()["failures_seen"] == 1
+    assert copy.schema_version() == store.schema_version()
+    copy.set_meta("paused", None)
+    copy.record_decision(Decision(2.0, "o/r", Decided.REPORTED, "", run_id=1, run_attempt=1))
+    copy.close()
+    assert store.get_meta("paused") == "yes" and not store.decided(_failure())

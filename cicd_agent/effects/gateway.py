@@ -205,10 +205,10 @@ class Effects:
             None,
         )
 
-    def merge_pull(self, repo: str, number: int, message: str) -> str:
+    def merge_pull(self, repo: str, number: int, message: str, *, sha: str = "") -> str:
         return self._do(
             Action("github.merge_pull", f"{repo}#{number}", message),
-            lambda: self._gh().merge_pull(repo, number, message),
+            lambda: self._gh().merge_pull(repo, number, message, sha=sha),
             DRY_SHA,
             lambda: (self._gh().pull(repo, number).merged, ""),  # merged; its merge commit is not needed
         )

@@ -50,6 +50,7 @@ class FleetGitHub:
         self.points_per_minute = points_per_minute
         self.generation = 0
         self.answers: dict[int, int] = {}
+        self.times: list[float] = []  # when each failed-run list was answered (time.monotonic())
         self.refused = 0
         self.by_token: dict[str, int] = {}
         self.polls: dict[str, int] = {}
@@ -92,6 +93,8 @@ class FleetGitHub:
             def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
                 with github.lock:
                     github.answers[status] = github.answers.get(status, 0) + 1
+                    if status != 404:
+                        github.times.append(time.monotonic())
                 self.send_response(status)
                 for key, value in {
                     **headers,

@@ -200,6 +200,31 @@ def stop_commands(text: str) -> str:
     return f"::stop-commands::{token}\n{terminal(text)}\n::{token}::"
 
 
+# -- what a person says in a comment --------------------------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_INDENT = re.compile(r"^ {0,3}\t| {4}")
+
+
+def said_lines(body: str) -> str:
+    """A comment's own words, where a person gives the agent a command (`/cicd-agent ...`): its lines outside
+    fenced code blocks, and not indented as code (4 spaces or a tab), where a command is only shown (an
+    example, a pasted log), never said. Quoted lines (`> `) stay: a command must start its line."""
+    kept, fence = [], ""
+    for line in body.splitlines():
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        if not _CODE_INDENT.match(line):
+            kept.append(line)
+    return "\n".join(kept)
+
+
 # -- the agent's own metadata block ------------------------------------------------------------------
 
 
@@ -210,26 +235,32 @@ def metadata_comment(data: dict[str, object]) -> str:
 
 
 def with_metadata(body: str, data: dict[str, object]) -> str:
-    """`body` (cut to fit GitHub's limit) followed by the metadata block, always the body's very end: that is
-    the only place `read_metadata` looks, so a block quoted inside an excerpt is never taken for it."""
+    """`body` (cut to fit GitHub's limit) followed by the metadata block, always the body's very end, on a line of
+    its own and outside any code block: `read_metadata` takes the last such line, so a block quoted inside an
+    excerpt is never taken for it."""
     block = metadata_comment(data)
     return clip(body.rstrip("\n"), BODY_LIMIT - len(block) - 2) + "\n\n" + block
 
 
 def read_metadata(body: str | None) -> dict[str, Any] | None:
-    """The metadata block that ends `body` (trailing whitespace aside), or None."""
+    """The agent's metadata block: the last line that is one, outside code blocks (where an excerpt or a patch
+    quotes strangers' text), or None. The agent writes it at the very end (`with_metadata`); a person editing
+    the body may have added text after it, which is not read."""
     text = (body or "").rstrip()
-    start = text.rfind(METADATA_PREFIX)
-    if start < 0:
-        return None
-    match = re.fullmatch(r"(\{.*\}) -->", text[start + len(METADATA_PREFIX) :], re.DOTALL)
-    if not match:
-        return None
-    try:
-        value = json.loads(match.group(1))
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
+    last = text[text.rfind("\n") + 1 :]
+    lines = [last] if last.startswith(METADATA_PREFIX) else said_lines(text).splitlines()  # the end, as written
+    for line in reversed(lines):
+        if not line.startswith(METADATA_PREFIX):
+            continue
+        match = re.fullmatch(r"(\{.*\}) -->\s*", line[len(METADATA_PREFIX) :])
+        if not match:
+            return None
+        try:
+            value = json.loads(match.group(1))
+        except json.JSONDecodeError:
+            return None
+        return value if isinstance(value, dict) else None
+    return None
 
 
 def clip(text: str, limit: int = BODY_LIMIT) -> str:

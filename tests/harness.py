@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -16,7 +19,13 @@ from typing import Any
 
 import requests
 
+from cicd_agent.config.parse import load_config
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.effects.notify import Notifier
+from cicd_agent.github.client import GitHubClient
 from cicd_agent.modes.demo import DEMO_SETTINGS, host_actions
+from cicd_agent.modes.wiring import build_ports
+from cicd_agent.remediation.context import Ports
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.store import MIGRATIONS, Store
@@ -138,6 +147,20 @@ class Loop:
     def store(self) -> Store:
         return Store(Path(".cicd-agent") / "state.db")
 
+    def ports(self, store: Store, now: Callable[[], float] = time.time) -> Ports:
+        """The ports a cycle gets, in this process: the config file, the sandbox as the agent, `store`."""
+        github = GitHubClient(self.sandbox.base_url, self.sandbox.token, seconds_between_writes=0)
+        return build_ports(
+            load_config("cicd-agent.toml"),
+            github,
+            Effects(github, notifier=Notifier([])),
+            store,
+            state_dir=Path(".cicd-agent"),
+            token=self.sandbox.token,
+            echo=lambda message: None,
+            now=now,
+        )
+
     def pulls(self, repo: str, state: str = "all") -> list[dict[str, Any]]:
         return list(self.api("GET", f"/repos/{repo}/pulls?state={state}"))
 
@@ -203,6 +226,98 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> N
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+WEBHOOK_SECRET = "webhook-secret-for-tests"
+
+
+def read_state(state_dir: Path, what: Callable[[Store], Any]) -> Any:
+    """Something read from a running agent's state database (None before it exists)."""
+    if not (state_dir / "state.db").exists():
+        return None
+    store = Store(state_dir / "state.db")
+    try:
+        return what(store)
+    finally:
+        store.close()
+
+
+class AgentServer:
+    """`agent serve` as a real process in its own directory, against a sandbox: its port is chosen at once (so the
+    sandbox can deliver to it before it runs), `start` waits until it listens and its first cycle ended."""
+
+    def __init__(
+        self,
+        root: Path,
+        sandbox: Sandbox,
+        config: str,
+        *,
+        env: dict[str, str] | None = None,
+        token: bool = True,
+        metrics: bool = False,
+        args: tuple[str, ...] = (),
+    ) -> None:
+        """`args` go after `serve --port PORT` (`{port}` in them is that port)."""
+        self.root = root
+        self.sandbox = sandbox
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/webhook"
+        self.metrics_port = free_port() if metrics else None
+        self.args = [a.format(port=self.port) for a in args]
+        self.secret = WEBHOOK_SECRET
+        root.mkdir()
+        (root / "cicd-agent.toml").write_text(config)
+        self.env = {
+            **os.environ,
+            "GITHUB_API_URL": sandbox.base_url,
+            "CICD_AGENT_WEBHOOK_SECRET": self.secret,
+            **({"GITHUB_TOKEN": sandbox.token} if token else {}),
+            **(env or {}),
+        }
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def state(self) -> Path:
+        return self.root / ".cicd-agent"
+
+    def start(self) -> AgentServer:
+        metrics = ["--metrics-port", str(self.metrics_port)] if self.metrics_port else []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cicd_agent", "serve", "--port", str(self.port), *metrics, *self.args],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        before = read_state(self.state, lambda s: s.get_meta("last_cycle"))
+        wait_for(self._listening, "the receiver to listen")
+        wait_for(lambda: read_state(self.state, lambda s: s.get_meta("last_cycle")) != before, "the first cycle")
+        return self
+
+    def _listening(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"agent serve exited {self.process.returncode}: {self.process.communicate()[1]}")
+        try:
+            return requests.get(self.url, timeout=1).status_code == 405
+        except requests.RequestException:
+            return False
+
+    def metric(self, name: str) -> float | None:
+        """One sample of its `/metrics` (None when absent)."""
+        text = requests.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
+        found = [line.split()[-1] for line in text.splitlines() if line.split(" ")[0] == name]
+        return float(found[0]) if found else None
+
+    def stop(self) -> tuple[str, str]:
+        """SIGTERM, and its stdout and stderr once it exited (0, or the test fails)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        out, err = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, err
+        self.process = None
+        return out, err
 
 
 def database_before(new_store: OpenStore, migration: str) -> Backend:

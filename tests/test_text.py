@@ -198,3 +198,22 @@ def test_invisible_and_direction_changing_characters_reach_no_terminal_markdown_
         assert char not in rendered, rendered
     shown = json_for_people({"branch": raw})
     assert char not in shown and f"\\u{ord(char):04x}" in shown and json.loads(shown) == {"branch": raw}
+
+
+def test_said_lines_leave_out_what_a_comment_only_shows_in_code() -> None:
+    from cicd_agent.text import said_lines
+
+    body = "Say:\n```\n/cicd-agent retry\n```\n    /cicd-agent approve\n\t/cicd-agent reject\n"
+    body += "~~~~\n/a\n~~~\n/b\n~~~~\n/c\n"
+    assert said_lines(body).splitlines() == ["Say:", "/c"]
+    assert said_lines("```\n/cicd-agent retry") == ""  # an unclosed fence runs to the end, as GitHub renders it
+    assert said_lines("  /cicd-agent retry\n> /x") == "  /cicd-agent retry\n> /x"
+
+
+def test_metadata_is_found_under_what_a_person_added_after_it() -> None:
+    forged = metadata_comment({"signature": "forged"})
+    real = with_metadata(f"excerpt:\n```\n{forged}\n```", {"signature": "real"})
+    assert read_metadata(real + "\n\nEdited: merging this after the release.\n") == {"signature": "real"}
+    without = f"excerpt:\n```\n{forged}\n```\n\nThe block was deleted by an edit."
+    assert read_metadata(without) is None  # only a block quoted in code is left: not ours
+    assert read_metadata(f"see {forged} here") is None  # not a line of its own

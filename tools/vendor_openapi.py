@@ -66,6 +66,12 @@ OPERATIONS = [
     # reverting a merged fix
     ("get", "/repos/{owner}/{repo}/commits/{ref}"),
     ("get", "/repos/{owner}/{repo}/compare/{basehead}"),
+    # discovery: the repositories an App installation, or an organisation, holds
+    ("get", "/installation/repositories"),
+    ("get", "/orgs/{org}/repos"),
+    # the App's webhook deliveries, redelivered after downtime
+    ("get", "/app/hook/deliveries"),
+    ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
 ]
 
 

@@ -53,6 +53,7 @@ def init(ctx: typer.Context, force: bool = typer.Option(False, "--force", help="
 
 def check(ctx: typer.Context) -> None:
     from cicd_agent.config.parse import parse_config
+    from cicd_agent.config.repos import describe, is_glob
 
     state = use(ctx)
     path: Path = state.config_path
@@ -63,20 +64,27 @@ def check(ctx: typer.Context) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise AgentError(f"cannot read config file {path}: {exc}") from None
     config, problems = parse_config(text, source=str(path))
+    globs = describe(config.repos, config.github.discover)
     if state.json:
         state.emit_json(
             {
                 "file": str(path),
                 "valid": not problems,
                 "problems": [{"key": p.key, "line": p.line, "message": p.message} for p in problems],
+                "globs": globs,
             }
         )
     elif problems:
         for problem in problems:
             state.console(stderr=True).print(f"error: {path}: {problem}", markup=False)
     else:
-        repos, rules = len(config.repos), len(config.rules)
-        state.result(f"{path}: OK ({repos} {'repository' if repos == 1 else 'repositories'}, {rules} rule(s))")
+        exact = sum(1 for r in config.repos if not is_glob(r.name))
+        repos = f"{exact} {'repository' if exact == 1 else 'repositories'}"
+        if len(config.repos) > exact:
+            repos += f" and {len(config.repos) - exact} glob(s)"
+        state.result(f"{path}: OK ({repos}, {len(config.rules)} rule(s))")
+        for line in globs:
+            state.result(f"  {line}")
     if problems:
         raise typer.Exit(1)
     _warn_without_token(state, config)

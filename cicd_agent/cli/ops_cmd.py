@@ -253,6 +253,13 @@ def status_lines(data: dict[str, Any]) -> list[str]:
     for b in data["budget"]:
         per = "minute" if b["period_seconds"] == 60 else "hour"
         lines.append(f"budget {b['name']}: {b['spent']} of {b['limit']} a {per} spent")
+    found = data["discovery"]
+    if found:
+        skipped = ", ".join(f"{count} {why}" for why, count in found["skipped"].items())
+        lines.append(
+            f"discovered: {found['watched']} repositories watched of {found['listed']} listed ({found['source']}"
+            f"{'; skipped ' + skipped if skipped else ''}) at {when(found['at'])}"
+        )
     for i in data["storms"]:
         issue = f": {i['issue_url']}" if i["issue_url"] else ""
         lines.append(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.auth import Credentials
     from cicd_agent.modes.quiet import Collapse
     from cicd_agent.remediation.context import Ports, Report
+    from cicd_agent.remediation.discovery import Fleet
 
 RUN_EXAMPLES = """\b
 Examples:
@@ -130,9 +131,7 @@ def run(
         run_event(state, event)
         return
     config = state.config(required=True)
-    repos = repo or [r.name for r in config.repos]
-    if not repos and not health_only:
-        raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
+    fleet = _fleet(config, repo, needed=not health_only)
     if (metrics_port is not None or metrics_address is not None) and not watch_flag:
         raise AgentError("--metrics-port and --metrics-address need --watch", fix="or print them once: `agent metrics`")
     bind = _metrics_bind(config, metrics_address, metrics_port)
@@ -142,14 +141,19 @@ def run(
         from cicd_agent.modes import watch
 
         watch.watch(
-            ports, repos, on_report=lambda r: render(state, r, stream=True), metrics=bind, collapse=_collapse(state)
+            ports, fleet, on_report=lambda r: render(state, r, stream=True), metrics=bind, collapse=_collapse(state)
         )
         return
+    from cicd_agent.remediation.context import Report
     from cicd_agent.remediation.cycle import run_cycle
 
+    discovery = Report()
     if health_only:
         say_health_checks_waiting(state, ports, before=True)
-    report = run_cycle(ports, repos, health_only=health_only)
+    elif ports.store.lead():  # several hosts: the leader polls, so it alone lists the repositories
+        fleet.refresh(ports, discovery)  # nothing to do unless the config has globs
+    report = run_cycle(ports, fleet.names(), health_only=health_only)
+    report.errors[:0] = discovery.errors
     render(state, report)
     if health_only:
         say_health_checks_waiting(state, ports, before=False)
@@ -199,9 +203,7 @@ def serve(
     config = state.config(required=True)
     listen = config.webhook.port if port is None else checked_port(port, "--port")
     metrics = _metrics_bind(config, metrics_address, metrics_port)
-    repos = repo or [r.name for r in config.repos]
-    if not repos:
-        raise AgentError("no repositories to watch", fix="add a [[repos]] table to the config, or pass --repo")
+    fleet = _fleet(config, repo, needed=True)
     secret = os.environ.get(config.webhook.secret_env, "").strip()
     if not secret:
         raise AgentError(
@@ -211,7 +213,7 @@ def serve(
     credentials = _credentials(state, config, fix="export a token, or run with --dry-run to only look")
     webhook.serve(
         _ports(state, config, credentials),
-        repos,
+        fleet,
         collapse=_collapse(state),
         secret=secret,
         host=host or config.webhook.host,
@@ -219,6 +221,25 @@ def serve(
         on_report=lambda report: render(state, report, stream=True),
         metrics=metrics,
     )
+
+
+def _fleet(config: Config, repos: list[str], *, needed: bool) -> Fleet:
+    """The repositories to watch: `--repo` ones exactly, else the config's names and what its globs discover."""
+    from cicd_agent.config.repos import is_glob
+    from cicd_agent.remediation.discovery import Fleet
+
+    for name in repos:
+        if is_glob(name):
+            raise AgentError(
+                f"--repo {name!r} is a glob", fix="name one repository (OWNER/NAME), or put the glob in [[repos]] name"
+            )
+    fleet = Fleet(config, repos)
+    if needed and not fleet.names() and not fleet.discovers:
+        raise AgentError(
+            "no repositories to watch",
+            fix='add a [[repos]] table to the config (a name, or a glob such as "octo-org/*"), or pass --repo',
+        )
+    return fleet
 
 
 def _collapse(state: AppState) -> Collapse:

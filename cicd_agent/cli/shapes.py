@@ -235,6 +235,7 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
     The same shape with zeros and empty lists when there is no state yet."""
     paused = data["paused"]
     last = data["last_cycle"]
+    found = data.get("discovery")
     return {
         "state_db": state_db,
         "paused": pause(paused),
@@ -270,5 +271,14 @@ def status(data: dict[str, Any], *, state_db: str) -> Json:
             "decisions": last.get("decisions"),
             "errors": last.get("errors"),
             "health_only": bool(last.get("health_only")),
+        },
+        "discovery": None
+        if not found
+        else {
+            "at": iso(found.get("at")),
+            "source": found.get("source"),
+            "listed": found.get("listed"),
+            "watched": found.get("watched"),
+            "skipped": found.get("skipped") or {},
         },
     }

@@ -12,6 +12,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 
+from cicd_agent.config.repos import DISCOVERY_SOURCES, REPO_GLOB, is_glob, shadowing
 from cicd_agent.config.settings import (
     EVENTS,
     FORK_FAILURES,
@@ -172,14 +173,34 @@ def _check_globs(patterns: list[str], key: str, add: Callable[[str, str], None])
 
 
 def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
+    discover = config.github.discover
+    if discover not in DISCOVERY_SOURCES:
+        add("github.discover", f"expected one of {', '.join(DISCOVERY_SOURCES)}, got {discover!r}")
     seen: set[str] = set()
     for index, repo in enumerate(config.repos):
         key = f"repos[{index}].name"
-        if not REPO_NAME.match(repo.name):
-            add(key, f"expected OWNER/NAME, got {repo.name!r}")
+        glob = is_glob(repo.name)
+        if not (REPO_GLOB if glob else REPO_NAME).match(repo.name):
+            add(key, f"expected OWNER/NAME or a glob such as OWNER/*, got {repo.name!r}")
         elif repo.name.lower() in seen:
             add(key, f"repository {repo.name} is listed twice")
+        elif glob and discover == "orgs" and is_glob(repo.name.split("/")[0]):
+            add(
+                key,
+                f'{repo.name!r}: with github.discover = "orgs" the owner must be a name (its repositories are '
+                'listed); set github.discover = "installation" to match owners by a glob',
+            )
+        elif glob and (earlier := shadowing(config.repos, index)) is not None:
+            add(
+                key,
+                f"never applies: repos[{earlier}] ({config.repos[earlier].name}) comes first and matches every "
+                "repository this matches (the first matching glob wins): put the narrower glob first",
+            )
         seen.add(repo.name.lower())
+        if not glob:
+            for flag in ("include_archived", "include_forks"):
+                if getattr(repo, flag):
+                    add(f"repos[{index}].{flag}", "applies to a glob only: an exact name is always watched")
         if not repo.branches:
             add(f"repos[{index}].branches", "list at least one branch or glob")
         _check_globs(repo.branches, f"repos[{index}].branches", add)
@@ -246,5 +267,7 @@ def _check_durations(config: Config, add: Callable[[str, str], None]) -> None:
         add("schedule.poll_interval", "must be positive")
     if schedule.health_interval <= 0:
         add("schedule.health_interval", "must be positive")
+    if schedule.discover_interval <= 0:
+        add("schedule.discover_interval", "must be positive")
     if config.github.timeout <= 0:
         add("github.timeout", "must be positive")

@@ -8,6 +8,7 @@ import dataclasses
 import typing
 from typing import Any
 
+from cicd_agent.config.repos import DISCOVERY_SOURCES
 from cicd_agent.config.settings import EVENTS, FORK_FAILURES, STRATEGIES, Config, Duration, IdText, NumericId
 from cicd_agent.model import FIXER_NAMES
 
@@ -19,6 +20,9 @@ DESCRIPTIONS = {
     "github.write_interval": "Seconds between mutating requests (GitHub asks for about one a second).",
     "github.app_id": "A GitHub App instead of a token: its id (with app_private_key_env and installation_id).",
     "github.app_private_key_env": "The NAME of the environment variable holding the App's private key (PEM).",
+    "github.discover": "Where the repositories a [[repos]] glob selects come from: orgs (GET /orgs/{owner}/repos "
+    "for each glob's owner) or installation (every repository the GitHub App installation can see; all of them "
+    "when there is no [[repos]] entry).",
     "budget": "The fleet's request budget: every request waits for its share before it is sent, every host counts "
     "in the same windows through the state. The defaults sit under GitHub's secondary limits; 0 leaves one unpaced.",
     "budget.in_flight": "Requests at once across the fleet, shared among the hosts alive (GitHub: at most 100).",
@@ -26,8 +30,10 @@ DESCRIPTIONS = {
     "budget.creations_per_minute": "Content-creating requests (every write is counted) a minute (GitHub: 80).",
     "budget.creations_per_hour": "Content-creating requests an hour (GitHub: 500).",
     "budget.requests_per_hour": "The token's primary rate limit, charged after each answer; a 304 costs nothing.",
-    "repos": "One table per repository to watch.",
-    "repos.name": "OWNER/NAME.",
+    "repos": "One table per repository, or per glob over the discovered ones, to watch.",
+    "repos.name": "OWNER/NAME, or a glob (OWNER/*, OWNER/api-*): an exact name wins over globs, then the first glob.",
+    "repos.include_archived": "A glob: also watch the archived repositories it matches.",
+    "repos.include_forks": "A glob: also watch the forks it matches.",
     "repos.branches": "Branch globs; failures on other branches are ignored.",
     "repos.token_env": "A token variable for this repository only.",
     "state": "Where the state lives.",
@@ -56,6 +62,10 @@ DESCRIPTIONS = {
     "reruns.flaky_budget": "Re-runs of known flaky tests per repository per flaky_window (0: never).",
     "reruns.flaky_report_after": "Flakes of one test before its one issue is opened (then updated).",
     "schedule.cleanup_cron": "When old snapshots are deleted (crontab syntax).",
+    "schedule.discover_interval": "How often the discovered repositories are listed again (and on installation "
+    "webhooks).",
+    "webhook.redeliver_window": "Deliveries that failed within this window are redelivered when `agent serve` "
+    "starts and at each sweep (GitHub keeps 3 days; 0: never). Needs the GitHub App's credentials.",
     "metrics.address": 'Where `run --watch` serves /metrics and /healthz ("0.0.0.0": every interface).',
     "metrics.port": "0: only with --metrics-port.",
     "metrics.unhealthy_after": "/healthz answers 503 after this many failed cycles in a row.",
@@ -67,6 +77,7 @@ DESCRIPTIONS = {
 ENUMS: dict[str, tuple[str, ...]] = {
     "rules.strategy": STRATEGIES,
     "notifications.events": EVENTS,
+    "github.discover": DISCOVERY_SOURCES,
     "policy.fork_failures": FORK_FAILURES,
 }
 DURATION = {

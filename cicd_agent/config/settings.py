@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from cicd_agent.config.repos import entry_for
 from cicd_agent.config.urls import check_url
 from cicd_agent.errors import AgentError
 from cicd_agent.model import Strategy
@@ -58,6 +59,9 @@ class GitHubConfig:
     app_id: NumericId = NumericId("")  # a GitHub App instead of a token: its id,
     app_private_key_env: str = ""  # the variable holding its private key (PEM),
     installation_id: NumericId = NumericId("")  # and the installation on the repositories
+    # where the repositories a [[repos]] glob selects come from: "orgs" (each glob's owner, GET /orgs/{owner}/repos)
+    # or "installation" (every repository the App installation can see; all of them with no [[repos]] at all)
+    discover: str = "orgs"
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,13 @@ class BudgetConfig:
 
 @dataclass(frozen=True)
 class RepoConfig:
-    name: str = ""
+    name: str = ""  # OWNER/NAME, or a glob over discovered repositories (config/repos.py has the rule)
     branches: list[str] = field(default_factory=lambda: ["main"])
     token_env: str = ""
     failure_threshold: int = 0
     reset_after: Duration = Duration(0)
+    include_archived: bool = False  # a glob: also watch the archived repositories it matches
+    include_forks: bool = False  # a glob: also watch the forks it matches
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,9 @@ class WebhookConfig:
     host: str = "127.0.0.1"
     port: int = 8787
     path: str = "/webhook"
+    # on start and at each sweep, deliveries that failed within this window are redelivered (GitHub keeps 3 days;
+    # 0: never); needs the App's credentials
+    redeliver_window: Duration = Duration(3 * 86400)
 
 
 @dataclass(frozen=True)
@@ -190,6 +199,7 @@ class ScheduleConfig:
     poll_interval: Duration = Duration(300)
     health_interval: Duration = Duration(60)
     cleanup_cron: str = "0 2 * * *"
+    discover_interval: Duration = Duration(3600)  # the discovered repository list is read again this often
 
 
 @dataclass(frozen=True)
@@ -233,11 +243,12 @@ class Config:
             return check_api_url(self.github.api_url, where=f"github.api_url in {self.source or DEFAULT_CONFIG}")
         return check_api_url(os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL, where="$GITHUB_API_URL")
 
+    def entry(self, name: str) -> RepoConfig | None:
+        """The `[[repos]]` entry whose settings apply to a repository: its exact name, else the first glob."""
+        return entry_for(self.repos, name)
+
     def repo(self, name: str) -> RepoConfig:
-        for repo in self.repos:
-            if repo.name.lower() == name.lower():
-                return repo
-        return RepoConfig(name=name)
+        return self.entry(name) or RepoConfig(name=name)
 
 
 def check_api_url(url: str, *, where: str) -> str:

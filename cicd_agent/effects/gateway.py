@@ -26,7 +26,7 @@ from cicd_agent.effects.notify import Notice
 from cicd_agent.errors import AgentError
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.errors import ApiUnavailable, RateLimited
-from cicd_agent.github.values import PullRef
+from cicd_agent.github.values import HookDelivery, PullRef
 from cicd_agent.model import Remediation
 from cicd_agent.text import inline, read_metadata
 
@@ -205,10 +205,10 @@ class Effects:
             None,
         )
 
-    def merge_pull(self, repo: str, number: int, message: str) -> str:
+    def merge_pull(self, repo: str, number: int, message: str, *, sha: str = "") -> str:
         return self._do(
             Action("github.merge_pull", f"{repo}#{number}", message),
-            lambda: self._gh().merge_pull(repo, number, message),
+            lambda: self._gh().merge_pull(repo, number, message, sha=sha),
             DRY_SHA,
             lambda: (self._gh().pull(repo, number).merged, ""),  # merged; its merge commit is not needed
         )
@@ -274,6 +274,15 @@ class Effects:
             lambda: self._gh().rerun_failed_jobs(repo, run_id),
             None,
             None if attempt is None else lambda: (self._gh().workflow_run(repo, run_id).attempt > attempt, None),
+        )
+
+    def redeliver(self, delivery: HookDelivery) -> None:
+        """Ask GitHub to deliver a webhook again (a new attempt under the same GUID). Unanswered, it is not
+        checked: a second copy is harmless, the store handles each GUID once."""
+        self._do(
+            Action("github.redeliver", f"webhook delivery {delivery.id}", f"{delivery.event} {delivery.guid}"),
+            lambda: self._gh().redeliver(delivery.id),
+            None,
         )
 
     # -- checks after an unanswered write ------------------------------------------------------------------

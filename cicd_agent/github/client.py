@@ -27,6 +27,7 @@ from urllib3 import Retry
 from cicd_agent.config.settings import check_api_url
 from cicd_agent.errors import AgentError
 from cicd_agent.github import pacing
+from cicd_agent.github.apps import GitHubFleet
 from cicd_agent.github.budget import Budget
 from cicd_agent.github.conditional import Answer, MemoryCache, ResponseCache, get_json
 from cicd_agent.github.edits import EditReads
@@ -60,7 +61,7 @@ MAX_PAGES = 20  # of 100 runs: how much of a run list is read at most
 LOG_CHUNK = 1024 * 1024  # bytes read from a log download at a time
 
 
-class GitHubClient(GitHubHistory, GitHubWrites, EditReads):
+class GitHubClient(GitHubHistory, GitHubWrites, EditReads, GitHubFleet):
     """Thin adapter over PyGithub. One instance per API host and token."""
 
     def __init__(

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cicd_agent.errors import AgentError, PermissionMissing
 from cicd_agent.github.errors import REFUSED_FIX, ScopeMissing, TokenRefused
@@ -46,11 +47,13 @@ class WorkflowPushRefused(PermissionMissing):
 class Revert:
     """A revert made in a workspace: its commit at HEAD; or `already` there (with the agent's revert commit
     found by its message, none when a person reverted the same lines); or the files whose same lines changed
-    since (`conflicts`; nothing is left half-done)."""
+    since (`conflicts`; nothing is left half-done); or `absent`: the clone has no such commit (neither in the
+    branch's history nor fetched before), so nothing is reverted."""
 
     sha: str = ""
     already: bool = False
     conflicts: tuple[str, ...] = ()
+    absent: bool = False
 
 
 def git_env(token: str | None, url: str) -> dict[str, str]:
@@ -154,6 +157,8 @@ class Workspaces:
             found = str(handle.git.log("--format=%H", "--fixed-strings", f"--grep={commit}", f"{commit}..HEAD"))
             if found:
                 return Revert(sha=found.split()[-1], already=True)  # the agent's revert, made before
+            if not landed(handle, commit):
+                return Revert(absent=True)
             mainline = ["-m", "1"] if len(handle.commit(commit).parents) > 1 else []
             try:
                 handle.git.revert("--no-commit", *mainline, commit, env=AGENT_IDENTITY)
@@ -178,6 +183,24 @@ class Workspaces:
         import git
 
         return str(git.Repo(self.path(repo)).git.show("--format=", "HEAD"))
+
+
+def landed(handle: Any, commit: str) -> bool:
+    """Is `commit` there to revert: in HEAD's history, or a commit this clone has (the agent's fix commit, whose
+    change a squash merge carried onto the branch: its diff is reverted, and conflicts where people changed the
+    same lines)? A commit the clone never saw is not reverted. `handle`: a `git.Repo`."""
+    import git
+
+    try:
+        handle.git.merge_base("--is-ancestor", commit, "HEAD")
+        return True
+    except git.GitCommandError:
+        pass
+    try:
+        handle.git.cat_file("-e", f"{commit}^{{commit}}")
+        return True
+    except git.GitCommandError:
+        return False
 
 
 # how git says the branch on the remote has moved, or was created by someone else a moment before (a race), or

@@ -22,6 +22,52 @@ class RepoInfo:
 
 
 @dataclass(frozen=True)
+class ListedRepo:
+    """A repository as a listing (an installation's, an organisation's) gives it: what discovery filters on."""
+
+    full_name: str
+    archived: bool = False
+    fork: bool = False
+
+
+def listed_repo(data: dict[str, Any]) -> ListedRepo:
+    return ListedRepo(str(data["full_name"]), bool(data.get("archived")), bool(data.get("fork")))
+
+
+@dataclass(frozen=True)
+class HookDelivery:
+    """One attempt to deliver a webhook (GitHub's "simple webhook delivery"): `guid` is the event's
+    `X-GitHub-Delivery`, the same on every redelivery; `id` names this attempt."""
+
+    id: int
+    guid: str
+    delivered_at: float
+    redelivery: bool
+    status: str
+    status_code: int
+    event: str
+    action: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 300
+
+
+def hook_delivery_of(data: dict[str, Any]) -> HookDelivery:
+    delivered = datetime.fromisoformat(str(data["delivered_at"]).replace("Z", "+00:00"))
+    return HookDelivery(
+        int(data["id"]),
+        str(data["guid"]),
+        delivered.timestamp(),
+        bool(data.get("redelivery")),
+        str(data.get("status") or ""),
+        int(data.get("status_code") or 0),
+        str(data.get("event") or ""),
+        str(data.get("action") or ""),
+    )
+
+
+@dataclass(frozen=True)
 class WorkflowRun:
     repo: str
     id: int

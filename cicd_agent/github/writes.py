@@ -59,8 +59,10 @@ class GitHubWrites:
         self._repo(repo).get_pull(number).mark_ready_for_review()
 
     @api("merging pull request #{number} of {repo}")
-    def merge_pull(self, repo: str, number: int, message: str) -> str:
-        return str(self._repo(repo).get_pull(number).merge(commit_message=message).sha)
+    def merge_pull(self, repo: str, number: int, message: str, *, sha: str = "") -> str:
+        """Merge; with `sha`, only while the head is still that commit (GitHub answers 409 otherwise)."""
+        pull = self._repo(repo).get_pull(number)
+        return str((pull.merge(commit_message=message, sha=sha) if sha else pull.merge(commit_message=message)).sha)
 
     @api("commenting on #{number} of {repo}")
     def comment(self, repo: str, number: int, body: str) -> None:

@@ -168,8 +168,9 @@ def event_run(payload: dict[str, Any]) -> WorkflowRun:
 
 
 def watching(config: Config, repo: str, default_branch: str) -> Config:
-    """The config as the Action uses it: a repository it has no table for is watched on its default branch."""
-    if any(r.name.lower() == repo.lower() for r in config.repos):
+    """The config as the Action uses it: a repository no table (no name, no glob) covers is watched on its default
+    branch."""
+    if config.entry(repo) is not None:
         return config
     return dataclasses.replace(config, repos=[*config.repos, RepoConfig(name=repo, branches=[default_branch])])
 

@@ -33,7 +33,7 @@ from cicd_agent.model import (
     RunRef,
     Strategy,
 )
-from cicd_agent.remediation.comments import RESUMED, STOPPED
+from cicd_agent.remediation.comments import BASE_GONE, RESUMED, STOPPED
 from cicd_agent.remediation.context import Ports
 from cicd_agent.remediation.escalate import KIND as BREAKER_OPEN
 from cicd_agent.remediation.rejection import tell_stopped
@@ -48,21 +48,28 @@ def _claim(p: Ports, repo: str, meta: dict[str, Any]) -> None:
     p.store.mark_decided(_run(repo, meta), now=p.now())
 
 
-def pull_state(pr: PullRef, said: frozenset[str] = frozenset()) -> tuple[RemState, tuple[str, ...]]:
+def pull_state(
+    pr: PullRef, said: frozenset[str] = frozenset(), *, reopened: bool = False
+) -> tuple[RemState, tuple[str, ...]]:
     """What the agent's PR says of its fix (and the rollback steps it shows done): open (judged or not), merged,
     rolled back (or being rolled back), or rejected by a person. The agent closes a PR only after labelling it
     (rolled back, or rejected by a `/cicd-agent reject`), so a PR closed unmerged without the rolled-back label
     was closed by a person, whatever its health: a rejection; unless the agent's own rollback comment is on it
     (`said`: the kinds of the agent's comments on it), since a person may remove a label, but not the agent's
-    words."""
+    words. An open PR with the rolled-back label that a person reopened (`reopened`) is theirs: its rollback is
+    done (the agent's comment is on it) or finished without closing it again."""
     if pr.state == "open":
+        if ROLLED_BACK_LABEL in pr.labels and ROLLBACK in said:  # rolled back, then reopened by a person
+            return RemState.ROLLED_BACK, ()
         if ROLLED_BACK_LABEL in pr.labels:  # the label is a rollback's first step: one an earlier run left
-            return RemState.ROLLBACK_PARTIAL, ("label",)
+            return RemState.ROLLBACK_PARTIAL, ("label", "close") if reopened else ("label",)
         if HEALTHY_LABEL in pr.labels:
             return RemState.HEALTHY, ()
         return (RemState.INCONCLUSIVE if INCONCLUSIVE_LABEL in pr.labels else RemState.PR_OPEN), ()
     if ROLLED_BACK_LABEL in pr.labels or ROLLBACK in said:
         return RemState.ROLLED_BACK, ()
+    if BASE_GONE in said:  # closed by its base branch's deletion: no rejection
+        return RemState.ABANDONED, ()
     return (RemState.HEALTHY if pr.merged else RemState.REJECTED), ()
 
 
@@ -71,8 +78,10 @@ ROLLBACK = "rollback"  # how `said` names the agent's rollback comment (its meta
 
 def said_on(p: Ports, repo: str, pr: PullRef) -> list[dict[str, Any]]:
     """The agent's own comments' metadata on a PR closed unmerged without the rolled-back label (a rejection, or
-    a rollback whose label a person removed): asked only for those, one request each."""
-    if pr.state == "open" or pr.merged or ROLLED_BACK_LABEL in pr.labels:
+    a rollback whose label a person removed), or open with it (reopened by a person, or a rollback stopped after
+    its first step): asked only for those, one request each."""
+    closed_by_person = pr.state == "closed" and not pr.merged and ROLLED_BACK_LABEL not in pr.labels
+    if not closed_by_person and not (pr.state == "open" and ROLLED_BACK_LABEL in pr.labels):
         return []
     found = []
     for comment in p.github.comments(repo, pr.number):
@@ -84,6 +93,11 @@ def said_on(p: Ports, repo: str, pr: PullRef) -> list[dict[str, Any]]:
     return found
 
 
+def reopened_since(p: Ports, repo: str, pr: PullRef) -> bool:
+    """Was the PR reopened after it was closed (one request, only for an open PR with the rolled-back label)?"""
+    return any(e.event == "reopened" for e in p.github.issue_events(repo, pr.number))
+
+
 def outcome_time(pr: PullRef, now: float) -> float:
     """When the PR's outcome happened, as far as GitHub tells: when it was closed, else (an open PR: no other PR
     of its failure can follow it while it is open) when it was opened."""
@@ -92,7 +106,10 @@ def outcome_time(pr: PullRef, now: float) -> float:
 
 def hydrate(p: Ports, repo: str) -> int:
     """Rebuild `repo`'s state from GitHub into the (empty) store; returns how many items it read."""
-    pulls = sorted((pr for pr in p.github.pulls(repo, state="all") if LABEL in pr.labels), key=lambda pr: pr.number)
+    # the agent's own pull requests, whatever labels a person left on them (its metadata says which they are)
+    pulls = sorted(
+        (pr for pr in p.github.pulls(repo, state="all") if p.github.wrote(pr.author)), key=lambda pr: pr.number
+    )
     issues = p.github.issues(repo, label=LABEL, state="all")
     resets = reset_points(p, repo, issues)
     for pr in pulls:
@@ -138,7 +155,13 @@ def _hydrate_pull(p: Ports, repo: str, pr: PullRef, meta: dict[str, Any]) -> Non
     key = FailureKey(repo, run.branch, str(meta["signature"]))
     _claim(p, repo, meta)
     said = said_on(p, repo, pr)
-    state, done = pull_state(pr, frozenset(str(m.get("kind")) for m in said))
+    kinds = frozenset(str(m.get("kind")) for m in said)
+    reopened = (
+        ROLLED_BACK_LABEL in pr.labels and pr.state == "open" and ROLLBACK not in kinds and reopened_since(p, repo, pr)
+    )
+    state, done = pull_state(pr, kinds, reopened=reopened)
+    if state is RemState.REJECTED and STOPPED not in kinds and p.github.branch_sha(repo, pr.base) is None:
+        state = RemState.PR_OPEN  # its base branch is gone: the health check finds it closed and says why
     rem = p.store.create_remediation(
         Remediation(
             repo=repo,

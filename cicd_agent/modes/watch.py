@@ -32,6 +32,9 @@ from cicd_agent.modes.quiet import Collapse
 from cicd_agent.modes.server import Listener, Route
 from cicd_agent.remediation import snapshots
 from cicd_agent.remediation.cycle import Ports, Report, run_cycle
+from cicd_agent.remediation.discovery import Fleet
+from cicd_agent.remediation.sweep import TICK as SWEEP_TICK
+from cicd_agent.remediation.sweep import Sweep
 from cicd_agent.remediation.takeover import take_over
 from cicd_agent.store import Store
 from cicd_agent.text import iso8601
@@ -53,7 +56,7 @@ class Watcher:
     failed_in_a_row: int = 0
     last_error: str = ""
     running: bool = False  # the scheduler has started (and its signal handlers are in place)
-    jobs: list[tuple[str, Callable[[], None], float]] = field(default_factory=list)  # name, job, every N seconds
+    jobs: list[tuple[str, Callable[[], bool | None], float]] = field(default_factory=list)  # name, job, every N s
     collapse: Collapse | None = None  # lines a job said last time are not said again
 
     def stopping(self) -> bool:
@@ -139,17 +142,24 @@ class Watcher:
             if self.stopping():  # a signal came while the scheduler was starting
                 scheduler.shutdown(wait=False)
 
+        stoppers: list[threading.Thread] = []
+
         def stop(signum: int, frame: FrameType | None) -> None:
+            """The handler runs on the scheduler's own loop, maybe in the middle of its pass over the jobs: the
+            shutdown (which empties the job store) waits in a thread of its own for that pass to end."""
             self.echo(f"received {signal.Signals(signum).name}: finishing the job in progress, then stopping")
             self.stop_event.set()
-            if scheduler.running:
-                scheduler.shutdown(wait=True)
+            if scheduler.running and not stoppers:
+                stoppers.append(threading.Thread(target=scheduler.shutdown, name="watch-stop"))
+                stoppers[0].start()
 
         scheduler.add_listener(started, EVENT_SCHEDULER_START)
         previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             if not self.stopping():
                 scheduler.start()
+            for stopper in stoppers:
+                stopper.join()  # the job in progress has finished
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -158,25 +168,49 @@ class Watcher:
 
 def watch(
     ports: Ports,
-    repos: list[str],
+    fleet: Fleet,
     *,
     on_report: Callable[[Report], None],
     metrics: tuple[str, int | None] = ("127.0.0.1", None),
-    jobs: list[tuple[str, Callable[[], None], float]] | None = None,
+    jobs: list[tuple[str, Callable[[], bool | None], float]] | None = None,
     process_metrics: Callable[[], dict[str, float]] | None = None,
+    sweep: Sweep | None = None,
     collapse: Collapse | None = None,
     routes: list[Route] | None = None,
     server_name: str = "metrics",
 ) -> None:
     """Cycles, health checks and snapshot cleanup on the config's schedule until SIGTERM/SIGINT; with a
     metrics port, `/metrics` and `/healthz` (and `routes`) on (address, port). `jobs` run on the same single
-    worker (so nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters)."""
+    worker (so nothing overlaps); `process_metrics` adds to `/metrics` (names ending in `_total` are counters).
+    With a `sweep` (webhooks lead), the cycles do everything but poll, and the sweep polls each repository at its
+    own moment. The fleet's repositories are discovered at start and every `discover_interval`."""
     config = ports.config
 
+    def discover() -> bool:
+        if not ports.store.lead():
+            return True  # the leader discovers (and sweeps) for the fleet; webhooks are routed by what they say
+        report = Report()
+        fleet.refresh(ports, report)
+        if report.errors:
+            on_report(report)
+        return not report.errors
+
     def cycle(health_only: bool) -> bool:
-        report = run_cycle(ports, repos, health_only=health_only)
+        if fleet.discovers and not fleet.discovered and not health_only:
+            discover()  # the listing failed at start: each cycle tries again until it works
+        report = run_cycle(ports, fleet.names(), health_only=health_only, poll=sweep is None)
         on_report(report)
         return not report.errors
+
+    def sweep_tick() -> None:
+        assert sweep is not None
+        if not ports.store.lead():
+            return
+        if fleet.discovers and not fleet.discovered:
+            discover()  # this host has just taken the lead
+        report = Report()
+        if sweep.tick(ports, report) and (report.decisions or report.errors):
+            on_report(report)
 
     def cleanup() -> None:
         snapshots.cleanup(
@@ -188,16 +222,28 @@ def watch(
         if take_over(ports, report):
             on_report(report)
 
-    every = [("takeover", takeover, max(TAKEOVER_EVERY, config.state.lease / 2)), *(jobs or [])]
-    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=every, collapse=collapse)
+    extra = [("takeover", takeover, max(TAKEOVER_EVERY, config.state.lease / 2)), *(jobs or [])]
+    if fleet.discovers:
+        extra.append(("discovery", discover, config.schedule.discover_interval))
+    if sweep is not None:
+        extra.append(("sweep", sweep_tick, SWEEP_TICK))
+    watcher = Watcher(config, cycle, cleanup, ports.echo, jobs=extra, collapse=collapse)
     ports.stopping = watcher.stopping
     address, port = metrics
     listener = None
     if port is not None:
         listener = serve_metrics(ports, watcher, address, port, process_metrics, routes or [], server_name)
-    named = ", ".join(repos[:10]) + (f" and {len(repos) - 10} more" if len(repos) > 10 else "")
+    if fleet.discovers:
+        discover()
+    names = fleet.names()
+    watched = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    polling = (
+        f"webhooks first, each repository polled once every {config.schedule.poll_interval:g}s (spread over it)"
+        if sweep is not None
+        else f"a cycle every {config.schedule.poll_interval:g}s"
+    )
     ports.echo(
-        f"watching {named}: a cycle every {config.schedule.poll_interval:g}s, health checks every "
+        f"watching {watched or 'no repository yet'}: {polling}, health checks every "
         f"{config.schedule.health_interval:g}s; Ctrl-C or SIGTERM stops"
     )
     try:

@@ -7,8 +7,10 @@ refusals as one summary line a minute: `modes/server.py`, which also bounds leng
 The delivery keeps its `X-GitHub-Delivery` id (`Delivery.id`), the same on GitHub's redelivery. The watcher's single
 worker drains the queue every second into the pipeline polling feeds (`poll.handle_runs`), so a failed
 `workflow_run` is decided exactly as if a poll had listed it (the dedup claim makes the later poll of the
-same run a duplicate). Polling keeps running on its schedule: the fallback, and the catch-up after downtime
-or a lost delivery.
+same run a duplicate). Each delivery is handled once, by its `X-GitHub-Delivery` GUID in the store (a
+redelivery or GitHub's retry of one already handled is skipped). Webhooks lead; polling becomes a paced sweep
+behind them (`remediation/sweep.py`), and what failed to arrive while the agent was down is redelivered
+(`modes/redelivery.py`).
 """
 
 from __future__ import annotations
@@ -24,24 +26,28 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from cicd_agent.config.settings import Config
 from cicd_agent.errors import AgentError
 from cicd_agent.github.values import WorkflowRun, run_from_json
 from cicd_agent.model import is_fix_branch
 from cicd_agent.modes import server, watch
 from cicd_agent.modes.quiet import Collapse
+from cicd_agent.modes.redelivery import redeliver_missed
 from cicd_agent.modes.server import Request, Response, Route
 from cicd_agent.remediation.approve import on_event
 from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.remediation.health_check import process_health_checks
 from cicd_agent.remediation.held import unless_paused
 from cicd_agent.remediation.poll import handle_runs, watched_failure
+from cicd_agent.remediation.sweep import Sweep
 from cicd_agent.text import load_json
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
 QUEUE_LIMIT = 1000  # deliveries waiting for the worker; past it 503 (polling catches them up)
 DRAIN_EVERY = 1.0  # seconds between two looks at the queue
 APPROVAL_EVENTS = ("pull_request", "issue_comment")
+INSTALLATION_EVENTS = ("installation_repositories", "installation")
+NO_ID = "(none)"  # a delivery without an X-GitHub-Delivery header (GitHub always sends one)
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
@@ -54,7 +60,7 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
 
 def printable_id(value: str | None) -> str:
     """A delivery id fit for a log line (it is the sender's text)."""
-    return re.sub(r"[^A-Za-z0-9-]", "", value or "")[:64] or "(none)"
+    return re.sub(r"[^A-Za-z0-9-]", "", value or "")[:64] or NO_ID
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Kind(StrEnum):
     FAILURE = "failure"  # a failed run on a watched branch: decide it
     FIX_RUN = "fix_run"  # a run of the agent's own fix branch completed: judge the health checks due
     APPROVAL = "approval"  # pull_request, issue_comment: for approvals
+    INSTALLATION = "installation"  # the App's installation or its repositories changed: discover again
     IGNORED = "ignored"
 
 
@@ -81,33 +88,51 @@ class Routed:
     action: str = ""
 
 
-def route(config: Config, delivery: Delivery) -> Routed:
-    """Where a delivery goes (pure): only the configured repositories, only what the agent uses."""
+def route(fleet: Fleet, delivery: Delivery) -> Routed:
+    """Where a delivery goes: only the watched repositories (a new one a glob selects is watched from its first
+    delivery on), only what the agent uses."""
     payload, event = delivery.payload, delivery.event
+    action = str(payload.get("action", ""))
+    if event in INSTALLATION_EVENTS:
+        return _installation(fleet, payload, action)
     repository = payload.get("repository")
     name = repository.get("full_name") if isinstance(repository, dict) else None
-    known = {r.name.lower(): r for r in config.repos}
-    if not isinstance(name, str) or name.lower() not in known:
-        return Routed(Kind.IGNORED, f"{str(name)[:100]!r} is not a configured repository")
-    repo = known[name.lower()]
-    action = str(payload.get("action", ""))
+    if not isinstance(name, str) or not isinstance(repository, dict):
+        return Routed(Kind.IGNORED, f"{str(name)[:100]!r} is not a watched repository")
+    if not fleet.admits(name, archived=repository.get("archived") is True, fork=repository.get("fork") is True):
+        return Routed(Kind.IGNORED, f"{name[:100]!r} is not a watched repository")
+    name = fleet.spelled(name) or name
+    repo = fleet.config.repo(name)
     if event == "workflow_run":
         if action != "completed":
-            return Routed(Kind.IGNORED, f"workflow run {action or '(no action)'}, not completed", repo=repo.name)
+            return Routed(Kind.IGNORED, f"workflow run {action or '(no action)'}, not completed", repo=name)
         try:
-            run = run_from_json(repo.name, payload["workflow_run"])
+            run = run_from_json(name, payload["workflow_run"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return Routed(Kind.IGNORED, f"malformed workflow_run: {type(exc).__name__}", repo=repo.name)
+            return Routed(Kind.IGNORED, f"malformed workflow_run: {type(exc).__name__}", repo=name)
         if is_fix_branch(run.branch):
-            return Routed(Kind.FIX_RUN, run=run, repo=repo.name, action=action)
-        if watched_failure(repo, run, config.policy.fork_failures):
-            return Routed(Kind.FAILURE, run=run, repo=repo.name, action=action)
-        return Routed(Kind.IGNORED, f"{run.conclusion} on {run.branch[:100]!r}: nothing to do", repo=repo.name)
+            return Routed(Kind.FIX_RUN, run=run, repo=name, action=action)
+        if watched_failure(repo, run, fleet.config.policy.fork_failures):
+            return Routed(Kind.FAILURE, run=run, repo=name, action=action)
+        return Routed(Kind.IGNORED, f"{run.conclusion} on {run.branch[:100]!r}: nothing to do", repo=name)
     if event in APPROVAL_EVENTS:
         item = payload.get("pull_request") or payload.get("issue")
         number = item.get("number") if isinstance(item, dict) else None
-        return Routed(Kind.APPROVAL, repo=repo.name, number=number if isinstance(number, int) else 0, action=action)
-    return Routed(Kind.IGNORED, f"the agent does not use {event[:50]!r} events", repo=repo.name)
+        return Routed(Kind.APPROVAL, repo=name, number=number if isinstance(number, int) else 0, action=action)
+    return Routed(Kind.IGNORED, f"the agent does not use {event[:50]!r} events", repo=name)
+
+
+def _installation(fleet: Fleet, payload: dict[str, Any], action: str) -> Routed:
+    """`installation_repositories` (added, removed) or `installation` (created, deleted, ...): discovery runs again
+    when the agent discovers repositories and the event is about its own installation."""
+    installation = payload.get("installation")
+    number = installation.get("id") if isinstance(installation, dict) else None
+    ours = fleet.config.github.installation_id
+    if ours and str(number) != str(ours):
+        return Routed(Kind.IGNORED, f"installation {str(number)[:20]} is not this agent's ({ours})")
+    if not fleet.discovers:
+        return Routed(Kind.IGNORED, "the config names its repositories: nothing to discover", action=action)
+    return Routed(Kind.INSTALLATION, action=action)
 
 
 class Receiver:
@@ -118,7 +143,8 @@ class Receiver:
         self.path = path
         self.echo = echo
         self.queue: queue.Queue[Delivery] = queue.Queue(maxsize=queue_limit)
-        self.counts: collections.Counter[str] = collections.Counter()  # accepted by event
+        # accepted by event, and "duplicate" (a GUID handled already, counted by `drain`)
+        self.counts: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
 
     def route(self) -> Route:
@@ -144,10 +170,10 @@ class Receiver:
         except queue.Full:
             message = "too many deliveries waiting: the next poll catches this one up"
             return Response.json(503, {"message": message}, refused="queue full", about=about)
-        self._count(event)
+        self.count(event)
         return Response.json(202, {"queued": delivery_id})
 
-    def _count(self, key: str) -> None:
+    def count(self, key: str) -> None:
         with self._lock:
             self.counts[key] += 1
 
@@ -163,8 +189,9 @@ class Receiver:
         with self._lock:
             counts = dict(self.counts)
         return {
-            "webhook_deliveries_queued_total": float(sum(counts.values())),
+            "webhook_deliveries_queued_total": float(sum(v for k, v in counts.items() if k != "duplicate")),
             "webhook_deliveries_refused_total": float(refused),
+            "webhook_deliveries_duplicate_total": float(counts.get("duplicate", 0)),
             "webhook_queue_length": float(self.queue.qsize()),
         }
 
@@ -178,25 +205,36 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def drain(p: Ports, receiver: Receiver, report: Report) -> int:
-    """Everything queued, into the pipeline: failures decided as a poll would, fix-branch runs judged,
-    drafts waiting for approval looked at. Returns how many deliveries were taken."""
+def drain(p: Ports, fleet: Fleet, receiver: Receiver, report: Report) -> int:
+    """Everything queued, into the pipeline: each delivery once (by its GUID, in the store: a redelivery or a
+    retry of one already handled is skipped), failures decided as a poll would, fix-branch runs judged, drafts
+    waiting for approval looked at, the repositories discovered again after an installation changed. Returns how
+    many deliveries were taken."""
     deliveries = receiver.take()
     if not deliveries:
         return 0
     with unless_paused(p, report) as q:  # paused: decided as usual, every write held
         failures: list[WorkflowRun] = []
-        fix_runs = False
+        fix_runs = installation = False
         for delivery in deliveries:
-            routed = route(q.config, delivery)
+            routed = route(fleet, delivery)
+            if routed.kind is Kind.IGNORED:
+                q.echo(f"webhook: {delivery.event} {delivery.id}: ignored: {routed.reason}")
+                continue
+            if delivery.id != NO_ID and not q.store.claim_delivery(delivery.id, delivery.event, now=q.now()):
+                q.echo(f"webhook: {delivery.event} {delivery.id}: already handled (a redelivery or a retry): skipped")
+                receiver.count("duplicate")
+                continue
             if routed.kind is Kind.FAILURE and routed.run is not None:
                 failures.append(routed.run)
             elif routed.kind is Kind.FIX_RUN:
                 fix_runs = True
+            elif routed.kind is Kind.INSTALLATION:
+                installation = True
             elif routed.kind is Kind.APPROVAL:
                 approval_event(q, report, delivery, routed)
-            else:
-                q.echo(f"webhook: {delivery.event} {delivery.id}: ignored: {routed.reason}")
+        if installation:
+            fleet.refresh(q, report)
         if fix_runs:
             process_health_checks(q, report)
         if failures:
@@ -219,7 +257,7 @@ def approval_event(p: Ports, report: Report, delivery: Delivery, routed: Routed)
 
 def serve(
     p: Ports,
-    repos: list[str],
+    fleet: Fleet,
     *,
     secret: str,
     host: str,
@@ -228,8 +266,10 @@ def serve(
     metrics: tuple[str, int | None] = ("127.0.0.1", None),
     collapse: Collapse | None = None,
 ) -> None:
-    """Receive webhooks on host:port while the watcher polls on its schedule, until SIGTERM/SIGINT. With the
-    metrics on the same address and port, one server answers both."""
+    """Receive webhooks on host:port, with the polling as a paced catch-up sweep behind them (each repository once
+    per poll interval, spread evenly), until SIGTERM/SIGINT. Deliveries that failed while the agent was down are
+    redelivered as it starts and at each sweep round (the GitHub App's credentials). With the metrics on the same
+    address and port, one server answers both."""
     receiver = Receiver(secret, p.config.webhook.path, p.echo)
     shared = metrics == (host, port)
     listener = None
@@ -238,10 +278,16 @@ def serve(
     else:
         listener = server.serve("webhook", host, port, [receiver.route()], p.echo, fix="pick another --port")
         p.echo(f"receiving webhooks on {listener.url}{receiver.path}")
+    if p.config.webhook.redeliver_window > 0 and not p.github.can_list_deliveries():
+        p.echo(
+            "failed webhook deliveries cannot be redelivered without the GitHub App's credentials ([github] app_id): "
+            "the sweep catches their failures up"
+        )
+    sweep = Sweep(fleet.names, p.config.schedule.poll_interval, on_round=redeliver_missed)
 
     def drain_job() -> None:
         report = Report()
-        if drain(p, receiver, report) and (report.decisions or report.errors):
+        if drain(p, fleet, receiver, report) and (report.decisions or report.errors):
             on_report(report)
 
     def process_metrics() -> dict[str, float]:
@@ -250,7 +296,7 @@ def serve(
     try:
         watch.watch(
             p,
-            repos,
+            fleet,
             on_report=on_report,
             metrics=metrics,
             jobs=[("webhook deliveries", drain_job, DRAIN_EVERY)],
@@ -258,10 +304,11 @@ def serve(
             routes=[receiver.route()] if shared else None,
             collapse=collapse,
             server_name="webhook" if shared else "metrics",
+            sweep=sweep,
         )
     finally:
         if listener is not None:
             listener.close()
         left = receiver.queue.qsize()
         if left:
-            p.echo(f"{left} webhook deliveries were still queued: the next poll catches their failures up")
+            p.echo(f"{left} webhook deliveries were still queued: the sweep catches their failures up")

@@ -20,7 +20,9 @@ from cicd_agent.github.values import Comment, IssueEvent, PullRef
 from cicd_agent.model import APPROVAL_LABEL, APPROVED_LABEL, Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation import retry
 from cicd_agent.remediation.context import Ports, Report, record_for
+from cicd_agent.remediation.health_check import merge_as_judged
 from cicd_agent.remediation.rejection import SETTLED, is_agent, look_at_settled, reject_pull
+from cicd_agent.text import said_lines
 
 COMMAND = re.compile(r"^[ \t]*/cicd-agent[ \t]+(approve|reject)\b", re.MULTILINE | re.IGNORECASE)
 WRITERS = ("admin", "write")  # what the permission endpoint answers for write access (maintain reads as write)
@@ -52,7 +54,7 @@ def signals(events: Iterable[IssueEvent], comments: Iterable[Comment]) -> list[S
         if e.event == "labeled" and e.label == APPROVED_LABEL
     ]
     for comment in comments:
-        verbs = {match.lower() for match in COMMAND.findall(comment.body)}
+        verbs = {match.lower() for match in COMMAND.findall(said_lines(comment.body))}
         if len(verbs) == 1:
             verb = Verb(verbs.pop())
             found.append(Signal(verb, comment.author, comment.created_at, f"a `/cicd-agent {verb}` comment"))
@@ -134,6 +136,8 @@ def approve_draft(p: Ports, report: Report, rem: Remediation, pull: PullRef, who
     approved = p.store.update_remediation(rem.id, draft=False, now=p.now())
     record_for(p, report, rem, Decided.APPROVED, f"{rem.pr_url} approved by {who} ({how})")
     if approved.state is RemState.HEALTHY and p.config.policy.auto_merge:  # green already: merge it now
-        p.effects.merge_pull(rem.repo, rem.pr_number, f"cicd-agent: merge approved healthy fix #{rem.pr_number}")
+        message = f"cicd-agent: merge approved healthy fix #{rem.pr_number}"
+        if merge_as_judged(p, rem, pull, message):
+            return  # commits pushed on it since: left to a person, said on the PR
         p.store.update_remediation(rem.id, state=RemState.MERGED, now=p.now())
         record_for(p, report, rem, Decided.MERGED, f"{rem.pr_url} merged: healthy and approved")

@@ -177,12 +177,14 @@ def report_title(run: WorkflowRun, analysis: Analysis) -> str:
 
 
 def report_body(run: WorkflowRun, explained: Explained, tried: Sequence[Remediation] = ()) -> str:
-    """`tried`: the fixes of this failure that were rolled back (their change is not proposed again)."""
+    """`tried`: the fixes of this failure that did not hold, rolled back or merged and reverted since (their
+    change is not proposed again)."""
     tried_lines = [
-        f"- Tried and rolled back: {link(f'pull request {r.pr_number}', r.pr_url)}"
+        (f"- Tried and rolled back: {pull}" if r.rollback_reason else f"- Merged, and reverted since: {pull}")
         + (f" ({prose(r.rollback_reason)})" if r.rollback_reason else "")
         for r in tried
         if r.pr_url
+        for pull in [link(f"pull request {r.pr_number}", r.pr_url)]
     ]
     head = "\n".join(
         [

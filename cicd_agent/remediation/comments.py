@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from cicd_agent.github.values import CommitRef
 from cicd_agent.model import RESET_LABEL, Remediation
 from cicd_agent.remediation import ownership
-from cicd_agent.remediation.bodies import commit_url, repo_url, reset_command
-from cicd_agent.text import code_span, inline, link, prose, title, with_metadata
+from cicd_agent.remediation.bodies import PATCH_BUDGET, commit_url, repo_url, reset_command
+from cicd_agent.text import code_span, fenced, inline, link, prose, title, with_metadata
 
 
-def rollback_summary(rem: Remediation, *, kept: Sequence[CommitRef], merged: bool) -> list[str]:
-    """What a rollback did beyond closing the PR, as plain sentences (the decision's reason)."""
+def rollback_summary(
+    rem: Remediation, *, kept: Sequence[CommitRef], merged: bool, merged_with: Sequence[CommitRef] = ()
+) -> list[str]:
+    """What a rollback did beyond closing the PR, as plain sentences (the decision's reason). `merged_with`: the
+    commits of others merged with the fix, never reverted."""
     said = []
     if kept:
         said.append(f"branch {rem.fix_branch} kept: it holds commits by {ownership.authors(kept)}")
@@ -25,38 +28,67 @@ def rollback_summary(rem: Remediation, *, kept: Sequence[CommitRef], merged: boo
         said.append(f"its revert needs a person: {rem.revert_url}")
     elif merged and rem.revert_sha:
         said.append(f"reverted on {rem.branch} by {commit_url(rem, rem.revert_sha)}")
+    elif merged and merged_with:
+        said.append(f"the agent's own commit is no longer on {rem.branch}: nothing reverted")
     elif merged:
         said.append(f"its change was already gone from {rem.branch}")
+    if merged and merged_with:
+        said.append(f"the commits by {ownership.authors(merged_with)} merged with it stay")
     return said
 
 
-def rollback_comment(rem: Remediation, why: str, *, kept: Sequence[CommitRef], merged: bool) -> str:
+def rollback_comment(
+    rem: Remediation,
+    why: str,
+    *,
+    kept: Sequence[CommitRef],
+    merged: bool,
+    merged_with: Sequence[CommitRef] = (),
+    reopened_by: str = "",
+) -> str:
     """What the rollback did, written once it is done (links to the revert commit or the revert PR, the commits
-    kept and who made them). Carries metadata, so a retried rollback finds it instead of posting it again."""
+    kept and who made them, those merged with the fix and left). Carries metadata, so a retried rollback finds it
+    instead of posting it again."""
     branch = code_span(rem.fix_branch)
     lines = [f"cicd-agent rolled this fix back: {prose(why)}.", ""]
-    if not merged:
-        lines.append("- This pull request is closed.")
-    if kept:
+    if reopened_by:  # theirs now: neither closed again nor its branch deleted
         lines.append(
-            f"- Its branch {branch} is kept: it holds commits the agent did not make, and the agent never erases "
-            f"those: {ownership.describe(kept, repo_url(rem))}."
+            f"- This pull request was closed, then reopened by {inline(reopened_by)}: it is left to them, and its "
+            f"branch {branch} is kept."
         )
     else:
-        lines.append(f"- Its branch {branch} is deleted.")
+        if not merged:
+            lines.append("- This pull request is closed.")
+        if kept:
+            lines.append(
+                f"- Its branch {branch} is kept: it holds commits the agent did not make, and the agent never "
+                f"erases those: {ownership.describe(kept, repo_url(rem))}."
+            )
+        else:
+            lines.append(f"- Its branch {branch} is deleted.")
     if merged and rem.revert_url:
+        where = "the revert issue" if "/issues/" in rem.revert_url else "the revert pull request"
         lines.append(
-            f"- It was merged; its revert needs a person: {link('the revert pull request', rem.revert_url)} says "
-            f"why, and nothing on {code_span(rem.branch)} was overwritten."
+            f"- It was merged; its revert needs a person: {link(where, rem.revert_url)} says why, and nothing on "
+            f"{code_span(rem.branch)} was overwritten."
         )
     elif merged and rem.revert_sha:
         commit = link(rem.revert_sha[:12], commit_url(rem, rem.revert_sha))
         lines.append(
             f"- It was merged; commit {commit} reverts it on {code_span(rem.branch)}, keeping what was committed since."
         )
+    elif merged and merged_with:
+        lines.append(
+            f"- It was merged, and the agent's own commit is no longer on {code_span(rem.branch)}: nothing to revert."
+        )
     elif merged:
         gone = f"its change was already gone from {code_span(rem.branch)}"
         lines.append(f"- It was merged, and {gone}: nothing to revert.")
+    if merged and merged_with:
+        lines.append(
+            "- Only the agent's own commit is reverted: the commits merged with it are someone else's and stay: "
+            f"{ownership.describe(merged_with, repo_url(rem))}."
+        )
     return with_metadata("\n".join(lines), {"rollback": rem.pr_number})
 
 
@@ -126,6 +158,52 @@ def revert_body(rem: Remediation, why: str, note: str) -> str:
         ]
     )
     return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
+
+
+def revert_refused_body(rem: Remediation, why: str, permission: str, diff: str) -> str:
+    """A merged fix's revert GitHub would not let the agent push: the patch, and the permission it lacks."""
+    patch = diff if len(diff) <= PATCH_BUDGET else diff[:PATCH_BUDGET] + "\n... (patch cut to fit)\n"
+    text = "\n".join(
+        [
+            f"## cicd-agent: revert #{rem.pr_number}",
+            "",
+            f"The fix #{rem.pr_number} was merged, then {prose(why)}.",
+            "",
+            f"GitHub would not let the agent push its revert: the token lacks {prose(permission)}. Nothing was "
+            f"pushed. Apply the patch below to {code_span(rem.branch)} (`git apply`), or grant the permission and "
+            "revert it yourself; close this issue to keep the fix.",
+            "",
+            fenced(patch, "diff", exact=True),
+        ]
+    )
+    return with_metadata(text, {"kind": "revert", "reverts": rem.pr_number, "repo": rem.repo, "branch": rem.branch})
+
+
+NOT_MERGED = "not_merged"  # the metadata kind of the comment on a healthy fix a person pushed commits to
+
+
+def not_merged_comment(rem: Remediation, theirs: Sequence[CommitRef]) -> str:
+    """A healthy fix the agent would merge, but people pushed commits on top of its own since: not merged."""
+    text = (
+        f"cicd-agent: this fix is healthy, but the agent does not merge it: it judged only its own commit, and "
+        f"commits were pushed on top of it since: {ownership.describe(theirs, repo_url(rem))}. Merging it is left "
+        "to you."
+    )
+    return with_metadata(text, {"kind": NOT_MERGED, "pr": rem.pr_number})
+
+
+BASE_GONE = "base_gone"  # the metadata kind of the comment on a fix whose base branch was deleted
+
+
+def base_gone_comment(rem: Remediation, who: str, *, deleted: bool) -> str:
+    """A fix closed by its base branch's deletion: no rejection, nothing left to fix."""
+    branch = "is deleted" if deleted else "is kept (it holds commits the agent did not make, or is gone)"
+    text = (
+        f"cicd-agent: this pull request was closed because its base branch {code_span(rem.branch)} was deleted "
+        f"(by {inline(who or 'someone')}). That is no rejection of the fix: there is nothing left to fix on "
+        f"{code_span(rem.branch)}, and the agent stops here. Its branch {code_span(rem.fix_branch)} {branch}."
+    )
+    return with_metadata(text, {"kind": BASE_GONE, "pr": rem.pr_number})
 
 
 STOPPED = "stopped"  # the metadata kind of the comment on a fix a person rejected

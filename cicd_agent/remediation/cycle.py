@@ -29,10 +29,11 @@ from cicd_agent.remediation.takeover import take_over
 __all__ = ["Ports", "Report", "run_cycle"]
 
 
-def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Report:
+def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False, poll: bool = True) -> Report:
     """Each stage copes with its own items' errors; one every repository would meet (the API host unreachable,
     the rate limit spent) ends the cycle where it is, and the next cycle resumes. While the agent is paused the
-    stages run on ports that hold every write (`held.unless_paused`)."""
+    stages run on ports that hold every write (`held.unless_paused`). `poll=False`: everything but the polling
+    (`agent serve`, whose sweep polls each repository at its own moment)."""
     started = p.now()
     report = Report()
     p.github.new_cycle()
@@ -46,7 +47,7 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
                 process_approvals(q, report)  # drafts a person approved or rejected since
                 process_retries(q, report)  # failures a person let the agent resume on since
                 end_quiet(q, report)
-                if not health_only:
+                if poll and not health_only:
                     handle_new_failures(q, repos, report)
                 announce_openings(q, report)  # breakers this cycle (or an earlier one) opened
                 if not health_only:
@@ -63,5 +64,6 @@ def run_cycle(p: Ports, repos: list[str], *, health_only: bool = False) -> Repor
         errors=len(report.errors),
         left=[] if health_only else report.left,
         health_only=health_only,
+        polled=poll,
     )
     return report

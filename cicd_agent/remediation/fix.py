@@ -52,10 +52,10 @@ def fix(p: Ports, report: Report, run: WorkflowRun, explained: Explained, rule: 
         record(p, report, run.ref, Decided.POLICY_REFUSED, verdict.reason, **verdict.detail(), **facts)
         return None
     change = tried.digest(plan.changes)
-    before = tried.rolled_back_before(p, run.key(analysis.signature), change)
+    key = run.key(analysis.signature)
+    before = tried.rolled_back_before(p, key, change)
     if before is not None:  # the next rule (a report) says it instead
-        why = f" ({before.rollback_reason})" if before.rollback_reason else ""
-        reason = f"{plan.fixer}: the same change was rolled back before: {before.pr_url}{why}; not proposed again"
+        reason = f"{plan.fixer}: {tried.undone_why(before, key)}; not proposed again"
         record(p, report, run.ref, Decided.ROLLED_BACK_BEFORE, reason, pr=before.pr_url, **facts)
         return None
     return open_fix(p, report, run, explained, rule, plan, verdict, branch)

@@ -27,6 +27,7 @@ from cicd_agent.model import (
 from cicd_agent.remediation import comments, reruns, verdict
 from cicd_agent.remediation.context import Ports, Report, conclude, record_for, said_before, working_on
 from cicd_agent.remediation.explain import failed_job
+from cicd_agent.remediation.ownership import authors, others
 from cicd_agent.remediation.rejection import closed_unmerged
 from cicd_agent.remediation.rollback import rollback
 from cicd_agent.remediation.verdict import AWAITING_APPROVAL, FAILED, Check, CheckId, Verdict
@@ -257,22 +258,38 @@ def awaiting_approval(p: Ports, report: Report, rem: Remediation, reason: str) -
 def healthy(p: Ports, report: Report, rem: Remediation, measured: Verdict, pull: PullRef | None) -> None:
     """Each step safe to repeat after a kill: the comment found first, a merged PR not merged again, a label not
     added twice."""
-    state = RemState.HEALTHY
+    state, held_back = RemState.HEALTHY, ""
     if rem.strategy is Strategy.FIX:
         if measured.unrelated and not said_before(p, rem, UNRELATED):
             p.effects.comment(rem.repo, rem.pr_number, comments.unrelated_checks_comment(measured.reason, UNRELATED))
         if p.config.policy.auto_merge and not rem.draft:
-            if pull is None or not pull.merged:  # merged already: a kill came before this was recorded
-                p.effects.merge_pull(rem.repo, rem.pr_number, f"cicd-agent: merge healthy fix #{rem.pr_number}")
-            state = RemState.MERGED
+            held_back = merge_as_judged(p, rem, pull, f"cicd-agent: merge healthy fix #{rem.pr_number}")
+            state = RemState.HEALTHY if held_back else RemState.MERGED
         if pull is None or HEALTHY_LABEL not in pull.labels:
             p.effects.add_labels(rem.repo, rem.pr_number, [HEALTHY_LABEL])
     what = f"pull request {rem.pr_url}" if rem.strategy is Strategy.FIX else "the rerun"
     if rem.strategy is Strategy.RERUN:  # failed, then passed on the same commit: the flake ledger counts it
         reruns.record_passed_rerun(p, report, rem)
-    decision = (report, Decided(state), f"{what}: {measured.reason}")
+    decision = (report, Decided(state), f"{what}: {measured.reason}{held_back}")
     conclude(p, rem, state, outcome=HealthOutcome.SUCCESS, success=True, decision=decision)
     p.effects.notify_remediation("fix_healthy", f"{rem.repo} {rem.branch}: {what} is green", rem)
+
+
+def merge_as_judged(p: Ports, rem: Remediation, pull: PullRef | None, message: str) -> str:
+    """Merge the fix as the agent judged it: its own commit, never commits pushed on top of it since (GitHub's
+    compare-and-swap on the head). Those are a person's to merge: said once on the PR; returns why it was held
+    back ("" once merged, or already merged)."""
+    if pull is not None and pull.merged:  # merged already: a kill came before this was recorded
+        return ""
+    head = pull.head_sha if pull is not None else p.github.pull(rem.repo, rem.pr_number).head_sha
+    if head and head != rem.head_sha:
+        theirs = others(p.github.compare(rem.repo, rem.head_sha, head).commits, (rem.head_sha,))
+        if theirs:
+            if not said_before(p, rem, comments.NOT_MERGED):
+                p.effects.comment(rem.repo, rem.pr_number, comments.not_merged_comment(rem, theirs))
+            return f"; not merged: commits by {authors(theirs)} were pushed to it since, left to them to merge"
+    p.effects.merge_pull(rem.repo, rem.pr_number, message, sha=head or rem.head_sha)
+    return ""
 
 
 def inconclusive(p: Ports, report: Report, rem: Remediation, why: str) -> None:

@@ -14,7 +14,7 @@ from cicd_agent.effects.dryrun import Action
 from cicd_agent.errors import AgentError
 from cicd_agent.github.budget import buckets
 from cicd_agent.model import Decided, Decision, RemState, RunRef
-from cicd_agent.remediation import outlook
+from cicd_agent.remediation import discovery, outlook
 from cicd_agent.remediation.breaker_service import Breakers
 from cicd_agent.store import Store
 from cicd_agent.store.fleet import alive_within
@@ -105,8 +105,9 @@ def record_cycle(
     errors: int,
     left: list[RunRef] | None = None,
     health_only: bool = False,
+    polled: bool = True,
 ) -> None:
-    """The last cycle, and (a full cycle's) the failures its budget left for the next one."""
+    """The last cycle, and (a full cycle's, when it polled) the failures its budget left for the next one."""
     with store.transaction():
         store.set_meta(
             LAST_CYCLE_KEY,
@@ -114,7 +115,7 @@ def record_cycle(
                 {"at": at, "duration": duration, "decisions": decisions, "errors": errors, "health_only": health_only}
             ),
         )
-        if not health_only:
+        if polled and not health_only:
             store.set_meta(LEFT_KEY, json.dumps([asdict(r) for r in (left or [])[:MAX_HELD]]) if left else None)
 
 
@@ -146,6 +147,7 @@ def status(breakers: Breakers, now: float) -> dict[str, Any]:
         "flaky_tests": store.flaky_tests(limit=FLAKIEST),
         "last_cycle": json.loads(last) if last else None,
         "paused": paused(store),
+        "discovery": discovery.last(store),
         "held": held(store),
         "hosts": [asdict(h) for h in store.hosts(now=now, within=alive_within(breakers.config.state.lease))],
         "budget": budget_spent(store, breakers.config, now),

@@ -47,6 +47,8 @@ def closed_unmerged(p: Ports, report: Report, rem: Remediation, pull: PullRef) -
         return rollback(p, report, rem, "another agent rolled it back: the fix's CI failed", pull)
     if is_agent(p, who):
         return closed_by_agent(p, report, rem, who)
+    if p.github.branch_sha(rem.repo, rem.branch) is None:
+        return base_gone(p, report, rem, who)
     rejected(p, report, rem, f"{pull.html_url} was closed without merging by {who or 'an unknown account'}")
 
 
@@ -56,6 +58,19 @@ def closed_by_agent(p: Ports, report: Report, rem: Remediation, who: str) -> Non
     reason = f"{rem.pr_url} was closed by the agent's own account ({who}), not by a person: no rejection"
     decision = (report, Decided.ROLLED_BACK, reason)
     conclude(p, rem, RemState.ROLLED_BACK, outcome=HealthOutcome.CANCELLED, success=None, decision=decision)
+
+
+def base_gone(p: Ports, report: Report, rem: Remediation, who: str) -> None:
+    """Closed because its base branch was deleted (GitHub closes the pull requests of a deleted branch): nobody
+    said no to the fix, and nothing is left to fix there. Abandoned (the breaker counts nothing), its branch
+    deleted unless it holds a commit someone else made, and said once on the PR."""
+    found = held(p.github, rem.repo, rem.base_sha, rem.fix_branch, own=(rem.head_sha,)) if rem.base_sha else None
+    deleted = found is not None and not found.others and p.effects.delete_branch(rem.repo, rem.fix_branch)
+    if not said_before(p, rem, comments.BASE_GONE):
+        p.effects.comment(rem.repo, rem.pr_number, comments.base_gone_comment(rem, who, deleted=bool(deleted)))
+    reason = f"{rem.pr_url} was closed: its base branch {rem.branch} was deleted (by {who or 'someone'})"
+    decision = (report, Decided.ABANDONED, reason)
+    conclude(p, rem, RemState.ABANDONED, outcome=HealthOutcome.CANCELLED, success=None, decision=decision)
 
 
 def rejected(p: Ports, report: Report, rem: Remediation, reason: str) -> None:

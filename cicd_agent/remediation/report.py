@@ -10,7 +10,7 @@ from cicd_agent.remediation import bodies
 from cicd_agent.remediation.context import Ports, Report, record, start_remediation
 from cicd_agent.remediation.explain import Explained
 from cicd_agent.remediation.rules import Rule
-from cicd_agent.remediation.tried import ROLLED_BACK
+from cicd_agent.remediation.tried import undone
 from cicd_agent.text import read_metadata
 
 
@@ -37,8 +37,7 @@ def report_failure(p: Ports, report: Report, run: WorkflowRun, explained: Explai
     rem = start_remediation(p, key, analysis.signature, rule.name, Strategy.REPORT)
     issue_ref = existing_report(p, run.repo, run.branch, analysis.signature)
     if issue_ref is None:
-        fixes = p.store.remediations(key=run.key(analysis.signature), states=ROLLED_BACK, strategy=Strategy.FIX)
-        body = bodies.report_body(run, explained, [r for r in fixes if r.rollback_reason])
+        body = bodies.report_body(run, explained, undone(p, run.key(analysis.signature)))
         issue_ref = p.effects.open_issue(run.repo, bodies.report_title(run, analysis), body, [LABEL])
     p.store.update_remediation(
         rem.id, state=RemState.REPORTED, pr_number=issue_ref.number, pr_url=issue_ref.html_url, now=p.now()

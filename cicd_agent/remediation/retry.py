@@ -16,6 +16,7 @@ from cicd_agent.model import Decided, Remediation, RemState, Strategy
 from cicd_agent.remediation import comments
 from cicd_agent.remediation.context import Ports, Report, record_for, said_before
 from cicd_agent.remediation.rejection import is_agent
+from cicd_agent.text import said_lines
 
 COMMAND = re.compile(r"^[ \t]*/cicd-agent[ \t]+retry\b", re.MULTILINE | re.IGNORECASE)
 WRITERS = ("admin", "write")
@@ -58,7 +59,8 @@ def look_for_retry(p: Ports, report: Report, rem: Remediation) -> bool:
     """Reset the breaker when someone with write access said `/cicd-agent retry` since it was forced open."""
     event = p.breakers.last_event(rem.key)
     since = int(event.at if event is not None else rem.updated_at)  # GitHub's times are whole seconds
-    asked = [c for c in p.github.comments(rem.repo, rem.pr_number) if c.created_at >= since and COMMAND.search(c.body)]
+    comments_since = [c for c in p.github.comments(rem.repo, rem.pr_number) if c.created_at >= since]
+    asked = [c for c in comments_since if COMMAND.search(said_lines(c.body))]
     for comment in reversed(asked):
         if is_agent(p, comment.author) or p.github.permission(rem.repo, comment.author) not in WRITERS:
             continue

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from github import GithubException
 
-from cicd_agent.errors import AgentError
+from cicd_agent.errors import AgentError, PermissionMissing
 from cicd_agent.github.errors import AlreadyExists, Refused, ends_cycle
-from cicd_agent.github.gitops import PushRejected
+from cicd_agent.github.gitops import PushRejected, WorkflowPushRefused
 from cicd_agent.github.values import CommitRef, PullRef
 from cicd_agent.model import (
     LABEL,
@@ -31,7 +31,7 @@ from cicd_agent.model import (
 )
 from cicd_agent.remediation import comments
 from cicd_agent.remediation.context import Ports, Report, conclude, record_for, working_on
-from cicd_agent.remediation.ownership import authors, held
+from cicd_agent.remediation.ownership import authors, held, others
 from cicd_agent.text import read_metadata
 
 
@@ -44,7 +44,7 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef
     said: list[str] = []  # what the comment told, for the decision
     try:
         pull = pull or p.github.pull(repo, number)
-        for name, step in steps(p, rem, pull, why, said):
+        for name, step in steps(p, rem, pull, why, said, reopened="close" in done and pull.state == "open"):
             if name in done:
                 continue
             intent = p.store.add_intent(rem.id, f"rollback.{name}", f"{repo}#{number}", now=p.now())
@@ -79,11 +79,14 @@ def rollback(p: Ports, report: Report, rem: Remediation, why: str, pull: PullRef
 Step = Callable[[], list[str]]  # a step's action; returns the names of later steps it makes unnecessary
 
 
-def steps(p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str]) -> list[tuple[str, Step]]:
+def steps(
+    p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str], *, reopened: bool = False
+) -> list[tuple[str, Step]]:
     """A rollback's steps, each safe to repeat; the comment comes last, once the outcome is known, and says it.
     Deleting the branch is the one write only one agent can make (GitHub answers the others that it is gone),
     so the agent that deleted it writes the comment: agents that do not share a state, judging the same PR,
-    comment once. A branch holding a commit someone else made is never deleted: the comment names those."""
+    comment once. A branch holding a commit someone else made is never deleted: the comment names those. A pull
+    request a person reopened since the agent closed it (`reopened`) is theirs: its branch is kept."""
     repo, number = rem.repo, rem.pr_number
     earlier = p.store.intent_pending(rem.id, "rollback.delete_branch")  # killed while deleting: maybe ours
     posted_before = p.store.intent_pending(rem.id, "rollback.comment")  # killed while commenting: maybe posted
@@ -100,6 +103,9 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str]) 
         return []
 
     def delete_branch() -> list[str]:
+        if reopened:
+            kept.append(())
+            return []  # deleting it would close their pull request again
         found = held(p.github, repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
         kept.append(found.others if found is not None else ())
         if kept[-1]:
@@ -118,14 +124,21 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str]) 
             found = held(p.github, repo, rem.branch, rem.fix_branch, own=(rem.head_sha,))
             kept.append(found.others if found is not None else ())
         others = kept[-1]
-        said.extend(comments.rollback_summary(current, kept=others, merged=pull.merged))
+        theirs = merged_with(p, current, pull)
+        said.extend(comments.rollback_summary(current, kept=others, merged=pull.merged, merged_with=theirs))
+        by = reopener(p, rem) if reopened else ""
+        if by:
+            said.append(f"{rem.pr_url} was reopened by {by}: left to them, its branch kept")
         # looked for only when it may be there: a kill while posting it, or a kept branch (no delete decided
         # which of several agents comments)
-        if posted_before or others:
+        if posted_before or others or reopened:
             mine = (c for c in p.github.comments(repo, number) if p.github.wrote(c.author))
             if any(is_rollback_comment(c.body, number) for c in mine):
                 return []
-        p.effects.comment(repo, number, comments.rollback_comment(current, why, kept=others, merged=pull.merged))
+        text = comments.rollback_comment(
+            current, why, kept=others, merged=pull.merged, merged_with=theirs, reopened_by=by
+        )
+        p.effects.comment(repo, number, text)
         return []
 
     found: list[tuple[str, Step]] = [("label", label), ("close", close), ("delete_branch", delete_branch)]
@@ -133,6 +146,12 @@ def steps(p: Ports, rem: Remediation, pull: PullRef, why: str, said: list[str]) 
         found.append(("revert", revert))
     found.append(("comment", comment))
     return found
+
+
+def reopener(p: Ports, rem: Remediation) -> str:
+    """Who last reopened the pull request ("someone" when GitHub names nobody)."""
+    events = [e for e in p.github.issue_events(rem.repo, rem.pr_number) if e.event == "reopened"]
+    return events[-1].actor if events and events[-1].actor else "someone"
 
 
 def is_rollback_comment(body: str, number: int) -> bool:
@@ -147,14 +166,15 @@ def revert_merged(p: Ports, rem: Remediation, pull: PullRef, why: str) -> None:
     landed = pull.merge_commit or rem.head_sha
     p.store.update_remediation(rem.id, landed_sha=landed, now=p.now())
     clone_url = p.github.repository(rem.repo).clone_url
-    message = comments.revert_commit_message(rem.pr_url, landed)
-    made = p.workspaces.revert(rem.repo, clone_url, f"refs/remotes/origin/{rem.branch}", landed, message)
-    if made.already:
+    target = own_part(rem, pull)
+    message = comments.revert_commit_message(rem.pr_url, target)
+    made = p.workspaces.revert(rem.repo, clone_url, f"refs/remotes/origin/{rem.branch}", target, message)
+    if made.already or made.absent:  # absent: what was merged is a person's rewrite, never reverted
         if made.sha:
             p.store.update_remediation(rem.id, revert_sha=made.sha, now=p.now())
         return
     if made.conflicts:
-        return revert_pull(p, rem, landed, why, comments.revert_conflict_note(rem.branch, made.conflicts))
+        return revert_pull(p, rem, target, why, comments.revert_conflict_note(rem.branch, made.conflicts))
     workspace = p.workspaces.path(rem.repo)
     try:
         p.effects.push(rem.repo, workspace, rem.branch, diff=p.workspaces.head_diff(rem.repo))
@@ -165,6 +185,24 @@ def revert_merged(p: Ports, rem: Remediation, pull: PullRef, why: str) -> None:
     except AgentError as exc:
         return revert_pull(p, rem, landed, why, comments.revert_refused_note(rem.branch, str(exc)))
     p.store.update_remediation(rem.id, revert_sha=made.sha, now=p.now())
+
+
+def own_part(rem: Remediation, pull: PullRef) -> str:
+    """What a rollback of a merged fix reverts (pure): the commit it landed as when the pull request held only the
+    agent's fix commit; else (people pushed to it before merging it) the agent's own commit alone, so what they
+    merged with it stays."""
+    landed = pull.merge_commit or rem.head_sha
+    if pull.head_sha and rem.head_sha and pull.head_sha != rem.head_sha:
+        return rem.head_sha
+    return landed
+
+
+def merged_with(p: Ports, rem: Remediation, pull: PullRef) -> tuple[CommitRef, ...]:
+    """The commits someone else made that were merged with the agent's fix (one request, only when the pull
+    request's head was not the agent's commit)."""
+    if not pull.merged or not rem.base_sha or own_part(rem, pull) == (pull.merge_commit or rem.head_sha):
+        return ()
+    return tuple(others(p.github.compare(rem.repo, rem.base_sha, pull.head_sha).commits, (rem.head_sha,)))
 
 
 def revert_pull(p: Ports, rem: Remediation, landed: str, why: str, note: str) -> None:
@@ -188,7 +226,11 @@ def revert_pull(p: Ports, rem: Remediation, landed: str, why: str, note: str) ->
         )
     workspace = p.workspaces.path(rem.repo)
     expect = found.head if found is not None else ""
-    p.effects.push(rem.repo, workspace, head, expect=expect, diff=p.workspaces.head_diff(rem.repo))
+    diff = p.workspaces.head_diff(rem.repo)
+    try:
+        p.effects.push(rem.repo, workspace, head, expect=expect, diff=diff)
+    except WorkflowPushRefused as exc:  # the revert touches workflow files the token may not change
+        return revert_issue(p, rem, why, exc, diff)
     try:
         opened = p.effects.open_pull(
             rem.repo,
@@ -203,6 +245,20 @@ def revert_pull(p: Ports, rem: Remediation, landed: str, why: str, note: str) ->
         if not found_pulls:
             raise
         opened = found_pulls[0]
+    p.store.update_remediation(rem.id, revert_url=opened.html_url, now=p.now())
+
+
+def revert_issue(p: Ports, rem: Remediation, why: str, refusal: PermissionMissing, diff: str) -> None:
+    """A revert GitHub will not take from the agent (a push touching .github/workflows/ without the workflow
+    scope): not retried blindly; an issue carries the patch and the permission missing (found again by its
+    metadata), and the rollback's comment links it."""
+    for issue in p.github.issues(rem.repo, label=LABEL, state="open"):
+        meta = (read_metadata(issue.body) if p.github.wrote(issue.author) else None) or {}
+        if meta.get("kind") == "revert" and meta.get("reverts") == rem.pr_number:
+            p.store.update_remediation(rem.id, revert_url=issue.html_url, now=p.now())
+            return
+    body = comments.revert_refused_body(rem, why, refusal.permission, diff)
+    opened = p.effects.open_issue(rem.repo, comments.revert_title(rem.pr_number), body, [LABEL, REVERT_LABEL])
     p.store.update_remediation(rem.id, revert_url=opened.html_url, now=p.now())
 
 

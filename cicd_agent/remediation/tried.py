@@ -37,16 +37,41 @@ def digest(changes: Iterable[FileChange]) -> str:
 
 
 def rolled_back_before(p: Ports, key: FailureKey, change: str) -> Remediation | None:
-    """The latest fix of this failure with the same change that was rolled back (or is being rolled back) since
-    a person last reset its breaker: a reset (`agent breaker reset`, the reset label, `/cicd-agent retry`) says
-    the cause was dealt with, so the same change may be tried again."""
-    reset = last_reset(p, key)
-    same = [
-        rem
-        for rem in p.store.remediations(key=key, states=ROLLED_BACK, strategy=Strategy.FIX)
-        if rem.diff_digest == change and rem.rollback_reason and rem.updated_at >= reset  # judged, then rolled back
-    ]
+    """The latest fix with the same change for this failure that did not hold (`undone`)."""
+    same = [rem for rem in undone(p, key) if rem.diff_digest == change]
     return same[-1] if same else None
+
+
+def undone(p: Ports, key: FailureKey) -> list[Remediation]:
+    """The fixes for this failure that did not hold, since a person last reset the breaker, oldest first: one
+    rolled back (or being rolled back) for this failure on any branch of the repository (the change itself
+    failed), or one merged on this branch whose failure is back (a person reverted it: the same change would undo
+    their revert). A reset (`agent breaker reset`, the reset label, `/cicd-agent retry`) says the cause was dealt
+    with, so the same change may be tried again."""
+    return [
+        rem
+        for rem in p.store.remediations(repo=key.repo, strategy=Strategy.FIX)
+        if rem.signature == key.signature
+        and did_not_hold(rem, key)
+        and rem.updated_at >= max(last_reset(p, key), last_reset(p, rem.key))
+    ]
+
+
+def did_not_hold(rem: Remediation, key: FailureKey) -> bool:
+    """Judged and rolled back (on any branch), or merged on `key`'s branch (pure)."""
+    if rem.state in ROLLED_BACK:
+        return bool(rem.rollback_reason)  # judged, then rolled back
+    merged = rem.state is RemState.MERGED or (rem.state is RemState.HEALTHY and bool(rem.landed_sha))
+    return merged and rem.branch == key.branch
+
+
+def undone_why(rem: Remediation, key: FailureKey) -> str:
+    """Why an earlier fix with the same change did not hold, for the decision (pure)."""
+    if rem.state in ROLLED_BACK:
+        where = f" on {rem.branch}" if rem.branch != key.branch else ""
+        why = f" ({rem.rollback_reason})" if rem.rollback_reason else ""
+        return f"the same change was rolled back before{where}: {rem.pr_url}{why}"
+    return f"the same change was merged before ({rem.pr_url}) and is gone from {rem.branch} again (reverted since)"
 
 
 def last_reset(p: Ports, key: FailureKey) -> float:

@@ -32,6 +32,7 @@ class Accounts:
         self.app_token_ttl = 3600.0
         self.issued: dict[str, float] = {}  # installation token -> expiry
         self._token_apps: dict[str, App] = {}  # installation token -> its app
+        self.installations: dict[str, set[str] | None] = {}  # app id -> the repositories it sees (None: all)
 
     def add_person(self, login: str, permission: str = "write") -> str:
         """A person with this role on every repository; returns a token that acts as them."""
@@ -83,7 +84,12 @@ class Accounts:
         self.permissions[bot.login.lower()] = "write"
         app = App(str(app_id), public_key_pem, installation_id, slug, bot)
         self.apps[app.id] = app
+        self.installations.setdefault(app.id, None)
         return app
+
+    def installation_sees(self, app: App, full_name: str) -> bool:
+        selected = self.installations.get(app.id)
+        return selected is None or full_name.lower() in selected
 
     def issue_token(self, app: App) -> tuple[str, float]:
         token = "ghs_" + secrets.token_hex(18)

@@ -72,13 +72,36 @@ class Sandbox(Accounts):
 
     # -- repositories -------------------------------------------------------------------------------
 
-    def add_repo(self, full_name: str, files: dict[str, bytes], *, description: str | None = None) -> Repo:
+    def add_repo(
+        self,
+        full_name: str,
+        files: dict[str, bytes],
+        *,
+        description: str | None = None,
+        archived: bool = False,
+        fork: bool = False,
+    ) -> Repo:
         owner, name = full_name.split("/")
         bare = BareRepo.create(self.root / "git" / owner / f"{name}.git", files, message="Initial commit")
-        repo = Repo(next(self.ids), owner, name, bare, description=description)
+        repo = Repo(next(self.ids), owner, name, bare, description=description, archived=archived, fork=fork)
         with self.lock:
             self.repos[full_name.lower()] = repo
         return repo
+
+    def select_repositories(self, app_id: str, names: list[str] | None) -> None:
+        """Install the App on these repositories only (None: on all of them), and deliver the
+        `installation_repositories` events GitHub sends for what was added and what was removed."""
+        app = self.apps[str(app_id)]
+        with self.lock:
+            before = {r.full_name for r in self.repos.values() if self.installation_sees(app, r.full_name)}
+            self.installations[app.id] = None if names is None else {n.lower() for n in names}
+            after = {r.full_name for r in self.repos.values() if self.installation_sees(app, r.full_name)}
+            added = [self.repos[n.lower()] for n in sorted(after - before)]
+            removed = [self.repos[n.lower()] for n in sorted(before - after)]
+        selection = "all" if names is None else "selected"
+        for action, repos in (("added", added), ("removed", removed)):
+            if repos and self.webhooks.url:
+                self.webhooks.installation_changed(self, app, action, repos, selection)
 
     def from_fork(self, full_name: str, run_id: int, fork: str, branch: str, *, pull: bool = True) -> int | None:
         """Make run `run_id` a run of a pull request from the fork `fork` (OWNER/NAME) whose head branch is named

@@ -27,6 +27,8 @@ from cicd_agent.sandbox.routes import (
     apps,
     checks,
     contents,
+    deliveries,
+    fleet,
     git,
     graphql,
     history,
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 DOCS = "https://docs.github.com/rest"
 JSON = "application/json; charset=utf-8"
 REPO = "/repos/{owner}/{repo}"
-JWT_PATH = re.compile(r"/app(/installations/\d+/access_tokens)?")  # authenticated by the app's JWT
+JWT_PATH = re.compile(r"/app(/installations/\d+/access_tokens|/hook/deliveries(/\d+/attempts)?)?")  # the app's JWT
 GREEDY = ("path", "basehead", "commitish")  # path parameters that may hold slashes
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -62,7 +64,11 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 
 ROUTES: list[tuple[str, re.Pattern[str], RootHandler]] = [
-    *((method, _pattern(template), handler) for method, template, handler in (*apps.ROOT_ROUTES, *graphql.ROOT_ROUTES)),
+    *(
+        (method, _pattern(template), handler)
+        for module in (apps, graphql, fleet, deliveries)
+        for method, template, handler in module.ROOT_ROUTES
+    ),
     *(
         (method, _pattern(REPO + template), _on_repo(handler))
         for module in (apps, runs, contents, git, pulls, issues, checks, history)  # history's greedy ref last

@@ -154,6 +154,8 @@ class Repo:
     items: dict[int, Item] = field(default_factory=dict)
     seen: dict[str, str] = field(default_factory=dict)
     releases: list[Release] = field(default_factory=list)
+    archived: bool = False
+    fork: bool = False
 
     @property
     def full_name(self) -> str:

@@ -93,7 +93,8 @@ def repository(base: str, repo: Repo, *, full: bool = True) -> dict[str, Any]:
         "private": False,
         "html_url": f"{base}/{repo.full_name}",
         "description": repo.description,
-        "fork": False,
+        "fork": repo.fork,
+        "archived": repo.archived,
         "url": url,
         **{key: url + suffix for key, suffix in _REPO_URL_TEMPLATES.items()},
     }
@@ -123,7 +124,6 @@ def repository(base: str, repo: Repo, *, full: bool = True) -> dict[str, Any]:
             "has_pages": False,
             "has_downloads": True,
             "has_discussions": False,
-            "archived": False,
             "disabled": False,
             "license": None,
             "pushed_at": EPOCH,

@@ -29,6 +29,7 @@ from cicd_agent.model import (
     Strategy,
 )
 from cicd_agent.store.base import RUN_KEY, WriteObserver, where_clause
+from cicd_agent.store.deliveries import DeliveryQueries
 from cicd_agent.store.failures import MAX_HANDLING_ERRORS, FailureQueries
 from cicd_agent.store.flakes import FlakeQueries
 from cicd_agent.store.fleet import FleetQueries
@@ -53,7 +54,9 @@ BREAKER_KEY = "repo = ? AND branch = ? AND signature = ?"
 BreakerChange = Callable[[Breaker], tuple[Breaker, list[BreakerEvent]]]
 
 
-class Store(FailureQueries, PendingQueries, IncidentQueries, ResponseQueries, FleetQueries, FlakeQueries):
+class Store(
+    FailureQueries, PendingQueries, DeliveryQueries, IncidentQueries, ResponseQueries, FleetQueries, FlakeQueries
+):
     """Typed queries over the state database."""
 
     # -- remediations ------------------------------------------------------------------------------------

@@ -288,6 +288,17 @@ def _m11_flake_ledger(db: Backend) -> None:
     db.create_table("rerun_tests", {"remediation_id": int, "repo": str, "names": str}, pk="remediation_id")
 
 
+def _m12_webhook_deliveries(db: Backend) -> None:
+    """Webhook deliveries by their `X-GitHub-Delivery` GUID (the same on a redelivery): each handled once
+    (`received_at`), and the redeliveries the agent asked GitHub for (`redelivered_at`, how many)."""
+    db.create_table(
+        "webhook_deliveries",
+        {"guid": str, "event": str, "received_at": float, "redelivered_at": float, "redeliveries": int},
+        pk="guid",
+    )
+    db.create_index("webhook_deliveries", ["received_at"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[Backend], None]]] = [
     ("0001_initial", _m1_initial),
     ("0002_remediations", _m2_remediations),
@@ -300,4 +311,5 @@ MIGRATIONS: list[tuple[str, Callable[[Backend], None]]] = [
     ("0009_responses", _m9_responses),
     ("0010_fleet", _m10_fleet),
     ("0011_flake_ledger", _m11_flake_ledger),
+    ("0012_webhook_deliveries", _m12_webhook_deliveries),
 ]

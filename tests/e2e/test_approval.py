@@ -4,22 +4,16 @@ review (GraphQL) and merged once healthy; `/cicd-agent reject` is a rejection; a
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from harness import Loop
 
-from cicd_agent.config.parse import load_config
-from cicd_agent.effects.gateway import Effects
-from cicd_agent.effects.notify import Notifier
-from cicd_agent.github.client import GitHubClient
 from cicd_agent.modes.server import Request
 from cicd_agent.modes.webhook import Receiver, drain
-from cicd_agent.modes.wiring import build_ports
 from cicd_agent.remediation.approve import on_event
-from cicd_agent.remediation.context import Ports, Report
+from cicd_agent.remediation.context import Report
+from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.sandbox.webhooks import signature
-from cicd_agent.store import Store
 
 REPO = "demo/format-check"
 
@@ -96,26 +90,13 @@ def test_reject_by_comment_closes_it_and_no_new_pr_comes(loop: Loop) -> None:
     assert len(loop.pulls(REPO)) == 1
 
 
-def _ports(loop: Loop, store: Store) -> Ports:
-    github = GitHubClient(loop.sandbox.base_url, loop.sandbox.token, seconds_between_writes=0)
-    return build_ports(
-        load_config("cicd-agent.toml"),
-        github,
-        Effects(github, notifier=Notifier([])),
-        store,
-        state_dir=Path(".cicd-agent"),
-        token=loop.sandbox.token,
-        echo=lambda message: None,
-    )
-
-
 def test_a_webhook_s_entry_handles_one_pull_request(loop: Loop) -> None:
     pull = _draft(loop)
     maintainer = loop.sandbox.add_person("maintainer", "write")
     _comment(loop, pull["number"], "/cicd-agent approve", maintainer)
     store = loop.store()
     try:
-        ports, report = _ports(loop, store), Report()
+        ports, report = loop.ports(store), Report()
         assert on_event(ports, report, REPO, pull["number"] + 1) is False  # not one of the agent's drafts
         assert on_event(ports, report, REPO, pull["number"]) is True
         assert [d.decision for d in report.decisions] == ["approved"]
@@ -142,7 +123,8 @@ def test_a_comment_delivered_by_webhook_is_looked_at_at_once_and_its_body_is_not
         store = loop.store()
         try:
             report = Report()
-            assert drain(_ports(loop, store), receiver, report) == 1
+            ports = loop.ports(store)
+            assert drain(ports, Fleet(ports.config), receiver, report) == 1
             return [d.decision for d in report.decisions]
         finally:
             store.close()

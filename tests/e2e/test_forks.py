@@ -15,6 +15,7 @@ from harness import Loop
 from cicd_agent.config.parse import parse_config
 from cicd_agent.github.values import run_from_json
 from cicd_agent.modes.webhook import Delivery, Kind, route
+from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.remediation.forks import skip_reason
 from cicd_agent.store import Store
 
@@ -101,9 +102,9 @@ def _fork_run(**extra: Any) -> dict[str, Any]:
 
 
 def test_a_delivered_fork_run_is_routed_as_the_forks_never_as_main() -> None:
-    config = parse_config('[[repos]]\nname = "octo/app"\nbranches = ["main"]\n')[0]
+    fleet = Fleet(parse_config('[[repos]]\nname = "octo/app"\nbranches = ["main"]\n')[0])
     payload = {"action": "completed", "repository": {"full_name": "octo/app"}, "workflow_run": _fork_run()}
-    routed = route(config, Delivery("d", "workflow_run", payload))
+    routed = route(fleet, Delivery("d", "workflow_run", payload))
     assert routed.kind is Kind.FAILURE and routed.run is not None
     assert (routed.run.branch, routed.run.fork, routed.run.key("s").branch) == (
         "stranger/app:main",
@@ -111,7 +112,7 @@ def test_a_delivered_fork_run_is_routed_as_the_forks_never_as_main() -> None:
         "stranger/app:main",
     )
     fix_named = {**payload, "workflow_run": _fork_run(head_branch="cicd-agent/fix/abc/main")}
-    assert route(config, Delivery("d", "workflow_run", fix_named)).kind is Kind.IGNORED  # not the agent's fix run
+    assert route(fleet, Delivery("d", "workflow_run", fix_named)).kind is Kind.IGNORED  # not the agent's fix run
 
 
 def test_a_fork_is_told_from_the_repository_itself() -> None:

@@ -175,3 +175,43 @@ def test_status_says_which_work_waits_for_a_lease_held_elsewhere_and_until_when(
     assert "waiting for a lease held elsewhere until" in text
     store.sql.execute("UPDATE remediations SET lease_until = 0")
     assert loop.agent("status", "--json").json()["leases"] == []
+
+
+def test_a_rolled_back_fix_a_person_unlabelled_and_edited_is_still_not_proposed_again(
+    loop: Loop, tmp_path: Path
+) -> None:
+    loop.setup("bad-fix")
+    repo = loop.sandbox.repo(BAD)
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    loop.sandbox.settle()
+    judged = _event(loop, tmp_path, _fix_branch_run(loop, BAD))["json"]["decisions"]
+    assert "rolled_back" in [d["decision"] for d in judged]
+    (pull,) = loop.pulls(BAD)
+    person = loop.sandbox.add_person("maintainer", "write")
+    for label in [label["name"] for label in pull["labels"]]:  # the `cicd-agent` label too
+        loop.api("DELETE", f"/repos/{BAD}/issues/{pull['number']}/labels/{label}", token=person)
+    edited = {"title": "Tried: pin notarealpkg", "body": pull["body"] + "\n\nEdited: this did not work.\n"}
+    loop.api("PATCH", f"/repos/{BAD}/pulls/{pull['number']}", edited, token=person)
+    loop.sandbox.rerun(repo, repo.runs[0], failed_only=True)
+    loop.sandbox.settle()
+    again = _event(loop, tmp_path, repo.runs[0].id)["json"]["decisions"]
+    assert [d["decision"] for d in again] == ["rolled_back_before", "reported"]  # read from the agent's own words
+    assert len(loop.pulls(BAD)) == 1
+
+
+def test_a_rolled_back_fix_a_person_reopened_is_not_closed_again_by_the_sweep(loop: Loop, tmp_path: Path) -> None:
+    loop.setup("bad-fix")
+    repo = loop.sandbox.repo(BAD)
+    assert _event(loop, tmp_path, repo.runs[0].id)["outputs"]["decision"] == "fix_opened"
+    loop.sandbox.settle()
+    (pull,) = loop.pulls(BAD)
+    person = loop.sandbox.add_person("maintainer", "write")
+    body = {"message": "finish the fix", "content": "YnkgaGFuZAo=", "branch": pull["head"]["ref"]}
+    loop.api("PUT", f"/repos/{BAD}/contents/HAND.md", body, token=person)  # its branch is kept: reopenable
+    judged = _event(loop, tmp_path, _fix_branch_run(loop, BAD))["json"]["decisions"]
+    assert [d["decision"] for d in judged] == ["rolled_back"]
+    loop.api("PATCH", f"/repos/{BAD}/pulls/{pull['number']}", {"state": "open"}, token=person)
+    assert _sweep(loop, BAD)["decisions"] == []
+    (reopened,) = loop.pulls(BAD)
+    assert reopened["state"] == "open"
+    assert len(loop.api("GET", f"/repos/{BAD}/issues/{pull['number']}/comments")) == 1

@@ -6,86 +6,31 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from harness import SETTINGS, Loop, free_port, wait_for
+from harness import SETTINGS, WEBHOOK_SECRET, AgentServer, Loop, read_state, wait_for
 
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.store import Store
-
-SECRET = "webhook-secret-for-tests"
-
-
-def _read(state: Path, what: Callable[[Store], Any]) -> Any:
-    if not (state / "state.db").exists():
-        return None
-    store = Store(state / "state.db")
-    try:
-        return what(store)
-    finally:
-        store.close()
 
 
 def _decided(store: Store) -> list[tuple[str, str, str]]:
     return [(d.decision, d.signature, d.rule) for d in store.decisions() if d.run_id]
 
 
-def _listening(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=1).status_code == 405
-    except requests.RequestException:
-        return False
-
-
-class Served:
+def _served(root: Path, sandbox: Sandbox, repo: str, *args: str) -> AgentServer:
     """`agent serve` in its own directory, against its own sandbox, polling only once (at start)."""
-
-    def __init__(self, root: Path, sandbox: Sandbox, repo: str, *extra: str) -> None:
-        self.root = root
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/webhook"
-        root.mkdir()
-        (root / "cicd-agent.toml").write_text(
-            SETTINGS.format(extra="")
-            + '[schedule]\npoll_interval = "1h"\nhealth_interval = "1h"\n'
-            + f'[[repos]]\nname = "{repo}"\nbranches = ["main"]\n'
-        )
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "cicd_agent",
-                "serve",
-                "--port",
-                str(self.port),
-                *(a.format(port=self.port) for a in extra),
-            ],
-            cwd=root,
-            env={**_env(sandbox), "CICD_AGENT_WEBHOOK_SECRET": SECRET},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        wait_for(lambda: _listening(self.url), "the receiver to listen")
-        wait_for(lambda: _read(self.state, lambda s: s.get_meta("last_cycle")) is not None, "the first poll")
-
-    @property
-    def state(self) -> Path:
-        return self.root / ".cicd-agent"
-
-    def stop(self) -> tuple[str, str]:
-        self.process.send_signal(signal.SIGTERM)
-        out, err = self.process.communicate(timeout=60)
-        assert self.process.returncode == 0, err
-        return out, err
+    config = (
+        SETTINGS.format(extra="")
+        + '[schedule]\npoll_interval = "1h"\nhealth_interval = "1h"\n'
+        + f'[[repos]]\nname = "{repo}"\nbranches = ["main"]\n'
+    )
+    return AgentServer(root, sandbox, config, args=args).start()
 
 
 def _env(sandbox: Sandbox) -> dict[str, str]:
@@ -114,18 +59,18 @@ def test_a_webhook_delivery_is_decided_as_a_poll_would(scenario: str, loop: Loop
     hooked = Sandbox(tmp_path / "hooked-sandbox")
     install_scenarios(hooked, [scenario])
     hooked.serve(auto_ci=False)
-    served: Served | None = None
+    served: AgentServer | None = None
     try:
         repo = next(s.repo for s in SCENARIOS if s.name == scenario)
-        served = Served(tmp_path / "hooked", hooked, repo)
-        hooked.webhooks.configure(served.url, SECRET)
+        served = _served(tmp_path / "hooked", hooked, repo)
+        hooked.webhooks.configure(served.url, served.secret)
         assert hooked.settle() == 1  # the run fails; its completion is delivered at once
         assert [(d.event, d.action, d.status) for d in hooked.webhooks.deliveries] == [
             ("workflow_run", "completed", 202)
         ]
         state = served.state
-        wait_for(lambda: bool(_read(state, _decided)), "the delivery to be decided")
-        assert _read(state, _decided) == polled
+        wait_for(lambda: bool(read_state(state, _decided)), "the delivery to be decided")
+        assert read_state(state, _decided) == polled
         served.stop()
         served = None
         assert _poll_once(tmp_path / "hooked", hooked) == []  # the poll lists it again: handled once only
@@ -137,25 +82,25 @@ def test_a_webhook_delivery_is_decided_as_a_poll_would(scenario: str, loop: Loop
 
 def test_a_bad_signature_is_refused_and_logged_and_polling_catches_up(sandbox: Sandbox, tmp_path: Path) -> None:
     install_scenarios(sandbox, ["unfixable"])
-    served = Served(tmp_path / "served", sandbox, "demo/failing-test")
+    served = _served(tmp_path / "served", sandbox, "demo/failing-test")
     try:
         sandbox.webhooks.configure(served.url, "not the secret")
         sandbox.settle()
         assert [d.status for d in sandbox.webhooks.deliveries] == [401]
     finally:
         out, err = served.stop()
-    delivery = sandbox.webhooks.deliveries[0].id
+    delivery = sandbox.webhooks.deliveries[0].guid
     # refusals are summed up in one line (when the server stops, at the latest), naming the last one
     (summary,) = [line for line in err.splitlines() if "webhook: refused" in line]
     assert "1 bad or missing X-Hub-Signature-256" in summary and f"delivery {delivery} from 127.0.0.1" in summary
-    assert "not the secret" not in err + out and SECRET not in err + out
-    assert _read(served.state, _decided) == []  # nothing was acted on
+    assert "not the secret" not in err + out and WEBHOOK_SECRET not in err + out
+    assert read_state(served.state, _decided) == []  # nothing was acted on
     assert _poll_once(served.root, sandbox) == ["reported"]  # polling catches the failure up
 
 
 def test_metrics_on_the_webhook_port_make_one_server_for_both(sandbox: Sandbox, tmp_path: Path) -> None:
     install_scenarios(sandbox, ["unfixable"])
-    served = Served(tmp_path / "served", sandbox, "demo/failing-test", "--metrics-port", "{port}")
+    served = _served(tmp_path / "served", sandbox, "demo/failing-test", "--metrics-port", "{port}")
     try:
         base = served.url.removesuffix("/webhook")
         assert "cicd_agent_webhook_queue_length" in requests.get(base + "/metrics", timeout=10).text

@@ -15,6 +15,7 @@ from cicd_agent.config.parse import parse_config
 from cicd_agent.modes import server
 from cicd_agent.modes.server import Request
 from cicd_agent.modes.webhook import Delivery, Kind, Receiver, route, signature_ok
+from cicd_agent.remediation.discovery import Fleet
 from cicd_agent.sandbox.webhooks import signature
 
 SECRET = "It's a Secret to Everybody"
@@ -22,6 +23,7 @@ SECRET = "It's a Secret to Everybody"
 BODY = b"Hello, World!"
 GITHUB_EXAMPLE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
 CONFIG = parse_config('[[repos]]\nname = "octo/app"\nbranches = ["main", "release/*"]\n')[0]
+FLEET = Fleet(CONFIG)
 
 
 def test_the_signature_is_githubs_hmac_sha256() -> None:
@@ -64,23 +66,23 @@ def _delivery(event: str, action: str = "completed", repo: str = "Octo/App", **p
         (_delivery("workflow_run", workflow_run=_run("cicd-agent/fix/abc/main")), Kind.FIX_RUN, ""),
         (_delivery("workflow_run", workflow_run={"head_branch": "main"}), Kind.IGNORED, "malformed"),
         (_delivery("workflow_run", workflow_run="run"), Kind.IGNORED, "malformed"),
-        (_delivery("workflow_run", repo="other/repo", workflow_run=_run()), Kind.IGNORED, "not a configured"),
-        (Delivery("d", "workflow_run", {"workflow_run": _run()}), Kind.IGNORED, "not a configured"),
+        (_delivery("workflow_run", repo="other/repo", workflow_run=_run()), Kind.IGNORED, "not a watched"),
+        (Delivery("d", "workflow_run", {"workflow_run": _run()}), Kind.IGNORED, "not a watched"),
         (_delivery("pull_request", "closed", pull_request={"number": 5}), Kind.APPROVAL, ""),
         (_delivery("issue_comment", "created", issue={"number": 9}), Kind.APPROVAL, ""),
         (_delivery("push", ref="refs/heads/main"), Kind.IGNORED, "does not use"),
     ],
 )
 def test_route(delivery: Delivery, kind: Kind, reason: str) -> None:
-    routed = route(CONFIG, delivery)
+    routed = route(FLEET, delivery)
     assert routed.kind is kind and reason in routed.reason
 
 
 def test_a_routed_failure_is_the_run_a_poll_would_list() -> None:
-    routed = route(CONFIG, _delivery("workflow_run", workflow_run=_run(pull_requests=[{"number": 3}])))
+    routed = route(FLEET, _delivery("workflow_run", workflow_run=_run(pull_requests=[{"number": 3}])))
     run = routed.run
     assert run is not None and (run.repo, run.id, run.branch, run.pull_requests) == ("octo/app", 7, "main", (3,))
-    approval = route(CONFIG, _delivery("issue_comment", "created", issue={"number": 9}))
+    approval = route(FLEET, _delivery("issue_comment", "created", issue={"number": 9}))
     assert (approval.repo, approval.number, approval.action) == ("octo/app", 9, "created")
 
 

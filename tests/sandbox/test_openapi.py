@@ -13,6 +13,7 @@ import jwt
 import pytest
 import requests
 from e2e.test_auth import app_keys
+from harness import free_port
 from openapi_schema_validator import OAS30Validator
 
 from cicd_agent.sandbox import Sandbox
@@ -105,10 +106,28 @@ def test_every_endpoint_conforms(checker: Checker) -> None:
     bot_token = c.call("POST", "/app/installations/5/access_tokens", 201, {})["token"]
     c.call("POST", "/app/installations/6/access_tokens", 404, {})
     assert c.call("GET", "/app", 200)["slug"] == "cicd-agent"
+    c.sandbox.add_repo("demo/archived-thing", {"README.md": b"old\n"}, archived=True)
+    c.sandbox.webhooks.configure(f"http://127.0.0.1:{free_port()}/nobody-listens", "secret")
+    c.sandbox.webhooks.send("workflow_run", {"action": "completed"})
+    c.sandbox.webhooks.send("workflow_run", {"action": "completed"})
+    deliveries = c.call("GET", "/app/hook/deliveries", 200, per_page=1)
+    assert deliveries[0]["status"] == "failed to connect"
+    c.call("POST", f"/app/hook/deliveries/{deliveries[0]['id']}/attempts", 202, {})
+    c.call("POST", "/app/hook/deliveries/424242/attempts", 404, {})
     c.session.headers["Authorization"] = f"token {bot_token}"
     c.call("GET", "/app", 401)  # an installation token is no JWT
+    c.call("GET", "/app/hook/deliveries", 401)
     c.call("GET", "/user", 403)  # and has no user
+    listed = c.call("GET", "/installation/repositories", 200, per_page=1)
+    assert listed["total_count"] == 2 and [r["full_name"] for r in listed["repositories"]] == ["demo/format-check"]
+    org = c.call("GET", "/orgs/demo/repos", 200)
+    assert [(r["full_name"], r["archived"], r["fork"]) for r in org] == [
+        ("demo/format-check", False, False),
+        ("demo/archived-thing", True, False),
+    ]
+    c.call("GET", "/orgs/nobody/repos", 404)
     c.session.headers["Authorization"] = f"token {c.sandbox.token}"
+    c.call("GET", "/installation/repositories", 403)  # a personal token has no installation
     assert c.call("GET", "/user", 200)["login"] == "cicd-agent-bot"
     repo = c.call("GET", r, 200)
     c.call("GET", "/repos/demo/nope", 404)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.sandbox import shapes, shapes_git
 from cicd_agent.sandbox.model import ApiError, Call, Repo, Response
 from cicd_agent.sandbox.routes import RepoRoutes
+from cicd_agent.sandbox.routes.issues import record_event
 
 if TYPE_CHECKING:
     from cicd_agent.sandbox.app import Sandbox
@@ -65,12 +66,19 @@ def update_ref(sb: Sandbox, repo: Repo, call: Call) -> Response:
 
 
 def delete_ref(sb: Sandbox, repo: Repo, call: Call) -> Response:
-    sb.require(call.actor, "write")
+    """As GitHub: the open pull requests from (or into) a deleted branch are closed, by whoever deleted it."""
+    actor = sb.require(call.actor, "write")
     ref = _full_ref(call.params["path"])
     if ref not in repo.bare.refs(ref):
         raise ApiError(422, "Reference does not exist")
     repo.bare.delete_ref(ref)
-    repo.seen.pop(ref.removeprefix("refs/heads/"), None)
+    branch = ref.removeprefix("refs/heads/")
+    repo.seen.pop(branch, None)
+    for item in list(repo.items.values()):
+        ours = item.head_repo in ("", repo.full_name) and item.head == branch
+        if item.is_pull and item.state == "open" and (ours or item.base == branch):
+            item.state, item.closed_at, item.closed_by = "closed", sb.stamp(), actor
+            record_event(sb, item, "closed", actor)
     return Response(204)
 
 

@@ -91,6 +91,8 @@ def update_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
     item = find_item(repo, call.params["number"], pull=True)
     if item.merged_at and call.data.get("state") == "open":
         raise ApiError(422, "Validation Failed: cannot reopen a merged pull request")
+    if item.state == "closed" and call.data.get("state") == "open" and repo.bare.ref_sha(item.head) is None:
+        raise ApiError(422, f"Validation Failed: state cannot be changed. The {item.head} branch has been deleted.")
     edit_item(sb, item, call)
     return Response(200, _pull_json(sb, repo, item))
 
@@ -107,6 +109,14 @@ def merge_pull(sb: Sandbox, repo: Repo, call: Call) -> Response:
         raise ApiError(409, "Head branch was modified. Review and try the merge again.")
     message = str(data.get("commit_message") or f"Merge pull request #{item.number}")
     merged = repo.bare.merge(base, head, message, by=sb.git_identity(actor))
+    if merged is not None and data.get("merge_method") == "squash":  # one commit on the base: the PR's tree
+        title = str(data.get("commit_title") or f"{item.title} (#{item.number})")
+        tree = repo.bare.commit_meta(merged).tree
+        merged = repo.bare.commit(
+            tree, [base], f"{title}\n\n{data.get('commit_message') or ''}".strip(), by=sb.git_identity(actor)
+        )
+    elif data.get("merge_method") not in (None, "merge", "squash"):
+        raise ApiError(422, "the sandbox merges with merge_method merge or squash only")
     if merged is None:
         raise ApiError(405, "Pull Request is not mergeable")
     repo.bare.update_branch(item.base, merged, old=base)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from cicd_agent.analysis.logtext import Lines, bounded, cleaned
+from cicd_agent.analysis.logtext import Kept, Lines, cleaned
 
 GAP = 3  # evidence lines at most this far apart belong to one block
 HEAD = 12  # a block keeps the text of at most this many lines from its start (the first lines say the most)
@@ -41,15 +41,15 @@ class Block:
         self.lines: dict[int, str] = {}
         self.weights: dict[int, int] = {}
         self.saturated = False
-        self._raw: dict[int, str] = {}  # lines kept as read, cleaned only if the block is kept to the end
+        self._raw: dict[int, Kept] = {}  # lines kept as read, cleaned only if the block is kept to the end
 
     @property
     def score_class(self) -> int:
         return score_class(self.strongest, self.total)
 
-    def keep_raw(self, index: int, line: str) -> None:
+    def keep_raw(self, index: int, line: Kept) -> None:
         if index not in self.lines:
-            self._raw[index] = bounded(line)
+            self._raw[index] = line
 
     def settle(self) -> Block:
         """Clean the lines kept as read (once: blocks that are dropped never pay for it)."""
@@ -100,7 +100,7 @@ class Builder:
             if index - base >= lines.count:
                 self.pending.append((block, index, last))
                 return
-            block.keep_raw(index, lines[index - base])
+            block.keep_raw(index, lines.kept(index - base))
 
     def fill(self, lines: Lines, base: int) -> None:
         pending, self.pending = self.pending, []

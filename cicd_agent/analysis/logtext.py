@@ -74,21 +74,21 @@ def is_binary(data: bytes) -> bool:
 
 
 Source = str | bytes | Path | BinaryIO
-LONG_LINE = 8192  # a line longer than this is kept cleaned (`strip_prefix`), never whole
+LONG_LINE = 8192  # a line longer than this (in bytes) is kept cleaned (`strip_prefix`), never whole
 
 
 class Cleaned(str):
     """A line kept already cleaned by `strip_prefix` (a long one: its raw text is not kept)."""
 
 
-def bounded(line: str) -> str:
-    """A line to keep for later: as read when short, else cleaned (at most MAX_LINE characters)."""
-    return line if len(line) <= LONG_LINE else Cleaned(strip_prefix(line))
+Kept = bytes | Cleaned  # a line kept for later (`Lines.kept`): as read when short, else cleaned
 
 
-def cleaned(line: str) -> str:
-    """`strip_prefix` of a line kept by `bounded`."""
-    return line if isinstance(line, Cleaned) else strip_prefix(line)
+def cleaned(line: str | Kept) -> str:
+    """`strip_prefix` of a line, decoded or as `Lines.kept` keeps it."""
+    if isinstance(line, bytes):
+        return strip_prefix(decode(line))
+    return str(line) if isinstance(line, Cleaned) else strip_prefix(line)
 
 
 def iter_byte_chunks(source: Source, chunk: int = CHUNK) -> Iterator[bytes]:
@@ -171,11 +171,20 @@ class Lines:
         start = self.start(local)
         return decode(self.data[start : self.data.index(b"\n", start)])
 
-    def last(self, count: int) -> list[str]:
-        """The last `count` lines (fewer when the chunk has fewer), each `bounded`."""
+    def kept(self, local: int) -> Kept:
+        """Line `local` to keep for later (`cleaned` makes it text): as read when short, else cleaned, so that
+        memory stays bounded whatever the line; decoded only if it is used."""
+        start = self.start(local)
+        end = self.data.index(b"\n", start)
+        if end - start <= LONG_LINE:
+            return self.data[start:end]
+        return Cleaned(strip_prefix(decode(self.data[start:end])))
+
+    def last(self, count: int) -> list[Kept]:
+        """The last `count` lines (fewer when the chunk has fewer), `kept`."""
         first = max(0, self.count - count)
         self.seek(self.count, len(self.data))
-        return [bounded(self[local]) for local in range(first, self.count)]
+        return [self.kept(local) for local in range(first, self.count)]
 
 
 class Prefilter:

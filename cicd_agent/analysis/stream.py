@@ -27,6 +27,7 @@ from cicd_agent.analysis.logtext import (
     CHUNK,
     GH_CLI_STEP,
     PREFIX,
+    Kept,
     Lines,
     Source,
     cleaned,
@@ -118,7 +119,7 @@ class _Scanner:
         self.step_start = -1  # its `##[group]` line
         self.header_end = -1  # the `##[endgroup]` that closes its header
         self.column: str | None = None  # `gh run view --log`: the step column of the last line looked at
-        self.previous: deque[str] = deque(maxlen=_BACK)  # the last lines before the current chunk (`bounded`)
+        self.previous: deque[Kept] = deque(maxlen=_BACK)  # the last lines before the current chunk
         self.error: tuple[int, str] | None = None
         self.error_at: float | None = None  # when the runner printed it (its timestamp), if it says
         self.follow: list[tuple[int, str]] = []  # `##[error]` lines right after it
@@ -235,7 +236,7 @@ class _Scanner:
         self.region_blocks = self.raw.newest(self.step_start)
         self.tail = self._tail(index, lines, base, list(self.previous))
 
-    def _tail(self, index: int, lines: Lines | list[str], base: int, previous: list[str]) -> list[tuple[int, str]]:
+    def _tail(self, index: int, lines: Lines | list[Kept], base: int, previous: list[Kept]) -> list[tuple[int, str]]:
         """The output lines just before line `index` (in `lines`, which start at line `base`, or in the
         `previous` lines before them), within the current step, newest last."""
         found: list[tuple[int, str]] = []
@@ -339,7 +340,7 @@ def _rest(data: bytes, start: int, end: int) -> bytes:
     return data[stamp.end() : end] if stamp is not None else b"\n" + data[start:end]
 
 
-def _at(previous: list[str], offset: int) -> str | None:
+def _at(previous: list[Kept], offset: int) -> Kept | None:
     """Line `offset` (negative) counted back from the end of the previous chunk's kept lines."""
     return previous[offset] if -len(previous) <= offset < 0 else None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from cicd_agent.analysis.logtext import strip_prefix
+from cicd_agent.analysis.logtext import Kept, Lines, cleaned
 
 GAP = 3  # evidence lines at most this far apart belong to one block
 HEAD = 12  # a block keeps the text of at most this many lines from its start (the first lines say the most)
@@ -41,20 +41,20 @@ class Block:
         self.lines: dict[int, str] = {}
         self.weights: dict[int, int] = {}
         self.saturated = False
-        self._raw: dict[int, str] = {}  # lines kept as read, cleaned only if the block is kept to the end
+        self._raw: dict[int, Kept] = {}  # lines kept as read, cleaned only if the block is kept to the end
 
     @property
     def score_class(self) -> int:
         return score_class(self.strongest, self.total)
 
-    def keep_raw(self, index: int, line: str) -> None:
+    def keep_raw(self, index: int, line: Kept) -> None:
         if index not in self.lines:
             self._raw[index] = line
 
     def settle(self) -> Block:
         """Clean the lines kept as read (once: blocks that are dropped never pay for it)."""
         for index, line in self._raw.items():
-            self.lines.setdefault(index, strip_prefix(line))
+            self.lines.setdefault(index, cleaned(line))
         self._raw.clear()
         return self
 
@@ -69,7 +69,7 @@ class Builder:
         self.pending: list[tuple[Block, int, int]] = []  # (block, first line, last line) still to read
         self.closed = 0
 
-    def add(self, index: int, weight: int, text: str, step: str | None, lines: list[str], base: int) -> None:
+    def add(self, index: int, weight: int, text: str, step: str | None, lines: Lines, base: int) -> None:
         block = self.open
         # a line that explains, past the head of the block it would join, starts a block of its own: no
         # explaining line is ever out of reach of the excerpt (blocks holding one never saturate)
@@ -95,15 +95,14 @@ class Builder:
         assert self.open is not None
         self.open.end = index
 
-    def _keep(self, block: Block, first: int, last: int, lines: list[str], base: int) -> None:
-        count = len(lines) - 1
+    def _keep(self, block: Block, first: int, last: int, lines: Lines, base: int) -> None:
         for index in range(first, last + 1):
-            if index - base >= count:
+            if index - base >= lines.count:
                 self.pending.append((block, index, last))
                 return
-            block.keep_raw(index, lines[index - base])
+            block.keep_raw(index, lines.kept(index - base))
 
-    def fill(self, lines: list[str], base: int) -> None:
+    def fill(self, lines: Lines, base: int) -> None:
         pending, self.pending = self.pending, []
         for block, first, last in pending:
             self._keep(block, first, last, lines, base)

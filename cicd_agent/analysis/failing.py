@@ -3,8 +3,9 @@ signature is made of (the set, sorted, not the assertions kept in order).
 
 Found in the same one pass, without a Python loop over every line: the scan hands over each line it weighs
 that holds an ASCII marker (every such line passes its prefilter, and a line holding `FAIL` never goes by in a
-saturated block's fast path), and the few markers that are not ASCII (`●`, `×`) are searched in the whole
-chunk (`str.find`: free in ASCII text, which cannot hold them). Only those lines are matched against the
+saturated block's fast path nor is taken for inert), and the few markers that are not ASCII (`●`, `×`) are
+searched in the whole chunk (one automaton; skipped for ASCII chunks, which cannot hold them). Only those
+lines are matched against the
 runners' own shapes. At most MAX_NAMES distinct names are kept (beyond them the set would depend on order, so
 `overflowed` says so).
 """
@@ -14,12 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.logtext import strip_prefix
+from cicd_agent.analysis.logtext import Prefilter, strip_prefix
 
 MAX_NAMES = 500
 # every shape below holds one of these (tests/analysis/test_failing.py checks the samples)
 LINE_MARKERS = ("FAIL", "Failed ", "ERROR ")  # looked for in the lines the scan weighs
 CHUNK_MARKERS = ("●", "✕", "×", "›")  # looked for in each chunk
+_HOLDING_A_MARKER = Prefilter(CHUNK_MARKERS)
 
 # One pattern per runner; group 1 (and 2, when the runner splits it) names the test.
 _SHAPES = [
@@ -56,23 +58,19 @@ class FailingTests:
         else:
             self.first_seen[name] = index
 
-    def feed(self, chunk: str, base: int) -> None:
+    def feed(self, chunk: str | bytes, base: int) -> None:
         """Look for the CHUNK_MARKERS in one chunk of whole lines whose first line is line `base` (0-based)."""
-        if self.overflowed or chunk.isascii():
+        data = chunk.encode("utf-8", "surrogatepass") if isinstance(chunk, str) else chunk
+        if self.overflowed or data.isascii():
             return
-        starts: set[int] = set()
-        for marker in CHUNK_MARKERS:
-            at = chunk.find(marker)
-            while at >= 0:
-                start = chunk.rfind("\n", 0, at) + 1
-                starts.add(start)
-                end = chunk.find("\n", at)
-                at = chunk.find(marker, end) if end >= 0 else -1
-        for start in sorted(starts):
-            end = chunk.find("\n", start)
-            name = named_test(strip_prefix(chunk[start : end if end >= 0 else len(chunk)]))
+        index = last = 0
+        for start, end in zip(*_HOLDING_A_MARKER.spans(data), strict=True):
+            index += data.count(b"\n", last, start)
+            last = start
+            line = data[start:end].decode("utf-8", "replace")
+            name = named_test(strip_prefix(line))
             if name is not None and name not in self.first_seen:
-                self._keep(name, base + chunk.count("\n", 0, start))
+                self._keep(name, base + index)
 
     def between(self, first: int, last: int) -> list[str]:
         """The names first seen on lines first..last, sorted."""

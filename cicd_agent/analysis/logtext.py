@@ -4,20 +4,20 @@ Line numbers are 1-based after splitting on CRLF, CR or LF, so a lone CR ends a 
 Three shapes are read: the API's (`2024-05-01T12:00:00.1234567Z text`), `gh run view --log`'s
 (`job<TAB>step<TAB>timestamp text`), and plain logs (Jenkins and others).
 
-Logs can be huge, so they are read in chunks of whole lines (`iter_chunks`) from text, bytes, a path or
-an open binary file, and each chunk's lines are tested in C (`Prefilter.lines`): no Python loop runs over
-every line.
+Logs can be huge, so they are read as bytes in chunks of whole lines (`iter_byte_chunks`) from text, bytes, a
+path or an open binary file; the lines that hold a literal of interest are found in each chunk at once
+(`Prefilter.starts`), and only those are decoded (`Lines`): no Python runs over every line, and no chunk is
+split into lines.
 """
 
 from __future__ import annotations
 
-import codecs
-import itertools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from ahocorasick_rs import BytesAhoCorasick, MatchKind
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
 # colour codes whose ESC was lost (`[1;31mERROR[m]`): a bare code has a digit; a bare reset `[m` only counts
@@ -27,7 +27,7 @@ BARE_CODE = re.compile(r"\[\d[0-9;]*m")
 PREFIX = re.compile(r"^(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.MULTILINE)
 GH_CLI_STEP = re.compile(r"^[^\t\n]*\t([^\t\n]*)\t\d{4}-\d\d-\d\dT", re.MULTILINE)
 MAX_LINE = 2000  # longer lines are cut for analysis: a 50 MB single line must not blow up
-CHUNK = 4 * 1024 * 1024
+CHUNK = 1024 * 1024  # bytes read at a time; a line that spans a whole chunk keeps its head and its end
 
 
 def unify_newlines(text: str) -> str:
@@ -74,108 +74,154 @@ def is_binary(data: bytes) -> bool:
 
 
 Source = str | bytes | Path | BinaryIO
+LONG_LINE = 8192  # a line longer than this (in bytes) is kept cleaned (`strip_prefix`), never whole
 
 
-def iter_chunks(source: Source, chunk: int = CHUNK) -> Iterator[str]:
-    """The input as text chunks of whole lines (LF-terminated, newlines unified), overlong lines cut.
-    An open file is read from where it stands and left open."""
-    pieces: Iterable[str]
+class Cleaned(str):
+    """A line kept already cleaned by `strip_prefix` (a long one: its raw text is not kept)."""
+
+
+Kept = bytes | Cleaned  # a line kept for later (`Lines.kept`): as read when short, else cleaned
+
+
+def cleaned(line: str | Kept) -> str:
+    """`strip_prefix` of a line, decoded or as `Lines.kept` keeps it."""
+    if isinstance(line, bytes):
+        return strip_prefix(decode(line))
+    return str(line) if isinstance(line, Cleaned) else strip_prefix(line)
+
+
+def iter_byte_chunks(source: Source, chunk: int = CHUNK) -> Iterator[bytes]:
+    """The input as UTF-8 chunks of whole lines, each ending with LF (CRLF and lone CR made LF), a line longer
+    than a chunk cut to its first MAX_LINE bytes. An open file is read from where it stands and left open.
+    Splitting bytes on LF and CR and decoding each line gives what decoding the whole text would: both are
+    ASCII, never part of a multi-byte character nor of an invalid sequence's replacement."""
+    pieces: Iterable[bytes]
     if isinstance(source, Path):
         pieces = _read_file(source, chunk)
     elif isinstance(source, str):
+        pieces = (source[i : i + chunk].encode("utf-8", "surrogatepass") for i in range(0, len(source), chunk))
+    elif isinstance(source, bytes):
         pieces = (source[i : i + chunk] for i in range(0, len(source), chunk))
-    elif not isinstance(source, bytes):
-        pieces = _decode_pieces(iter(lambda: source.read(chunk), b""))
     else:
-        pieces = _decode_pieces([source[i : i + chunk] for i in range(0, len(source), chunk)] or [b""])
-    pending = ""
+        pieces = iter(lambda: source.read(chunk), b"")
+    pending = b""
     cr = False  # the previous piece ended in CR: a following LF belongs to it
     for piece in pieces:
-        if cr and piece.startswith("\n"):
+        if cr and piece.startswith(b"\n"):
             piece = piece[1:]
-        cr = piece.endswith("\r")
-        pending += unify_newlines(piece)
-        cut = pending.rfind("\n")
+        cr = piece.endswith(b"\r")
+        if b"\r" in piece:
+            piece = piece.replace(b"\r\n", b"\n")
+            if b"\r" in piece:
+                piece = piece.replace(b"\r", b"\n")
+        cut = piece.rfind(b"\n")
         if cut < 0:
+            pending += piece
             if len(pending) > MAX_LINE * 2:  # one enormous line: keep its head, drop the rest until its end
                 pending = pending[:MAX_LINE]
             continue
-        complete, pending = pending[: cut + 1], pending[cut + 1 :]
-        yield complete
+        yield pending + piece[: cut + 1]
+        pending = piece[cut + 1 :]
     if pending:
-        yield pending + "\n"
+        yield pending + b"\n"
 
 
-def _read_file(path: Path, chunk: int) -> Iterator[str]:
+def iter_chunks(source: Source, chunk: int = CHUNK) -> Iterator[str]:
+    """`iter_byte_chunks` decoded (invalid UTF-8 replaced)."""
+    return (data.decode("utf-8", "replace") for data in iter_byte_chunks(source, chunk))
+
+
+def _read_file(path: Path, chunk: int) -> Iterator[bytes]:
     with path.open("rb") as handle:
-        yield from _decode_pieces(iter(lambda: handle.read(chunk), b""))
+        yield from iter(lambda: handle.read(chunk), b"")
 
 
-def _decode_pieces(pieces: Iterable[bytes]) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    for piece in pieces:
-        yield decoder.decode(piece)
-    yield decoder.decode(b"", final=True)
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
 
 
-@dataclass(frozen=True)
+class Lines:
+    """The lines of a chunk of whole lines, decoded one at a time when asked for (`lines[i]`, 0-based): the
+    chunk is never split whole. Lines near the last one asked for are found fastest (a cursor)."""
+
+    __slots__ = ("_local", "_start", "count", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.count = data.count(b"\n")
+        self._local = self._start = 0  # a line whose start is known
+
+    def seek(self, local: int, start: int) -> None:
+        """Line `local` starts at offset `start`."""
+        self._local, self._start = local, start
+
+    def start(self, local: int) -> int:
+        data, here, at = self.data, self._local, self._start
+        while here < local:
+            at = data.index(b"\n", at) + 1
+            here += 1
+        while here > local:
+            at = data.rfind(b"\n", 0, at - 1) + 1
+            here -= 1
+        self._local, self._start = here, at
+        return at
+
+    def __getitem__(self, local: int) -> str:
+        start = self.start(local)
+        return decode(self.data[start : self.data.index(b"\n", start)])
+
+    def kept(self, local: int) -> Kept:
+        """Line `local` to keep for later (`cleaned` makes it text): as read when short, else cleaned, so that
+        memory stays bounded whatever the line; decoded only if it is used."""
+        start = self.start(local)
+        end = self.data.index(b"\n", start)
+        if end - start <= LONG_LINE:
+            return self.data[start:end]
+        return Cleaned(strip_prefix(decode(self.data[start:end])))
+
+    def last(self, count: int) -> list[Kept]:
+        """The last `count` lines (fewer when the chunk has fewer), `kept`."""
+        first = max(0, self.count - count)
+        self.seek(self.count, len(self.data))
+        return [self.kept(local) for local in range(first, self.count)]
+
+
 class Prefilter:
-    """Cheap tests that every interesting line passes: one fast regex, plus rarer literals found with
-    `str.find` over the whole chunk (one long alternation would be several times slower than both).
+    """Literals every interesting line holds, found all at once: one Aho-Corasick automaton over the bytes of
+    a chunk (SIMD-accelerated in Rust), so no Python runs for the lines that hold none. `marks` are the words of
+    lines the scan always looks at (never passed by in a saturated block's run)."""
 
-    Where the regex matches few lines it is searched over the whole chunk, jumping to the next line after
-    each hit; where it matches many (a log of nothing but errors) it is tried on each line through `map`,
-    which costs no Python per line."""
+    def __init__(self, words: tuple[str, ...], marks: tuple[str, ...] = ()) -> None:
+        self.words, self.marks = words, marks
+        # leftmost-first: no overlapping matches, but a word hidden by another's match is in that match's line
+        self._automaton = BytesAhoCorasick([w.encode() for w in words], matchkind=MatchKind.LeftmostFirst)
 
-    pattern: re.Pattern[str]
-    literals: tuple[str, ...]
-    marks: tuple[str, ...] = ()  # literals whose lines `lines` also reports apart (`marked`)
+    def starts(self, data: bytes) -> list[int]:
+        """The offsets where the lines of `data` (LF-separated) holding a word start, in order, once each."""
+        return self.spans(data)[0]
 
-    def lines(self, chunk: str, lines: list[str] | None = None, marked: set[int] | None = None) -> list[int]:
-        """0-based indexes of the lines of `chunk` (split on LF, or given as `lines`) that pass, sorted; the
-        lines holding one of `marks` are also added to `marked` when it is given."""
-        lines = chunk.split("\n") if lines is None else lines
-        starts = _sparse_starts(self.pattern, chunk, limit=len(lines) // 8)
-        hits: set[int] = set()
-        if starts is None:
-            hits.update(itertools.compress(itertools.count(), map(self.pattern.search, lines)))
-            starts = []
-        marked_starts: set[int] = set()
-        for literal in self.literals:
-            skip = 1 if literal.startswith("\n") else 0  # "\nE  " marks the line after the LF
-            if skip and chunk.startswith(literal[1:]):
-                starts.append(0)
-            found = len(starts)
-            at = chunk.find(literal)
-            while at >= 0:
-                starts.append(chunk.rfind("\n", 0, at + skip) + 1)
-                end = chunk.find("\n", at + skip)
-                at = chunk.find(literal, end + 1 - skip) if end >= 0 else -1
-            if marked is not None and literal in self.marks:
-                marked_starts.update(starts[found:])
-        if starts:
-            starts.sort()
-            index = last = 0
-            for start in starts:
-                index += chunk.count("\n", last, start)
-                last = start
-                hits.add(index)
-                if start in marked_starts:
-                    assert marked is not None
-                    marked.add(index)
-        return sorted(hits)
+    def spans(self, data: bytes) -> tuple[list[int], list[int]]:
+        """Where the lines of `data` holding a word start, and where they end (their LF, or the end of `data`)."""
+        starts: list[int] = []
+        ends: list[int] = []
+        end = -1
+        for _, at, _ in self._automaton.find_matches_as_indexes(data):
+            if at > end:
+                starts.append(data.rfind(b"\n", 0, at) + 1)
+                end = data.find(b"\n", at)
+                if end < 0:
+                    end = len(data)
+                ends.append(end)
+        return starts, ends
 
-
-def _sparse_starts(pattern: re.Pattern[str], chunk: str, *, limit: int) -> list[int] | None:
-    """Offsets of the starts of the lines `pattern` matches, or None past `limit` of them."""
-    starts: list[int] = []
-    position = 0
-    while (match := pattern.search(chunk, position)) is not None:
-        if len(starts) >= limit:
-            return None
-        starts.append(chunk.rfind("\n", 0, match.start()) + 1)
-        end = chunk.find("\n", match.end())
-        if end < 0:
-            break
-        position = end + 1
-    return starts
+    def lines(self, chunk: str) -> list[int]:
+        """0-based indexes of the lines of `chunk` that hold a word."""
+        data = chunk.encode("utf-8", "surrogatepass")
+        found: list[int] = []
+        index = last = 0
+        for start in self.starts(data):
+            index += data.count(b"\n", last, start)
+            last = start
+            found.append(index)
+        return found

@@ -1,9 +1,12 @@
 """The one pass over a job log: its evidence blocks, the step that failed and that step's last output lines.
 
-Linear time and flat memory on any log. Each chunk's lines are tested in C (`PREFILTER`); only the lines
-that pass are looked at in Python, and a line in the run of a block whose score cannot grow only moves
-its end (blocks.py keeps the blocks, a bounded number of them). A line seen three times already (by
-`key`) is not evidence again. The baseline's evidence keys are a set of at most `MAX_KNOWN` entries.
+Linear time and flat memory on any log. The lines of each chunk (bytes) that hold a prefilter literal are
+found in one pass (`PREFILTER.spans`); only they are looked at in Python, and a line in the run of a block
+whose score cannot grow only moves its end (blocks.py keeps the blocks, a bounded number of them). A line
+seen three times already (by `key`) is not evidence again, and a line that can change nothing any more is
+remembered (`inert`, by its text after the timestamp) and goes by undecoded. `##[group]` lines are taken in
+only where the step is read, walking back from there (`_sync_groups`). The baseline's evidence keys are a
+set of at most `MAX_KNOWN` entries.
 
 The failing step's region ends at the runner's first `##[error]` line for the step (its exit-code line, a
 timeout, a rejected action); its blocks and the output lines just before that line are "the final
@@ -20,7 +23,18 @@ from datetime import datetime
 from cicd_agent.analysis.blocks import GAP, Block, Builder
 from cicd_agent.analysis.evidence import PREFILTER, line_weight
 from cicd_agent.analysis.failing import FailingTests
-from cicd_agent.analysis.logtext import CHUNK, GH_CLI_STEP, PREFIX, Source, iter_chunks, strip_prefix
+from cicd_agent.analysis.logtext import (
+    CHUNK,
+    GH_CLI_STEP,
+    PREFIX,
+    Kept,
+    Lines,
+    Source,
+    cleaned,
+    decode,
+    iter_byte_chunks,
+    strip_prefix,
+)
 from cicd_agent.analysis.normalize import key
 
 TAIL = 16  # the failing step's last output lines kept (shown whole when they decided the category)
@@ -28,6 +42,7 @@ TAIL_CLASSIFIED = 10  # ...of which the last ones are the final failure's first 
 REPEATS = 3  # a line (by key) is evidence at most this many times
 MAX_KEYS = 50_000  # keys counted for REPEATS before the count starts again
 MAX_KNOWN = 100_000  # baseline keys kept
+MAX_INERT = 20_000  # inert lines remembered
 MAX_WARNINGS = 8
 FOLLOW = 3  # `##[error]` lines right after the one that ended the step, kept with it
 _BACK = 200  # lines looked at backwards for the tail
@@ -43,6 +58,12 @@ STATUS = re.compile(
     r"(BUILD SUCCESSFUL)|(BUILD FAILURE)|\[INFO\] (BUILD FAILURE))"
 )
 _GROUP = re.compile(r"##\[(group|endgroup)\](.*)")
+# a line in a saturated block's run holding one of these is looked at all the same: a runner's line, a build
+# status, a failing test's (failing.py), or one that may explain (evidence.PREFILTER.marks)
+_LOOKED_AT = re.compile(
+    b"|".join(re.escape(word.encode()) for word in ("##[", "BUILD", "Finished:", "FAIL", *PREFILTER.marks))
+)
+_STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")  # logtext._STAMP, as bytes
 _STAMPED = re.compile(r"(?:^|\t)(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
 _AFTER_STEPS = ("Post job cleanup.", "Cleaning up orphan processes")
 
@@ -87,6 +108,7 @@ class _Scanner:
         self.builders = (self.raw,) if known is None else (self.raw, self.filtered)
         self.total = 0
         self.seen: dict[bytes, int] = {}
+        self.inert: set[bytes] = set()  # lines (after their timestamp) that change nothing (`_line`)
         self.stamped = False
         self.grouped = False
         self.status: str | None = None
@@ -97,7 +119,7 @@ class _Scanner:
         self.step_start = -1  # its `##[group]` line
         self.header_end = -1  # the `##[endgroup]` that closes its header
         self.column: str | None = None  # `gh run view --log`: the step column of the last line looked at
-        self.previous: deque[str] = deque(maxlen=_BACK)  # the last lines before the current chunk (raw)
+        self.previous: deque[Kept] = deque(maxlen=_BACK)  # the last lines before the current chunk
         self.error: tuple[int, str] | None = None
         self.error_at: float | None = None  # when the runner printed it (its timestamp), if it says
         self.follow: list[tuple[int, str]] = []  # `##[error]` lines right after it
@@ -107,80 +129,98 @@ class _Scanner:
         self.region_start = -1
         self.region_blocks: list[Block] | None = None
         self.tests = FailingTests()
+        self.lines = Lines(b"")  # the chunk being read, whose first line is line `base`
+        self.base = 0
+        self.at = (0, 0, 0)  # the line being looked at: its index in the chunk, where it starts and ends
+        self.synced = 0  # the chunk's group lines before this offset are taken in
 
-    def feed(self, chunk: str) -> None:
-        lines = chunk.split("\n")
-        count = len(lines) - 1
-        base = self.total
+    def feed(self, data: bytes) -> None:
+        """One chunk of whole lines (`iter_byte_chunks`)."""
+        lines = self.lines = Lines(data)
+        base = self.base = self.total
         if base == 0:
-            self.stamped = PREFIX.match(chunk) is not None
-        self.tests.feed(chunk, base)
+            self.stamped = PREFIX.match(lines[0]) is not None
+        self.synced = 0
+        self.tests.feed(data, base)
         for builder in self.builders:
             builder.fill(lines, base)
-        events = _group_events(chunk) if "##[" in chunk else []
-        event = 0
-        raw, filtered = self.raw, self.filtered
-        marked: set[int] = set()  # lines with a literal of a line that explains (evidence.PREFILTER.marks)
-        for local in PREFILTER.lines(chunk, lines, marked):
-            if local >= count:
-                break
-            while event < len(events) and events[event][0] <= local:
-                self._group(base + events[event][0], *events[event][1:])
-                event += 1
-            line = lines[local]
-            index = base + local
+        raw, filtered, inert = self.raw, self.filtered, self.inert
+        local = last = 0
+        for start, end in zip(*PREFILTER.spans(data), strict=True):
             block = raw.open
+            rest = b""
+            if block is None or not block.saturated:  # no saturated run to extend: a line known inert goes by
+                stamp = _STAMP.match(data, start, end)  # `_rest`, inline: this runs for most lines of some logs
+                rest = data[stamp.end() : end] if stamp is not None else b"\n" + data[start:end]
+                if rest in inert:
+                    continue
+            local += data.count(b"\n", last, start)
+            last = start
+            index = base + local
             if (
                 block is not None
                 and block.saturated
                 and index - block.end <= GAP
-                and "##[" not in line
-                and "BUILD" not in line
-                and "Finished:" not in line
-                and "FAIL" not in line  # a failing test's line (failing.py) is always looked at
-                and (not marked or local not in marked)  # so is a line that may explain
                 and (filtered is raw or (filtered.open is not None and filtered.open.saturated))
+                and _LOOKED_AT.search(data, start, end) is None  # always looked at: see _LOOKED_AT
             ):
                 raw.extend(index)
                 if filtered is not raw:
                     filtered.extend(index)
                 continue
-            self._line(index, line, lines, base)
-        for at, kind, title in events[event:]:
-            self._group(base + at, kind, title)
-        self.previous.extend(lines[max(0, count - _BACK) : count])
-        self.total += count
+            lines.seek(local, start)
+            self.at = (local, start, end)
+            if self._line(index, decode(data[start:end]), lines, base) and len(inert) < MAX_INERT:
+                inert.add(rest or _rest(data, start, end))
+        self.at = (lines.count, len(data), len(data))
+        self._sync_groups()
+        self.previous.extend(lines.last(_BACK))
+        self.total += lines.count
 
-    def _line(self, index: int, line: str, lines: list[str], base: int) -> None:
+    def _line(self, index: int, line: str, lines: Lines, base: int) -> bool:
+        """Look at one line; True when it changed nothing and never will, as long as `seen` is not cleared (the
+        same line after its timestamp is then `inert`): a line no test, step, error, status or warning is read
+        from, that is no evidence or has been seen REPEATS times."""
         text = strip_prefix(line)
+        plain = True
         if "FAIL" in text or "Failed " in text or "ERROR " in text:  # failing.LINE_MARKERS
             self.tests.add(index, text)
-        if "\t" in line and (column := GH_CLI_STEP.match(line)):
-            self.column = column.group(1)
+            plain = False
+        if "\t" in line:
+            plain = False
+            if column := GH_CLI_STEP.match(line):
+                self.column = column.group(1)
         if text.startswith("##[error]"):
-            self._error(index, text, lines, base)
-        elif ("BUILD" in text or "Finished:" in text) and (status := STATUS.match(text)) is not None:
-            self.status = next(g for g in status.groups() if g)
-        if "deprecated" in text and len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append((index, text))
+            self._error(index, text, line, lines, base)
+            plain = False
+        elif "BUILD" in text or "Finished:" in text:
+            plain = False
+            if (status := STATUS.match(text)) is not None:
+                self.status = next(g for g in status.groups() if g)
+        if "deprecated" in text:
+            plain = False
+            if len(self.warnings) < MAX_WARNINGS:
+                self.warnings.append((index, text))
         weight = line_weight(text)
         if not weight:
-            return
+            return plain
         if weight > self.strongest:
             self.strongest = weight
         line_key = key(text)
         seen = self.seen.get(line_key, 0)
         if seen >= REPEATS:
-            return
+            return plain
         if len(self.seen) >= MAX_KEYS:
             self.seen.clear()
+            self.inert.clear()
         self.seen[line_key] = seen + 1
         step = self.current_step()
         self.raw.add(index, weight, text, step, lines, base)
         if self.filtered is not self.raw and line_key not in (self.known or ()):
             self.filtered.add(index, weight, text, step, lines, base)
+        return False
 
-    def _error(self, index: int, text: str, lines: list[str], base: int) -> None:
+    def _error(self, index: int, text: str, line: str, lines: Lines, base: int) -> None:
         runner = RUNNER_ERROR.match(text) is not None
         if self.error is not None and (self.runner_error or not runner):
             last = self.follow[-1][0] if self.follow else self.error[0]
@@ -190,13 +230,13 @@ class _Scanner:
         self.follow = []
         # the first runner error line ends the failing step; until one is seen, the first `##[error]`
         self.error, self.runner_error = (index, text), runner
-        self.error_at = stamped_at(lines[index - base])
+        self.error_at = stamped_at(line)
         self.step = self.current_step()
         self.region_start = max(self.step_start, self.header_end)
         self.region_blocks = self.raw.newest(self.step_start)
         self.tail = self._tail(index, lines, base, list(self.previous))
 
-    def _tail(self, index: int, lines: list[str], base: int, previous: list[str]) -> list[tuple[int, str]]:
+    def _tail(self, index: int, lines: Lines | list[Kept], base: int, previous: list[Kept]) -> list[tuple[int, str]]:
         """The output lines just before line `index` (in `lines`, which start at line `base`, or in the
         `previous` lines before them), within the current step, newest last."""
         found: list[tuple[int, str]] = []
@@ -207,7 +247,7 @@ class _Scanner:
             raw = lines[local - looked] if local - looked >= 0 else _at(previous, local - looked)
             if raw is None:
                 break
-            text = strip_prefix(raw)
+            text = cleaned(raw)
             if text.startswith(_AFTER_STEPS):
                 found.clear()  # what follows is the runner cleaning up, not the step's output
             elif text.strip() and not text.startswith(("##[group]", "##[endgroup]", "##[debug]")):
@@ -215,18 +255,39 @@ class _Scanner:
             looked += 1
         return found[::-1]
 
-    def _group(self, index: int, kind: str, title: str) -> None:
-        self.grouped = True
-        if kind == "endgroup":
-            if self.header_end < self.step_start:
-                self.header_end = index
-            return
-        title = title.strip()
-        self.group_title = title
-        if title.startswith("Run "):
-            self.run_title, self.step_start = title, index
+    def _sync_groups(self) -> None:
+        """Take in the `##[group]`/`##[endgroup]` lines of the chunk up to the end of the line being looked at
+        (`at`): walking back from it, the last group and the last step's (`Run ...`), and the first endgroup
+        after that step, are all the state they leave. Free where there are none (`bytes.find`)."""
+        data, lo = self.lines.data, self.synced
+        local, start, hi = self.at
+        self.synced = hi
+        at = hi
+        titled = False
+        first_end: int | None = None  # the first endgroup after the step's group, walking back
+        while (marker := data.rfind(b"##[", lo, at)) >= 0:
+            begin = at = data.rfind(b"\n", 0, marker) + 1
+            event = _GROUP.match(strip_prefix(decode(data[begin : data.index(b"\n", marker)])))
+            if event is None:
+                continue
+            self.grouped = True
+            index = self.base + local - data.count(b"\n", begin, start)
+            if event.group(1) == "endgroup":
+                first_end = index
+                continue
+            title = event.group(2).strip()
+            if not titled:
+                self.group_title, titled = title, True
+            if title.startswith("Run "):
+                self.run_title, self.step_start = title, index
+                if first_end is not None:
+                    self.header_end = first_end
+                return
+        if first_end is not None and self.header_end < self.step_start:
+            self.header_end = first_end
 
     def current_step(self) -> str | None:
+        self._sync_groups()
         if self.column is not None:
             return self.column
         if self.run_title or self.group_title:
@@ -272,51 +333,35 @@ def stamped_at(line: str) -> float | None:
         return None
 
 
-def _at(previous: list[str], offset: int) -> str | None:
+def _rest(data: bytes, start: int, end: int) -> bytes:
+    """What tells a line from another in `inert`: the line after its timestamp (no other line with that rest is
+    cleaned otherwise), or with a LF before it when it has none."""
+    stamp = _STAMP.match(data, start, end)
+    return data[stamp.end() : end] if stamp is not None else b"\n" + data[start:end]
+
+
+def _at(previous: list[Kept], offset: int) -> Kept | None:
     """Line `offset` (negative) counted back from the end of the previous chunk's kept lines."""
     return previous[offset] if -len(previous) <= offset < 0 else None
-
-
-def _group_events(chunk: str) -> list[tuple[int, str, str]]:
-    """(line index, group or endgroup, title) of the chunk's `##[group]`/`##[endgroup]` lines, in order."""
-    starts: list[int] = []
-    for marker in ("##[group]", "##[endgroup]"):
-        at = chunk.find(marker)
-        while at >= 0:
-            starts.append(chunk.rfind("\n", 0, at) + 1)
-            at = chunk.find(marker, at + len(marker))
-    starts = sorted(set(starts))
-    events: list[tuple[int, str, str]] = []
-    index = last = 0
-    for start in starts:
-        index += chunk.count("\n", last, start)
-        last = start
-        end = chunk.find("\n", start)
-        match = _GROUP.match(strip_prefix(chunk[start : end if end >= 0 else len(chunk)]))
-        if match:
-            events.append((index, match.group(1), match.group(2)))
-    return events
 
 
 def scan(source: Source, known: set[bytes] | None = None) -> Scan:
     """One pass over a log; `known` holds the keys of lines a green run of the same job printed too."""
     scanner = _Scanner(known)
-    for chunk in iter_chunks(source, CHUNK):
-        scanner.feed(chunk)
+    for data in iter_byte_chunks(source, CHUNK):
+        scanner.feed(data)
     return scanner.finish()
 
 
 def baseline_keys(source: Source) -> set[bytes]:
     """The keys of a green log's evidence lines (at most MAX_KNOWN of them): what it prints anyway."""
     keys: set[bytes] = set()
-    for chunk in iter_chunks(source, CHUNK):
-        lines = chunk.split("\n")
-        for local in PREFILTER.lines(chunk, lines):
+    for data in iter_byte_chunks(source, CHUNK):
+        for start in PREFILTER.starts(data):
             if len(keys) >= MAX_KNOWN:
                 return keys
-            if local < len(lines) - 1:
-                text = strip_prefix(lines[local])
-                line_key = key(text)
-                if line_key not in keys and line_weight(text):
-                    keys.add(line_key)
+            text = strip_prefix(decode(data[start : data.index(b"\n", start)]))
+            line_key = key(text)
+            if line_key not in keys and line_weight(text):
+                keys.add(line_key)
     return keys

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from cicd_agent.analysis import Analysis, ExcerptLine, analyze
+from cicd_agent.analysis.logtext import Prefilter
 from cicd_agent.analysis.signature import signature
 from cicd_agent.errors import AgentError
 from cicd_agent.github.client import GitHubClient
@@ -157,8 +158,8 @@ MAX_FIXER_LINE = 2_000
 
 
 PIECE = 1024 * 1024  # bytes read at a time: a line longer than that is never held whole
-# a literal each marker above contains (tests/remediation/test_fixer_lines.py holds it): found with `bytes.find`,
-# many times faster than the alternation, so only the lines holding one are tried with `_FOR_FIXERS`
+# a literal each marker above contains (tests/remediation/test_fixer_lines.py holds it): all found at once in each
+# piece (logtext.Prefilter), so only the lines holding one are tried with `_FOR_FIXERS`
 _LITERALS = (
     b"##[group]Run ",
     b"No module named",
@@ -178,6 +179,7 @@ _LITERALS = (
     b"Failed",
     b"Node.js ",
 )
+_HOLDING_A_LITERAL = Prefilter(tuple(literal.decode() for literal in _LITERALS))
 
 
 def lines_for_fixers(log: BinaryIO) -> str:
@@ -212,18 +214,11 @@ def lines_for_fixers(log: BinaryIO) -> str:
 
 def _scan(data: bytes, start: int, stop: int, keep: Callable[[bytes], bool]) -> bool:
     """Offer `keep` the head of each line of `data[start:stop]` (whole lines) holding one of the literals."""
-    starts: set[int] = set()
-    for literal in _LITERALS:
-        at = data.find(literal, start, stop)
-        while at >= 0:
-            begin = data.rfind(b"\n", start, at) + 1 or start
-            end = data.find(b"\n", at, stop)
-            starts.add(max(begin, start))
-            at = data.find(literal, end + 1, stop) if end >= 0 else -1
-    for begin in sorted(starts):
-        end = data.find(b"\n", begin, stop)
-        if not keep(data[begin : min((stop if end < 0 else end + 1), begin + MAX_FIXER_LINE)]):
-            return False
+    for begin in _HOLDING_A_LITERAL.starts(data):
+        if start <= begin < stop:
+            end = data.find(b"\n", begin, stop)
+            if not keep(data[begin : min((stop if end < 0 else end + 1), begin + MAX_FIXER_LINE)]):
+                return False
     return True
 
 

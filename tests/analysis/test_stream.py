@@ -98,3 +98,45 @@ def test_an_open_file_is_read_from_where_it_stands() -> None:
     handle = io.BytesIO(b"header that is not part of the log\nerror: boom\n")
     handle.readline()
     assert [text for b in scan(handle).raw_blocks for text in b.lines.values()] == ["error: boom"]
+
+
+def test_a_line_that_went_by_as_a_repeat_counts_again_once_the_counts_start_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Repeats go by undecoded (`inert`) only while `seen` remembers them: when its counts start again, so do
+    theirs, as when every line was looked at."""
+    monkeypatch.setattr(stream_module, "MAX_KEYS", 20)
+    gap = [f"{TS}ok"] * 4  # each error its own block
+    repeated = [f"{TS}error: connection refused"] * 4
+    others = [line for i in range(25) for line in (f"{TS}error: unit {_name(i)} failed", *gap)]  # 25 keys
+    result = scan("\n".join([*repeated, *gap, *others, *repeated]) + "\n")
+    refused = [b for b in result.raw_blocks if "error: connection refused" in b.lines.values()]
+    assert [sorted(b.weights) for b in refused] == [[0, 1, 2], [133, 134, 135]]
+
+
+def test_a_long_line_kept_after_evidence_is_kept_cleaned_never_whole() -> None:
+    wide = "x" * (1024 * 1024)
+    log = f"{TS}error: the bundle below is not valid\n{TS}\x1b[31m{wide}\x1b[0m\n{TS}ok\n"
+    block = scan(log).raw_blocks[0]
+    assert block.lines == {0: "error: the bundle below is not valid", 1: "x" * 2000, 2: "ok"}
+    assert type(block.lines[1]) is str
+
+
+def test_group_lines_are_taken_in_wherever_the_chunks_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The step of an evidence line is the last `Run` group before it, whatever group lines, echoed markers
+    and chunk boundaries lie between."""
+    lines = ["##[group]Run make", "##[endgroup]", "error: first"]
+    for i in range(30):
+        lines += [f"##[group]Run step {i}", "echo '##[group]Run not a group'", "##[group]Details", "##[endgroup]"]
+    lines += ["error: last", "##[error]Process completed with exit code 2."]
+    log = "".join(f"{TS}{line}\n" for line in lines)
+
+    def steps() -> list[tuple[int, int, str | None]]:
+        result = scan(log)
+        assert result.step == "Run step 29" and result.grouped
+        return [(b.start, b.end, b.step) for b in result.raw_blocks]
+
+    assert steps() == [(2, 2, "Run make"), (len(lines) - 2, len(lines) - 1, "Run step 29")]
+    for chunk in (64, 200, 1000):
+        monkeypatch.setattr(stream_module, "CHUNK", chunk)
+        assert steps() == [(2, 2, "Run make"), (len(lines) - 2, len(lines) - 1, "Run step 29")]

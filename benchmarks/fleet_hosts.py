@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
-import json
 import os
 import signal
 import subprocess
@@ -35,9 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 import postgres  # noqa: E402
-from fleet_poll import FleetGitHub  # noqa: E402
+from fleet_poll import FleetGitHub, cycle  # noqa: E402
 
-from cicd_agent.cli.main import invoke  # noqa: E402
 from cicd_agent.config.settings import StateConfig  # noqa: E402
 from cicd_agent.remediation.poll import window_start  # noqa: E402
 from cicd_agent.store import Store  # noqa: E402
@@ -135,18 +132,6 @@ def fleet(server: postgres.Server, args: argparse.Namespace, work: Path) -> None
             log.close()
 
 
-def one_cycle() -> float:
-    out = io.StringIO()
-    started = time.perf_counter()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = invoke(["run", "--json"])
-    took = time.perf_counter() - started
-    report = json.loads(out.getvalue())
-    if code != 0 or report["errors"]:
-        raise SystemExit(f"the cycle did not go as planned (exit {code}): {report['errors'][:3]}")
-    return took
-
-
 def single_host(server: postgres.Server, args: argparse.Namespace, work: Path) -> None:
     print(f"## one host, {args.single} repositories, budget off: SQLite vs PostgreSQL (idle cycle, median of 3)")
     print("| latency | SQLite | PostgreSQL | ratio (target <= 1.5) |")
@@ -164,8 +149,8 @@ def single_host(server: postgres.Server, args: argparse.Namespace, work: Path) -
             else:
                 os.environ.pop("CICD_AGENT_STATE_URL", None)
             github.rotate()
-            one_cycle()  # every repository answers 200: the ETags are stored
-            figures.append(sorted(one_cycle() for _ in range(3))[1])
+            cycle()  # every repository answers 200: the ETags are stored
+            figures.append(sorted(cycle() for _ in range(3))[1])
         os.environ.pop("CICD_AGENT_STATE_URL", None)
         sqlite, pg = figures
         print(f"| {latency * 1000:g} ms | {sqlite:.2f} s | {pg:.2f} s | {pg / sqlite:.2f} |", flush=True)

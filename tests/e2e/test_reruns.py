@@ -9,15 +9,8 @@ from pathlib import Path
 
 from harness import Loop
 
-from cicd_agent.config.parse import load_config
-from cicd_agent.effects.gateway import Effects
-from cicd_agent.effects.notify import Notifier
-from cicd_agent.github.client import GitHubClient
-from cicd_agent.modes.wiring import build_ports
 from cicd_agent.remediation import operations
-from cicd_agent.remediation.context import Ports
 from cicd_agent.remediation.cycle import run_cycle
-from cicd_agent.store import Store
 
 REPO = "demo/flaky-tests"
 WORKFLOW = """name: CI
@@ -60,20 +53,6 @@ def _files(script: str) -> dict[str, bytes]:
     return {"README.md": b"# tests\n", ".github/workflows/ci.yml": WORKFLOW.format(script=script).encode()}
 
 
-def _ports(loop: Loop, store: Store, now: list[float]) -> Ports:
-    github = GitHubClient(loop.sandbox.base_url, loop.sandbox.token, seconds_between_writes=0)
-    return build_ports(
-        load_config("cicd-agent.toml"),
-        github,
-        Effects(github, notifier=Notifier([])),
-        store,
-        state_dir=Path(".cicd-agent"),
-        token=loop.sandbox.token,
-        echo=lambda message: None,
-        now=lambda: now[0],
-    )
-
-
 def _issues(loop: Loop) -> list[dict[str, object]]:
     return list(loop.api("GET", f"/repos/{REPO}/issues?labels=cicd-agent&state=all"))
 
@@ -86,7 +65,7 @@ def test_a_rate_limit_is_re_run_after_the_wait_its_log_states(loop: Loop) -> Non
     Path(".cicd-agent").mkdir(exist_ok=True)
     store = loop.store()
     try:
-        ports = _ports(loop, store, now)
+        ports = loop.ports(store, now=lambda: now[0])
         (held,) = run_cycle(ports, loop.repos).decisions
         assert held.decision == "deferred" and "900 s its log states" in held.reason
         assert run_cycle(ports, loop.repos).decisions == []  # held back: not explained again, nothing decided

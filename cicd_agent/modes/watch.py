@@ -204,8 +204,6 @@ def watch(
 
     def sweep_tick() -> None:
         assert sweep is not None
-        if not ports.store.lead():
-            return
         if fleet.discovers and not fleet.discovered:
             discover()  # this host has just taken the lead
         report = Report()

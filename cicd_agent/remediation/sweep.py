@@ -73,7 +73,11 @@ class Sweep:
 
     def tick(self, p: Ports, report: Report) -> list[str]:
         """Poll the repositories due now (their failures handled as a cycle's are; while paused, every write
-        held as a cycle's are); returns them."""
+        held as a cycle's are); returns them. Only the fleet's leader sweeps: on another host the round is
+        dropped, and one starts afresh on the host that takes the lead."""
+        if not p.store.lead():
+            self.round = None
+            return []
         fresh = next_round(self.round, self.repos(), p.now(), self.interval)
         if fresh is not None:
             self.round = fresh

@@ -12,6 +12,7 @@ from cicd_agent.remediation import operations
 from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.remediation.sweep import Sweep
 from cicd_agent.store import Store
+from cicd_agent.store.postgres import PostgresBackend
 
 REPOS = ["demo/format-check", "demo/failing-test"]
 
@@ -79,3 +80,22 @@ def test_a_tick_while_paused_holds_every_write(loop: Loop) -> None:
         assert ("github.comment", "demo/failing-test#1") in held
     finally:
         store.close()
+
+
+def test_only_the_fleet_s_leader_sweeps_and_another_host_takes_over_when_it_goes(loop: Loop, postgres_url: str) -> None:
+    loop.setup("unfixable")
+    clock = Clock()
+    leader, other = Store(PostgresBackend(postgres_url)), Store(PostgresBackend(postgres_url))
+    try:
+        assert leader.lead()  # the first host to ask leads the fleet
+        sweep = Sweep(lambda: ["demo/failing-test"], 60.0)
+        loop.sandbox.requests.clear()
+        assert sweep.tick(loop.ports(other, clock), Report()) == []  # not the leader: nothing polled
+        assert _polled(loop) == []
+        leader.close()  # the leader's host goes: its connection, and the lead with it
+        report = Report()
+        assert sweep.tick(loop.ports(other, clock), report) == ["demo/failing-test"]
+        assert [d.decision for d in report.decisions] == ["reported"]
+        assert _polled(loop) == ["/repos/demo/failing-test/actions/runs"]
+    finally:
+        other.close()

@@ -78,8 +78,10 @@ def test_a_listing_that_fails_is_an_error_and_the_named_repositories_are_still_h
     report = result.json()
     assert [(d["repo"], d["decision"]) for d in report["decisions"]] == [("demo/failing-test", "reported")]
     assert report["errors"] == [
-        "discovering repositories: not found while listing the repositories of nobody: Not Found (check the "
-        "repository name and that the token can see it); watching only the named repositories"
+        "discovering repositories: GitHub knows no organisation nobody that the credentials can see (GET "
+        "/orgs/nobody/repos answered 404) (check the owner's name; a user account's repositories are listed by "
+        'a GitHub App installed on it with github.discover = "installation", or named one by one); watching only '
+        "the named repositories"
     ]
 
 

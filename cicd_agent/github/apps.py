@@ -8,7 +8,7 @@ import threading
 import urllib.parse
 from typing import Any
 
-from github import Auth, Github, GithubIntegration
+from github import Auth, Github, GithubException, GithubIntegration
 
 from cicd_agent.errors import AgentError
 from cicd_agent.github.errors import api
@@ -52,13 +52,23 @@ class GitHubFleet:
 
     @api("listing the repositories of {org}")
     def org_repositories(self, org: str) -> list[ListedRepo]:
-        """Every repository of an organisation the credentials can see (`GET /orgs/{org}/repos`, every page)."""
+        """Every repository of an organisation the credentials can see (`GET /orgs/{org}/repos`, every page). A user
+        account's name is answered 404 there, as an organisation that is not there: the error says both."""
         found: list[ListedRepo] = []
         path = f"/orgs/{urllib.parse.quote(org, safe='')}/repos"
         for page in range(1, MAX_REPO_PAGES + 1):
-            headers, data = self.gh.requester.requestJsonAndCheck(
-                "GET", path, {"type": "all", "per_page": 100, "page": page}
-            )
+            try:
+                headers, data = self.gh.requester.requestJsonAndCheck(
+                    "GET", path, {"type": "all", "per_page": 100, "page": page}
+                )
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise
+                raise AgentError(  # GitHub answers a user account's name (or one it hides) so
+                    f"GitHub knows no organisation {org} that the credentials can see (GET {path} answered 404)",
+                    fix="check the owner's name; a user account's repositories are listed by a GitHub App installed "
+                    'on it with github.discover = "installation", or named one by one',
+                ) from None
             found += [listed_repo(item) for item in data]
             if next_link(headers) is None:
                 break

@@ -6,7 +6,8 @@ When `agent serve` starts, and as each sweep round starts, the attempts since th
 succeeded, the store has not handled that GUID (its first copy may have arrived while GitHub still counted the
 attempt failed, past its 10 s), its event is one the agent uses, and its latest attempt failed the way downtime
 fails (no answer, a timeout, a 5xx, 408, 429; the receiver's own refusals, 401 and 400, would be refused again).
-Each GUID is asked for at most `store.deliveries.MAX_REDELIVERIES` times, by one host (a claim in the store).
+Each GUID is asked for at most `store.deliveries.MAX_REDELIVERIES` times, by one host (a claim in the store); one
+GitHub refused to redeliver (or did not answer) is looked at again by the next look, however old it is.
 Whatever comes back is handled once: the receiver's drain claims each GUID in the store. While the agent is
 paused, the sweep runs this on ports that hold every write (`held.unless_paused`): the requests are held.
 """
@@ -77,14 +78,15 @@ def redeliver_missed(p: Ports, report: Report) -> int:
         report.error(p, f"reading the App's webhook deliveries: {exc}; the sweep catches their failures up")
         return 0
     chosen = to_redeliver(attempts, p.store.handled_deliveries(sorted({a.guid for a in attempts})))
-    asked = 0
+    asked, look_again_from = 0, now  # the next look starts there: a refused request is asked for again then
     for delivery in chosen:
         if not p.store.claim_redelivery(delivery.guid, delivery.event, now=now, attempted_since=delivery.delivered_at):
             continue  # asked for already (by this host or another), and GitHub has not tried it since
         try:
             p.effects.redeliver(delivery)
         except AgentError as exc:
-            p.store.release_redelivery(delivery.guid)  # not asked for after all: a later look asks again
+            p.store.release_redelivery(delivery.guid)  # not asked for after all: the next look asks again
+            look_again_from = min(look_again_from, delivery.delivered_at)
             report.error(p, f"redelivering webhook delivery {delivery.guid}: {exc}")
             continue
         asked += 1
@@ -92,6 +94,6 @@ def redeliver_missed(p: Ports, report: Report) -> int:
         p.echo(f"asked GitHub to redeliver {asked} webhook deliveries that failed (since the last look)")
     if not complete:
         p.echo(f"only the newest {len(attempts)} webhook delivery attempts were read: the sweep catches up the rest")
-    p.store.set_meta(CHECKED_KEY, json.dumps({"at": now}))
+    p.store.set_meta(CHECKED_KEY, json.dumps({"at": look_again_from}))
     p.store.forget_deliveries(before=now - window - 86400)
     return asked

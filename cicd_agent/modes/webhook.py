@@ -208,14 +208,16 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
 def drain(p: Ports, fleet: Fleet, receiver: Receiver, report: Report) -> int:
     """Everything queued, into the pipeline: each delivery once (by its GUID, in the store: a redelivery or a
     retry of one already handled is skipped), failures decided as a poll would, fix-branch runs judged, drafts
-    waiting for approval looked at, the repositories discovered again after an installation changed. Returns how
-    many deliveries were taken."""
+    waiting for approval looked at, the repositories discovered again after an installation changed (at most once a
+    `discovery.REFRESH_GAP`: a burst of installation webhooks is one listing). Returns how many deliveries were
+    taken."""
     deliveries = receiver.take()
     if not deliveries:
+        fleet.refresh_if_changed(p, report)  # installation webhooks held back by the gap between listings
         return 0
     with unless_paused(p, report) as q:  # paused: decided as usual, every write held
         failures: list[WorkflowRun] = []
-        fix_runs = installation = False
+        fix_runs = False
         for delivery in deliveries:
             routed = route(fleet, delivery)
             if routed.kind is Kind.IGNORED:
@@ -230,11 +232,10 @@ def drain(p: Ports, fleet: Fleet, receiver: Receiver, report: Report) -> int:
             elif routed.kind is Kind.FIX_RUN:
                 fix_runs = True
             elif routed.kind is Kind.INSTALLATION:
-                installation = True
+                fleet.installation_changed()
             elif routed.kind is Kind.APPROVAL:
                 approval_event(q, report, delivery, routed)
-        if installation:
-            fleet.refresh(q, report)
+        fleet.refresh_if_changed(q, report)
         if fix_runs:
             process_health_checks(q, report)
         if failures:
@@ -287,7 +288,8 @@ def serve(
 
     def drain_job() -> None:
         report = Report()
-        if drain(p, fleet, receiver, report) and (report.decisions or report.errors):
+        drain(p, fleet, receiver, report)
+        if report.decisions or report.errors:  # a listing held back by the gap may fail with nothing queued
             on_report(report)
 
     def process_metrics() -> dict[str, float]:

@@ -25,6 +25,7 @@ from cicd_agent.remediation.context import Ports, Report
 from cicd_agent.store import Store
 
 DISCOVERY_KEY = "discovery"  # the store's meta: the last discovery's summary, for `agent status`
+REFRESH_GAP = 60.0  # seconds: installation webhooks list the repositories again at most once a gap
 EVERY = RepoConfig(name="*/*")  # `discover = "installation"` with no [[repos]] entry: every repository it sees
 
 
@@ -94,6 +95,8 @@ class Fleet:
         self._names: list[str] = list(fixed) or exact_names(config)
         self._lock = threading.Lock()
         self.discovered = False  # a discovery has succeeded in this process
+        self._changed = False  # an installation webhook asked for a listing not made yet
+        self._changed_listing_at: float | None = None  # when the last listing an installation webhook asked for ran
 
     @property
     def discovers(self) -> bool:
@@ -123,6 +126,20 @@ class Fleet:
         with self._lock:
             self._names.append(name)
         return True
+
+    def installation_changed(self) -> None:
+        """An installation webhook said its repositories changed: `refresh_if_changed` lists them again."""
+        self._changed = True
+
+    def refresh_if_changed(self, p: Ports, report: Report) -> Selection | None:
+        """List again when an installation webhook asked for it, at most once every REFRESH_GAP: a burst of them (an
+        owner adding repositories one by one) makes one listing now and one when the gap is over, not one each."""
+        if not self._changed:
+            return None
+        if self._changed_listing_at is not None and p.now() < self._changed_listing_at + REFRESH_GAP:
+            return None
+        self._changed, self._changed_listing_at = False, p.now()
+        return self.refresh(p, report)
 
     def refresh(self, p: Ports, report: Report) -> Selection | None:
         """List the repositories again and watch what the config selects among them; a listing that fails is an

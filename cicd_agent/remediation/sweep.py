@@ -73,7 +73,8 @@ class Sweep:
 
     def tick(self, p: Ports, report: Report) -> list[str]:
         """Poll the repositories due now (their failures handled as a cycle's are; while paused, every write
-        held as a cycle's are); returns them. Only the fleet's leader sweeps: on another host the round is
+        held as a cycle's are); returns them. One no longer watched (a discovery dropped it since the round
+        started) is passed over. Only the fleet's leader sweeps: on another host the round is
         dropped, and one starts afresh on the host that takes the lead."""
         if not p.store.lead():
             self.round = None
@@ -83,6 +84,9 @@ class Sweep:
             self.round = fresh
         assert self.round is not None
         batch, self.round = due(self.round, p.now())
+        if batch and fresh is None:  # a discovery since the round started may have dropped some
+            watched = {name.lower() for name in self.repos()}
+            batch = [name for name in batch if name.lower() in watched]
         if fresh is None and not batch:
             return []
         with unless_paused(p, report) as q:

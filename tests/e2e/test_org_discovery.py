@@ -10,6 +10,9 @@ from pathlib import Path
 from e2e.test_auth import app_keys
 from harness import SETTINGS, AgentServer, Loop, read_state, wait_for
 
+from cicd_agent.modes.webhook import Delivery, Receiver, drain
+from cicd_agent.remediation.context import Report
+from cicd_agent.remediation.discovery import REFRESH_GAP, Fleet
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.scenarios import SCENARIOS, install_scenarios
 from cicd_agent.store import Store
@@ -75,8 +78,10 @@ def test_a_listing_that_fails_is_an_error_and_the_named_repositories_are_still_h
     report = result.json()
     assert [(d["repo"], d["decision"]) for d in report["decisions"]] == [("demo/failing-test", "reported")]
     assert report["errors"] == [
-        "discovering repositories: not found while listing the repositories of nobody: Not Found (check the "
-        "repository name and that the token can see it); watching only the named repositories"
+        "discovering repositories: GitHub knows no organisation nobody that the credentials can see (GET "
+        "/orgs/nobody/repos answered 404) (check the owner's name; a user account's repositories are listed by "
+        'a GitHub App installed on it with github.discover = "installation", or named one by one); watching only '
+        "the named repositories"
     ]
 
 
@@ -131,3 +136,34 @@ def _decided(store: Store) -> list[tuple[str, str]]:
 def _handled(store: Store) -> list[tuple[str, str]]:
     """The decisions that handle a failure (not the later ones about its fix)."""
     return [(repo, decision) for repo, decision in _decided(store) if decision in ("fix_opened", "reported")]
+
+
+def test_a_flood_of_installation_webhooks_lists_the_repositories_once_a_gap_not_once_each(loop: Loop) -> None:
+    """Each `installation_repositories` delivery asks for a listing; a burst of them (an owner adding repositories
+    one by one) is one listing now and one when the gap is over, not a listing per delivery: each listing of a
+    large installation is hundreds of requests."""
+    _org_with_an_archived_repository_and_a_fork(loop.sandbox)
+    Path("cicd-agent.toml").write_text(SETTINGS.format(extra="") + '[[repos]]\nname = "demo/*"\n')
+    assert loop.agent("run").code == 0  # the state directory
+    clock = [1_000_000.0]
+    store = loop.store()
+    ports = loop.ports(store, now=lambda: clock[0])
+    fleet = Fleet(ports.config)
+    receiver = Receiver("secret", "/webhook", echo=lambda message: None)
+    before = len(loop.sandbox.requests)
+    listings = lambda: sum(1 for r in loop.sandbox.requests[before:] if r["path"] == "/orgs/demo/repos")  # noqa: E731
+    payload = {"action": "added", "installation": {"id": 77}, "repositories_added": []}
+    for second in range(30):  # one delivery a second, each drained on its own
+        receiver.queue.put_nowait(Delivery(f"guid-{second}", "installation_repositories", payload))
+        drain(ports, fleet, receiver, Report())
+        clock[0] += 1.0
+    try:
+        assert listings() == 1
+        assert fleet.names() == ["demo/failing-test", "demo/format-check"]
+        clock[0] += REFRESH_GAP
+        drain(ports, fleet, receiver, Report())  # nothing new arrived: the deliveries held back are listed for now
+        assert listings() == 2
+        drain(ports, fleet, receiver, Report())
+        assert listings() == 2
+    finally:
+        store.close()

@@ -99,3 +99,25 @@ def test_only_the_fleet_s_leader_sweeps_and_another_host_takes_over_when_it_goes
         assert _polled(loop) == ["/repos/demo/failing-test/actions/runs"]
     finally:
         other.close()
+
+
+def test_a_repository_no_longer_watched_mid_round_is_not_polled(loop: Loop) -> None:
+    """A discovery during a round drops a repository (removed from the installation, archived): the round does not
+    poll it at its moment (GitHub would refuse it, or it is no longer the agent's to fix)."""
+    loop.setup("format", "unfixable")
+    clock, watched = Clock(), list(REPOS)
+    sweep = Sweep(lambda: list(watched), 100.0)
+    store = _store(loop)
+    try:
+        ports = loop.ports(store, now=clock)
+        loop.sandbox.requests.clear()
+        assert sweep.tick(ports, Report()) == ["demo/format-check"]
+        watched.remove("demo/failing-test")  # the next discovery no longer lists it
+        clock.at += 50.0
+        assert sweep.tick(ports, Report()) == []
+        assert _polled(loop) == ["/repos/demo/format-check/actions/runs"]
+        clock.at += 50.0
+        assert sweep.tick(ports, Report()) == ["demo/format-check"]  # the next round, over what is watched now
+        assert sweep.round is not None and sweep.round.repos == ("demo/format-check",)
+    finally:
+        store.close()

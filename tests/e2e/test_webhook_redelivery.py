@@ -5,12 +5,22 @@ asked for again."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from e2e.test_auth import app_keys
-from harness import SETTINGS, AgentServer, read_state, wait_for
+from github import Auth
+from harness import SETTINGS, AgentServer, Loop, read_state, wait_for
 
+from cicd_agent.config.parse import load_config
+from cicd_agent.effects.gateway import Effects
+from cicd_agent.effects.notify import Notifier
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.modes.redelivery import redeliver_missed
+from cicd_agent.modes.wiring import build_ports
+from cicd_agent.remediation.context import Report
 from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.model import Fault
 from cicd_agent.sandbox.scenarios import install_scenarios
 from cicd_agent.store import Store
 
@@ -78,3 +88,42 @@ def test_deliveries_failed_during_downtime_are_redelivered_on_start_and_handled_
         ("demo/failing-test", "reported"),
         ("demo/format-check", "fix_opened"),
     ]
+
+
+def test_a_redelivery_github_refused_is_asked_for_again_at_the_next_look(loop: Loop) -> None:
+    """After two hours down, GitHub refuses the first two redelivery requests: the next look (a sweep round later)
+    lists those deliveries again and asks for them, rather than looking only at what failed since the last look."""
+    private, public = app_keys()
+    install_scenarios(loop.sandbox, ["format", "unfixable"])
+    loop.sandbox.register_app("4242", public, 77)
+    loop.sandbox.webhooks.configure("http://127.0.0.1:9/nothing-listens", "secret")
+    assert loop.sandbox.settle() == 2  # both deliveries fail
+    Path("cicd-agent.toml").write_text(
+        SETTINGS.format(extra="").replace("[github]\n", APP, 1) + "".join(f'[[repos]]\nname = "{n}"\n' for n in REPOS)
+    )
+    Path(".cicd-agent").mkdir()
+    auth = Auth.AppAuth("4242", private).get_installation_auth(77)
+    github = GitHubClient(loop.sandbox.base_url, None, auth=auth, seconds_between_writes=0)
+    clock = [time.time() + 7200.0]  # the agent comes back two hours later
+    store = loop.store()
+    ports = build_ports(
+        load_config("cicd-agent.toml"),
+        github,
+        Effects(github, notifier=Notifier([])),
+        store,
+        state_dir=Path(".cicd-agent"),
+        token=None,
+        echo=lambda message: None,
+        now=lambda: clock[0],
+    )
+    asked = lambda: [r for r in loop.sandbox.requests if r["method"] == "POST" and "/attempts" in r["path"]]  # noqa: E731
+    try:
+        loop.sandbox.inject(Fault("POST", r"/app/hook/deliveries/\d+/attempts", status=422, times=2))
+        report = Report()
+        assert redeliver_missed(ports, report) == 0
+        assert len(report.errors) == 2 and len(asked()) == 2
+        clock[0] += 3600.0  # the next sweep round
+        assert redeliver_missed(ports, Report()) == 2
+        assert len(asked()) == 4
+    finally:
+        store.close()

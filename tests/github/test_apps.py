@@ -44,7 +44,7 @@ def test_the_installation_and_an_organisation_list_their_repositories(sandbox: S
     sandbox.select_repositories("4242", ["demo/format-check"])
     assert gh.installation_repositories() == [ListedRepo("demo/format-check")]
     assert gh.org_repositories("demo") == [ListedRepo("demo/format-check")]  # what the installation can see
-    with pytest.raises(AgentError, match="listing the repositories of nobody"):
+    with pytest.raises(AgentError, match=r"no organisation nobody .*a user account.s repositories"):
         gh.org_repositories("nobody")
 
 

@@ -62,9 +62,11 @@ def test_a_summary_line_decides_only_when_no_older_part_says_more() -> None:
     daemon = ["e: Daemon compilation failed: Connection to the Kotlin daemon has been unexpectedly lost."]
     wrapper = ["   > Compilation error. See log for more details", "BUILD FAILED in 4m 12s"]
     assert decide([wrapper, daemon]).category == "infra.out-of-memory"
-    assert decide([wrapper, ["e: file:///w/app/Sync.kt:33:17 Unresolved reference 'remoteId'."]]).tool == "kotlin"
+    kotlin = ["e: file:///w/app/Sync.kt:33:17 Unresolved reference 'remoteId'."]
+    assert decide([wrapper, kotlin]).tool == "kotlin"
     # a summary that shares its part with a line that tells yields to it, whatever the catalogue's order
-    assert decide([[*summary, "    store_test.go:33: got 3 entries, want 2", "--- FAIL: TestEvict (0.00s)"]]).tool == "go"
+    told = ["    store_test.go:33: got 3 entries, want 2", "--- FAIL: TestEvict (0.00s)"]
+    assert decide([[*summary, *told]]).tool == "go"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,9 @@ coverage threshold, a rate limit, a full disk, a lockfile out of date); general 
 A row marked `fallback` (deprecation warnings) only decides when nothing else in the failing step did:
 GitHub prints those warnings in jobs that fail for other reasons. A row's `step` pattern is tried on the
 failing step's title when its output has no recognisable line (`gofmt -l` prints only file names).
+A row marked `summary` is a tool's closing line that points elsewhere (`FAIL <package>`, `Compilation
+error. See log for more details`): it decides only when no older part of the final failure matches a row,
+so the daemon that vanished or the runtime that aborted before it is what the failure is called.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 DATA = Path(__file__).with_name("catalogue.toml")
 RERUN, FIX, REPORT = "rerun", "fix", "report"
 STRATEGIES = (RERUN, FIX, REPORT)
-_ROW_KEYS = {"category", "tool", "pattern", "examples", "step", "tool_from", "fallback", "general"}
+_ROW_KEYS = {"category", "tool", "pattern", "examples", "step", "tool_from", "fallback", "general", "summary"}
 
 
 class CatalogueError(ValueError):
@@ -51,6 +54,7 @@ class Row:
     tool_from: str = ""  # a pattern whose group(1) over the matched lines refines the tool (a hook id)
     fallback: bool = False
     general: bool = False  # a general detector: what any tool may say, tried before each tool's own phrases
+    summary: bool = False  # a summary pointing elsewhere: decides only when no older part says more
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ def _row(index: int, table: dict[str, Any], categories: dict[str, Category]) -> 
         tool_from=table.get("tool_from", ""),
         fallback=bool(table.get("fallback", False)),
         general=bool(table.get("general", False)),
+        summary=bool(table.get("summary", False)),
     )
 
 
@@ -157,8 +162,11 @@ def markdown() -> str:
         "runner's `##[error]` line that ended the step) and that step's evidence blocks. They are tried newest",
         "first; the first of them in which any row matches decides, and within it the first row of the table",
         "below (rows are in priority order, specific before general). A network error the job recovered from",
-        "earlier in the step therefore does not outrank the compile error at its end. When nothing matches: a",
-        "row's step pattern against the failing step's title (`gofmt -l` prints only file names), then the",
+        "earlier in the step therefore does not outrank the compile error at its end. A *summary* row (a tool's",
+        "closing line that points elsewhere: `FAIL <package>`, `Compilation error. See log for more details`)",
+        "decides only when no older part matches a row: what it summarises (a crash, a vanished daemon) names",
+        "the failure. When nothing matches: a row's step pattern against the failing step's title (`gofmt -l`",
+        "prints only file names; `--fail-under-lines` names a coverage threshold; `lint` names a linter), then the",
         "*fallback* rows (GitHub's deprecation warnings, printed in jobs that fail for other reasons) anywhere",
         "in the log, else `unknown`.",
         "",
@@ -197,6 +205,7 @@ def markdown() -> str:
     ]
     for row in rows():
         tool = row.tool + (" (fallback)" if row.fallback else "") + (" (general)" if row.general else "")
+        tool += " (summary)" if row.summary else ""
         lines.append(f"| `{row.category}` | {tool} | `{_cell(row.pattern)}` | `{_cell(row.examples[0])}` |")
     return "\n".join(lines) + "\n"
 

@@ -4,6 +4,7 @@ The parts are tried newest first: the failing step's last output lines (with the
 the step), then its evidence blocks from the last to the first. The first part in which any row matches
 decides, and within it the first row of the catalogue (specific rows come before general ones). So a
 network error the job recovered from earlier in the step does not outrank the compile error at its end.
+A summary row (a closing line that points elsewhere) decides only when no older part matches a row.
 When no part matches: a row's step pattern on the failing step's title, then the fallback rows
 (deprecation warnings) anywhere in the log, else `unknown`.
 """
@@ -51,12 +52,20 @@ def tool_of(compiled: Compiled, lines: Sequence[str]) -> str:
 def decide(parts: Sequence[Sequence[str]], step: str | None = None, warnings: Sequence[str] = ()) -> Decision:
     """The category of a failure from its parts, newest first (see the module docstring)."""
     primary = [c for c in compiled_rows() if not c.row.fallback]
+    telling = [c for c in primary if not c.row.summary]
+    summaries = [c for c in primary if c.row.summary]
+    everything = [text for part in parts for text in part]
+    deferred: tuple[Compiled, str, int] | None = None
     for number, lines in enumerate(parts):
-        found = first_match(lines, primary)
+        found = first_match(lines, telling)
         if found is not None:
             compiled, text = found
-            everything = [text for part in parts for text in part]
             return Decision(compiled.row.category, tool_of(compiled, everything), text, compiled, number)
+        if deferred is None and (summary := first_match(lines, summaries)) is not None:
+            deferred = (*summary, number)
+    if deferred is not None:
+        compiled, text, number = deferred
+        return Decision(compiled.row.category, tool_of(compiled, everything), text, compiled, number)
     if step:
         for compiled in primary:
             if compiled.step is not None and compiled.step.search(step):

@@ -46,7 +46,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(\.\w{1,10})[:(\[](\d+)(?:[:,](\d+))?[)\]]?"), r"\1:<LINE>"),
     (re.compile(r"(?:\blocalhost|<IP>|\b[\w-]+\.[\w.-]+):\d{2,5}\b"), "<HOST>:<PORT>"),
     (re.compile(r"\b(port|pid|PID|thread|Thread|process)([ =:#]+)\d+"), r"\1\2<N>"),
+    (re.compile(r"\b(?:\d+(?:\.\d+)?(?:h|m|s|ms|µs|us|ns)){2,}\b"), "<DUR>"),  # Go's and kubectl's 2m5s, 1h0m3.5s
     (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b"), "<DUR>"),
+    (re.compile(r"<DUR>(?: <DUR>)+"), "<DUR>"),  # 4m 12s and 58s are one duration
     (re.compile(r"\b\d+(?:\.\d+)?%"), "<PCT>"),
     (re.compile(r"\b\d+/\d+\b"), "<N>/<N>"),
     (re.compile(r"\b(line|col|column|row)\s+\d+\b", re.IGNORECASE), r"\1 <N>"),

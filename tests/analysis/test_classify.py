@@ -51,6 +51,40 @@ def test_a_step_title_decides_only_when_no_output_line_did() -> None:
     assert decide([["FAILED t.py::x"]], step="Run gofmt -l . && pytest").category == "test.failure"
 
 
+def test_a_summary_line_decides_only_when_no_older_part_says_more() -> None:
+    """`FAIL <package>` and 'See log for more details' point elsewhere: a crash or a vanished daemon before them
+    names the failure; alone, or beside a line that tells, they still decide."""
+    summary = ["FAIL\tgithub.com/acme/cache/store\t0.027s", "FAIL"]
+    crash = ["fatal error: concurrent map writes", "goroutine 37 [running]:"]
+    assert decide([summary, crash]).category == "crash"
+    assert decide([summary]).category == "test.failure"
+    assert decide([summary, ["--- FAIL: TestEvict (0.00s)"], crash]).category == "test.failure"
+    daemon = ["e: Daemon compilation failed: Connection to the Kotlin daemon has been unexpectedly lost."]
+    wrapper = ["   > Compilation error. See log for more details", "BUILD FAILED in 4m 12s"]
+    assert decide([wrapper, daemon]).category == "infra.out-of-memory"
+    kotlin = ["e: file:///w/app/Sync.kt:33:17 Unresolved reference 'remoteId'."]
+    assert decide([wrapper, kotlin]).tool == "kotlin"
+    # a summary that shares its part with a line that tells yields to it, whatever the catalogue's order
+    told = ["    store_test.go:33: got 3 entries, want 2", "--- FAIL: TestEvict (0.00s)"]
+    assert decide([[*summary, *told]]).tool == "go"
+
+
+@pytest.mark.parametrize(
+    ("step", "category"),
+    [
+        ("Run cargo llvm-cov --workspace --fail-under-lines 85", "coverage.threshold"),
+        ("Run pytest --cov=app --cov-fail-under=90", "coverage.threshold"),
+        ("Run npm run lint", "lint"),
+        ("Run dart analyze --fatal-infos", "lint"),
+        ("Run github/codeql-action/analyze@v3", "unknown"),
+        ("Run ./scripts/release.sh", "unknown"),
+    ],
+)
+def test_the_failing_steps_own_command_names_a_coverage_floor_or_a_linter(step: str, category: str) -> None:
+    """A tool that fails silently (cargo llvm-cov under its floor prints only its table) is named by its command."""
+    assert decide([["TOTAL   310   71   77.10%"]], step=step).category == category
+
+
 def test_a_deprecation_warning_decides_only_when_nothing_else_did() -> None:
     warning = "##[warning]Node.js 16 actions are deprecated. Please update the following actions to use Node.js 20"
     assert decide([["tar: Exiting with failure status"]], warnings=[warning]).category == "actions.deprecated-version"

@@ -19,6 +19,11 @@ from cicd_agent.analysis.normalize import key, normalize
         ("worker pid 4242 died", "worker pid <N> died"),
         ("commit 3f786850e387550fdab836ed7e6dc881de23001b", "commit <HEX>"),
         ("took 12.5s, 3 ms", "took <DUR>, <DUR>"),
+        # Go's and kubectl's compound durations, and Gradle's `4m 12s`, are one duration like `58s`
+        ("Warning  Failed  2m5s  kubelet  Error: ErrImagePull", "Warning Failed <DUR> kubelet Error: ErrImagePull"),
+        ("--- FAIL: TestSlow (1m30.5s)", "--- FAIL: TestSlow (<DUR>)"),
+        ("BUILD FAILED in 4m 12s", "BUILD FAILED in <DUR>"),
+        ("BUILD FAILED in 58s", "BUILD FAILED in <DUR>"),
         ("progress 45% (12/30)", "progress <PCT> (<N>/<N>)"),
         ("ModuleNotFoundError: No module named 'yaml'", "ModuleNotFoundError: No module named 'yaml'"),
         # re-run noise issue 13 found

@@ -730,14 +730,24 @@ CASES: list[Case] = [
     Case(
         "install-script-requirements-variable-runtime-import",
         M,
-        "an HTTP client: scripts/install runs `\"$PIP\" install -r \"$REQUIREMENTS\"`; requirements.txt installs `-e .[http2,socks]` and pins tooling: a runtime import goes to [project].dependencies",
-        {**CLIENT_FILES, "netclient/_models.py": "import idna\nimport dateutil.parser\n", "tests/test_models.py": "import netclient._models\n"},
+        'an HTTP client: scripts/install runs `"$PIP" install -r "$REQUIREMENTS"`; requirements.txt installs `-e .[http2,socks]` and pins tooling: a runtime import goes to [project].dependencies (two entries are no sorted order to keep)',
+        {
+            **CLIENT_FILES,
+            "netclient/_models.py": "import idna\nimport dateutil.parser\n",
+            "tests/test_models.py": "import netclient._models\n",
+        },
         collecting(
             "tests/test_models.py",
-            [("tests/test_models.py", 1, "import netclient._models"), ("netclient/_models.py", 2, "import dateutil.parser")],
+            [
+                ("tests/test_models.py", 1, "import netclient._models"),
+                ("netclient/_models.py", 2, "import dateutil.parser"),
+            ],
             "dateutil",
         ),
-        edits={"pyproject.toml": [('    "idna",\n    "rich",\n]', '    "idna",\n    "python-dateutil",\n    "rich",\n]')]},
+        edits={
+            "pyproject.toml": [('    "idna",\n    "rich",\n]', '    "idna",\n    "rich",\n    "python-dateutil",\n]')]
+        },
+        job="Python 3.12",
     ),
     Case(
         "install-script-requirements-variable-test-import",
@@ -746,6 +756,7 @@ CASES: list[Case] = [
         {**CLIENT_FILES, "tests/test_models.py": "import responses\n"},
         collecting("tests/test_models.py", [("tests/test_models.py", 1, "import responses")], "responses"),
         edits={"requirements.txt": [("pytest-cov==5.0.0\n", "pytest-cov==5.0.0\nresponses==0.25.3\n")]},
+        job="Python 3.12",
     ),
     Case(
         "constraints-file-is-not-a-declaration",
@@ -761,12 +772,20 @@ CASES: list[Case] = [
         "requirements/local.txt (`-r base.txt`) is what CI installs; production.txt also includes base.txt: a runtime import goes to base.txt, pinned with its URL habit left alone",
         COOKIE_FILES,
         COOKIE_LOG,
-        edits={"requirements/base.txt": [("rich==13.9.4  # https://github.com/Textualize/rich\n", "rich==13.9.4  # https://github.com/Textualize/rich\nPyJWT==2.9.0\n")]},
+        edits={
+            "requirements/base.txt": [
+                (
+                    "rich==13.9.4  # https://github.com/Textualize/rich\n",
+                    "rich==13.9.4  # https://github.com/Textualize/rich\nPyJWT==2.9.0\n",
+                )
+            ]
+        },
+        job="pytest",
     ),
     Case(
         "nox-session-installs-the-test-extra",
         M,
-        "a nox session runs `session.install(\"-e\", \".[test]\")`: a test import goes to the `test` extra",
+        'a nox session runs `session.install("-e", ".[test]")`: a test import goes to the `test` extra',
         {
             "noxfile.py": NOX_EXTRAS,
             "pyproject.toml": NOX_PYPROJECT,
@@ -805,7 +824,9 @@ CASES: list[Case] = [
         traceback([("confread/check.py", 6, "import tomli as tomllib")], "tomli").replace(
             "Traceback", "##[group]Run python -m confread.check\n##[endgroup]\nTraceback"
         ),
-        edits={"pyproject.toml": [('    "click>=8",\n]', '    "click>=8",\n    "tomli; python_version < \'3.11\'",\n]')]},
+        edits={
+            "pyproject.toml": [('    "click>=8",\n]', '    "click>=8",\n    "tomli; python_version < \'3.11\'",\n]')]
+        },
         job="test (3.10)",
     ),
     Case(
@@ -859,7 +880,12 @@ CASES: list[Case] = [
         "actions/cache/restore and actions/cache/save at a retired full version: both sub-actions move together",
         {WF: SPLIT_CACHE_WF},
         FAILED.format("actions/cache: v3.3.1") + EXIT,
-        edits={WF: [("actions/cache/restore@v3.3.1", "actions/cache/restore@v6.1.0"), ("actions/cache/save@v3.3.1", "actions/cache/save@v6.1.0")]},
+        edits={
+            WF: [
+                ("actions/cache/restore@v3.3.1", "actions/cache/restore@v6.1.0"),
+                ("actions/cache/save@v3.3.1", "actions/cache/save@v6.1.0"),
+            ]
+        },
     ),
     Case(
         "retired-upload-in-the-failing-job-and-another",
@@ -867,13 +893,26 @@ CASES: list[Case] = [
         "two jobs upload with v3 under distinct names; the failing one is `test`",
         {WF: UPLOAD_AND_ANOTHER_JOB},
         FAILED.format("actions/upload-artifact: v3") + EXIT,
-        edits={WF: [("uses: actions/upload-artifact@v3\n        with:\n          name: junit", "uses: actions/upload-artifact@v7\n        with:\n          name: junit"), ("uses: actions/upload-artifact@v3\n        with:\n          name: html", "uses: actions/upload-artifact@v7\n        with:\n          name: html")]},
+        edits={
+            WF: [
+                (
+                    "uses: actions/upload-artifact@v3\n        with:\n          name: junit",
+                    "uses: actions/upload-artifact@v7\n        with:\n          name: junit",
+                ),
+                (
+                    "uses: actions/upload-artifact@v3\n        with:\n          name: html",
+                    "uses: actions/upload-artifact@v7\n        with:\n          name: html",
+                ),
+            ]
+        },
     ),
     Case(
         "sha-pinned-upload-with-two-space-comment",
         D,
         "`@<sha>  # v3.1.3` with two spaces before the comment (pinact's output)",
-        {WF: "name: r\non: [push]\njobs:\n  dist:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make dist\n      - uses: actions/upload-artifact@a8a3f3ad30e3422c9c7b888a15615d19a852ae32  # v3.1.3\n        with:\n          name: dist\n          path: dist/\n"},
+        {
+            WF: "name: r\non: [push]\njobs:\n  dist:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make dist\n      - uses: actions/upload-artifact@a8a3f3ad30e3422c9c7b888a15615d19a852ae32  # v3.1.3\n        with:\n          name: dist\n          path: dist/\n"
+        },
         FAILED.format("actions/upload-artifact: a8a3f3ad30e3422c9c7b888a15615d19a852ae32") + EXIT,
         edits={WF: [("a8a3f3ad30e3422c9c7b888a15615d19a852ae32  # v3.1.3", f"{UPLOAD_SHA}  # v7.0.1")]},
         job="dist",
@@ -909,7 +948,7 @@ CASES: list[Case] = [
     Case(
         "ruff-toml-single-quotes",
         F,
-        "ruff.toml sets `[format] quote-style = \"single\"`; the fix must keep the project's quotes",
+        'ruff.toml sets `[format] quote-style = "single"`; the fix must keep the project\'s quotes',
         {
             "ruff.toml": 'line-length = 100\n\n[format]\nquote-style = "single"\n',
             "requirements-dev.txt": "ruff=={ruff}\n",
@@ -931,7 +970,8 @@ CASES: list[Case] = [
             "x/greet.py": SINGLE_UGLY,
             ".github/workflows/ci.yml": fmt_steps("pip install -r requirements-dev.txt", "black --check x"),
         },
-        "would reformat x/greet.py\n\nOh no! 💥 💔 💥\n1 file would be reformatted, 1 file would be left unchanged." + EXIT,
+        "would reformat x/greet.py\n\nOh no! 💥 💔 💥\n1 file would be reformatted, 1 file would be left unchanged."
+        + EXIT,
         edits={"x/greet.py": [(SINGLE_UGLY, SINGLE_Q)]},
     ),
     Case(
@@ -944,9 +984,9 @@ CASES: list[Case] = [
             "pyproject.toml": '[project]\nname = "webkit"\nversion = "1"\n',
             "webkit/__init__.py": "",
             "webkit/_urls.py": 'def greet(name):\n    return "hi "+name\n',
-            "tests/test_urls.py": "x=1\n",
+            "tests/test_urls.py": "x = 1\n",
             ".github/workflows/ci.yml": fmt_steps("scripts/install", "scripts/check"),
-            "scripts/install": '#!/bin/sh -e\npip install -r requirements.txt\n',
+            "scripts/install": "#!/bin/sh -e\npip install -r requirements.txt\n",
         },
         DIFF_LOG,
         edits={"webkit/_urls.py": [('return "hi "+name', 'return "hi " + name')]},
@@ -962,7 +1002,7 @@ CASES: list[Case] = [
             "tests/test_mod.py": "x=1\n",
             ".github/workflows/ci.yml": fmt_steps("pip install tox", "tox -e lint"),
         },
-        "lint: commands[0]> black --check --diff src tests\n--- /home/runner/work/pkg/pkg/src/pkg/mod.py\t2024-05-01 12:00:00+00:00\n+++ /home/runner/work/pkg/pkg/src/pkg/mod.py\t2024-05-01 12:00:01+00:00\n@@ -1,2 +1,2 @@\n def greet(name):\n-    return \"hi \"+name\n+    return \"hi \" + name\nwould reformat /home/runner/work/pkg/pkg/src/pkg/mod.py\n\nOh no! 💥 💔 💥\n1 file would be reformatted, 1 file would be left unchanged.\nlint: exit 1 (0.31 seconds)"
+        'lint: commands[0]> black --check --diff src tests\n--- /home/runner/work/pkg/pkg/src/pkg/mod.py\t2024-05-01 12:00:00+00:00\n+++ /home/runner/work/pkg/pkg/src/pkg/mod.py\t2024-05-01 12:00:01+00:00\n@@ -1,2 +1,2 @@\n def greet(name):\n-    return "hi "+name\n+    return "hi " + name\nwould reformat /home/runner/work/pkg/pkg/src/pkg/mod.py\n\nOh no! 💥 💔 💥\n1 file would be reformatted, 1 file would be left unchanged.\nlint: exit 1 (0.31 seconds)'
         + EXIT,
         edits={"src/pkg/mod.py": [('return "hi "+name', 'return "hi " + name')]},
     ),

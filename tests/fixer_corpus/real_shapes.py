@@ -824,9 +824,7 @@ CASES: list[Case] = [
         traceback([("confread/check.py", 6, "import tomli as tomllib")], "tomli").replace(
             "Traceback", "##[group]Run python -m confread.check\n##[endgroup]\nTraceback"
         ),
-        edits={
-            "pyproject.toml": [('    "click>=8",\n]', '    "click>=8",\n    "tomli; python_version < \'3.11\'",\n]')]
-        },
+        refusal="is conditional",  # the right declaration needs a marker a person chooses
         job="test (3.10)",
     ),
     Case(
@@ -925,6 +923,15 @@ CASES: list[Case] = [
         {WF: STEP_LIMIT},
         "##[error]The action 'Run tests' has timed out after 20 minutes.",
         edits={WF: [("        timeout-minutes: 20\n", "        timeout-minutes: 40\n")]},
+    ),
+    Case(
+        "step-limit-already-at-the-job-limit",
+        T,
+        "the step's limit equals the job's: raising the step alone cannot help",
+        {WF: STEP_LIMIT.replace("timeout-minutes: 60", "timeout-minutes: 20")},
+        "##[error]The action 'Run tests' has timed out after 20 minutes.",
+        refusal="allows 20",
+        fix_exists=False,
     ),
     Case(
         "six-hour-default-exceeded",

@@ -37,12 +37,12 @@ def condition(workspace: Path, path: str, line: int) -> str | None:
     except (SyntaxError, ValueError):
         return None
     parents: dict[ast.AST, ast.AST] = {}
-    target = None
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            parents[child] = node
-        if isinstance(node, ast.Import | ast.ImportFrom) and node.lineno == line:
-            target = node
+    target: ast.AST | None = None
+    for each in ast.walk(tree):
+        for child in ast.iter_child_nodes(each):
+            parents[child] = each
+        if isinstance(each, ast.Import | ast.ImportFrom) and each.lineno == line:
+            target = each
     node = target
     while node is not None and node in parents:
         parent = parents[node]

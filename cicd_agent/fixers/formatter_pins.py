@@ -2,7 +2,9 @@
 
 Looked up in order: .pre-commit-config.yaml (`rev:` of the formatter's hook repository), exact pins in
 pyproject.toml (optional-dependencies, dependency-groups, Poetry groups, uv dev-dependencies),
-requirements files, then the lock files (uv.lock, poetry.lock, package-lock.json for prettier).
+requirements files, then the lock files (uv.lock, poetry.lock, package-lock.json for prettier), then what runs
+it (tox.ini, setup.cfg, noxfile.py, the Makefile, the workflows: `black==23.1.0`, `npx prettier@3.1.0`) when they
+all name the same version.
 """
 
 from __future__ import annotations
@@ -149,12 +151,42 @@ def _json(file: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+RUNNER_FILES = ("tox.ini", "setup.cfg", "noxfile.py", "Makefile", "pyproject.toml", ".github/workflows/*.y*ml")
+
+
+def from_runners(workspace: Path, tool: str) -> Pin | None:
+    """The version the files that run the tool install it at (a tox or nox environment's deps, a workflow's
+    `pip install`), when every one of them that names a version names the same; None otherwise (several
+    versions: which one runs is not the agent's guess)."""
+    spelled = re.escape(tool)
+    pattern = re.compile(
+        rf"(?<![\w.-]){spelled}\s*===?\s*(\d[\w.+!-]*)"
+        + (rf"|(?<![\w./-]){spelled}@(\d[\w.+-]*)" if tool == "prettier" else ""),
+        re.IGNORECASE,
+    )
+    found: dict[str, str] = {}
+    for glob in RUNNER_FILES:
+        for file in sorted(workspace.glob(glob)):
+            if not file.is_file():
+                continue
+            text = file.read_text(encoding="utf-8", errors="replace")
+            for match in pattern.finditer(text):
+                if text[match.end() : match.end() + 1] == "*":
+                    continue  # `ruff==0.4.*`: not one version
+                version = (match.group(1) or match.group(2) or "").rstrip(".-")
+                found.setdefault(version, file.relative_to(workspace).as_posix())
+    if len(found) != 1:
+        return None
+    ((version, source),) = found.items()
+    return Pin(tool, version, source)
+
+
 def pinned(workspace: Path, tool: str, *, via_pre_commit: bool) -> Pin:
     """The version CI runs: the pre-commit hook's when the failure came from pre-commit, else the project's pin."""
     hook = from_pre_commit(workspace, tool)
     if via_pre_commit and hook is not None:
         return hook
-    found = from_declarations(workspace, tool) or from_locks(workspace, tool)
+    found = from_declarations(workspace, tool) or from_locks(workspace, tool) or from_runners(workspace, tool)
     if found is not None:
         return found
     return hook if hook is not None else Pin(tool, None, "none")

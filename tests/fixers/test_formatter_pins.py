@@ -56,6 +56,38 @@ def test_pins_from_groups_locks_and_package_files(tmp_path: Path) -> None:
     assert pinned(write(tmp_path / "none", {"README.md": ""}), "ruff", via_pre_commit=False).version is None
 
 
+def test_pins_from_what_runs_the_formatter_when_they_agree(tmp_path: Path) -> None:
+    tox = write(
+        tmp_path / "tox",
+        {
+            "tox.ini": "[testenv:lint]\ndeps =\n    black==23.1.0\n    flake8-black==0.3.6\n"
+            "commands = black --check .\n",
+            ".github/workflows/ci.yml": "jobs:\n  lint:\n    steps:\n      - run: pip install tox\n",
+        },
+    )
+    assert (pinned(tox, "black", via_pre_commit=False).version, pinned(tox, "black", via_pre_commit=False).source) == (
+        "23.1.0",
+        "tox.ini",
+    )
+    workflow = write(tmp_path / "wf", {".github/workflows/lint.yaml": "      - run: npx prettier@3.1.0 --check .\n"})
+    assert pinned(workflow, "prettier", via_pre_commit=False).version == "3.1.0"
+    several = write(
+        tmp_path / "several",
+        {
+            "noxfile.py": 'session.install("ruff==0.4.0")\n',
+            ".github/workflows/ci.yml": "- run: pip install ruff==0.5.0\n",
+        },
+    )
+    assert pinned(several, "ruff", via_pre_commit=False).version is None  # which one runs is not a guess
+    wildcard = write(tmp_path / "wild", {"tox.ini": "[testenv]\ndeps = ruff==0.4.*\n"})
+    assert pinned(wildcard, "ruff", via_pre_commit=False).version is None
+    declared = write(
+        tmp_path / "declared",
+        {"requirements-dev.txt": "black==24.1.0\n", "tox.ini": "[testenv]\ndeps = black==23.1.0\n"},
+    )
+    assert pinned(declared, "black", via_pre_commit=False).version == "24.1.0"  # the declared pin first
+
+
 def test_which_formatter() -> None:
     assert which_formatter("prettier.....Failed\n- hook id: prettier\n- files were modified by this hook") == (
         "prettier",

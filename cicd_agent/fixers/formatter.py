@@ -117,6 +117,8 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     if not ctx.trusted:
         return CannotFix(NAME, "the failing head comes from a fork: no tool runs on it")
     pin = pinned(ctx.workspace, name, via_pre_commit=via_pre_commit)
+    if pin.conflict:
+        return CannotFix(NAME, f"the project installs {name} at several versions ({pin.conflict}): pin one")
     cache = ctx.tool_cache or tool_envs.default_cache()
     try:
         if name == "prettier":

@@ -37,6 +37,7 @@ class Pin:
     files_regex: str = ""  # the pre-commit hook's `files:`
     exclude_regex: str = ""  # the pre-commit hook's `exclude:` (and the config's top-level one)
     args: list[str] = field(default_factory=list)  # the hook's extra args
+    conflict: str = ""  # the files that run the tool name several versions: which one CI used is unknown
 
 
 def from_pre_commit(workspace: Path, tool: str) -> Pin | None:
@@ -156,8 +157,9 @@ RUNNER_FILES = ("tox.ini", "setup.cfg", "noxfile.py", "Makefile", "pyproject.tom
 
 def from_runners(workspace: Path, tool: str) -> Pin | None:
     """The version the files that run the tool install it at (a tox or nox environment's deps, a workflow's
-    `pip install`), when every one of them that names a version names the same; None otherwise (several
-    versions: which one runs is not the agent's guess)."""
+    `pip install`), when every one of them that names a version names the same; None when none does; with
+    several versions, a pin without a version that says which (the fixer refuses: which one CI ran is not the
+    agent's guess)."""
     spelled = re.escape(tool)
     pattern = re.compile(
         rf"(?<![\w.-]){spelled}\s*===?\s*(\d[\w.+!-]*)"
@@ -175,10 +177,9 @@ def from_runners(workspace: Path, tool: str) -> Pin | None:
                     continue  # `ruff==0.4.*`: not one version
                 version = (match.group(1) or match.group(2) or "").rstrip(".-")
                 found.setdefault(version, file.relative_to(workspace).as_posix())
-    if len(found) != 1:
-        return None
-    ((version, source),) = found.items()
-    return Pin(tool, version, source)
+    if len(found) > 1:
+        return Pin(tool, None, "none", conflict=", ".join(f"{v} in {f}" for v, f in found.items()))
+    return next((Pin(tool, version, source) for version, source in found.items()), None)
 
 
 def pinned(workspace: Path, tool: str, *, via_pre_commit: bool) -> Pin:

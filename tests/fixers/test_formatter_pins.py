@@ -78,7 +78,8 @@ def test_pins_from_what_runs_the_formatter_when_they_agree(tmp_path: Path) -> No
             ".github/workflows/ci.yml": "- run: pip install ruff==0.5.0\n",
         },
     )
-    assert pinned(several, "ruff", via_pre_commit=False).version is None  # which one runs is not a guess
+    conflict = pinned(several, "ruff", via_pre_commit=False)  # which one runs is not a guess: the fixer refuses
+    assert (conflict.version, conflict.conflict) == (None, "0.4.0 in noxfile.py, 0.5.0 in .github/workflows/ci.yml")
     wildcard = write(tmp_path / "wild", {"tox.ini": "[testenv]\ndeps = ruff==0.4.*\n"})
     assert pinned(wildcard, "ruff", via_pre_commit=False).version is None
     declared = write(

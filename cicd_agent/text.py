@@ -323,7 +323,8 @@ _TOKEN_SHAPES = [
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]+(?=@)"), r"\1"),
     (re.compile(r"\b(bot)?\d{6,12}:[A-Za-z0-9_-]{30,}"), r"\1"),  # a Telegram bot token
     (re.compile(r"((?:hooks\.slack\.com)?/(?:services|workflows|triggers)/)[A-Za-z0-9_/-]{16,}"), r"\1"),  # Slack
-    (re.compile(r"(?i)([?&](?:access_token|token|key|secret|sig|signature|password|code)=)[^&#\s\"']+"), r"\1"),
+    # a query parameter named as a secret (access_token, sslpassword, client_secret, passwd, key, sig, code, ...)
+    (re.compile(r"(?i)([?&](?:\w*(?:token|secret|passw(?:or)?d)|key|sig|signature|code)=)[^&#\s\"']+"), r"\1"),
     (re.compile(r"(?i)(_auth(?:Token)?\s*=\s*)\S+"), r"\1"),  # npm's .npmrc credentials
 ]
 _SECRET_NAMES = re.compile(r"TOKEN|SECRET|PASSWORD|PRIVATE_KEY|WEBHOOK|API_KEY", re.IGNORECASE)

@@ -196,6 +196,13 @@ def test_credentials_holding_an_at_sign_are_redacted_whole_and_paths_with_one_ar
     assert redact("GET https://registry.npmjs.org/@types/node 404") == "GET https://registry.npmjs.org/@types/node 404"
 
 
+def test_every_query_parameter_named_as_a_secret_is_redacted() -> None:
+    text = "postgresql://db/x?sslpassword=KeyPw12345&sslmode=require https://x/y?client_secret=abc123xy&api_token=zz9"
+    out = redact(text + "&passwd=qwerty77&page=2")
+    assert not any(secret in out for secret in ("KeyPw12345", "abc123xy", "zz9", "qwerty77")), out
+    assert "sslmode=require" in out and "page=2" in out
+
+
 @pytest.mark.parametrize(
     "char", list("\u202e\u202a\u2066\u2069\u200b\u200c\u200d\u200e\u200f\u061c\ufeff\u2028\u2060\u00ad")
 )

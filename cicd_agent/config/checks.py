@@ -12,7 +12,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 
-from cicd_agent.config.repos import DISCOVERY_SOURCES, REPO_GLOB, is_glob, shadowing
+from cicd_agent.config.repos import DISCOVERY_SOURCES, REPO_GLOB, is_glob, shadowing, unmatchable
 from cicd_agent.config.settings import (
     EVENTS,
     FORK_FAILURES,
@@ -184,6 +184,8 @@ def _check_repos(config: Config, add: Callable[[str, str], None]) -> None:
             add(key, f"expected OWNER/NAME or a glob such as OWNER/*, got {repo.name!r}")
         elif repo.name.lower() in seen:
             add(key, f"repository {repo.name} is listed twice")
+        elif glob and (problem := unmatchable(repo.name)):
+            add(key, f"the glob {repo.name!r} can match no repository: {problem} (write [abc] or drop the [)")
         elif glob and discover == "orgs" and is_glob(repo.name.split("/")[0]):
             add(
                 key,

@@ -32,6 +32,21 @@ def is_glob(name: str) -> bool:
     return any(c in GLOB_CHARS for c in name)
 
 
+def unmatchable(pattern: str) -> str | None:
+    """Why a glob can match no repository name, or None: a `[` whose set is never closed (fnmatch then reads it
+    as a literal `[`, which no name holds; as in fnmatch, a `]` first in the set, after `[` or `[!`, is a
+    member, not its end)."""
+    for part in pattern.split("/"):
+        start = part.find("[")
+        while start != -1:
+            first = start + 1 + (part[start + 1 : start + 2] == "!")
+            close = part.find("]", first + (part[first : first + 1] == "]"))
+            if close == -1:
+                return f"the [ at {part!r} is never closed"
+            start = part.find("[", close + 1)
+    return None
+
+
 def matches(pattern: str, name: str) -> bool:
     return fnmatch.fnmatchcase(name.lower(), pattern.lower())
 

@@ -22,6 +22,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from cicd_agent.fixers import dependency_files as deps
 from cicd_agent.fixers import python_declare, python_places
 from cicd_agent.fixers.base import CannotFix, FixContext, FixPlan, read, repo_path
+from cicd_agent.fixers.conditional_imports import condition, failing_import
 from cicd_agent.fixers.import_names import SHIPPED_AS, candidates, looks_like_typo
 from cicd_agent.fixers.install_commands import Install, Run, commands_in_log, installs, job_runs, split_cd
 from cicd_agent.fixers.package_index import Distribution, IndexUnavailable, PackageIndex, canonical
@@ -138,6 +139,14 @@ def fix(ctx: FixContext) -> FixPlan | CannotFix:
     typo = looks_like_typo(module)
     if typo is not None:
         return CannotFix(NAME, f"`{module}` looks like a misspelling of `{typo}`: fix the import, no dependency added")
+    frame = failing_import(ctx.workspace, _TIMESTAMP.sub("", text))
+    why = condition(ctx.workspace, *frame) if frame else None
+    if frame and why:
+        return CannotFix(
+            NAME,
+            f"the import at {frame[0]}:{frame[1]} is conditional ({why}): its declaration needs an environment "
+            "marker a person should choose",
+        )
     if ctx.index is None:
         return CannotFix(NAME, f"no package index is configured to verify a distribution for `{module}`")
     dist = verified(ctx.index, module)

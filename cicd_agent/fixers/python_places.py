@@ -9,6 +9,7 @@ a runtime import to the project's runtime list (created in [project] when absent
 
 from __future__ import annotations
 
+import posixpath
 import re
 import tomllib
 from pathlib import Path
@@ -51,6 +52,18 @@ def _groups(workspace: Path, plan: list[Install]) -> set[str]:
                 named.add(str(entry["include-group"]))
                 pending.append(str(entry["include-group"]))
     return named
+
+
+def _composed_groups(workspace: Path) -> set[str]:
+    """The dependency groups that include other groups (`{include-group = ...}` entries)."""
+    table = _pyproject(workspace).get("dependency-groups", {})
+    if not isinstance(table, dict):
+        return set()
+    return {
+        name
+        for name, entries in table.items()
+        if isinstance(entries, list) and any(isinstance(e, dict) and "include-group" in e for e in entries)
+    }
 
 
 def installed(
@@ -115,8 +128,14 @@ def _from_installs(
             and not (p.kind == "pipfile" and p.name == "packages")
             and (testish(p.name or p.file) or bool(deps.TEST_TOOLS & deps.names_of(p, places[p])))
         ]
+        composed = _composed_groups(workspace)
         options.sort(
-            key=lambda p: (not testish(p.name or p.file), p.kind == "hatch" and "extra" not in p.name, p.shown())
+            key=lambda p: (
+                not testish(p.name or p.file),
+                p.kind == "group" and p.name in composed,  # a group of included groups: one it includes
+                p.kind == "hatch" and "extra" not in p.name,
+                p.shown(),
+            )
         )
         return options[0] if options else None
     if project:
@@ -134,6 +153,10 @@ def _from_installs(
         if deps.can_create_project_list(workspace):
             return deps.Place("project", "pyproject.toml")
     runtime = [f for f in files if not testish(f)]
+    roots = {posixpath.normpath(i.value) for i in plan if i.kind == "requirements"}
+    shared = [f for f in runtime if posixpath.normpath(f) not in roots]
+    if shared:  # the file the installed one includes (`-r base.txt`) is the one production installs too
+        return deps.Place("requirements", shared[0]) if len(shared) == 1 else None
     if runtime:
         return deps.Place("requirements", runtime[0])
     pipfile = deps.Place("pipfile", "Pipfile", "packages")

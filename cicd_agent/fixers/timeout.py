@@ -16,6 +16,7 @@ from yaml.nodes import MappingNode, ScalarNode
 from cicd_agent.fixers.base import CannotFix, FileChange, FixContext, FixPlan, read
 from cicd_agent.fixers.job_names import find_job
 from cicd_agent.fixers.line_edits import LineEdits
+from cicd_agent.fixers.step_timeout import STEP_LIMIT, raise_step
 from cicd_agent.fixers.workflow_yaml import compose, get, scalar
 
 NAME = "timeout"
@@ -87,6 +88,13 @@ def locate_job(ctx: FixContext, path: str, shown: str, depth: int = 0) -> tuple[
 
 def fix(ctx: FixContext) -> FixPlan | CannotFix:
     match = _LIMIT.search(ctx.evidence()) or _LIMIT.search(ctx.log)
+    step = STEP_LIMIT.search(ctx.evidence()) or STEP_LIMIT.search(ctx.log)
+    if not match and step:
+        located = locate_job(ctx, ctx.workflow_path, ctx.job_name)
+        if isinstance(located, CannotFix):
+            return located
+        path, text, job_id, job = located
+        return raise_step(path, text, job_id, job, step["step"], int(step["minutes"]), FACTOR, CAP_MINUTES)
     if not match:
         return CannotFix(NAME, "the log does not say which time limit was exceeded")
     current = int(match.group(1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.config.parse import parse_config
-from cicd_agent.config.repos import describe, entry_for, is_glob, skip_reason
+from cicd_agent.config.repos import describe, entry_for, is_glob, skip_reason, unmatchable
 from cicd_agent.config.settings import Config, RepoConfig
 
 GLOBS = """
@@ -88,11 +88,18 @@ def test_globs_are_told_from_names(name: str) -> None:
         ('[github]\ndiscover = "org"\n', "github.discover", "expected one of orgs, installation"),
         ('[[repos]]\nname = "octo/a b*"\n', "repos[0].name", "expected OWNER/NAME or a glob"),
         ("[schedule]\ndiscover_interval = 0\n", "schedule.discover_interval", "must be positive"),
+        ('[[repos]]\nname = "octo/api-[ab"\n', "repos[0].name", "can match no repository: the [ at 'api-[ab'"),
+        ('[[repos]]\nname = "octo/[]a"\n', "repos[0].name", "is never closed"),
     ],
 )
 def test_config_check_refuses_globs_that_cannot_work(text: str, key: str, message: str) -> None:
     _, problems = parse_config(text)
     assert [(p.key, message in p.message) for p in problems] == [(key, True)], problems
+
+
+@pytest.mark.parametrize("pattern", ["octo/api-[ab]*", "octo/[!x]*", "octo/[]]x", "octo/*", "octo/a?c"])
+def test_a_closed_set_can_match(pattern: str) -> None:
+    assert unmatchable(pattern) is None
 
 
 def test_narrower_globs_first_and_owner_globs_with_the_installation_are_fine() -> None:

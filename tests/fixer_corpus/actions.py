@@ -48,6 +48,10 @@ SETUP_JAVA_V1 = _plain(
 SETUP_JAVA = _plain("java-version", "java-version-file", "java-package", "architecture", "check-latest", "cache")
 SETUP_JAVA |= {"distribution": "description: Java distribution.\nrequired: true"}
 CACHE = _plain("path", "key", required=("path", "key")) | _plain("restore-keys", "upload-chunk-size")
+CACHE_RESTORE = _plain("path", "key", required=("path", "key")) | _plain(
+    "restore-keys", "fail-on-cache-miss", "lookup-only"
+)
+CACHE_SAVE = _plain("path", "key", required=("path", "key")) | _plain("upload-chunk-size")
 CACHE |= _plain("enableCrossOsArchive", "fail-on-cache-miss", "lookup-only")
 UPLOAD = _plain("name", "path", required=("path",)) | _plain("if-no-files-found", "retention-days")
 UPLOAD |= _plain("compression-level", "overwrite", "include-hidden-files")
@@ -88,7 +92,16 @@ REPOS: dict[str, list[tuple[list[str], dict[str, str]]]] = {
         (_tags("v1.4.5"), {"action.yml": action_yml(SETUP_JAVA_V1, using="node12")}),
         (_tags("v2.5.2 v3.14.2 v4.9.1 v5.7.0"), {"action.yml": action_yml(SETUP_JAVA)}),
     ],
-    "actions/cache": [(_tags("v2.1.8 v3.0.11 v3.4.3 v4.2.4 v5.0.5 v6.1.0"), {"action.yml": action_yml(CACHE)})],
+    "actions/cache": [
+        (
+            _tags("v2.1.8 v3.0.11 v3.3.1 v3.4.3 v4.2.4 v5.0.5 v6.1.0"),
+            {
+                "action.yml": action_yml(CACHE),
+                "restore/action.yml": action_yml(CACHE_RESTORE),
+                "save/action.yml": action_yml(CACHE_SAVE),
+            },
+        )
+    ],
     "actions/upload-artifact": [
         (_tags("v2.3.1 v3.1.3 v3.2.1"), {"action.yml": action_yml(UPLOAD_V3, using="node16")}),
         (_tags("v4.6.2 v5.0.0 v6.0.0 v7.0.0 v7.0.1"), {"action.yml": action_yml(UPLOAD)}),

@@ -10,6 +10,7 @@ from fixer_corpus import (
     missing_dependencies,
     node_go,
     reached_actions,
+    real_shapes,
     subprojects,
     timeouts,
 )
@@ -23,4 +24,5 @@ CASES: list[Case] = [
     *formatters.CASES,
     *timeouts.CASES,
     *subprojects.CASES,
+    *real_shapes.CASES,
 ]

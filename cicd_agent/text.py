@@ -319,10 +319,12 @@ _TOKEN_SHAPES = [
     (re.compile(r"(?i)(authorization:\s*(?:basic|bearer|token)\s+)\S+"), r"\1"),  # a header's value
     (re.compile(r"(?i)(['\"](?:token|bearer)\s+)[^'\"\s]+"), r"\1"),  # a header value quoted in an exception
     (re.compile(r"(x-access-token:)[^@\s]+"), r"\1"),
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]+(?=@)"), r"\1"),  # credentials in a URL (user:password@)
+    # credentials in a URL (user:password@), to the authority's last @ (a password may hold one unencoded)
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]+(?=@)"), r"\1"),
     (re.compile(r"\b(bot)?\d{6,12}:[A-Za-z0-9_-]{30,}"), r"\1"),  # a Telegram bot token
     (re.compile(r"((?:hooks\.slack\.com)?/(?:services|workflows|triggers)/)[A-Za-z0-9_/-]{16,}"), r"\1"),  # Slack
-    (re.compile(r"(?i)([?&](?:access_token|token|key|secret|sig|signature|password|code)=)[^&#\s\"']+"), r"\1"),
+    # a query parameter named as a secret (access_token, sslpassword, client_secret, passwd, key, sig, code, ...)
+    (re.compile(r"(?i)([?&](?:\w*(?:token|secret|passw(?:or)?d)|key|sig|signature|code)=)[^&#\s\"']+"), r"\1"),
     (re.compile(r"(?i)(_auth(?:Token)?\s*=\s*)\S+"), r"\1"),  # npm's .npmrc credentials
 ]
 _SECRET_NAMES = re.compile(r"TOKEN|SECRET|PASSWORD|PRIVATE_KEY|WEBHOOK|API_KEY", re.IGNORECASE)
@@ -342,6 +344,17 @@ def remember_secrets(*values: str | None) -> None:
             parts = urllib.parse.urlsplit(value)
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             _REMEMBERED.update(v for v in (parts.password or "", path) if len(v) >= 8)
+
+
+def shown_url(url: str) -> str:
+    """One URL as a message shows it: everything between its scheme and its last `@` replaced by `***` (its
+    credentials, however they are written: a password may hold an unencoded `/`, `#`, `?`, `@` or space, which
+    no parser reads as a password), then `redact`ed."""
+    text = url.strip()
+    scheme, sep, rest = text.partition("://")
+    if sep and "@" in rest:
+        text = f"{scheme}://***@{rest.rpartition('@')[2]}"
+    return redact(text)
 
 
 def redact(text: str, *known: str | None) -> str:

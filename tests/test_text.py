@@ -189,6 +189,20 @@ def test_redact_removes_credentials_in_urls_bot_tokens_slack_paths_and_remembere
     assert redact("short, 12:34:56, v1.2.3, user@example.com") == "short, 12:34:56, v1.2.3, user@example.com"
 
 
+def test_credentials_holding_an_at_sign_are_redacted_whole_and_paths_with_one_are_left_alone() -> None:
+    out = redact("the state URL 'mysql://agent:Pa@ss-w0rd-xx@db/x' and http://u:p@ss@127.0.0.1/api")
+    assert "ss-w0rd-xx" not in out and "p@ss" not in out and "ss@127" not in out
+    assert "mysql://***@db/x" in out and "http://***@127.0.0.1/api" in out
+    assert redact("GET https://registry.npmjs.org/@types/node 404") == "GET https://registry.npmjs.org/@types/node 404"
+
+
+def test_every_query_parameter_named_as_a_secret_is_redacted() -> None:
+    text = "postgresql://db/x?sslpassword=KeyPw12345&sslmode=require https://x/y?client_secret=abc123xy&api_token=zz9"
+    out = redact(text + "&passwd=qwerty77&page=2")
+    assert not any(secret in out for secret in ("KeyPw12345", "abc123xy", "zz9", "qwerty77")), out
+    assert "sslmode=require" in out and "page=2" in out
+
+
 @pytest.mark.parametrize(
     "char", list("\u202e\u202a\u2066\u2069\u200b\u200c\u200d\u200e\u200f\u061c\ufeff\u2028\u2060\u00ad")
 )

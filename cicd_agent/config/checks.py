@@ -25,7 +25,7 @@ from cicd_agent.config.settings import (
 )
 from cicd_agent.config.urls import NOT_A_URL, url_problem
 from cicd_agent.model import FIXER_NAMES
-from cicd_agent.text import redact
+from cicd_agent.text import shown_url
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # token shapes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack (xoxb- ...), a PEM, a URL
@@ -254,7 +254,7 @@ def _check_urls(config: Config, add: Callable[[str, str], None]) -> None:
         if problem == NOT_A_URL:
             problem += ": use https://HOST/..., or http://127.0.0.1:PORT for a local test server"
         if problem:
-            add(key, f"{redact(url)!r} {problem}")
+            add(key, f"{shown_url(url)!r} {problem}")
 
 
 def _check_durations(config: Config, add: Callable[[str, str], None]) -> None:

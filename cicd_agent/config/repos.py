@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 GLOB_CHARS = frozenset("*?[")
 REPO_GLOB = re.compile(r"^[A-Za-z0-9_.\-*?\[\]!]+/[A-Za-z0-9_.\-*?\[\]!]+$")
 DISCOVERY_SOURCES = ("orgs", "installation")  # [github] discover
+# a repository's full name as GitHub spells one (owner and name of letters, digits, `.`, `-`, `_`, never `.` or
+# `..`): a listed or delivered name of any other shape is never watched (it would be a path, markup or a command)
+REPO_NAME = re.compile(r"(?!\.\.?/)[A-Za-z0-9_.-]{1,100}/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}")
+
+
+def is_repo_name(name: str) -> bool:
+    return REPO_NAME.fullmatch(name) is not None
 
 
 def is_glob(name: str) -> bool:

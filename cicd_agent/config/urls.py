@@ -13,16 +13,30 @@ import re
 from urllib.parse import urlsplit
 
 from cicd_agent.errors import AgentError
-from cicd_agent.text import redact
+from cicd_agent.text import shown_url
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _AUTHORITY = re.compile(r"[A-Za-z0-9.\-_~%!$&'()*+,;=:@\[\]]+")
 NOT_A_URL = "is not an http(s) URL"
+UNCLEAR_CREDENTIALS = (
+    "has a user or password holding @, /, ?, #, or a space as written (parsers read it as the host, a path or a "
+    "query, and would show it): percent-encode them (%40, %2F, %3F, %23, %20)"
+)
+
+
+def unclear_credentials(url: str) -> bool:
+    """Whether the part before the authority's last `@` holds what ends credentials (`@`, `/`, `?`, `#`, a space):
+    one parser takes part of the password for the host (libpq stops at the first `@`, urllib at the last)."""
+    _, sep, rest = url.strip().partition("://")
+    credentials = rest.rpartition("@")[0] if sep else ""
+    return any(c in "@/?#" or c.isspace() for c in credentials)
 
 
 def url_problem(url: str, *, carries: str = "the token") -> str | None:
     """What is wrong with `url` (a phrase that follows the URL), or None. `carries`: what would leak."""
     text = url.strip()
+    if unclear_credentials(text):
+        return UNCLEAR_CREDENTIALS
     try:
         parts = urlsplit(text)
         host, _ = parts.hostname, parts.port  # a bad port or IPv6 literal raises
@@ -43,5 +57,5 @@ def check_url(url: str, *, what: str, where: str, fix: str, carries: str = "the 
     """`url` without surrounding space and trailing slash, or a clear error (the URL shown without credentials)."""
     problem = url_problem(url, carries=carries)
     if problem:
-        raise AgentError(f"{what} {redact(url.strip())!r} {problem}", where=where, fix=fix)
+        raise AgentError(f"{what} {shown_url(url)!r} {problem}", where=where, fix=fix)
     return url.strip().rstrip("/")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cicd_agent.config.settings import toml_value
 from cicd_agent.errors import AgentError
-from cicd_agent.text import code_span, inline, redact
+from cicd_agent.text import code_span, fenced, inline, redact
 
 PAUSED = "PAUSED"  # the label of a paused cycle's recorder
 
@@ -106,8 +106,7 @@ def render_markdown(recorder: DryRunRecorder) -> str:
         if action.detail:
             lines += ["", action.detail]
         if action.diff:
-            fence = "````" if "```" in action.diff else "```"
-            lines += ["", f"{fence}diff", action.diff.rstrip("\n"), fence]
+            lines += ["", fenced(action.diff, "diff", exact=True)]  # no line of it can close the block
         lines.append("")
     if recorder.suggestions:
         lines += ["## Settings that refused a plan", ""]

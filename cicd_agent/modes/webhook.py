@@ -93,8 +93,11 @@ def route(fleet: Fleet, delivery: Delivery) -> Routed:
     delivery on), only what the agent uses."""
     payload, event = delivery.payload, delivery.event
     action = str(payload.get("action", ""))
+    foreign = _foreign_installation(fleet, payload)
+    if foreign:
+        return Routed(Kind.IGNORED, foreign)
     if event in INSTALLATION_EVENTS:
-        return _installation(fleet, payload, action)
+        return _installation(fleet, action)
     repository = payload.get("repository")
     name = repository.get("full_name") if isinstance(repository, dict) else None
     if not isinstance(name, str) or not isinstance(repository, dict):
@@ -122,14 +125,20 @@ def route(fleet: Fleet, delivery: Delivery) -> Routed:
     return Routed(Kind.IGNORED, f"the agent does not use {event[:50]!r} events", repo=name)
 
 
-def _installation(fleet: Fleet, payload: dict[str, Any], action: str) -> Routed:
-    """`installation_repositories` (added, removed) or `installation` (created, deleted, ...): discovery runs again
-    when the agent discovers repositories and the event is about its own installation."""
+def _foreign_installation(fleet: Fleet, payload: dict[str, Any]) -> str:
+    """Why a delivery is another installation's ("" when it is not): every installation of a GitHub App signs its
+    deliveries with the App's one secret, and another account's repositories are never the agent's."""
     installation = payload.get("installation")
     number = installation.get("id") if isinstance(installation, dict) else None
     ours = fleet.config.github.installation_id
-    if ours and str(number) != str(ours):
-        return Routed(Kind.IGNORED, f"installation {str(number)[:20]} is not this agent's ({ours})")
+    if ours and installation is not None and str(number) != str(ours):
+        return f"installation {str(number)[:20]} is not this agent's ({ours})"
+    return ""
+
+
+def _installation(fleet: Fleet, action: str) -> Routed:
+    """`installation_repositories` (added, removed) or `installation` (created, deleted, ...): discovery runs again
+    when the agent discovers repositories (the event is about its own installation: `route` checked)."""
     if not fleet.discovers:
         return Routed(Kind.IGNORED, "the config names its repositories: nothing to discover", action=action)
     return Routed(Kind.INSTALLATION, action=action)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cicd_agent.config.repos import is_glob, matches, skip_reason
+from cicd_agent.config.repos import is_glob, is_repo_name, matches, skip_reason
 from cicd_agent.config.settings import Config, RepoConfig
 from cicd_agent.errors import AgentError
 from cicd_agent.github.values import ListedRepo
@@ -66,6 +66,8 @@ def select(config: Config, listed: Sequence[ListedRepo], source: str) -> Selecti
             continue
         entry = selecting_entry(config, repo.full_name)
         reason = "unmatched" if entry is None else skip_reason(entry, archived=repo.archived, fork=repo.fork)
+        if not is_repo_name(repo.full_name):
+            reason = "not a repository name"
         if reason:
             skipped[reason] += 1
             continue
@@ -120,7 +122,7 @@ class Fleet:
         discovery) that a glob selects by what the delivery says of it; such a one is watched from now on."""
         if self.watches(name):
             return True
-        entry = None if not self.discovers else selecting_entry(self.config, name)
+        entry = None if not self.discovers or not is_repo_name(name) else selecting_entry(self.config, name)
         if entry is None or skip_reason(entry, archived=archived, fork=fork):
             return False
         with self._lock:

@@ -32,13 +32,21 @@ FLAKY_RULE = Rule("flaky-rerun", Strategy.RERUN, 9_999)
 NOT_FLAKES = ("infra.", "network.")  # a passing re-run of these says the runner or the network recovered
 
 
+# characters of a flake's name kept (a log line or a job's name can be far longer): in 4-byte characters, with the
+# repository's name, within the 2,704 bytes a PostgreSQL index entry holds (the ledger's key)
+MAX_FLAKE_NAME = 500
+
+
 def flake_names(explained: Explained) -> tuple[str, ...]:
-    """What a passing re-run of this failure records as flaky: its failing tests, else its job."""
+    """What a passing re-run of this failure records as flaky: its failing tests, else its job; each name cut to
+    MAX_FLAKE_NAME characters."""
     if explained.analysis.category.startswith(NOT_FLAKES):
         return ()
-    if explained.analysis.failed_tests:
-        return explained.analysis.failed_tests
-    return (f"job: {explained.run.name} / {explained.job.name}",) if explained.job else ()
+    names = explained.analysis.failed_tests
+    if not names and explained.job:
+        names = (f"job: {explained.run.name} / {explained.job.name}",)
+    cut = (name if len(name) <= MAX_FLAKE_NAME else name[: MAX_FLAKE_NAME - 1] + "…" for name in names)
+    return tuple(dict.fromkeys(cut))  # two names the cut made one: one flake
 
 
 def _listing(names: tuple[str, ...] | list[str]) -> str:

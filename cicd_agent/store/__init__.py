@@ -42,8 +42,11 @@ class NoState(AgentError):
 
 def check_url(url: str, *, where: str) -> str:
     """A state URL the agent can use (PostgreSQL's), or a clear error naming where it came from."""
+    from cicd_agent.config.urls import UNCLEAR_CREDENTIALS, unclear_credentials
     from cicd_agent.store.postgres import is_postgres_url, redacted
 
+    if unclear_credentials(url):
+        raise AgentError(f"the state URL {redacted(url)!r} {UNCLEAR_CREDENTIALS}", where=where)
     if not is_postgres_url(url):
         raise AgentError(
             f"the state URL {redacted(url)!r} is not a PostgreSQL URL",

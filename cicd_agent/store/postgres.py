@@ -21,7 +21,7 @@ from psycopg.rows import dict_row
 
 from cicd_agent.errors import AgentError
 from cicd_agent.store.backend import Backend, Column, Row, insert_sql
-from cicd_agent.text import redact, remember_secrets
+from cicd_agent.text import redact, remember_secrets, shown_url
 
 SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT = 10  # seconds
@@ -34,7 +34,7 @@ def is_postgres_url(url: str) -> bool:
 
 def redacted(url: str) -> str:
     """The URL as messages show it: its credentials (and any `password=` parameter) replaced by `***`."""
-    return redact(url.strip())
+    return shown_url(url)
 
 
 def password_of(url: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cicd_agent.config.urls import NOT_A_URL, check_url, url_problem
@@ -68,3 +70,13 @@ def test_the_error_never_shows_the_credentials_inside_the_url() -> None:
     message = str(raised.value)
     assert "S3cretPw" not in message and "http://***@10.0.0.1/api" in message and "$GITHUB_API_URL" in message
     assert check_url("https://api.github.com/", what="x", where="y", fix="z") == "https://api.github.com"
+
+
+@pytest.mark.parametrize("password", ["se/cretPw99", "ab#cdPw99x", "Pw?x=1abcd", "Pa@ss-w0rd-xx"])
+def test_a_password_holding_an_unencoded_delimiter_is_never_shown(password: str) -> None:
+    url = f"http://agent:{password}@127.0.0.1:8080/api"
+    with pytest.raises(AgentError) as raised:
+        check_url(url, what="the GitHub API URL", where="$GITHUB_API_URL", fix="use https")
+    message = str(raised.value)
+    assert all(part not in message for part in re.split(r"[/#?@]", password) if len(part) > 2), message
+    assert "http://***@127.0.0.1:8080/api" in message

@@ -3,6 +3,7 @@ every way it can be wrong: one line (what, where, how to fix), exit 1, the passw
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -74,6 +75,19 @@ def test_an_unreachable_server(agent: Agent) -> None:
         port = s.getsockname()[1]
     url = f"postgresql://agent:{postgres.PASSWORD}@127.0.0.1:{port}/cicd"
     _one_line(agent("--state-url", url, "pause", "--reason", "x"), "cannot reach the state database", "PostgreSQL runs")
+
+
+@pytest.mark.parametrize("password", ["se/cretPw99", "ab#cdPw99x", "Pw?x=1abcd", "Pa@ss-w0rd-xx", "Sp ace-Pw99"])
+def test_a_password_the_url_cannot_hold_as_written_is_refused_without_a_fragment_of_it(
+    agent: Agent, password: str
+) -> None:
+    """libpq would read it as a host, a port or a database (and say so): refused before anything reads it."""
+    for url in (f"postgresql://agent:{password}@127.0.0.1:1/cicd", f"mysql://agent:{password}@db/x"):
+        result = agent("-vv", "--state-url", url, "status")
+        line = _one_line(result, "--state-url")
+        fragments = [part for part in re.split(r"[/#?@ ]", password) if len(part) > 2]
+        assert not any(part in result.out + result.err for part in fragments), line
+    assert "percent-encode" in line
 
 
 def test_not_a_postgresql_url(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:

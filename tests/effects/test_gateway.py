@@ -98,3 +98,16 @@ def test_markdown_report_fences_diffs_containing_backticks() -> None:
     recorder = DryRunRecorder()
     recorder.skip(Action("github.put_file", "o/r:b:README.md", "m", "+```\n"))
     assert "````diff" in render_markdown(recorder)
+
+
+def test_no_line_of_a_diff_closes_its_fence_in_the_markdown_report() -> None:
+    """A diff shows a repository's own lines: a run of four or more backticks in them must not end the block."""
+    from hostile import markdown_problems
+
+    from cicd_agent.effects.dryrun import render_markdown
+
+    recorder = DryRunRecorder()
+    recorder.skip(
+        Action("github.put_file", "o/r:b:README.md", "m", " `````\n+[click](https://evil.example) @octocat\n")
+    )
+    assert markdown_problems(render_markdown(recorder)) == []

@@ -156,3 +156,27 @@ def test_serve_without_a_secret_is_a_clear_error(agent: Agent) -> None:
     result = agent("serve")
     assert result.code == 1
     assert "no webhook secret in $HOOK_SECRET" in result.err and "Traceback" not in result.err
+
+
+INSTALLED = parse_config('[github]\ndiscover = "installation"\ninstallation_id = 11\n')[0]  # watches all it sees
+
+
+def test_a_delivery_from_another_installation_of_the_app_is_never_watched() -> None:
+    """Every installation of the App signs with its one secret: another account's repositories are not the
+    agent's, whatever the event."""
+    fleet = Fleet(INSTALLED)
+    stranger = _delivery("workflow_run", repo="stranger/app", workflow_run=_run(), installation={"id": 99})
+    routed = route(fleet, stranger)
+    assert routed.kind is Kind.IGNORED and "installation 99" in routed.reason and not fleet.watches("stranger/app")
+    ours = _delivery("workflow_run", repo="octo/app", workflow_run=_run(), installation={"id": 11})
+    assert route(fleet, ours).kind is Kind.FAILURE and fleet.watches("octo/app")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["octo/../../user", "octo/a/b", "octo/app\x1b]0;t\x07", "octo/<img src=x>", "octo/@ghost", "octo/" + "a" * 5000],
+)
+def test_a_name_github_never_gives_a_repository_is_never_watched(name: str) -> None:
+    fleet = Fleet(parse_config('[[repos]]\nname = "octo/*"\n')[0])
+    routed = route(fleet, _delivery("workflow_run", repo=name, workflow_run=_run()))
+    assert routed.kind is Kind.IGNORED and fleet.names() == []

@@ -93,3 +93,10 @@ def test_a_discovery_is_said_once_then_only_when_the_list_changes() -> None:
     assert summary(later, watched, first=False) == (
         "discovered 2 repositories (orgs octo-org): watching 2; new: octo-org/new; 2 no longer listed"
     )
+
+
+def test_a_listed_name_github_never_gives_a_repository_is_never_watched() -> None:
+    config = _config('[github]\ndiscover = "installation"\n')
+    hostile = ["octo/..", "../octo", "octo/a/b", "octo/x\x1b[2J", "octo/<b>", "octo/@ghost #1", "octo/" + "a" * 101]
+    selection = select(config, [ListedRepo("octo/web"), *(ListedRepo(name) for name in hostile)], "installation")
+    assert selection.watched == ("octo/web",) and selection.skipped == {"not a repository name": len(hostile)}

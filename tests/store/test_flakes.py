@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from harness import OpenStore, database_before
 
+from cicd_agent.analysis.core import analyze
+from cicd_agent.github.values import Job, WorkflowRun
 from cicd_agent.model import Claim, RunRef
+from cicd_agent.remediation.explain import Explained
+from cicd_agent.remediation.reruns import flake_names
 from cicd_agent.store import Store
 
 RUN = RunRef("octo/app", 41, 1, "main")
@@ -62,3 +66,23 @@ def test_an_older_database_gets_the_ledger_and_keeps_its_rows(new_store: OpenSto
     assert store.decided(RUN) and store.flaky_tests() == []
     store.record_flakes("octo/app", ["t"], run_id=41, signature="s", now=6)
     assert [t.name for t in store.flaky_tests()] == ["t"]
+
+
+VARIED = "".join(chr(0x1F300 + (i * 7919) % 0x2FF) for i in range(5000))  # 4-byte characters no compression shortens
+
+
+def test_a_flake_named_by_the_longest_log_line_or_job_name_is_counted_on_every_backend(store: Store) -> None:
+    """A flake's name is a stranger's text: the longest a log line gives, or a job's name, in 4-byte characters
+    (past the 2,704 bytes a PostgreSQL index entry holds), is counted and found again like any other."""
+    log = f"Run npx jest\n  ● {VARIED}\nTests: 1 failed, 1 total\n##[error]Process completed with exit code 1.\n"
+    run = WorkflowRun("octo/app", 1, 1, VARIED, 1, "main", "a" * 40, "push", "completed", "failure", "", "")
+    from_test = Explained(run, Job(1, 1, "test", "completed", "failure"), analyze(log), None)
+    from_job = Explained(run, Job(1, 1, VARIED, "completed", "failure"), analyze("##[error]boom\n"), None)
+    for explained in (from_test, from_job):
+        (name,) = flake_names(explained)
+        assert name.startswith(("job: \U0001f300", "\U0001f300"))
+        (flaky,) = store.record_flakes("octo/app", [name], run_id=1, signature="s", now=1)
+        (again,) = store.record_flakes("octo/app", [name], run_id=2, signature="s", now=2)
+        assert (flaky.flakes, again.flakes) == (1, 2) and [t.name for t in store.known_flakes("octo/app", [name])] == [
+            name
+        ]

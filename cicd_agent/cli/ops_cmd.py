@@ -208,7 +208,7 @@ def status(ctx: typer.Context) -> None:
     if state.nothing_yet():
         return
     if state.json:
-        state.emit_json(shapes.status(data, state_db=store.where))
+        state.emit_json(shapes.status(data, state_db=state.state_where))  # the one asked for, even if not there yet
         return
     print_lines(state, status_lines(data))
 

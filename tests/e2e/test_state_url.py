@@ -135,3 +135,11 @@ def test_status_shows_what_the_fleet_spent_of_its_budget(loop: Loop, postgres_ur
     assert status["hosts"] == []  # the one-shot run left when it ended
     text = loop.agent("--state-url", postgres_url, "status").out
     assert "budget points:" in text and "of 60000 a minute spent" in text
+
+
+def test_status_with_no_state_yet_names_the_database_it_was_pointed_at(
+    agent: Agent, postgres_server: postgres.Server
+) -> None:
+    status = agent("--state-url", postgres_server.schema(), "status", "--json")
+    assert status.code == 0 and status.json()["state_db"].startswith("postgresql://***@127.0.0.1")
+    assert postgres.PASSWORD not in status.out + status.err and not Path(".cicd-agent").exists()
